@@ -1,0 +1,14 @@
+// The subcommands of the compnn tool; each registers itself on the top-level CLI11 app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace compnn::cli {
+
+// Registers a subcommand; the returned function runs it once the command line is parsed.
+using Command = std::function<void()>;
+
+void AddMatchCommand(CLI::App& app, Command& run);
+
+}  // namespace compnn::cli

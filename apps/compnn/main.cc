@@ -1,0 +1,27 @@
+// compnn: explain pixel-level CNNs by compositional nearest neighbours.
+#include <cstdio>
+#include <exception>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "compnn: explains what an encoder-decoder CNN has learned by matching every patch of a query\n"
+      "image, in the network's own activation space, to patches of its training images."};
+  app.require_subcommand(1);
+  compnn::cli::Command run;
+  compnn::cli::AddMatchCommand(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "compnn: error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,155 @@
+// Runs the compnn binary as a user would: good input gives the brute-force field, bad input one
+// clear line and exit status 2.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <random>
+
+#include "brute_force_reference.h"
+#include "compnn/npy.h"
+
+namespace compnn {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ProcessResult {
+  int status = -1;
+  std::string output;
+};
+
+ProcessResult RunCompnn(const std::string& args) {
+  const std::string command = std::string(COMPNN_BINARY) + " " + args + " 2>&1";
+  ProcessResult run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe)) run.output += buffer;
+  const int raw = ::pclose(pipe);
+  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return run;
+}
+
+class MatchCommand : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("compnn_match_cli_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    std::mt19937 rng(5);
+    for (int i = 0; i < 3; ++i) maps_.push_back(testing::SmoothMap(6, 7, 4, rng));
+    std::vector<float> db;
+    for (const auto& m : maps_) db.insert(db.end(), m.values.begin(), m.values.end());
+    WriteNpy(P("db.npy"), DType::kFloat32, {3, 6, 7, 4}, db.data());
+    query_ = testing::SmoothMap(5, 4, 4, rng);
+    WriteNpy(P("q.npy"), DType::kFloat32, {5, 4, 4}, query_.values.data());
+    const float globals[] = {1, 0, 0, 1, 1, 1};  // image 2 is nearest (1, 1), then 0 and 1 tie
+    WriteNpy(P("dbg.npy"), DType::kFloat32, {3, 2}, globals);
+    const float query_global[] = {1, 1};
+    WriteNpy(P("qg.npy"), DType::kFloat32, {2}, query_global);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string P(const std::string& name) const { return (dir_ / name).string(); }
+  std::string Base() const { return "match --query " + P("q.npy") + " --database " + P("db.npy"); }
+
+  // The output field must equal the brute-force best over `images` wherever that is unambiguous.
+  void ExpectBruteForceField(const std::string& out, const std::vector<int>& images) {
+    const NpyFile nnf = NpyFile::Open(out + "/nnf.npy");
+    nnf.Require(DType::kInt32, {3});
+    ASSERT_EQ(nnf.shape(), (std::vector<std::int64_t>{5, 4, 3}));
+    const NpyFile similarity = NpyFile::Open(out + "/similarity.npy");
+    similarity.Require(DType::kFloat32, {2});
+    std::vector<MapView> views;
+    for (const auto& m : maps_) views.push_back(m.view());
+    for (int y = 0; y < 5; ++y) {
+      for (int x = 0; x < 4; ++x) {
+        const auto ref = testing::ReferenceBest(query_.view(), views, images, 2, 2, y, x);
+        const std::int32_t* m = nnf.data_as<std::int32_t>() + (y * 4 + x) * 3;
+        EXPECT_NEAR(similarity.data_as<float>()[y * 4 + x], ref.similarity, 1e-4);
+        if (ref.similarity - ref.runner_up > 1e-4) {
+          EXPECT_EQ(m[0], ref.image);
+          EXPECT_EQ(m[1], ref.y);
+          EXPECT_EQ(m[2], ref.x);
+        }
+      }
+    }
+    EXPECT_TRUE(fs::exists(out + "/summary.json"));
+  }
+
+  fs::path dir_;
+  std::vector<testing::OwnedMap> maps_;
+  testing::OwnedMap query_{1, 1, 1};
+};
+
+TEST_F(MatchCommand, ExactWritesTheBruteForceField) {
+  const ProcessResult run = RunCompnn(Base() + " --method exact --out " + P("out"));
+  ASSERT_EQ(run.status, 0) << run.output;
+  ExpectBruteForceField(P("out"), {0, 1, 2});
+}
+
+TEST_F(MatchCommand, ImageSubsetAndGlobalPrefilter) {
+  ProcessResult run = RunCompnn(Base() + " --method exact --images 1,2 --out " + P("subset"));
+  ASSERT_EQ(run.status, 0) << run.output;
+  ExpectBruteForceField(P("subset"), {1, 2});
+  run = RunCompnn(Base() + " --method exact --topk-images 2 --query-global " + P("qg.npy") +
+                  " --database-global " + P("dbg.npy") + " --out " + P("top2"));
+  ASSERT_EQ(run.status, 0) << run.output;
+  ExpectBruteForceField(P("top2"), {0, 2});
+}
+
+TEST_F(MatchCommand, HyperPatchMatchOnASmallDatabaseFindsTheExactField) {
+  const ProcessResult run = RunCompnn(Base() + " --method hpm --iterations 40 --min-improved 0 --seed 3 --out " + P("hpm"));
+  ASSERT_EQ(run.status, 0) << run.output;
+  ExpectBruteForceField(P("hpm"), {0, 1, 2});
+}
+
+TEST_F(MatchCommand, BadInputGivesOneClearLineAndStatus2) {
+  auto expect_error = [&](const std::string& args, const std::string& needle) {
+    const ProcessResult run = RunCompnn(args);
+    EXPECT_EQ(run.status, 2) << args << "\n" << run.output;
+    EXPECT_NE(run.output.find(needle), std::string::npos) << args << "\n" << run.output;
+  };
+  const std::string out = " --out " + P("bad");
+  expect_error("match --query " + P("nope.npy") + " --database " + P("db.npy") + out, "nope.npy");
+  // Wrong dtype and rank.
+  const std::int32_t ints[] = {1, 2, 3, 4};
+  WriteNpy(P("ints.npy"), DType::kInt32, {1, 2, 2}, ints);
+  expect_error("match --query " + P("ints.npy") + " --database " + P("db.npy") + out, "ints.npy: dtype");
+  const float flat[] = {1, 2, 3, 4};
+  WriteNpy(P("flat.npy"), DType::kFloat32, {4}, flat);
+  expect_error("match --query " + P("flat.npy") + " --database " + P("db.npy") + out, "flat.npy: has shape");
+  expect_error("match --query " + P("q.npy") + " --database " + P("q.npy") + out, "q.npy: has shape");
+  // Depth mismatch.
+  std::vector<float> deep(5 * 4 * 3, 1.0f);
+  WriteNpy(P("deep.npy"), DType::kFloat32, {5, 4, 3}, deep.data());
+  expect_error("match --query " + P("deep.npy") + " --database " + P("db.npy") + out, "depth");
+  // Empty database.
+  WriteNpy(P("empty.npy"), DType::kFloat32, {0, 6, 7, 4}, nullptr);
+  expect_error("match --query " + P("q.npy") + " --database " + P("empty.npy") + out, "no images");
+  // K > N, unknown image index, a prefilter without its descriptors.
+  expect_error(Base() + " --topk-images 4 --query-global " + P("qg.npy") + " --database-global " +
+                   P("dbg.npy") + out, "exceeds");
+  expect_error(Base() + " --topk-images 2" + out, "--query-global");
+  expect_error(Base() + " --images 0,3" + out, "unknown image index 3");
+  // NaN activations, in the query and in the database.
+  std::vector<float> nan_query = query_.values;
+  nan_query[7] = NAN;
+  WriteNpy(P("nanq.npy"), DType::kFloat32, {5, 4, 4}, nan_query.data());
+  expect_error("match --query " + P("nanq.npy") + " --database " + P("db.npy") + out, "non-finite");
+  std::vector<float> nan_db(3 * 6 * 7 * 4, 0.5f);
+  nan_db[2 * 6 * 7 * 4 + 9] = NAN;
+  WriteNpy(P("nandb.npy"), DType::kFloat32, {3, 6, 7, 4}, nan_db.data());
+  expect_error("match --method exact --query " + P("q.npy") + " --database " + P("nandb.npy") + out,
+               "database image 2");
+  // A truncated database file.
+  fs::copy_file(P("db.npy"), P("cut.npy"));
+  fs::resize_file(P("cut.npy"), fs::file_size(P("cut.npy")) - 10);
+  expect_error("match --query " + P("q.npy") + " --database " + P("cut.npy") + out, "truncated");
+  // Usage errors are status 2 as well.
+  expect_error("match --query " + P("q.npy") + out, "--database");
+  expect_error(Base() + " --method fast" + out, "method");
+}
+
+}  // namespace
+}  // namespace compnn

@@ -1,0 +1,25 @@
+// A progress bar on standard error for long work; silent when standard error is not a terminal,
+// so logs and pipes stay clean.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace compnn::cli {
+
+class ProgressBar {
+ public:
+  ProgressBar(std::string label, long long total);
+  ~ProgressBar();
+  void Update(long long done);
+  void Finish();
+
+ private:
+  std::string label_;
+  long long total_;
+  bool enabled_;
+  bool finished_ = false;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+}  // namespace compnn::cli

@@ -1,0 +1,63 @@
+#include "compnn/activation_map.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace compnn {
+
+void ValidateMap(const MapView& map, const char* what) {
+  if (map.data == nullptr || map.height < 1 || map.width < 1 || map.depth < 1) {
+    throw std::invalid_argument(std::string(what) + ": empty activation map (" +
+                                std::to_string(map.height) + " x " + std::to_string(map.width) +
+                                " x " + std::to_string(map.depth) + ")");
+  }
+}
+
+void RequireFinite(const MapView& map, const char* what) {
+  const std::size_t n = static_cast<std::size_t>(map.cells()) * map.depth;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(map.data[i])) {
+      const std::size_t cell = i / map.depth;
+      throw std::invalid_argument(std::string(what) + ": non-finite activation at cell (" +
+                                  std::to_string(cell / map.width) + ", " +
+                                  std::to_string(cell % map.width) + "), channel " +
+                                  std::to_string(i % map.depth));
+    }
+  }
+}
+
+Database::Database(std::vector<MapView> maps) : maps_(std::move(maps)) {
+  for (std::size_t i = 0; i < maps_.size(); ++i) {
+    const std::string what = "database image " + std::to_string(i);
+    ValidateMap(maps_[i], what.c_str());
+    if (maps_[i].depth != maps_.front().depth) {
+      throw std::invalid_argument(what + ": depth " + std::to_string(maps_[i].depth) +
+                                  " differs from image 0's " +
+                                  std::to_string(maps_.front().depth));
+    }
+  }
+}
+
+std::vector<int> ResolveCandidates(const Database& database, const std::vector<int>& requested) {
+  if (database.size() == 0) throw std::invalid_argument("the database holds no images");
+  std::vector<int> candidates = requested;
+  if (candidates.empty()) {
+    candidates.resize(database.size());
+    for (int i = 0; i < database.size(); ++i) candidates[i] = i;
+    return candidates;
+  }
+  for (int image : candidates) {
+    if (image < 0 || image >= database.size()) {
+      throw std::invalid_argument("unknown database image index " + std::to_string(image) +
+                                  " (the database holds " + std::to_string(database.size()) +
+                                  " images)");
+    }
+  }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  return candidates;
+}
+
+}  // namespace compnn

@@ -1,0 +1,197 @@
+#include "compnn/exact_search.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <atomic>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "threads.h"
+
+namespace compnn {
+namespace {
+
+// Rows of query hyperpatches and of database hyperpatches multiplied at once. A tile of products
+// (kQueryTile x kDatabaseTile floats, 1 MiB) stays in cache while its arg-max is taken.
+constexpr int kQueryTile = 256;
+constexpr int kDatabaseTile = 1024;
+
+// A block of database hyperpatches packed as unit rows, in ascending (image, y, x) order, so that
+// scanning rows in order and replacing only on a strictly greater similarity keeps ties at the
+// lowest (image, y, x).
+struct DatabaseBlock {
+  std::vector<float> rows;
+  std::vector<Match> origin;  // image, y, x of each row
+  int size = 0;
+};
+
+// Walks the candidates' cells in order, one block at a time.
+class BlockFiller {
+ public:
+  BlockFiller(const Database& database, const std::vector<int>& candidates,
+              const HyperpatchShape& shape, int capacity)
+      : database_(database), candidates_(candidates), shape_(shape), capacity_(capacity) {}
+
+  // Fills `block` with the next cells; returns false when none are left.
+  bool Next(DatabaseBlock& block, int threads) {
+    block.size = 0;
+    block.origin.resize(capacity_);
+    while (block.size < capacity_ && next_candidate_ < candidates_.size()) {
+      const int image = candidates_[next_candidate_];
+      const MapView& map = database_[image];
+      const int take = std::min(capacity_ - block.size, map.cells() - next_cell_);
+      for (int i = 0; i < take; ++i) {
+        const int cell = next_cell_ + i;
+        block.origin[block.size + i] = Match{image, cell / map.width, cell % map.width, 0.0f};
+      }
+      block.size += take;
+      next_cell_ += take;
+      if (next_cell_ == map.cells()) {
+        next_cell_ = 0;
+        ++next_candidate_;
+      }
+    }
+    if (block.size == 0) return false;
+
+    const int length = shape_.length(database_.depth());
+    block.rows.resize(static_cast<std::size_t>(capacity_) * length);
+    std::atomic<int> bad_row{-1};
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int r = 0; r < block.size; ++r) {
+      const Match& o = block.origin[r];
+      const MapView& map = database_[o.image];
+      if (!PackUnitHyperpatches(map, shape_, o.y * map.width + o.x, 1,
+                                block.rows.data() + static_cast<std::size_t>(r) * length)) {
+        bad_row.store(r);
+      }
+    }
+    if (bad_row.load() >= 0) {
+      const Match& o = block.origin[bad_row.load()];
+      throw std::invalid_argument("database image " + std::to_string(o.image) +
+                                  ": non-finite activation near cell (" + std::to_string(o.y) +
+                                  ", " + std::to_string(o.x) + ")");
+    }
+    return true;
+  }
+
+ private:
+  const Database& database_;
+  const std::vector<int>& candidates_;
+  HyperpatchShape shape_;
+  int capacity_;
+  std::size_t next_candidate_ = 0;
+  int next_cell_ = 0;
+};
+
+// Folds one row of products into the best match (top_k == 1).
+inline void ScanBest(const float* products, int count, const Match* origin, Match& best) {
+  float row_max = -std::numeric_limits<float>::infinity();
+#pragma omp simd reduction(max : row_max)
+  for (int j = 0; j < count; ++j) row_max = std::max(row_max, products[j]);
+  if (!(row_max > best.similarity)) return;
+  const int j = static_cast<int>(std::find(products, products + count, row_max) - products);
+  best = origin[j];
+  best.similarity = row_max;
+}
+
+// Folds one row of products into the k best matches, kept sorted best first.
+inline void ScanTopK(const float* products, int count, const Match* origin, Match* best, int k) {
+  float row_max = -std::numeric_limits<float>::infinity();
+#pragma omp simd reduction(max : row_max)
+  for (int j = 0; j < count; ++j) row_max = std::max(row_max, products[j]);
+  if (!(row_max > best[k - 1].similarity)) return;
+  for (int j = 0; j < count; ++j) {
+    if (!(products[j] > best[k - 1].similarity)) continue;
+    Match candidate = origin[j];
+    candidate.similarity = products[j];
+    int position = k - 1;
+    while (position > 0 && candidate.BetterThan(best[position - 1])) {
+      best[position] = best[position - 1];
+      --position;
+    }
+    best[position] = candidate;
+  }
+}
+
+}  // namespace
+
+CorrespondenceField ExactSearch(const MapView& query, const Database& database,
+                                const ExactSearchOptions& options) {
+  ValidateMap(query, "query");
+  RequireFinite(query, "query");
+  ValidateHyperpatch(options.hyperpatch);
+  const std::vector<int> candidates = ResolveCandidates(database, options.candidates);
+  if (database.depth() != query.depth) {
+    throw std::invalid_argument("query depth " + std::to_string(query.depth) +
+                                " differs from the database's " + std::to_string(database.depth()));
+  }
+  long long total_cells = 0;
+  for (int image : candidates) total_cells += database[image].cells();
+  if (options.top_k < 1 || options.top_k > total_cells) {
+    throw std::invalid_argument("top_k must be between 1 and the candidates' " +
+                                std::to_string(total_cells) + " cells, got " +
+                                std::to_string(options.top_k));
+  }
+
+  const int threads = internal::ResolveThreads(options.threads);
+  internal::SingleThreadedBlas single_threaded_blas;
+  const HyperpatchShape& shape = options.hyperpatch;
+  const int length = shape.length(query.depth);
+  const int query_rows = query.cells();
+  const int k = options.top_k;
+
+  std::vector<float> query_unit(static_cast<std::size_t>(query_rows) * length);
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int r = 0; r < query_rows; ++r) {
+    PackUnitHyperpatches(query, shape, r, 1, query_unit.data() + static_cast<std::size_t>(r) * length);
+  }
+
+  CorrespondenceField field(query.height, query.width, k);
+  for (Match& m : field.matches) m.similarity = -std::numeric_limits<float>::infinity();
+
+  const int capacity = static_cast<int>(std::clamp<std::size_t>(
+      options.block_bytes / (sizeof(float) * length), kDatabaseTile, 1 << 20));
+  BlockFiller filler(database, candidates, shape, capacity);
+  DatabaseBlock block;
+  long long done_cells = 0;
+  // Smaller query tiles for small queries, so that every thread gets work.
+  const int query_tile = std::clamp((query_rows + 2 * threads - 1) / (2 * threads), 16, kQueryTile);
+  const int query_tiles = (query_rows + query_tile - 1) / query_tile;
+  while (filler.Next(block, threads)) {
+    const int database_tiles = (block.size + kDatabaseTile - 1) / kDatabaseTile;
+#pragma omp parallel num_threads(threads)
+    {
+      std::vector<float> products(static_cast<std::size_t>(kQueryTile) * kDatabaseTile);
+      // Each task owns a range of query rows, so no two threads update the same match.
+#pragma omp for schedule(dynamic)
+      for (int qt = 0; qt < query_tiles; ++qt) {
+        const int q0 = qt * query_tile;
+        const int rows = std::min(query_tile, query_rows - q0);
+        for (int dt = 0; dt < database_tiles; ++dt) {
+          const int d0 = dt * kDatabaseTile;
+          const int cols = std::min(kDatabaseTile, block.size - d0);
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, cols, length, 1.0f,
+                      query_unit.data() + static_cast<std::size_t>(q0) * length, length,
+                      block.rows.data() + static_cast<std::size_t>(d0) * length, length, 0.0f,
+                      products.data(), cols);
+          for (int i = 0; i < rows; ++i) {
+            const float* row = products.data() + static_cast<std::size_t>(i) * cols;
+            Match* best = &field.matches[static_cast<std::size_t>(q0 + i) * k];
+            if (k == 1) {
+              ScanBest(row, cols, block.origin.data() + d0, *best);
+            } else {
+              ScanTopK(row, cols, block.origin.data() + d0, best, k);
+            }
+          }
+        }
+      }
+    }
+    done_cells += block.size;
+    if (options.progress) options.progress(done_cells, total_cells);
+  }
+  return field;
+}
+
+}  // namespace compnn

@@ -1,0 +1,73 @@
+#include "compnn/hyperpatch.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace compnn {
+
+void ValidateHyperpatch(const HyperpatchShape& shape) {
+  if (shape.height < 1 || shape.width < 1) {
+    throw std::invalid_argument("hyperpatch must be at least 1 x 1, got " +
+                                std::to_string(shape.height) + " x " + std::to_string(shape.width));
+  }
+}
+
+void GatherHyperpatch(const MapView& map, const HyperpatchShape& shape, int y, int x, float* out) {
+  const int y0 = y - shape.top();
+  const int x0 = x - shape.left();
+  for (int dy = 0; dy < shape.height; ++dy) {
+    const int cy = std::clamp(y0 + dy, 0, map.height - 1);
+    for (int dx = 0; dx < shape.width; ++dx) {
+      const int cx = std::clamp(x0 + dx, 0, map.width - 1);
+      std::memcpy(out, map.cell(cy, cx), sizeof(float) * map.depth);
+      out += map.depth;
+    }
+  }
+}
+
+bool PackUnitHyperpatches(const MapView& map, const HyperpatchShape& shape, int first_cell,
+                          int count, float* out) {
+  const int length = shape.length(map.depth);
+  bool finite = true;
+  for (int i = 0; i < count; ++i) {
+    const int cell = first_cell + i;
+    float* row = out + static_cast<std::ptrdiff_t>(i) * length;
+    GatherHyperpatch(map, shape, cell / map.width, cell % map.width, row);
+    double squared = 0.0;
+#pragma omp simd reduction(+ : squared)
+    for (int j = 0; j < length; ++j) squared += static_cast<double>(row[j]) * row[j];
+    if (!std::isfinite(squared)) finite = false;
+    // A zero block stays zero: its cosine with anything is then 0, never NaN.
+    const float scale = squared > 0.0 ? static_cast<float>(1.0 / std::sqrt(squared)) : 0.0f;
+    for (int j = 0; j < length; ++j) row[j] *= scale;
+  }
+  return finite;
+}
+
+float CosineToCell(const float* unit_query, const MapView& map, const HyperpatchShape& shape, int y,
+                   int x) {
+  const int depth = map.depth;
+  const int y0 = y - shape.top();
+  const int x0 = x - shape.left();
+  float dot = 0.0f;
+  float squared = 0.0f;
+  for (int dy = 0; dy < shape.height; ++dy) {
+    const int cy = std::clamp(y0 + dy, 0, map.height - 1);
+    for (int dx = 0; dx < shape.width; ++dx) {
+      const float* cell = map.cell(cy, std::clamp(x0 + dx, 0, map.width - 1));
+#pragma omp simd reduction(+ : dot, squared)
+      for (int c = 0; c < depth; ++c) {
+        dot += unit_query[c] * cell[c];
+        squared += cell[c] * cell[c];
+      }
+      unit_query += depth;
+    }
+  }
+  if (!std::isfinite(dot) || !std::isfinite(squared)) return NAN;
+  return squared > 0.0f ? dot / std::sqrt(squared) : 0.0f;
+}
+
+}  // namespace compnn

@@ -1,0 +1,197 @@
+#include "compnn/patch_match.h"
+
+#include <algorithm>
+#include <atomic>
+#include <stdexcept>
+#include <string>
+
+#include "counter_rng.h"
+#include "threads.h"
+
+namespace compnn {
+namespace {
+
+using internal::CounterRng;
+
+// The state of one HyperPatch-Match run: the query's unit hyperpatches and the current field.
+class PatchMatcher {
+ public:
+  PatchMatcher(const MapView& query, const Database& database, const PatchMatchOptions& options,
+               std::vector<int> candidates)
+      : query_(query),
+        database_(database),
+        options_(options),
+        candidates_(std::move(candidates)),
+        length_(options.hyperpatch.length(query.depth)),
+        query_unit_(static_cast<std::size_t>(query.cells()) * length_),
+        field_(query.height, query.width) {}
+
+  void PackQuery(int threads) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int cell = 0; cell < query_.cells(); ++cell) {
+      PackUnitHyperpatches(query_, options_.hyperpatch, cell, 1, QueryUnit(cell));
+    }
+  }
+
+  // Random initialisation: the best of `initial_samples` random cells of random candidates.
+  void Initialise(int threads) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int cell = 0; cell < query_.cells(); ++cell) {
+      CounterRng rng(options_.seed, 0, cell);
+      Match& best = field_.matches[cell];
+      best = Match{};
+      best.similarity = -2.0f;  // below any cosine
+      for (int s = 0; s < std::max(1, options_.initial_samples); ++s) TryRandomImage(cell, best, rng);
+    }
+    ThrowIfNonFinite();
+  }
+
+  // One propagation + random-search pass; returns how many cells improved. Odd iterations scan
+  // forward (taking matches from the left and upper neighbours), even ones backward (right and
+  // lower). Tiles on one anti-diagonal are independent, so they run in parallel, and the result is
+  // the same as the sequential scan's.
+  long long Pass(int iteration, int threads) {
+    const bool forward = iteration % 2 == 1;
+    const int tile = std::clamp(std::min(query_.height, query_.width) / (4 * threads), 2, 16);
+    const int tiles_y = (query_.height + tile - 1) / tile;
+    const int tiles_x = (query_.width + tile - 1) / tile;
+    const int diagonals = tiles_y + tiles_x - 1;
+    long long improved = 0;
+#pragma omp parallel num_threads(threads) reduction(+ : improved)
+    for (int step = 0; step < diagonals; ++step) {
+      const int d = forward ? step : diagonals - 1 - step;
+      const int ty_first = std::max(0, d - tiles_x + 1);
+      const int ty_last = std::min(tiles_y - 1, d);
+#pragma omp for schedule(dynamic)
+      for (int ty = ty_first; ty <= ty_last; ++ty) {
+        improved += VisitTile(iteration, forward, ty * tile, (d - ty) * tile, tile);
+      }
+    }
+    ThrowIfNonFinite();
+    return improved;
+  }
+
+  const CorrespondenceField& field() const { return field_; }
+
+ private:
+  float* QueryUnit(int cell) { return query_unit_.data() + static_cast<std::size_t>(cell) * length_; }
+
+  long long VisitTile(int iteration, bool forward, int y0, int x0, int tile) {
+    const int y1 = std::min(y0 + tile, query_.height);
+    const int x1 = std::min(x0 + tile, query_.width);
+    long long improved = 0;
+    if (forward) {
+      for (int y = y0; y < y1; ++y)
+        for (int x = x0; x < x1; ++x) improved += VisitCell(iteration, y, x, +1);
+    } else {
+      for (int y = y1 - 1; y >= y0; --y)
+        for (int x = x1 - 1; x >= x0; --x) improved += VisitCell(iteration, y, x, -1);
+    }
+    return improved;
+  }
+
+  bool VisitCell(int iteration, int y, int x, int direction) {
+    const int cell = y * query_.width + x;
+    Match& best = field_.matches[cell];
+    const Match start = best;
+
+    // Propagation: a neighbour's match, shifted by the neighbour's offset to this cell.
+    const int nx = x - direction;
+    if (nx >= 0 && nx < query_.width) {
+      const Match& n = field_.at(y, nx);
+      const MapView& map = database_[n.image];
+      Try(cell, best, n.image, n.y, std::clamp(n.x + direction, 0, map.width - 1));
+    }
+    const int ny = y - direction;
+    if (ny >= 0 && ny < query_.height) {
+      const Match& n = field_.at(ny, x);
+      const MapView& map = database_[n.image];
+      Try(cell, best, n.image, std::clamp(n.y + direction, 0, map.height - 1), n.x);
+    }
+
+    // Random search in an exponentially shrinking window around the current match.
+    CounterRng rng(options_.seed, iteration, cell);
+    const int image = best.image;
+    const MapView& map = database_[image];
+    const int cy = best.y, cx = best.x;
+    for (int radius = std::max(map.height, map.width); radius >= 1; radius /= 2) {
+      Try(cell, best, image, rng.Between(std::max(0, cy - radius), std::min(map.height - 1, cy + radius)),
+          rng.Between(std::max(0, cx - radius), std::min(map.width - 1, cx + radius)));
+    }
+    // Exploration: random cells of random candidate images.
+    for (int s = 0; s < options_.random_images; ++s) TryRandomImage(cell, best, rng);
+
+    // The match only ever changes to a better one.
+    return best.image != start.image || best.y != start.y || best.x != start.x;
+  }
+
+  void TryRandomImage(int cell, Match& best, CounterRng& rng) {
+    const int image = candidates_[rng.Below(static_cast<int>(candidates_.size()))];
+    const MapView& map = database_[image];
+    Try(cell, best, image, rng.Below(map.height), rng.Below(map.width));
+  }
+
+  void Try(int cell, Match& best, int image, int y, int x) {
+    if (image == best.image && y == best.y && x == best.x) return;
+    Match candidate{image, y, x,
+                    CosineToCell(QueryUnit(cell), database_[image], options_.hyperpatch, y, x)};
+    if (candidate.similarity != candidate.similarity) {
+      non_finite_image_.store(image, std::memory_order_relaxed);
+      return;
+    }
+    if (candidate.BetterThan(best)) best = candidate;
+  }
+
+  void ThrowIfNonFinite() const {
+    const int image = non_finite_image_.load();
+    if (image >= 0) {
+      throw std::invalid_argument("database image " + std::to_string(image) +
+                                  ": non-finite activations");
+    }
+  }
+
+  const MapView& query_;
+  const Database& database_;
+  const PatchMatchOptions& options_;
+  const std::vector<int> candidates_;
+  const int length_;
+  std::vector<float> query_unit_;
+  CorrespondenceField field_;
+  std::atomic<int> non_finite_image_{-1};
+};
+
+}  // namespace
+
+PatchMatchResult HyperPatchMatch(const MapView& query, const Database& database,
+                                 const PatchMatchOptions& options) {
+  ValidateMap(query, "query");
+  RequireFinite(query, "query");
+  ValidateHyperpatch(options.hyperpatch);
+  std::vector<int> candidates = ResolveCandidates(database, options.candidates);
+  if (database.depth() != query.depth) {
+    throw std::invalid_argument("query depth " + std::to_string(query.depth) +
+                                " differs from the database's " + std::to_string(database.depth()));
+  }
+  if (options.max_iterations < 0 || options.random_images < 0) {
+    throw std::invalid_argument("max_iterations and random_images must not be negative");
+  }
+
+  const int threads = internal::ResolveThreads(options.threads);
+  PatchMatcher matcher(query, database, options, std::move(candidates));
+  matcher.PackQuery(threads);
+  matcher.Initialise(threads);
+
+  PatchMatchResult result;
+  for (int iteration = 1; iteration <= options.max_iterations; ++iteration) {
+    const long long improved = matcher.Pass(iteration, threads);
+    PatchMatchIteration stats{iteration, static_cast<double>(improved) / query.cells(),
+                              matcher.field().MeanSimilarity()};
+    result.iterations.push_back(stats);
+    if (options.on_iteration) options.on_iteration(stats);
+    if (stats.improved_fraction < options.min_improved_fraction) break;
+  }
+  result.field = matcher.field();
+  return result;
+}
+
+}  // namespace compnn

@@ -1,0 +1,161 @@
+#include "compnn/patch_match.h"
+
+#include <gtest/gtest.h>
+
+#include "brute_force_reference.h"
+#include "compnn/exact_search.h"
+
+namespace compnn {
+namespace {
+
+using testing::OwnedMap;
+
+// A query cut out of database image `source` at offset (oy, ox): its true field is known.
+struct CropCase {
+  std::vector<OwnedMap> maps;
+  OwnedMap query{1, 1, 1};
+  int source = 3, oy = 5, ox = 7;
+  std::vector<MapView> views() const {
+    std::vector<MapView> v;
+    for (const OwnedMap& m : maps) v.push_back(m.view());
+    return v;
+  }
+};
+
+CropCase MakeCropCase(int images, int size, int qh, int qw, unsigned seed) {
+  std::mt19937 rng(seed);
+  CropCase c;
+  c.source = std::min(3, images - 1);
+  c.oy = std::min(5, size - qh);
+  c.ox = std::min(7, size - qw);
+  for (int i = 0; i < images; ++i) c.maps.push_back(testing::SmoothMap(size, size, 8, rng));
+  c.query = OwnedMap(qh, qw, 8);
+  for (int y = 0; y < qh; ++y)
+    for (int x = 0; x < qw; ++x)
+      for (int ch = 0; ch < 8; ++ch) c.query.at(y, x, ch) = c.maps[c.source].at(c.oy + y, c.ox + x, ch);
+  return c;
+}
+
+TEST(HyperPatchMatch, RecoversTheKnownFieldOfAShiftedCrop) {
+  const CropCase c = MakeCropCase(8, 32, 20, 24, 21);
+  const Database db(c.views());
+  PatchMatchOptions options;
+  options.seed = 7;
+  options.max_iterations = 16;
+  const PatchMatchResult result = HyperPatchMatch(c.query.view(), db, options);
+
+  // Interior cells: the 2 x 2 hyperpatch never leaves the crop, so the crop location is the
+  // unique match with similarity 1.
+  int interior = 0, recovered = 0;
+  for (int y = 0; y + 1 < c.query.height; ++y) {
+    for (int x = 0; x + 1 < c.query.width; ++x) {
+      ++interior;
+      const Match& m = result.field.at(y, x);
+      recovered += m.image == c.source && m.y == c.oy + y && m.x == c.ox + x;
+    }
+  }
+  EXPECT_GE(recovered, 0.99 * interior) << recovered << " of " << interior;
+
+  // Every cell, borders included, against exact search. On the border the clamped hyperpatch no
+  // longer has a perfect match, and near-equal optima a few cells apart leave HyperPatch-Match at
+  // the other one now and then.
+  const CorrespondenceField exact = ExactSearch(c.query.view(), db);
+  int same = 0;
+  for (std::size_t i = 0; i < exact.matches.size(); ++i) {
+    const Match &a = exact.matches[i], &b = result.field.matches[i];
+    same += a.image == b.image && a.y == b.y && a.x == b.x;
+  }
+  EXPECT_GE(same, 0.98 * exact.matches.size());
+  EXPECT_GE(result.field.MeanSimilarity(), 0.999 * exact.MeanSimilarity());
+}
+
+TEST(HyperPatchMatch, SameSeedSameFieldWhateverTheThreadCount) {
+  const CropCase c = MakeCropCase(6, 24, 23, 17, 22);
+  const Database db(c.views());
+  PatchMatchOptions options;
+  options.seed = 99;
+  options.max_iterations = 5;
+  options.min_improved_fraction = 0.0;
+  options.threads = 1;
+  const PatchMatchResult one = HyperPatchMatch(c.query.view(), db, options);
+  options.threads = 2;
+  const PatchMatchResult two = HyperPatchMatch(c.query.view(), db, options);
+  options.threads = 3;
+  const PatchMatchResult three = HyperPatchMatch(c.query.view(), db, options);
+  for (std::size_t i = 0; i < one.field.matches.size(); ++i) {
+    for (const PatchMatchResult* other : {&two, &three}) {
+      EXPECT_EQ(one.field.matches[i].image, other->field.matches[i].image);
+      EXPECT_EQ(one.field.matches[i].y, other->field.matches[i].y);
+      EXPECT_EQ(one.field.matches[i].x, other->field.matches[i].x);
+      EXPECT_EQ(one.field.matches[i].similarity, other->field.matches[i].similarity);
+    }
+  }
+  // A different seed explores differently (after few iterations the fields differ somewhere).
+  options.seed = 100;
+  options.max_iterations = 1;
+  const PatchMatchResult other_seed = HyperPatchMatch(c.query.view(), db, options);
+  options.seed = 99;
+  const PatchMatchResult same_seed = HyperPatchMatch(c.query.view(), db, options);
+  int differ = 0;
+  for (std::size_t i = 0; i < same_seed.field.matches.size(); ++i) {
+    differ += same_seed.field.matches[i].x != other_seed.field.matches[i].x ||
+              same_seed.field.matches[i].y != other_seed.field.matches[i].y ||
+              same_seed.field.matches[i].image != other_seed.field.matches[i].image;
+  }
+  EXPECT_GT(differ, 0);
+}
+
+TEST(HyperPatchMatch, ReportedSimilaritiesAreTrueCosines) {
+  const CropCase c = MakeCropCase(4, 16, 10, 12, 23);
+  const Database db(c.views());
+  PatchMatchOptions options;
+  options.max_iterations = 2;
+  const auto views = c.views();
+  const PatchMatchResult result = HyperPatchMatch(c.query.view(), db, options);
+  for (int y = 0; y < c.query.height; ++y) {
+    for (int x = 0; x < c.query.width; ++x) {
+      const Match& m = result.field.at(y, x);
+      const double truth = testing::ReferenceCosine(
+          testing::ReferenceHyperpatch(c.query.view(), 2, 2, y, x),
+          testing::ReferenceHyperpatch(views[m.image], 2, 2, m.y, m.x));
+      EXPECT_NEAR(m.similarity, truth, 2e-5);
+    }
+  }
+}
+
+TEST(HyperPatchMatch, StaysWithinTheCandidatesAndStopsEarly) {
+  const CropCase c = MakeCropCase(6, 16, 12, 12, 24);
+  const Database db(c.views());
+  PatchMatchOptions options;
+  options.candidates = {4, 1};
+  options.max_iterations = 50;
+  options.min_improved_fraction = 0.01;
+  int callbacks = 0;
+  options.on_iteration = [&](const PatchMatchIteration& it) {
+    ++callbacks;
+    EXPECT_EQ(it.iteration, callbacks);
+  };
+  const PatchMatchResult result = HyperPatchMatch(c.query.view(), db, options);
+  for (const Match& m : result.field.matches) EXPECT_TRUE(m.image == 1 || m.image == 4);
+  EXPECT_EQ(callbacks, static_cast<int>(result.iterations.size()));
+  ASSERT_LT(result.iterations.size(), 50u);  // converged long before the cap
+  EXPECT_LT(result.iterations.back().improved_fraction, 0.01);
+  for (std::size_t i = 0; i + 1 < result.iterations.size(); ++i) {
+    EXPECT_GE(result.iterations[i].improved_fraction, 0.01);
+    // Matches only ever improve.
+    EXPECT_LE(result.iterations[i].mean_similarity, result.iterations[i + 1].mean_similarity);
+  }
+}
+
+TEST(HyperPatchMatch, RejectsNonFiniteActivations) {
+  CropCase c = MakeCropCase(2, 8, 4, 4, 25);
+  for (float& v : c.maps[1].values) v = NAN;
+  const Database db(c.views());
+  EXPECT_THROW(HyperPatchMatch(c.query.view(), db), std::invalid_argument);
+  c.query.at(0, 0, 0) = INFINITY;
+  const Database clean({c.maps[0].view()});
+  EXPECT_THROW(HyperPatchMatch(c.query.view(), clean), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace compnn

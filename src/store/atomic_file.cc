@@ -1,0 +1,58 @@
+#include "compnn/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace compnn {
+namespace {
+
+[[noreturn]] void Fail(const std::string& path, const char* what) {
+  throw std::runtime_error(path + ": cannot " + what + ": " + std::strerror(errno));
+}
+
+void WriteAll(int fd, const char* data, std::size_t bytes, const std::string& path) {
+  while (bytes > 0) {
+    const ssize_t n = ::write(fd, data, bytes);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) Fail(path, "write");
+    data += n;
+    bytes -= static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace
+
+void WriteFileAtomically(const std::string& path, std::string_view header, const void* data,
+                         std::size_t bytes) {
+  static std::atomic<int> counter{0};
+  const std::string temporary =
+      path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) Fail(path, "create a temporary file");
+  try {
+    WriteAll(fd, header.data(), header.size(), path);
+    WriteAll(fd, static_cast<const char*>(data), bytes, path);
+    if (::fsync(fd) != 0) Fail(path, "flush");
+  } catch (...) {
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    throw;
+  }
+  if (::close(fd) != 0) {
+    ::unlink(temporary.c_str());
+    Fail(path, "close");
+  }
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    const int saved = errno;
+    ::unlink(temporary.c_str());
+    errno = saved;
+    Fail(path, "rename the temporary file into place");
+  }
+}
+
+}  // namespace compnn
