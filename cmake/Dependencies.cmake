@@ -18,3 +18,18 @@ target_link_libraries(compnn_blas INTERFACE ${COMPNN_OPENBLAS_LIBRARY})
 target_include_directories(compnn_blas SYSTEM INTERFACE ${COMPNN_CBLAS_INCLUDE_DIR})
 
 include(GoogleTest)
+
+# OpenCV's core, imgproc and imgcodecs only. Debian ships OpenCV's CMake config just in
+# libopencv-dev, which drags in every module (VTK included), so the three are found directly.
+find_path(COMPNN_OPENCV_INCLUDE_DIR opencv2/imgcodecs.hpp PATH_SUFFIXES opencv4)
+find_library(COMPNN_OPENCV_CORE opencv_core)
+find_library(COMPNN_OPENCV_IMGPROC opencv_imgproc)
+find_library(COMPNN_OPENCV_IMGCODECS opencv_imgcodecs)
+if(NOT COMPNN_OPENCV_INCLUDE_DIR OR NOT COMPNN_OPENCV_CORE OR NOT COMPNN_OPENCV_IMGPROC
+   OR NOT COMPNN_OPENCV_IMGCODECS)
+  message(FATAL_ERROR "OpenCV core/imgproc/imgcodecs not found: run scripts/install-deps")
+endif()
+add_library(compnn_opencv INTERFACE)
+target_include_directories(compnn_opencv SYSTEM INTERFACE ${COMPNN_OPENCV_INCLUDE_DIR})
+target_link_libraries(compnn_opencv INTERFACE ${COMPNN_OPENCV_IMGCODECS} ${COMPNN_OPENCV_IMGPROC}
+                      ${COMPNN_OPENCV_CORE})

@@ -40,14 +40,16 @@ inline OwnedMap SmoothMap(int h, int w, int d, std::mt19937& rng) {
       const float fy = 0.05f + 0.25f * uniform(rng), fx = 0.05f + 0.25f * uniform(rng);
       const float phase = 6.28f * uniform(rng), amplitude = uniform(rng);
       for (int y = 0; y < h; ++y)
-        for (int x = 0; x < w; ++x) map.at(y, x, c) += amplitude * std::sin(fy * y + fx * x + phase);
+        for (int x = 0; x < w; ++x)
+          map.at(y, x, c) += amplitude * std::sin(fy * y + fx * x + phase);
     }
   }
   for (float& v : map.values) v = std::max(0.0f, v + 0.4f);
   return map;
 }
 
-inline std::vector<double> ReferenceHyperpatch(const MapView& map, int hp_h, int hp_w, int y, int x) {
+inline std::vector<double> ReferenceHyperpatch(const MapView& map, int hp_h, int hp_w, int y,
+                                               int x) {
   std::vector<double> out;
   for (int dy = 0; dy < hp_h; ++dy) {
     for (int dx = 0; dx < hp_w; ++dx) {
@@ -55,7 +57,8 @@ inline std::vector<double> ReferenceHyperpatch(const MapView& map, int hp_h, int
       int cx = x - (hp_w - 1) / 2 + dx;
       cy = cy < 0 ? 0 : (cy >= map.height ? map.height - 1 : cy);
       cx = cx < 0 ? 0 : (cx >= map.width ? map.width - 1 : cx);
-      for (int c = 0; c < map.depth; ++c) out.push_back(map.data[(cy * map.width + cx) * map.depth + c]);
+      for (int c = 0; c < map.depth; ++c)
+        out.push_back(map.data[(cy * map.width + cx) * map.depth + c]);
     }
   }
   return out;

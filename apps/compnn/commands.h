@@ -10,5 +10,6 @@ namespace compnn::cli {
 using Command = std::function<void()>;
 
 void AddMatchCommand(CLI::App& app, Command& run);
+void AddDataCommand(CLI::App& app, Command& run);
 
 }  // namespace compnn::cli

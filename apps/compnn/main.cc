@@ -6,10 +6,12 @@
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "compnn: explains what an encoder-decoder CNN has learned by matching every patch of a query\n"
+      "compnn: explains what an encoder-decoder CNN has learned by matching every patch of a "
+      "query\n"
       "image, in the network's own activation space, to patches of its training images."};
   app.require_subcommand(1);
   compnn::cli::Command run;
+  compnn::cli::AddDataCommand(app, run);
   compnn::cli::AddMatchCommand(app, run);
   try {
     app.parse(argc, argv);

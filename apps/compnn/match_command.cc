@@ -26,7 +26,8 @@ struct MatchOptions {
   int matches_per_cell = 1;
   int iterations = 32;
   double min_improved = 0.001;
-  int random_images = 2;
+  int random_images = 1;
+  int long_range = 2;
   std::uint64_t seed = 0;
   int threads = 0;
 };
@@ -88,8 +89,8 @@ std::vector<int> PrefilterImages(const MatchOptions& o, int database_size,
   const DescriptorMatrix matrix{database.data_as<float>(), database_size, static_cast<int>(length)};
   const std::size_t pool = images.empty() ? database_size : images.size();
   if (o.topk_images > static_cast<int>(pool)) {
-    throw std::runtime_error("--topk-images " + std::to_string(o.topk_images) +
-                             " exceeds the " + std::to_string(pool) + " images to choose from");
+    throw std::runtime_error("--topk-images " + std::to_string(o.topk_images) + " exceeds the " +
+                             std::to_string(pool) + " images to choose from");
   }
   return GlobalTopK(std::span<const float>(query.data_as<float>(), length), matrix, o.topk_images,
                     images);
@@ -132,11 +133,12 @@ void RunMatch(const MatchOptions& o) {
   const HyperpatchShape shape{o.hyperpatch[0], o.hyperpatch[1]};
   std::filesystem::create_directories(o.out);
 
-  nlohmann::json summary = {{"query", o.query},
-                            {"database", o.database},
-                            {"method", o.method},
-                            {"hyperpatch", o.hyperpatch},
-                            {"candidates", candidates.empty() ? nlohmann::json("all") : nlohmann::json(candidates)}};
+  nlohmann::json summary = {
+      {"query", o.query},
+      {"database", o.database},
+      {"method", o.method},
+      {"hyperpatch", o.hyperpatch},
+      {"candidates", candidates.empty() ? nlohmann::json("all") : nlohmann::json(candidates)}};
   const auto start = std::chrono::steady_clock::now();
   CorrespondenceField field;
   try {
@@ -152,13 +154,15 @@ void RunMatch(const MatchOptions& o) {
       };
       field = ExactSearch(query, database, options);
     } else {
-      if (o.matches_per_cell != 1) throw std::runtime_error("--matches-per-cell needs --method exact");
+      if (o.matches_per_cell != 1)
+        throw std::runtime_error("--matches-per-cell needs --method exact");
       PatchMatchOptions options;
       options.hyperpatch = shape;
       options.candidates = candidates;
       options.max_iterations = o.iterations;
       options.min_improved_fraction = o.min_improved;
       options.random_images = o.random_images;
+      options.long_range = o.long_range;
       options.seed = o.seed;
       options.threads = o.threads;
       ProgressBar bar("hyperpatch-match", o.iterations);
@@ -184,10 +188,11 @@ void RunMatch(const MatchOptions& o) {
   summary["mean_similarity"] = field.MeanSimilarity();
   summary["query_shape"] = {query.height, query.width, query.depth};
   WriteFileAtomically(o.out + "/summary.json", summary.dump(2) + "\n");
-  std::printf("matched %d x %d cells against %s in %.3f s (mean similarity %.4f); wrote %s/nnf.npy, "
-              "%s/similarity.npy, %s/summary.json\n",
-              query.height, query.width, o.database.c_str(), seconds, field.MeanSimilarity(),
-              o.out.c_str(), o.out.c_str(), o.out.c_str());
+  std::printf(
+      "matched %d x %d cells against %s in %.3f s (mean similarity %.4f); wrote %s/nnf.npy, "
+      "%s/similarity.npy, %s/summary.json\n",
+      query.height, query.width, o.database.c_str(), seconds, field.MeanSimilarity(), o.out.c_str(),
+      o.out.c_str(), o.out.c_str());
 }
 
 }  // namespace
@@ -197,15 +202,17 @@ void AddMatchCommand(CLI::App& app, Command& run) {
   CLI::App* cmd = app.add_subcommand(
       "match",
       "Match every cell of a query activation map to the most similar hyperpatch of a database of\n"
-      "activation maps saved as .npy (float32, channels last), and write the correspondence field.");
+      "activation maps saved as .npy (float32, channels last), and write the correspondence "
+      "field.");
   cmd->add_option("--query", o->query, "query map: float32 (H, W, D) or (1, H, W, D)")
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--database", o->database, "database maps: float32 (N, H', W', D), memory-mapped")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--out", o->out, "output folder: nnf.npy (int32 H x W x 3: image, y, x), "
-                                   "similarity.npy (float32 H x W), summary.json")
+  cmd->add_option("--out", o->out,
+                  "output folder: nnf.npy (int32 H x W x 3: image, y, x), "
+                  "similarity.npy (float32 H x W), summary.json")
       ->required();
   cmd->add_option("--method", o->method, "exact: exhaustive search; hpm: HyperPatch-Match")
       ->check(CLI::IsMember({"exact", "hpm"}))
@@ -218,7 +225,8 @@ void AddMatchCommand(CLI::App& app, Command& run) {
   cmd->add_option("--topk-images", o->topk_images,
                   "keep the K images whose global descriptors are nearest the query's")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--query-global", o->query_global, "query global descriptor: float32 (D,) or (1, D)")
+  cmd->add_option("--query-global", o->query_global,
+                  "query global descriptor: float32 (D,) or (1, D)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--database-global", o->database_global,
                   "database global descriptors: float32 (N, D)")
@@ -236,6 +244,10 @@ void AddMatchCommand(CLI::App& app, Command& run) {
       ->capture_default_str();
   cmd->add_option("--random-images", o->random_images,
                   "hpm: random cells of other candidate images tried per cell and iteration")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--long-range", o->long_range,
+                  "hpm: matches of random other query cells, shifted, tried per cell and iteration")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--seed", o->seed, "hpm: random seed")->capture_default_str();

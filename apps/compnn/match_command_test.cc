@@ -1,7 +1,6 @@
 // Runs the compnn binary as a user would: good input gives the brute-force field, bad input one
 // clear line and exit status 2.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -9,33 +8,22 @@
 
 #include "brute_force_reference.h"
 #include "compnn/npy.h"
+#include "run_compnn.h"
 
 namespace compnn {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct ProcessResult {
-  int status = -1;
-  std::string output;
-};
-
-ProcessResult RunCompnn(const std::string& args) {
-  const std::string command = std::string(COMPNN_BINARY) + " " + args + " 2>&1";
-  ProcessResult run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe)) run.output += buffer;
-  const int raw = ::pclose(pipe);
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return run;
-}
+using testing::ProcessResult;
+using testing::RunCompnn;
 
 class MatchCommand : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("compnn_match_cli_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("compnn_match_cli_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
     std::mt19937 rng(5);
     for (int i = 0; i < 3; ++i) maps_.push_back(testing::SmoothMap(6, 7, 4, rng));
@@ -99,7 +87,8 @@ TEST_F(MatchCommand, ImageSubsetAndGlobalPrefilter) {
 }
 
 TEST_F(MatchCommand, HyperPatchMatchOnASmallDatabaseFindsTheExactField) {
-  const ProcessResult run = RunCompnn(Base() + " --method hpm --iterations 40 --min-improved 0 --seed 3 --out " + P("hpm"));
+  const ProcessResult run = RunCompnn(
+      Base() + " --method hpm --iterations 40 --min-improved 0 --seed 3 --out " + P("hpm"));
   ASSERT_EQ(run.status, 0) << run.output;
   ExpectBruteForceField(P("hpm"), {0, 1, 2});
 }
@@ -115,11 +104,14 @@ TEST_F(MatchCommand, BadInputGivesOneClearLineAndStatus2) {
   // Wrong dtype and rank.
   const std::int32_t ints[] = {1, 2, 3, 4};
   WriteNpy(P("ints.npy"), DType::kInt32, {1, 2, 2}, ints);
-  expect_error("match --query " + P("ints.npy") + " --database " + P("db.npy") + out, "ints.npy: dtype");
+  expect_error("match --query " + P("ints.npy") + " --database " + P("db.npy") + out,
+               "ints.npy: dtype");
   const float flat[] = {1, 2, 3, 4};
   WriteNpy(P("flat.npy"), DType::kFloat32, {4}, flat);
-  expect_error("match --query " + P("flat.npy") + " --database " + P("db.npy") + out, "flat.npy: has shape");
-  expect_error("match --query " + P("q.npy") + " --database " + P("q.npy") + out, "q.npy: has shape");
+  expect_error("match --query " + P("flat.npy") + " --database " + P("db.npy") + out,
+               "flat.npy: has shape");
+  expect_error("match --query " + P("q.npy") + " --database " + P("q.npy") + out,
+               "q.npy: has shape");
   // Depth mismatch.
   std::vector<float> deep(5 * 4 * 3, 1.0f);
   WriteNpy(P("deep.npy"), DType::kFloat32, {5, 4, 3}, deep.data());
@@ -129,7 +121,8 @@ TEST_F(MatchCommand, BadInputGivesOneClearLineAndStatus2) {
   expect_error("match --query " + P("q.npy") + " --database " + P("empty.npy") + out, "no images");
   // K > N, unknown image index, a prefilter without its descriptors.
   expect_error(Base() + " --topk-images 4 --query-global " + P("qg.npy") + " --database-global " +
-                   P("dbg.npy") + out, "exceeds");
+                   P("dbg.npy") + out,
+               "exceeds");
   expect_error(Base() + " --topk-images 2" + out, "--query-global");
   expect_error(Base() + " --images 0,3" + out, "unknown image index 3");
   // NaN activations, in the query and in the database.

@@ -27,7 +27,12 @@ struct PatchMatchOptions {
   double min_improved_fraction = 0.001;
   // Random cells of uniformly drawn candidate images tried per cell and iteration: the only step
   // that explores images no neighbour has matched yet.
-  int random_images = 2;
+  int random_images = 1;
+  // Long-range propagation: matches of random other query cells (as they stood at the start of the
+  // iteration), shifted by the offset between the two cells, tried per cell and iteration. It
+  // spreads a good image found anywhere to the whole query, and samples images in proportion to
+  // how many cells already use them.
+  int long_range = 2;
   // Random cells tried at random initialisation (the best one is kept).
   int initial_samples = 1;
   std::uint64_t seed = 0;

@@ -34,8 +34,7 @@ Database::Database(std::vector<MapView> maps) : maps_(std::move(maps)) {
     ValidateMap(maps_[i], what.c_str());
     if (maps_[i].depth != maps_.front().depth) {
       throw std::invalid_argument(what + ": depth " + std::to_string(maps_[i].depth) +
-                                  " differs from image 0's " +
-                                  std::to_string(maps_.front().depth));
+                                  " differs from image 0's " + std::to_string(maps_.front().depth));
     }
   }
 }

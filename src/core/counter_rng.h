@@ -14,7 +14,9 @@ class CounterRng {
   std::uint64_t Next() { return Mix(state_ += 0x9E3779B97F4A7C15ULL); }
 
   // Uniform integer in [0, n), n >= 1 (multiply-shift: bias below 2^-32 for the n used here).
-  int Below(int n) { return static_cast<int>(((Next() >> 32) * static_cast<std::uint64_t>(n)) >> 32); }
+  int Below(int n) {
+    return static_cast<int>(((Next() >> 32) * static_cast<std::uint64_t>(n)) >> 32);
+  }
 
   // Uniform integer in [lo, hi].
   int Between(int lo, int hi) { return lo + Below(hi - lo + 1); }

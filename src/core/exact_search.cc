@@ -145,7 +145,8 @@ CorrespondenceField ExactSearch(const MapView& query, const Database& database,
   std::vector<float> query_unit(static_cast<std::size_t>(query_rows) * length);
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int r = 0; r < query_rows; ++r) {
-    PackUnitHyperpatches(query, shape, r, 1, query_unit.data() + static_cast<std::size_t>(r) * length);
+    PackUnitHyperpatches(query, shape, r, 1,
+                         query_unit.data() + static_cast<std::size_t>(r) * length);
   }
 
   CorrespondenceField field(query.height, query.width, k);

@@ -42,7 +42,8 @@ void ExpectMatchesReference(const CorrespondenceField& field, const MapView& que
       ASSERT_TRUE(std::count(images.begin(), images.end(), got.image)) << "not a candidate";
       const double true_similarity = testing::ReferenceCosine(
           testing::ReferenceHyperpatch(query, shape.height, shape.width, y, x),
-          testing::ReferenceHyperpatch(database[got.image], shape.height, shape.width, got.y, got.x));
+          testing::ReferenceHyperpatch(database[got.image], shape.height, shape.width, got.y,
+                                       got.x));
       EXPECT_NEAR(got.similarity, true_similarity, 2e-5) << "cell " << y << "," << x;
       EXPECT_GE(true_similarity, ref.similarity - 2e-5) << "cell " << y << "," << x;
       if (ref.similarity - ref.runner_up > 1e-4) {
@@ -67,7 +68,8 @@ TEST(ExactSearch, MatchesBruteForceOnRandomMapsOfDifferentSizes) {
   c.maps.push_back(testing::RandomMap(6, 6, 6, rng));
   c.query = testing::RandomMap(5, 8, 6, rng);
   const Database db(c.views());
-  for (HyperpatchShape shape : {HyperpatchShape{2, 2}, HyperpatchShape{1, 1}, HyperpatchShape{3, 2}}) {
+  for (HyperpatchShape shape :
+       {HyperpatchShape{2, 2}, HyperpatchShape{1, 1}, HyperpatchShape{3, 2}}) {
     SCOPED_TRACE(std::to_string(shape.height) + "x" + std::to_string(shape.width));
     ExactSearchOptions options;
     options.hyperpatch = shape;
@@ -188,7 +190,8 @@ TEST(ExactSearch, TopKIsSortedAndAgreesWithBruteForce) {
       for (const OwnedMap& m : c.maps)
         for (int yy = 0; yy < m.height; ++yy)
           for (int xx = 0; xx < m.width; ++xx)
-            all.push_back(testing::ReferenceCosine(q, testing::ReferenceHyperpatch(m.view(), 2, 2, yy, xx)));
+            all.push_back(
+                testing::ReferenceCosine(q, testing::ReferenceHyperpatch(m.view(), 2, 2, yy, xx)));
       std::sort(all.rbegin(), all.rend());
       for (int r = 0; r < 4; ++r) {
         EXPECT_NEAR(field.at(y, x, r).similarity, all[r], 2e-5);

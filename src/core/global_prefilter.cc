@@ -54,8 +54,8 @@ std::vector<int> GlobalTopK(std::span<const float> query, const DescriptorMatrix
     const std::span<const float> row(database.row(pool[i]), database.length);
     similarity[i] = Cosine(query, row);
     if (!std::isfinite(similarity[i])) {
-      throw std::invalid_argument("global descriptor of database image " +
-                                  std::to_string(pool[i]) + " is not finite");
+      throw std::invalid_argument("global descriptor of database image " + std::to_string(pool[i]) +
+                                  " is not finite");
     }
   }
   std::vector<int> order(pool.size());

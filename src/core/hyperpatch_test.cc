@@ -41,7 +41,8 @@ TEST(Hyperpatch, GatherClampsToTheBorderByHand) {
 
 TEST(Hyperpatch, CosineToCellAgreesWithReference) {
   std::mt19937 rng(31);
-  const testing::OwnedMap a = testing::RandomMap(5, 6, 7, rng), b = testing::RandomMap(4, 3, 7, rng);
+  const testing::OwnedMap a = testing::RandomMap(5, 6, 7, rng),
+                          b = testing::RandomMap(4, 3, 7, rng);
   const HyperpatchShape shape{3, 2};
   std::vector<float> unit(shape.length(7));
   for (int y = 0; y < a.height; ++y) {
@@ -49,9 +50,9 @@ TEST(Hyperpatch, CosineToCellAgreesWithReference) {
       ASSERT_TRUE(PackUnitHyperpatches(a.view(), shape, y * a.width + x, 1, unit.data()));
       for (int by = 0; by < b.height; ++by) {
         for (int bx = 0; bx < b.width; ++bx) {
-          const double truth = testing::ReferenceCosine(
-              testing::ReferenceHyperpatch(a.view(), 3, 2, y, x),
-              testing::ReferenceHyperpatch(b.view(), 3, 2, by, bx));
+          const double truth =
+              testing::ReferenceCosine(testing::ReferenceHyperpatch(a.view(), 3, 2, y, x),
+                                       testing::ReferenceHyperpatch(b.view(), 3, 2, by, bx));
           EXPECT_NEAR(CosineToCell(unit.data(), b.view(), shape, by, bx), truth, 1e-5);
         }
       }

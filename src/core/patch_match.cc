@@ -41,7 +41,8 @@ class PatchMatcher {
       Match& best = field_.matches[cell];
       best = Match{};
       best.similarity = -2.0f;  // below any cosine
-      for (int s = 0; s < std::max(1, options_.initial_samples); ++s) TryRandomImage(cell, best, rng);
+      for (int s = 0; s < std::max(1, options_.initial_samples); ++s)
+        TryRandomImage(cell, best, rng);
     }
     ThrowIfNonFinite();
   }
@@ -56,6 +57,7 @@ class PatchMatcher {
     const int tiles_y = (query_.height + tile - 1) / tile;
     const int tiles_x = (query_.width + tile - 1) / tile;
     const int diagonals = tiles_y + tiles_x - 1;
+    snapshot_ = field_.matches;
     long long improved = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : improved)
     for (int step = 0; step < diagonals; ++step) {
@@ -74,7 +76,9 @@ class PatchMatcher {
   const CorrespondenceField& field() const { return field_; }
 
  private:
-  float* QueryUnit(int cell) { return query_unit_.data() + static_cast<std::size_t>(cell) * length_; }
+  float* QueryUnit(int cell) {
+    return query_unit_.data() + static_cast<std::size_t>(cell) * length_;
+  }
 
   long long VisitTile(int iteration, bool forward, int y0, int x0, int tile) {
     const int y1 = std::min(y0 + tile, query_.height);
@@ -115,11 +119,21 @@ class PatchMatcher {
     const MapView& map = database_[image];
     const int cy = best.y, cx = best.x;
     for (int radius = std::max(map.height, map.width); radius >= 1; radius /= 2) {
-      Try(cell, best, image, rng.Between(std::max(0, cy - radius), std::min(map.height - 1, cy + radius)),
+      Try(cell, best, image,
+          rng.Between(std::max(0, cy - radius), std::min(map.height - 1, cy + radius)),
           rng.Between(std::max(0, cx - radius), std::min(map.width - 1, cx + radius)));
     }
     // Exploration: random cells of random candidate images.
     for (int s = 0; s < options_.random_images; ++s) TryRandomImage(cell, best, rng);
+    // Long-range propagation from random cells of the query, read from the snapshot so that the
+    // result does not depend on the order in which threads visit cells.
+    for (int s = 0; s < options_.long_range; ++s) {
+      const int other = rng.Below(query_.cells());
+      const Match& m = snapshot_[other];
+      const MapView& source = database_[m.image];
+      Try(cell, best, m.image, std::clamp(m.y + y - other / query_.width, 0, source.height - 1),
+          std::clamp(m.x + x - other % query_.width, 0, source.width - 1));
+    }
 
     // The match only ever changes to a better one.
     return best.image != start.image || best.y != start.y || best.x != start.x;
@@ -157,6 +171,7 @@ class PatchMatcher {
   const int length_;
   std::vector<float> query_unit_;
   CorrespondenceField field_;
+  std::vector<Match> snapshot_;  // the field at the start of the current pass
   std::atomic<int> non_finite_image_{-1};
 };
 

@@ -32,7 +32,8 @@ CropCase MakeCropCase(int images, int size, int qh, int qw, unsigned seed) {
   c.query = OwnedMap(qh, qw, 8);
   for (int y = 0; y < qh; ++y)
     for (int x = 0; x < qw; ++x)
-      for (int ch = 0; ch < 8; ++ch) c.query.at(y, x, ch) = c.maps[c.source].at(c.oy + y, c.ox + x, ch);
+      for (int ch = 0; ch < 8; ++ch)
+        c.query.at(y, x, ch) = c.maps[c.source].at(c.oy + y, c.ox + x, ch);
   return c;
 }
 
@@ -115,9 +116,9 @@ TEST(HyperPatchMatch, ReportedSimilaritiesAreTrueCosines) {
   for (int y = 0; y < c.query.height; ++y) {
     for (int x = 0; x < c.query.width; ++x) {
       const Match& m = result.field.at(y, x);
-      const double truth = testing::ReferenceCosine(
-          testing::ReferenceHyperpatch(c.query.view(), 2, 2, y, x),
-          testing::ReferenceHyperpatch(views[m.image], 2, 2, m.y, m.x));
+      const double truth =
+          testing::ReferenceCosine(testing::ReferenceHyperpatch(c.query.view(), 2, 2, y, x),
+                                   testing::ReferenceHyperpatch(views[m.image], 2, 2, m.y, m.x));
       EXPECT_NEAR(m.similarity, truth, 2e-5);
     }
   }

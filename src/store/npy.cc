@@ -56,8 +56,9 @@ class HeaderDict {
     }
     if (!have_descr || !have_order || !have_shape) Corrupt(path_, "header lacks a key");
     if (fortran_order_ && header.shape.size() > 1) {
-      throw std::runtime_error(path_ + ": Fortran-ordered arrays are not supported; save it with "
-                                       "numpy.ascontiguousarray first");
+      throw std::runtime_error(path_ +
+                               ": Fortran-ordered arrays are not supported; save it with "
+                               "numpy.ascontiguousarray first");
     }
     return header;
   }
@@ -140,20 +141,28 @@ std::string ShapeText(const std::vector<std::int64_t>& shape) {
 
 std::string_view DTypeDescr(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return "<f4";
-    case DType::kFloat16: return "<f2";
-    case DType::kInt32: return "<i4";
-    case DType::kUInt8: return "|u1";
+    case DType::kFloat32:
+      return "<f4";
+    case DType::kFloat16:
+      return "<f2";
+    case DType::kInt32:
+      return "<i4";
+    case DType::kUInt8:
+      return "|u1";
   }
   return "?";
 }
 
 std::size_t DTypeSize(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return 4;
-    case DType::kFloat16: return 2;
-    case DType::kInt32: return 4;
-    case DType::kUInt8: return 1;
+    case DType::kFloat32:
+      return 4;
+    case DType::kFloat16:
+      return 2;
+    case DType::kInt32:
+      return 4;
+    case DType::kUInt8:
+      return 1;
   }
   return 0;
 }
@@ -216,10 +225,11 @@ NpyFile NpyFile::Open(const std::string& path) {
     file.mapping_ = nullptr;
     throw std::runtime_error(path + ": cannot memory-map: " + std::strerror(errno));
   }
-  file.header_ =
-      ParseNpyHeader(std::string_view(static_cast<const char*>(file.mapping_), file.mapped_bytes_), path);
+  file.header_ = ParseNpyHeader(
+      std::string_view(static_cast<const char*>(file.mapping_), file.mapped_bytes_), path);
   const std::size_t expected =
-      file.header_.data_offset + static_cast<std::size_t>(file.header_.elements()) * DTypeSize(file.dtype());
+      file.header_.data_offset +
+      static_cast<std::size_t>(file.header_.elements()) * DTypeSize(file.dtype());
   if (file.mapped_bytes_ != expected) {
     Corrupt(path, "the header promises " + std::to_string(expected) + " bytes for shape " +
                       ShapeText(file.shape()) + " but the file has " +

@@ -32,7 +32,9 @@ class NpyTest : public ::testing::Test {
     s << in.rdbuf();
     return s.str();
   }
-  static bool HaveNumpy() { return std::system("/usr/bin/python3 -c 'import numpy' 2>/dev/null") == 0; }
+  static bool HaveNumpy() {
+    return std::system("/usr/bin/python3 -c 'import numpy' 2>/dev/null") == 0;
+  }
 
   fs::path dir_;
 };
@@ -94,8 +96,9 @@ TEST_F(NpyTest, NumpyReadsOursAndWeReadNumpys) {
   EXPECT_EQ(std::system(check.c_str()), 0);
 
   const std::string make = "/usr/bin/python3 -c \"import numpy as np; np.save('" +
-                           Path("theirs.npy") + "', np.arange(24, dtype=np.float16).reshape(2, 3, 4)); " +
-                           "np.save('" + Path("big.npy") + "', np.ones((3, 5, 7, 2), np.float32) * 2)\"";
+                           Path("theirs.npy") +
+                           "', np.arange(24, dtype=np.float16).reshape(2, 3, 4)); " + "np.save('" +
+                           Path("big.npy") + "', np.ones((3, 5, 7, 2), np.float32) * 2)\"";
   ASSERT_EQ(std::system(make.c_str()), 0);
   const NpyFile theirs = NpyFile::Open(Path("theirs.npy"));
   EXPECT_EQ(theirs.dtype(), DType::kFloat16);
@@ -127,16 +130,18 @@ TEST_F(NpyTest, ErrorsNameTheFileAndTheProblem) {
   expect_error("short.npy", "truncated");
   WriteRaw("long.npy", f4 + std::string(20, '\0'));
   expect_error("long.npy", "bytes");
-  WriteRaw("f8.npy",
-           HandHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }") + std::string(8, '\0'));
+  WriteRaw("f8.npy", HandHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }") +
+                         std::string(8, '\0'));
   expect_error("f8.npy", "unsupported dtype");
   WriteRaw("big_endian.npy",
-           HandHeader("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }") + std::string(4, '\0'));
+           HandHeader("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }") +
+               std::string(4, '\0'));
   expect_error("big_endian.npy", "unsupported dtype");
-  WriteRaw("fortran.npy",
-           HandHeader("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }") + std::string(16, '\0'));
+  WriteRaw("fortran.npy", HandHeader("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }") +
+                              std::string(16, '\0'));
   expect_error("fortran.npy", "Fortran");
-  WriteRaw("garbled.npy", HandHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }"));
+  WriteRaw("garbled.npy",
+           HandHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }"));
   expect_error("garbled.npy", "shape");
   std::string cut = f4.substr(0, 20);
   WriteRaw("cut.npy", cut);

@@ -1,0 +1,124 @@
+// compnn data: generate the bundled datasets, check a dataset, draw a contact sheet.
+#include <cstdio>
+#include <memory>
+#include <opencv2/imgproc.hpp>
+
+#include "commands.h"
+#include "compnn/contact_sheet.h"
+#include "compnn/dataset.h"
+#include "compnn/dataset_writer.h"
+#include "compnn/generators.h"
+#include "progress_bar.h"
+
+namespace compnn::cli {
+namespace {
+
+void AddGenerator(CLI::App& data, Command& run, const std::string& name, const std::string& help,
+                  void (*generate)(GeneratorOptions), const std::string& defaults) {
+  auto o = std::make_shared<GeneratorOptions>();
+  CLI::App* cmd = data.add_subcommand(name, help);
+  cmd->add_option("--out", o->out, "dataset folder to create (written whole, or not at all)")
+      ->required();
+  cmd->add_option("--size", o->size, "image side in pixels")
+      ->check(CLI::Range(32, 4096))
+      ->capture_default_str();
+  cmd->add_option("--train", o->train, "training images (default " + defaults + ")")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--val", o->val, "validation images")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--test", o->test, "test images")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", o->seed, "random seed: same seed, same dataset")->capture_default_str();
+  cmd->add_flag("--overwrite", o->overwrite, "replace an existing dataset folder");
+  cmd->callback([&run, o, generate, name] {
+    run = [o, generate, name] {
+      GeneratorOptions options = *o;
+      std::unique_ptr<ProgressBar> progress;
+      options.progress = [&progress, &name](int done, int total) {
+        if (!progress) progress = std::make_unique<ProgressBar>("generating " + name, total);
+        progress->Update(done);
+      };
+      generate(options);
+      if (progress) progress->Finish();
+      std::printf("wrote the %s dataset to %s\n", name.c_str(), o->out.c_str());
+    };
+  });
+}
+
+void Check(const std::string& dir) {
+  const Dataset dataset = Dataset::Open(dir);
+  std::vector<long long> pixels(dataset.has_labels() ? dataset.palette().size() : 0, 0);
+  long long total = 0;
+  for (const char* split : {"train", "val", "test"}) {
+    const std::vector<std::string> names = dataset.Names(split);
+    ProgressBar bar(std::string("checking ") + split, names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const ImagePair pair = dataset.Read(split, names[i]);
+      if (dataset.has_labels()) {
+        const cv::Mat& labels = dataset.label_side() == "A" ? pair.a : pair.b;
+        for (int y = 0; y < labels.rows; ++y)
+          for (int x = 0; x < labels.cols; ++x)
+            ++pixels[dataset.palette().Find(labels.at<cv::Vec3b>(y, x))];
+        total += labels.total();
+      }
+      bar.Update(i + 1);
+    }
+    bar.Finish();
+    std::printf("%-5s %5zu pairs of %d x %d\n", split, names.size(),
+                dataset.Read(split, names[0]).a.cols, dataset.Read(split, names[0]).a.rows);
+  }
+  for (std::size_t c = 0; c < pixels.size(); ++c) {
+    std::printf("  %-12s %6.2f%% of label pixels\n", dataset.palette()[c].name.c_str(),
+                100.0 * pixels[c] / total);
+  }
+  std::printf("%s: no problems found\n", dir.c_str());
+}
+
+}  // namespace
+
+void AddDataCommand(CLI::App& app, Command& run) {
+  CLI::App* data = app.add_subcommand(
+      "data", "Generate the bundled datasets, check a dataset, draw a contact sheet.");
+  data->require_subcommand(1);
+  AddGenerator(
+      *data, run, "facades",
+      "Procedural building facades: photo (A) | colour labels of the 12 CMP Facades classes (B).",
+      GenerateFacades, "400 / 100 / 106");
+  AddGenerator(
+      *data, run, "scenes",
+      "Real-photo scenes: photo cut-outs pasted on background photographs (A) | colour labels (B).",
+      GenerateScenes, "600 / 150 / 150");
+
+  auto dir = std::make_shared<std::string>();
+  CLI::App* check =
+      data->add_subcommand("check",
+                           "Read every pair of a dataset and check it: PNG, even width, "
+                           "palette colours; print class frequencies.");
+  check->add_option("DIR", *dir, "dataset folder")->required();
+  check->callback([&run, dir] { run = [dir] { Check(*dir); }; });
+
+  struct SheetOptions {
+    std::string dir, out, split = "train";
+    int count = 8, columns = 4, tile = 128;
+  };
+  auto s = std::make_shared<SheetOptions>();
+  CLI::App* sheet = data->add_subcommand(
+      "sheet", "Draw a contact sheet of a dataset's first pairs (A | B) as a PNG.");
+  sheet->add_option("DIR", s->dir, "dataset folder")->required();
+  sheet->add_option("--out", s->out, "PNG file to write")->required();
+  sheet->add_option("--split", s->split)->capture_default_str();
+  sheet->add_option("--count", s->count, "pairs to show")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sheet->add_option("--columns", s->columns)->check(CLI::PositiveNumber)->capture_default_str();
+  sheet->add_option("--tile", s->tile, "side of each image in pixels")
+      ->check(CLI::Range(16, 1024))
+      ->capture_default_str();
+  sheet->callback([&run, s] {
+    run = [s] {
+      WritePng(s->out,
+               MakeContactSheet(Dataset::Open(s->dir), s->split, s->count, s->columns, s->tile));
+      std::printf("wrote %s\n", s->out.c_str());
+    };
+  });
+}
+
+}  // namespace compnn::cli

@@ -1,0 +1,43 @@
+// compnn data as a user runs it: generate, check, draw, and a clear error on a broken dataset.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+
+#include "run_compnn.h"
+#include "temp_dir.h"
+
+namespace compnn {
+namespace {
+
+class DataCommand : public testing::TempDirTest {};
+
+TEST_F(DataCommand, GenerateCheckSheetAndBrokenDataset) {
+  testing::ProcessResult r =
+      testing::RunCompnn("data facades --size 64 --train 2 --val 1 --test 1 --out " + Path("f"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = testing::RunCompnn("data check " + Path("f"));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("window"), std::string::npos) << r.output;
+  r = testing::RunCompnn("data sheet " + Path("f") + " --count 2 --out " + Path("sheet.png"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(cv::imread(Path("sheet.png")).empty(), false);
+  // Generating over an existing dataset needs --overwrite.
+  r = testing::RunCompnn("data facades --size 64 --train 1 --val 1 --test 1 --out " + Path("f"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("--overwrite"), std::string::npos) << r.output;
+  // A label pixel outside the palette.
+  const std::string victim = Path("f/val/facade_val_0000.png");
+  cv::Mat pair = cv::imread(victim);
+  pair.at<cv::Vec3b>(10, 70) = cv::Vec3b(1, 2, 3);
+  cv::imwrite(victim, pair);
+  r = testing::RunCompnn("data check " + Path("f"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("facade_val_0000.png: label colour"), std::string::npos) << r.output;
+  r = testing::RunCompnn("data check " + Path("missing"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("missing"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace compnn

@@ -1,0 +1,131 @@
+#include "compnn/dataset.h"
+
+#include <filesystem>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <stdexcept>
+
+namespace compnn {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json ReadJson(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot open");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(path + ": not valid JSON: " + e.what());
+  }
+}
+
+}  // namespace
+
+Dataset Dataset::Open(const std::string& dir) {
+  if (!fs::is_directory(dir)) throw std::runtime_error(dir + ": no such dataset folder");
+  Dataset dataset;
+  dataset.dir_ = dir;
+  const std::string labels_path = dir + "/labels.json";
+  if (fs::exists(labels_path)) {
+    const nlohmann::json labels = ReadJson(labels_path);
+    if (!labels.is_object() || !labels.contains("classes")) {
+      throw std::runtime_error(labels_path + ": expected an object with 'classes'");
+    }
+    dataset.palette_ = Palette::FromJson(labels["classes"], labels_path);
+    dataset.label_side_ = labels.value("label_side", "B");
+    if (dataset.label_side_ != "A" && dataset.label_side_ != "B") {
+      throw std::runtime_error(labels_path + ": label_side must be \"A\" or \"B\"");
+    }
+  }
+  const std::string meta_path = dir + "/meta.jsonl";
+  if (fs::exists(meta_path)) {
+    std::ifstream in(meta_path);
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+      if (line.empty()) continue;
+      try {
+        dataset.meta_.push_back(nlohmann::json::parse(line));
+      } catch (const nlohmann::json::exception& e) {
+        throw std::runtime_error(meta_path + ":" + std::to_string(number) +
+                                 ": not valid JSON: " + e.what());
+      }
+      const nlohmann::json& record = dataset.meta_.back();
+      if (!record.is_object() || !record.contains("split") || !record.contains("name")) {
+        throw std::runtime_error(meta_path + ":" + std::to_string(number) +
+                                 ": each line needs 'split' and 'name'");
+      }
+    }
+  }
+  return dataset;
+}
+
+const Palette& Dataset::palette() const {
+  if (!palette_) throw std::runtime_error(dir_ + ": the dataset has no labels.json");
+  return *palette_;
+}
+
+std::vector<std::string> Dataset::Names(const std::string& split) const {
+  const fs::path folder = fs::path(dir_) / split;
+  if (!fs::is_directory(folder)) {
+    throw std::runtime_error(folder.string() + ": split '" + split + "' is missing");
+  }
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    if (entry.path().extension() != ".png" || !entry.is_regular_file()) {
+      throw std::runtime_error(entry.path().string() +
+                               ": not a .png file (a split holds only the "
+                               "image pairs)");
+    }
+    names.push_back(entry.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  if (names.empty()) throw std::runtime_error(folder.string() + ": split '" + split + "' is empty");
+  return names;
+}
+
+ImagePair Dataset::Read(const std::string& split, const std::string& name) const {
+  const std::string path = (fs::path(dir_) / split / (name + ".png")).string();
+  cv::Mat pair;
+  try {
+    pair = cv::imread(path, cv::IMREAD_COLOR);
+  } catch (const cv::Exception&) {
+  }
+  if (pair.empty()) {
+    throw std::runtime_error(path +
+                             (fs::exists(path) ? ": not a readable PNG image" : ": missing"));
+  }
+  if (pair.cols % 2 != 0) {
+    throw std::runtime_error(path + ": width " + std::to_string(pair.cols) +
+                             " is odd, so it is not two images side by side");
+  }
+  const int half = pair.cols / 2;
+  ImagePair result{path, pair.colRange(0, half).clone(), pair.colRange(half, pair.cols).clone()};
+  if (palette_) CheckLabelImage(label_side_ == "A" ? result.a : result.b, *palette_, path);
+  return result;
+}
+
+nlohmann::json Dataset::Meta(const std::string& split, const std::string& name) const {
+  for (const nlohmann::json& record : meta_) {
+    if (record["split"] == split && record["name"] == name) return record;
+  }
+  return nlohmann::json::object();
+}
+
+void CheckLabelImage(const cv::Mat& labels, const Palette& palette, const std::string& path) {
+  for (int y = 0; y < labels.rows; ++y) {
+    const cv::Vec3b* row = labels.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < labels.cols; ++x) {
+      if (palette.Find(row[x]) < 0) {
+        const cv::Vec3b& c = row[x];
+        throw std::runtime_error(path + ": label colour (" + std::to_string(c[2]) + ", " +
+                                 std::to_string(c[1]) + ", " + std::to_string(c[0]) +
+                                 ") at pixel (" + std::to_string(y) + ", " + std::to_string(x) +
+                                 ") of the label image is not in the palette");
+      }
+    }
+  }
+}
+
+}  // namespace compnn

@@ -1,0 +1,118 @@
+#include "compnn/dataset.h"
+
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "compnn/dataset_writer.h"
+#include "temp_dir.h"
+
+namespace compnn {
+namespace {
+
+Palette TwoClasses() {
+  return Palette({{0, "ground", cv::Vec3b(0, 0, 0)}, {1, "thing", cv::Vec3b(255, 0, 0)}});
+}
+
+class DatasetTest : public testing::TempDirTest {
+ protected:
+  // A valid dataset of 8 x 8 pairs: photo on the left, labels (thing on the top half) on the right.
+  void WriteValid(const std::string& name) {
+    DatasetWriter writer(Path(name), false);
+    cv::Mat photo(8, 8, CV_8UC3, cv::Scalar(10, 200, 30)),
+        labels(8, 8, CV_8UC3, cv::Scalar(0, 0, 0));
+    labels.rowRange(0, 4).setTo(cv::Scalar(0, 0, 255));  // BGR of rgb (255, 0, 0)
+    for (const char* split : {"train", "val", "test"}) writer.WritePair(split, "p1", photo, labels);
+    writer.SetLabels(TwoClasses(), "B");
+    writer.SetMeta({{{"split", "train"}, {"name", "p1"}, {"colour", "red"}}});
+    writer.Commit();
+  }
+  void ExpectError(const std::function<void()>& action, const std::string& file,
+                   const std::string& what) {
+    try {
+      action();
+      ADD_FAILURE() << "no error for " << file;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(file), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  }
+};
+
+TEST(Palette, FindsExactAndNearestColours) {
+  const Palette p = TwoClasses();
+  EXPECT_EQ(p.Find(cv::Vec3b(0, 0, 255)), 1);  // BGR
+  EXPECT_EQ(p.Find(cv::Vec3b(255, 0, 0)), -1);
+  EXPECT_EQ(p.Nearest(cv::Vec3b(10, 20, 200)), 1);
+  EXPECT_EQ(p.Nearest(cv::Vec3b(10, 20, 100)), 0);
+  EXPECT_THROW(Palette({{0, "a", cv::Vec3b(1, 2, 3)}, {1, "b", cv::Vec3b(1, 2, 3)}}),
+               std::runtime_error);
+  EXPECT_THROW(Palette({{1, "a", cv::Vec3b(1, 2, 3)}}), std::runtime_error);
+  const Palette round_trip = Palette::FromJson(p.ToJson(), "x");
+  EXPECT_EQ(round_trip[1].name, "thing");
+  EXPECT_EQ(round_trip[1].rgb, cv::Vec3b(255, 0, 0));
+}
+
+TEST_F(DatasetTest, ReadsWhatTheWriterWrote) {
+  WriteValid("d");
+  const Dataset d = Dataset::Open(Path("d"));
+  EXPECT_EQ(d.Names("val"), std::vector<std::string>{"p1"});
+  const ImagePair pair = d.Read("train", "p1");
+  EXPECT_EQ(pair.a.size(), cv::Size(8, 8));
+  EXPECT_EQ(pair.a.at<cv::Vec3b>(5, 5), cv::Vec3b(10, 200, 30));
+  EXPECT_EQ(d.palette().Find(pair.b.at<cv::Vec3b>(1, 1)), 1);
+  EXPECT_EQ(d.palette().Find(pair.b.at<cv::Vec3b>(6, 1)), 0);
+  EXPECT_EQ(d.Meta("train", "p1")["colour"], "red");
+  EXPECT_TRUE(d.Meta("val", "p1").empty());
+  EXPECT_EQ(&InputOf(pair, Direction::kBtoA), &pair.b);
+  EXPECT_EQ(ParseDirection("AtoB"), Direction::kAtoB);
+  EXPECT_THROW(ParseDirection("up"), std::runtime_error);
+}
+
+TEST_F(DatasetTest, EachDefectGivesAnErrorNamingTheFile) {
+  WriteValid("d");
+  const Dataset d = Dataset::Open(Path("d"));
+  // A missing split.
+  std::filesystem::remove_all(Path("d/test"));
+  ExpectError([&] { d.Names("test"); }, Path("d/test"), "missing");
+  // A file that is not a PNG in a split.
+  WriteText("d/val/notes.txt", "hello");
+  ExpectError([&] { d.Names("val"); }, "notes.txt", "not a .png");
+  std::filesystem::remove(Path("d/val/notes.txt"));
+  // A .png that is not an image.
+  WriteText("d/val/broken.png", "not really a png");
+  ExpectError([&] { d.Read("val", "broken"); }, "broken.png", "not a readable PNG");
+  // An odd width.
+  cv::imwrite(Path("d/val/odd.png"), cv::Mat(8, 15, CV_8UC3, cv::Scalar(0, 0, 0)));
+  ExpectError([&] { d.Read("val", "odd"); }, "odd.png", "odd");
+  // A label colour outside the palette.
+  cv::Mat bad(8, 16, CV_8UC3, cv::Scalar(0, 0, 0));
+  bad.at<cv::Vec3b>(3, 12) = cv::Vec3b(1, 2, 3);
+  cv::imwrite(Path("d/val/colour.png"), bad);
+  ExpectError([&] { d.Read("val", "colour"); }, "colour.png", "(3, 2, 1) at pixel (3, 4)");
+  // Malformed labels.json and meta.jsonl.
+  WriteText("d/labels.json", "{\"classes\": [{\"id\": 0, \"name\": \"x\"}]}");
+  ExpectError([&] { Dataset::Open(Path("d")); }, "labels.json", "bad class entry");
+  WriteText("d/labels.json", "{not json");
+  ExpectError([&] { Dataset::Open(Path("d")); }, "labels.json", "not valid JSON");
+  std::filesystem::remove(Path("d/labels.json"));
+  WriteText("d/meta.jsonl", "{\"split\": \"train\", \"name\": \"p1\"}\n{oops\n");
+  ExpectError([&] { Dataset::Open(Path("d")); }, "meta.jsonl:2", "not valid JSON");
+  ExpectError([&] { Dataset::Open(Path("nowhere")); }, "nowhere", "no such dataset");
+}
+
+TEST_F(DatasetTest, AnUncommittedWriterLeavesNothingBehind) {
+  {
+    DatasetWriter writer(Path("partial"), false);
+    writer.WritePair("train", "a", cv::Mat(4, 4, CV_8UC3), cv::Mat(4, 4, CV_8UC3));
+  }
+  EXPECT_FALSE(std::filesystem::exists(Path("partial")));
+  int entries = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir_)) ++entries;
+  EXPECT_EQ(entries, 0);
+  WriteValid("d");
+  EXPECT_THROW(DatasetWriter(Path("d"), false), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace compnn

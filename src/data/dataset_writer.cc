@@ -1,0 +1,79 @@
+#include "compnn/dataset_writer.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+#include <stdexcept>
+
+#include "compnn/atomic_file.h"
+
+namespace compnn {
+
+namespace fs = std::filesystem;
+
+void WritePng(const std::string& path, const cv::Mat& image) {
+  std::vector<uchar> bytes;
+  if (!cv::imencode(".png", image, bytes)) throw std::runtime_error(path + ": cannot encode PNG");
+  WriteFileAtomically(path,
+                      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+DatasetWriter::DatasetWriter(std::string dir, bool overwrite)
+    : dir_(std::move(dir)), overwrite_(overwrite) {
+  if (fs::exists(dir_) && !overwrite_) {
+    throw std::runtime_error(dir_ + ": already exists (pass --overwrite to replace it)");
+  }
+  const fs::path target = fs::absolute(dir_);
+  temporary_ = (target.parent_path() /
+                ("." + target.filename().string() + ".partial." + std::to_string(::getpid())))
+                   .string();
+  fs::remove_all(temporary_);
+  fs::create_directories(temporary_);
+}
+
+DatasetWriter::~DatasetWriter() {
+  if (!committed_) {
+    std::error_code ignored;
+    fs::remove_all(temporary_, ignored);
+  }
+}
+
+void DatasetWriter::WritePair(const std::string& split, const std::string& name, const cv::Mat& a,
+                              const cv::Mat& b) {
+  if (a.size() != b.size() || a.type() != b.type()) {
+    throw std::runtime_error(name + ": the two halves of a pair differ in size or type");
+  }
+  cv::Mat pair;
+  cv::hconcat(a, b, pair);
+  const fs::path folder = fs::path(temporary_) / split;
+  std::error_code ignored;
+  fs::create_directories(folder, ignored);
+  WritePng((folder / (name + ".png")).string(), pair);
+}
+
+void DatasetWriter::SetLabels(const Palette& palette, const std::string& label_side) {
+  labels_ = {{"label_side", label_side}, {"classes", palette.ToJson()}};
+}
+
+void DatasetWriter::SetMeta(std::vector<nlohmann::json> records) { meta_ = std::move(records); }
+
+void DatasetWriter::Commit() {
+  if (!labels_.is_null()) WriteFileAtomically(temporary_ + "/labels.json", labels_.dump(2) + "\n");
+  std::string lines;
+  for (const nlohmann::json& record : meta_) lines += record.dump() + "\n";
+  WriteFileAtomically(temporary_ + "/meta.jsonl", lines);
+  if (fs::exists(dir_)) {
+    // Replace the old dataset only now that the new one is complete.
+    const std::string old = temporary_ + ".old";
+    fs::rename(dir_, old);
+    fs::rename(temporary_, dir_);
+    fs::remove_all(old);
+  } else {
+    if (fs::path(dir_).has_parent_path()) fs::create_directories(fs::path(dir_).parent_path());
+    fs::rename(temporary_, dir_);
+  }
+  committed_ = true;
+}
+
+}  // namespace compnn

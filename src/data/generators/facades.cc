@@ -1,0 +1,60 @@
+#include <stdexcept>
+
+#include "compnn/dataset_writer.h"
+#include "compnn/generators.h"
+#include "facade_layout.h"
+#include "facade_render.h"
+#include "random.h"
+#include "split_plan.h"
+
+namespace compnn {
+
+Palette FacadesPalette() {
+  // CMP Facades' colours: the 12 classes spread along a jet colour map.
+  static const int kRgb[data::kFacadeClassCount][3] = {
+      {0, 0, 170},    {0, 0, 255},   {0, 85, 255},  {0, 170, 255}, {0, 255, 255}, {85, 255, 170},
+      {170, 255, 85}, {255, 255, 0}, {255, 170, 0}, {255, 85, 0},  {255, 0, 0},   {170, 0, 0}};
+  std::vector<LabelClass> classes;
+  for (int i = 0; i < data::kFacadeClassCount; ++i) {
+    classes.push_back(
+        {i, data::kFacadeClassNames[i], cv::Vec3b(kRgb[i][0], kRgb[i][1], kRgb[i][2])});
+  }
+  return Palette(std::move(classes));
+}
+
+void GenerateFacades(GeneratorOptions options) {
+  if (options.size < 32) throw std::runtime_error("--size must be at least 32");
+  const data::SplitPlan plan(options, 400, 100, 106, "facade");
+  const Palette palette = FacadesPalette();
+  DatasetWriter writer(options.out, options.overwrite);
+  std::vector<nlohmann::json> meta(plan.size());
+  data::ForEachPlanned(
+      plan,
+      [&](int i) {
+        const data::PlannedImage& item = plan[i];
+        const data::FacadeLayout layout = data::MakeFacadeLayout(options.size, item.seed);
+        const data::FacadeImages images = data::RenderFacade(layout, item.seed ^ 0x5EED);
+        cv::Mat labels(images.classes.size(), CV_8UC3);
+        for (int y = 0; y < labels.rows; ++y)
+          for (int x = 0; x < labels.cols; ++x)
+            labels.at<cv::Vec3b>(y, x) = palette.Bgr(images.classes.at<uchar>(y, x));
+        writer.WritePair(item.split, item.name, images.photo, labels);
+        const data::FacadeAttributes& a = layout.attributes;
+        meta[i] = {{"split", item.split},
+                   {"name", item.name},
+                   {"seed", item.seed},
+                   {"wall_colour", a.wall_colour},
+                   {"wall_material", a.wall_material},
+                   {"window_style", a.window_style},
+                   {"floors", a.floors},
+                   {"columns", a.columns},
+                   {"shop", a.shop},
+                   {"balconies", a.balconies}};
+      },
+      options.progress);
+  writer.SetLabels(palette, "B");
+  writer.SetMeta(std::move(meta));
+  writer.Commit();
+}
+
+}  // namespace compnn

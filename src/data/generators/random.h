@@ -1,0 +1,41 @@
+// A small seeded generator for the dataset generators. Its own distributions (not the standard
+// library's, whose algorithms are left to each implementation) keep datasets identical everywhere.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+namespace compnn::data {
+
+class Random {
+ public:
+  explicit Random(std::uint64_t seed) : state_(seed) {}
+  // A generator for item `index` of a stream, independent of the order items are made in.
+  Random(std::uint64_t seed, std::uint64_t stream, std::uint64_t index)
+      : state_(Mix(seed ^ Mix(stream * 0xD1B54A32D192ED03ULL + Mix(index + 1)))) {}
+
+  std::uint64_t Next() { return Mix(state_ += 0x9E3779B97F4A7C15ULL); }
+  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }  // [0, 1)
+  double Uniform(double lo, double hi) { return lo + (hi - lo) * Uniform(); }
+  int Int(int lo, int hi) { return lo + static_cast<int>(Uniform() * (hi - lo + 1)); }  // [lo, hi]
+  bool Chance(double p) { return Uniform() < p; }
+  double Normal() {  // Box-Muller
+    const double u = 1.0 - Uniform(), v = Uniform();
+    return std::sqrt(-2.0 * std::log(u)) * std::cos(6.283185307179586 * v);
+  }
+  template <typename T>
+  const T& Pick(const std::vector<T>& items) {
+    return items[static_cast<std::size_t>(Uniform() * items.size())];
+  }
+
+ private:
+  static std::uint64_t Mix(std::uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+  std::uint64_t state_;
+};
+
+}  // namespace compnn::data

@@ -1,0 +1,88 @@
+#include <limits>
+#include <stdexcept>
+
+#include "compnn/dataset.h"
+
+namespace compnn {
+
+Direction ParseDirection(const std::string& text) {
+  if (text == "AtoB") return Direction::kAtoB;
+  if (text == "BtoA") return Direction::kBtoA;
+  throw std::runtime_error("direction must be AtoB or BtoA, got '" + text + "'");
+}
+
+Palette::Palette(std::vector<LabelClass> classes) : classes_(std::move(classes)) {
+  for (std::size_t i = 0; i < classes_.size(); ++i) {
+    if (classes_[i].id != static_cast<int>(i)) {
+      throw std::runtime_error("palette class ids must be 0, 1, 2, ... in order; found " +
+                               std::to_string(classes_[i].id) + " at position " +
+                               std::to_string(i));
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (classes_[j].rgb == classes_[i].rgb) {
+        throw std::runtime_error("palette classes '" + classes_[j].name + "' and '" +
+                                 classes_[i].name + "' share a colour");
+      }
+    }
+  }
+}
+
+cv::Vec3b Palette::Bgr(int id) const {
+  const cv::Vec3b& c = classes_[id].rgb;
+  return cv::Vec3b(c[2], c[1], c[0]);
+}
+
+int Palette::Find(const cv::Vec3b& bgr) const {
+  for (const LabelClass& c : classes_) {
+    if (c.rgb[0] == bgr[2] && c.rgb[1] == bgr[1] && c.rgb[2] == bgr[0]) return c.id;
+  }
+  return -1;
+}
+
+int Palette::Nearest(const cv::Vec3b& bgr) const {
+  int best = 0, best_distance = std::numeric_limits<int>::max();
+  for (const LabelClass& c : classes_) {
+    const int dr = c.rgb[0] - bgr[2], dg = c.rgb[1] - bgr[1], db = c.rgb[2] - bgr[0];
+    const int distance = dr * dr + dg * dg + db * db;
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = c.id;
+    }
+  }
+  return best;
+}
+
+nlohmann::json Palette::ToJson() const {
+  nlohmann::json classes = nlohmann::json::array();
+  for (const LabelClass& c : classes_) {
+    classes.push_back({{"id", c.id}, {"name", c.name}, {"colour", {c.rgb[0], c.rgb[1], c.rgb[2]}}});
+  }
+  return classes;
+}
+
+Palette Palette::FromJson(const nlohmann::json& json, const std::string& path) {
+  if (!json.is_array() || json.empty()) {
+    throw std::runtime_error(path + ": 'classes' must be a non-empty list");
+  }
+  std::vector<LabelClass> classes;
+  for (const nlohmann::json& entry : json) {
+    try {
+      const auto colour = entry.at("colour").get<std::vector<int>>();
+      if (colour.size() != 3) throw std::runtime_error("colour must be [r, g, b]");
+      for (int v : colour) {
+        if (v < 0 || v > 255) throw std::runtime_error("colour components must be 0..255");
+      }
+      classes.push_back({entry.at("id").get<int>(), entry.at("name").get<std::string>(),
+                         cv::Vec3b(colour[0], colour[1], colour[2])});
+    } catch (const std::exception& e) {
+      throw std::runtime_error(path + ": bad class entry " + entry.dump() + ": " + e.what());
+    }
+  }
+  try {
+    return Palette(std::move(classes));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
+}
+
+}  // namespace compnn

@@ -1,0 +1,27 @@
+// Runs the compnn binary as a user would and captures what it prints.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+namespace compnn::testing {
+
+struct ProcessResult {
+  int status = -1;
+  std::string output;  // standard output and standard error together
+};
+
+inline ProcessResult RunCompnn(const std::string& args) {
+  const std::string command = std::string(COMPNN_BINARY) + " " + args + " 2>&1";
+  ProcessResult result;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe)) result.output += buffer;
+  const int raw = ::pclose(pipe);
+  result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return result;
+}
+
+}  // namespace compnn::testing
