@@ -33,3 +33,8 @@ add_library(compnn_opencv INTERFACE)
 target_include_directories(compnn_opencv SYSTEM INTERFACE ${COMPNN_OPENCV_INCLUDE_DIR})
 target_link_libraries(compnn_opencv INTERFACE ${COMPNN_OPENCV_IMGCODECS} ${COMPNN_OPENCV_IMGPROC}
                       ${COMPNN_OPENCV_CORE})
+
+# LibTorch (CPU) from libtorch-dev: models only, never the search core.
+if(COMPNN_WITH_TORCH)
+  find_package(Torch REQUIRED)
+endif()

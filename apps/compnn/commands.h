@@ -11,5 +11,7 @@ using Command = std::function<void()>;
 
 void AddMatchCommand(CLI::App& app, Command& run);
 void AddDataCommand(CLI::App& app, Command& run);
+void AddTrainCommand(CLI::App& app, Command& run);
+void AddLayersCommand(CLI::App& app, Command& run);
 
 }  // namespace compnn::cli

@@ -13,6 +13,10 @@ int main(int argc, char** argv) {
   compnn::cli::Command run;
   compnn::cli::AddDataCommand(app, run);
   compnn::cli::AddMatchCommand(app, run);
+#ifdef COMPNN_WITH_TORCH
+  compnn::cli::AddTrainCommand(app, run);
+  compnn::cli::AddLayersCommand(app, run);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -12,6 +12,7 @@ class ProgressBar {
   ProgressBar(std::string label, long long total);
   ~ProgressBar();
   void Update(long long done);
+  void SetLabel(std::string label) { label_ = std::move(label); }
   void Finish();
 
  private:

@@ -1,0 +1,107 @@
+// compnn train: trains a built-in network on a dataset; compnn layers: lists a model's layers.
+#include <cstdio>
+#include <memory>
+
+#include "commands.h"
+#include "compnn/network.h"
+#include "compnn/training.h"
+#include "progress_bar.h"
+
+namespace compnn::cli {
+
+void AddTrainCommand(CLI::App& app, Command& run) {
+  auto o = std::make_shared<TrainOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "train",
+      "Train a pix2pix U-Net (with a PatchGAN) or a SegNet on a dataset in the pix2pix layout.\n"
+      "Writes MODEL after every epoch, MODEL.ckpt (resume with --resume) and MODEL.log.jsonl.");
+  cmd->add_option("--arch", o->arch, "pix2pix or segnet")
+      ->required()
+      ->check(CLI::IsMember({"pix2pix", "segnet"}));
+  cmd->add_option("--data", o->data, "dataset folder")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("--direction", o->direction, "AtoB: read A, predict B; BtoA: the reverse")
+      ->check(CLI::IsMember({"AtoB", "BtoA"}))
+      ->capture_default_str();
+  cmd->add_option("--out", o->out, "model file to write")->required();
+  cmd->add_option("--size", o->size, "training image side")
+      ->check(CLI::Range(16, 1024))
+      ->capture_default_str();
+  cmd->add_option("--epochs", o->epochs)->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--batch", o->batch)->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--ngf", o->ngf, "pix2pix: filters of the first layer")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-mult", o->max_mult, "pix2pix: filters capped at ngf x this")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--widths", o->widths, "segnet: filters of each encoder block")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--lr", o->learning_rate, "Adam learning rate (beta1 0.5)")
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed)->capture_default_str();
+  cmd->add_option("--train-images", o->train_images,
+                  "use only the first N training images (0: all)")
+      ->capture_default_str();
+  cmd->add_option("--val-images", o->val_images, "validate on the first N images (0: all)")
+      ->capture_default_str();
+  cmd->add_flag("--resume", o->resume, "continue from MODEL.ckpt");
+  cmd->callback([&run, o] {
+    run = [o] {
+      std::unique_ptr<ProgressBar> bar;
+      int bar_epoch = 0;
+      TrainCallbacks callbacks;
+      callbacks.on_batch = [&](const BatchStatus& s) {
+        if (s.epoch != bar_epoch) {
+          bar = std::make_unique<ProgressBar>("", s.total);
+          bar_epoch = s.epoch;
+        }
+        char label[160];
+        std::snprintf(
+            label, sizeof label, "epoch %d/%d loss %.3f%s %.1f img/s", s.epoch, s.epochs, s.loss,
+            o->arch == "pix2pix" ? (" D " + std::to_string(s.loss_d).substr(0, 5)).c_str() : "",
+            s.images_per_second);
+        bar->SetLabel(label);
+        bar->Update(s.done);
+      };
+      callbacks.on_epoch = [&](const EpochReport& r) {
+        if (bar) bar->Finish();
+        std::printf("epoch %d: loss %.4f%s, %.1f images/s, %.0f s; validation %s\n", r.epoch,
+                    r.loss, o->arch == "pix2pix" ? (", D " + std::to_string(r.loss_d)).c_str() : "",
+                    r.images_per_second, r.seconds, r.validation.dump().c_str());
+        std::fflush(stdout);
+      };
+      Train(*o, callbacks);
+      std::printf("wrote %s\n", o->out.c_str());
+    };
+  });
+}
+
+void AddLayersCommand(CLI::App& app, Command& run) {
+  struct Options {
+    std::string model;
+    int size = 0;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd =
+      app.add_subcommand("layers", "List a model's layers with their shapes and strides.");
+  cmd->add_option("MODEL", o->model, "model file written by compnn train")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--size", o->size, "input side (default: the model's training size)");
+  cmd->callback([&run, o] {
+    run = [o] {
+      std::shared_ptr<Network> network = LoadNetwork(o->model);
+      const int size = o->size > 0 ? o->size : network->config().size;
+      std::printf("%s: %s, input %d x %d\n%-10s %8s %8s %8s %8s\n", o->model.c_str(),
+                  network->config().arch.c_str(), size, size, "layer", "height", "width", "depth",
+                  "stride");
+      for (const LayerInfo& l : ListLayers(*network, size)) {
+        std::printf("%-10s %8d %8d %8d %8d\n", l.name.c_str(), l.height, l.width, l.channels,
+                    l.stride);
+      }
+    };
+  });
+}
+
+}  // namespace compnn::cli

@@ -1,0 +1,53 @@
+// compnn train: trains a pix2pix or SegNet network on a dataset in the pix2pix layout, with
+// checkpoints that survive an interruption (resume continues where it stopped).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace compnn {
+
+struct TrainOptions {
+  std::string arch;  // pix2pix or segnet
+  std::string data;  // dataset folder
+  std::string direction = "AtoB";
+  std::string out;  // model file; MODEL.ckpt and MODEL.log.jsonl beside it
+  int size = 128;
+  int epochs = 50;
+  int batch = 4;
+  int ngf = 32, max_mult = 4;                    // pix2pix
+  std::vector<int> widths = {32, 64, 128, 256};  // segnet
+  double learning_rate = 2e-4;
+  double l1_weight = 100.0;  // pix2pix: L1 weight against the GAN loss
+  std::uint64_t seed = 0;
+  bool resume = false;
+  int train_images = 0;  // 0: the whole train split
+  int val_images = 0;    // 0: the whole val split
+};
+
+struct BatchStatus {
+  int epoch = 0, epochs = 0, done = 0, total = 0;
+  double loss = 0, loss_d = 0;  // generator (or segmentation) loss; discriminator loss (pix2pix)
+  double images_per_second = 0;
+};
+
+struct EpochReport {
+  int epoch = 0;
+  double seconds = 0, images_per_second = 0, loss = 0, loss_d = 0;
+  nlohmann::json validation;  // pixel_accuracy, mean_iou, ... or l1, psnr for photo targets
+  nlohmann::json ToJson() const;
+};
+
+struct TrainCallbacks {
+  std::function<void(const BatchStatus&)> on_batch;
+  std::function<void(const EpochReport&)> on_epoch;
+};
+
+// Runs the remaining epochs; throws std::runtime_error naming the file for a dataset that does not
+// fit the architecture, or a checkpoint that does not fit the options.
+std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks& callbacks = {});
+
+}  // namespace compnn

@@ -1,0 +1,126 @@
+#include "compnn/network.h"
+
+#include <sstream>
+#include <thread>
+
+#include "compnn/atomic_file.h"
+#include "segnet.h"
+#include "unet.h"
+
+namespace compnn {
+
+nlohmann::json NetworkConfig::ToJson() const {
+  return {{"format", "compnn-network-1"}, {"arch", arch},     {"in_channels", in_channels},
+          {"out_channels", out_channels}, {"size", size},     {"ngf", ngf},
+          {"max_mult", max_mult},         {"widths", widths}, {"extra", extra}};
+}
+
+NetworkConfig NetworkConfig::FromJson(const nlohmann::json& j) {
+  NetworkConfig c;
+  c.arch = j.at("arch").get<std::string>();
+  c.in_channels = j.at("in_channels").get<int>();
+  c.out_channels = j.at("out_channels").get<int>();
+  c.size = j.at("size").get<int>();
+  c.ngf = j.value("ngf", c.ngf);
+  c.max_mult = j.value("max_mult", c.max_mult);
+  c.widths = j.value("widths", c.widths);
+  c.extra = j.value("extra", nlohmann::json::object());
+  return c;
+}
+
+std::shared_ptr<Network> MakeNetwork(const NetworkConfig& config) {
+  if (config.arch == "pix2pix") return std::make_shared<models::UNet>(config);
+  if (config.arch == "segnet") return std::make_shared<models::SegNet>(config);
+  throw std::invalid_argument("unknown architecture '" + config.arch + "' (pix2pix or segnet)");
+}
+
+std::vector<LayerInfo> ListLayers(Network& network, int size) {
+  if (size % network.TotalStride() != 0) {
+    throw std::invalid_argument("input size " + std::to_string(size) +
+                                " is not a multiple of the network's stride " +
+                                std::to_string(network.TotalStride()));
+  }
+  torch::NoGradGuard no_grad;
+  const bool training = network.is_training();
+  network.eval();
+  Capture capture;
+  for (const std::string& name : network.LayerNames()) capture.wanted.insert(name);
+  network.Forward(torch::zeros({1, network.config().in_channels, size, size}), &capture);
+  network.train(training);
+  std::vector<LayerInfo> layers;
+  for (const std::string& name : network.LayerNames()) {
+    const torch::Tensor& t = capture.values.at(name);
+    layers.push_back({name, static_cast<int>(t.size(1)), static_cast<int>(t.size(2)),
+                      static_cast<int>(t.size(3)), static_cast<int>(size / t.size(2))});
+  }
+  return layers;
+}
+
+void SaveNetwork(Network& network, const std::string& path) {
+  torch::serialize::OutputArchive archive;
+  archive.write("config", c10::IValue(network.config().ToJson().dump()));
+  torch::serialize::OutputArchive weights;
+  for (const auto& item : network.named_parameters())
+    weights.write(item.key(), item.value().detach().to(torch::kHalf));
+  for (const auto& item : network.named_buffers()) {
+    const torch::Tensor& t = item.value();
+    weights.write(item.key(), t.is_floating_point() ? t.to(torch::kHalf) : t, /*is_buffer=*/true);
+  }
+  archive.write("weights", weights);
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  WriteFileAtomically(path, bytes.str());
+}
+
+std::shared_ptr<Network> LoadNetwork(const std::string& path, const std::string& expected_arch) {
+  torch::serialize::InputArchive archive;
+  NetworkConfig config;
+  try {
+    archive.load_from(path);
+    c10::IValue text;
+    archive.read("config", text);
+    const nlohmann::json json = nlohmann::json::parse(text.toStringRef());
+    if (json.value("format", "") != "compnn-network-1") throw std::runtime_error("unknown format");
+    config = NetworkConfig::FromJson(json);
+  } catch (const std::exception& e) {
+    std::string why = e.what();
+    why = why.substr(0, why.find('\n'));
+    throw std::runtime_error(path + ": not a compnn model file, or truncated (" + why + ")");
+  }
+  if (!expected_arch.empty() && config.arch != expected_arch) {
+    throw std::runtime_error(path + ": holds a " + config.arch + " network, not a " +
+                             expected_arch + " one");
+  }
+  std::shared_ptr<Network> network = MakeNetwork(config);
+  try {
+    torch::serialize::InputArchive weights;
+    archive.read("weights", weights);
+    torch::NoGradGuard no_grad;
+    for (auto& item : network->named_parameters()) {
+      torch::Tensor t;
+      weights.read(item.key(), t);
+      if (t.sizes() != item.value().sizes())
+        throw std::runtime_error("shape of " + item.key() + " differs");
+      item.value().copy_(t.to(torch::kFloat));
+    }
+    for (auto& item : network->named_buffers()) {
+      torch::Tensor t;
+      weights.read(item.key(), t, /*is_buffer=*/true);
+      item.value().copy_(t.to(item.value().dtype()));
+    }
+  } catch (const std::exception& e) {
+    std::string why = e.what();
+    why = why.substr(0, why.find('\n'));
+    throw std::runtime_error(path + ": weights do not match its " + config.arch +
+                             " configuration (" + why + ")");
+  }
+  network->eval();
+  return network;
+}
+
+void UseAllCores() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  if (cores > 0) torch::set_num_threads(static_cast<int>(cores));
+}
+
+}  // namespace compnn

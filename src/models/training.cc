@@ -1,0 +1,293 @@
+#include "compnn/training.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "compnn/atomic_file.h"
+#include "compnn/metrics.h"
+#include "compnn/network.h"
+#include "training_data.h"
+#include "unet.h"
+
+namespace compnn {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+// Everything one training run holds; a checkpoint is all of it at an epoch's end.
+struct Run {
+  TrainOptions options;
+  Direction direction = Direction::kAtoB;
+  Dataset dataset;
+  std::shared_ptr<Network> generator;
+  std::shared_ptr<models::PatchGan> discriminator;  // pix2pix only
+  std::unique_ptr<torch::optim::Adam> optimizer, optimizer_d;
+  models::SplitTensors train, val;
+  int epoch = 0;  // epochs finished
+  std::vector<EpochReport> reports;
+
+  bool pix2pix() const { return options.arch == "pix2pix"; }
+  std::string checkpoint_path() const { return options.out + ".ckpt"; }
+  std::string log_path() const { return options.out + ".log.jsonl"; }
+};
+
+NetworkConfig MakeConfig(const TrainOptions& o, const Dataset& dataset) {
+  NetworkConfig c;
+  c.arch = o.arch;
+  c.size = o.size;
+  c.ngf = o.ngf;
+  c.max_mult = o.max_mult;
+  c.widths = o.widths;
+  c.out_channels = o.arch == "segnet" ? dataset.palette().size() : 3;
+  c.extra = {{"dataset", fs::absolute(o.data).string()},
+             {"direction", o.direction},
+             {"label_side", dataset.label_side()},
+             {"seed", o.seed},
+             {"batch", o.batch},
+             {"learning_rate", o.learning_rate}};
+  if (dataset.has_labels()) c.extra["palette"] = dataset.palette().ToJson();
+  return c;
+}
+
+// The checkpoint's fingerprint: resuming with other options would not continue the same run.
+nlohmann::json Fingerprint(const TrainOptions& o) {
+  return {{"arch", o.arch},
+          {"direction", o.direction},
+          {"size", o.size},
+          {"batch", o.batch},
+          {"ngf", o.ngf},
+          {"max_mult", o.max_mult},
+          {"widths", o.widths},
+          {"seed", o.seed},
+          {"learning_rate", o.learning_rate},
+          {"train_images", o.train_images}};
+}
+
+void SaveCheckpoint(Run& run) {
+  torch::serialize::OutputArchive archive;
+  archive.write("fingerprint", c10::IValue(Fingerprint(run.options).dump()));
+  archive.write("epoch", c10::IValue(static_cast<int64_t>(run.epoch)));
+  torch::serialize::OutputArchive g, og;
+  run.generator->save(g);
+  run.optimizer->save(og);
+  archive.write("generator", g);
+  archive.write("optimizer", og);
+  if (run.pix2pix()) {
+    torch::serialize::OutputArchive d, od;
+    run.discriminator->save(d);
+    run.optimizer_d->save(od);
+    archive.write("discriminator", d);
+    archive.write("optimizer_d", od);
+  }
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  WriteFileAtomically(run.checkpoint_path(), bytes.str());
+}
+
+void LoadCheckpoint(Run& run) {
+  const std::string path = run.checkpoint_path();
+  if (!fs::exists(path)) throw std::runtime_error(path + ": no checkpoint to resume from");
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    c10::IValue fingerprint, epoch;
+    archive.read("fingerprint", fingerprint);
+    if (nlohmann::json::parse(fingerprint.toStringRef()) != Fingerprint(run.options)) {
+      throw std::runtime_error("it was made with other options: " + fingerprint.toStringRef());
+    }
+    archive.read("epoch", epoch);
+    run.epoch = static_cast<int>(epoch.toInt());
+    torch::serialize::InputArchive g, og;
+    archive.read("generator", g);
+    archive.read("optimizer", og);
+    run.generator->load(g);
+    run.optimizer->load(og);
+    if (run.pix2pix()) {
+      torch::serialize::InputArchive d, od;
+      archive.read("discriminator", d);
+      archive.read("optimizer_d", od);
+      run.discriminator->load(d);
+      run.optimizer_d->load(od);
+    }
+  } catch (const std::exception& e) {
+    std::string why = e.what();
+    throw std::runtime_error(path + ": cannot resume: " + why.substr(0, why.find('\n')));
+  }
+  std::ifstream log(run.log_path());
+  std::string line;
+  while (std::getline(log, line) && static_cast<int>(run.reports.size()) < run.epoch) {
+    const nlohmann::json j = nlohmann::json::parse(line);
+    EpochReport r;
+    r.epoch = j["epoch"];
+    r.seconds = j["seconds"];
+    r.images_per_second = j["images_per_second"];
+    r.loss = j["loss"];
+    r.loss_d = j.value("loss_d", 0.0);
+    r.validation = j["validation"];
+    run.reports.push_back(r);
+  }
+}
+
+nlohmann::json Validate(Run& run) {
+  torch::NoGradGuard no_grad;
+  run.generator->eval();
+  const int n = static_cast<int>(run.val.inputs.size(0));
+  const bool labels = run.val.target_classes.defined();
+  ConfusionMatrix confusion(labels ? run.dataset.palette().size() : 1);
+  double l1 = 0;
+  for (int i = 0; i < n; i += run.options.batch) {
+    const int count = std::min(run.options.batch, n - i);
+    const torch::Tensor out = run.generator->Forward(run.val.inputs.narrow(0, i, count));
+    for (int j = 0; j < count; ++j) {
+      if (!labels) {
+        l1 += (out[j] - run.val.targets[i + j]).abs().mean().item<double>() / n;
+        continue;
+      }
+      cv::Mat predicted;
+      if (run.pix2pix()) {
+        predicted =
+            models::ImageToClasses(models::TensorToImage(out[j]), run.dataset.palette(), true);
+      } else {
+        const torch::Tensor ids = out[j].argmax(0).to(torch::kUInt8).contiguous();
+        predicted = cv::Mat(static_cast<int>(ids.size(0)), static_cast<int>(ids.size(1)), CV_8U,
+                            ids.data_ptr<uint8_t>())
+                        .clone();
+      }
+      const torch::Tensor truth = run.val.target_classes[i + j].contiguous();
+      confusion.Add(predicted.data, truth.data_ptr<uint8_t>(), predicted.total());
+    }
+  }
+  run.generator->train();
+  if (!labels) return {{"l1", l1}, {"psnr", 10 * std::log10(4.0 / std::max(1e-12, l1 * l1))}};
+  return {{"pixel_accuracy", confusion.PixelAccuracy()},
+          {"mean_pixel_accuracy", confusion.MeanPixelAccuracy()},
+          {"mean_iou", confusion.MeanIoU()}};
+}
+
+// One epoch over the shuffled training set; returns the mean losses.
+std::pair<double, double> TrainEpoch(Run& run, const TrainCallbacks& callbacks, int epoch) {
+  const int n = static_cast<int>(run.train.inputs.size(0));
+  const int batch = run.options.batch;
+  const torch::Tensor order = torch::randperm(n, torch::kLong);
+  double loss_sum = 0, loss_d_sum = 0;
+  int batches = 0;
+  const auto start = Clock::now();
+  for (int i = 0; i + batch <= n || (i < n && i == 0); i += batch) {
+    const int count = std::min(batch, n - i);
+    const torch::Tensor index = order.narrow(0, i, count);
+    torch::Tensor input = run.train.inputs.index_select(0, index);
+    torch::Tensor target = run.train.targets.index_select(0, index);
+    // Random horizontal flips.
+    const torch::Tensor flip = torch::rand({count}) < 0.5;
+    input = torch::where(flip.view({-1, 1, 1, 1}), input.flip({3}), input);
+    target = target.dim() == 4 ? torch::where(flip.view({-1, 1, 1, 1}), target.flip({3}), target)
+                               : torch::where(flip.view({-1, 1, 1}), target.flip({2}), target);
+    double loss_value = 0, loss_d_value = 0;
+    if (run.pix2pix()) {
+      const torch::Tensor fake = run.generator->Forward(input);
+      // Discriminator: real pairs towards 1, generated pairs towards 0.
+      run.optimizer_d->zero_grad();
+      const torch::Tensor real_logits = run.discriminator->forward(torch::cat({input, target}, 1));
+      const torch::Tensor fake_logits =
+          run.discriminator->forward(torch::cat({input, fake.detach()}, 1));
+      const torch::Tensor loss_d =
+          0.5 *
+          (torch::binary_cross_entropy_with_logits(real_logits, torch::ones_like(real_logits)) +
+           torch::binary_cross_entropy_with_logits(fake_logits, torch::zeros_like(fake_logits)));
+      loss_d.backward();
+      run.optimizer_d->step();
+      // Generator: fool the discriminator, stay close to the target in L1.
+      run.optimizer->zero_grad();
+      const torch::Tensor judged = run.discriminator->forward(torch::cat({input, fake}, 1));
+      const torch::Tensor loss =
+          torch::binary_cross_entropy_with_logits(judged, torch::ones_like(judged)) +
+          run.options.l1_weight * torch::l1_loss(fake, target);
+      loss.backward();
+      run.optimizer->step();
+      loss_value = loss.item<double>();
+      loss_d_value = loss_d.item<double>();
+    } else {
+      run.optimizer->zero_grad();
+      const torch::Tensor loss = torch::cross_entropy_loss(run.generator->Forward(input), target);
+      loss.backward();
+      run.optimizer->step();
+      loss_value = loss.item<double>();
+    }
+    loss_sum += loss_value;
+    loss_d_sum += loss_d_value;
+    ++batches;
+    if (callbacks.on_batch) {
+      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      callbacks.on_batch({epoch, run.options.epochs, i + count, n, loss_sum / batches,
+                          loss_d_sum / batches, (i + count) / std::max(seconds, 1e-9)});
+    }
+  }
+  return {loss_sum / std::max(1, batches), loss_d_sum / std::max(1, batches)};
+}
+
+}  // namespace
+
+nlohmann::json EpochReport::ToJson() const {
+  return {{"epoch", epoch}, {"seconds", seconds}, {"images_per_second", images_per_second},
+          {"loss", loss},   {"loss_d", loss_d},   {"validation", validation}};
+}
+
+std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks& callbacks) {
+  if (options.arch != "pix2pix" && options.arch != "segnet") {
+    throw std::runtime_error("--arch must be pix2pix or segnet, got '" + options.arch + "'");
+  }
+  if (options.epochs < 1 || options.batch < 1)
+    throw std::runtime_error("--epochs and --batch must be positive");
+  UseAllCores();
+  Run run;
+  run.options = options;
+  run.direction = ParseDirection(options.direction);
+  run.dataset = Dataset::Open(options.data);
+  const bool segnet = options.arch == "segnet";
+  run.train = models::LoadSplit(run.dataset, "train", run.direction, options.size, segnet,
+                                options.train_images);
+  run.val = models::LoadSplit(run.dataset, "val", run.direction, options.size, segnet,
+                              options.val_images);
+
+  torch::manual_seed(options.seed);
+  run.generator = MakeNetwork(MakeConfig(options, run.dataset));
+  const auto adam = torch::optim::AdamOptions(options.learning_rate).betas({0.5, 0.999});
+  run.optimizer = std::make_unique<torch::optim::Adam>(run.generator->parameters(), adam);
+  if (run.pix2pix()) {
+    run.discriminator = std::make_shared<models::PatchGan>(6, options.ngf);
+    run.optimizer_d = std::make_unique<torch::optim::Adam>(run.discriminator->parameters(), adam);
+  }
+  if (options.resume) LoadCheckpoint(run);
+  run.generator->train();
+  if (run.discriminator) run.discriminator->train();
+
+  while (run.epoch < options.epochs) {
+    const int epoch = run.epoch + 1;
+    // Seeded per epoch, so a run resumed from a checkpoint draws what an uninterrupted one would.
+    torch::manual_seed(options.seed * 1000003ULL + epoch);
+    const auto start = Clock::now();
+    const auto [loss, loss_d] = TrainEpoch(run, callbacks, epoch);
+    EpochReport report;
+    report.epoch = epoch;
+    report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    report.images_per_second = run.train.inputs.size(0) / std::max(report.seconds, 1e-9);
+    report.loss = loss;
+    report.loss_d = loss_d;
+    report.validation = Validate(run);
+    run.reports.push_back(report);
+    run.epoch = epoch;
+    // The model first, then the checkpoint: a crash between them resumes from the older epoch.
+    SaveNetwork(*run.generator, options.out);
+    SaveCheckpoint(run);
+    std::string log;
+    for (const EpochReport& r : run.reports) log += r.ToJson().dump() + "\n";
+    WriteFileAtomically(run.log_path(), log);
+    if (callbacks.on_epoch) callbacks.on_epoch(report);
+  }
+  return run.reports;
+}
+
+}  // namespace compnn

@@ -1,0 +1,79 @@
+#include "training_data.h"
+
+#include <opencv2/imgproc.hpp>
+
+namespace compnn::models {
+
+torch::Tensor ImageToTensor(const cv::Mat& bgr, int size, bool labels) {
+  cv::Mat resized;
+  if (bgr.rows == size && bgr.cols == size) {
+    resized = bgr;
+  } else {
+    cv::resize(bgr, resized, cv::Size(size, size), 0, 0,
+               labels ? cv::INTER_NEAREST : cv::INTER_AREA);
+  }
+  cv::Mat rgb;
+  cv::cvtColor(resized, rgb, cv::COLOR_BGR2RGB);
+  torch::Tensor t = torch::from_blob(rgb.data, {size, size, 3}, torch::kUInt8).clone();
+  return t.permute({2, 0, 1}).to(torch::kFloat).div(127.5).sub(1.0).contiguous();
+}
+
+cv::Mat TensorToImage(const torch::Tensor& chw) {
+  torch::Tensor t =
+      chw.detach().to(torch::kFloat).add(1.0).mul(127.5).clamp(0, 255).round().to(torch::kUInt8);
+  t = t.permute({1, 2, 0}).contiguous();
+  cv::Mat rgb(static_cast<int>(t.size(0)), static_cast<int>(t.size(1)), CV_8UC3,
+              t.data_ptr<uint8_t>());
+  cv::Mat bgr;
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  return bgr;
+}
+
+cv::Mat ImageToClasses(const cv::Mat& bgr, const Palette& palette, bool nearest) {
+  cv::Mat classes(bgr.size(), CV_8U);
+  for (int y = 0; y < bgr.rows; ++y) {
+    for (int x = 0; x < bgr.cols; ++x) {
+      const cv::Vec3b& c = bgr.at<cv::Vec3b>(y, x);
+      const int id = nearest ? palette.Nearest(c) : palette.Find(c);
+      classes.at<uchar>(y, x) = static_cast<uchar>(id < 0 ? 0 : id);
+    }
+  }
+  return classes;
+}
+
+SplitTensors LoadSplit(const Dataset& dataset, const std::string& split, Direction direction,
+                       int size, bool class_targets, int limit) {
+  std::vector<std::string> names = dataset.Names(split);
+  if (limit > 0 && static_cast<int>(names.size()) > limit) names.resize(limit);
+  const bool labels_in_a = dataset.label_side() == "A", labels_in_b = dataset.label_side() == "B";
+  const bool input_is_labels = direction == Direction::kAtoB ? labels_in_a : labels_in_b;
+  const bool target_is_labels = direction == Direction::kAtoB ? labels_in_b : labels_in_a;
+  if (class_targets && !target_is_labels) {
+    throw std::runtime_error(
+        dataset.dir() + ": the " + std::string(direction == Direction::kAtoB ? "B" : "A") +
+        " side holds no label images (labels.json names side '" + dataset.label_side() +
+        "'), so a segmentation network cannot train on it with this direction");
+  }
+  SplitTensors out;
+  std::vector<torch::Tensor> inputs, targets, classes;
+  for (const std::string& name : names) {
+    const ImagePair pair = dataset.Read(split, name);
+    const cv::Mat& input = InputOf(pair, direction);
+    const cv::Mat& target = TargetOf(pair, direction);
+    inputs.push_back(ImageToTensor(input, size, input_is_labels));
+    if (target_is_labels) {
+      cv::Mat resized;
+      cv::resize(target, resized, cv::Size(size, size), 0, 0, cv::INTER_NEAREST);
+      const cv::Mat ids = ImageToClasses(resized, dataset.palette(), false);
+      classes.push_back(torch::from_blob(ids.data, {size, size}, torch::kUInt8).clone());
+    }
+    if (!class_targets) targets.push_back(ImageToTensor(target, size, target_is_labels));
+    out.names.push_back(name);
+  }
+  out.inputs = torch::stack(inputs);
+  if (!classes.empty()) out.target_classes = torch::stack(classes);
+  out.targets = class_targets ? out.target_classes.to(torch::kLong) : torch::stack(targets);
+  return out;
+}
+
+}  // namespace compnn::models

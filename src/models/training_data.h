@@ -1,0 +1,30 @@
+// A dataset split as tensors at the training size: photos resized with area interpolation, label
+// images with nearest neighbour.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "compnn/dataset.h"
+
+namespace compnn::models {
+
+struct SplitTensors {
+  torch::Tensor inputs;          // N x 3 x S x S, in [-1, 1]
+  torch::Tensor targets;         // N x 3 x S x S in [-1, 1] (images) or N x S x S int64 (class ids)
+  torch::Tensor target_classes;  // N x S x S uint8 class ids when the target side holds labels
+  std::vector<std::string> names;
+};
+
+// Reads `limit` pairs (0: all) of a split. With `class_targets`, targets are class ids through the
+// dataset's palette (the target side must hold labels).
+SplitTensors LoadSplit(const Dataset& dataset, const std::string& split, Direction direction,
+                       int size, bool class_targets, int limit);
+
+// An 8-bit BGR image as a 3 x S x S RGB tensor in [-1, 1], and back.
+torch::Tensor ImageToTensor(const cv::Mat& bgr, int size, bool labels);
+cv::Mat TensorToImage(const torch::Tensor& chw);
+
+// Class ids of an image's pixels: exact palette colours, or the nearest ones when `nearest`.
+cv::Mat ImageToClasses(const cv::Mat& bgr, const Palette& palette, bool nearest);
+
+}  // namespace compnn::models
