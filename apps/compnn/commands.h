@@ -11,7 +11,9 @@ using Command = std::function<void()>;
 
 void AddMatchCommand(CLI::App& app, Command& run);
 void AddDataCommand(CLI::App& app, Command& run);
+void AddIndexCommand(CLI::App& app, Command& run);
 void AddTrainCommand(CLI::App& app, Command& run);
 void AddLayersCommand(CLI::App& app, Command& run);
+void AddPredictCommand(CLI::App& app, Command& run);
 
 }  // namespace compnn::cli

@@ -1,5 +1,6 @@
 // compnn: explain pixel-level CNNs by compositional nearest neighbours.
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "commands.h"
@@ -12,10 +13,12 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   compnn::cli::Command run;
   compnn::cli::AddDataCommand(app, run);
+  compnn::cli::AddIndexCommand(app, run);
   compnn::cli::AddMatchCommand(app, run);
 #ifdef COMPNN_WITH_TORCH
   compnn::cli::AddTrainCommand(app, run);
   compnn::cli::AddLayersCommand(app, run);
+  compnn::cli::AddPredictCommand(app, run);
 #endif
   try {
     app.parse(argc, argv);
@@ -23,11 +26,16 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
+  int status = 0;
   try {
     run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "compnn: error: %s\n", e.what());
-    return 2;
+    status = 2;
   }
-  return 0;
+  // Everything is written and closed by now. Static destructors are skipped on purpose: LibTorch's
+  // worker threads can still be alive then, and tearing down under them has crashed long runs.
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::_Exit(status);
 }

@@ -3,7 +3,9 @@
 #include <memory>
 
 #include "commands.h"
+#include "compnn/dataset_writer.h"
 #include "compnn/network.h"
+#include "compnn/prediction.h"
 #include "compnn/training.h"
 #include "progress_bar.h"
 
@@ -100,6 +102,35 @@ void AddLayersCommand(CLI::App& app, Command& run) {
         std::printf("%-10s %8d %8d %8d %8d\n", l.name.c_str(), l.height, l.width, l.channels,
                     l.stride);
       }
+    };
+  });
+}
+
+void AddPredictCommand(CLI::App& app, Command& run) {
+  struct Options {
+    std::string model, data, split = "val", out;
+    int count = 6, tile = 128;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+      "predict", "Run a model on a dataset split and draw input | output | ground truth.");
+  cmd->add_option("--model", o->model, "model file written by compnn train")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--data", o->data, "dataset folder")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("--split", o->split)->capture_default_str();
+  cmd->add_option("--count", o->count, "images")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--tile", o->tile, "side of each image in the sheet")
+      ->check(CLI::Range(16, 1024))
+      ->capture_default_str();
+  cmd->add_option("--out", o->out, "PNG file to write")->required();
+  cmd->callback([&run, o] {
+    run = [o] {
+      UseAllCores();
+      std::shared_ptr<Network> network = LoadNetwork(o->model);
+      WritePng(o->out,
+               PredictionSheet(*network, Dataset::Open(o->data), o->split, o->count, o->tile));
+      std::printf("wrote %s\n", o->out.c_str());
     };
   });
 }

@@ -62,6 +62,10 @@ class NpyFile {
   std::size_t mapped_bytes_ = 0;
 };
 
+// The header (magic, version 1.0, dict, padding) of an array; its data follows at the 64-byte
+// boundary the header ends on.
+std::string NpyHeaderBytes(DType dtype, const std::vector<std::int64_t>& shape);
+
 // Writes an array atomically: to a temporary file beside `path`, then renamed over it.
 void WriteNpy(const std::string& path, DType dtype, const std::vector<std::int64_t>& shape,
               const void* data);

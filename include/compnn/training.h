@@ -38,6 +38,9 @@ struct EpochReport {
   int epoch = 0;
   double seconds = 0, images_per_second = 0, loss = 0, loss_d = 0;
   nlohmann::json validation;  // pixel_accuracy, mean_iou, ... or l1, psnr for photo targets
+  bool best = false;          // the model file holds this epoch's weights
+  // Higher is better: mean IoU for label targets, minus L1 for photo targets.
+  double Score() const;
   nlohmann::json ToJson() const;
 };
 
@@ -46,7 +49,8 @@ struct TrainCallbacks {
   std::function<void(const EpochReport&)> on_epoch;
 };
 
-// Runs the remaining epochs; throws std::runtime_error naming the file for a dataset that does not
+// Runs the remaining epochs, writing the model file whenever an epoch is the best so far on the
+// validation split; throws std::runtime_error naming the file for a dataset that does not
 // fit the architecture, or a checkpoint that does not fit the options.
 std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks& callbacks = {});
 

@@ -1,5 +1,6 @@
 #include "compnn/training.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -26,7 +27,8 @@ struct Run {
   std::shared_ptr<models::PatchGan> discriminator;  // pix2pix only
   std::unique_ptr<torch::optim::Adam> optimizer, optimizer_d;
   models::SplitTensors train, val;
-  int epoch = 0;  // epochs finished
+  torch::Tensor class_weights;  // segnet: median frequency balancing
+  int epoch = 0;                // epochs finished
   std::vector<EpochReport> reports;
 
   bool pix2pix() const { return options.arch == "pix2pix"; }
@@ -127,6 +129,7 @@ void LoadCheckpoint(Run& run) {
     r.loss = j["loss"];
     r.loss_d = j.value("loss_d", 0.0);
     r.validation = j["validation"];
+    r.best = j.value("best", false);
     run.reports.push_back(r);
   }
 }
@@ -211,7 +214,8 @@ std::pair<double, double> TrainEpoch(Run& run, const TrainCallbacks& callbacks, 
       loss_d_value = loss_d.item<double>();
     } else {
       run.optimizer->zero_grad();
-      const torch::Tensor loss = torch::cross_entropy_loss(run.generator->Forward(input), target);
+      const torch::Tensor loss =
+          torch::cross_entropy_loss(run.generator->Forward(input), target, run.class_weights);
       loss.backward();
       run.optimizer->step();
       loss_value = loss.item<double>();
@@ -228,11 +232,50 @@ std::pair<double, double> TrainEpoch(Run& run, const TrainCallbacks& callbacks, 
   return {loss_sum / std::max(1, batches), loss_d_sum / std::max(1, batches)};
 }
 
+// Median frequency balancing (as SegNet weighs CamVid's classes): weight_c = median_f / f_c, where
+// f_c is class c's share of the pixels of the images that contain it. Absent classes weigh 0.
+torch::Tensor MedianFrequencyWeights(const torch::Tensor& targets, int classes) {
+  std::vector<double> frequency(classes, 0.0);
+  const torch::Tensor flat = targets.reshape({targets.size(0), -1});
+  const double per_image = static_cast<double>(flat.size(1));
+  std::vector<double> pixels(classes, 0.0), image_pixels(classes, 0.0);
+  for (int64_t i = 0; i < flat.size(0); ++i) {
+    const torch::Tensor counts = torch::bincount(flat[i], {}, classes);
+    for (int c = 0; c < classes; ++c) {
+      const double n = counts[c].item<double>();
+      if (n > 0) {
+        pixels[c] += n;
+        image_pixels[c] += per_image;
+      }
+    }
+  }
+  std::vector<double> present;
+  for (int c = 0; c < classes; ++c) {
+    if (image_pixels[c] > 0) {
+      frequency[c] = pixels[c] / image_pixels[c];
+      present.push_back(frequency[c]);
+    }
+  }
+  std::sort(present.begin(), present.end());
+  const double median = present.empty() ? 1.0 : present[present.size() / 2];
+  torch::Tensor weights = torch::zeros({classes});
+  for (int c = 0; c < classes; ++c) {
+    if (frequency[c] > 0) weights[c] = median / frequency[c];
+  }
+  return weights;
+}
+
 }  // namespace
 
 nlohmann::json EpochReport::ToJson() const {
   return {{"epoch", epoch}, {"seconds", seconds}, {"images_per_second", images_per_second},
-          {"loss", loss},   {"loss_d", loss_d},   {"validation", validation}};
+          {"loss", loss},   {"loss_d", loss_d},   {"validation", validation},
+          {"best", best}};
+}
+
+double EpochReport::Score() const {
+  return validation.contains("mean_iou") ? validation["mean_iou"].get<double>()
+                                         : -validation.value("l1", 1e9);
 }
 
 std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks& callbacks) {
@@ -252,6 +295,8 @@ std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks
   run.val = models::LoadSplit(run.dataset, "val", run.direction, options.size, segnet,
                               options.val_images);
 
+  if (segnet)
+    run.class_weights = MedianFrequencyWeights(run.train.targets, run.dataset.palette().size());
   torch::manual_seed(options.seed);
   run.generator = MakeNetwork(MakeConfig(options, run.dataset));
   const auto adam = torch::optim::AdamOptions(options.learning_rate).betas({0.5, 0.999});
@@ -277,10 +322,13 @@ std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks
     report.loss = loss;
     report.loss_d = loss_d;
     report.validation = Validate(run);
+    // The model file keeps the best epoch on the validation split (GAN training wanders).
+    report.best = std::none_of(run.reports.begin(), run.reports.end(),
+                               [&](const EpochReport& r) { return r.Score() >= report.Score(); });
     run.reports.push_back(report);
     run.epoch = epoch;
     // The model first, then the checkpoint: a crash between them resumes from the older epoch.
-    SaveNetwork(*run.generator, options.out);
+    if (report.best) SaveNetwork(*run.generator, options.out);
     SaveCheckpoint(run);
     std::string log;
     for (const EpochReport& r : run.reports) log += r.ToJson().dump() + "\n";

@@ -273,24 +273,28 @@ void NpyFile::Require(DType dtype, std::initializer_list<int> ranks) const {
                            std::to_string(rank) + "), expected rank " + allowed);
 }
 
-void WriteNpy(const std::string& path, DType dtype, const std::vector<std::int64_t>& shape,
-              const void* data) {
+std::string NpyHeaderBytes(DType dtype, const std::vector<std::int64_t>& shape) {
   std::string dict = "{'descr': '" + std::string(DTypeDescr(dtype)) +
                      "', 'fortran_order': False, 'shape': " + ShapeText(shape) + ", }";
   // Pad with spaces and a newline so that the data starts on a 64-byte boundary.
   const std::size_t unpadded = 10 + dict.size() + 1;
   dict.append((64 - unpadded % 64) % 64, ' ');
   dict.push_back('\n');
-  if (dict.size() > 65535) throw std::runtime_error(path + ": shape too long for an .npy header");
+  if (dict.size() > 65535) throw std::runtime_error("shape too long for an .npy header");
   std::string header(kMagic);
   header.push_back('\x01');
   header.push_back('\x00');
   header.push_back(static_cast<char>(dict.size() & 0xff));
   header.push_back(static_cast<char>(dict.size() >> 8));
-  header += dict;
+  return header + dict;
+}
+
+void WriteNpy(const std::string& path, DType dtype, const std::vector<std::int64_t>& shape,
+              const void* data) {
   std::int64_t elements = 1;
   for (std::int64_t d : shape) elements *= d;
-  WriteFileAtomically(path, header, data, static_cast<std::size_t>(elements) * DTypeSize(dtype));
+  WriteFileAtomically(path, NpyHeaderBytes(dtype, shape), data,
+                      static_cast<std::size_t>(elements) * DTypeSize(dtype));
 }
 
 }  // namespace compnn

@@ -1,0 +1,67 @@
+// compnn train, layers and predict as a user runs them.
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "compnn/generators.h"
+#include "run_compnn.h"
+#include "temp_dir.h"
+
+namespace compnn {
+namespace {
+
+class TrainCommand : public testing::TempDirTest {};
+
+TEST_F(TrainCommand, TrainListPredictAndRefuseBadInput) {
+  GeneratorOptions g;
+  g.size = 64;
+  g.train = 4;
+  g.val = 2;
+  g.test = 1;
+  g.out = Path("facades");
+  GenerateFacades(g);
+  const std::string base =
+      "train --data " + Path("facades") + " --size 32 --ngf 4 --widths 4,8 --epochs 1 --batch 2";
+  testing::ProcessResult r =
+      testing::RunCompnn(base + " --arch pix2pix --direction AtoB --out " + Path("p.model"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("pixel_accuracy"), std::string::npos) << r.output;
+
+  r = testing::RunCompnn("layers " + Path("p.model"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("encoder5"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("decoder2"), std::string::npos) << r.output;
+
+  r = testing::RunCompnn("predict --model " + Path("p.model") + " --data " + Path("facades") +
+                         " --count 2 --out " + Path("p.png"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_FALSE(cv::imread(Path("p.png")).empty());
+
+  r = testing::RunCompnn("index --model " + Path("p.model") + " --data " + Path("facades") +
+                         " --layers encoder2,decoder3 --out " + Path("store"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("encoder2 (8x8x8)"), std::string::npos) << r.output;
+  r = testing::RunCompnn("verify " + Path("store"));
+  EXPECT_EQ(r.status, 0) << r.output;
+  r = testing::RunCompnn("index --model " + Path("p.model") + " --data " + Path("facades") +
+                         " --layers encoder9 --out " + Path("store2"));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("no layer named 'encoder9' (it has encoder1,"), std::string::npos)
+      << r.output;
+
+  r = testing::RunCompnn(base + " --arch segnet --direction BtoA --out " + Path("s.model"));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("holds no label images"), std::string::npos) << r.output;
+
+  WriteText("junk.model", "not a model");
+  r = testing::RunCompnn("layers " + Path("junk.model"));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("junk.model: not a compnn model file"), std::string::npos) << r.output;
+
+  r = testing::RunCompnn(base + " --arch pix2pix --out " + Path("fresh.model") + " --resume");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("no checkpoint to resume from"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace compnn

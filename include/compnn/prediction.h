@@ -1,0 +1,25 @@
+// Running a trained network on images, and a contact sheet of its predictions.
+#pragma once
+
+#include <opencv2/core.hpp>
+#include <string>
+
+#include "compnn/dataset.h"
+#include "compnn/network.h"
+
+namespace compnn {
+
+// The network's output for one BGR image (resized to the network's size first: area interpolation
+// for photos, nearest neighbour for label images), as a BGR image: the generated image for
+// pix2pix, the palette colours of the arg-max class for SegNet.
+cv::Mat Predict(Network& network, const cv::Mat& input, bool input_is_labels,
+                const Palette* palette);
+
+// The direction a model was trained with, and whether its input side holds labels.
+Direction ModelDirection(const Network& network);
+
+// Rows of input | output | target for the first `count` pairs of a split.
+cv::Mat PredictionSheet(Network& network, const Dataset& dataset, const std::string& split,
+                        int count, int tile);
+
+}  // namespace compnn

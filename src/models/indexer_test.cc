@@ -1,0 +1,69 @@
+#include "compnn/indexer.h"
+
+#include <gtest/gtest.h>
+
+#include "compnn/feature_store.h"
+#include "compnn/generators.h"
+#include "compnn/network.h"
+#include "temp_dir.h"
+#include "training_data.h"
+
+namespace compnn {
+namespace {
+
+class Indexer : public testing::TempDirTest {};
+
+TEST_F(Indexer, StoreHoldsTheActivationsOfAForwardPass) {
+  GeneratorOptions g;
+  g.size = 64;
+  g.train = 5;
+  g.val = 1;
+  g.test = 1;
+  g.out = Path("facades");
+  GenerateFacades(g);
+  NetworkConfig config;
+  config.arch = "pix2pix";
+  config.size = 32;
+  config.ngf = 4;
+  config.extra = {{"direction", "BtoA"}};
+  torch::manual_seed(1);
+  auto network = MakeNetwork(config);
+  network->eval();
+  SaveNetwork(*network, Path("m.model"));
+  network = LoadNetwork(Path("m.model"));
+
+  IndexOptions o;
+  o.model = Path("m.model");
+  o.data = Path("facades");
+  o.out = Path("store");
+  o.layers = {"encoder1", "decoder3"};
+  o.dtype = DType::kFloat32;
+  o.batch = 2;
+  IndexDataset(o);
+  const FeatureStore store = FeatureStore::Open(Path("store"));
+  store.Verify();
+  EXPECT_EQ(store.manifest().global_layer, "encoder5");  // the bottleneck, added for the descriptor
+  EXPECT_EQ(store.manifest().layer("decoder3").stride, 4);
+  EXPECT_EQ(store.manifest().layer("decoder3").depth, 16);
+
+  // The same images through the network one at a time, captured directly.
+  const Dataset dataset = Dataset::Open(Path("facades"));
+  const LayerMaps maps = store.Maps("decoder3");
+  for (int i = 0; i < 5; ++i) {
+    const ImagePair pair = dataset.Read("train", store.manifest().images[i]);
+    Capture capture;
+    capture.wanted = {"decoder3", "encoder5"};
+    torch::NoGradGuard no_grad;
+    network->Forward(models::ImageToTensor(pair.b, 32, true).unsqueeze(0), &capture);
+    const torch::Tensor expected = capture.values["decoder3"][0].permute({1, 2, 0}).contiguous();
+    const float* e = expected.data_ptr<float>();
+    for (int k = 0; k < 8 * 8 * 16; ++k)
+      ASSERT_NEAR(maps.database[i].data[k], e[k], 1e-5) << i << " " << k;
+    const torch::Tensor global = capture.values["encoder5"][0].permute({1, 2, 0}).contiguous();
+    for (int k = 0; k < store.Globals().length; ++k)
+      ASSERT_NEAR(store.Globals().row(i)[k], global.data_ptr<float>()[k], 1e-5);
+  }
+}
+
+}  // namespace
+}  // namespace compnn

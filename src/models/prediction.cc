@@ -1,0 +1,61 @@
+#include "compnn/prediction.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include "training_data.h"
+
+namespace compnn {
+
+Direction ModelDirection(const Network& network) {
+  return ParseDirection(network.config().extra.value("direction", "AtoB"));
+}
+
+cv::Mat Predict(Network& network, const cv::Mat& input, bool input_is_labels,
+                const Palette* palette) {
+  torch::NoGradGuard no_grad;
+  network.eval();
+  const int size = network.config().size;
+  const torch::Tensor x = models::ImageToTensor(input, size, input_is_labels).unsqueeze(0);
+  const torch::Tensor out = network.Forward(x)[0];
+  if (network.config().arch == "pix2pix") return models::TensorToImage(out);
+  if (!palette)
+    throw std::runtime_error("a segmentation network's output needs the dataset's palette");
+  const torch::Tensor ids = out.argmax(0).to(torch::kUInt8).contiguous();
+  cv::Mat image(size, size, CV_8UC3);
+  const uint8_t* id = ids.data_ptr<uint8_t>();
+  for (int i = 0; i < size * size; ++i)
+    image.at<cv::Vec3b>(i / size, i % size) = palette->Bgr(id[i]);
+  return image;
+}
+
+cv::Mat PredictionSheet(Network& network, const Dataset& dataset, const std::string& split,
+                        int count, int tile) {
+  const Direction direction = ModelDirection(network);
+  const bool input_is_labels = dataset.label_side() == (direction == Direction::kAtoB ? "A" : "B");
+  const Palette* palette = dataset.has_labels() ? &dataset.palette() : nullptr;
+  std::vector<std::string> names = dataset.Names(split);
+  count = std::min<int>(count, names.size());
+  const int caption = 18, gap = 6;
+  cv::Mat sheet(caption + count * (tile + gap) + gap, 3 * (tile + gap) + gap, CV_8UC3,
+                cv::Scalar(255, 255, 255));
+  const char* titles[] = {"input", "network output", "ground truth"};
+  for (int c = 0; c < 3; ++c) {
+    cv::putText(sheet, titles[c], {gap + c * (tile + gap), 13}, cv::FONT_HERSHEY_SIMPLEX, 0.4,
+                {0, 0, 0}, 1, cv::LINE_AA);
+  }
+  for (int i = 0; i < count; ++i) {
+    const ImagePair pair = dataset.Read(split, names[i]);
+    const cv::Mat images[] = {InputOf(pair, direction),
+                              Predict(network, InputOf(pair, direction), input_is_labels, palette),
+                              TargetOf(pair, direction)};
+    for (int c = 0; c < 3; ++c) {
+      cv::Mat resized;
+      cv::resize(images[c], resized, cv::Size(tile, tile), 0, 0, cv::INTER_AREA);
+      resized.copyTo(
+          sheet(cv::Rect(gap + c * (tile + gap), caption + i * (tile + gap), tile, tile)));
+    }
+  }
+  return sheet;
+}
+
+}  // namespace compnn

@@ -1,0 +1,342 @@
+#include "compnn/feature_store.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "compnn/atomic_file.h"
+#include "compnn/half.h"
+
+namespace compnn {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kFormat = "compnn-store-1";
+constexpr int kSyncEvery = 16;
+
+std::string DTypeName(DType d) { return d == DType::kFloat16 ? "f16" : "f32"; }
+DType ParseDType(const std::string& s, const std::string& path) {
+  if (s == "f16") return DType::kFloat16;
+  if (s == "f32") return DType::kFloat32;
+  throw std::runtime_error(path + ": unknown dtype '" + s + "'");
+}
+
+nlohmann::json ReadJsonFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": missing (not a complete feature store)");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(path + ": not valid JSON: " + e.what());
+  }
+}
+
+std::int64_t GlobalLength(const StoreManifest& m) {
+  const StoreLayer& g = m.layer(m.global_layer);
+  return static_cast<std::int64_t>(g.height) * g.width * g.depth;
+}
+
+std::int64_t ImageElements(const StoreLayer& l) {
+  return static_cast<std::int64_t>(l.height) * l.width * l.depth;
+}
+
+void PwriteAll(int fd, const void* data, std::size_t bytes, off_t offset, const std::string& path) {
+  const char* p = static_cast<const char*>(data);
+  while (bytes > 0) {
+    const ssize_t n = ::pwrite(fd, p, bytes, offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error(path + ": cannot write: " + std::strerror(errno));
+    p += n;
+    bytes -= static_cast<std::size_t>(n);
+    offset += n;
+  }
+}
+
+}  // namespace
+
+const StoreLayer& StoreManifest::layer(const std::string& name) const {
+  for (const StoreLayer& l : layers) {
+    if (l.name == name) return l;
+  }
+  std::string have;
+  for (const StoreLayer& l : layers) have += (have.empty() ? "" : ", ") + l.name;
+  throw std::runtime_error("layer '" + name + "' is not in the store (it has " + have + ")");
+}
+
+nlohmann::json StoreManifest::ToJson() const {
+  nlohmann::json layer_list = nlohmann::json::array();
+  for (const StoreLayer& l : layers) {
+    layer_list.push_back({{"name", l.name},
+                          {"shape", {images.size(), l.height, l.width, l.depth}},
+                          {"stride", l.stride},
+                          {"patch", {l.stride, l.stride}},
+                          {"hyperpatch", {l.hyperpatch.height, l.hyperpatch.width}},
+                          {"dtype", DTypeName(l.dtype)},
+                          {"file", l.file},
+                          {"checksum", l.checksum}});
+  }
+  return {
+      {"format", kFormat},
+      {"model", model},
+      {"dataset", dataset},
+      {"input_size", input_size},
+      {"images", images},
+      {"layers", layer_list},
+      {"global", {{"layer", global_layer}, {"file", "global.npy"}, {"checksum", global_checksum}}}};
+}
+
+StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string& path) {
+  StoreManifest m;
+  try {
+    if (j.value("format", "") != kFormat)
+      throw std::runtime_error("not a " + std::string(kFormat) + " manifest");
+    m.model = j.at("model");
+    m.dataset = j.at("dataset");
+    m.input_size = j.at("input_size").get<int>();
+    m.images = j.at("images").get<std::vector<std::string>>();
+    for (const nlohmann::json& l : j.at("layers")) {
+      StoreLayer layer;
+      layer.name = l.at("name").get<std::string>();
+      const auto shape = l.at("shape").get<std::vector<std::int64_t>>();
+      if (shape.size() != 4) throw std::runtime_error("layer " + layer.name + " has no 4-d shape");
+      layer.height = static_cast<int>(shape[1]);
+      layer.width = static_cast<int>(shape[2]);
+      layer.depth = static_cast<int>(shape[3]);
+      layer.stride = l.at("stride").get<int>();
+      const auto hp = l.at("hyperpatch").get<std::vector<int>>();
+      layer.hyperpatch = {hp.at(0), hp.at(1)};
+      layer.dtype = ParseDType(l.at("dtype").get<std::string>(), path);
+      layer.file = l.at("file").get<std::string>();
+      layer.checksum = l.value("checksum", "");
+      m.layers.push_back(layer);
+    }
+    m.global_layer = j.at("global").at("layer").get<std::string>();
+    m.global_checksum = j.at("global").value("checksum", "");
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": malformed manifest: " + e.what());
+  }
+  return m;
+}
+
+std::string FileChecksum(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
+  struct stat st {};
+  ::fstat(fd, &st);
+  XXH64_hash_t hash = XXH3_64bits(nullptr, 0);
+  if (st.st_size > 0) {
+    void* map = ::mmap(nullptr, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+      ::close(fd);
+      throw std::runtime_error(path + ": cannot memory-map: " + std::strerror(errno));
+    }
+    ::madvise(map, st.st_size, MADV_SEQUENTIAL);
+    hash = XXH3_64bits(map, st.st_size);
+    ::munmap(map, st.st_size);
+  }
+  ::close(fd);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+  return hex;
+}
+
+FeatureStore FeatureStore::Open(const std::string& dir) {
+  if (!fs::is_directory(dir)) {
+    throw std::runtime_error(dir + (fs::is_directory(dir + ".partial")
+                                        ? ": incomplete (an interrupted run left " + dir +
+                                              ".partial; run it again to resume)"
+                                        : ": no such feature store"));
+  }
+  FeatureStore store;
+  store.dir_ = dir;
+  const std::string manifest_path = dir + "/manifest.json";
+  store.manifest_ = StoreManifest::FromJson(ReadJsonFile(manifest_path), manifest_path);
+  const std::int64_t n = store.size();
+  for (const StoreLayer& l : store.manifest_.layers) {
+    const std::string path = dir + "/" + l.file;
+    if (!fs::exists(path))
+      throw std::runtime_error(manifest_path + ": names layer '" + l.name + "' but " + path +
+                               " is missing");
+    auto file = std::make_shared<NpyFile>(NpyFile::Open(path));
+    file->Require(l.dtype, {4});
+    const std::vector<std::int64_t> expected = {n, l.height, l.width, l.depth};
+    if (file->shape() != expected)
+      throw std::runtime_error(path + ": shape differs from the manifest's");
+    store.files_[l.name] = file;
+  }
+  const std::string global_path = dir + "/global.npy";
+  store.global_ = std::make_shared<NpyFile>(NpyFile::Open(global_path));
+  store.global_->Require(DType::kFloat32, {2});
+  if (store.global_->shape() != std::vector<std::int64_t>{n, GlobalLength(store.manifest_)}) {
+    throw std::runtime_error(global_path + ": shape differs from the manifest's");
+  }
+  return store;
+}
+
+void FeatureStore::Verify() const {
+  for (const StoreLayer& l : manifest_.layers) {
+    const std::string path = dir_ + "/" + l.file;
+    if (FileChecksum(path) != l.checksum)
+      throw std::runtime_error(path + ": checksum mismatch (the file is corrupt)");
+  }
+  const std::string global_path = dir_ + "/global.npy";
+  if (FileChecksum(global_path) != manifest_.global_checksum) {
+    throw std::runtime_error(global_path + ": checksum mismatch (the file is corrupt)");
+  }
+}
+
+LayerMaps FeatureStore::Maps(const std::string& name, const std::vector<int>& images) const {
+  const StoreLayer& l = manifest_.layer(name);
+  const NpyFile& file = *files_.at(name);
+  const std::int64_t per_image = ImageElements(l);
+  std::vector<bool> wanted(size(), images.empty());
+  for (int i : images) {
+    if (i < 0 || i >= size())
+      throw std::runtime_error("image index " + std::to_string(i) + " is not in the store");
+    wanted[i] = true;
+  }
+  LayerMaps maps;
+  static const std::vector<float> zeros(1 << 16, 0.0f);
+  if (l.depth > static_cast<int>(zeros.size())) throw std::runtime_error("layer depth too large");
+  std::vector<MapView> views;
+  if (l.dtype == DType::kFloat16) maps.converted.reserve(images.empty() ? size() : images.size());
+  for (int i = 0; i < size(); ++i) {
+    if (!wanted[i]) {
+      views.push_back(MapView{zeros.data(), 1, 1, l.depth});
+      continue;
+    }
+    if (l.dtype == DType::kFloat32) {
+      views.push_back(MapView{file.data_as<float>() + i * per_image, l.height, l.width, l.depth});
+    } else {
+      std::vector<float>& buffer = maps.converted.emplace_back(per_image);
+      HalvesToFloats(file.data_as<std::uint16_t>() + i * per_image, buffer.data(), per_image);
+      views.push_back(MapView{buffer.data(), l.height, l.width, l.depth});
+    }
+  }
+  maps.database = Database(std::move(views));
+  return maps;
+}
+
+DescriptorMatrix FeatureStore::Globals() const {
+  return DescriptorMatrix{global_->data_as<float>(), size(),
+                          static_cast<int>(GlobalLength(manifest_))};
+}
+
+StoreWriter::StoreWriter(std::string dir, StoreManifest plan, bool overwrite)
+    : dir_(std::move(dir)), partial_(dir_ + ".partial"), plan_(std::move(plan)) {
+  if (fs::exists(dir_) && !overwrite)
+    throw std::runtime_error(dir_ + ": already exists (pass --overwrite to replace it)");
+  plan_.layer(plan_.global_layer);  // throws when the global layer is not among the layers
+  const std::string progress = partial_ + "/progress.json";
+  bool resume = false;
+  if (fs::exists(progress)) {
+    const nlohmann::json saved = ReadJsonFile(progress);
+    if (!saved.contains("plan") || !saved.contains("done") || !saved["done"].is_number_integer()) {
+      throw std::runtime_error(progress + ": malformed; delete " + partial_ + " to start over");
+    }
+    if (saved["plan"] != plan_.ToJson()) {
+      throw std::runtime_error(
+          partial_ +
+          ": left by an interrupted run with other options or inputs; delete it to start over");
+    }
+    next_image_ = saved.at("done").get<int>();
+    resume = true;
+  } else {
+    fs::remove_all(partial_);
+    fs::create_directories(partial_);
+  }
+  const std::int64_t n = static_cast<std::int64_t>(plan_.images.size());
+  auto open = [&](const std::string& file, DType dtype, const std::vector<std::int64_t>& shape) {
+    const std::string path = partial_ + "/" + file;
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) throw std::runtime_error(path + ": cannot create: " + std::strerror(errno));
+    if (!resume) {
+      const std::string header = NpyHeaderBytes(dtype, shape);
+      PwriteAll(fd, header.data(), header.size(), 0, path);
+      std::int64_t elements = 1;
+      for (std::int64_t d : shape) elements *= d;
+      if (::ftruncate(fd, static_cast<off_t>(header.size() + elements * DTypeSize(dtype))) != 0) {
+        throw std::runtime_error(path + ": cannot allocate: " + std::strerror(errno));
+      }
+    }
+    return fd;
+  };
+  for (const StoreLayer& l : plan_.layers)
+    fds_[l.name] = open(l.file, l.dtype, {n, l.height, l.width, l.depth});
+  global_length_ = GlobalLength(plan_);
+  global_fd_ = open("global.npy", DType::kFloat32, {n, global_length_});
+  if (!resume) SaveProgress();
+}
+
+StoreWriter::~StoreWriter() {
+  for (auto& [name, fd] : fds_) ::close(fd);
+  if (global_fd_ >= 0) ::close(global_fd_);
+}
+
+void StoreWriter::SaveProgress() {
+  for (auto& [name, fd] : fds_) ::fdatasync(fd);
+  ::fdatasync(global_fd_);
+  WriteFileAtomically(
+      partial_ + "/progress.json",
+      nlohmann::json{{"plan", plan_.ToJson()}, {"done", next_image_}}.dump() + "\n");
+}
+
+void StoreWriter::Write(int index, const std::map<std::string, const float*>& maps,
+                        const float* global) {
+  if (index != next_image_) throw std::logic_error("store images must be written in order");
+  std::vector<std::uint16_t> halves;
+  for (const StoreLayer& l : plan_.layers) {
+    const float* data = maps.at(l.name);
+    const std::int64_t elements = ImageElements(l);
+    const std::string header = NpyHeaderBytes(
+        l.dtype, {static_cast<std::int64_t>(plan_.images.size()), l.height, l.width, l.depth});
+    const off_t offset = static_cast<off_t>(header.size() + index * elements * DTypeSize(l.dtype));
+    if (l.dtype == DType::kFloat16) {
+      halves.resize(elements);
+      FloatsToHalves(data, halves.data(), elements);
+      PwriteAll(fds_.at(l.name), halves.data(), elements * 2, offset, l.file);
+    } else {
+      PwriteAll(fds_.at(l.name), data, elements * 4, offset, l.file);
+    }
+  }
+  const std::string header = NpyHeaderBytes(
+      DType::kFloat32, {static_cast<std::int64_t>(plan_.images.size()), global_length_});
+  PwriteAll(global_fd_, global, global_length_ * 4,
+            static_cast<off_t>(header.size() + index * global_length_ * 4), "global.npy");
+  ++next_image_;
+  if (next_image_ % kSyncEvery == 0) SaveProgress();
+}
+
+void StoreWriter::Commit() {
+  if (next_image_ != static_cast<int>(plan_.images.size())) {
+    throw std::logic_error("store committed with " + std::to_string(next_image_) + " of " +
+                           std::to_string(plan_.images.size()) + " images");
+  }
+  for (auto& [name, fd] : fds_) ::fsync(fd);
+  ::fsync(global_fd_);
+  for (StoreLayer& l : plan_.layers) l.checksum = FileChecksum(partial_ + "/" + l.file);
+  plan_.global_checksum = FileChecksum(partial_ + "/global.npy");
+  WriteFileAtomically(partial_ + "/manifest.json", plan_.ToJson().dump(2) + "\n");
+  fs::remove(partial_ + "/progress.json");
+  if (fs::exists(dir_)) {
+    const std::string old = dir_ + ".old";
+    fs::remove_all(old);
+    fs::rename(dir_, old);
+    fs::rename(partial_, dir_);
+    fs::remove_all(old);
+  } else {
+    fs::rename(partial_, dir_);
+  }
+}
+
+}  // namespace compnn

@@ -1,0 +1,194 @@
+#include "compnn/feature_store.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "compnn/importer.h"
+#include "temp_dir.h"
+
+namespace compnn {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StoreTest : public testing::TempDirTest {
+ protected:
+  // Two layers saved channels last: "wide" (N, 8, 6, 3) and "deep" (N, 2, 2, 5), and the names.
+  void WriteActivations(int n, bool channels_first) {
+    std::mt19937 rng(2);
+    std::normal_distribution<float> normal;
+    wide_.resize(n * 8 * 6 * 3);
+    deep_.resize(n * 2 * 2 * 5);
+    for (float& v : wide_) v = normal(rng);
+    for (float& v : deep_) v = normal(rng);
+    fs::create_directories(Path("acts"));
+    if (channels_first) {
+      WriteNpy(Path("acts/wide.npy"), DType::kFloat32, {n, 3, 8, 6},
+               Transposed(wide_, n, 8, 6, 3).data());
+      WriteNpy(Path("acts/deep.npy"), DType::kFloat32, {n, 5, 2, 2},
+               Transposed(deep_, n, 2, 2, 5).data());
+    } else {
+      WriteNpy(Path("acts/wide.npy"), DType::kFloat32, {n, 8, 6, 3}, wide_.data());
+      WriteNpy(Path("acts/deep.npy"), DType::kFloat32, {n, 2, 2, 5}, deep_.data());
+    }
+    std::string names;
+    for (int i = 0; i < n; ++i) names += "img" + std::to_string(i) + "\n";
+    WriteText("acts/names.txt", names);
+  }
+  static std::vector<float> Transposed(const std::vector<float>& hwd, int n, int h, int w, int d) {
+    std::vector<float> dhw(hwd.size());
+    for (int i = 0; i < n; ++i)
+      for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+          for (int c = 0; c < d; ++c)
+            dhw[((i * d + c) * h + y) * w + x] = hwd[((i * h + y) * w + x) * d + c];
+    return dhw;
+  }
+  // The plan an import makes: a finished store's manifest without its checksums.
+  static StoreManifest UnsealedPlan(const std::string& store) {
+    StoreManifest plan = FeatureStore::Open(store).manifest();
+    for (StoreLayer& l : plan.layers) l.checksum.clear();
+    plan.global_checksum.clear();
+    return plan;
+  }
+  ImportOptions Options(const std::string& out) {
+    ImportOptions o;
+    o.dir = Path("acts");
+    o.out = Path(out);
+    o.input_size = 16;
+    return o;
+  }
+  void ExpectError(const std::function<void()>& action, const std::string& needle) {
+    try {
+      action();
+      ADD_FAILURE() << "no error, expected " << needle;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  }
+
+  std::vector<float> wide_, deep_;
+};
+
+TEST_F(StoreTest, ImportRoundTripChannelsLastAndFirst) {
+  for (bool channels_first : {false, true}) {
+    WriteActivations(5, channels_first);
+    ImportOptions o = Options(channels_first ? "first" : "last");
+    o.channels_first = channels_first;
+    ImportActivations(o);
+    const FeatureStore store = FeatureStore::Open(o.out);
+    store.Verify();
+    EXPECT_EQ(store.size(), 5);
+    EXPECT_EQ(store.manifest().images[4], "img4");
+    EXPECT_EQ(store.manifest().global_layer, "deep");  // the fewest cells
+    EXPECT_EQ(store.manifest().layer("wide").stride, 2);
+    EXPECT_EQ(store.manifest().layer("deep").stride, 8);
+    const LayerMaps maps = store.Maps("wide");
+    for (int i = 0; i < 5; ++i) {
+      const MapView m = maps.database[i];
+      ASSERT_EQ(m.height, 8);
+      ASSERT_EQ(m.depth, 3);
+      for (int k = 0; k < 8 * 6 * 3; ++k) ASSERT_EQ(m.data[k], wide_[i * 144 + k]);
+    }
+    const DescriptorMatrix globals = store.Globals();
+    ASSERT_EQ(globals.length, 20);
+    for (int k = 0; k < 20; ++k) EXPECT_EQ(globals.row(3)[k], deep_[3 * 20 + k]);
+    ExpectError([&] { store.Maps("nope"); },
+                "layer 'nope' is not in the store (it has deep, wide)");
+  }
+}
+
+TEST_F(StoreTest, HalfPrecisionStaysWithinItsErrorBoundAndConvertsOnlyCandidates) {
+  WriteActivations(6, false);
+  ImportOptions o = Options("half");
+  o.dtype = DType::kFloat16;
+  ImportActivations(o);
+  const FeatureStore store = FeatureStore::Open(o.out);
+  const LayerMaps all = store.Maps("wide");
+  for (int i = 0; i < 6; ++i) {
+    for (int k = 0; k < 144; ++k) {
+      const float truth = wide_[i * 144 + k];
+      // Half precision keeps 11 significant bits: relative error <= 2^-11 for normal values.
+      ASSERT_LE(std::abs(all.database[i].data[k] - truth), std::abs(truth) * 0.00049f + 6e-8f);
+    }
+  }
+  const LayerMaps some = store.Maps("wide", {1, 4});
+  EXPECT_EQ(some.converted.size(), 2u);
+  EXPECT_EQ(some.database[4].height, 8);
+  EXPECT_EQ(some.database[0].height, 1);  // not asked for: a placeholder
+  EXPECT_LT(fs::file_size(Path("half/wide.npy")), fs::file_size(Path("acts/wide.npy")));
+}
+
+TEST_F(StoreTest, KilledWriterLeavesNoStoreAndResumesToTheSameBytes) {
+  WriteActivations(40, false);
+  ImportActivations(Options("whole"));
+  const pid_t child = ::fork();
+  if (child == 0) {
+    // The writer, killed midway: after 20 of 40 images.
+    StoreWriter writer(Path("killed"), UnsealedPlan(Path("whole")), false);
+    for (int i = 0; i < 20; ++i) {
+      std::map<std::string, const float*> maps = {{"wide", wide_.data() + i * 144},
+                                                  {"deep", deep_.data() + i * 20}};
+      writer.Write(i, maps, deep_.data() + i * 20);
+    }
+    ::raise(SIGKILL);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_FALSE(fs::exists(Path("killed")));
+  ExpectError([&] { FeatureStore::Open(Path("killed")); }, "interrupted run left");
+  // Running it again resumes after the last recorded image and ends with the same files.
+  {
+    StoreWriter writer(Path("killed"), UnsealedPlan(Path("whole")), false);
+    EXPECT_EQ(writer.next_image(), 16);
+  }
+  ImportActivations(Options("killed"));
+  for (const char* file : {"wide.npy", "deep.npy", "global.npy"}) {
+    EXPECT_EQ(ReadBytes(Path("whole/") + file), ReadBytes(Path("killed/") + file)) << file;
+  }
+  // A partial store from other inputs is not resumed.
+  WriteActivations(41, false);
+  fs::create_directories(Path("killed2.partial"));
+  fs::copy_file(Path("whole/manifest.json"), Path("killed2.partial/progress.json"));
+  ExpectError([&] { ImportActivations(Options("killed2")); }, "progress.json");
+}
+
+TEST_F(StoreTest, EachKindOfCorruptionGivesAClearError) {
+  WriteActivations(4, false);
+  ImportActivations(Options("s"));
+  // Wrong checksum: one flipped byte passes the cheap checks but not verify.
+  fs::copy(Path("s"), Path("flipped"), fs::copy_options::recursive);
+  {
+    std::fstream f(Path("flipped/wide.npy"), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(200);
+    f.put('\x7f');
+  }
+  const FeatureStore flipped = FeatureStore::Open(Path("flipped"));
+  ExpectError([&] { flipped.Verify(); }, "wide.npy: checksum mismatch");
+  // Truncated layer file.
+  fs::copy(Path("s"), Path("cut"), fs::copy_options::recursive);
+  fs::resize_file(Path("cut/deep.npy"), fs::file_size(Path("cut/deep.npy")) - 8);
+  ExpectError([&] { FeatureStore::Open(Path("cut")); }, "deep.npy: not a valid .npy file");
+  // Manifest naming a missing layer.
+  fs::copy(Path("s"), Path("missing"), fs::copy_options::recursive);
+  fs::remove(Path("missing/wide.npy"));
+  ExpectError([&] { FeatureStore::Open(Path("missing")); }, "names layer 'wide' but");
+  // No manifest at all, and mismatched names.
+  fs::copy(Path("s"), Path("bare"), fs::copy_options::recursive);
+  fs::remove(Path("bare/manifest.json"));
+  ExpectError([&] { FeatureStore::Open(Path("bare")); }, "manifest.json: missing");
+  WriteText("acts/names.txt", "only\none\n");
+  ExpectError([&] { ImportActivations(Options("bad")); }, "holds 4 images but");
+  ExpectError([&] { FeatureStore::Open(Path("nowhere")); }, "no such feature store");
+}
+
+}  // namespace
+}  // namespace compnn

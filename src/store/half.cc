@@ -1,0 +1,67 @@
+#include "compnn/half.h"
+
+#include <cstring>
+
+namespace compnn {
+
+std::uint16_t FloatToHalf(float value) {
+  std::uint32_t f;
+  std::memcpy(&f, &value, sizeof f);
+  const std::uint32_t sign = (f >> 16) & 0x8000u;
+  const std::uint32_t exponent = (f >> 23) & 0xffu;
+  std::uint32_t mantissa = f & 0x7fffffu;
+  if (exponent == 0xff) {  // infinity or NaN (keep NaNs NaN)
+    return static_cast<std::uint16_t>(sign | 0x7c00u | (mantissa ? 0x200u | (mantissa >> 13) : 0u));
+  }
+  const int e = static_cast<int>(exponent) - 127 + 15;
+  if (e >= 31) return static_cast<std::uint16_t>(sign | 0x7c00u);  // overflow to infinity
+  if (e <= 0) {                                                    // subnormal half, or zero
+    if (e < -10) return static_cast<std::uint16_t>(sign);
+    mantissa |= 0x800000u;  // the implicit leading one
+    const int shift = 14 - e;
+    std::uint32_t half = mantissa >> shift;
+    const std::uint32_t rest = mantissa & ((1u << shift) - 1), halfway = 1u << (shift - 1);
+    if (rest > halfway || (rest == halfway && (half & 1u))) ++half;
+    return static_cast<std::uint16_t>(sign | half);
+  }
+  std::uint32_t half = (static_cast<std::uint32_t>(e) << 10) | (mantissa >> 13);
+  const std::uint32_t rest = mantissa & 0x1fffu;
+  if (rest > 0x1000u || (rest == 0x1000u && (half & 1u))) ++half;  // may carry into the exponent
+  return static_cast<std::uint16_t>(sign | half);
+}
+
+float HalfToFloat(std::uint16_t h) {
+  const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
+  std::uint32_t exponent = (h >> 10) & 0x1fu;
+  std::uint32_t mantissa = h & 0x3ffu;
+  std::uint32_t f;
+  if (exponent == 0x1f) {
+    f = sign | 0x7f800000u | (mantissa << 13);
+  } else if (exponent == 0) {
+    if (mantissa == 0) {
+      f = sign;
+    } else {  // subnormal: normalise
+      int e = -1;
+      do {
+        ++e;
+        mantissa <<= 1;
+      } while ((mantissa & 0x400u) == 0);
+      f = sign | (static_cast<std::uint32_t>(127 - 15 - e) << 23) | ((mantissa & 0x3ffu) << 13);
+    }
+  } else {
+    f = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
+  }
+  float value;
+  std::memcpy(&value, &f, sizeof value);
+  return value;
+}
+
+void FloatsToHalves(const float* in, std::uint16_t* out, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) out[i] = FloatToHalf(in[i]);
+}
+
+void HalvesToFloats(const std::uint16_t* in, float* out, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) out[i] = HalfToFloat(in[i]);
+}
+
+}  // namespace compnn
