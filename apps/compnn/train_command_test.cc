@@ -6,6 +6,7 @@
 #include "compnn/generators.h"
 #include "run_compnn.h"
 #include "temp_dir.h"
+#include "tiny_dataset.h"
 
 namespace compnn {
 namespace {
@@ -13,13 +14,7 @@ namespace {
 class TrainCommand : public testing::TempDirTest {};
 
 TEST_F(TrainCommand, TrainListPredictAndRefuseBadInput) {
-  GeneratorOptions g;
-  g.size = 64;
-  g.train = 4;
-  g.val = 2;
-  g.test = 1;
-  g.out = Path("facades");
-  GenerateFacades(g);
+  GenerateFacades(testing::TinyDataset(Path("facades"), 4, 2, 1));
   const std::string base =
       "train --data " + Path("facades") + " --size 32 --ngf 4 --widths 4,8 --epochs 1 --batch 2";
   testing::ProcessResult r =

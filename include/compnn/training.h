@@ -39,7 +39,7 @@ struct EpochReport {
   double seconds = 0, images_per_second = 0, loss = 0, loss_d = 0;
   nlohmann::json validation;  // pixel_accuracy, mean_iou, ... or l1, psnr for photo targets
   bool best = false;          // the model file holds this epoch's weights
-  // Higher is better: mean IoU for label targets, minus L1 for photo targets.
+  // Validation mean IoU (label targets), by which the best epoch is chosen.
   double Score() const;
   nlohmann::json ToJson() const;
 };
@@ -49,8 +49,8 @@ struct TrainCallbacks {
   std::function<void(const EpochReport&)> on_epoch;
 };
 
-// Runs the remaining epochs, writing the model file whenever an epoch is the best so far on the
-// validation split; throws std::runtime_error naming the file for a dataset that does not
+// Runs the remaining epochs, writing the model file after every epoch for photo targets and
+// whenever an epoch has the best validation mean IoU so far for label targets; throws std::runtime_error naming the file for a dataset that does not
 // fit the architecture, or a checkpoint that does not fit the options.
 std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks& callbacks = {});
 

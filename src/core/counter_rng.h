@@ -4,14 +4,17 @@
 
 #include <cstdint>
 
+#include "compnn/splitmix.h"
+
 namespace compnn::internal {
 
 class CounterRng {
  public:
   CounterRng(std::uint64_t seed, std::uint64_t iteration, std::uint64_t cell)
-      : state_(Mix(seed ^ Mix(iteration * 0xD1B54A32D192ED03ULL + Mix(cell + 1)))) {}
+      : state_(SplitMix64(seed ^
+                          SplitMix64(iteration * 0xD1B54A32D192ED03ULL + SplitMix64(cell + 1)))) {}
 
-  std::uint64_t Next() { return Mix(state_ += 0x9E3779B97F4A7C15ULL); }
+  std::uint64_t Next() { return SplitMix64(state_ += 0x9E3779B97F4A7C15ULL); }
 
   // Uniform integer in [0, n), n >= 1 (multiply-shift: bias below 2^-32 for the n used here).
   int Below(int n) {
@@ -22,13 +25,6 @@ class CounterRng {
   int Between(int lo, int hi) { return lo + Below(hi - lo + 1); }
 
  private:
-  // SplitMix64's finaliser.
-  static std::uint64_t Mix(std::uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-
   std::uint64_t state_;
 };
 

@@ -1,5 +1,7 @@
 #include "compnn/dataset.h"
 
+#include "compnn/json_file.h"
+
 #include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
@@ -9,19 +11,7 @@ namespace compnn {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-nlohmann::json ReadJson(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": cannot open");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(path + ": not valid JSON: " + e.what());
-  }
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Dataset Dataset::Open(const std::string& dir) {
   if (!fs::is_directory(dir)) throw std::runtime_error(dir + ": no such dataset folder");
@@ -29,7 +19,7 @@ Dataset Dataset::Open(const std::string& dir) {
   dataset.dir_ = dir;
   const std::string labels_path = dir + "/labels.json";
   if (fs::exists(labels_path)) {
-    const nlohmann::json labels = ReadJson(labels_path);
+    const nlohmann::json labels = ReadJsonFile(labels_path);
     if (!labels.is_object() || !labels.contains("classes")) {
       throw std::runtime_error(labels_path + ": expected an object with 'classes'");
     }

@@ -6,6 +6,7 @@
 #include "compnn/generators.h"
 #include "compnn/network.h"
 #include "temp_dir.h"
+#include "tiny_dataset.h"
 #include "training_data.h"
 
 namespace compnn {
@@ -14,13 +15,7 @@ namespace {
 class Indexer : public testing::TempDirTest {};
 
 TEST_F(Indexer, StoreHoldsTheActivationsOfAForwardPass) {
-  GeneratorOptions g;
-  g.size = 64;
-  g.train = 5;
-  g.val = 1;
-  g.test = 1;
-  g.out = Path("facades");
-  GenerateFacades(g);
+  GenerateFacades(testing::TinyDataset(Path("facades"), 5, 1, 1));
   NetworkConfig config;
   config.arch = "pix2pix";
   config.size = 32;

@@ -322,8 +322,11 @@ std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks
     report.loss = loss;
     report.loss_d = loss_d;
     report.validation = Validate(run);
-    // The model file keeps the best epoch on the validation split (GAN training wanders).
-    report.best = std::none_of(run.reports.begin(), run.reports.end(),
+    // For label targets the model file keeps the best epoch by validation mean IoU (GAN training
+    // wanders); for photo targets it follows the last epoch, since L1 does not measure how real a
+    // generated photo looks and is lowest for the early, blurry ones.
+    report.best = !report.validation.contains("mean_iou") ||
+                  std::none_of(run.reports.begin(), run.reports.end(),
                                [&](const EpochReport& r) { return r.Score() >= report.Score(); });
     run.reports.push_back(report);
     run.epoch = epoch;

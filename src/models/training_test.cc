@@ -5,6 +5,7 @@
 #include "compnn/generators.h"
 #include "compnn/network.h"
 #include "temp_dir.h"
+#include "tiny_dataset.h"
 
 namespace compnn {
 namespace {
@@ -13,13 +14,7 @@ class Training : public testing::TempDirTest {
  protected:
   void SetUp() override {
     TempDirTest::SetUp();
-    GeneratorOptions g;
-    g.size = 64;
-    g.train = 8;
-    g.val = 2;
-    g.test = 1;
-    g.seed = 9;
-    g.out = Path("facades");
+    GeneratorOptions g = testing::TinyDataset(Path("facades"), 8, 2, 1, 9);
     GenerateFacades(g);
     g.out = Path("scenes");
     GenerateScenes(g);

@@ -14,6 +14,7 @@
 
 #include "compnn/atomic_file.h"
 #include "compnn/half.h"
+#include "compnn/json_file.h"
 
 namespace compnn {
 
@@ -29,16 +30,6 @@ DType ParseDType(const std::string& s, const std::string& path) {
   if (s == "f16") return DType::kFloat16;
   if (s == "f32") return DType::kFloat32;
   throw std::runtime_error(path + ": unknown dtype '" + s + "'");
-}
-
-nlohmann::json ReadJsonFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": missing (not a complete feature store)");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(path + ": not valid JSON: " + e.what());
-  }
 }
 
 std::int64_t GlobalLength(const StoreManifest& m) {
@@ -160,7 +151,8 @@ FeatureStore FeatureStore::Open(const std::string& dir) {
   FeatureStore store;
   store.dir_ = dir;
   const std::string manifest_path = dir + "/manifest.json";
-  store.manifest_ = StoreManifest::FromJson(ReadJsonFile(manifest_path), manifest_path);
+  store.manifest_ = StoreManifest::FromJson(
+      ReadJsonFile(manifest_path, "missing (not a complete feature store)"), manifest_path);
   const std::int64_t n = store.size();
   for (const StoreLayer& l : store.manifest_.layers) {
     const std::string path = dir + "/" + l.file;

@@ -8,6 +8,7 @@
 #include "facade_layout.h"
 #include "facade_render.h"
 #include "temp_dir.h"
+#include "tiny_dataset.h"
 
 namespace compnn {
 namespace {
@@ -17,13 +18,7 @@ using data::FacadeLayout;
 class FacadesTest : public testing::TempDirTest {};
 
 TEST_F(FacadesTest, SameSeedSameBytesOtherSeedOtherImages) {
-  GeneratorOptions o;
-  o.size = 64;
-  o.train = 3;
-  o.val = 1;
-  o.test = 1;
-  o.seed = 5;
-  o.out = Path("a");
+  GeneratorOptions o = testing::TinyDataset(Path("a"), 3, 1, 1, 5);
   GenerateFacades(o);
   o.out = Path("b");
   GenerateFacades(o);

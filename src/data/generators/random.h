@@ -4,7 +4,9 @@
 
 #include <cmath>
 #include <cstdint>
+
 #include <vector>
+#include "compnn/splitmix.h"
 
 namespace compnn::data {
 
@@ -13,9 +15,10 @@ class Random {
   explicit Random(std::uint64_t seed) : state_(seed) {}
   // A generator for item `index` of a stream, independent of the order items are made in.
   Random(std::uint64_t seed, std::uint64_t stream, std::uint64_t index)
-      : state_(Mix(seed ^ Mix(stream * 0xD1B54A32D192ED03ULL + Mix(index + 1)))) {}
+      : state_(SplitMix64(seed ^
+                          SplitMix64(stream * 0xD1B54A32D192ED03ULL + SplitMix64(index + 1)))) {}
 
-  std::uint64_t Next() { return Mix(state_ += 0x9E3779B97F4A7C15ULL); }
+  std::uint64_t Next() { return SplitMix64(state_ += 0x9E3779B97F4A7C15ULL); }
   double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }  // [0, 1)
   double Uniform(double lo, double hi) { return lo + (hi - lo) * Uniform(); }
   int Int(int lo, int hi) { return lo + static_cast<int>(Uniform() * (hi - lo + 1)); }  // [lo, hi]
@@ -30,11 +33,6 @@ class Random {
   }
 
  private:
-  static std::uint64_t Mix(std::uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
   std::uint64_t state_;
 };
 

@@ -8,6 +8,7 @@
 #include "compnn/generators.h"
 #include "scene_composer.h"
 #include "temp_dir.h"
+#include "tiny_dataset.h"
 
 namespace compnn {
 namespace {
@@ -75,13 +76,7 @@ TEST(SceneComposer, StampLibraryHoldsEveryClassWithSomeHeldOut) {
 class ScenesTest : public testing::TempDirTest {};
 
 TEST_F(ScenesTest, DeterministicPaletteOnlyAndHeldOutStampsNeverTrain) {
-  GeneratorOptions o;
-  o.size = 64;
-  o.train = 12;
-  o.val = 4;
-  o.test = 2;
-  o.seed = 3;
-  o.out = Path("a");
+  GeneratorOptions o = testing::TinyDataset(Path("a"), 12, 4, 2, 3);
   GenerateScenes(o);
   o.out = Path("b");
   GenerateScenes(o);
