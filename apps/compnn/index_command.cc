@@ -21,6 +21,7 @@ struct IndexCommandOptions {
   bool channels_first = false, overwrite = false;
 };
 
+#ifdef COMPNN_WITH_TORCH
 std::vector<std::string> SplitList(const std::string& text) {
   std::vector<std::string> items;
   if (text == "all") return items;
@@ -35,6 +36,7 @@ std::vector<std::string> SplitList(const std::string& text) {
   }
   return items;
 }
+#endif
 
 void RunIndex(const IndexCommandOptions& o) {
   const DType dtype = o.dtype == "f16" ? DType::kFloat16 : DType::kFloat32;

@@ -77,15 +77,19 @@ std::vector<std::string> Dataset::Names(const std::string& split) const {
 
 ImagePair Dataset::Read(const std::string& split, const std::string& name) const {
   const std::string path = (fs::path(dir_) / split / (name + ".png")).string();
+  // OpenCV decodes whatever format it finds; the layout promises PNG, so check the signature.
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw std::runtime_error(path + ": missing");
+  char signature[8] = {};
+  file.read(signature, sizeof signature);
   cv::Mat pair;
-  try {
-    pair = cv::imread(path, cv::IMREAD_COLOR);
-  } catch (const cv::Exception&) {
+  if (std::string_view(signature, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8)) {
+    try {
+      pair = cv::imread(path, cv::IMREAD_COLOR);
+    } catch (const cv::Exception&) {
+    }
   }
-  if (pair.empty()) {
-    throw std::runtime_error(path +
-                             (fs::exists(path) ? ": not a readable PNG image" : ": missing"));
-  }
+  if (pair.empty()) throw std::runtime_error(path + ": not a readable PNG image");
   if (pair.cols % 2 != 0) {
     throw std::runtime_error(path + ": width " + std::to_string(pair.cols) +
                              " is odd, so it is not two images side by side");

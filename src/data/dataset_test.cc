@@ -82,6 +82,10 @@ TEST_F(DatasetTest, EachDefectGivesAnErrorNamingTheFile) {
   // A .png that is not an image.
   WriteText("d/val/broken.png", "not really a png");
   ExpectError([&] { d.Read("val", "broken"); }, "broken.png", "not a readable PNG");
+  // A JPEG under a .png name.
+  cv::imwrite(Path("d/val/photo.jpg"), cv::Mat(8, 16, CV_8UC3, cv::Scalar(0, 0, 0)));
+  std::filesystem::rename(Path("d/val/photo.jpg"), Path("d/val/jpeg.png"));
+  ExpectError([&] { d.Read("val", "jpeg"); }, "jpeg.png", "not a readable PNG");
   // An odd width.
   cv::imwrite(Path("d/val/odd.png"), cv::Mat(8, 15, CV_8UC3, cv::Scalar(0, 0, 0)));
   ExpectError([&] { d.Read("val", "odd"); }, "odd.png", "odd");
