@@ -50,8 +50,9 @@ struct TrainCallbacks {
 };
 
 // Runs the remaining epochs, writing the model file after every epoch for photo targets and
-// whenever an epoch has the best validation mean IoU so far for label targets; throws std::runtime_error naming the file for a dataset that does not
-// fit the architecture, or a checkpoint that does not fit the options.
+// whenever an epoch has the best validation mean IoU so far for label targets; throws
+// std::runtime_error naming the file for a dataset that does not fit the architecture, or a
+// checkpoint that does not fit the options.
 std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks& callbacks = {});
 
 }  // namespace compnn
