@@ -87,7 +87,7 @@ class StoreWriter {
 
   int next_image() const { return next_image_; }
   // Writes image `index` (== next_image()): one H x W x D float map per layer, channels last, and
-  // the global descriptor. Progress is recorded every `sync_every` images.
+  // the global descriptor. Progress is flushed to disk and recorded every 16 images.
   void Write(int index, const std::map<std::string, const float*>& maps, const float* global);
   // Computes the checksums, writes the manifest and renames the folder into place.
   void Commit();
