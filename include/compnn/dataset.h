@@ -37,6 +37,8 @@ class Palette {
   // Class id of the nearest palette colour (for network outputs, which are never exact).
   int Nearest(const cv::Vec3b& bgr) const;
   cv::Vec3b Bgr(int id) const;
+  // A CV_8U map of class ids as a BGR image of their colours.
+  cv::Mat Colourise(const cv::Mat& classes) const;
 
   nlohmann::json ToJson() const;
   static Palette FromJson(const nlohmann::json& json, const std::string& path);

@@ -1,6 +1,8 @@
 // Hyperpatches (paper, section 3.1): the block of cells that represents one cell of a map.
 #pragma once
 
+#include <vector>
+
 #include "compnn/activation_map.h"
 
 namespace compnn {
@@ -29,6 +31,11 @@ void GatherHyperpatch(const MapView& map, const HyperpatchShape& shape, int y, i
 // Returns false when a hyperpatch holds a NaN or an infinity.
 bool PackUnitHyperpatches(const MapView& map, const HyperpatchShape& shape, int first_cell,
                           int count, float* out);
+
+// Every cell's unit hyperpatch as rows (cells() x shape.length(depth)), packed on `threads`
+// threads. The map must be finite (see RequireFinite).
+std::vector<float> UnitHyperpatchRows(const MapView& map, const HyperpatchShape& shape,
+                                      int threads);
 
 // Cosine similarity between a unit-length flattened hyperpatch `unit_query` and the hyperpatch
 // of cell (y, x) of `map`, computed without materialising the latter. Returns 0 when the latter

@@ -142,12 +142,7 @@ CorrespondenceField ExactSearch(const MapView& query, const Database& database,
   const int query_rows = query.cells();
   const int k = options.top_k;
 
-  std::vector<float> query_unit(static_cast<std::size_t>(query_rows) * length);
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (int r = 0; r < query_rows; ++r) {
-    PackUnitHyperpatches(query, shape, r, 1,
-                         query_unit.data() + static_cast<std::size_t>(r) * length);
-  }
+  const std::vector<float> query_unit = UnitHyperpatchRows(query, shape, threads);
 
   CorrespondenceField field(query.height, query.width, k);
   for (Match& m : field.matches) m.similarity = -std::numeric_limits<float>::infinity();

@@ -47,6 +47,17 @@ bool PackUnitHyperpatches(const MapView& map, const HyperpatchShape& shape, int 
   return finite;
 }
 
+std::vector<float> UnitHyperpatchRows(const MapView& map, const HyperpatchShape& shape,
+                                      int threads) {
+  const std::size_t length = shape.length(map.depth);
+  std::vector<float> rows(static_cast<std::size_t>(map.cells()) * length);
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int cell = 0; cell < map.cells(); ++cell) {
+    PackUnitHyperpatches(map, shape, cell, 1, rows.data() + cell * length);
+  }
+  return rows;
+}
+
 float CosineToCell(const float* unit_query, const MapView& map, const HyperpatchShape& shape, int y,
                    int x) {
   const int depth = map.depth;

@@ -17,21 +17,14 @@ using internal::CounterRng;
 class PatchMatcher {
  public:
   PatchMatcher(const MapView& query, const Database& database, const PatchMatchOptions& options,
-               std::vector<int> candidates)
+               std::vector<int> candidates, int threads)
       : query_(query),
         database_(database),
         options_(options),
         candidates_(std::move(candidates)),
         length_(options.hyperpatch.length(query.depth)),
-        query_unit_(static_cast<std::size_t>(query.cells()) * length_),
+        query_unit_(UnitHyperpatchRows(query, options.hyperpatch, threads)),
         field_(query.height, query.width) {}
-
-  void PackQuery(int threads) {
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int cell = 0; cell < query_.cells(); ++cell) {
-      PackUnitHyperpatches(query_, options_.hyperpatch, cell, 1, QueryUnit(cell));
-    }
-  }
 
   // Random initialisation: the best of `initial_samples` random cells of random candidates.
   void Initialise(int threads) {
@@ -192,8 +185,7 @@ PatchMatchResult HyperPatchMatch(const MapView& query, const Database& database,
   }
 
   const int threads = internal::ResolveThreads(options.threads);
-  PatchMatcher matcher(query, database, options, std::move(candidates));
-  matcher.PackQuery(threads);
+  PatchMatcher matcher(query, database, options, std::move(candidates), threads);
   matcher.Initialise(threads);
 
   PatchMatchResult result;

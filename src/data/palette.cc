@@ -32,6 +32,14 @@ cv::Vec3b Palette::Bgr(int id) const {
   return cv::Vec3b(c[2], c[1], c[0]);
 }
 
+cv::Mat Palette::Colourise(const cv::Mat& classes) const {
+  cv::Mat image(classes.size(), CV_8UC3);
+  for (int y = 0; y < classes.rows; ++y) {
+    for (int x = 0; x < classes.cols; ++x) image.at<cv::Vec3b>(y, x) = Bgr(classes.at<uchar>(y, x));
+  }
+  return image;
+}
+
 int Palette::Find(const cv::Vec3b& bgr) const {
   for (const LabelClass& c : classes_) {
     if (c.rgb[0] == bgr[2] && c.rgb[1] == bgr[1] && c.rgb[2] == bgr[0]) return c.id;

@@ -21,11 +21,7 @@ cv::Mat Predict(Network& network, const cv::Mat& input, bool input_is_labels,
   if (!palette)
     throw std::runtime_error("a segmentation network's output needs the dataset's palette");
   const torch::Tensor ids = out.argmax(0).to(torch::kUInt8).contiguous();
-  cv::Mat image(size, size, CV_8UC3);
-  const uint8_t* id = ids.data_ptr<uint8_t>();
-  for (int i = 0; i < size * size; ++i)
-    image.at<cv::Vec3b>(i / size, i % size) = palette->Bgr(id[i]);
-  return image;
+  return palette->Colourise(cv::Mat(size, size, CV_8U, ids.data_ptr<uint8_t>()));
 }
 
 cv::Mat PredictionSheet(Network& network, const Dataset& dataset, const std::string& split,

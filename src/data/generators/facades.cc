@@ -34,11 +34,7 @@ void GenerateFacades(GeneratorOptions options) {
         const data::PlannedImage& item = plan[i];
         const data::FacadeLayout layout = data::MakeFacadeLayout(options.size, item.seed);
         const data::FacadeImages images = data::RenderFacade(layout, item.seed ^ 0x5EED);
-        cv::Mat labels(images.classes.size(), CV_8UC3);
-        for (int y = 0; y < labels.rows; ++y)
-          for (int x = 0; x < labels.cols; ++x)
-            labels.at<cv::Vec3b>(y, x) = palette.Bgr(images.classes.at<uchar>(y, x));
-        writer.WritePair(item.split, item.name, images.photo, labels);
+        writer.WritePair(item.split, item.name, images.photo, palette.Colourise(images.classes));
         const data::FacadeAttributes& a = layout.attributes;
         meta[i] = {{"split", item.split},
                    {"name", item.name},

@@ -153,11 +153,7 @@ void GenerateScenes(GeneratorOptions options) {
                              {"held_out", stamps[s].held_out},
                              {"box", {x, y, stamp.cols, stamp.rows}}});
         }
-        cv::Mat labels(size, size, CV_8UC3);
-        for (int y = 0; y < size; ++y)
-          for (int x = 0; x < size; ++x)
-            labels.at<cv::Vec3b>(y, x) = palette.Bgr(classes.at<uchar>(y, x));
-        writer.WritePair(item.split, item.name, canvas, labels);
+        writer.WritePair(item.split, item.name, canvas, palette.Colourise(classes));
         meta[i] = {{"split", item.split},
                    {"name", item.name},
                    {"seed", item.seed},
