@@ -12,16 +12,7 @@
 
 namespace compnn::testing {
 
-// An activation map that owns its values.
-struct OwnedMap {
-  int height = 0, width = 0, depth = 0;
-  std::vector<float> values;
-
-  OwnedMap(int h, int w, int d) : height(h), width(w), depth(d), values(std::size_t(h) * w * d) {}
-  float& at(int y, int x, int c) { return values[(std::size_t(y) * width + x) * depth + c]; }
-  float at(int y, int x, int c) const { return values[(std::size_t(y) * width + x) * depth + c]; }
-  MapView view() const { return MapView{values.data(), height, width, depth}; }
-};
+using compnn::OwnedMap;
 
 inline OwnedMap RandomMap(int h, int w, int d, std::mt19937& rng) {
   OwnedMap map(h, w, d);

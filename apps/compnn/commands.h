@@ -15,5 +15,9 @@ void AddIndexCommand(CLI::App& app, Command& run);
 void AddTrainCommand(CLI::App& app, Command& run);
 void AddLayersCommand(CLI::App& app, Command& run);
 void AddPredictCommand(CLI::App& app, Command& run);
+void AddExplainCommand(CLI::App& app, Command& run);
+void AddSweepCommand(CLI::App& app, Command& run);
+void AddControlCommand(CLI::App& app, Command& run);
+void AddCorrespondCommand(CLI::App& app, Command& run);
 
 }  // namespace compnn::cli

@@ -19,6 +19,10 @@ int main(int argc, char** argv) {
   compnn::cli::AddTrainCommand(app, run);
   compnn::cli::AddLayersCommand(app, run);
   compnn::cli::AddPredictCommand(app, run);
+  compnn::cli::AddExplainCommand(app, run);
+  compnn::cli::AddSweepCommand(app, run);
+  compnn::cli::AddControlCommand(app, run);
+  compnn::cli::AddCorrespondCommand(app, run);
 #endif
   try {
     app.parse(argc, argv);

@@ -14,6 +14,8 @@ class ProgressBar {
   void Update(long long done);
   void SetLabel(std::string label) { label_ = std::move(label); }
   void Finish();
+  // False when standard error is not a terminal: callers then print plain progress lines.
+  bool enabled() const { return enabled_; }
 
  private:
   std::string label_;

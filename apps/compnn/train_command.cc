@@ -41,6 +41,14 @@ void AddTrainCommand(CLI::App& app, Command& run) {
       ->capture_default_str();
   cmd->add_option("--lr", o->learning_rate, "Adam learning rate (beta1 0.5)")
       ->capture_default_str();
+  cmd->add_option("--decay-epochs", o->decay_epochs,
+                  "lower the learning rate linearly to 0 over the last N epochs")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--min-crop", o->min_crop,
+                  "augment with random crops of at least this fraction of the side (1: none)")
+      ->check(CLI::Range(0.05, 1.0))
+      ->capture_default_str();
   cmd->add_option("--seed", o->seed)->capture_default_str();
   cmd->add_option("--train-images", o->train_images,
                   "use only the first N training images (0: all)")

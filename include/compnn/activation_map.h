@@ -21,6 +21,19 @@ struct MapView {
   }
 };
 
+// A map that owns its values (a query's activations, say).
+struct OwnedMap {
+  int height = 0, width = 0, depth = 0;
+  std::vector<float> values;  // height * width * depth, channels last
+
+  OwnedMap() = default;
+  OwnedMap(int h, int w, int d)
+      : height(h), width(w), depth(d), values(static_cast<std::size_t>(h) * w * d) {}
+  float& at(int y, int x, int c) { return values[(std::size_t(y) * width + x) * depth + c]; }
+  float at(int y, int x, int c) const { return values[(std::size_t(y) * width + x) * depth + c]; }
+  MapView view() const { return {values.data(), height, width, depth}; }
+};
+
 // Throws std::invalid_argument, naming `what`, when the view is empty or malformed.
 void ValidateMap(const MapView& map, const char* what);
 

@@ -37,6 +37,9 @@ class Palette {
   // Class id of the nearest palette colour (for network outputs, which are never exact).
   int Nearest(const cv::Vec3b& bgr) const;
   cv::Vec3b Bgr(int id) const;
+  // Class ids (CV_8U) of a BGR label image: exact palette colours, or the nearest ones when
+  // `nearest` (network outputs). Throws naming `what` for a colour outside the palette.
+  cv::Mat Classes(const cv::Mat& bgr, bool nearest, const std::string& what = "label image") const;
   // A CV_8U map of class ids as a BGR image of their colours.
   cv::Mat Colourise(const cv::Mat& classes) const;
 
@@ -64,6 +67,13 @@ class Dataset {
   const Palette& palette() const;  // throws when the dataset has no labels.json
   // "A" or "B": the side of each pair that holds label images ("" when none).
   const std::string& label_side() const { return label_side_; }
+  // Whether the side a direction reads (its input) or predicts (its target) holds label images.
+  bool input_is_labels(Direction d) const {
+    return label_side_ == (d == Direction::kAtoB ? "A" : "B");
+  }
+  bool target_is_labels(Direction d) const {
+    return label_side_ == (d == Direction::kAtoB ? "B" : "A");
+  }
 
   // Names (without .png) of a split's images, sorted. Throws when the split's folder is missing
   // or holds anything but .png files.

@@ -1,9 +1,12 @@
 // Running a trained network on images, and a contact sheet of its predictions.
 #pragma once
 
+#include <map>
 #include <opencv2/core.hpp>
+#include <set>
 #include <string>
 
+#include "compnn/activation_map.h"
 #include "compnn/dataset.h"
 #include "compnn/network.h"
 
@@ -14,6 +17,15 @@ namespace compnn {
 // pix2pix, the palette colours of the arg-max class for SegNet.
 cv::Mat Predict(Network& network, const cv::Mat& input, bool input_is_labels,
                 const Palette* palette);
+
+// A query's pass through the network: its activations at the wanted layers and its output.
+struct QueryRun {
+  std::map<std::string, OwnedMap> maps;  // channels last, one image
+  cv::Mat output;                        // as Predict returns it
+};
+// Throws std::runtime_error naming an unknown layer (with the layers there are).
+QueryRun RunQuery(Network& network, const cv::Mat& input, bool input_is_labels,
+                  const Palette* palette, const std::set<std::string>& layers);
 
 // The direction a model was trained with, and whether its input side holds labels.
 Direction ModelDirection(const Network& network);

@@ -21,6 +21,11 @@ struct TrainOptions {
   int ngf = 32, max_mult = 4;                    // pix2pix
   std::vector<int> widths = {32, 64, 128, 256};  // segnet
   double learning_rate = 2e-4;
+  // The last `decay_epochs` epochs lower the learning rate linearly towards 0 (pix2pix's schedule).
+  int decay_epochs = 0;
+  // Random crops of at least this fraction of the side, resized back (1: no crops). Scale and
+  // translation jitter, against overfitting a small training set.
+  double min_crop = 1.0;
   double l1_weight = 100.0;  // pix2pix: L1 weight against the GAN loss
   std::uint64_t seed = 0;
   bool resume = false;

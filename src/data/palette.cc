@@ -40,6 +40,23 @@ cv::Mat Palette::Colourise(const cv::Mat& classes) const {
   return image;
 }
 
+cv::Mat Palette::Classes(const cv::Mat& bgr, bool nearest, const std::string& what) const {
+  if (bgr.type() != CV_8UC3) throw std::runtime_error(what + ": a label image must be 8-bit BGR");
+  cv::Mat classes(bgr.size(), CV_8U);
+  for (int y = 0; y < bgr.rows; ++y) {
+    for (int x = 0; x < bgr.cols; ++x) {
+      const cv::Vec3b& c = bgr.at<cv::Vec3b>(y, x);
+      const int id = nearest ? Nearest(c) : Find(c);
+      if (id < 0) {
+        throw std::runtime_error(what + ": pixel (" + std::to_string(x) + ", " + std::to_string(y) +
+                                 ") has a colour outside the palette");
+      }
+      classes.at<uchar>(y, x) = static_cast<uchar>(id);
+    }
+  }
+  return classes;
+}
+
 int Palette::Find(const cv::Vec3b& bgr) const {
   for (const LabelClass& c : classes_) {
     if (c.rgb[0] == bgr[2] && c.rgb[1] == bgr[1] && c.rgb[2] == bgr[0]) return c.id;

@@ -15,7 +15,7 @@ void IndexDataset(const IndexOptions& o) {
   std::shared_ptr<Network> network = LoadNetwork(o.model);
   const Dataset dataset = Dataset::Open(o.data);
   const Direction direction = ModelDirection(*network);
-  const bool input_is_labels = dataset.label_side() == (direction == Direction::kAtoB ? "A" : "B");
+  const bool input_is_labels = dataset.input_is_labels(direction);
   const int size = network->config().size;
 
   const std::vector<LayerInfo> all = ListLayers(*network, size);

@@ -10,24 +10,52 @@ Direction ModelDirection(const Network& network) {
   return ParseDirection(network.config().extra.value("direction", "AtoB"));
 }
 
-cv::Mat Predict(Network& network, const cv::Mat& input, bool input_is_labels,
-                const Palette* palette) {
+QueryRun RunQuery(Network& network, const cv::Mat& input, bool input_is_labels,
+                  const Palette* palette, const std::set<std::string>& layers) {
+  const std::vector<std::string> names = network.LayerNames();
+  for (const std::string& layer : layers) {
+    if (std::find(names.begin(), names.end(), layer) == names.end()) {
+      std::string have;
+      for (const std::string& n : names) have += (have.empty() ? "" : ", ") + n;
+      throw std::runtime_error("the model has no layer named '" + layer + "' (it has " + have +
+                               ")");
+    }
+  }
   torch::NoGradGuard no_grad;
   network.eval();
   const int size = network.config().size;
   const torch::Tensor x = models::ImageToTensor(input, size, input_is_labels).unsqueeze(0);
-  const torch::Tensor out = network.Forward(x)[0];
-  if (network.config().arch == "pix2pix") return models::TensorToImage(out);
-  if (!palette)
-    throw std::runtime_error("a segmentation network's output needs the dataset's palette");
-  const torch::Tensor ids = out.argmax(0).to(torch::kUInt8).contiguous();
-  return palette->Colourise(cv::Mat(size, size, CV_8U, ids.data_ptr<uint8_t>()));
+  Capture capture;
+  capture.wanted = layers;
+  const torch::Tensor out = network.Forward(x, &capture)[0];
+  QueryRun run;
+  for (const auto& [name, value] : capture.values) {
+    const torch::Tensor hwd = value[0].permute({1, 2, 0}).contiguous();
+    OwnedMap map(static_cast<int>(hwd.size(0)), static_cast<int>(hwd.size(1)),
+                 static_cast<int>(hwd.size(2)));
+    std::copy_n(hwd.data_ptr<float>(), map.values.size(), map.values.begin());
+    run.maps.emplace(name, std::move(map));
+  }
+  if (network.config().arch == "pix2pix") {
+    run.output = models::TensorToImage(out);
+  } else {
+    if (!palette)
+      throw std::runtime_error("a segmentation network's output needs the dataset's palette");
+    const torch::Tensor ids = out.argmax(0).to(torch::kUInt8).contiguous();
+    run.output = palette->Colourise(cv::Mat(size, size, CV_8U, ids.data_ptr<uint8_t>()));
+  }
+  return run;
+}
+
+cv::Mat Predict(Network& network, const cv::Mat& input, bool input_is_labels,
+                const Palette* palette) {
+  return RunQuery(network, input, input_is_labels, palette, {}).output;
 }
 
 cv::Mat PredictionSheet(Network& network, const Dataset& dataset, const std::string& split,
                         int count, int tile) {
   const Direction direction = ModelDirection(network);
-  const bool input_is_labels = dataset.label_side() == (direction == Direction::kAtoB ? "A" : "B");
+  const bool input_is_labels = dataset.input_is_labels(direction);
   const Palette* palette = dataset.has_labels() ? &dataset.palette() : nullptr;
   std::vector<std::string> names = dataset.Names(split);
   count = std::min<int>(count, names.size());

@@ -49,23 +49,29 @@ NetworkConfig MakeConfig(const TrainOptions& o, const Dataset& dataset) {
              {"label_side", dataset.label_side()},
              {"seed", o.seed},
              {"batch", o.batch},
-             {"learning_rate", o.learning_rate}};
+             {"learning_rate", o.learning_rate},
+             {"decay_epochs", o.decay_epochs},
+             {"min_crop", o.min_crop}};
   if (dataset.has_labels()) c.extra["palette"] = dataset.palette().ToJson();
   return c;
 }
 
 // The checkpoint's fingerprint: resuming with other options would not continue the same run.
 nlohmann::json Fingerprint(const TrainOptions& o) {
-  return {{"arch", o.arch},
-          {"direction", o.direction},
-          {"size", o.size},
-          {"batch", o.batch},
-          {"ngf", o.ngf},
-          {"max_mult", o.max_mult},
-          {"widths", o.widths},
-          {"seed", o.seed},
-          {"learning_rate", o.learning_rate},
-          {"train_images", o.train_images}};
+  nlohmann::json fingerprint = {{"arch", o.arch},
+                                {"direction", o.direction},
+                                {"size", o.size},
+                                {"batch", o.batch},
+                                {"ngf", o.ngf},
+                                {"max_mult", o.max_mult},
+                                {"widths", o.widths},
+                                {"seed", o.seed},
+                                {"learning_rate", o.learning_rate},
+                                {"train_images", o.train_images}};
+  // Added later: present only when used, so older checkpoints still resume.
+  if (o.decay_epochs > 0) fingerprint["decay_epochs"] = o.decay_epochs;
+  if (o.min_crop < 1.0) fingerprint["min_crop"] = o.min_crop;
+  return fingerprint;
 }
 
 void SaveCheckpoint(Run& run) {
@@ -151,8 +157,7 @@ nlohmann::json Validate(Run& run) {
       }
       cv::Mat predicted;
       if (run.pix2pix()) {
-        predicted =
-            models::ImageToClasses(models::TensorToImage(out[j]), run.dataset.palette(), true);
+        predicted = run.dataset.palette().Classes(models::TensorToImage(out[j]), true);
       } else {
         const torch::Tensor ids = out[j].argmax(0).to(torch::kUInt8).contiguous();
         predicted = cv::Mat(static_cast<int>(ids.size(0)), static_cast<int>(ids.size(1)), CV_8U,
@@ -170,6 +175,44 @@ nlohmann::json Validate(Run& run) {
           {"mean_iou", confusion.MeanIoU()}};
 }
 
+// Replaces each pair by a random square crop of at least `min_crop` of the side, resized back:
+// bilinear for the input, nearest neighbour for the target (class ids or a label image stay
+// exact).
+void RandomCrops(double min_crop, torch::Tensor& input, torch::Tensor& target) {
+  namespace F = torch::nn::functional;
+  const int64_t size = input.size(2);
+  const bool classes = target.dim() == 3;
+  std::vector<torch::Tensor> inputs, targets;
+  for (int64_t j = 0; j < input.size(0); ++j) {
+    const double fraction = min_crop + (1.0 - min_crop) * torch::rand({1}).item<double>();
+    const int64_t side = std::clamp<int64_t>(std::llround(size * fraction), 1, size);
+    const int64_t y = torch::randint(size - side + 1, {1}).item<int64_t>();
+    const int64_t x = torch::randint(size - side + 1, {1}).item<int64_t>();
+    const std::vector<int64_t> out = {size, size};
+    torch::Tensor in = input[j].narrow(1, y, side).narrow(2, x, side).unsqueeze(0);
+    inputs.push_back(F::interpolate(
+        in, F::InterpolateFuncOptions().size(out).mode(torch::kBilinear).align_corners(false))[0]);
+    torch::Tensor t = classes ? target[j].unsqueeze(0).to(torch::kFloat) : target[j];
+    t = t.narrow(1, y, side).narrow(2, x, side).unsqueeze(0);
+    t = F::interpolate(t, F::InterpolateFuncOptions().size(out).mode(torch::kNearest))[0];
+    targets.push_back(classes ? t[0].to(target.scalar_type()) : t);
+  }
+  input = torch::stack(inputs);
+  target = torch::stack(targets);
+}
+
+// The learning rate of an epoch: constant, then linear decay over the last `decay_epochs`.
+double EpochLearningRate(const TrainOptions& o, int epoch) {
+  const int decay_start = o.epochs - o.decay_epochs;
+  if (o.decay_epochs <= 0 || epoch <= decay_start) return o.learning_rate;
+  return o.learning_rate * (o.epochs - epoch + 1) / (o.decay_epochs + 1.0);
+}
+
+void SetLearningRate(torch::optim::Adam& optimizer, double rate) {
+  for (auto& group : optimizer.param_groups())
+    static_cast<torch::optim::AdamOptions&>(group.options()).lr(rate);
+}
+
 // One epoch over the shuffled training set; returns the mean losses.
 std::pair<double, double> TrainEpoch(Run& run, const TrainCallbacks& callbacks, int epoch) {
   const int n = static_cast<int>(run.train.inputs.size(0));
@@ -183,6 +226,7 @@ std::pair<double, double> TrainEpoch(Run& run, const TrainCallbacks& callbacks, 
     const torch::Tensor index = order.narrow(0, i, count);
     torch::Tensor input = run.train.inputs.index_select(0, index);
     torch::Tensor target = run.train.targets.index_select(0, index);
+    if (run.options.min_crop < 1.0) RandomCrops(run.options.min_crop, input, target);
     // Random horizontal flips.
     const torch::Tensor flip = torch::rand({count}) < 0.5;
     input = torch::where(flip.view({-1, 1, 1, 1}), input.flip({3}), input);
@@ -284,6 +328,10 @@ std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks
   }
   if (options.epochs < 1 || options.batch < 1)
     throw std::runtime_error("--epochs and --batch must be positive");
+  if (options.decay_epochs < 0 || options.decay_epochs > options.epochs)
+    throw std::runtime_error("--decay-epochs must be in [0, --epochs]");
+  if (!(options.min_crop > 0.0 && options.min_crop <= 1.0))
+    throw std::runtime_error("--min-crop must be in (0, 1]");
   UseAllCores();
   Run run;
   run.options = options;
@@ -313,6 +361,9 @@ std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks
     const int epoch = run.epoch + 1;
     // Seeded per epoch, so a run resumed from a checkpoint draws what an uninterrupted one would.
     torch::manual_seed(options.seed * 1000003ULL + epoch);
+    const double rate = EpochLearningRate(options, epoch);
+    SetLearningRate(*run.optimizer, rate);
+    if (run.optimizer_d) SetLearningRate(*run.optimizer_d, rate);
     const auto start = Clock::now();
     const auto [loss, loss_d] = TrainEpoch(run, callbacks, epoch);
     EpochReport report;

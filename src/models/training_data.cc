@@ -29,25 +29,12 @@ cv::Mat TensorToImage(const torch::Tensor& chw) {
   return bgr;
 }
 
-cv::Mat ImageToClasses(const cv::Mat& bgr, const Palette& palette, bool nearest) {
-  cv::Mat classes(bgr.size(), CV_8U);
-  for (int y = 0; y < bgr.rows; ++y) {
-    for (int x = 0; x < bgr.cols; ++x) {
-      const cv::Vec3b& c = bgr.at<cv::Vec3b>(y, x);
-      const int id = nearest ? palette.Nearest(c) : palette.Find(c);
-      classes.at<uchar>(y, x) = static_cast<uchar>(id < 0 ? 0 : id);
-    }
-  }
-  return classes;
-}
-
 SplitTensors LoadSplit(const Dataset& dataset, const std::string& split, Direction direction,
                        int size, bool class_targets, int limit) {
   std::vector<std::string> names = dataset.Names(split);
   if (limit > 0 && static_cast<int>(names.size()) > limit) names.resize(limit);
-  const bool labels_in_a = dataset.label_side() == "A", labels_in_b = dataset.label_side() == "B";
-  const bool input_is_labels = direction == Direction::kAtoB ? labels_in_a : labels_in_b;
-  const bool target_is_labels = direction == Direction::kAtoB ? labels_in_b : labels_in_a;
+  const bool input_is_labels = dataset.input_is_labels(direction);
+  const bool target_is_labels = dataset.target_is_labels(direction);
   if (class_targets && !target_is_labels) {
     throw std::runtime_error(
         dataset.dir() + ": the " + std::string(direction == Direction::kAtoB ? "B" : "A") +
@@ -64,7 +51,8 @@ SplitTensors LoadSplit(const Dataset& dataset, const std::string& split, Directi
     if (target_is_labels) {
       cv::Mat resized;
       cv::resize(target, resized, cv::Size(size, size), 0, 0, cv::INTER_NEAREST);
-      const cv::Mat ids = ImageToClasses(resized, dataset.palette(), false);
+      const cv::Mat ids = dataset.palette().Classes(
+          resized, false, dataset.dir() + "/" + split + "/" + name + ".png");
       classes.push_back(torch::from_blob(ids.data, {size, size}, torch::kUInt8).clone());
     }
     if (!class_targets) targets.push_back(ImageToTensor(target, size, target_is_labels));

@@ -24,7 +24,5 @@ SplitTensors LoadSplit(const Dataset& dataset, const std::string& split, Directi
 torch::Tensor ImageToTensor(const cv::Mat& bgr, int size, bool labels);
 cv::Mat TensorToImage(const torch::Tensor& chw);
 
-// Class ids of an image's pixels: exact palette colours, or the nearest ones when `nearest`.
-cv::Mat ImageToClasses(const cv::Mat& bgr, const Palette& palette, bool nearest);
 
 }  // namespace compnn::models

@@ -1,0 +1,126 @@
+// compnn correspond: semantic correspondence between two images through a model's activations.
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "commands.h"
+#include "compnn/atomic_file.h"
+#include "compnn/dataset_writer.h"
+#include "compnn/exact_search.h"
+#include "compnn/field_io.h"
+#include "compnn/network.h"
+#include "compnn/prediction.h"
+#include "compnn/semantic_correspondence.h"
+#include "compnn/training_images.h"
+
+namespace compnn::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CorrespondOptions {
+  std::string model, data, a, b, layer, out, colour = "class";
+  int lines = 40;
+  std::uint64_t seed = 0;
+  int threads = 0;
+};
+
+void RunCorrespond(const CorrespondOptions& o) {
+  UseAllCores();
+  std::shared_ptr<Network> network = LoadNetwork(o.model);
+  const std::string data =
+      o.data.empty() ? network->config().extra.value("dataset", std::string()) : o.data;
+  if (data.empty()) throw std::runtime_error(o.model + " does not name its dataset; pass --data");
+  const Dataset dataset = Dataset::Open(data);
+  const Direction direction = ModelDirection(*network);
+  const int size = network->config().size;
+  std::string layer = o.layer;
+  if (layer.empty()) {
+    for (const std::string& name : network->LayerNames()) {
+      if (name.starts_with("decoder")) layer = name;
+    }
+  }
+  std::vector<std::string> warnings;
+  const Query a = LoadQuery(dataset, direction, size, o.a, &warnings);
+  const Query b = LoadQuery(dataset, direction, size, o.b, &warnings);
+  for (const std::string& w : warnings) std::fprintf(stderr, "compnn: warning: %s\n", w.c_str());
+  const Palette* palette = dataset.has_labels() ? &dataset.palette() : nullptr;
+  const bool input_labels = dataset.input_is_labels(direction);
+  const QueryRun run_a = RunQuery(*network, a.input, input_labels, palette, {layer});
+  const QueryRun run_b = RunQuery(*network, b.input, input_labels, palette, {layer});
+  const OwnedMap& map_a = run_a.maps.at(layer);
+  const OwnedMap& map_b = run_b.maps.at(layer);
+
+  ExactSearchOptions search;
+  search.threads = o.threads;
+  const CorrespondenceField field = ExactSearch(map_a.view(), Database({map_b.view()}), search);
+
+  SemanticCorrespondenceInputs in;
+  in.heading = "compnn semantic correspondence at " + layer + ": patches of A matched to B alone";
+  in.image_a = a.input;
+  in.image_b = b.input;
+  in.name_a = a.name;
+  in.name_b = b.name;
+  in.field = field;
+  in.stride = size / map_a.height;
+  in.lines = o.lines;
+  in.seed = o.seed;
+  if (o.colour == "class" && palette) {
+    // The class of A's pixels: the network's prediction when it predicts labels, else A's own
+    // label input.
+    const bool target_labels = dataset.target_is_labels(direction);
+    if (target_labels) {
+      in.classes_a = palette->Classes(run_a.output, true, "network output");
+    } else if (input_labels) {
+      in.classes_a = palette->Classes(a.input, true, a.name);
+    }
+    in.palette = palette;
+  }
+  fs::create_directories(o.out);
+  WritePng(o.out + "/correspondence.png", SemanticCorrespondenceFigure(in));
+  WriteField(field, o.out);
+  const nlohmann::json summary = {{"a", a.name},
+                                  {"b", b.name},
+                                  {"layer", layer},
+                                  {"stride", in.stride},
+                                  {"colour", in.classes_a.empty() ? "position" : "class"},
+                                  {"mean_similarity", field.MeanSimilarity()},
+                                  {"model", fs::absolute(o.model).string()}};
+  WriteFileAtomically(o.out + "/summary.json", summary.dump(2) + "\n");
+  std::printf("matched %s to %s at %s (mean similarity %.4f); wrote %s/correspondence.png\n",
+              a.name.c_str(), b.name.c_str(), layer.c_str(), field.MeanSimilarity(), o.out.c_str());
+}
+
+}  // namespace
+
+void AddCorrespondCommand(CLI::App& app, Command& run) {
+  auto o = std::make_shared<CorrespondOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "correspond",
+      "Semantic correspondence (paper, Figure 8a): match image A's hyperpatches to image B's "
+      "alone\n"
+      "at a layer, and draw which part of B stands for which part of A. Needs no feature store.\n"
+      "Writes OUT/{correspondence.png, nnf.npy, similarity.npy, summary.json}.");
+  cmd->add_option("A", o->a, "image A: a dataset image name or a PNG file")->required();
+  cmd->add_option("B", o->b, "image B: a dataset image name or a PNG file")->required();
+  cmd->add_option("--model", o->model, "model file written by compnn train")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--data", o->data, "dataset folder (default: the model's training data)")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--layer", o->layer, "layer (default: the last decoder layer)");
+  cmd->add_option("--out", o->out, "output folder")->required();
+  cmd->add_option("--colour", o->colour,
+                  "class: colour A's patches by the predicted class; position: by where they are")
+      ->check(CLI::IsMember({"class", "position"}))
+      ->capture_default_str();
+  cmd->add_option("--lines", o->lines, "matches drawn as lines")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "which matches are drawn")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "worker threads (0: every core)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback([&run, o] { run = [o] { RunCorrespond(*o); }; });
+}
+
+}  // namespace compnn::cli

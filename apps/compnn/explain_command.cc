@@ -1,0 +1,300 @@
+// compnn explain, sweep and control: explanations of a model's predictions from its feature store.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "commands.h"
+#include "compnn/atomic_file.h"
+#include "compnn/correspondence_map.h"
+#include "compnn/dataset_writer.h"
+#include "compnn/field_io.h"
+#include "compnn/figure.h"
+#include "explain_options.h"
+#include "progress_bar.h"
+
+namespace compnn::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The layer the paper explains best by default: the last decoder layer in the store.
+std::string DefaultLayer(const FeatureStore& store) {
+  std::string layer;
+  for (const StoreLayer& l : store.manifest().layers) {
+    if (l.name.starts_with("decoder")) layer = l.name;
+  }
+  if (layer.empty()) throw std::runtime_error(store.dir() + " has no decoder layer; pass --layer");
+  return layer;
+}
+
+std::string Describe(const StoreLayer& layer) {
+  return layer.name + " (stride " + std::to_string(layer.stride) + ")";
+}
+
+void WriteJson(const std::string& path, const nlohmann::json& json) {
+  WriteFileAtomically(path, json.dump(2) + "\n");
+}
+
+// ---- explain -------------------------------------------------------------------------------
+
+struct ExplainCommandOptions : ExplainOptions {
+  std::string layer, where, images;
+  int highlighted = 5;
+};
+
+void RunExplain(const ExplainCommandOptions& o) {
+  Explainer explainer(o.model, o.store, o.data);
+  const std::string layer = o.layer.empty() ? DefaultLayer(explainer.store()) : o.layer;
+  const StoreLayer& info = explainer.store().manifest().layer(layer);
+  StoreSearchOptions search = SearchOptionsOf(o);
+  if (!o.where.empty() || !o.images.empty())
+    search.allowed = RestrictedImages(explainer, o.where, o.images);
+  const std::vector<Query> queries = ResolveQueries(explainer, o);
+  fs::create_directories(o.out);
+  const std::vector<std::string>& names = explainer.store().manifest().images;
+  nlohmann::json index = nlohmann::json::array();
+  ProgressBar bar("explaining", static_cast<long long>(queries.size()));
+  for (std::size_t q = 0; q < queries.size(); ++q) {
+    const Query& query = queries[q];
+    const auto start = Clock::now();
+    const QueryRun run = explainer.Run(query, {layer});
+    const double forward = Since(start);
+    const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.overlap);
+    const double total = Since(start);
+
+    const std::string dir = o.out + "/" + SafeName(query.name);
+    fs::create_directories(dir);
+    CorrespondenceMapInputs figure;
+    figure.heading = "compnn: " + query.name + " explained at " + Describe(info) + " by " +
+                     std::to_string(e.search.candidates.size()) + " training images (" + o.method +
+                     ")";
+    figure.query_input = query.input;
+    figure.ground_truth = query.truth;
+    figure.network_output = run.output;
+    figure.reconstruction = e.output_reconstruction;
+    figure.field = e.search.field;
+    figure.stride = e.stride;
+    figure.sources = explainer.training().Targets(UsedImages(e.search.field));
+    figure.names = names;
+    figure.highlighted = o.highlighted;
+    WritePng(dir + "/correspondence-map.png", CorrespondenceMapFigure(figure));
+    WritePng(dir + "/input-reconstruction.png", e.input_reconstruction);
+    WritePng(dir + "/output-reconstruction.png", e.output_reconstruction);
+    WritePng(dir + "/network-output.png", run.output);
+    WriteField(e.search.field, dir);
+
+    nlohmann::json sources = nlohmann::json::array();
+    for (const SourceShare& s : SourceShares(SourceImageMap(e.search.field, e.stride)))
+      sources.push_back({{"image", names[s.image]}, {"share", s.share}});
+    nlohmann::json summary = SearchSummary(o, e.search, explainer.store());
+    summary["query"] = query.name;
+    summary["layer"] = layer;
+    summary["stride"] = e.stride;
+    summary["hyperpatch"] = {info.hyperpatch.height, info.hyperpatch.width};
+    summary["overlapping_blocks"] = o.overlap;
+    summary["sources"] = sources;
+    summary["model"] = fs::absolute(o.model).string();
+    summary["store"] = fs::absolute(o.store).string();
+    if (!o.where.empty()) summary["where"] = o.where;
+    if (!o.images.empty()) summary["images"] = o.images;
+    summary["seconds"]["forward"] = forward;
+    summary["seconds"]["reconstruct"] = e.reconstruct_seconds;
+    summary["seconds"]["total"] = total;
+    summary["files"] = {"correspondence-map.png",
+                        "input-reconstruction.png",
+                        "output-reconstruction.png",
+                        "network-output.png",
+                        "nnf.npy",
+                        "similarity.npy"};
+    WriteJson(dir + "/summary.json", summary);
+    index.push_back({{"query", query.name}, {"folder", SafeName(query.name)}});
+    bar.Update(static_cast<long long>(q + 1));
+    if (!bar.enabled())
+      std::printf("%s: %zu source images, mean similarity %.4f, %.2f s\n", query.name.c_str(),
+                  sources.size(), e.search.field.MeanSimilarity(), total);
+  }
+  bar.Finish();
+  WriteJson(o.out + "/summary.json", {{"layer", layer}, {"queries", index}});
+  std::printf("explained %zu quer%s at %s; figures in %s/<query>/correspondence-map.png\n",
+              queries.size(), queries.size() == 1 ? "y" : "ies", layer.c_str(), o.out.c_str());
+}
+
+// ---- sweep ---------------------------------------------------------------------------------
+
+struct SweepOptions : ExplainOptions {
+  std::vector<std::string> layers;
+};
+
+void RunSweep(const SweepOptions& o) {
+  Explainer explainer(o.model, o.store, o.data);
+  std::vector<std::string> layers = o.layers;
+  if (layers.empty() || (layers.size() == 1 && layers[0] == "all")) {
+    layers.clear();
+    for (const StoreLayer& l : explainer.store().manifest().layers) layers.push_back(l.name);
+  }
+  for (const std::string& l : layers) explainer.store().manifest().layer(l);  // names checked
+  const StoreSearchOptions search = SearchOptionsOf(o);
+  const std::vector<Query> queries = ResolveQueries(explainer, o);
+  fs::create_directories(o.out);
+  nlohmann::json index = nlohmann::json::array();
+  for (const Query& query : queries) {
+    const auto start = Clock::now();
+    const QueryRun run = explainer.Run(query, layers);
+    const double forward = Since(start);
+    const std::string dir = o.out + "/" + SafeName(query.name);
+    fs::create_directories(dir);
+    std::vector<Tile> inputs = {{query.input, "query input", ""}, {}};
+    std::vector<Tile> outputs = {{run.output, "network output", ""},
+                                 {query.truth, query.truth.empty() ? "" : "ground truth", ""}};
+    nlohmann::json per_layer = nlohmann::json::array();
+    ProgressBar bar("sweep " + query.name, static_cast<long long>(layers.size()));
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      const LayerExplanation e = explainer.ExplainLayer(run, layers[i], search, o.overlap);
+      const std::string title = layers[i] + " (s " + std::to_string(e.stride) + ")";
+      char caption[64];
+      std::snprintf(caption, sizeof caption, "similarity %.3f", e.search.field.MeanSimilarity());
+      inputs.push_back({e.input_reconstruction, "IR " + title, caption});
+      outputs.push_back({e.output_reconstruction, "OR " + title, ""});
+      WritePng(dir + "/" + layers[i] + "-input-reconstruction.png", e.input_reconstruction);
+      WritePng(dir + "/" + layers[i] + "-output-reconstruction.png", e.output_reconstruction);
+      nlohmann::json entry = SearchSummary(o, e.search, explainer.store());
+      entry["layer"] = layers[i];
+      entry["stride"] = e.stride;
+      entry["seconds"]["reconstruct"] = e.reconstruct_seconds;
+      per_layer.push_back(entry);
+      bar.Update(static_cast<long long>(i + 1));
+    }
+    bar.Finish();
+    const double total = Since(start);
+    WritePng(dir + "/sweep.png",
+             TileGrid("compnn layer sweep: " + query.name +
+                          " (top: input reconstructions, bottom: output reconstructions)",
+                      {inputs, outputs}, 160));
+    WriteJson(dir + "/summary.json", {{"query", query.name},
+                                      {"layers", per_layer},
+                                      {"seconds", {{"forward", forward}, {"total", total}}}});
+    index.push_back({{"query", query.name}, {"folder", SafeName(query.name)}});
+    std::printf("%s: %zu layers in %.2f s; wrote %s/sweep.png\n", query.name.c_str(), layers.size(),
+                total, dir.c_str());
+  }
+  WriteJson(o.out + "/summary.json", {{"layers", layers}, {"queries", index}});
+}
+
+// ---- control -------------------------------------------------------------------------------
+
+struct ControlOptions : ExplainOptions {
+  std::string layer;
+  std::vector<std::string> where, images;
+};
+
+void RunControl(const ControlOptions& o) {
+  if (o.where.empty() && o.images.empty())
+    throw std::runtime_error("give at least one --where condition or --images list");
+  Explainer explainer(o.model, o.store, o.data);
+  const std::string layer = o.layer.empty() ? DefaultLayer(explainer.store()) : o.layer;
+  const StoreLayer& info = explainer.store().manifest().layer(layer);
+  // Each restriction is one database; all are resolved before any work, so errors come first.
+  std::vector<std::pair<std::string, std::vector<int>>> databases = {{"all training images", {}}};
+  for (const std::string& w : o.where) databases.push_back({w, RestrictedImages(explainer, w, "")});
+  for (const std::string& list : o.images)
+    databases.push_back({"images " + list, RestrictedImages(explainer, "", list)});
+  const std::vector<Query> queries = ResolveQueries(explainer, o);
+  fs::create_directories(o.out);
+  const std::vector<std::string>& names = explainer.store().manifest().images;
+  nlohmann::json index = nlohmann::json::array();
+  for (const Query& query : queries) {
+    const QueryRun run = explainer.Run(query, {layer});
+    const std::string dir = o.out + "/" + SafeName(query.name);
+    fs::create_directories(dir);
+    std::vector<Tile> row = {{query.input, "query input", ""}, {run.output, "network output", ""}};
+    nlohmann::json entries = nlohmann::json::array();
+    for (std::size_t d = 0; d < databases.size(); ++d) {
+      StoreSearchOptions search = SearchOptionsOf(o);
+      search.allowed = databases[d].second;
+      const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.overlap);
+      const std::size_t size =
+          databases[d].second.empty() ? names.size() : databases[d].second.size();
+      row.push_back({e.output_reconstruction, databases[d].first,
+                     std::to_string(size) + " images in the database"});
+      const std::string file = "output-reconstruction-" + std::to_string(d) + ".png";
+      WritePng(dir + "/" + file, e.output_reconstruction);
+      nlohmann::json used = nlohmann::json::array();
+      for (int i : UsedImages(e.search.field)) used.push_back(names[i]);
+      nlohmann::json entry = SearchSummary(o, e.search, explainer.store());
+      entry["database"] = databases[d].first;
+      entry["database_size"] = size;
+      entry["used_images"] = used;
+      entry["file"] = file;
+      entries.push_back(entry);
+    }
+    WritePng(dir + "/control.png",
+             TileGrid("compnn property control: " + query.name + " at " + Describe(info) +
+                          ", output reconstructions from restricted databases",
+                      {row}, 200));
+    WriteJson(dir + "/summary.json",
+              {{"query", query.name}, {"layer", layer}, {"databases", entries}});
+    index.push_back({{"query", query.name}, {"folder", SafeName(query.name)}});
+    std::printf("%s: %zu databases; wrote %s/control.png\n", query.name.c_str(), databases.size(),
+                dir.c_str());
+  }
+  WriteJson(o.out + "/summary.json", {{"layer", layer}, {"queries", index}});
+}
+
+}  // namespace
+
+void AddExplainCommand(CLI::App& app, Command& run) {
+  auto o = std::make_shared<ExplainCommandOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "explain",
+      "Explain a model's prediction: match every patch of the query, in the model's activation\n"
+      "space at one layer, to training patches from the feature store, and compose input and\n"
+      "output reconstructions from them, with a correspondence map of the training images used.\n"
+      "Writes OUT/<query>/{correspondence-map.png, input-reconstruction.png,\n"
+      "output-reconstruction.png, network-output.png, nnf.npy, similarity.npy, summary.json}.");
+  AddExplainOptions(cmd, o.get());
+  cmd->add_option("--layer", o->layer, "layer to explain at (default: the last decoder layer)");
+  cmd->add_option("--where", o->where,
+                  "search only training images whose attributes satisfy KEY=VALUE[,KEY!=VALUE...]");
+  cmd->add_option("--images", o->images, "search only these training images (comma-separated)");
+  cmd->add_option("--highlight", o->highlighted, "source images shown in colour")
+      ->check(CLI::Range(1, 10))
+      ->capture_default_str();
+  cmd->callback([&run, o] { run = [o] { RunExplain(*o); }; });
+}
+
+void AddSweepCommand(CLI::App& app, Command& run) {
+  auto o = std::make_shared<SweepOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "sweep",
+      "Layer sweep (paper, Figures 5 and 6): input and output reconstructions of a query at\n"
+      "every chosen layer, in one labelled grid beside the query, the network output and the\n"
+      "ground truth. Writes OUT/<query>/{sweep.png, LAYER-*-reconstruction.png, summary.json}.");
+  AddExplainOptions(cmd, o.get());
+  cmd->add_option("--layers", o->layers, "layers (comma-separated, or all)")
+      ->delimiter(',')
+      ->default_str("all");
+  cmd->callback([&run, o] { run = [o] { RunSweep(*o); }; });
+}
+
+void AddControlCommand(CLI::App& app, Command& run) {
+  auto o = std::make_shared<ControlOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "control",
+      "Property control (paper, Figure 8b): output reconstructions of a query from databases\n"
+      "restricted by dataset attributes or image lists, beside the unrestricted one. Each --where\n"
+      "or --images is one database. Writes OUT/<query>/{control.png, summary.json, ...}.");
+  AddExplainOptions(cmd, o.get());
+  cmd->add_option("--layer", o->layer, "layer (default: the last decoder layer)");
+  cmd->add_option("--where", o->where,
+                  "a database: training images satisfying KEY=VALUE[,KEY!=VALUE...]; repeatable");
+  cmd->add_option("--images", o->images, "a database: comma-separated image names; repeatable");
+  cmd->callback([&run, o] { run = [o] { RunControl(*o); }; });
+}
+
+}  // namespace compnn::cli

@@ -1,0 +1,123 @@
+#include "explain_options.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "compnn/attribute_filter.h"
+
+namespace compnn::cli {
+
+void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
+  cmd->add_option("--model", o->model, "model file written by compnn train")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--store", o->store, "feature store written by compnn index with that model")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--data", o->data, "dataset folder (default: the one the store was built from)")
+      ->check(CLI::ExistingDirectory);
+  if (queries) {
+    cmd->add_option("--query", o->queries,
+                    "query: a dataset image name (looked up in val, test, train) or a PNG file "
+                    "(a pair A|B gives the ground truth too); repeat for several");
+    cmd->add_option("--query-split", o->query_split, "explain the images of this split instead");
+    cmd->add_option("--count", o->count, "with --query-split: the first N images (0: all)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+  }
+  cmd->add_option("--out", o->out, "output folder")->required();
+  cmd->add_option("--method", o->method, "hpm (HyperPatch-Match) or exact")
+      ->check(CLI::IsMember({"hpm", "exact"}))
+      ->capture_default_str();
+  cmd->add_option("--topk-images", o->topk_images,
+                  "search only the K training images with the most similar global descriptor "
+                  "(0: all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--iterations", o->iterations, "hpm: most iterations")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "hpm: random seed")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "worker threads (0: every core)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_flag("--overlap", o->overlap,
+                "paste whole matched hyperpatches (overlapping; averaged for photos, voted for "
+                "labels) instead of each cell's own patch");
+}
+
+StoreSearchOptions SearchOptionsOf(const ExplainOptions& o) {
+  StoreSearchOptions s;
+  s.method = o.method;
+  s.topk_images = o.topk_images;
+  s.threads = o.threads;
+  s.patch_match.max_iterations = o.iterations;
+  s.patch_match.seed = o.seed;
+  return s;
+}
+
+std::vector<Query> ResolveQueries(const Explainer& explainer, const ExplainOptions& o) {
+  if (o.queries.empty() == o.query_split.empty())
+    throw std::runtime_error("give either --query (one or more) or --query-split");
+  std::vector<Query> queries;
+  if (!o.query_split.empty()) return explainer.SplitQueries(o.query_split, o.count);
+  std::vector<std::string> warnings;
+  for (const std::string& q : o.queries) queries.push_back(explainer.LoadQuery(q, &warnings));
+  for (const std::string& w : warnings) std::fprintf(stderr, "compnn: warning: %s\n", w.c_str());
+  return queries;
+}
+
+nlohmann::json SearchSummary(const ExplainOptions& o, const StoreSearchResult& search,
+                             const FeatureStore& store) {
+  nlohmann::json candidates = nlohmann::json::array();
+  for (int i : search.candidates) candidates.push_back(store.manifest().images[i]);
+  nlohmann::json summary = {{"method", o.method},
+                            {"topk_images", o.topk_images},
+                            {"candidates", candidates},
+                            {"mean_similarity", search.field.MeanSimilarity()},
+                            {"seconds",
+                             {{"prefilter", search.prefilter_seconds},
+                              {"load", search.load_seconds},
+                              {"search", search.search_seconds}}}};
+  if (o.method == "hpm") {
+    summary["iterations"] = search.iterations;
+    summary["max_iterations"] = o.iterations;
+    summary["seed"] = o.seed;
+  }
+  return summary;
+}
+
+std::vector<int> RestrictedImages(const Explainer& explainer, const std::string& where,
+                                  const std::string& images) {
+  const FeatureStore& store = explainer.store();
+  const std::vector<std::string>& names = store.manifest().images;
+  std::vector<int> selected;
+  if (!where.empty()) {
+    const std::string split = store.manifest().dataset.value("split", std::string("train"));
+    selected = ImagesWhere(explainer.dataset(), split, names, ParseWhere(where));
+    if (selected.empty())
+      throw std::runtime_error("no training image satisfies '" + where +
+                               "': the restricted database is empty");
+    return selected;
+  }
+  std::stringstream stream(images);
+  std::string name;
+  while (std::getline(stream, name, ',')) {
+    const auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end())
+      throw std::runtime_error("image '" + name + "' is not in " + store.dir());
+    selected.push_back(static_cast<int>(it - names.begin()));
+  }
+  if (selected.empty()) throw std::runtime_error("--images names no image");
+  return selected;
+}
+
+std::string SafeName(std::string name) {
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+  }
+  return name;
+}
+
+}  // namespace compnn::cli

@@ -1,0 +1,48 @@
+// Options shared by the commands that explain a model's predictions from its feature store
+// (explain, sweep, control, eval): which model, store and queries, and how to search.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "compnn/explainer.h"
+#include "compnn/store_search.h"
+
+namespace compnn::cli {
+
+struct ExplainOptions {
+  std::string model, store, data, out;
+  std::vector<std::string> queries;
+  std::string query_split;
+  int count = 0;
+  std::string method = "hpm";
+  int topk_images = 16;
+  int iterations = 32;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  bool overlap = false;
+};
+
+// Registers the options; `queries` adds --query/--query-split/--count.
+void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries = true);
+
+StoreSearchOptions SearchOptionsOf(const ExplainOptions& o);
+
+// The queries asked for, with a warning on standard error for each one resized.
+std::vector<Query> ResolveQueries(const Explainer& explainer, const ExplainOptions& o);
+
+// The search's parameters and timings, for summary.json.
+nlohmann::json SearchSummary(const ExplainOptions& o, const StoreSearchResult& search,
+                             const FeatureStore& store);
+
+// The training images that satisfy a --where condition (several joined by commas) or are named in
+// a comma-separated --images list; throws when none does.
+std::vector<int> RestrictedImages(const Explainer& explainer, const std::string& where,
+                                  const std::string& images);
+
+// A file-system friendly form of a name.
+std::string SafeName(std::string name);
+
+}  // namespace compnn::cli

@@ -1,0 +1,150 @@
+#include "compnn/store_search.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "brute_force_reference.h"
+#include "compnn/global_prefilter.h"
+#include "compnn/importer.h"
+#include "temp_dir.h"
+
+namespace compnn {
+namespace {
+
+// A store of 10 images with a 6 x 6 x 4 "fine" layer and a 2 x 2 x 3 "coarse" one (the global
+// descriptor), imported from float32 .npy files.
+class StoreSearchTest : public testing::TempDirTest {
+ protected:
+  void SetUp() override {
+    TempDirTest::SetUp();
+    std::mt19937 rng(11);
+    for (int i = 0; i < kImages; ++i) {
+      fine_.push_back(testing::SmoothMap(6, 6, 4, rng));
+      coarse_.push_back(testing::RandomMap(2, 2, 3, rng));
+    }
+    std::filesystem::create_directories(Path("acts"));
+    WriteNpy(Path("acts/fine.npy"), DType::kFloat32, {kImages, 6, 6, 4}, Concat(fine_).data());
+    WriteNpy(Path("acts/coarse.npy"), DType::kFloat32, {kImages, 2, 2, 3}, Concat(coarse_).data());
+    std::string names;
+    for (int i = 0; i < kImages; ++i) names += "img" + std::to_string(i) + "\n";
+    WriteText("acts/names.txt", names);
+    ImportOptions o;
+    o.dir = Path("acts");
+    o.out = Path("store");
+    o.input_size = 24;
+    ImportActivations(o);
+  }
+  static std::vector<float> Concat(const std::vector<OwnedMap>& maps) {
+    std::vector<float> all;
+    for (const OwnedMap& m : maps) all.insert(all.end(), m.values.begin(), m.values.end());
+    return all;
+  }
+  std::vector<MapView> Views() const {
+    std::vector<MapView> views;
+    for (const OwnedMap& m : fine_) views.push_back(m.view());
+    return views;
+  }
+
+  static constexpr int kImages = 10;
+  std::vector<OwnedMap> fine_, coarse_;
+};
+
+TEST_F(StoreSearchTest, ExactSearchOverAllowedImagesMatchesBruteForce) {
+  const FeatureStore store = FeatureStore::Open(Path("store"));
+  std::mt19937 rng(12);
+  const OwnedMap query = testing::SmoothMap(6, 6, 4, rng);
+  StoreSearchOptions o;
+  o.method = "exact";
+  o.topk_images = 0;
+  o.allowed = {1, 4, 7, 8};
+  const StoreSearchResult result = SearchStore(store, "fine", query.view(), {}, o);
+  EXPECT_EQ(result.candidates, o.allowed);
+  for (int y = 0; y < 6; ++y) {
+    for (int x = 0; x < 6; ++x) {
+      const auto ref = testing::ReferenceBest(query.view(), Views(), o.allowed, 2, 2, y, x);
+      const Match& m = result.field.at(y, x);
+      EXPECT_EQ(m.image, ref.image);
+      EXPECT_NEAR(m.similarity, ref.similarity, 1e-5);
+    }
+  }
+}
+
+TEST_F(StoreSearchTest, PrefilterKeepsTheGloballyNearestAllowedImages) {
+  const FeatureStore store = FeatureStore::Open(Path("store"));
+  std::mt19937 rng(13);
+  const OwnedMap query = testing::SmoothMap(6, 6, 4, rng);
+  const OwnedMap global = testing::RandomMap(2, 2, 3, rng);
+  StoreSearchOptions o;
+  o.topk_images = 3;
+  o.allowed = {0, 2, 3, 5, 6, 9};
+  const StoreSearchResult result = SearchStore(store, "fine", query.view(), global.values, o);
+  // Reference: cosine of the flattened coarse maps, in double precision.
+  std::vector<std::pair<double, int>> ranked;
+  for (int i : o.allowed) {
+    double dot = 0, a = 0, b = 0;
+    for (std::size_t k = 0; k < global.values.size(); ++k) {
+      dot += double(global.values[k]) * coarse_[i].values[k];
+      a += double(global.values[k]) * global.values[k];
+      b += double(coarse_[i].values[k]) * coarse_[i].values[k];
+    }
+    ranked.push_back({-dot / std::sqrt(a * b), i});
+  }
+  std::sort(ranked.begin(), ranked.end());
+  ASSERT_EQ(result.candidates.size(), 3u);
+  for (int r = 0; r < 3; ++r) EXPECT_EQ(result.candidates[r], ranked[r].second);
+  for (const Match& m : result.field.matches) {
+    EXPECT_NE(std::find(result.candidates.begin(), result.candidates.end(), m.image),
+              result.candidates.end());
+  }
+}
+
+TEST_F(StoreSearchTest, NearestByWholeMapIsTheBruteForceCosineArgMax) {
+  const FeatureStore store = FeatureStore::Open(Path("store"));
+  std::mt19937 rng(14);
+  const OwnedMap query = testing::SmoothMap(6, 6, 4, rng);
+  int best = -1;
+  double best_similarity = -2;
+  for (int i = 0; i < kImages; ++i) {
+    std::vector<double> a(query.values.begin(), query.values.end());
+    std::vector<double> b(fine_[i].values.begin(), fine_[i].values.end());
+    const double s = testing::ReferenceCosine(a, b);
+    if (s > best_similarity) best_similarity = s, best = i;
+  }
+  EXPECT_EQ(NearestByWholeMap(store, "fine", query.view()), best);
+}
+
+TEST_F(StoreSearchTest, BadRequestsGiveClearErrors) {
+  const FeatureStore store = FeatureStore::Open(Path("store"));
+  std::mt19937 rng(15);
+  const OwnedMap wrong_depth = testing::SmoothMap(6, 6, 5, rng);
+  const OwnedMap query = testing::SmoothMap(6, 6, 4, rng);
+  StoreSearchOptions o;
+  o.topk_images = 0;
+  auto message = [&](const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(
+      message([&] { SearchStore(store, "fine", wrong_depth.view(), {}, o); }).find("another model"),
+      std::string::npos);
+  EXPECT_NE(message([&] { SearchStore(store, "middle", query.view(), {}, o); }).find("middle"),
+            std::string::npos);
+  o.topk_images = 2;
+  const std::vector<float> short_global(5, 1.0f);
+  EXPECT_NE(message([&] {
+              SearchStore(store, "fine", query.view(), short_global, o);
+            }).find("global descriptor"),
+            std::string::npos);
+  o.allowed = {42};
+  EXPECT_NE(message([&] { SearchStore(store, "fine", query.view(), {}, o); }).find("42"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace compnn

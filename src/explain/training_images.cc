@@ -1,0 +1,143 @@
+#include "compnn/training_images.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <set>
+#include <stdexcept>
+
+namespace compnn {
+
+namespace fs = std::filesystem;
+
+cv::Mat ResizeForModel(const cv::Mat& image, int size, bool labels) {
+  if (image.cols == size && image.rows == size) return image;
+  cv::Mat resized;
+  cv::resize(image, resized, cv::Size(size, size), 0, 0,
+             labels ? cv::INTER_NEAREST : cv::INTER_AREA);
+  return resized;
+}
+
+Query LoadQuery(const Dataset& dataset, Direction direction, int size, const std::string& arg,
+                std::vector<std::string>* warnings) {
+  const bool input_is_labels = dataset.input_is_labels(direction);
+  const bool target_is_labels = dataset.target_is_labels(direction);
+  Query query;
+  cv::Mat input, truth;
+  const bool file = fs::is_regular_file(arg);
+  if (file) {
+    const cv::Mat image = cv::imread(arg, cv::IMREAD_COLOR);
+    if (image.empty()) throw std::runtime_error(arg + ": not an image OpenCV can read");
+    query.name = fs::path(arg).stem().string();
+    if (image.cols == 2 * image.rows) {
+      const cv::Mat a = image(cv::Rect(0, 0, image.rows, image.rows));
+      const cv::Mat b = image(cv::Rect(image.rows, 0, image.rows, image.rows));
+      input = direction == Direction::kAtoB ? a : b;
+      truth = direction == Direction::kAtoB ? b : a;
+    } else {
+      input = image;
+    }
+  } else {
+    for (const char* split : {"val", "test", "train"}) {
+      if (!fs::exists(fs::path(dataset.dir()) / split / (arg + ".png"))) continue;
+      const ImagePair pair = dataset.Read(split, arg);
+      input = InputOf(pair, direction);
+      truth = TargetOf(pair, direction);
+      query.name = arg;
+      break;
+    }
+    if (input.empty())
+      throw std::runtime_error("query '" + arg + "': no such file, and no image of that name in " +
+                               dataset.dir() + "/{val,test,train}");
+  }
+  // Dataset images are resized as in training; only a user's file of another size is worth a
+  // warning.
+  if (file && (input.cols != size || input.rows != size) && warnings) {
+    warnings->push_back("query " + query.name + " is " + std::to_string(input.cols) + " x " +
+                        std::to_string(input.rows) + "; resized to the model's " +
+                        std::to_string(size) + " x " + std::to_string(size));
+  }
+  query.input = ResizeForModel(input, size, input_is_labels);
+  if (!truth.empty()) query.truth = ResizeForModel(truth, size, target_is_labels);
+  return query;
+}
+
+TrainingImages::TrainingImages(const Dataset& dataset, std::string split,
+                               std::vector<std::string> names, Direction direction, int size)
+    : dataset_(dataset),
+      split_(std::move(split)),
+      names_(std::move(names)),
+      direction_(direction),
+      size_(size) {
+  input_is_labels_ = dataset.input_is_labels(direction);
+  target_is_labels_ = dataset.target_is_labels(direction);
+  const std::size_t n = names_.size();
+  inputs_.resize(n);
+  targets_.resize(n);
+  input_classes_.resize(n);
+  target_classes_.resize(n);
+}
+
+void TrainingImages::Load(int image) {
+  if (image < 0 || image >= size())
+    throw std::out_of_range("training image " + std::to_string(image) + " of " +
+                            std::to_string(size()));
+  if (!inputs_[image].empty()) return;
+  const ImagePair pair = dataset_.Read(split_, names_[image]);
+  inputs_[image] = ResizeForModel(InputOf(pair, direction_), size_, input_is_labels_);
+  targets_[image] = ResizeForModel(TargetOf(pair, direction_), size_, target_is_labels_);
+  if (input_is_labels_)
+    input_classes_[image] = dataset_.palette().Classes(inputs_[image], false, pair.path);
+  if (target_is_labels_)
+    target_classes_[image] = dataset_.palette().Classes(targets_[image], false, pair.path);
+}
+
+const cv::Mat& TrainingImages::Input(int image) {
+  Load(image);
+  return inputs_[image];
+}
+const cv::Mat& TrainingImages::Target(int image) {
+  Load(image);
+  return targets_[image];
+}
+const cv::Mat& TrainingImages::TargetClasses(int image) {
+  if (!target_is_labels_) throw std::runtime_error("the dataset's targets are not label images");
+  Load(image);
+  return target_classes_[image];
+}
+const cv::Mat& TrainingImages::InputClasses(int image) {
+  if (!input_is_labels_) throw std::runtime_error("the dataset's inputs are not label images");
+  Load(image);
+  return input_classes_[image];
+}
+
+namespace {
+template <typename Get>
+std::vector<cv::Mat> Gather(int n, const std::vector<int>& used, Get&& get) {
+  std::vector<cv::Mat> out(n);
+  for (int i : used) out.at(i) = get(i);
+  return out;
+}
+}  // namespace
+
+std::vector<cv::Mat> TrainingImages::Inputs(const std::vector<int>& used) {
+  return Gather(size(), used, [&](int i) { return Input(i); });
+}
+std::vector<cv::Mat> TrainingImages::Targets(const std::vector<int>& used) {
+  return Gather(size(), used, [&](int i) { return Target(i); });
+}
+std::vector<cv::Mat> TrainingImages::TargetClassMaps(const std::vector<int>& used) {
+  return Gather(size(), used, [&](int i) { return TargetClasses(i); });
+}
+std::vector<cv::Mat> TrainingImages::InputClassMaps(const std::vector<int>& used) {
+  return Gather(size(), used, [&](int i) { return InputClasses(i); });
+}
+
+std::vector<int> UsedImages(const CorrespondenceField& field) {
+  std::set<int> used;
+  for (const Match& m : field.matches) used.insert(m.image);
+  return {used.begin(), used.end()};
+}
+
+}  // namespace compnn

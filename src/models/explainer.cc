@@ -1,0 +1,108 @@
+#include "compnn/explainer.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include "compnn/network.h"
+
+namespace compnn {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::string ModelChecksumOrEmpty(const FeatureStore& store) {
+  return store.manifest().model.value("checksum", "");
+}
+
+}  // namespace
+
+Explainer::Explainer(const std::string& model, const std::string& store, const std::string& data)
+    : network_(LoadNetwork(model)), store_(FeatureStore::Open(store)) {
+  UseAllCores();
+  const std::string built_from = ModelChecksumOrEmpty(store_);
+  if (!built_from.empty() && built_from != FileChecksum(model)) {
+    throw std::runtime_error(store + " was built from " +
+                             store_.manifest().model.value("file", std::string("another model")) +
+                             ", not from " + model +
+                             " (checksums differ); index again with "
+                             "compnn index --model " +
+                             model);
+  }
+  const std::string dataset_dir =
+      data.empty() ? store_.manifest().dataset.value("dir", std::string()) : data;
+  if (dataset_dir.empty())
+    throw std::runtime_error(store + " does not name its dataset; pass --data");
+  dataset_ = Dataset::Open(dataset_dir);
+  direction_ = ModelDirection(*network_);
+  input_size_ = network_->config().size;
+  if (store_.manifest().input_size != input_size_) {
+    throw std::runtime_error(store + " holds activations of " +
+                             std::to_string(store_.manifest().input_size) + " px inputs, but " +
+                             model + " takes " + std::to_string(input_size_));
+  }
+  const std::string split = store_.manifest().dataset.value("split", std::string("train"));
+  training_ = std::make_unique<TrainingImages>(dataset_, split, store_.manifest().images,
+                                               direction_, input_size_);
+}
+
+Explainer::~Explainer() = default;
+
+Query Explainer::LoadQuery(const std::string& arg, std::vector<std::string>* warnings) const {
+  return compnn::LoadQuery(dataset_, direction_, input_size_, arg, warnings);
+}
+
+std::vector<Query> Explainer::SplitQueries(const std::string& split, int count) const {
+  std::vector<std::string> names = dataset_.Names(split);
+  if (count > 0 && static_cast<int>(names.size()) > count) names.resize(count);
+  std::vector<Query> queries;
+  for (const std::string& name : names) {
+    const ImagePair pair = dataset_.Read(split, name);
+    queries.push_back(
+        {name, ResizeForModel(InputOf(pair, direction_), input_size_, input_is_labels()),
+         ResizeForModel(TargetOf(pair, direction_), input_size_, target_is_labels())});
+  }
+  return queries;
+}
+
+QueryRun Explainer::Run(const Query& query, const std::vector<std::string>& layers) {
+  std::set<std::string> wanted(layers.begin(), layers.end());
+  wanted.insert(store_.manifest().global_layer);
+  return RunQuery(*network_, query.input, input_is_labels(), palette(), wanted);
+}
+
+cv::Mat Explainer::Reconstruct(const CorrespondenceField& field, const std::string& layer,
+                               bool outputs, bool overlapping_blocks) {
+  const StoreLayer& info = store_.manifest().layer(layer);
+  PasteGeometry geometry{info.stride, overlapping_blocks ? info.hyperpatch : HyperpatchShape{1, 1}};
+  const std::vector<int> used = UsedImages(field);
+  const bool labels = outputs ? target_is_labels() : input_is_labels();
+  if (labels) {
+    const std::vector<cv::Mat> sources =
+        outputs ? training_->TargetClassMaps(used) : training_->InputClassMaps(used);
+    return dataset_.palette().Colourise(
+        ReconstructLabels(field, sources, geometry, dataset_.palette().size()));
+  }
+  return ReconstructPhoto(field, outputs ? training_->Targets(used) : training_->Inputs(used),
+                          geometry);
+}
+
+LayerExplanation Explainer::ExplainLayer(const QueryRun& run, const std::string& layer,
+                                         const StoreSearchOptions& options,
+                                         bool overlapping_blocks) {
+  const auto map = run.maps.find(layer);
+  if (map == run.maps.end())
+    throw std::logic_error("the query was not run with layer " + layer + " captured");
+  const OwnedMap& global = run.maps.at(store_.manifest().global_layer);
+  LayerExplanation e;
+  e.layer = layer;
+  e.stride = store_.manifest().layer(layer).stride;
+  e.search = SearchStore(store_, layer, map->second.view(), global.values, options);
+  const auto start = Clock::now();
+  e.input_reconstruction = Reconstruct(e.search.field, layer, false, overlapping_blocks);
+  e.output_reconstruction = Reconstruct(e.search.field, layer, true, overlapping_blocks);
+  e.reconstruct_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return e;
+}
+
+}  // namespace compnn
