@@ -19,5 +19,6 @@ void AddExplainCommand(CLI::App& app, Command& run);
 void AddSweepCommand(CLI::App& app, Command& run);
 void AddControlCommand(CLI::App& app, Command& run);
 void AddCorrespondCommand(CLI::App& app, Command& run);
+void AddEvalCommand(CLI::App& app, Command& run);
 
 }  // namespace compnn::cli

@@ -112,6 +112,45 @@ TEST_F(ExplainCommand, SweepAndCorrespondWriteTheirFigures) {
   EXPECT_EQ(NpyFile::Open(Path("cor/nnf.npy")).shape()[0], 16);
 }
 
+TEST_F(ExplainCommand, EvalScoresBaselineGlobalAndOutputReconstructions) {
+  MakeModelAndStore();
+  testing::ProcessResult r = testing::RunCompnn("eval" + Common() +
+                                                " --split val --topk 1,3 --layer decoder2,encoder2"
+                                                " --quality-queries 2 --quality-topk 3 --out " +
+                                                Path("ev"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("| Baseline CNN |"), std::string::npos) << r.output;
+  const nlohmann::json table = ReadJson(Path("ev/table.json"));
+  ASSERT_EQ(table["baselines"].size(), 3u);
+  ASSERT_EQ(table["layers"].size(), 2u);
+  ASSERT_EQ(table["layers"][0]["output_reconstructions"].size(), 2u);
+  // The baseline is the network against the truth: the numbers training logged for the kept
+  // epoch on the same split, up to the float16 rounding of the stored weights.
+  nlohmann::json logged;
+  std::ifstream log(Path("p.model.log.jsonl"));
+  for (std::string line; std::getline(log, line);) {
+    const nlohmann::json epoch = nlohmann::json::parse(line);
+    if (epoch["best"]) logged = epoch["validation"];
+  }
+  EXPECT_NEAR(table["baselines"][0]["pixel_accuracy"].get<double>(),
+              logged["pixel_accuracy"].get<double>(), 0.02);
+  for (const auto& layer : table["layers"]) {
+    for (const auto& row : layer["output_reconstructions"]) {
+      EXPECT_GE(row["mean_iou"].get<double>(), 0.0);
+      EXPECT_LE(row["mean_iou"].get<double>(), 1.0);
+      EXPECT_GE(row["agreement_with_network"].get<double>(), 0.0);
+      EXPECT_LE(row["agreement_with_network"].get<double>(), 1.0);
+    }
+    const auto& quality = layer["search_quality"];
+    EXPECT_EQ(quality["queries"], 2);
+    EXPECT_LE(quality["hpm_similarity_over_exact"].get<double>(), 1.0 + 1e-6);
+    EXPECT_GT(quality["hpm_similarity_over_exact"].get<double>(), 0.5);
+  }
+  EXPECT_FALSE(ReadBytes(Path("ev/table.md")).empty());
+  r = testing::RunCompnn("eval" + Common() + " --split nope --out " + Path("ev2"));
+  EXPECT_EQ(r.status, 2) << r.output;
+}
+
 TEST_F(ExplainCommand, BadInputGivesClearErrors) {
   MakeModelAndStore();
   auto expect_error = [&](const std::string& args, const std::string& needle) {

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   compnn::cli::AddSweepCommand(app, run);
   compnn::cli::AddControlCommand(app, run);
   compnn::cli::AddCorrespondCommand(app, run);
+  compnn::cli::AddEvalCommand(app, run);
 #endif
   try {
     app.parse(argc, argv);

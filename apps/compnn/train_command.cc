@@ -55,6 +55,10 @@ void AddTrainCommand(CLI::App& app, Command& run) {
       ->capture_default_str();
   cmd->add_option("--val-images", o->val_images, "validate on the first N images (0: all)")
       ->capture_default_str();
+  cmd->add_option("--threads", o->threads,
+                  "LibTorch threads (0: every core); fewer leaves cores for other work")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_flag("--resume", o->resume, "continue from MODEL.ckpt");
   cmd->callback([&run, o] {
     run = [o] {

@@ -73,7 +73,8 @@ void SaveNetwork(Network& network, const std::string& path);
 std::shared_ptr<Network> LoadNetwork(const std::string& path,
                                      const std::string& expected_arch = "");
 
-// Uses every core for LibTorch's own threads (it defaults to half of them).
-void UseAllCores();
+// Uses every core for LibTorch's own threads (it defaults to half of them), or `threads` when
+// positive.
+void UseAllCores(int threads = 0);
 
 }  // namespace compnn

@@ -29,6 +29,7 @@ struct TrainOptions {
   double l1_weight = 100.0;  // pix2pix: L1 weight against the GAN loss
   std::uint64_t seed = 0;
   bool resume = false;
+  int threads = 0;       // LibTorch threads; 0: every core
   int train_images = 0;  // 0: the whole train split
   int val_images = 0;    // 0: the whole val split
 };

@@ -28,6 +28,10 @@ struct Query {
 Query LoadQuery(const Dataset& dataset, Direction direction, int size,
                 const std::string& name_or_path, std::vector<std::string>* warnings);
 
+// The pair `name` of `split` as a query at `size`.
+Query LoadSplitQuery(const Dataset& dataset, Direction direction, int size,
+                     const std::string& split, const std::string& name);
+
 class TrainingImages {
  public:
   // `names` in the order of the feature store's images.

@@ -21,46 +21,42 @@ cv::Mat ResizeForModel(const cv::Mat& image, int size, bool labels) {
 
 Query LoadQuery(const Dataset& dataset, Direction direction, int size, const std::string& arg,
                 std::vector<std::string>* warnings) {
-  const bool input_is_labels = dataset.input_is_labels(direction);
-  const bool target_is_labels = dataset.target_is_labels(direction);
-  Query query;
-  cv::Mat input, truth;
-  const bool file = fs::is_regular_file(arg);
-  if (file) {
-    const cv::Mat image = cv::imread(arg, cv::IMREAD_COLOR);
-    if (image.empty()) throw std::runtime_error(arg + ": not an image OpenCV can read");
-    query.name = fs::path(arg).stem().string();
-    if (image.cols == 2 * image.rows) {
-      const cv::Mat a = image(cv::Rect(0, 0, image.rows, image.rows));
-      const cv::Mat b = image(cv::Rect(image.rows, 0, image.rows, image.rows));
-      input = direction == Direction::kAtoB ? a : b;
-      truth = direction == Direction::kAtoB ? b : a;
-    } else {
-      input = image;
-    }
-  } else {
+  if (!fs::is_regular_file(arg)) {
     for (const char* split : {"val", "test", "train"}) {
-      if (!fs::exists(fs::path(dataset.dir()) / split / (arg + ".png"))) continue;
-      const ImagePair pair = dataset.Read(split, arg);
-      input = InputOf(pair, direction);
-      truth = TargetOf(pair, direction);
-      query.name = arg;
-      break;
+      if (fs::exists(fs::path(dataset.dir()) / split / (arg + ".png")))
+        return LoadSplitQuery(dataset, direction, size, split, arg);
     }
-    if (input.empty())
-      throw std::runtime_error("query '" + arg + "': no such file, and no image of that name in " +
-                               dataset.dir() + "/{val,test,train}");
+    throw std::runtime_error("query '" + arg + "': no such file, and no image of that name in " +
+                             dataset.dir() + "/{val,test,train}");
   }
-  // Dataset images are resized as in training; only a user's file of another size is worth a
-  // warning.
-  if (file && (input.cols != size || input.rows != size) && warnings) {
+  const cv::Mat image = cv::imread(arg, cv::IMREAD_COLOR);
+  if (image.empty()) throw std::runtime_error(arg + ": not an image OpenCV can read");
+  Query query;
+  query.name = fs::path(arg).stem().string();
+  cv::Mat input = image, truth;
+  if (image.cols == 2 * image.rows) {
+    const cv::Mat a = image(cv::Rect(0, 0, image.rows, image.rows));
+    const cv::Mat b = image(cv::Rect(image.rows, 0, image.rows, image.rows));
+    input = direction == Direction::kAtoB ? a : b;
+    truth = direction == Direction::kAtoB ? b : a;
+  }
+  // Dataset images are resized as in training; a user's file of another size gets a warning.
+  if ((input.cols != size || input.rows != size) && warnings) {
     warnings->push_back("query " + query.name + " is " + std::to_string(input.cols) + " x " +
                         std::to_string(input.rows) + "; resized to the model's " +
                         std::to_string(size) + " x " + std::to_string(size));
   }
-  query.input = ResizeForModel(input, size, input_is_labels);
-  if (!truth.empty()) query.truth = ResizeForModel(truth, size, target_is_labels);
+  query.input = ResizeForModel(input, size, dataset.input_is_labels(direction));
+  if (!truth.empty())
+    query.truth = ResizeForModel(truth, size, dataset.target_is_labels(direction));
   return query;
+}
+
+Query LoadSplitQuery(const Dataset& dataset, Direction direction, int size,
+                     const std::string& split, const std::string& name) {
+  const ImagePair pair = dataset.Read(split, name);
+  return {name, ResizeForModel(InputOf(pair, direction), size, dataset.input_is_labels(direction)),
+          ResizeForModel(TargetOf(pair, direction), size, dataset.target_is_labels(direction))};
 }
 
 TrainingImages::TrainingImages(const Dataset& dataset, std::string split,

@@ -118,9 +118,13 @@ std::shared_ptr<Network> LoadNetwork(const std::string& path, const std::string&
   return network;
 }
 
-void UseAllCores() {
+void UseAllCores(int threads) {
   const unsigned cores = std::thread::hardware_concurrency();
-  if (cores > 0) torch::set_num_threads(static_cast<int>(cores));
+  if (threads > 0) {
+    torch::set_num_threads(threads);
+  } else if (cores > 0) {
+    torch::set_num_threads(static_cast<int>(cores));
+  }
 }
 
 }  // namespace compnn

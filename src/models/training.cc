@@ -332,7 +332,7 @@ std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks
     throw std::runtime_error("--decay-epochs must be in [0, --epochs]");
   if (!(options.min_crop > 0.0 && options.min_crop <= 1.0))
     throw std::runtime_error("--min-crop must be in (0, 1]");
-  UseAllCores();
+  UseAllCores(options.threads);
   Run run;
   run.options = options;
   run.direction = ParseDirection(options.direction);

@@ -1,0 +1,75 @@
+// compnn eval: the paper's Tables 1 and 2 on a dataset split, plus fidelity and search quality.
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "commands.h"
+#include "compnn/atomic_file.h"
+#include "compnn/evaluation.h"
+#include "compnn/explainer.h"
+#include "explain_options.h"
+#include "progress_bar.h"
+
+namespace compnn::cli {
+namespace {
+
+struct EvalCommandOptions : ExplainOptions {
+  EvalOptions eval;
+};
+
+void RunEval(EvalCommandOptions& o) {
+  Explainer explainer(o.model, o.store, o.data);
+  o.eval.search = SearchOptionsOf(o);
+  o.eval.overlapping_blocks = o.overlap;
+  std::unique_ptr<ProgressBar> bar;
+  o.eval.progress = [&](int done, int total) {
+    if (!bar) bar = std::make_unique<ProgressBar>("evaluating", total);
+    bar->Update(done);
+  };
+  EvalReport report = Evaluate(explainer, o.eval);
+  if (bar) bar->Finish();
+  report.model = o.model;
+  std::filesystem::create_directories(o.out);
+  const std::string markdown = report.ToMarkdown();
+  WriteFileAtomically(o.out + "/table.md", markdown);
+  WriteFileAtomically(o.out + "/table.json", report.ToJson().dump(2) + "\n");
+  std::printf("%s\nwrote %s/table.md and %s/table.json\n", markdown.c_str(), o.out.c_str(),
+              o.out.c_str());
+}
+
+}  // namespace
+
+void AddEvalCommand(CLI::App& app, Command& run) {
+  auto o = std::make_shared<EvalCommandOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "eval",
+      "Evaluate explanations as the paper does (section 4.1): output reconstructions against the\n"
+      "ground-truth labels beside the network and the global reconstructions (Table 1), input\n"
+      "reconstructions against the input labels (Table 2), each reconstruction's agreement with\n"
+      "the network's own output, time per query, and HyperPatch-Match against exact search.\n"
+      "Writes OUT/table.md and OUT/table.json and prints the tables.");
+  AddExplainOptions(cmd, o.get(), /*queries=*/false);
+  cmd->add_option("--split", o->eval.split, "split to evaluate on")->capture_default_str();
+  cmd->add_option("--count", o->eval.count, "first N images of the split (0: all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--layer", o->eval.layers,
+                  "layers to evaluate (comma-separated; default: the last decoder layer)")
+      ->delimiter(',');
+  cmd->add_option("--topk", o->eval.topk, "prefiltered training images per OR/IR row")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber)
+      ->default_str("1,16,32,64");
+  cmd->add_option("--penultimate", o->eval.penultimate,
+                  "layer of the GR (penultimate) row (default: the last decoder layer)");
+  cmd->add_option("--quality-queries", o->eval.quality_queries,
+                  "hpm: queries on which it is compared with exact search")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--quality-topk", o->eval.quality_topk,
+                  "hpm: the --topk row on which it is compared with exact search")
+      ->capture_default_str();
+  cmd->callback([&run, o] { run = [o] { RunEval(*o); }; });
+}
+
+}  // namespace compnn::cli
