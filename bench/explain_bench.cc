@@ -88,10 +88,14 @@ int main(int argc, char** argv) {
     std::printf("layer sweep (%2zu layers)        %8.4f s = %5.2f x forward   (goal <= 2 s)\n",
                 all_layers.size(), s, s / f);
     if (!json_out.empty()) {
-      const nlohmann::json j = {{"forward_seconds", f},        {"explain_seconds", e},
-                                {"sweep_seconds", s},          {"explain_over_forward", e / f},
-                                {"sweep_layers", all_layers.size()}, {"queries", list.size()},
-                                {"layer", layer},              {"topk_images", topk}};
+      const nlohmann::json j = {{"forward_seconds", f},
+                                {"explain_seconds", e},
+                                {"sweep_seconds", s},
+                                {"explain_over_forward", e / f},
+                                {"sweep_layers", all_layers.size()},
+                                {"queries", list.size()},
+                                {"layer", layer},
+                                {"topk_images", topk}};
       WriteFileAtomically(json_out, j.dump(2) + "\n");
     }
   } catch (const std::exception& e) {

@@ -16,8 +16,8 @@ namespace {
 
 struct IndexCommandOptions {
   std::string model, data, split = "train", out, import_dir, names, global, dtype = "f16";
-  std::string layers = "all";
-  int batch = 8, input_size = 0;
+  std::string layers = "all", direction = "AtoB", input_range = "-1,1";
+  int batch = 8, input_size = 0, size = 256;
   bool channels_first = false, overwrite = false;
 };
 
@@ -65,6 +65,9 @@ void RunIndex(const IndexCommandOptions& o) {
     index.dtype = dtype;
     index.batch = o.batch;
     index.overwrite = o.overwrite;
+    index.size = o.size;
+    index.direction = o.direction;
+    index.input_range = o.input_range;
     std::unique_ptr<ProgressBar> bar;
     index.progress = [&bar](int done, int total) {
       if (!bar) bar = std::make_unique<ProgressBar>("indexing", total);
@@ -93,11 +96,24 @@ void AddIndexCommand(CLI::App& app, Command& run) {
       "activations saved by another tool as one .npy per layer (--import).");
   cmd->add_option("--out", o->out, "store folder (written whole; an interrupted run resumes)")
       ->required();
-  cmd->add_option("--model", o->model, "model file written by compnn train")
+  cmd->add_option("--model", o->model,
+                  "model file written by compnn train, or a TorchScript file (.pt, .pth)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--data", o->data, "dataset folder")->check(CLI::ExistingDirectory);
   cmd->add_option("--split", o->split)->capture_default_str();
-  cmd->add_option("--layers", o->layers, "comma-separated layer names, or all")
+  cmd->add_option("--layers", o->layers,
+                  "comma-separated layer names, or all; TorchScript: submodule names as compnn "
+                  "layers lists them, NAME:input for the tensor entering NAME")
+      ->capture_default_str();
+  cmd->add_option("--size", o->size, "TorchScript: input image side")
+      ->check(CLI::Range(8, 4096))
+      ->capture_default_str();
+  cmd->add_option("--direction", o->direction, "TorchScript: AtoB reads A, BtoA reads B")
+      ->check(CLI::IsMember({"AtoB", "BtoA"}))
+      ->capture_default_str();
+  cmd->add_option("--input-range", o->input_range,
+                  "TorchScript: pixel range the model expects: -1,1 (pix2pix) or 0,1")
+      ->check(CLI::IsMember({"-1,1", "0,1"}))
       ->capture_default_str();
   cmd->add_option(
       "--global", o->global,

@@ -6,6 +6,7 @@
 #include "compnn/dataset_writer.h"
 #include "compnn/network.h"
 #include "compnn/prediction.h"
+#include "compnn/torchscript.h"
 #include "compnn/training.h"
 #include "progress_bar.h"
 
@@ -99,12 +100,30 @@ void AddLayersCommand(CLI::App& app, Command& run) {
   auto o = std::make_shared<Options>();
   CLI::App* cmd =
       app.add_subcommand("layers", "List a model's layers with their shapes and strides.");
-  cmd->add_option("MODEL", o->model, "model file written by compnn train")
+  cmd->add_option("MODEL", o->model,
+                  "model file written by compnn train, or a TorchScript file (.pt, .pth)")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--size", o->size, "input side (default: the model's training size)");
+  cmd->add_option("--size", o->size,
+                  "input side (default: the model's training size; TorchScript: 256)");
   cmd->callback([&run, o] {
     run = [o] {
+      if (IsTorchScriptPath(o->model)) {
+        ScriptModel model(o->model);
+        const int size = o->size > 0 ? o->size : 256;
+        std::printf("%s: TorchScript, input 3 x %d x %d\n%-32s %8s %8s %8s %8s\n", o->model.c_str(),
+                    size, size, "layer", "height", "width", "depth", "stride");
+        for (const LayerInfo& l : model.ListLayers(size)) {
+          std::printf("%-32s %8d %8d %8d %8d\n", l.name.c_str(), l.height, l.width, l.channels,
+                      l.stride);
+        }
+        for (const std::string& name : model.SubmoduleNames()) {
+          const std::string why = model.WhyNotCapturable(name);
+          if (!why.empty()) std::printf("not capturable: %s\n", why.c_str());
+        }
+        std::printf("(NAME:input takes the tensor entering a submodule called with one tensor)\n");
+        return;
+      }
       std::shared_ptr<Network> network = LoadNetwork(o->model);
       const int size = o->size > 0 ? o->size : network->config().size;
       std::printf("%s: %s, input %d x %d\n%-10s %8s %8s %8s %8s\n", o->model.c_str(),

@@ -1,5 +1,5 @@
-// compnn index for the built-in networks: runs a model over a dataset split and writes a feature
-// store of the chosen layers.
+// compnn index: runs a model (a built-in network or a user's TorchScript file) over a dataset split
+// and writes a feature store of the chosen layers.
 #pragma once
 
 #include <functional>
@@ -17,6 +17,11 @@ struct IndexOptions {
   DType dtype = DType::kFloat16;
   int batch = 8;
   bool overwrite = false;
+  // A TorchScript model (MODEL.pt) records none of these: its input side, the side of the pairs it
+  // reads, and the range it expects pixels in ("-1,1", pix2pix's convention, or "0,1").
+  int size = 256;
+  std::string direction = "AtoB";
+  std::string input_range = "-1,1";
   std::function<void(int, int)> progress;  // (images done, images in all)
 };
 

@@ -6,19 +6,92 @@
 #include "compnn/feature_store.h"
 #include "compnn/network.h"
 #include "compnn/prediction.h"
+#include "compnn/torchscript.h"
 #include "training_data.h"
 
 namespace compnn {
 
+namespace {
+
+// What indexing needs of a model, built-in or TorchScript.
+struct IndexedModel {
+  std::string arch;
+  Direction direction = Direction::kAtoB;
+  int size = 0;
+  bool zero_to_one = false;  // inputs in [0, 1] instead of [-1, 1]
+  std::vector<LayerInfo> layers;
+  std::function<torch::Tensor(const torch::Tensor&, Capture*)> forward;
+  std::string default_global;
+};
+
+IndexedModel OpenModel(const IndexOptions& o) {
+  IndexedModel m;
+  if (IsTorchScriptPath(o.model)) {
+    auto script = std::make_shared<ScriptModel>(o.model);
+    if (o.input_range != "-1,1" && o.input_range != "0,1")
+      throw std::runtime_error("--input-range must be -1,1 or 0,1, got '" + o.input_range + "'");
+    m.arch = "torchscript";
+    m.direction = ParseDirection(o.direction);
+    m.size = o.size;
+    m.zero_to_one = o.input_range == "0,1";
+    m.layers = script->ListLayers(o.size);
+    m.forward = [script](const torch::Tensor& x, Capture* c) { return script->Forward(x, c); };
+    // The global descriptor: the chosen layer with the fewest cells (the bottleneck, usually).
+    int fewest = 1 << 30;
+    for (const LayerInfo& l : m.layers) {
+      const bool chosen =
+          o.layers.empty() || std::find(o.layers.begin(), o.layers.end(), l.name) != o.layers.end();
+      if (chosen && l.height * l.width < fewest) {
+        fewest = l.height * l.width;
+        m.default_global = l.name;
+      }
+    }
+    return m;
+  }
+  std::shared_ptr<Network> network = LoadNetwork(o.model);
+  m.arch = network->config().arch;
+  m.direction = ModelDirection(*network);
+  m.size = network->config().size;
+  m.layers = ListLayers(*network, m.size);
+  m.forward = [network](const torch::Tensor& x, Capture* c) { return network->Forward(x, c); };
+  for (const LayerInfo& l : m.layers) {
+    if (l.name.starts_with("encoder")) m.default_global = l.name;  // the last is the deepest
+  }
+  return m;
+}
+
+// A layer's file in the store: names of TorchScript submodules may hold ':' (NAME:input).
+std::string LayerFile(const std::string& name) {
+  std::string file = name;
+  for (char& c : file) {
+    if (c == ':' || c == '/') c = '_';
+  }
+  return file + ".npy";
+}
+
+}  // namespace
+
 void IndexDataset(const IndexOptions& o) {
   UseAllCores();
-  std::shared_ptr<Network> network = LoadNetwork(o.model);
+  IndexedModel model = OpenModel(o);
   const Dataset dataset = Dataset::Open(o.data);
-  const Direction direction = ModelDirection(*network);
+  const Direction direction = model.direction;
   const bool input_is_labels = dataset.input_is_labels(direction);
-  const int size = network->config().size;
+  const int size = model.size;
 
-  const std::vector<LayerInfo> all = ListLayers(*network, size);
+  std::vector<LayerInfo> all = model.layers;
+  // TorchScript: NAME:input layers are not listed; measure them with one pass when asked for.
+  for (const std::string& name : o.layers) {
+    if (!name.ends_with(":input") || model.arch != "torchscript") continue;
+    Capture probe;
+    probe.wanted = {name};
+    torch::NoGradGuard no_grad;
+    model.forward(torch::zeros({1, 3, size, size}), &probe);
+    const torch::Tensor& t = probe.values.at(name);
+    if (t.dim() != 4) throw std::runtime_error(o.model + ": " + name + " is not a 4-D tensor");
+    all.push_back({name, static_cast<int>(t.size(1)), static_cast<int>(t.size(2)),
+                   static_cast<int>(t.size(3)), std::max(1, size / static_cast<int>(t.size(2)))});
+  }
   std::vector<std::string> names = o.layers;
   if (names.empty()) {
     for (const LayerInfo& l : all) names.push_back(l.name);
@@ -39,16 +112,10 @@ void IndexDataset(const IndexOptions& o) {
     layer.depth = it->channels;
     layer.stride = it->stride;
     layer.dtype = o.dtype;
-    layer.file = it->name + ".npy";
+    layer.file = LayerFile(it->name);
     plan.layers.push_back(layer);
   }
-  if (o.global_layer.empty()) {
-    for (const LayerInfo& l : all) {
-      if (l.name.starts_with("encoder")) plan.global_layer = l.name;  // the last one is the deepest
-    }
-  } else {
-    plan.global_layer = o.global_layer;
-  }
+  plan.global_layer = o.global_layer.empty() ? model.default_global : o.global_layer;
   if (std::none_of(plan.layers.begin(), plan.layers.end(),
                    [&](const StoreLayer& l) { return l.name == plan.global_layer; })) {
     const auto it = std::find_if(all.begin(), all.end(),
@@ -63,14 +130,15 @@ void IndexDataset(const IndexOptions& o) {
                            it->stride,
                            {},
                            o.dtype,
-                           it->name + ".npy",
+                           LayerFile(it->name),
                            ""});
   }
   plan.images = dataset.Names(o.split);
   plan.input_size = size;
   plan.model = {{"file", std::filesystem::absolute(o.model).string()},
                 {"checksum", FileChecksum(o.model)},
-                {"arch", network->config().arch}};
+                {"arch", model.arch}};
+  if (model.arch == "torchscript") plan.model["input_range"] = o.input_range;
   plan.dataset = {{"dir", std::filesystem::absolute(o.data).string()},
                   {"split", o.split},
                   {"direction", direction == Direction::kAtoB ? "AtoB" : "BtoA"}};
@@ -80,16 +148,16 @@ void IndexDataset(const IndexOptions& o) {
   Capture capture;
   for (const StoreLayer& l : plan.layers) capture.wanted.insert(l.name);
   torch::NoGradGuard no_grad;
-  network->eval();
   for (int start = writer.next_image(); start < n; start += o.batch) {
     const int count = std::min(o.batch, n - start);
     std::vector<torch::Tensor> inputs;
     for (int i = start; i < start + count; ++i) {
       const ImagePair pair = dataset.Read(o.split, plan.images[i]);
-      inputs.push_back(models::ImageToTensor(InputOf(pair, direction), size, input_is_labels));
+      torch::Tensor x = models::ImageToTensor(InputOf(pair, direction), size, input_is_labels);
+      inputs.push_back(model.zero_to_one ? (x + 1) / 2 : x);
     }
     capture.values.clear();
-    network->Forward(torch::stack(inputs), &capture);
+    model.forward(torch::stack(inputs), &capture);
     std::map<std::string, torch::Tensor> channels_last;
     for (const StoreLayer& l : plan.layers)
       channels_last[l.name] = capture.values.at(l.name).permute({0, 2, 3, 1}).contiguous();

@@ -202,8 +202,10 @@ torch::Tensor ScriptModel::Forward(const torch::Tensor& x, Capture* capture) {
   plan.executor->run(stack);
   if (stack.size() != names.size() + 1)
     throw std::runtime_error(path_ + ": the model returned more than one value");
-  if (!stack[0].isTensor()) throw std::runtime_error(path_ + ": the model's output is not a tensor");
-  for (std::size_t i = 0; i < names.size(); ++i) capture->values[names[i]] = stack[i + 1].toTensor();
+  if (!stack[0].isTensor())
+    throw std::runtime_error(path_ + ": the model's output is not a tensor");
+  for (std::size_t i = 0; i < names.size(); ++i)
+    capture->values[names[i]] = stack[i + 1].toTensor();
   if (capture && capture->wants("output")) capture->values["output"] = stack[0].toTensor();
   return stack[0].toTensor();
 }

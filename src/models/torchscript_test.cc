@@ -20,7 +20,8 @@ torch::Tensor Load(const std::string& path) {
 
 std::string HookFile(const std::string& name) {
   std::string file = name;
-  if (file.size() > 6 && file.ends_with(":input")) file = file.substr(0, file.size() - 6) + "__input";
+  if (file.size() > 6 && file.ends_with(":input"))
+    file = file.substr(0, file.size() - 6) + "__input";
   return kFixtures + "/hooks/" + file + ".npy";
 }
 
@@ -29,9 +30,8 @@ class ScriptModelTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(ScriptModelTest, CapturesWhatPyTorchHooksSee) {
   ScriptModel model(kFixtures + "/" + GetParam());
   Capture capture;
-  capture.wanted = {"down_path.0.body",          "down_path.2",
-                    "Bottle_Neck",               "up_path.1.Fuse_Block",
-                    "up_path.2",                 "up_path.0.Fuse_Block:input",
+  capture.wanted = {"down_path.0.body",          "down_path.2", "Bottle_Neck",
+                    "up_path.1.Fuse_Block",      "up_path.2",   "up_path.0.Fuse_Block:input",
                     "up_path.2.Fuse_Block:input"};
   torch::NoGradGuard no_grad;
   const torch::Tensor out = model.Forward(Load(kFixtures + "/input.npy"), &capture);
@@ -73,8 +73,7 @@ TEST_P(ScriptModelTest, RefusesWhatItCannotCapture) {
     model.Forward(torch::zeros({1, 3, 32, 32}), &capture);
     ADD_FAILURE() << "no error";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("no submodule named 'no_such.module'"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("no submodule named 'no_such.module'"), std::string::npos)
         << e.what();
     EXPECT_NE(std::string(e.what()).find("down_path.0.body"), std::string::npos) << e.what();
   }
