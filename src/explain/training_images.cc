@@ -115,6 +115,7 @@ std::vector<cv::Mat> Gather(int n, const std::vector<int>& used, Get&& get) {
   for (int i : used) out.at(i) = get(i);
   return out;
 }
+
 }  // namespace
 
 std::vector<cv::Mat> TrainingImages::Inputs(const std::vector<int>& used) {
