@@ -1,12 +1,14 @@
 #include "compnn/indexer.h"
 
 #include <filesystem>
+#include <future>
 
 #include "compnn/dataset.h"
 #include "compnn/feature_store.h"
 #include "compnn/network.h"
 #include "compnn/prediction.h"
 #include "compnn/torchscript.h"
+#include "compnn/training_images.h"
 #include "training_data.h"
 
 namespace compnn {
@@ -148,12 +150,25 @@ void IndexDataset(const IndexOptions& o) {
   Capture capture;
   for (const StoreLayer& l : plan.layers) capture.wanted.insert(l.name);
   torch::NoGradGuard no_grad;
+  // Decoding and resizing the next batch's PNGs overlaps the network's pass over this one.
+  auto read_batch = [&](int start) {
+    std::vector<cv::Mat> images;
+    for (int i = start; i < std::min(n, start + o.batch); ++i) {
+      const ImagePair pair = dataset.Read(o.split, plan.images[i]);
+      images.push_back(ResizeForModel(InputOf(pair, direction), size, input_is_labels));
+    }
+    return images;
+  };
+  std::future<std::vector<cv::Mat>> next;
+  if (writer.next_image() < n)
+    next = std::async(std::launch::async, read_batch, writer.next_image());
   for (int start = writer.next_image(); start < n; start += o.batch) {
     const int count = std::min(o.batch, n - start);
+    const std::vector<cv::Mat> images = next.get();
+    if (start + o.batch < n) next = std::async(std::launch::async, read_batch, start + o.batch);
     std::vector<torch::Tensor> inputs;
-    for (int i = start; i < start + count; ++i) {
-      const ImagePair pair = dataset.Read(o.split, plan.images[i]);
-      torch::Tensor x = models::ImageToTensor(InputOf(pair, direction), size, input_is_labels);
+    for (const cv::Mat& image : images) {
+      torch::Tensor x = models::ImageToTensor(image, size, input_is_labels);
       inputs.push_back(model.zero_to_one ? (x + 1) / 2 : x);
     }
     capture.values.clear();

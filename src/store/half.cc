@@ -58,10 +58,6 @@ float HalfToFloat(std::uint16_t h) {
   return value;
 }
 
-void FloatsToHalves(const float* in, std::uint16_t* out, std::size_t count) {
-  for (std::size_t i = 0; i < count; ++i) out[i] = FloatToHalf(in[i]);
-}
-
 namespace {
 
 // The hardware conversion (F16C) is exact, as the portable one is: every half is a float.
@@ -75,12 +71,35 @@ __attribute__((target("avx,f16c"))) void HalvesToFloatsF16c(const std::uint16_t*
   for (; i < count; ++i) out[i] = HalfToFloat(in[i]);
 }
 
+// Rounds to nearest even, as FloatToHalf does (imm8 = 0).
+__attribute__((target("avx,f16c"))) void FloatsToHalvesF16c(const float* in, std::uint16_t* out,
+                                                            std::size_t count) {
+  std::size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const __m128i halves = _mm256_cvtps_ph(_mm256_loadu_ps(in + i), 0);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), halves);
+  }
+  for (; i < count; ++i) out[i] = FloatToHalf(in[i]);
+}
+
+bool HasF16c() {
+  static const bool f16c = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+  return f16c;
+}
+
 }  // namespace
+
+void FloatsToHalves(const float* in, std::uint16_t* out, std::size_t count) {
+  if (HasF16c()) {
+    FloatsToHalvesF16c(in, out, count);
+    return;
+  }
+  for (std::size_t i = 0; i < count; ++i) out[i] = FloatToHalf(in[i]);
+}
 
 void HalvesToFloats(const std::uint16_t* in, float* out, std::size_t count) {
   // Stores are converted image by image on every search: worth the CPU's own instruction.
-  static const bool f16c = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
-  if (f16c) {
+  if (HasF16c()) {
     HalvesToFloatsF16c(in, out, count);
     return;
   }
