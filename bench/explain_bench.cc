@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
       std::vector<double> passes;
       for (int r = 0; r < repeats; ++r) {
         const auto t = Clock::now();
-        Predict(explainer.network(), q.input, explainer.input_is_labels(), explainer.palette());
+        RunQuery(explainer.model(), q.input, explainer.input_is_labels(), explainer.palette(), {});
         passes.push_back(Seconds(t));
       }
       forward.push_back(Median(passes));

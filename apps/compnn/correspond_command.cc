@@ -8,9 +8,11 @@
 #include "compnn/dataset_writer.h"
 #include "compnn/exact_search.h"
 #include "compnn/field_io.h"
+#include "compnn/model.h"
 #include "compnn/network.h"
 #include "compnn/prediction.h"
 #include "compnn/semantic_correspondence.h"
+#include "compnn/torchscript.h"
 #include "compnn/training_images.h"
 
 namespace compnn::cli {
@@ -19,7 +21,8 @@ namespace {
 namespace fs = std::filesystem;
 
 struct CorrespondOptions {
-  std::string model, data, a, b, layer, out, colour = "class";
+  ModelSpec spec;
+  std::string data, a, b, layer, out, colour = "class";
   int lines = 40;
   std::uint64_t seed = 0;
   int threads = 0;
@@ -27,18 +30,21 @@ struct CorrespondOptions {
 
 void RunCorrespond(const CorrespondOptions& o) {
   UseAllCores();
-  std::shared_ptr<Network> network = LoadNetwork(o.model);
-  const std::string data =
-      o.data.empty() ? network->config().extra.value("dataset", std::string()) : o.data;
-  if (data.empty()) throw std::runtime_error(o.model + " does not name its dataset; pass --data");
+  std::unique_ptr<Model> model = Model::Open(o.spec);
+  std::string data = o.data;
+  if (data.empty() && !IsTorchScriptPath(o.spec.path))
+    data = LoadNetwork(o.spec.path)->config().extra.value("dataset", std::string());
+  if (data.empty())
+    throw std::runtime_error(o.spec.path + " does not name its dataset; pass --data");
   const Dataset dataset = Dataset::Open(data);
-  const Direction direction = ModelDirection(*network);
-  const int size = network->config().size;
+  const Direction direction = model->direction();
+  const int size = model->size();
   std::string layer = o.layer;
   if (layer.empty()) {
-    for (const std::string& name : network->LayerNames()) {
-      if (name.starts_with("decoder")) layer = name;
+    for (const LayerInfo& l : model->layers()) {
+      if (l.name.starts_with("decoder")) layer = l.name;
     }
+    if (layer.empty()) throw std::runtime_error(o.spec.path + ": no decoder layer; pass --layer");
   }
   std::vector<std::string> warnings;
   const Query a = LoadQuery(dataset, direction, size, o.a, &warnings);
@@ -46,8 +52,8 @@ void RunCorrespond(const CorrespondOptions& o) {
   for (const std::string& w : warnings) std::fprintf(stderr, "compnn: warning: %s\n", w.c_str());
   const Palette* palette = dataset.has_labels() ? &dataset.palette() : nullptr;
   const bool input_labels = dataset.input_is_labels(direction);
-  const QueryRun run_a = RunQuery(*network, a.input, input_labels, palette, {layer});
-  const QueryRun run_b = RunQuery(*network, b.input, input_labels, palette, {layer});
+  const QueryRun run_a = RunQuery(*model, a.input, input_labels, palette, {layer});
+  const QueryRun run_b = RunQuery(*model, b.input, input_labels, palette, {layer});
   const OwnedMap& map_a = run_a.maps.at(layer);
   const OwnedMap& map_b = run_b.maps.at(layer);
 
@@ -85,7 +91,7 @@ void RunCorrespond(const CorrespondOptions& o) {
                                   {"stride", in.stride},
                                   {"colour", in.classes_a.empty() ? "position" : "class"},
                                   {"mean_similarity", field.MeanSimilarity()},
-                                  {"model", fs::absolute(o.model).string()}};
+                                  {"model", fs::absolute(o.spec.path).string()}};
   WriteFileAtomically(o.out + "/summary.json", summary.dump(2) + "\n");
   std::printf("matched %s to %s at %s (mean similarity %.4f); wrote %s/correspondence.png\n",
               a.name.c_str(), b.name.c_str(), layer.c_str(), field.MeanSimilarity(), o.out.c_str());
@@ -103,11 +109,20 @@ void AddCorrespondCommand(CLI::App& app, Command& run) {
       "Writes OUT/{correspondence.png, nnf.npy, similarity.npy, summary.json}.");
   cmd->add_option("A", o->a, "image A: a dataset image name or a PNG file")->required();
   cmd->add_option("B", o->b, "image B: a dataset image name or a PNG file")->required();
-  cmd->add_option("--model", o->model, "model file written by compnn train")
+  cmd->add_option("--model", o->spec.path,
+                  "model file written by compnn train, or a TorchScript file (.pt, .pth)")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--data", o->data, "dataset folder (default: the model's training data)")
+  cmd->add_option("--data", o->data,
+                  "dataset folder (default: a compnn model's training data; TorchScript: needed)")
       ->check(CLI::ExistingDirectory);
+  cmd->add_option("--size", o->spec.size, "TorchScript: input image side")->capture_default_str();
+  cmd->add_option("--direction", o->spec.direction, "TorchScript: AtoB reads A, BtoA reads B")
+      ->check(CLI::IsMember({"AtoB", "BtoA"}))
+      ->capture_default_str();
+  cmd->add_option("--input-range", o->spec.input_range, "TorchScript: -1,1 or 0,1")
+      ->check(CLI::IsMember({"-1,1", "0,1"}))
+      ->capture_default_str();
   cmd->add_option("--layer", o->layer, "layer (default: the last decoder layer)");
   cmd->add_option("--out", o->out, "output folder")->required();
   cmd->add_option("--colour", o->colour,

@@ -161,8 +161,10 @@ void RunSweep(const SweepOptions& o) {
       std::snprintf(caption, sizeof caption, "similarity %.3f", e.search.field.MeanSimilarity());
       inputs.push_back({e.input_reconstruction, "IR " + title, caption});
       outputs.push_back({e.output_reconstruction, "OR " + title, ""});
-      WritePng(dir + "/" + layers[i] + "-input-reconstruction.png", e.input_reconstruction);
-      WritePng(dir + "/" + layers[i] + "-output-reconstruction.png", e.output_reconstruction);
+      WritePng(dir + "/" + SafeName(layers[i]) + "-input-reconstruction.png",
+               e.input_reconstruction);
+      WritePng(dir + "/" + SafeName(layers[i]) + "-output-reconstruction.png",
+               e.output_reconstruction);
       nlohmann::json entry = SearchSummary(o, e.search, explainer.store());
       entry["layer"] = layers[i];
       entry["stride"] = e.stride;

@@ -40,6 +40,18 @@ TEST_F(IndexTorchScript, ListsIndexesAndRefusesUnknownLayers) {
   EXPECT_EQ(entering.file, "up_path.1.Fuse_Block_input.npy");
   EXPECT_EQ(store.manifest().global_layer, "down_path.1");  // the fewest cells of those chosen
 
+  // Explanations work on the user's model through its store.
+  r = testing::RunCompnn("explain --model " + kModel + " --store " + Path("store") +
+                         " --query-split val --layer up_path.1.Fuse_Block:input --topk-images 2"
+                         " --out " +
+                         Path("ex"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("explained 1 query at up_path.1.Fuse_Block:input"), std::string::npos)
+      << r.output;
+  r = testing::RunCompnn("sweep --model " + kModel + " --store " + Path("store") +
+                         " --query-split val --out " + Path("sw"));
+  ASSERT_EQ(r.status, 0) << r.output;
+
   r = testing::RunCompnn("index --model " + kModel + " --data " + Path("facades") +
                          " --size 32 --layers up_path.0:input --out " + Path("bad"));
   EXPECT_EQ(r.status, 2) << r.output;

@@ -10,14 +10,13 @@
 
 #include "compnn/dataset.h"
 #include "compnn/feature_store.h"
+#include "compnn/model.h"
 #include "compnn/prediction.h"
 #include "compnn/reconstruction.h"
 #include "compnn/store_search.h"
 #include "compnn/training_images.h"
 
 namespace compnn {
-
-class Network;
 
 // One layer's explanation of a query.
 struct LayerExplanation {
@@ -30,13 +29,14 @@ struct LayerExplanation {
 
 class Explainer {
  public:
-  // Opens the model, the store and the dataset (`data`, or the one the store was built from).
+  // Opens the model (compnn's own, or TorchScript with the input size, direction and input range
+  // the store records), the store and the dataset (`data`, or the one the store was built from).
   // Throws std::runtime_error when the store was built from another model file (checksums
   // differ), or for a model or store that cannot be read.
   Explainer(const std::string& model, const std::string& store, const std::string& data = "");
   ~Explainer();
 
-  Network& network() { return *network_; }
+  Model& model() { return *model_; }
   const FeatureStore& store() const { return store_; }
   const Dataset& dataset() const { return dataset_; }
   TrainingImages& training() { return *training_; }
@@ -62,7 +62,7 @@ class Explainer {
                       bool overlapping_blocks = false);
 
  private:
-  std::shared_ptr<Network> network_;
+  std::unique_ptr<Model> model_;
   FeatureStore store_;
   Dataset dataset_;
   std::unique_ptr<TrainingImages> training_;

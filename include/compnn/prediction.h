@@ -8,6 +8,7 @@
 
 #include "compnn/activation_map.h"
 #include "compnn/dataset.h"
+#include "compnn/model.h"
 #include "compnn/network.h"
 
 namespace compnn {
@@ -24,8 +25,8 @@ struct QueryRun {
   cv::Mat output;                        // as Predict returns it
 };
 // Throws std::runtime_error naming an unknown layer (with the layers there are).
-QueryRun RunQuery(Network& network, const cv::Mat& input, bool input_is_labels,
-                  const Palette* palette, const std::set<std::string>& layers);
+QueryRun RunQuery(Model& model, const cv::Mat& input, bool input_is_labels, const Palette* palette,
+                  const std::set<std::string>& layers);
 
 // The direction a model was trained with, and whether its input side holds labels.
 Direction ModelDirection(const Network& network);

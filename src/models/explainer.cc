@@ -3,8 +3,6 @@
 #include <chrono>
 #include <filesystem>
 
-#include "compnn/network.h"
-
 namespace compnn {
 namespace {
 
@@ -18,8 +16,12 @@ std::string ModelChecksumOrEmpty(const FeatureStore& store) {
 }  // namespace
 
 Explainer::Explainer(const std::string& model, const std::string& store, const std::string& data)
-    : network_(LoadNetwork(model)), store_(FeatureStore::Open(store)) {
+    : store_(FeatureStore::Open(store)) {
   UseAllCores();
+  const StoreManifest& manifest = store_.manifest();
+  model_ = Model::Open({model, manifest.input_size,
+                        manifest.dataset.value("direction", std::string("AtoB")),
+                        manifest.model.value("input_range", std::string("-1,1"))});
   const std::string built_from = ModelChecksumOrEmpty(store_);
   if (!built_from.empty() && built_from != FileChecksum(model)) {
     throw std::runtime_error(store + " was built from " +
@@ -34,8 +36,8 @@ Explainer::Explainer(const std::string& model, const std::string& store, const s
   if (dataset_dir.empty())
     throw std::runtime_error(store + " does not name its dataset; pass --data");
   dataset_ = Dataset::Open(dataset_dir);
-  direction_ = ModelDirection(*network_);
-  input_size_ = network_->config().size;
+  direction_ = model_->direction();
+  input_size_ = model_->size();
   if (store_.manifest().input_size != input_size_) {
     throw std::runtime_error(store + " holds activations of " +
                              std::to_string(store_.manifest().input_size) + " px inputs, but " +
@@ -68,7 +70,7 @@ std::vector<Query> Explainer::SplitQueries(const std::string& split, int count) 
 QueryRun Explainer::Run(const Query& query, const std::vector<std::string>& layers) {
   std::set<std::string> wanted(layers.begin(), layers.end());
   wanted.insert(store_.manifest().global_layer);
-  return RunQuery(*network_, query.input, input_is_labels(), palette(), wanted);
+  return RunQuery(*model_, query.input, input_is_labels(), palette(), wanted);
 }
 
 cv::Mat Explainer::Reconstruct(const CorrespondenceField& field, const std::string& layer,

@@ -5,6 +5,7 @@
 
 #include "compnn/dataset.h"
 #include "compnn/feature_store.h"
+#include "compnn/model.h"
 #include "compnn/network.h"
 #include "compnn/prediction.h"
 #include "compnn/torchscript.h"
@@ -14,53 +15,6 @@
 namespace compnn {
 
 namespace {
-
-// What indexing needs of a model, built-in or TorchScript.
-struct IndexedModel {
-  std::string arch;
-  Direction direction = Direction::kAtoB;
-  int size = 0;
-  bool zero_to_one = false;  // inputs in [0, 1] instead of [-1, 1]
-  std::vector<LayerInfo> layers;
-  std::function<torch::Tensor(const torch::Tensor&, Capture*)> forward;
-  std::string default_global;
-};
-
-IndexedModel OpenModel(const IndexOptions& o) {
-  IndexedModel m;
-  if (IsTorchScriptPath(o.model)) {
-    auto script = std::make_shared<ScriptModel>(o.model);
-    if (o.input_range != "-1,1" && o.input_range != "0,1")
-      throw std::runtime_error("--input-range must be -1,1 or 0,1, got '" + o.input_range + "'");
-    m.arch = "torchscript";
-    m.direction = ParseDirection(o.direction);
-    m.size = o.size;
-    m.zero_to_one = o.input_range == "0,1";
-    m.layers = script->ListLayers(o.size);
-    m.forward = [script](const torch::Tensor& x, Capture* c) { return script->Forward(x, c); };
-    // The global descriptor: the chosen layer with the fewest cells (the bottleneck, usually).
-    int fewest = 1 << 30;
-    for (const LayerInfo& l : m.layers) {
-      const bool chosen =
-          o.layers.empty() || std::find(o.layers.begin(), o.layers.end(), l.name) != o.layers.end();
-      if (chosen && l.height * l.width < fewest) {
-        fewest = l.height * l.width;
-        m.default_global = l.name;
-      }
-    }
-    return m;
-  }
-  std::shared_ptr<Network> network = LoadNetwork(o.model);
-  m.arch = network->config().arch;
-  m.direction = ModelDirection(*network);
-  m.size = network->config().size;
-  m.layers = ListLayers(*network, m.size);
-  m.forward = [network](const torch::Tensor& x, Capture* c) { return network->Forward(x, c); };
-  for (const LayerInfo& l : m.layers) {
-    if (l.name.starts_with("encoder")) m.default_global = l.name;  // the last is the deepest
-  }
-  return m;
-}
 
 // A layer's file in the store: names of TorchScript submodules may hold ':' (NAME:input).
 std::string LayerFile(const std::string& name) {
@@ -75,20 +29,20 @@ std::string LayerFile(const std::string& name) {
 
 void IndexDataset(const IndexOptions& o) {
   UseAllCores();
-  IndexedModel model = OpenModel(o);
+  std::unique_ptr<Model> model = Model::Open({o.model, o.size, o.direction, o.input_range});
   const Dataset dataset = Dataset::Open(o.data);
-  const Direction direction = model.direction;
+  const Direction direction = model->direction();
   const bool input_is_labels = dataset.input_is_labels(direction);
-  const int size = model.size;
+  const int size = model->size();
 
-  std::vector<LayerInfo> all = model.layers;
+  std::vector<LayerInfo> all = model->layers();
   // TorchScript: NAME:input layers are not listed; measure them with one pass when asked for.
   for (const std::string& name : o.layers) {
-    if (!name.ends_with(":input") || model.arch != "torchscript") continue;
+    if (!name.ends_with(":input") || model->arch() != "torchscript") continue;
     Capture probe;
     probe.wanted = {name};
     torch::NoGradGuard no_grad;
-    model.forward(torch::zeros({1, 3, size, size}), &probe);
+    model->Forward(torch::zeros({1, 3, size, size}), &probe);
     const torch::Tensor& t = probe.values.at(name);
     if (t.dim() != 4) throw std::runtime_error(o.model + ": " + name + " is not a 4-D tensor");
     all.push_back({name, static_cast<int>(t.size(1)), static_cast<int>(t.size(2)),
@@ -117,7 +71,7 @@ void IndexDataset(const IndexOptions& o) {
     layer.file = LayerFile(it->name);
     plan.layers.push_back(layer);
   }
-  plan.global_layer = o.global_layer.empty() ? model.default_global : o.global_layer;
+  plan.global_layer = o.global_layer.empty() ? model->DefaultGlobalLayer(o.layers) : o.global_layer;
   if (std::none_of(plan.layers.begin(), plan.layers.end(),
                    [&](const StoreLayer& l) { return l.name == plan.global_layer; })) {
     const auto it = std::find_if(all.begin(), all.end(),
@@ -139,8 +93,8 @@ void IndexDataset(const IndexOptions& o) {
   plan.input_size = size;
   plan.model = {{"file", std::filesystem::absolute(o.model).string()},
                 {"checksum", FileChecksum(o.model)},
-                {"arch", model.arch}};
-  if (model.arch == "torchscript") plan.model["input_range"] = o.input_range;
+                {"arch", model->arch()}};
+  if (model->arch() == "torchscript") plan.model["input_range"] = model->input_range();
   plan.dataset = {{"dir", std::filesystem::absolute(o.data).string()},
                   {"split", o.split},
                   {"direction", direction == Direction::kAtoB ? "AtoB" : "BtoA"}};
@@ -168,11 +122,10 @@ void IndexDataset(const IndexOptions& o) {
     if (start + o.batch < n) next = std::async(std::launch::async, read_batch, start + o.batch);
     std::vector<torch::Tensor> inputs;
     for (const cv::Mat& image : images) {
-      torch::Tensor x = models::ImageToTensor(image, size, input_is_labels);
-      inputs.push_back(model.zero_to_one ? (x + 1) / 2 : x);
+      inputs.push_back(model->Prepare(image, input_is_labels));
     }
     capture.values.clear();
-    model.forward(torch::stack(inputs), &capture);
+    model->Forward(torch::stack(inputs), &capture);
     std::map<std::string, torch::Tensor> channels_last;
     for (const StoreLayer& l : plan.layers)
       channels_last[l.name] = capture.values.at(l.name).permute({0, 2, 3, 1}).contiguous();

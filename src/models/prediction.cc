@@ -10,24 +10,24 @@ Direction ModelDirection(const Network& network) {
   return ParseDirection(network.config().extra.value("direction", "AtoB"));
 }
 
-QueryRun RunQuery(Network& network, const cv::Mat& input, bool input_is_labels,
-                  const Palette* palette, const std::set<std::string>& layers) {
-  const std::vector<std::string> names = network.LayerNames();
+QueryRun RunQuery(Model& model, const cv::Mat& input, bool input_is_labels, const Palette* palette,
+                  const std::set<std::string>& layers) {
   for (const std::string& layer : layers) {
-    if (std::find(names.begin(), names.end(), layer) == names.end()) {
+    const auto& all = model.layers();
+    const bool known =
+        std::any_of(all.begin(), all.end(), [&](const LayerInfo& l) { return l.name == layer; });
+    if (!known && !layer.ends_with(":input")) {
       std::string have;
-      for (const std::string& n : names) have += (have.empty() ? "" : ", ") + n;
-      throw std::runtime_error("the model has no layer named '" + layer + "' (it has " + have +
+      for (const LayerInfo& l : all) have += (have.empty() ? "" : ", ") + l.name;
+      throw std::runtime_error(model.path() + ": no layer named '" + layer + "' (it has " + have +
                                ")");
     }
   }
   torch::NoGradGuard no_grad;
-  network.eval();
-  const int size = network.config().size;
-  const torch::Tensor x = models::ImageToTensor(input, size, input_is_labels).unsqueeze(0);
   Capture capture;
   capture.wanted = layers;
-  const torch::Tensor out = network.Forward(x, &capture)[0];
+  const torch::Tensor out =
+      model.Forward(model.Prepare(input, input_is_labels).unsqueeze(0), &capture)[0];
   QueryRun run;
   for (const auto& [name, value] : capture.values) {
     const torch::Tensor hwd = value[0].permute({1, 2, 0}).contiguous();
@@ -36,20 +36,16 @@ QueryRun RunQuery(Network& network, const cv::Mat& input, bool input_is_labels,
     std::copy_n(hwd.data_ptr<float>(), map.values.size(), map.values.begin());
     run.maps.emplace(name, std::move(map));
   }
-  if (network.config().arch == "pix2pix") {
-    run.output = models::TensorToImage(out);
-  } else {
-    if (!palette)
-      throw std::runtime_error("a segmentation network's output needs the dataset's palette");
-    const torch::Tensor ids = out.argmax(0).to(torch::kUInt8).contiguous();
-    run.output = palette->Colourise(cv::Mat(size, size, CV_8U, ids.data_ptr<uint8_t>()));
-  }
+  run.output = model.OutputImage(out, palette);
   return run;
 }
 
 cv::Mat Predict(Network& network, const cv::Mat& input, bool input_is_labels,
                 const Palette* palette) {
-  return RunQuery(network, input, input_is_labels, palette, {}).output;
+  // A view of the caller's network (the aliasing constructor owns nothing).
+  std::unique_ptr<Model> model =
+      Model::Wrap(std::shared_ptr<Network>(std::shared_ptr<Network>(), &network));
+  return RunQuery(*model, input, input_is_labels, palette, {}).output;
 }
 
 cv::Mat PredictionSheet(Network& network, const Dataset& dataset, const std::string& split,
