@@ -23,16 +23,6 @@ double Since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// The layer the paper explains best by default: the last decoder layer in the store.
-std::string DefaultLayer(const FeatureStore& store) {
-  std::string layer;
-  for (const StoreLayer& l : store.manifest().layers) {
-    if (l.name.starts_with("decoder")) layer = l.name;
-  }
-  if (layer.empty()) throw std::runtime_error(store.dir() + " has no decoder layer; pass --layer");
-  return layer;
-}
-
 std::string Describe(const StoreLayer& layer) {
   return layer.name + " (stride " + std::to_string(layer.stride) + ")";
 }
@@ -50,7 +40,7 @@ struct ExplainCommandOptions : ExplainOptions {
 
 void RunExplain(const ExplainCommandOptions& o) {
   Explainer explainer(o.model, o.store, o.data);
-  const std::string layer = o.layer.empty() ? DefaultLayer(explainer.store()) : o.layer;
+  const std::string layer = o.layer.empty() ? LastDecoderLayer(explainer.store()) : o.layer;
   const StoreLayer& info = explainer.store().manifest().layer(layer);
   StoreSearchOptions search = SearchOptionsOf(o);
   if (!o.where.empty() || !o.images.empty())
@@ -199,7 +189,7 @@ void RunControl(const ControlOptions& o) {
   if (o.where.empty() && o.images.empty())
     throw std::runtime_error("give at least one --where condition or --images list");
   Explainer explainer(o.model, o.store, o.data);
-  const std::string layer = o.layer.empty() ? DefaultLayer(explainer.store()) : o.layer;
+  const std::string layer = o.layer.empty() ? LastDecoderLayer(explainer.store()) : o.layer;
   const StoreLayer& info = explainer.store().manifest().layer(layer);
   // Each restriction is one database; all are resolved before any work, so errors come first.
   std::vector<std::pair<std::string, std::vector<int>>> databases = {{"all training images", {}}};

@@ -34,6 +34,10 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
                               const MapView& query, std::span<const float> query_global,
                               const StoreSearchOptions& options);
 
+// The layer explanations default to: the store's last decoder layer (the paper's best, and the
+// penultimate layer of Table 1's GR). Throws std::runtime_error when the store has none.
+std::string LastDecoderLayer(const FeatureStore& store);
+
 // The global reconstruction's choice (paper, Table 1): the allowed image whose whole map at
 // `layer`, flattened, is most similar (cosine) to the query's. Reads the store in chunks.
 int NearestByWholeMap(const FeatureStore& store, const std::string& layer, const MapView& query,

@@ -86,6 +86,15 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
   return result;
 }
 
+std::string LastDecoderLayer(const FeatureStore& store) {
+  std::string layer;
+  for (const StoreLayer& l : store.manifest().layers) {
+    if (l.name.starts_with("decoder")) layer = l.name;
+  }
+  if (layer.empty()) throw std::runtime_error(store.dir() + " has no decoder layer; name a layer");
+  return layer;
+}
+
 int NearestByWholeMap(const FeatureStore& store, const std::string& layer_name,
                       const MapView& query, const std::vector<int>& allowed_in) {
   const StoreLayer& layer = store.manifest().layer(layer_name);

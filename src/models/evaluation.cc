@@ -47,15 +47,6 @@ struct RowAccumulator {
   }
 };
 
-std::string LastDecoder(const FeatureStore& store) {
-  std::string layer;
-  for (const StoreLayer& l : store.manifest().layers) {
-    if (l.name.starts_with("decoder")) layer = l.name;
-  }
-  if (layer.empty()) throw std::runtime_error(store.dir() + " has no decoder layer; name one");
-  return layer;
-}
-
 // Cells where HyperPatch-Match found exactly the exact search's match, and the ratio of mean
 // similarities, for one query.
 std::pair<double, double> CompareWithExact(const CorrespondenceField& hpm,
@@ -175,9 +166,9 @@ EvalReport Evaluate(Explainer& explainer, const EvalOptions& o) {
   if (!report.label_targets && !report.label_inputs)
     throw std::runtime_error("the dataset has no label images on either side: nothing to score");
   std::vector<std::string> layers = o.layers;
-  if (layers.empty()) layers.push_back(LastDecoder(store));
+  if (layers.empty()) layers.push_back(LastDecoderLayer(store));
   for (const std::string& l : layers) store.manifest().layer(l);  // checks the names
-  const std::string penultimate = o.penultimate.empty() ? LastDecoder(store) : o.penultimate;
+  const std::string penultimate = o.penultimate.empty() ? LastDecoderLayer(store) : o.penultimate;
   store.manifest().layer(penultimate);
   const Palette& palette = explainer.dataset().palette();
   const int classes = palette.size();
