@@ -72,6 +72,42 @@ TEST_F(Training, ResumingGivesTheWeightsOfAnUninterruptedRun) {
   EXPECT_THROW(Train(rest), std::runtime_error);
 }
 
+TEST_F(Training, ResumingKeepsTheDecayScheduleAndCropDraws) {
+  // The learning rate follows the epoch and crops are drawn from the epoch's seed, so a resumed
+  // run with decay and crops still ends with an uninterrupted run's weights.
+  TrainOptions o = Options("segnet", "scenes", "whole.model");
+  o.epochs = 3;
+  o.decay_epochs = 2;
+  o.min_crop = 0.6;
+  o.learning_rate = 1e-2;
+  const std::vector<EpochReport> uninterrupted = Train(o);
+  TrainOptions first = o;
+  first.out = Path("split.model");
+  first.epochs = 1;
+  first.decay_epochs = 2;
+  EXPECT_THROW(Train(first), std::runtime_error);  // decay longer than the run is refused
+  TrainOptions rest = o;
+  rest.out = Path("split.model");
+  // The same run, interrupted after its first epoch (checkpoint written), then resumed.
+  TrainCallbacks stop_after_one;
+  stop_after_one.on_epoch = [](const EpochReport& r) {
+    if (r.epoch == 1) throw std::runtime_error("interrupted");
+  };
+  EXPECT_THROW(Train(rest, stop_after_one), std::runtime_error);
+  rest.resume = true;
+  const std::vector<EpochReport> reports = Train(rest);
+  ASSERT_EQ(reports.size(), 3u);
+  // The last epoch's loss and validation match, whichever epoch the model files keep.
+  EXPECT_EQ(reports[2].loss, uninterrupted[2].loss);
+  EXPECT_EQ(reports[2].validation, uninterrupted[2].validation);
+  auto whole = LoadNetwork(Path("whole.model")), split = LoadNetwork(Path("split.model"));
+  const auto a = whole->named_parameters(), b = split->named_parameters();
+  for (const auto& item : a) EXPECT_TRUE(torch::equal(item.value(), b[item.key()])) << item.key();
+  TrainOptions bad = o;
+  bad.min_crop = 0.0;
+  EXPECT_THROW(Train(bad), std::runtime_error);
+}
+
 TEST_F(Training, DatasetThatDoesNotFitTheArchitectureIsRefused) {
   TrainOptions o = Options("segnet", "facades", "bad.model");
   o.direction = "BtoA";  // would predict the photo side: not labels
