@@ -58,10 +58,8 @@ std::vector<float> UnitHyperpatchRows(const MapView& map, const HyperpatchShape&
   return rows;
 }
 
-// HyperPatch-Match spends its time here: an AVX2/FMA clone is picked at load time where the CPU has
-// them, so the portable build loses nothing on the machines it runs on.
-__attribute__((target_clones("arch=haswell", "default"))) float CosineToCell(
-    const float* unit_query, const MapView& map, const HyperpatchShape& shape, int y, int x) {
+float CosineToCell(const float* unit_query, const MapView& map, const HyperpatchShape& shape, int y,
+                   int x) {
   const int depth = map.depth;
   const int y0 = y - shape.top();
   const int x0 = x - shape.left();

@@ -26,7 +26,9 @@ TEST(CorrespondenceMap, SharesCountPixelsAndSumToOne) {
   double sum = 0;
   for (std::size_t i = 0; i < shares.size(); ++i) {
     sum += shares[i].share;
-    if (i) EXPECT_GE(shares[i - 1].share, shares[i].share);
+    if (i) {
+      EXPECT_GE(shares[i - 1].share, shares[i].share);
+    }
     int cells = 0;
     for (const Match& m : field.matches) cells += m.image == shares[i].image;
     EXPECT_DOUBLE_EQ(shares[i].share, cells / 64.0);
