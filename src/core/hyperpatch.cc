@@ -58,8 +58,20 @@ std::vector<float> UnitHyperpatchRows(const MapView& map, const HyperpatchShape&
   return rows;
 }
 
-float CosineToCell(const float* unit_query, const MapView& map, const HyperpatchShape& shape, int y,
-                   int x) {
+std::vector<float> CellSquaredNorms(const MapView& map) {
+  std::vector<float> norms(static_cast<std::size_t>(map.cells()));
+  for (int cell = 0; cell < map.cells(); ++cell) {
+    const float* v = map.data + static_cast<std::ptrdiff_t>(cell) * map.depth;
+    float squared = 0.0f;
+#pragma omp simd reduction(+ : squared)
+    for (int c = 0; c < map.depth; ++c) squared += v[c] * v[c];
+    norms[cell] = squared;
+  }
+  return norms;
+}
+
+float CosineToCell(const float* unit_query, const MapView& map, const float* cell_squared_norms,
+                   const HyperpatchShape& shape, int y, int x) {
   const int depth = map.depth;
   const int y0 = y - shape.top();
   const int x0 = x - shape.left();
@@ -68,12 +80,11 @@ float CosineToCell(const float* unit_query, const MapView& map, const Hyperpatch
   for (int dy = 0; dy < shape.height; ++dy) {
     const int cy = std::clamp(y0 + dy, 0, map.height - 1);
     for (int dx = 0; dx < shape.width; ++dx) {
-      const float* cell = map.cell(cy, std::clamp(x0 + dx, 0, map.width - 1));
-#pragma omp simd reduction(+ : dot, squared)
-      for (int c = 0; c < depth; ++c) {
-        dot += unit_query[c] * cell[c];
-        squared += cell[c] * cell[c];
-      }
+      const int cx = std::clamp(x0 + dx, 0, map.width - 1);
+      const float* cell = map.cell(cy, cx);
+      squared += cell_squared_norms[cy * map.width + cx];
+#pragma omp simd reduction(+ : dot)
+      for (int c = 0; c < depth; ++c) dot += unit_query[c] * cell[c];
       unit_query += depth;
     }
   }

@@ -45,6 +45,7 @@ TEST(Hyperpatch, CosineToCellAgreesWithReference) {
                           b = testing::RandomMap(4, 3, 7, rng);
   const HyperpatchShape shape{3, 2};
   std::vector<float> unit(shape.length(7));
+  const std::vector<float> norms = CellSquaredNorms(b.view());
   for (int y = 0; y < a.height; ++y) {
     for (int x = 0; x < a.width; ++x) {
       ASSERT_TRUE(PackUnitHyperpatches(a.view(), shape, y * a.width + x, 1, unit.data()));
@@ -53,7 +54,8 @@ TEST(Hyperpatch, CosineToCellAgreesWithReference) {
           const double truth =
               testing::ReferenceCosine(testing::ReferenceHyperpatch(a.view(), 3, 2, y, x),
                                        testing::ReferenceHyperpatch(b.view(), 3, 2, by, bx));
-          EXPECT_NEAR(CosineToCell(unit.data(), b.view(), shape, by, bx), truth, 1e-5);
+          EXPECT_NEAR(CosineToCell(unit.data(), b.view(), norms.data(), shape, by, bx), truth,
+                      1e-5);
         }
       }
     }
@@ -67,10 +69,11 @@ TEST(Hyperpatch, ZeroBlocksGiveZeroAndNonFiniteIsFlagged) {
   EXPECT_TRUE(PackUnitHyperpatches(zero, {2, 2}, 0, 1, packed.data()));
   for (float v : packed) EXPECT_EQ(v, 0.0f);
   const std::vector<float> unit = {0.5f, 0.5f, 0.5f, 0.5f, 0, 0, 0, 0, 0, 0, 0, 0};
-  EXPECT_EQ(CosineToCell(unit.data(), zero, {2, 2}, 0, 0), 0.0f);
+  EXPECT_EQ(CosineToCell(unit.data(), zero, CellSquaredNorms(zero).data(), {2, 2}, 0, 0), 0.0f);
   zeros[5] = NAN;
   EXPECT_FALSE(PackUnitHyperpatches(zero, {2, 2}, 0, 1, packed.data()));
-  EXPECT_TRUE(std::isnan(CosineToCell(unit.data(), zero, {2, 2}, 0, 0)));
+  EXPECT_TRUE(
+      std::isnan(CosineToCell(unit.data(), zero, CellSquaredNorms(zero).data(), {2, 2}, 0, 0)));
 }
 
 }  // namespace

@@ -24,7 +24,14 @@ class PatchMatcher {
         candidates_(std::move(candidates)),
         length_(options.hyperpatch.length(query.depth)),
         query_unit_(UnitHyperpatchRows(query, options.hyperpatch, threads)),
-        field_(query.height, query.width) {}
+        cell_norms_(database.size()),
+        field_(query.height, query.width) {
+    // Each candidate cell is visited many times: its squared norm is computed once, so that a
+    // cosine costs one dot product.
+#pragma omp parallel for num_threads(threads) schedule(dynamic)
+    for (std::size_t i = 0; i < candidates_.size(); ++i)
+      cell_norms_[candidates_[i]] = CellSquaredNorms(database_[candidates_[i]]);
+  }
 
   // Random initialisation: the best of `initial_samples` random cells of random candidates.
   void Initialise(int threads) {
@@ -141,7 +148,8 @@ class PatchMatcher {
   void Try(int cell, Match& best, int image, int y, int x) {
     if (image == best.image && y == best.y && x == best.x) return;
     Match candidate{image, y, x,
-                    CosineToCell(QueryUnit(cell), database_[image], options_.hyperpatch, y, x)};
+                    CosineToCell(QueryUnit(cell), database_[image], cell_norms_[image].data(),
+                                 options_.hyperpatch, y, x)};
     if (candidate.similarity != candidate.similarity) {
       non_finite_image_.store(image, std::memory_order_relaxed);
       return;
@@ -163,6 +171,7 @@ class PatchMatcher {
   const std::vector<int> candidates_;
   const int length_;
   std::vector<float> query_unit_;
+  std::vector<std::vector<float>> cell_norms_;  // per database image; filled for candidates
   CorrespondenceField field_;
   std::vector<Match> snapshot_;  // the field at the start of the current pass
   std::atomic<int> non_finite_image_{-1};
