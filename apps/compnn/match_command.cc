@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "compnn/atomic_file.h"
 #include "compnn/exact_search.h"
+#include "compnn/feature_store.h"
 #include "compnn/field_io.h"
 #include "compnn/global_prefilter.h"
 #include "compnn/npy.h"
@@ -48,19 +49,14 @@ MapView QueryView(const NpyFile& file) {
   return view;
 }
 
-// The database maps: float32 (N, H, W, D), read through the memory mapping.
-Database DatabaseView(const NpyFile& file) {
-  file.Require(DType::kFloat32, {4});
+// The database's (N, H, W, D) shape: float32 (read through the memory mapping) or float16, as
+// feature stores keep layers (converted for the candidate images only).
+std::vector<std::int64_t> DatabaseShape(const NpyFile& file) {
+  file.Require(file.dtype() == DType::kFloat16 ? DType::kFloat16 : DType::kFloat32, {4});
   const auto& s = file.shape();
   if (s[0] == 0) throw std::runtime_error(file.path() + ": the database holds no images");
   if (s[1] == 0 || s[2] == 0 || s[3] == 0) throw std::runtime_error(file.path() + ": empty maps");
-  const std::size_t per_image = static_cast<std::size_t>(s[1] * s[2] * s[3]);
-  std::vector<MapView> maps;
-  for (std::int64_t i = 0; i < s[0]; ++i) {
-    maps.push_back(MapView{file.data_as<float>() + i * per_image, static_cast<int>(s[1]),
-                           static_cast<int>(s[2]), static_cast<int>(s[3])});
-  }
-  return Database(std::move(maps));
+  return s;
 }
 
 std::vector<int> PrefilterImages(const MatchOptions& o, int database_size,
@@ -102,18 +98,21 @@ void RunMatch(const MatchOptions& o) {
   const NpyFile query_file = NpyFile::Open(o.query);
   const NpyFile database_file = NpyFile::Open(o.database);
   const MapView query = QueryView(query_file);
-  const Database database = DatabaseView(database_file);
-  if (query.depth != database.depth()) {
+  const std::vector<std::int64_t> shape_db = DatabaseShape(database_file);
+  const int images = static_cast<int>(shape_db[0]);
+  if (query.depth != shape_db[3]) {
     throw std::runtime_error(o.query + " has depth " + std::to_string(query.depth) + " but " +
-                             o.database + " has depth " + std::to_string(database.depth()));
+                             o.database + " has depth " + std::to_string(shape_db[3]));
   }
   for (int image : o.images) {
-    if (image < 0 || image >= database.size()) {
+    if (image < 0 || image >= images) {
       throw std::runtime_error("--images: unknown image index " + std::to_string(image) + " (" +
-                               o.database + " holds " + std::to_string(database.size()) + ")");
+                               o.database + " holds " + std::to_string(images) + ")");
     }
   }
-  const std::vector<int> candidates = PrefilterImages(o, database.size(), o.images);
+  const std::vector<int> candidates = PrefilterImages(o, images, o.images);
+  const LayerMaps maps = ReadMaps(database_file, candidates);
+  const Database& database = maps.database;
   const HyperpatchShape shape{o.hyperpatch[0], o.hyperpatch[1]};
   std::filesystem::create_directories(o.out);
 
@@ -191,7 +190,9 @@ void AddMatchCommand(CLI::App& app, Command& run) {
   cmd->add_option("--query", o->query, "query map: float32 (H, W, D) or (1, H, W, D)")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--database", o->database, "database maps: float32 (N, H', W', D), memory-mapped")
+  cmd->add_option(
+         "--database", o->database,
+         "database maps: float32 or float16 (N, H', W', D), memory-mapped (a store's LAYER.npy)")
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--out", o->out,

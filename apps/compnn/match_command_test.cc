@@ -7,6 +7,7 @@
 #include <random>
 
 #include "brute_force_reference.h"
+#include "compnn/half.h"
 #include "compnn/npy.h"
 #include "run_compnn.h"
 
@@ -84,6 +85,25 @@ TEST_F(MatchCommand, ImageSubsetAndGlobalPrefilter) {
                   " --database-global " + P("dbg.npy") + " --out " + P("top2"));
   ASSERT_EQ(run.status, 0) << run.output;
   ExpectBruteForceField(P("top2"), {0, 2});
+}
+
+TEST_F(MatchCommand, ReadsFloat16DatabasesAsFeatureStoresKeepThem) {
+  // Round the maps to float16, write them so, and expect the brute-force field of the rounded maps.
+  std::vector<std::uint16_t> halves;
+  for (auto& m : maps_) {
+    for (float& v : m.values) {
+      halves.push_back(FloatToHalf(v));
+      v = HalfToFloat(halves.back());
+    }
+  }
+  WriteNpy(P("db16.npy"), DType::kFloat16, {3, 6, 7, 4}, halves.data());
+  for (const char* method : {"exact", "hpm --iterations 40 --min-improved 0"}) {
+    const ProcessResult run =
+        RunCompnn("match --query " + P("q.npy") + " --database " + P("db16.npy") + " --method " +
+                  method + " --images 0,2 --out " + P("half"));
+    ASSERT_EQ(run.status, 0) << run.output;
+    ExpectBruteForceField(P("half"), {0, 2});
+  }
 }
 
 TEST_F(MatchCommand, HyperPatchMatchOnASmallDatabaseFindsTheExactField) {

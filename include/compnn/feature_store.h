@@ -52,6 +52,11 @@ struct LayerMaps {
   Database database;  // indexed like the store's images; images not asked for are 1 x 1 zeros
 };
 
+// The float32 maps of `images` (all when empty) of an (N, H, W, D) float32 or float16 array, as
+// LayerMaps describes them. Throws std::runtime_error naming the file for another dtype or rank
+// or an index outside it.
+LayerMaps ReadMaps(const NpyFile& file, const std::vector<int>& images);
+
 class FeatureStore {
  public:
   // Reads the manifest and checks every file cheaply (header, shape, size). Throws

@@ -187,36 +187,44 @@ void FeatureStore::Verify() const {
   }
 }
 
-LayerMaps FeatureStore::Maps(const std::string& name, const std::vector<int>& images) const {
-  const StoreLayer& l = manifest_.layer(name);
-  const NpyFile& file = *files_.at(name);
-  const std::int64_t per_image = ImageElements(l);
-  std::vector<bool> wanted(size(), images.empty());
+LayerMaps ReadMaps(const NpyFile& file, const std::vector<int>& images) {
+  file.Require(file.dtype() == DType::kFloat16 ? DType::kFloat16 : DType::kFloat32, {4});
+  const auto& shape = file.shape();
+  const int n = static_cast<int>(shape[0]), height = static_cast<int>(shape[1]),
+            width = static_cast<int>(shape[2]), depth = static_cast<int>(shape[3]);
+  const std::int64_t per_image = shape[1] * shape[2] * shape[3];
+  std::vector<bool> wanted(n, images.empty());
   for (int i : images) {
-    if (i < 0 || i >= size())
-      throw std::runtime_error("image index " + std::to_string(i) + " is not in the store");
+    if (i < 0 || i >= n)
+      throw std::runtime_error(file.path() + ": image index " + std::to_string(i) +
+                               " is not among its " + std::to_string(n));
     wanted[i] = true;
   }
   LayerMaps maps;
+  // Images not asked for are 1 x 1 zero maps: indices stay those of the file.
   static const std::vector<float> zeros(1 << 16, 0.0f);
-  if (l.depth > static_cast<int>(zeros.size())) throw std::runtime_error("layer depth too large");
+  if (depth > static_cast<int>(zeros.size()))
+    throw std::runtime_error(file.path() + ": depth too large");
   std::vector<MapView> views;
-  if (l.dtype == DType::kFloat16) maps.converted.reserve(images.empty() ? size() : images.size());
-  for (int i = 0; i < size(); ++i) {
+  if (file.dtype() == DType::kFloat16) maps.converted.reserve(images.empty() ? n : images.size());
+  for (int i = 0; i < n; ++i) {
     if (!wanted[i]) {
-      views.push_back(MapView{zeros.data(), 1, 1, l.depth});
-      continue;
-    }
-    if (l.dtype == DType::kFloat32) {
-      views.push_back(MapView{file.data_as<float>() + i * per_image, l.height, l.width, l.depth});
+      views.push_back(MapView{zeros.data(), 1, 1, depth});
+    } else if (file.dtype() == DType::kFloat32) {
+      views.push_back(MapView{file.data_as<float>() + i * per_image, height, width, depth});
     } else {
       std::vector<float>& buffer = maps.converted.emplace_back(per_image);
       HalvesToFloats(file.data_as<std::uint16_t>() + i * per_image, buffer.data(), per_image);
-      views.push_back(MapView{buffer.data(), l.height, l.width, l.depth});
+      views.push_back(MapView{buffer.data(), height, width, depth});
     }
   }
   maps.database = Database(std::move(views));
   return maps;
+}
+
+LayerMaps FeatureStore::Maps(const std::string& name, const std::vector<int>& images) const {
+  manifest_.layer(name);  // names the layers there are when it is not one of them
+  return ReadMaps(*files_.at(name), images);
 }
 
 DescriptorMatrix FeatureStore::Globals() const {
