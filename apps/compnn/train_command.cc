@@ -61,6 +61,9 @@ void AddTrainCommand(CLI::App& app, Command& run) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_flag("--resume", o->resume, "continue from MODEL.ckpt");
+  cmd->add_option("--init", o->init,
+                  "start from this model file's weights (same --arch and shapes): fine-tuning")
+      ->check(CLI::ExistingFile);
   cmd->callback([&run, o] {
     run = [o] {
       std::unique_ptr<ProgressBar> bar;

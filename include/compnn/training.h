@@ -29,6 +29,9 @@ struct TrainOptions {
   double l1_weight = 100.0;  // pix2pix: L1 weight against the GAN loss
   std::uint64_t seed = 0;
   bool resume = false;
+  // Start from the weights of this model file (same architecture and shape) instead of random
+  // ones: fine-tuning, e.g. with a decaying learning rate.
+  std::string init;
   int threads = 0;       // LibTorch threads; 0: every core
   int train_images = 0;  // 0: the whole train split
   int val_images = 0;    // 0: the whole val split

@@ -51,9 +51,30 @@ NetworkConfig MakeConfig(const TrainOptions& o, const Dataset& dataset) {
              {"batch", o.batch},
              {"learning_rate", o.learning_rate},
              {"decay_epochs", o.decay_epochs},
-             {"min_crop", o.min_crop}};
+             {"min_crop", o.min_crop},
+             {"init", o.init}};
   if (dataset.has_labels()) c.extra["palette"] = dataset.palette().ToJson();
   return c;
+}
+
+// Copies every parameter and buffer of a model file into `network`; throws naming the file when
+// its architecture or shapes differ.
+void InitialiseFrom(const std::string& path, Network& network) {
+  const std::shared_ptr<Network> source = LoadNetwork(path, network.config().arch);
+  torch::NoGradGuard no_grad;
+  auto copy = [&](const auto& from, const auto& to, const char* what) {
+    if (from.size() != to.size())
+      throw std::runtime_error(path + ": its " + what + " do not match the network's options");
+    for (const auto& item : to) {
+      const torch::Tensor* value = from.find(item.key());
+      if (!value || value->sizes() != item.value().sizes())
+        throw std::runtime_error(path + ": " + what + " " + item.key() +
+                                 " does not match the network's options");
+      item.value().copy_(*value);
+    }
+  };
+  copy(source->named_parameters(), network.named_parameters(), "parameters");
+  copy(source->named_buffers(), network.named_buffers(), "buffers");
 }
 
 // The checkpoint's fingerprint: resuming with other options would not continue the same run.
@@ -69,6 +90,7 @@ nlohmann::json Fingerprint(const TrainOptions& o) {
                                 {"learning_rate", o.learning_rate},
                                 {"train_images", o.train_images}};
   // Added later: present only when used, so older checkpoints still resume.
+  if (!o.init.empty()) fingerprint["init"] = o.init;
   if (o.decay_epochs > 0) fingerprint["decay_epochs"] = o.decay_epochs;
   if (o.min_crop < 1.0) fingerprint["min_crop"] = o.min_crop;
   return fingerprint;
@@ -353,6 +375,7 @@ std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks
     run.discriminator = std::make_shared<models::PatchGan>(6, options.ngf);
     run.optimizer_d = std::make_unique<torch::optim::Adam>(run.discriminator->parameters(), adam);
   }
+  if (!options.init.empty() && !options.resume) InitialiseFrom(options.init, *run.generator);
   if (options.resume) LoadCheckpoint(run);
   run.generator->train();
   if (run.discriminator) run.discriminator->train();

@@ -108,6 +108,31 @@ TEST_F(Training, ResumingKeepsTheDecayScheduleAndCropDraws) {
   EXPECT_THROW(Train(bad), std::runtime_error);
 }
 
+TEST_F(Training, InitStartsFromAModelFilesWeights) {
+  TrainOptions a = Options("segnet", "scenes", "a.model");
+  a.epochs = 2;
+  a.learning_rate = 1e-2;
+  Train(a);
+  // One epoch at a learning rate too small to move the weights: they stay those of a.model.
+  TrainOptions b = Options("segnet", "scenes", "b.model");
+  b.epochs = 1;
+  b.learning_rate = 1e-12;
+  b.init = Path("a.model");
+  Train(b);
+  auto from = LoadNetwork(Path("a.model")), to = LoadNetwork(Path("b.model"));
+  const auto pa = from->named_parameters(), pb = to->named_parameters();
+  for (const auto& item : pa)
+    EXPECT_TRUE(torch::allclose(item.value(), pb[item.key()], 1e-3, 1e-3)) << item.key();
+  // Another architecture or other widths are refused, naming the file.
+  TrainOptions wider = b;
+  wider.widths = {8, 32};
+  EXPECT_THROW(Train(wider), std::runtime_error);
+  TrainOptions pix = Options("pix2pix", "facades", "c.model");
+  pix.epochs = 1;
+  pix.init = Path("a.model");
+  EXPECT_THROW(Train(pix), std::runtime_error);
+}
+
 TEST_F(Training, DatasetThatDoesNotFitTheArchitectureIsRefused) {
   TrainOptions o = Options("segnet", "facades", "bad.model");
   o.direction = "BtoA";  // would predict the photo side: not labels
