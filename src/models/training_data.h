@@ -24,5 +24,4 @@ SplitTensors LoadSplit(const Dataset& dataset, const std::string& split, Directi
 torch::Tensor ImageToTensor(const cv::Mat& bgr, int size, bool labels);
 cv::Mat TensorToImage(const torch::Tensor& chw);
 
-
 }  // namespace compnn::models
