@@ -9,8 +9,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "compnn/atomic_file.h"
 #include "compnn/explainer.h"
+#include "compnn/json_file.h"
 #include "compnn/network.h"
 #include "compnn/prediction.h"
 
@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
                                 {"queries", list.size()},
                                 {"layer", layer},
                                 {"topk_images", topk}};
-      WriteFileAtomically(json_out, j.dump(2) + "\n");
+      WriteJsonFile(json_out, j);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "compnn-bench-explain: error: %s\n", e.what());

@@ -15,9 +15,9 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
-#include "compnn/atomic_file.h"
 #include "compnn/exact_search.h"
 #include "compnn/global_prefilter.h"
+#include "compnn/json_file.h"
 #include "compnn/patch_match.h"
 #include "synthetic_activations.h"
 
@@ -368,7 +368,7 @@ int Main(int argc, char** argv) {
                            {"similarity_ratio", hc.similarity_ratio}}}};
   }
 
-  if (!json_path.empty()) WriteFileAtomically(json_path, report.dump(2) + "\n");
+  if (!json_path.empty()) WriteJsonFile(json_path, report);
   return 0;
 }
 

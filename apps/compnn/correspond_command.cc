@@ -4,10 +4,10 @@
 #include <memory>
 
 #include "commands.h"
-#include "compnn/atomic_file.h"
 #include "compnn/dataset_writer.h"
 #include "compnn/exact_search.h"
 #include "compnn/field_io.h"
+#include "compnn/json_file.h"
 #include "compnn/model.h"
 #include "compnn/network.h"
 #include "compnn/prediction.h"
@@ -92,7 +92,7 @@ void RunCorrespond(const CorrespondOptions& o) {
                                   {"colour", in.classes_a.empty() ? "position" : "class"},
                                   {"mean_similarity", field.MeanSimilarity()},
                                   {"model", fs::absolute(o.spec.path).string()}};
-  WriteFileAtomically(o.out + "/summary.json", summary.dump(2) + "\n");
+  WriteJsonFile(o.out + "/summary.json", summary);
   std::printf("matched %s to %s at %s (mean similarity %.4f); wrote %s/correspondence.png\n",
               a.name.c_str(), b.name.c_str(), layer.c_str(), field.MeanSimilarity(), o.out.c_str());
 }

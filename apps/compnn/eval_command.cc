@@ -7,6 +7,7 @@
 #include "compnn/atomic_file.h"
 #include "compnn/evaluation.h"
 #include "compnn/explainer.h"
+#include "compnn/json_file.h"
 #include "explain_options.h"
 #include "progress_bar.h"
 
@@ -32,7 +33,7 @@ void RunEval(EvalCommandOptions& o) {
   std::filesystem::create_directories(o.out);
   const std::string markdown = report.ToMarkdown();
   WriteFileAtomically(o.out + "/table.md", markdown);
-  WriteFileAtomically(o.out + "/table.json", report.ToJson().dump(2) + "\n");
+  WriteJsonFile(o.out + "/table.json", report.ToJson());
   std::printf("%s\nwrote %s/table.md and %s/table.json\n", markdown.c_str(), o.out.c_str(),
               o.out.c_str());
 }

@@ -5,11 +5,11 @@
 #include <memory>
 
 #include "commands.h"
-#include "compnn/atomic_file.h"
 #include "compnn/correspondence_map.h"
 #include "compnn/dataset_writer.h"
 #include "compnn/field_io.h"
 #include "compnn/figure.h"
+#include "compnn/json_file.h"
 #include "explain_options.h"
 #include "progress_bar.h"
 
@@ -25,10 +25,6 @@ double Since(Clock::time_point start) {
 
 std::string Describe(const StoreLayer& layer) {
   return layer.name + " (stride " + std::to_string(layer.stride) + ")";
-}
-
-void WriteJson(const std::string& path, const nlohmann::json& json) {
-  WriteFileAtomically(path, json.dump(2) + "\n");
 }
 
 // ---- explain -------------------------------------------------------------------------------
@@ -102,7 +98,7 @@ void RunExplain(const ExplainCommandOptions& o) {
                         "network-output.png",
                         "nnf.npy",
                         "similarity.npy"};
-    WriteJson(dir + "/summary.json", summary);
+    WriteJsonFile(dir + "/summary.json", summary);
     index.push_back({{"query", query.name}, {"folder", SafeName(query.name)}});
     bar.Update(static_cast<long long>(q + 1));
     if (!bar.enabled())
@@ -110,7 +106,7 @@ void RunExplain(const ExplainCommandOptions& o) {
                   sources.size(), e.search.field.MeanSimilarity(), total);
   }
   bar.Finish();
-  WriteJson(o.out + "/summary.json", {{"layer", layer}, {"queries", index}});
+  WriteJsonFile(o.out + "/summary.json", {{"layer", layer}, {"queries", index}});
   std::printf("explained %zu quer%s at %s; figures in %s/<query>/correspondence-map.png\n",
               queries.size(), queries.size() == 1 ? "y" : "ies", layer.c_str(), o.out.c_str());
 }
@@ -168,14 +164,14 @@ void RunSweep(const SweepOptions& o) {
              TileGrid("compnn layer sweep: " + query.name +
                           " (top: input reconstructions, bottom: output reconstructions)",
                       {inputs, outputs}, 160));
-    WriteJson(dir + "/summary.json", {{"query", query.name},
-                                      {"layers", per_layer},
-                                      {"seconds", {{"forward", forward}, {"total", total}}}});
+    WriteJsonFile(dir + "/summary.json", {{"query", query.name},
+                                          {"layers", per_layer},
+                                          {"seconds", {{"forward", forward}, {"total", total}}}});
     index.push_back({{"query", query.name}, {"folder", SafeName(query.name)}});
     std::printf("%s: %zu layers in %.2f s; wrote %s/sweep.png\n", query.name.c_str(), layers.size(),
                 total, dir.c_str());
   }
-  WriteJson(o.out + "/summary.json", {{"layers", layers}, {"queries", index}});
+  WriteJsonFile(o.out + "/summary.json", {{"layers", layers}, {"queries", index}});
 }
 
 // ---- control -------------------------------------------------------------------------------
@@ -229,13 +225,13 @@ void RunControl(const ControlOptions& o) {
              TileGrid("compnn property control: " + query.name + " at " + Describe(info) +
                           ", output reconstructions from restricted databases",
                       {row}, 200));
-    WriteJson(dir + "/summary.json",
-              {{"query", query.name}, {"layer", layer}, {"databases", entries}});
+    WriteJsonFile(dir + "/summary.json",
+                  {{"query", query.name}, {"layer", layer}, {"databases", entries}});
     index.push_back({{"query", query.name}, {"folder", SafeName(query.name)}});
     std::printf("%s: %zu databases; wrote %s/control.png\n", query.name.c_str(), databases.size(),
                 dir.c_str());
   }
-  WriteJson(o.out + "/summary.json", {{"layer", layer}, {"queries", index}});
+  WriteJsonFile(o.out + "/summary.json", {{"layer", layer}, {"queries", index}});
 }
 
 }  // namespace

@@ -7,11 +7,11 @@
 #include <stdexcept>
 
 #include "commands.h"
-#include "compnn/atomic_file.h"
 #include "compnn/exact_search.h"
 #include "compnn/feature_store.h"
 #include "compnn/field_io.h"
 #include "compnn/global_prefilter.h"
+#include "compnn/json_file.h"
 #include "compnn/npy.h"
 #include "compnn/patch_match.h"
 #include "progress_bar.h"
@@ -170,7 +170,7 @@ void RunMatch(const MatchOptions& o) {
   summary["seconds"] = seconds;
   summary["mean_similarity"] = field.MeanSimilarity();
   summary["query_shape"] = {query.height, query.width, query.depth};
-  WriteFileAtomically(o.out + "/summary.json", summary.dump(2) + "\n");
+  WriteJsonFile(o.out + "/summary.json", summary);
   std::printf(
       "matched %d x %d cells against %s in %.3f s (mean similarity %.4f); wrote %s/nnf.npy, "
       "%s/similarity.npy, %s/summary.json\n",

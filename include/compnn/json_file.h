@@ -1,4 +1,4 @@
-// Reading a JSON file with errors that name it.
+// Reading and writing JSON files, with errors that name them.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -10,5 +10,8 @@ namespace compnn {
 // "PATH: not valid JSON: ..." when it does not parse.
 nlohmann::json ReadJsonFile(const std::string& path,
                             const std::string& when_missing = "cannot open");
+
+// Writes `json` indented by 2, with a final newline, atomically (see atomic_file.h).
+void WriteJsonFile(const std::string& path, const nlohmann::json& json);
 
 }  // namespace compnn

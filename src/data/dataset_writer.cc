@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "compnn/atomic_file.h"
+#include "compnn/json_file.h"
 
 namespace compnn {
 
@@ -59,7 +60,7 @@ void DatasetWriter::SetLabels(const Palette& palette, const std::string& label_s
 void DatasetWriter::SetMeta(std::vector<nlohmann::json> records) { meta_ = std::move(records); }
 
 void DatasetWriter::Commit() {
-  if (!labels_.is_null()) WriteFileAtomically(temporary_ + "/labels.json", labels_.dump(2) + "\n");
+  if (!labels_.is_null()) WriteJsonFile(temporary_ + "/labels.json", labels_);
   std::string lines;
   for (const nlohmann::json& record : meta_) lines += record.dump() + "\n";
   WriteFileAtomically(temporary_ + "/meta.jsonl", lines);

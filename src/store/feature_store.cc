@@ -326,7 +326,7 @@ void StoreWriter::Commit() {
   ::fsync(global_fd_);
   for (StoreLayer& l : plan_.layers) l.checksum = FileChecksum(partial_ + "/" + l.file);
   plan_.global_checksum = FileChecksum(partial_ + "/global.npy");
-  WriteFileAtomically(partial_ + "/manifest.json", plan_.ToJson().dump(2) + "\n");
+  WriteJsonFile(partial_ + "/manifest.json", plan_.ToJson());
   fs::remove(partial_ + "/progress.json");
   if (fs::exists(dir_)) {
     const std::string old = dir_ + ".old";

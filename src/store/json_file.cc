@@ -3,6 +3,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "compnn/atomic_file.h"
+
 namespace compnn {
 
 nlohmann::json ReadJsonFile(const std::string& path, const std::string& when_missing) {
@@ -13,6 +15,10 @@ nlohmann::json ReadJsonFile(const std::string& path, const std::string& when_mis
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(path + ": not valid JSON: " + e.what());
   }
+}
+
+void WriteJsonFile(const std::string& path, const nlohmann::json& json) {
+  WriteFileAtomically(path, json.dump(2) + "\n");
 }
 
 }  // namespace compnn
