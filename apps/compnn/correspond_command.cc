@@ -12,7 +12,6 @@
 #include "compnn/network.h"
 #include "compnn/prediction.h"
 #include "compnn/semantic_correspondence.h"
-#include "compnn/torchscript.h"
 #include "compnn/training_images.h"
 
 namespace compnn::cli {
@@ -31,9 +30,7 @@ struct CorrespondOptions {
 void RunCorrespond(const CorrespondOptions& o) {
   UseAllCores();
   std::unique_ptr<Model> model = Model::Open(o.spec);
-  std::string data = o.data;
-  if (data.empty() && !IsTorchScriptPath(o.spec.path))
-    data = LoadNetwork(o.spec.path)->config().extra.value("dataset", std::string());
+  const std::string data = o.data.empty() ? model->training_data() : o.data;
   if (data.empty())
     throw std::runtime_error(o.spec.path + " does not name its dataset; pass --data");
   const Dataset dataset = Dataset::Open(data);
