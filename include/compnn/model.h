@@ -40,6 +40,12 @@ class Model {
   const std::string& input_range() const { return input_range_; }
   // Every capturable layer with its shape and stride at size() (one dummy pass, done once).
   const std::vector<LayerInfo>& layers();
+  // One layer by name, or for TorchScript NAME:input the tensor entering submodule NAME (measured
+  // with one dummy pass on first use). Throws std::runtime_error naming the file and listing the
+  // layers there are.
+  const LayerInfo& layer(const std::string& name);
+  // The dataset a compnn model was trained on ("" for TorchScript, which does not record it).
+  std::string training_data() const;
   // The default global descriptor: the bottleneck (built-in), or the layer with the fewest cells
   // among `chosen` (all when empty) for TorchScript.
   std::string DefaultGlobalLayer(const std::vector<std::string>& chosen = {});
@@ -59,6 +65,7 @@ class Model {
   std::shared_ptr<Network> network_;
   std::shared_ptr<ScriptModel> script_;
   std::vector<LayerInfo> layers_;
+  std::vector<LayerInfo> inputs_;  // NAME:input layers measured so far
 };
 
 }  // namespace compnn

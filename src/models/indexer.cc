@@ -7,10 +7,7 @@
 #include "compnn/feature_store.h"
 #include "compnn/model.h"
 #include "compnn/network.h"
-#include "compnn/prediction.h"
-#include "compnn/torchscript.h"
 #include "compnn/training_images.h"
-#include "training_data.h"
 
 namespace compnn {
 
@@ -35,59 +32,28 @@ void IndexDataset(const IndexOptions& o) {
   const bool input_is_labels = dataset.input_is_labels(direction);
   const int size = model->size();
 
-  std::vector<LayerInfo> all = model->layers();
-  // TorchScript: NAME:input layers are not listed; measure them with one pass when asked for.
-  for (const std::string& name : o.layers) {
-    if (!name.ends_with(":input") || model->arch() != "torchscript") continue;
-    Capture probe;
-    probe.wanted = {name};
-    torch::NoGradGuard no_grad;
-    model->Forward(torch::zeros({1, 3, size, size}), &probe);
-    const torch::Tensor& t = probe.values.at(name);
-    if (t.dim() != 4) throw std::runtime_error(o.model + ": " + name + " is not a 4-D tensor");
-    all.push_back({name, static_cast<int>(t.size(1)), static_cast<int>(t.size(2)),
-                   static_cast<int>(t.size(3)), std::max(1, size / static_cast<int>(t.size(2)))});
-  }
   std::vector<std::string> names = o.layers;
   if (names.empty()) {
-    for (const LayerInfo& l : all) names.push_back(l.name);
+    for (const LayerInfo& l : model->layers()) names.push_back(l.name);
   }
   StoreManifest plan;
-  for (const std::string& name : names) {
-    const auto it =
-        std::find_if(all.begin(), all.end(), [&](const LayerInfo& l) { return l.name == name; });
-    if (it == all.end()) {
-      std::string have;
-      for (const LayerInfo& l : all) have += (have.empty() ? "" : ", ") + l.name;
-      throw std::runtime_error(o.model + ": no layer named '" + name + "' (it has " + have + ")");
-    }
+  const auto add_layer = [&](const std::string& name) {
+    const LayerInfo& info = model->layer(name);
     StoreLayer layer;
-    layer.name = it->name;
-    layer.height = it->height;
-    layer.width = it->width;
-    layer.depth = it->channels;
-    layer.stride = it->stride;
+    layer.name = info.name;
+    layer.height = info.height;
+    layer.width = info.width;
+    layer.depth = info.channels;
+    layer.stride = info.stride;
     layer.dtype = o.dtype;
-    layer.file = LayerFile(it->name);
+    layer.file = LayerFile(info.name);
     plan.layers.push_back(layer);
-  }
+  };
+  for (const std::string& name : names) add_layer(name);
   plan.global_layer = o.global_layer.empty() ? model->DefaultGlobalLayer(o.layers) : o.global_layer;
   if (std::none_of(plan.layers.begin(), plan.layers.end(),
                    [&](const StoreLayer& l) { return l.name == plan.global_layer; })) {
-    const auto it = std::find_if(all.begin(), all.end(),
-                                 [&](const LayerInfo& l) { return l.name == plan.global_layer; });
-    if (it == all.end())
-      throw std::runtime_error(o.model + ": no layer named '" + plan.global_layer +
-                               "' for --global");
-    plan.layers.push_back({it->name,
-                           it->height,
-                           it->width,
-                           it->channels,
-                           it->stride,
-                           {},
-                           o.dtype,
-                           LayerFile(it->name),
-                           ""});
+    add_layer(plan.global_layer);
   }
   plan.images = dataset.Names(o.split);
   plan.input_size = size;

@@ -42,6 +42,33 @@ const std::vector<LayerInfo>& Model::layers() {
   return layers_;
 }
 
+const LayerInfo& Model::layer(const std::string& name) {
+  const auto named = [&](const LayerInfo& l) { return l.name == name; };
+  const auto found = std::find_if(layers().begin(), layers().end(), named);
+  if (found != layers().end()) return *found;
+  const auto measured = std::find_if(inputs_.begin(), inputs_.end(), named);
+  if (measured != inputs_.end()) return *measured;
+  if (script_ && name.ends_with(":input")) {
+    Capture probe;
+    probe.wanted = {name};
+    torch::NoGradGuard no_grad;
+    Forward(torch::zeros({1, 3, size_, size_}), &probe);
+    const torch::Tensor& t = probe.values.at(name);
+    if (t.dim() != 4) throw std::runtime_error(path_ + ": " + name + " is not a 4-D tensor");
+    const int height = static_cast<int>(t.size(2));
+    inputs_.push_back({name, static_cast<int>(t.size(1)), height, static_cast<int>(t.size(3)),
+                       std::max(1, size_ / height)});
+    return inputs_.back();
+  }
+  std::string have;
+  for (const LayerInfo& l : layers()) have += (have.empty() ? "" : ", ") + l.name;
+  throw std::runtime_error(path_ + ": no layer named '" + name + "' (it has " + have + ")");
+}
+
+std::string Model::training_data() const {
+  return network_ ? network_->config().extra.value("dataset", std::string()) : "";
+}
+
 std::string Model::DefaultGlobalLayer(const std::vector<std::string>& chosen) {
   std::string global;
   if (network_) {

@@ -12,17 +12,7 @@ Direction ModelDirection(const Network& network) {
 
 QueryRun RunQuery(Model& model, const cv::Mat& input, bool input_is_labels, const Palette* palette,
                   const std::set<std::string>& layers) {
-  for (const std::string& layer : layers) {
-    const auto& all = model.layers();
-    const bool known =
-        std::any_of(all.begin(), all.end(), [&](const LayerInfo& l) { return l.name == layer; });
-    if (!known && !layer.ends_with(":input")) {
-      std::string have;
-      for (const LayerInfo& l : all) have += (have.empty() ? "" : ", ") + l.name;
-      throw std::runtime_error(model.path() + ": no layer named '" + layer + "' (it has " + have +
-                               ")");
-    }
-  }
+  for (const std::string& layer : layers) model.layer(layer);  // unknown names are an error
   torch::NoGradGuard no_grad;
   Capture capture;
   capture.wanted = layers;
