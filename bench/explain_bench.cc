@@ -5,7 +5,6 @@
 // Goals (issue): explanation <= 10x one forward pass; a full sweep <= 2 s on the 2-core machine.
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -13,14 +12,10 @@
 #include "compnn/json_file.h"
 #include "compnn/network.h"
 #include "compnn/prediction.h"
+#include "compnn/stopwatch.h"
 
 namespace compnn::bench {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double Seconds(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -67,16 +62,16 @@ int main(int argc, char** argv) {
       for (int r = 0; r < repeats; ++r) {
         const auto t = Clock::now();
         RunQuery(explainer.model(), q.input, explainer.input_is_labels(), explainer.palette(), {});
-        passes.push_back(Seconds(t));
+        passes.push_back(SecondsSince(t));
       }
       forward.push_back(Median(passes));
       auto t = Clock::now();
       explainer.ExplainLayer(explainer.Run(q, {layer}), layer, search);
-      explain.push_back(Seconds(t));
+      explain.push_back(SecondsSince(t));
       t = Clock::now();
       const QueryRun run = explainer.Run(q, all_layers);
       for (const std::string& l : all_layers) explainer.ExplainLayer(run, l, search);
-      sweep.push_back(Seconds(t));
+      sweep.push_back(SecondsSince(t));
     }
     const double f = Median(forward), e = Median(explain), s = Median(sweep);
     std::printf("model %s, store %s (%d images), %zu %s queries, %s, top-%d, hpm %d iterations\n",

@@ -10,7 +10,6 @@
 #include <omp.h>
 
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -19,16 +18,11 @@
 #include "compnn/global_prefilter.h"
 #include "compnn/json_file.h"
 #include "compnn/patch_match.h"
+#include "compnn/stopwatch.h"
 #include "synthetic_activations.h"
 
 namespace compnn::bench {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // Unit hyperpatch rows of the given images' maps, concatenated.
 std::vector<float> PackUnitRows(const Database& db, const std::vector<int>& images,
@@ -117,7 +111,8 @@ int Main(int argc, char** argv) {
   std::printf(
       "data: %d maps of %d x %d x %d from real photos, query %d x %d, hyperpatch 2 x 2 x %d "
       "(%.1f s to make)\n",
-      images, db_set.height, db_set.width, depth, query.height, query.width, depth, Seconds(t));
+      images, db_set.height, db_set.width, depth, query.height, query.width, depth,
+      SecondsSince(t));
   report["data"] = {{"images", images},
                     {"map", {db_set.height, db_set.width, depth}},
                     {"hyperpatch_length", length}};
@@ -125,13 +120,13 @@ int Main(int argc, char** argv) {
   // Exact search.
   t = Clock::now();
   const CorrespondenceField exact = ExactSearch(query, database);
-  const double exact_seconds = Seconds(t);
+  const double exact_seconds = SecondsSince(t);
   std::vector<CorrespondenceField> exact_fields = {exact};
   double all_exact_seconds = exact_seconds;
   for (int i = 1; i < queries; ++i) {
     t = Clock::now();
     exact_fields.push_back(ExactSearch(query_set.map(i), database));
-    all_exact_seconds += Seconds(t);
+    all_exact_seconds += SecondsSince(t);
   }
   const double flops = 2.0 * query_rows * database_rows * length;
   std::printf("\nexact search: %.2f s, %.1f GFLOP/s, mean similarity %.4f\n", exact_seconds,
@@ -151,7 +146,7 @@ int Main(int argc, char** argv) {
                   q.data(), length, p.data() + i * per_image * length, length, 0.0f, c.data(),
                   per_image);
     }
-    const double sgemm_seconds = Seconds(t);
+    const double sgemm_seconds = SecondsSince(t);
     const double sgemm_flops = 2.0 * query_rows * per_image * length * some.size();
     const double ratio = (flops / exact_seconds) / (sgemm_flops / sgemm_seconds);
     std::printf(
@@ -178,7 +173,7 @@ int Main(int argc, char** argv) {
     std::vector<faiss::Index::idx_t> labels(query_rows);
     t = Clock::now();
     index.search(query_rows, q.data(), 1, distances.data(), labels.data());
-    const double faiss_seconds = Seconds(t);
+    const double faiss_seconds = SecondsSince(t);
     int agree = 0;
     const int per_image = db_set.height * db_set.width;
     for (long long i = 0; i < query_rows; ++i) {
@@ -201,7 +196,7 @@ int Main(int argc, char** argv) {
     const auto start = Clock::now();
     for (int i = 0; i < queries; ++i)
       fields.push_back(HyperPatchMatch(query_set.map(i), database, o).field);
-    if (seconds) *seconds = Seconds(start);
+    if (seconds) *seconds = SecondsSince(start);
     return fields;
   };
   PatchMatchOptions initial = hpm_defaults;
@@ -271,12 +266,12 @@ int Main(int argc, char** argv) {
       eo.candidates = top;
       auto start = Clock::now();
       const CorrespondenceField exact16 = ExactSearch(q, database, eo);
-      exact16_seconds += Seconds(start);
+      exact16_seconds += SecondsSince(start);
       PatchMatchOptions po = hpm_defaults;
       po.candidates = top;
       start = Clock::now();
       const CorrespondenceField hpm16 = HyperPatchMatch(q, database, po).field;
-      hpm16_seconds += Seconds(start);
+      hpm16_seconds += SecondsSince(start);
       const FieldComparison c = Compare(hpm16, exact16, 0.0);
       vs_exact16 += c.similarity_ratio / queries;
       cells16 += c.exact_fraction / queries;
@@ -303,12 +298,12 @@ int Main(int argc, char** argv) {
     eo.candidates = some;
     t = Clock::now();
     const CorrespondenceField exact_subset = ExactSearch(query, database, eo);
-    const double exact_subset_seconds = Seconds(t);
+    const double exact_subset_seconds = SecondsSince(t);
     PatchMatchOptions po = hpm_defaults;
     po.candidates = some;
     t = Clock::now();
     const CorrespondenceField hpm_subset = HyperPatchMatch(query, database, po).field;
-    const double hpm_subset_seconds = Seconds(t);
+    const double hpm_subset_seconds = SecondsSince(t);
     const FieldComparison hc = Compare(hpm_subset, exact_subset, 0.0);
 
     const std::vector<float> vectors = PackUnitRows(database, some, shape);
@@ -319,7 +314,7 @@ int Main(int argc, char** argv) {
     t = Clock::now();
 #pragma omp parallel for schedule(dynamic, 256)
     for (long long i = 0; i < rows; ++i) index.addPoint(vectors.data() + i * length, i);
-    const double build_seconds = Seconds(t);
+    const double build_seconds = SecondsSince(t);
     std::printf(
         "\nhnswlib on %d images (%lld vectors; M 16, ef_construction 100): build %.2f s; "
         "exact search on them %.3f s; HyperPatch-Match (defaults) %.3f s, %.3f exact cells, "
@@ -341,7 +336,7 @@ int Main(int argc, char** argv) {
         found[i] = top.top().second;
         similarity[i] = 1.0f - top.top().first;
       }
-      const double query_seconds = Seconds(t);
+      const double query_seconds = SecondsSince(t);
       int same = 0;
       double sum = 0;
       for (long long i = 0; i < query_rows; ++i) {

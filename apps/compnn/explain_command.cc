@@ -1,5 +1,4 @@
 // compnn explain, sweep and control: explanations of a model's predictions from its feature store.
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -10,6 +9,7 @@
 #include "compnn/field_io.h"
 #include "compnn/figure.h"
 #include "compnn/json_file.h"
+#include "compnn/stopwatch.h"
 #include "explain_options.h"
 #include "progress_bar.h"
 
@@ -17,11 +17,6 @@ namespace compnn::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-double Since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 std::string Describe(const StoreLayer& layer) {
   return layer.name + " (stride " + std::to_string(layer.stride) + ")";
@@ -50,9 +45,9 @@ void RunExplain(const ExplainCommandOptions& o) {
     const Query& query = queries[q];
     const auto start = Clock::now();
     const QueryRun run = explainer.Run(query, {layer});
-    const double forward = Since(start);
+    const double forward = SecondsSince(start);
     const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.overlap);
-    const double total = Since(start);
+    const double total = SecondsSince(start);
 
     const std::string dir = o.out + "/" + SafeName(query.name);
     fs::create_directories(dir);
@@ -132,7 +127,7 @@ void RunSweep(const SweepOptions& o) {
   for (const Query& query : queries) {
     const auto start = Clock::now();
     const QueryRun run = explainer.Run(query, layers);
-    const double forward = Since(start);
+    const double forward = SecondsSince(start);
     const std::string dir = o.out + "/" + SafeName(query.name);
     fs::create_directories(dir);
     std::vector<Tile> inputs = {{query.input, "query input", ""}, {}};
@@ -159,7 +154,7 @@ void RunSweep(const SweepOptions& o) {
       bar.Update(static_cast<long long>(i + 1));
     }
     bar.Finish();
-    const double total = Since(start);
+    const double total = SecondsSince(start);
     WritePng(dir + "/sweep.png",
              TileGrid("compnn layer sweep: " + query.name +
                           " (top: input reconstructions, bottom: output reconstructions)",

@@ -1,5 +1,4 @@
 // compnn match: correspondence search on activations saved as .npy by any tool.
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -14,6 +13,7 @@
 #include "compnn/json_file.h"
 #include "compnn/npy.h"
 #include "compnn/patch_match.h"
+#include "compnn/stopwatch.h"
 #include "progress_bar.h"
 
 namespace compnn::cli {
@@ -122,7 +122,7 @@ void RunMatch(const MatchOptions& o) {
       {"method", o.method},
       {"hyperpatch", o.hyperpatch},
       {"candidates", candidates.empty() ? nlohmann::json("all") : nlohmann::json(candidates)}};
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = Clock::now();
   CorrespondenceField field;
   try {
     if (o.method == "exact") {
@@ -164,8 +164,7 @@ void RunMatch(const MatchOptions& o) {
     // The engine names images by index; say which file they came from.
     throw std::runtime_error(o.database + " / " + o.query + ": " + e.what());
   }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds = SecondsSince(start);
   WriteField(field, o.out, "");
   summary["seconds"] = seconds;
   summary["mean_similarity"] = field.MeanSimilarity();

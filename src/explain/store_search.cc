@@ -1,19 +1,14 @@
 #include "compnn/store_search.h"
 
-#include <chrono>
 #include <numeric>
 #include <stdexcept>
 
 #include "compnn/exact_search.h"
 #include "compnn/global_prefilter.h"
+#include "compnn/stopwatch.h"
 
 namespace compnn {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double Since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 std::vector<int> AllowedOrAll(const FeatureStore& store, const std::vector<int>& allowed) {
   if (!allowed.empty()) {
@@ -60,11 +55,11 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
   } else {
     result.candidates = allowed;
   }
-  result.prefilter_seconds = Since(start);
+  result.prefilter_seconds = SecondsSince(start);
 
   start = Clock::now();
   const LayerMaps maps = store.Maps(layer_name, result.candidates);
-  result.load_seconds = Since(start);
+  result.load_seconds = SecondsSince(start);
 
   start = Clock::now();
   if (o.method == "exact") {
@@ -82,7 +77,7 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
     result.field = std::move(found.field);
     result.iterations = static_cast<int>(found.iterations.size());
   }
-  result.search_seconds = Since(start);
+  result.search_seconds = SecondsSince(start);
   return result;
 }
 

@@ -1,6 +1,5 @@
 #include "compnn/evaluation.h"
 
-#include <chrono>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -8,14 +7,10 @@
 #include "compnn/explainer.h"
 #include "compnn/global_prefilter.h"
 #include "compnn/metrics.h"
+#include "compnn/stopwatch.h"
 
 namespace compnn {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double Since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // One row's running totals.
 struct RowAccumulator {
@@ -199,7 +194,7 @@ EvalReport Evaluate(Explainer& explainer, const EvalOptions& o) {
                                        explainer.input_size(), o.split, names[q]);
     const auto forward_start = Clock::now();
     const QueryRun run = explainer.Run(query, wanted);
-    const double forward = Since(forward_start);
+    const double forward = SecondsSince(forward_start);
     cv::Mat truth, network, input_classes;
     if (report.label_targets) {
       truth = palette.Classes(query.truth, false, names[q]);
@@ -209,11 +204,11 @@ EvalReport Evaluate(Explainer& explainer, const EvalOptions& o) {
       auto t = Clock::now();
       const OwnedMap& global = run.maps.at(store.manifest().global_layer);
       const int nearest = GlobalTopK(global.values, store.Globals(), 1).front();
-      gr_bottleneck.Add(training.TargetClasses(nearest), truth, &network, Since(t));
+      gr_bottleneck.Add(training.TargetClasses(nearest), truth, &network, SecondsSince(t));
       t = Clock::now();
       const int nearest_map =
           NearestByWholeMap(store, penultimate, run.maps.at(penultimate).view());
-      gr_penultimate.Add(training.TargetClasses(nearest_map), truth, &network, Since(t));
+      gr_penultimate.Add(training.TargetClasses(nearest_map), truth, &network, SecondsSince(t));
     }
     if (report.label_inputs) input_classes = palette.Classes(query.input, false, names[q]);
 
@@ -228,19 +223,19 @@ EvalReport Evaluate(Explainer& explainer, const EvalOptions& o) {
         const StoreSearchResult found =
             SearchStore(store, layers[l], run.maps.at(layers[l]).view(),
                         run.maps.at(store.manifest().global_layer).values, search);
-        const double search_seconds = Since(t);
+        const double search_seconds = SecondsSince(t);
         const std::vector<int> used = UsedImages(found.field);
         if (report.label_targets) {
           const auto r = Clock::now();
           const cv::Mat out =
               ReconstructLabels(found.field, training.TargetClassMaps(used), geometry, classes);
-          state[l].output[k].Add(out, truth, &network, search_seconds + Since(r));
+          state[l].output[k].Add(out, truth, &network, search_seconds + SecondsSince(r));
         }
         if (report.label_inputs) {
           const auto r = Clock::now();
           const cv::Mat in =
               ReconstructLabels(found.field, training.InputClassMaps(used), geometry, classes);
-          state[l].input[k].Add(in, input_classes, nullptr, search_seconds + Since(r));
+          state[l].input[k].Add(in, input_classes, nullptr, search_seconds + SecondsSince(r));
         }
         // Search quality on the first queries, at the quality top-k.
         if (o.search.method == "hpm" && q < o.quality_queries && o.topk[k] == o.quality_topk) {
@@ -285,7 +280,7 @@ EvalReport Evaluate(Explainer& explainer, const EvalOptions& o) {
     }
     report.layers.push_back(e);
   }
-  report.seconds = Since(start);
+  report.seconds = SecondsSince(start);
   return report;
 }
 

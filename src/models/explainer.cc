@@ -1,13 +1,13 @@
 #include "compnn/explainer.h"
 
-#include <chrono>
 #include <filesystem>
+
+#include "compnn/stopwatch.h"
 
 namespace compnn {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 std::string ModelChecksumOrEmpty(const FeatureStore& store) {
   return store.manifest().model.value("checksum", "");
@@ -103,7 +103,7 @@ LayerExplanation Explainer::ExplainLayer(const QueryRun& run, const std::string&
   const auto start = Clock::now();
   e.input_reconstruction = Reconstruct(e.search.field, layer, false, overlapping_blocks);
   e.output_reconstruction = Reconstruct(e.search.field, layer, true, overlapping_blocks);
-  e.reconstruct_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  e.reconstruct_seconds = SecondsSince(start);
   return e;
 }
 

@@ -1,7 +1,6 @@
 #include "compnn/training.h"
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -9,13 +8,13 @@
 #include "compnn/atomic_file.h"
 #include "compnn/metrics.h"
 #include "compnn/network.h"
+#include "compnn/stopwatch.h"
 #include "training_data.h"
 #include "unet.h"
 
 namespace compnn {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
 // Everything one training run holds; a checkpoint is all of it at an epoch's end.
@@ -290,7 +289,7 @@ std::pair<double, double> TrainEpoch(Run& run, const TrainCallbacks& callbacks, 
     loss_d_sum += loss_d_value;
     ++batches;
     if (callbacks.on_batch) {
-      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      const double seconds = SecondsSince(start);
       callbacks.on_batch({epoch, run.options.epochs, i + count, n, loss_sum / batches,
                           loss_d_sum / batches, (i + count) / std::max(seconds, 1e-9)});
     }
@@ -391,7 +390,7 @@ std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks
     const auto [loss, loss_d] = TrainEpoch(run, callbacks, epoch);
     EpochReport report;
     report.epoch = epoch;
-    report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    report.seconds = SecondsSince(start);
     report.images_per_second = run.train.inputs.size(0) / std::max(report.seconds, 1e-9);
     report.loss = loss;
     report.loss_d = loss_d;
