@@ -8,11 +8,11 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "compnn/explainer.h"
-#include "compnn/json_file.h"
-#include "compnn/network.h"
-#include "compnn/prediction.h"
-#include "compnn/stopwatch.h"
+#include "compnn/core/stopwatch.h"
+#include "compnn/models/explainer.h"
+#include "compnn/models/model.h"
+#include "compnn/models/prediction.h"
+#include "compnn/store/json_file.h"
 
 namespace compnn::bench {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "compnn/activation_map.h"
+#include "compnn/core/activation_map.h"
 
 namespace compnn::bench {
 

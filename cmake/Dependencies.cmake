@@ -1,7 +1,6 @@
 # System packages, all installed by scripts/install-deps.
 find_package(OpenMP REQUIRED)
 find_package(GTest REQUIRED)
-find_package(CLI11 REQUIRED)
 find_package(nlohmann_json REQUIRED)
 
 # The OpenMP build of OpenBLAS: called from inside our own OpenMP regions it runs single-threaded
@@ -18,6 +17,12 @@ target_link_libraries(compnn_blas INTERFACE ${COMPNN_OPENBLAS_LIBRARY})
 target_include_directories(compnn_blas SYSTEM INTERFACE ${COMPNN_CBLAS_INCLUDE_DIR})
 
 include(GoogleTest)
+
+# Everything past here serves the datasets, explanations, models and the command line tool.
+if(COMPNN_CORE_ONLY)
+  return()
+endif()
+find_package(CLI11 REQUIRED)
 
 # OpenCV's core, imgproc and imgcodecs only. Debian ships OpenCV's CMake config just in
 # libopencv-dev, which drags in every module (VTK included), so the three are found directly.

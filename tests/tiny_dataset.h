@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "compnn/generators.h"
+#include "compnn/data/generators.h"
 
 namespace compnn::testing {
 

@@ -4,15 +4,16 @@
 #include <memory>
 
 #include "commands.h"
-#include "compnn/dataset_writer.h"
-#include "compnn/exact_search.h"
-#include "compnn/field_io.h"
-#include "compnn/json_file.h"
-#include "compnn/model.h"
-#include "compnn/network.h"
-#include "compnn/prediction.h"
-#include "compnn/semantic_correspondence.h"
-#include "compnn/training_images.h"
+#include "compnn/core/exact_search.h"
+#include "compnn/core/layer_choice.h"
+#include "compnn/data/dataset_writer.h"
+#include "compnn/explain/semantic_correspondence.h"
+#include "compnn/explain/training_images.h"
+#include "compnn/models/model.h"
+#include "compnn/models/prediction.h"
+#include "compnn/store/field_io.h"
+#include "compnn/store/json_file.h"
+#include "typed_options.h"
 
 namespace compnn::cli {
 namespace {
@@ -38,10 +39,11 @@ void RunCorrespond(const CorrespondOptions& o) {
   const int size = model->size();
   std::string layer = o.layer;
   if (layer.empty()) {
-    for (const LayerInfo& l : model->layers()) {
-      if (l.name.starts_with("decoder")) layer = l.name;
-    }
-    if (layer.empty()) throw std::runtime_error(o.spec.path + ": no decoder layer; pass --layer");
+    std::vector<std::string> names;
+    for (const LayerInfo& l : model->layers()) names.push_back(l.name);
+    layer = LastDecoderLayer(names);
+    COMPNN_CHECK(!layer.empty(), o.spec.path, ": no decoder layer; pass --layer (one of ",
+                 Join(names), ")");
   }
   std::vector<std::string> warnings;
   const Query a = LoadQuery(dataset, direction, size, o.a, &warnings);
@@ -114,12 +116,10 @@ void AddCorrespondCommand(CLI::App& app, Command& run) {
                   "dataset folder (default: a compnn model's training data; TorchScript: needed)")
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--size", o->spec.size, "TorchScript: input image side")->capture_default_str();
-  cmd->add_option("--direction", o->spec.direction, "TorchScript: AtoB reads A, BtoA reads B")
-      ->check(CLI::IsMember({"AtoB", "BtoA"}))
-      ->capture_default_str();
-  cmd->add_option("--input-range", o->spec.input_range, "TorchScript: -1,1 or 0,1")
-      ->check(CLI::IsMember({"-1,1", "0,1"}))
-      ->capture_default_str();
+  AddEnumOption(cmd, "--direction", o->spec.direction, DirectionNames(),
+                "TorchScript: AtoB reads A, BtoA reads B");
+  AddEnumOption(cmd, "--input-range", o->spec.input_range, InputRangeNames(),
+                "TorchScript: pixel range the model expects");
   cmd->add_option("--layer", o->layer, "layer (default: the last decoder layer)");
   cmd->add_option("--out", o->out, "output folder")->required();
   cmd->add_option("--colour", o->colour,

@@ -4,10 +4,10 @@
 #include <opencv2/imgproc.hpp>
 
 #include "commands.h"
-#include "compnn/contact_sheet.h"
-#include "compnn/dataset.h"
-#include "compnn/dataset_writer.h"
-#include "compnn/generators.h"
+#include "compnn/data/contact_sheet.h"
+#include "compnn/data/dataset.h"
+#include "compnn/data/dataset_writer.h"
+#include "compnn/data/generators.h"
 #include "progress_bar.h"
 
 namespace compnn::cli {

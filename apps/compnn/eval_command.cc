@@ -4,10 +4,10 @@
 #include <memory>
 
 #include "commands.h"
-#include "compnn/atomic_file.h"
-#include "compnn/evaluation.h"
-#include "compnn/explainer.h"
-#include "compnn/json_file.h"
+#include "compnn/models/evaluation.h"
+#include "compnn/models/explainer.h"
+#include "compnn/store/atomic_file.h"
+#include "compnn/store/json_file.h"
 #include "explain_options.h"
 #include "progress_bar.h"
 
@@ -20,7 +20,7 @@ struct EvalCommandOptions : ExplainOptions {
 
 void RunEval(EvalCommandOptions& o) {
   Explainer explainer(o.model, o.store, o.data);
-  o.eval.search = SearchOptionsOf(o);
+  o.eval.search = o.search;
   o.eval.overlapping_blocks = o.overlap;
   std::unique_ptr<ProgressBar> bar;
   o.eval.progress = [&](int done, int total) {

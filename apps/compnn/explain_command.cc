@@ -4,12 +4,12 @@
 #include <memory>
 
 #include "commands.h"
-#include "compnn/correspondence_map.h"
-#include "compnn/dataset_writer.h"
-#include "compnn/field_io.h"
-#include "compnn/figure.h"
-#include "compnn/json_file.h"
-#include "compnn/stopwatch.h"
+#include "compnn/core/stopwatch.h"
+#include "compnn/data/dataset_writer.h"
+#include "compnn/explain/correspondence_map.h"
+#include "compnn/explain/figure.h"
+#include "compnn/store/field_io.h"
+#include "compnn/store/json_file.h"
 #include "explain_options.h"
 #include "progress_bar.h"
 
@@ -31,9 +31,9 @@ struct ExplainCommandOptions : ExplainOptions {
 
 void RunExplain(const ExplainCommandOptions& o) {
   Explainer explainer(o.model, o.store, o.data);
-  const std::string layer = o.layer.empty() ? LastDecoderLayer(explainer.store()) : o.layer;
+  const std::string layer = o.layer.empty() ? DefaultExplainLayer(explainer.store()) : o.layer;
   const StoreLayer& info = explainer.store().manifest().layer(layer);
-  StoreSearchOptions search = SearchOptionsOf(o);
+  StoreSearchOptions search = o.search;
   if (!o.where.empty() || !o.images.empty())
     search.allowed = RestrictedImages(explainer, o.where, o.images);
   const std::vector<Query> queries = ResolveQueries(explainer, o);
@@ -53,8 +53,8 @@ void RunExplain(const ExplainCommandOptions& o) {
     fs::create_directories(dir);
     CorrespondenceMapInputs figure;
     figure.heading = "compnn: " + query.name + " explained at " + Describe(info) + " by " +
-                     std::to_string(e.search.candidates.size()) + " training images (" + o.method +
-                     ")";
+                     std::to_string(e.search.candidates.size()) + " training images (" +
+                     ToString(o.search.method) + ")";
     figure.query_input = query.input;
     figure.ground_truth = query.truth;
     figure.network_output = run.output;
@@ -73,7 +73,7 @@ void RunExplain(const ExplainCommandOptions& o) {
     nlohmann::json sources = nlohmann::json::array();
     for (const SourceShare& s : SourceShares(SourceImageMap(e.search.field, e.stride)))
       sources.push_back({{"image", names[s.image]}, {"share", s.share}});
-    nlohmann::json summary = SearchSummary(o, e.search, explainer.store());
+    nlohmann::json summary = SearchSummary(o.search, e.search, explainer.store());
     summary["query"] = query.name;
     summary["layer"] = layer;
     summary["stride"] = e.stride;
@@ -120,7 +120,7 @@ void RunSweep(const SweepOptions& o) {
     for (const StoreLayer& l : explainer.store().manifest().layers) layers.push_back(l.name);
   }
   for (const std::string& l : layers) explainer.store().manifest().layer(l);  // names checked
-  const StoreSearchOptions search = SearchOptionsOf(o);
+  const StoreSearchOptions search = o.search;
   const std::vector<Query> queries = ResolveQueries(explainer, o);
   fs::create_directories(o.out);
   nlohmann::json index = nlohmann::json::array();
@@ -146,7 +146,7 @@ void RunSweep(const SweepOptions& o) {
                e.input_reconstruction);
       WritePng(dir + "/" + SafeName(layers[i]) + "-output-reconstruction.png",
                e.output_reconstruction);
-      nlohmann::json entry = SearchSummary(o, e.search, explainer.store());
+      nlohmann::json entry = SearchSummary(o.search, e.search, explainer.store());
       entry["layer"] = layers[i];
       entry["stride"] = e.stride;
       entry["seconds"]["reconstruct"] = e.reconstruct_seconds;
@@ -180,7 +180,7 @@ void RunControl(const ControlOptions& o) {
   if (o.where.empty() && o.images.empty())
     throw std::runtime_error("give at least one --where condition or --images list");
   Explainer explainer(o.model, o.store, o.data);
-  const std::string layer = o.layer.empty() ? LastDecoderLayer(explainer.store()) : o.layer;
+  const std::string layer = o.layer.empty() ? DefaultExplainLayer(explainer.store()) : o.layer;
   const StoreLayer& info = explainer.store().manifest().layer(layer);
   // Each restriction is one database; all are resolved before any work, so errors come first.
   std::vector<std::pair<std::string, std::vector<int>>> databases = {{"all training images", {}}};
@@ -198,7 +198,7 @@ void RunControl(const ControlOptions& o) {
     std::vector<Tile> row = {{query.input, "query input", ""}, {run.output, "network output", ""}};
     nlohmann::json entries = nlohmann::json::array();
     for (std::size_t d = 0; d < databases.size(); ++d) {
-      StoreSearchOptions search = SearchOptionsOf(o);
+      StoreSearchOptions search = o.search;
       search.allowed = databases[d].second;
       const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.overlap);
       const std::size_t size =
@@ -209,7 +209,7 @@ void RunControl(const ControlOptions& o) {
       WritePng(dir + "/" + file, e.output_reconstruction);
       nlohmann::json used = nlohmann::json::array();
       for (int i : UsedImages(e.search.field)) used.push_back(names[i]);
-      nlohmann::json entry = SearchSummary(o, e.search, explainer.store());
+      nlohmann::json entry = SearchSummary(o.search, e.search, explainer.store());
       entry["database"] = databases[d].first;
       entry["database_size"] = size;
       entry["used_images"] = used;

@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "compnn/dataset.h"
-#include "compnn/generators.h"
-#include "compnn/npy.h"
+#include "compnn/data/dataset.h"
+#include "compnn/data/generators.h"
+#include "compnn/store/npy.h"
 #include "run_compnn.h"
 #include "temp_dir.h"
 #include "tiny_dataset.h"

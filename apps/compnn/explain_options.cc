@@ -4,7 +4,8 @@
 #include <cstdio>
 #include <sstream>
 
-#include "compnn/attribute_filter.h"
+#include "compnn/explain/attribute_filter.h"
+#include "typed_options.h"
 
 namespace compnn::cli {
 
@@ -27,34 +28,23 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
         ->capture_default_str();
   }
   cmd->add_option("--out", o->out, "output folder")->required();
-  cmd->add_option("--method", o->method, "hpm (HyperPatch-Match) or exact")
-      ->check(CLI::IsMember({"hpm", "exact"}))
-      ->capture_default_str();
-  cmd->add_option("--topk-images", o->topk_images,
+  AddEnumOption(cmd, "--method", o->search.method, SearchMethodNames(),
+                "hpm (HyperPatch-Match) or exact");
+  cmd->add_option("--topk-images", o->search.topk_images,
                   "search only the K training images with the most similar global descriptor "
                   "(0: all)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->add_option("--iterations", o->iterations, "hpm: most iterations")
+  cmd->add_option("--iterations", o->search.patch_match.max_iterations, "hpm: most iterations")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--seed", o->seed, "hpm: random seed")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "worker threads (0: every core)")
+  cmd->add_option("--seed", o->search.patch_match.seed, "hpm: random seed")->capture_default_str();
+  cmd->add_option("--threads", o->search.threads, "worker threads (0: every core)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_flag("--overlap", o->overlap,
                 "paste whole matched hyperpatches (overlapping; averaged for photos, voted for "
                 "labels) instead of each cell's own patch");
-}
-
-StoreSearchOptions SearchOptionsOf(const ExplainOptions& o) {
-  StoreSearchOptions s;
-  s.method = o.method;
-  s.topk_images = o.topk_images;
-  s.threads = o.threads;
-  s.patch_match.max_iterations = o.iterations;
-  s.patch_match.seed = o.seed;
-  return s;
 }
 
 std::vector<Query> ResolveQueries(const Explainer& explainer, const ExplainOptions& o) {
@@ -68,11 +58,11 @@ std::vector<Query> ResolveQueries(const Explainer& explainer, const ExplainOptio
   return queries;
 }
 
-nlohmann::json SearchSummary(const ExplainOptions& o, const StoreSearchResult& search,
+nlohmann::json SearchSummary(const StoreSearchOptions& o, const StoreSearchResult& search,
                              const FeatureStore& store) {
   nlohmann::json candidates = nlohmann::json::array();
   for (int i : search.candidates) candidates.push_back(store.manifest().images[i]);
-  nlohmann::json summary = {{"method", o.method},
+  nlohmann::json summary = {{"method", ToString(o.method)},
                             {"topk_images", o.topk_images},
                             {"candidates", candidates},
                             {"mean_similarity", search.field.MeanSimilarity()},
@@ -80,10 +70,10 @@ nlohmann::json SearchSummary(const ExplainOptions& o, const StoreSearchResult& s
                              {{"prefilter", search.prefilter_seconds},
                               {"load", search.load_seconds},
                               {"search", search.search_seconds}}}};
-  if (o.method == "hpm") {
+  if (o.method == SearchMethod::kHyperPatchMatch) {
     summary["iterations"] = search.iterations;
-    summary["max_iterations"] = o.iterations;
-    summary["seed"] = o.seed;
+    summary["max_iterations"] = o.patch_match.max_iterations;
+    summary["seed"] = o.patch_match.seed;
   }
   return summary;
 }
@@ -109,7 +99,7 @@ std::vector<int> RestrictedImages(const Explainer& explainer, const std::string&
       throw std::runtime_error("image '" + name + "' is not in " + store.dir());
     selected.push_back(static_cast<int>(it - names.begin()));
   }
-  if (selected.empty()) throw std::runtime_error("--images names no image");
+  COMPNN_CHECK(!selected.empty(), "--images names no image");
   return selected;
 }
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "compnn/explainer.h"
-#include "compnn/store_search.h"
+#include "compnn/explain/store_search.h"
+#include "compnn/models/explainer.h"
 
 namespace compnn::cli {
 
@@ -17,24 +17,18 @@ struct ExplainOptions {
   std::vector<std::string> queries;
   std::string query_split;
   int count = 0;
-  std::string method = "hpm";
-  int topk_images = 16;
-  int iterations = 32;
-  std::uint64_t seed = 0;
-  int threads = 0;
+  StoreSearchOptions search;  // --method, --topk-images, --iterations, --seed, --threads
   bool overlap = false;
 };
 
 // Registers the options; `queries` adds --query/--query-split/--count.
 void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries = true);
 
-StoreSearchOptions SearchOptionsOf(const ExplainOptions& o);
-
 // The queries asked for, with a warning on standard error for each one resized.
 std::vector<Query> ResolveQueries(const Explainer& explainer, const ExplainOptions& o);
 
 // The search's parameters and timings, for summary.json.
-nlohmann::json SearchSummary(const ExplainOptions& o, const StoreSearchResult& search,
+nlohmann::json SearchSummary(const StoreSearchOptions& options, const StoreSearchResult& search,
                              const FeatureStore& store);
 
 // The training images that satisfy a --where condition (several joined by commas) or are named in

@@ -4,80 +4,64 @@
 #include <memory>
 
 #include "commands.h"
-#include "compnn/feature_store.h"
-#include "compnn/importer.h"
+#include "compnn/store/feature_store.h"
+#include "compnn/store/importer.h"
 #include "progress_bar.h"
+#include "typed_options.h"
 #ifdef COMPNN_WITH_TORCH
-#include "compnn/indexer.h"
+#include "compnn/models/indexer.h"
 #endif
 
 namespace compnn::cli {
 namespace {
 
+// The flags bind straight to the library's options: a model's activations (IndexOptions) or
+// activations saved by another tool (ImportOptions). Both write a store in `out`.
 struct IndexCommandOptions {
-  std::string model, data, split = "train", out, import_dir, names, global, dtype = "f16";
-  std::string layers = "all", direction = "AtoB", input_range = "-1,1";
-  int batch = 8, input_size = 0, size = 256;
-  bool channels_first = false, overwrite = false;
+  std::string out, global, layers = "all";
+  DType dtype = DType::kFloat16;
+  bool overwrite = false;
+  ImportOptions import;
+#ifdef COMPNN_WITH_TORCH
+  IndexOptions index;
+#endif
 };
 
-#ifdef COMPNN_WITH_TORCH
-std::vector<std::string> SplitList(const std::string& text) {
-  std::vector<std::string> items;
-  if (text == "all") return items;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = text.find(',', start);
-    const std::string item =
-        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) items.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return items;
+void RunImport(IndexCommandOptions& o) {
+  o.import.out = o.out;
+  o.import.dtype = o.dtype;
+  o.import.global_layer = o.global;
+  o.import.overwrite = o.overwrite;
+  ImportActivations(o.import);
 }
-#endif
 
-void RunIndex(const IndexCommandOptions& o) {
-  const DType dtype = o.dtype == "f16" ? DType::kFloat16 : DType::kFloat32;
-  if (!o.import_dir.empty()) {
-    ImportOptions import;
-    import.dir = o.import_dir;
-    import.names = o.names;
-    import.out = o.out;
-    import.channels_first = o.channels_first;
-    import.dtype = dtype;
-    import.input_size = o.input_size;
-    import.global_layer = o.global;
-    import.overwrite = o.overwrite;
-    ImportActivations(import);
-  } else {
+void RunModelIndex(IndexCommandOptions& o) {
 #ifdef COMPNN_WITH_TORCH
-    if (o.model.empty() || o.data.empty())
-      throw std::runtime_error("index needs --model and --data, or --import");
-    IndexOptions index;
-    index.model = o.model;
-    index.data = o.data;
-    index.split = o.split;
-    index.out = o.out;
-    index.layers = SplitList(o.layers);
-    index.global_layer = o.global;
-    index.dtype = dtype;
-    index.batch = o.batch;
-    index.overwrite = o.overwrite;
-    index.size = o.size;
-    index.direction = o.direction;
-    index.input_range = o.input_range;
-    std::unique_ptr<ProgressBar> bar;
-    index.progress = [&bar](int done, int total) {
-      if (!bar) bar = std::make_unique<ProgressBar>("indexing", total);
-      bar->Update(done);
-    };
-    IndexDataset(index);
-    if (bar) bar->Finish();
+  COMPNN_CHECK(!o.index.model.empty() && !o.index.data.empty(),
+               "index needs --model and --data, or --import");
+  o.index.out = o.out;
+  o.index.dtype = o.dtype;
+  o.index.global_layer = o.global;
+  o.index.overwrite = o.overwrite;
+  o.index.layers = o.layers == "all" ? std::vector<std::string>{} : SplitList(o.layers);
+  std::unique_ptr<ProgressBar> bar;
+  o.index.progress = [&bar](int done, int total) {
+    if (!bar) bar = std::make_unique<ProgressBar>("indexing", total);
+    bar->Update(done);
+  };
+  IndexDataset(o.index);
+  if (bar) bar->Finish();
 #else
-    throw std::runtime_error("this compnn was built without LibTorch: only --import is available");
+  (void)o;
+  throw std::runtime_error("this compnn was built without LibTorch: only --import is available");
 #endif
+}
+
+void RunIndex(IndexCommandOptions& o) {
+  if (!o.import.dir.empty()) {
+    RunImport(o);
+  } else {
+    RunModelIndex(o);
   }
   const FeatureStore store = FeatureStore::Open(o.out);
   std::printf("wrote %s: %d images, layers", o.out.c_str(), store.size());
@@ -96,38 +80,39 @@ void AddIndexCommand(CLI::App& app, Command& run) {
       "activations saved by another tool as one .npy per layer (--import).");
   cmd->add_option("--out", o->out, "store folder (written whole; an interrupted run resumes)")
       ->required();
-  cmd->add_option("--model", o->model,
+#ifdef COMPNN_WITH_TORCH
+  cmd->add_option("--model", o->index.model,
                   "model file written by compnn train, or a TorchScript file (.pt, .pth)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--data", o->data, "dataset folder")->check(CLI::ExistingDirectory);
-  cmd->add_option("--split", o->split)->capture_default_str();
+  cmd->add_option("--data", o->index.data, "dataset folder")->check(CLI::ExistingDirectory);
+  cmd->add_option("--split", o->index.split, "dataset split whose images are indexed")
+      ->capture_default_str();
+  cmd->add_option("--size", o->index.size, "TorchScript: input image side")
+      ->check(CLI::Range(8, 4096))
+      ->capture_default_str();
+  AddEnumOption(cmd, "--direction", o->index.direction, DirectionNames(),
+                "TorchScript: AtoB reads A, BtoA reads B");
+  AddEnumOption(cmd, "--input-range", o->index.input_range, InputRangeNames(),
+                "TorchScript: pixel range the model expects (-1,1 is pix2pix's)");
+  cmd->add_option("--batch", o->index.batch, "images per forward pass")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+#endif
   cmd->add_option("--layers", o->layers,
                   "comma-separated layer names, or all; TorchScript: submodule names as compnn "
                   "layers lists them, NAME:input for the tensor entering NAME")
       ->capture_default_str();
-  cmd->add_option("--size", o->size, "TorchScript: input image side")
-      ->check(CLI::Range(8, 4096))
-      ->capture_default_str();
-  cmd->add_option("--direction", o->direction, "TorchScript: AtoB reads A, BtoA reads B")
-      ->check(CLI::IsMember({"AtoB", "BtoA"}))
-      ->capture_default_str();
-  cmd->add_option("--input-range", o->input_range,
-                  "TorchScript: pixel range the model expects: -1,1 (pix2pix) or 0,1")
-      ->check(CLI::IsMember({"-1,1", "0,1"}))
-      ->capture_default_str();
   cmd->add_option(
       "--global", o->global,
       "layer whose flattened tensor is the global descriptor (default: the bottleneck)");
-  cmd->add_option("--dtype", o->dtype, "f16 or f32")
-      ->check(CLI::IsMember({"f16", "f32"}))
-      ->capture_default_str();
-  cmd->add_option("--batch", o->batch)->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--import", o->import_dir, "folder of LAYER.npy files, (N, H, W, D) float32")
+  AddEnumOption(cmd, "--dtype", o->dtype, {{"f16", DType::kFloat16}, {"f32", DType::kFloat32}},
+                "precision the store keeps activations in");
+  cmd->add_option("--import", o->import.dir, "folder of LAYER.npy files, (N, H, W, D) float32")
       ->check(CLI::ExistingDirectory);
-  cmd->add_option("--names", o->names,
+  cmd->add_option("--names", o->import.names,
                   "--import: image names, one per line (default DIR/names.txt)");
-  cmd->add_flag("--channels-first", o->channels_first, "--import: arrays are (N, D, H, W)");
-  cmd->add_option("--input-size", o->input_size,
+  cmd->add_flag("--channels-first", o->import.channels_first, "--import: arrays are (N, D, H, W)");
+  cmd->add_option("--input-size", o->import.input_size,
                   "--import: input image side, for strides (default: the largest map's side)");
   cmd->add_flag("--overwrite", o->overwrite, "replace an existing store");
   cmd->callback([&run, o] { run = [o] { RunIndex(*o); }; });

@@ -1,8 +1,8 @@
 // compnn layers and compnn index on a user's TorchScript model.
 #include <gtest/gtest.h>
 
-#include "compnn/feature_store.h"
-#include "compnn/generators.h"
+#include "compnn/data/generators.h"
+#include "compnn/store/feature_store.h"
 #include "run_compnn.h"
 #include "temp_dir.h"
 #include "tiny_dataset.h"

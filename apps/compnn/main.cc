@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "commands.h"
+#include "typed_options.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -34,6 +35,9 @@ int main(int argc, char** argv) {
   int status = 0;
   try {
     run();
+  } catch (const compnn::OptionError& e) {
+    std::fprintf(stderr, "compnn: error: %s\n", compnn::cli::DescribeForCommandLine(e).c_str());
+    status = 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "compnn: error: %s\n", e.what());
     status = 2;

@@ -6,32 +6,33 @@
 #include <stdexcept>
 
 #include "commands.h"
-#include "compnn/exact_search.h"
-#include "compnn/feature_store.h"
-#include "compnn/field_io.h"
-#include "compnn/global_prefilter.h"
-#include "compnn/json_file.h"
-#include "compnn/npy.h"
-#include "compnn/patch_match.h"
-#include "compnn/stopwatch.h"
+#include "compnn/core/exact_search.h"
+#include "compnn/core/global_prefilter.h"
+#include "compnn/core/patch_match.h"
+#include "compnn/core/search_method.h"
+#include "compnn/core/stopwatch.h"
+#include "compnn/store/feature_store.h"
+#include "compnn/store/field_io.h"
+#include "compnn/store/json_file.h"
+#include "compnn/store/npy.h"
 #include "progress_bar.h"
+#include "typed_options.h"
 
 namespace compnn::cli {
 namespace {
 
+// The flags bind straight to the engine's own options structs; only the files, the hyperpatch,
+// the candidates and the thread count are shared by both methods and set at run time.
 struct MatchOptions {
-  std::string query, database, out, method = "hpm";
+  std::string query, database, out;
+  SearchMethod method = SearchMethod::kHyperPatchMatch;
   std::string query_global, database_global;
   std::vector<int> hyperpatch = {2, 2};
   std::vector<int> images;
   int topk_images = 0;
-  int matches_per_cell = 1;
-  int iterations = 32;
-  double min_improved = 0.001;
-  int random_images = 1;
-  int long_range = 2;
-  std::uint64_t seed = 0;
   int threads = 0;
+  ExactSearchOptions exact;
+  PatchMatchOptions hpm;
 };
 
 // The query map: float32 (H, W, D) or (1, H, W, D).
@@ -119,17 +120,16 @@ void RunMatch(const MatchOptions& o) {
   nlohmann::json summary = {
       {"query", o.query},
       {"database", o.database},
-      {"method", o.method},
+      {"method", ToString(o.method)},
       {"hyperpatch", o.hyperpatch},
       {"candidates", candidates.empty() ? nlohmann::json("all") : nlohmann::json(candidates)}};
   const auto start = Clock::now();
   CorrespondenceField field;
   try {
-    if (o.method == "exact") {
-      ExactSearchOptions options;
+    if (o.method == SearchMethod::kExact) {
+      ExactSearchOptions options = o.exact;
       options.hyperpatch = shape;
       options.candidates = candidates;
-      options.top_k = o.matches_per_cell;
       options.threads = o.threads;
       ProgressBar bar("exact search", 1000);
       options.progress = [&bar](long long done, long long total) {
@@ -137,18 +137,12 @@ void RunMatch(const MatchOptions& o) {
       };
       field = ExactSearch(query, database, options);
     } else {
-      if (o.matches_per_cell != 1)
-        throw std::runtime_error("--matches-per-cell needs --method exact");
-      PatchMatchOptions options;
+      COMPNN_CHECK(o.exact.top_k == 1, "--matches-per-cell needs --method exact");
+      PatchMatchOptions options = o.hpm;
       options.hyperpatch = shape;
       options.candidates = candidates;
-      options.max_iterations = o.iterations;
-      options.min_improved_fraction = o.min_improved;
-      options.random_images = o.random_images;
-      options.long_range = o.long_range;
-      options.seed = o.seed;
       options.threads = o.threads;
-      ProgressBar bar("hyperpatch-match", o.iterations);
+      ProgressBar bar("hyperpatch-match", options.max_iterations);
       nlohmann::json iterations = nlohmann::json::array();
       options.on_iteration = [&](const PatchMatchIteration& it) {
         bar.Update(it.iteration);
@@ -158,8 +152,10 @@ void RunMatch(const MatchOptions& o) {
       };
       field = HyperPatchMatch(query, database, options).field;
       summary["iterations"] = iterations;
-      summary["seed"] = o.seed;
+      summary["seed"] = o.hpm.seed;
     }
+  } catch (const OptionError&) {
+    throw;  // told in terms of flags by main
   } catch (const std::invalid_argument& e) {
     // The engine names images by index; say which file they came from.
     throw std::runtime_error(o.database + " / " + o.query + ": " + e.what());
@@ -198,9 +194,8 @@ void AddMatchCommand(CLI::App& app, Command& run) {
                   "output folder: nnf.npy (int32 H x W x 3: image, y, x), "
                   "similarity.npy (float32 H x W), summary.json")
       ->required();
-  cmd->add_option("--method", o->method, "exact: exhaustive search; hpm: HyperPatch-Match")
-      ->check(CLI::IsMember({"exact", "hpm"}))
-      ->capture_default_str();
+  AddEnumOption(cmd, "--method", o->method, SearchMethodNames(),
+                "exact: exhaustive search; hpm: HyperPatch-Match");
   cmd->add_option("--hyperpatch", o->hyperpatch, "hyperpatch height and width in cells")
       ->expected(2)
       ->capture_default_str();
@@ -215,26 +210,26 @@ void AddMatchCommand(CLI::App& app, Command& run) {
   cmd->add_option("--database-global", o->database_global,
                   "database global descriptors: float32 (N, D)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--matches-per-cell", o->matches_per_cell,
+  cmd->add_option("--matches-per-cell", o->exact.top_k,
                   "exact only: keep the K best matches per cell (outputs gain a K axis)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--iterations", o->iterations, "hpm: iteration cap")
+  cmd->add_option("--iterations", o->hpm.max_iterations, "hpm: iteration cap")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->add_option("--min-improved", o->min_improved,
+  cmd->add_option("--min-improved", o->hpm.min_improved_fraction,
                   "hpm: stop once fewer than this fraction of cells improve in an iteration")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_option("--random-images", o->random_images,
+  cmd->add_option("--random-images", o->hpm.random_images,
                   "hpm: random cells of other candidate images tried per cell and iteration")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->add_option("--long-range", o->long_range,
+  cmd->add_option("--long-range", o->hpm.long_range,
                   "hpm: matches of random other query cells, shifted, tried per cell and iteration")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->add_option("--seed", o->seed, "hpm: random seed")->capture_default_str();
+  cmd->add_option("--seed", o->hpm.seed, "hpm: random seed")->capture_default_str();
   cmd->add_option("--threads", o->threads, "worker threads (0: all cores)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();

@@ -7,8 +7,8 @@
 #include <random>
 
 #include "brute_force_reference.h"
-#include "compnn/half.h"
-#include "compnn/npy.h"
+#include "compnn/store/half.h"
+#include "compnn/store/npy.h"
 #include "run_compnn.h"
 
 namespace compnn {

@@ -3,12 +3,12 @@
 #include <memory>
 
 #include "commands.h"
-#include "compnn/dataset_writer.h"
-#include "compnn/network.h"
-#include "compnn/prediction.h"
-#include "compnn/torchscript.h"
-#include "compnn/training.h"
+#include "compnn/data/dataset_writer.h"
+#include "compnn/models/model.h"
+#include "compnn/models/prediction.h"
+#include "compnn/models/training.h"
 #include "progress_bar.h"
+#include "typed_options.h"
 
 namespace compnn::cli {
 
@@ -18,13 +18,13 @@ void AddTrainCommand(CLI::App& app, Command& run) {
       "train",
       "Train a pix2pix U-Net (with a PatchGAN) or a SegNet on a dataset in the pix2pix layout.\n"
       "Writes MODEL after every epoch, MODEL.ckpt (resume with --resume) and MODEL.log.jsonl.");
-  cmd->add_option("--arch", o->arch, "pix2pix or segnet")
-      ->required()
-      ->check(CLI::IsMember({"pix2pix", "segnet"}));
+  AddEnumOption(cmd, "--arch", o->arch,
+                {{"pix2pix", Architecture::kPix2Pix}, {"segnet", Architecture::kSegNet}},
+                "network to train")
+      ->required();
   cmd->add_option("--data", o->data, "dataset folder")->required()->check(CLI::ExistingDirectory);
-  cmd->add_option("--direction", o->direction, "AtoB: read A, predict B; BtoA: the reverse")
-      ->check(CLI::IsMember({"AtoB", "BtoA"}))
-      ->capture_default_str();
+  AddEnumOption(cmd, "--direction", o->direction, DirectionNames(),
+                "AtoB: read A, predict B; BtoA: the reverse");
   cmd->add_option("--out", o->out, "model file to write")->required();
   cmd->add_option("--size", o->size, "training image side")
       ->check(CLI::Range(16, 1024))
@@ -75,18 +75,21 @@ void AddTrainCommand(CLI::App& app, Command& run) {
           bar_epoch = s.epoch;
         }
         char label[160];
-        std::snprintf(
-            label, sizeof label, "epoch %d/%d loss %.3f%s %.1f img/s", s.epoch, s.epochs, s.loss,
-            o->arch == "pix2pix" ? (" D " + std::to_string(s.loss_d).substr(0, 5)).c_str() : "",
-            s.images_per_second);
+        std::snprintf(label, sizeof label, "epoch %d/%d loss %.3f%s %.1f img/s", s.epoch, s.epochs,
+                      s.loss,
+                      o->arch == Architecture::kPix2Pix
+                          ? (" D " + std::to_string(s.loss_d).substr(0, 5)).c_str()
+                          : "",
+                      s.images_per_second);
         bar->SetLabel(label);
         bar->Update(s.done);
       };
       callbacks.on_epoch = [&](const EpochReport& r) {
         if (bar) bar->Finish();
-        std::printf("epoch %d: loss %.4f%s, %.1f images/s, %.0f s; validation %s\n", r.epoch,
-                    r.loss, o->arch == "pix2pix" ? (", D " + std::to_string(r.loss_d)).c_str() : "",
-                    r.images_per_second, r.seconds, r.validation.dump().c_str());
+        std::printf(
+            "epoch %d: loss %.4f%s, %.1f images/s, %.0f s; validation %s\n", r.epoch, r.loss,
+            o->arch == Architecture::kPix2Pix ? (", D " + std::to_string(r.loss_d)).c_str() : "",
+            r.images_per_second, r.seconds, r.validation.dump().c_str());
         std::fflush(stdout);
       };
       Train(*o, callbacks);
@@ -111,28 +114,28 @@ void AddLayersCommand(CLI::App& app, Command& run) {
                   "input side (default: the model's training size; TorchScript: 256)");
   cmd->callback([&run, o] {
     run = [o] {
-      if (IsTorchScriptPath(o->model)) {
-        ScriptModel model(o->model);
-        const int size = o->size > 0 ? o->size : 256;
+      ModelSpec spec;
+      spec.path = o->model;
+      if (o->size > 0) spec.size = o->size;
+      std::unique_ptr<Model> model = Model::Open(spec);
+      if (model->arch() == Architecture::kTorchScript) {
+        const int size = model->size();
         std::printf("%s: TorchScript, input 3 x %d x %d\n%-32s %8s %8s %8s %8s\n", o->model.c_str(),
                     size, size, "layer", "height", "width", "depth", "stride");
-        for (const LayerInfo& l : model.ListLayers(size)) {
+        for (const LayerInfo& l : model->layers()) {
           std::printf("%-32s %8d %8d %8d %8d\n", l.name.c_str(), l.height, l.width, l.channels,
                       l.stride);
         }
-        for (const std::string& name : model.SubmoduleNames()) {
-          const std::string why = model.WhyNotCapturable(name);
-          if (!why.empty()) std::printf("not capturable: %s\n", why.c_str());
-        }
+        for (const std::string& why : model->Uncapturable())
+          std::printf("not capturable: %s\n", why.c_str());
         std::printf("(NAME:input takes the tensor entering a submodule called with one tensor)\n");
         return;
       }
-      std::shared_ptr<Network> network = LoadNetwork(o->model);
-      const int size = o->size > 0 ? o->size : network->config().size;
+      const int size = o->size > 0 ? o->size : model->size();
       std::printf("%s: %s, input %d x %d\n%-10s %8s %8s %8s %8s\n", o->model.c_str(),
-                  network->config().arch.c_str(), size, size, "layer", "height", "width", "depth",
+                  ToString(model->arch()).c_str(), size, size, "layer", "height", "width", "depth",
                   "stride");
-      for (const LayerInfo& l : ListLayers(*network, size)) {
+      for (const LayerInfo& l : model->LayersAt(size)) {
         std::printf("%-10s %8d %8d %8d %8d\n", l.name.c_str(), l.height, l.width, l.channels,
                     l.stride);
       }
@@ -161,9 +164,11 @@ void AddPredictCommand(CLI::App& app, Command& run) {
   cmd->callback([&run, o] {
     run = [o] {
       UseAllCores();
-      std::shared_ptr<Network> network = LoadNetwork(o->model);
+      ModelSpec spec;
+      spec.path = o->model;
+      std::unique_ptr<Model> model = Model::Open(spec);
       WritePng(o->out,
-               PredictionSheet(*network, Dataset::Open(o->data), o->split, o->count, o->tile));
+               PredictionSheet(*model, Dataset::Open(o->data), o->split, o->count, o->tile));
       std::printf("wrote %s\n", o->out.c_str());
     };
   });

@@ -3,7 +3,7 @@
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "compnn/generators.h"
+#include "compnn/data/generators.h"
 #include "run_compnn.h"
 #include "temp_dir.h"
 #include "tiny_dataset.h"

@@ -1,4 +1,7 @@
-#include "compnn/activation_map.h"
+#include "compnn/core/activation_map.h"
+
+#include "compnn/core/check.h"
+#include "compnn/core/hyperpatch.h"
 
 #include <algorithm>
 #include <cmath>
@@ -56,6 +59,20 @@ std::vector<int> ResolveCandidates(const Database& database, const std::vector<i
   }
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  return candidates;
+}
+
+std::vector<int> CheckSearchInputs(const MapView& query, const Database& database,
+                                   const HyperpatchShape& hyperpatch,
+                                   const std::vector<int>& requested_candidates) {
+  ValidateMap(query, "query");
+  RequireFinite(query, "query");
+  ValidateHyperpatch(hyperpatch);
+  std::vector<int> candidates = ResolveCandidates(database, requested_candidates);
+  if (database.depth() != query.depth) {
+    throw std::invalid_argument(
+        Concat("query depth ", query.depth, " differs from the database's ", database.depth()));
+  }
   return candidates;
 }
 

@@ -1,4 +1,4 @@
-#include "compnn/correspondence.h"
+#include "compnn/core/correspondence.h"
 
 namespace compnn {
 

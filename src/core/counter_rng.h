@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "compnn/splitmix.h"
+#include "compnn/core/splitmix.h"
 
 namespace compnn::internal {
 

@@ -1,4 +1,4 @@
-#include "compnn/exact_search.h"
+#include "compnn/core/exact_search.h"
 
 #include <cblas.h>
 
@@ -8,9 +8,16 @@
 #include <stdexcept>
 #include <string>
 
+#include "compnn/core/check.h"
 #include "threads.h"
 
 namespace compnn {
+
+void ExactSearchOptions::Check() const {
+  COMPNN_CHECK_OPTION(top_k >= 1, "top_k", "must be at least 1, got ", top_k);
+  COMPNN_CHECK_OPTION(threads >= 0, "threads", "must not be negative, got ", threads);
+  COMPNN_CHECK_OPTION(block_bytes > 0, "block_bytes", "must be positive");
+}
 namespace {
 
 // Rows of query hyperpatches and of database hyperpatches multiplied at once. A tile of products
@@ -119,21 +126,14 @@ inline void ScanTopK(const float* products, int count, const Match* origin, Matc
 
 CorrespondenceField ExactSearch(const MapView& query, const Database& database,
                                 const ExactSearchOptions& options) {
-  ValidateMap(query, "query");
-  RequireFinite(query, "query");
-  ValidateHyperpatch(options.hyperpatch);
-  const std::vector<int> candidates = ResolveCandidates(database, options.candidates);
-  if (database.depth() != query.depth) {
-    throw std::invalid_argument("query depth " + std::to_string(query.depth) +
-                                " differs from the database's " + std::to_string(database.depth()));
-  }
+  options.Check();
+  const std::vector<int> candidates =
+      CheckSearchInputs(query, database, options.hyperpatch, options.candidates);
   long long total_cells = 0;
   for (int image : candidates) total_cells += database[image].cells();
-  if (options.top_k < 1 || options.top_k > total_cells) {
-    throw std::invalid_argument("top_k must be between 1 and the candidates' " +
-                                std::to_string(total_cells) + " cells, got " +
-                                std::to_string(options.top_k));
-  }
+  COMPNN_CHECK_OPTION(options.top_k <= total_cells, "top_k",
+                      "must be between 1 and the candidates' ", total_cells, " cells, got ",
+                      options.top_k);
 
   const int threads = internal::ResolveThreads(options.threads);
   internal::SingleThreadedBlas single_threaded_blas;

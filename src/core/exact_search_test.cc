@@ -1,4 +1,4 @@
-#include "compnn/exact_search.h"
+#include "compnn/core/exact_search.h"
 
 #include <gtest/gtest.h>
 

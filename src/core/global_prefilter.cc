@@ -1,4 +1,4 @@
-#include "compnn/global_prefilter.h"
+#include "compnn/core/global_prefilter.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "compnn/hyperpatch.h"
+#include "compnn/core/hyperpatch.h"
 
 #include <gtest/gtest.h>
 

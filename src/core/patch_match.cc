@@ -1,14 +1,28 @@
-#include "compnn/patch_match.h"
+#include "compnn/core/patch_match.h"
 
 #include <algorithm>
 #include <atomic>
 #include <stdexcept>
 #include <string>
 
+#include "compnn/core/check.h"
 #include "counter_rng.h"
 #include "threads.h"
 
 namespace compnn {
+
+void PatchMatchOptions::Check() const {
+  COMPNN_CHECK_OPTION(max_iterations >= 0, "max_iterations", "must not be negative, got ",
+                      max_iterations);
+  COMPNN_CHECK_OPTION(min_improved_fraction >= 0 && min_improved_fraction <= 1,
+                      "min_improved_fraction", "must be in [0, 1], got ", min_improved_fraction);
+  COMPNN_CHECK_OPTION(random_images >= 0, "random_images", "must not be negative, got ",
+                      random_images);
+  COMPNN_CHECK_OPTION(long_range >= 0, "long_range", "must not be negative, got ", long_range);
+  COMPNN_CHECK_OPTION(initial_samples >= 1, "initial_samples", "must be at least 1, got ",
+                      initial_samples);
+  COMPNN_CHECK_OPTION(threads >= 0, "threads", "must not be negative, got ", threads);
+}
 namespace {
 
 using internal::CounterRng;
@@ -181,17 +195,9 @@ class PatchMatcher {
 
 PatchMatchResult HyperPatchMatch(const MapView& query, const Database& database,
                                  const PatchMatchOptions& options) {
-  ValidateMap(query, "query");
-  RequireFinite(query, "query");
-  ValidateHyperpatch(options.hyperpatch);
-  std::vector<int> candidates = ResolveCandidates(database, options.candidates);
-  if (database.depth() != query.depth) {
-    throw std::invalid_argument("query depth " + std::to_string(query.depth) +
-                                " differs from the database's " + std::to_string(database.depth()));
-  }
-  if (options.max_iterations < 0 || options.random_images < 0) {
-    throw std::invalid_argument("max_iterations and random_images must not be negative");
-  }
+  options.Check();
+  std::vector<int> candidates =
+      CheckSearchInputs(query, database, options.hyperpatch, options.candidates);
 
   const int threads = internal::ResolveThreads(options.threads);
   PatchMatcher matcher(query, database, options, std::move(candidates), threads);

@@ -1,9 +1,10 @@
-#include "compnn/patch_match.h"
+#include "compnn/core/patch_match.h"
 
 #include <gtest/gtest.h>
 
 #include "brute_force_reference.h"
-#include "compnn/exact_search.h"
+#include "compnn/core/check.h"
+#include "compnn/core/exact_search.h"
 
 namespace compnn {
 namespace {
@@ -156,6 +157,30 @@ TEST(HyperPatchMatch, RejectsNonFiniteActivations) {
   c.query.at(0, 0, 0) = INFINITY;
   const Database clean({c.maps[0].view()});
   EXPECT_THROW(HyperPatchMatch(c.query.view(), clean), std::invalid_argument);
+}
+
+TEST(PatchMatchOptionsCheck, NamesTheFieldOutOfRange) {
+  const auto field_of = [](const PatchMatchOptions& o) {
+    try {
+      o.Check();
+    } catch (const OptionError& e) {
+      return e.field();
+    }
+    return std::string("(none)");
+  };
+  PatchMatchOptions o;
+  EXPECT_EQ(field_of(o), "(none)");
+  o.min_improved_fraction = 1.5;
+  EXPECT_EQ(field_of(o), "min_improved_fraction");
+  o = {};
+  o.long_range = -1;
+  EXPECT_EQ(field_of(o), "long_range");
+  o = {};
+  o.initial_samples = 0;
+  EXPECT_EQ(field_of(o), "initial_samples");
+  ExactSearchOptions e;
+  e.top_k = 0;
+  EXPECT_THROW(e.Check(), OptionError);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "compnn/contact_sheet.h"
+#include "compnn/data/contact_sheet.h"
 
 #include <algorithm>
 #include <opencv2/imgproc.hpp>

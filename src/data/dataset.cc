@@ -1,6 +1,6 @@
-#include "compnn/dataset.h"
+#include "compnn/data/dataset.h"
 
-#include "compnn/json_file.h"
+#include "compnn/store/json_file.h"
 
 #include <filesystem>
 #include <fstream>

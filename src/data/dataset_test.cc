@@ -1,10 +1,11 @@
-#include "compnn/dataset.h"
+#include "compnn/data/dataset.h"
 
 #include <gtest/gtest.h>
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "compnn/dataset_writer.h"
+#include "compnn/core/check.h"
+#include "compnn/data/dataset_writer.h"
 #include "temp_dir.h"
 
 namespace compnn {
@@ -115,7 +116,12 @@ TEST_F(DatasetTest, AnUncommittedWriterLeavesNothingBehind) {
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir_)) ++entries;
   EXPECT_EQ(entries, 0);
   WriteValid("d");
-  EXPECT_THROW(DatasetWriter(Path("d"), false), std::runtime_error);
+  try {
+    DatasetWriter(Path("d"), false);
+    ADD_FAILURE() << "an existing dataset was overwritten";
+  } catch (const OptionError& e) {
+    EXPECT_EQ(e.field(), "overwrite");
+  }
 }
 
 }  // namespace

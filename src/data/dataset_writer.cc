@@ -1,4 +1,4 @@
-#include "compnn/dataset_writer.h"
+#include "compnn/data/dataset_writer.h"
 
 #include <unistd.h>
 
@@ -6,8 +6,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <stdexcept>
 
-#include "compnn/atomic_file.h"
-#include "compnn/json_file.h"
+#include "compnn/core/check.h"
+#include "compnn/store/atomic_file.h"
+#include "compnn/store/json_file.h"
 
 namespace compnn {
 
@@ -22,9 +23,8 @@ void WritePng(const std::string& path, const cv::Mat& image) {
 
 DatasetWriter::DatasetWriter(std::string dir, bool overwrite)
     : dir_(std::move(dir)), overwrite_(overwrite) {
-  if (fs::exists(dir_) && !overwrite_) {
-    throw std::runtime_error(dir_ + ": already exists (pass --overwrite to replace it)");
-  }
+  COMPNN_CHECK_OPTION(!fs::exists(dir_) || overwrite_, "overwrite", "is not set and ", dir_,
+                      " already exists (set it to replace the folder)");
   const fs::path target = fs::absolute(dir_);
   temporary_ = (target.parent_path() /
                 ("." + target.filename().string() + ".partial." + std::to_string(::getpid())))

@@ -1,9 +1,19 @@
 #include <limits>
 #include <stdexcept>
 
-#include "compnn/dataset.h"
+#include "compnn/data/dataset.h"
 
 namespace compnn {
+
+const std::map<std::string, Direction>& DirectionNames() {
+  static const std::map<std::string, Direction> names = {{"AtoB", Direction::kAtoB},
+                                                         {"BtoA", Direction::kBtoA}};
+  return names;
+}
+
+std::string ToString(Direction direction) {
+  return direction == Direction::kAtoB ? "AtoB" : "BtoA";
+}
 
 Direction ParseDirection(const std::string& text) {
   if (text == "AtoB") return Direction::kAtoB;

@@ -1,4 +1,4 @@
-#include "compnn/metrics.h"
+#include "compnn/eval/metrics.h"
 
 #include <stdexcept>
 #include <string>

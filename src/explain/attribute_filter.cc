@@ -1,8 +1,10 @@
-#include "compnn/attribute_filter.h"
+#include "compnn/explain/attribute_filter.h"
 
 #include <set>
 #include <sstream>
 #include <stdexcept>
+
+#include "compnn/core/strings.h"
 
 namespace compnn {
 namespace {
@@ -65,13 +67,13 @@ std::vector<int> ImagesWhere(const Dataset& dataset, const std::string& split,
   }
   for (const AttributeCondition& c : conditions) {
     if (!keys.count(c.key)) {
-      std::string have;
+      std::vector<std::string> have;
       for (const std::string& k : keys) {
-        if (k != "name" && k != "split" && k != "seed") have += (have.empty() ? "" : ", ") + k;
+        if (k != "name" && k != "split" && k != "seed") have.push_back(k);
       }
-      throw std::runtime_error(dataset.dir() + "/meta.jsonl: no " + split +
-                               " image has the attribute '" + c.key + "'" +
-                               (have.empty() ? " (it has none)" : " (they have " + have + ")"));
+      throw std::runtime_error(
+          dataset.dir() + "/meta.jsonl: no " + split + " image has the attribute '" + c.key + "'" +
+          (have.empty() ? " (it has none)" : " (they have " + Join(have) + ")"));
     }
   }
   std::vector<int> selected;

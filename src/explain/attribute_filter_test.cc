@@ -1,8 +1,8 @@
-#include "compnn/attribute_filter.h"
+#include "compnn/explain/attribute_filter.h"
 
 #include <gtest/gtest.h>
 
-#include "compnn/generators.h"
+#include "compnn/data/generators.h"
 #include "temp_dir.h"
 #include "tiny_dataset.h"
 

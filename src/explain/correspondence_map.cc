@@ -1,4 +1,4 @@
-#include "compnn/correspondence_map.h"
+#include "compnn/explain/correspondence_map.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -6,8 +6,8 @@
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
-#include "compnn/figure.h"
-#include "compnn/reconstruction.h"
+#include "compnn/explain/figure.h"
+#include "compnn/explain/reconstruction.h"
 
 namespace compnn {
 

@@ -1,11 +1,11 @@
-#include "compnn/correspondence_map.h"
+#include "compnn/explain/correspondence_map.h"
 
 #include <gtest/gtest.h>
 
 #include <opencv2/imgcodecs.hpp>
 #include <random>
 
-#include "compnn/reconstruction.h"
+#include "compnn/explain/reconstruction.h"
 
 namespace compnn {
 namespace {

@@ -1,4 +1,4 @@
-#include "compnn/figure.h"
+#include "compnn/explain/figure.h"
 
 #include <algorithm>
 #include <opencv2/imgcodecs.hpp>

@@ -1,5 +1,5 @@
-#include "compnn/figure.h"
-#include "compnn/dataset_writer.h"
+#include "compnn/explain/figure.h"
+#include "compnn/data/dataset_writer.h"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,18 @@
-#include "compnn/reconstruction.h"
+#include "compnn/explain/reconstruction.h"
+
+#include "compnn/core/check.h"
 
 #include <algorithm>
 #include <stdexcept>
 #include <string>
 
 namespace compnn {
+
+void PasteGeometry::Check() const {
+  COMPNN_CHECK_OPTION(stride >= 1, "stride", "must be positive, got ", stride);
+  COMPNN_CHECK_OPTION(block.height >= 1 && block.width >= 1, "block",
+                      "must be at least 1 x 1, got ", block.height, " x ", block.width);
+}
 namespace {
 
 // The top-left cell of the hyperpatch-shaped block around (y, x) of a height x width map,
@@ -18,7 +26,7 @@ int BlockStart(int position, int offset, int extent, int size) {
 template <typename Paste>
 void ForEachPastedPatch(const CorrespondenceField& field, const std::vector<cv::Mat>& sources,
                         const PasteGeometry& g, int type, Paste&& paste) {
-  if (g.stride < 1) throw std::invalid_argument("reconstruction: stride must be positive");
+  g.Check();
   ValidateHyperpatch(g.block);
   cv::Size size;
   for (int y = 0; y < field.height; ++y) {

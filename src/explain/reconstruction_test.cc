@@ -1,4 +1,4 @@
-#include "compnn/reconstruction.h"
+#include "compnn/explain/reconstruction.h"
 
 #include <gtest/gtest.h>
 

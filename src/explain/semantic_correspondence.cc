@@ -1,4 +1,4 @@
-#include "compnn/semantic_correspondence.h"
+#include "compnn/explain/semantic_correspondence.h"
 
 #include <algorithm>
 #include <array>
@@ -7,7 +7,7 @@
 #include <opencv2/imgproc.hpp>
 #include <random>
 
-#include "compnn/figure.h"
+#include "compnn/explain/figure.h"
 
 namespace compnn {
 

@@ -1,11 +1,14 @@
-#include "compnn/store_search.h"
+#include "compnn/explain/store_search.h"
 
 #include <numeric>
 #include <stdexcept>
 
-#include "compnn/exact_search.h"
-#include "compnn/global_prefilter.h"
-#include "compnn/stopwatch.h"
+#include "compnn/core/check.h"
+#include "compnn/core/exact_search.h"
+#include "compnn/core/global_prefilter.h"
+#include "compnn/core/layer_choice.h"
+#include "compnn/core/stopwatch.h"
+#include "compnn/core/strings.h"
 
 namespace compnn {
 namespace {
@@ -13,8 +16,7 @@ namespace {
 std::vector<int> AllowedOrAll(const FeatureStore& store, const std::vector<int>& allowed) {
   if (!allowed.empty()) {
     for (int i : allowed) {
-      if (i < 0 || i >= store.size())
-        throw std::runtime_error("image index " + std::to_string(i) + " is not in the store");
+      COMPNN_CHECK(i >= 0 && i < store.size(), "image index ", i, " is not in ", store.dir());
     }
     return allowed;
   }
@@ -24,33 +26,33 @@ std::vector<int> AllowedOrAll(const FeatureStore& store, const std::vector<int>&
 }
 
 void RequireSameDepth(const FeatureStore& store, const StoreLayer& layer, const MapView& query) {
-  if (query.depth != layer.depth)
-    throw std::runtime_error("the query's activations at " + layer.name + " have " +
-                             std::to_string(query.depth) + " channels, but " + store.dir() +
-                             " holds " + std::to_string(layer.depth) +
-                             " (was the store built from another model?)");
+  COMPNN_CHECK(query.depth == layer.depth, "the query's activations at ", layer.name, " have ",
+               query.depth, " channels, but ", store.dir(), " holds ", layer.depth,
+               " (was the store built from another model?)");
 }
 
 }  // namespace
+
+void StoreSearchOptions::Check() const {
+  COMPNN_CHECK_OPTION(topk_images >= 0, "topk_images", "must not be negative, got ", topk_images);
+  COMPNN_CHECK_OPTION(threads >= 0, "threads", "must not be negative, got ", threads);
+  CheckNested("patch_match", patch_match);
+}
 
 StoreSearchResult SearchStore(const FeatureStore& store, const std::string& layer_name,
                               const MapView& query, std::span<const float> query_global,
                               const StoreSearchOptions& o) {
   const StoreLayer& layer = store.manifest().layer(layer_name);
   RequireSameDepth(store, layer, query);
-  if (o.method != "hpm" && o.method != "exact")
-    throw std::runtime_error("--method must be hpm or exact, got '" + o.method + "'");
-  if (o.topk_images < 0) throw std::runtime_error("--topk-images must not be negative");
+  o.Check();
   StoreSearchResult result;
   auto start = Clock::now();
   const std::vector<int> allowed = AllowedOrAll(store, o.allowed);
   if (o.topk_images > 0 && o.topk_images < static_cast<int>(allowed.size())) {
     const DescriptorMatrix globals = store.Globals();
-    if (static_cast<int>(query_global.size()) != globals.length)
-      throw std::runtime_error("the query's global descriptor has " +
-                               std::to_string(query_global.size()) + " values, but " + store.dir() +
-                               "/global.npy holds " + std::to_string(globals.length) +
-                               " per image");
+    COMPNN_CHECK(static_cast<int>(query_global.size()) == globals.length,
+                 "the query's global descriptor has ", query_global.size(), " values, but ",
+                 store.dir(), "/global.npy holds ", globals.length, " per image");
     result.candidates = GlobalTopK(query_global, globals, o.topk_images, allowed);
   } else {
     result.candidates = allowed;
@@ -62,7 +64,7 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
   result.load_seconds = SecondsSince(start);
 
   start = Clock::now();
-  if (o.method == "exact") {
+  if (o.method == SearchMethod::kExact) {
     ExactSearchOptions exact;
     exact.hyperpatch = layer.hyperpatch;
     exact.candidates = result.candidates;
@@ -81,12 +83,12 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
   return result;
 }
 
-std::string LastDecoderLayer(const FeatureStore& store) {
-  std::string layer;
-  for (const StoreLayer& l : store.manifest().layers) {
-    if (l.name.starts_with("decoder")) layer = l.name;
-  }
-  if (layer.empty()) throw std::runtime_error(store.dir() + " has no decoder layer; name a layer");
+std::string DefaultExplainLayer(const FeatureStore& store) {
+  std::vector<std::string> names;
+  for (const StoreLayer& l : store.manifest().layers) names.push_back(l.name);
+  const std::string layer = LastDecoderLayer(names);
+  COMPNN_CHECK(!layer.empty(), store.dir(), " has no decoder layer; name a layer (it has ",
+               Join(names), ")");
   return layer;
 }
 
@@ -94,11 +96,9 @@ int NearestByWholeMap(const FeatureStore& store, const std::string& layer_name,
                       const MapView& query, const std::vector<int>& allowed_in) {
   const StoreLayer& layer = store.manifest().layer(layer_name);
   RequireSameDepth(store, layer, query);
-  if (query.height != layer.height || query.width != layer.width)
-    throw std::runtime_error("the query's map at " + layer_name + " is " +
-                             std::to_string(query.height) + " x " + std::to_string(query.width) +
-                             ", the store's " + std::to_string(layer.height) + " x " +
-                             std::to_string(layer.width));
+  COMPNN_CHECK(query.height == layer.height && query.width == layer.width, "the query's map at ",
+               layer_name, " is ", query.height, " x ", query.width, ", the store's ", layer.height,
+               " x ", layer.width);
   const std::vector<int> allowed = AllowedOrAll(store, allowed_in);
   const std::size_t length = static_cast<std::size_t>(query.cells()) * query.depth;
   const std::span<const float> q(query.data, length);
@@ -118,8 +118,7 @@ int NearestByWholeMap(const FeatureStore& store, const std::string& layer_name,
       }
     }
   }
-  if (best < 0)
-    throw std::runtime_error("no finite similarity at " + layer_name + " (NaN or Inf activations)");
+  COMPNN_CHECK(best >= 0, "no finite similarity at ", layer_name, " (NaN or Inf activations)");
   return best;
 }
 

@@ -1,4 +1,4 @@
-#include "compnn/store_search.h"
+#include "compnn/explain/store_search.h"
 
 #include <gtest/gtest.h>
 
@@ -6,8 +6,9 @@
 #include <random>
 
 #include "brute_force_reference.h"
-#include "compnn/global_prefilter.h"
-#include "compnn/importer.h"
+#include "compnn/core/check.h"
+#include "compnn/core/global_prefilter.h"
+#include "compnn/store/importer.h"
 #include "temp_dir.h"
 
 namespace compnn {
@@ -56,7 +57,7 @@ TEST_F(StoreSearchTest, ExactSearchOverAllowedImagesMatchesBruteForce) {
   std::mt19937 rng(12);
   const OwnedMap query = testing::SmoothMap(6, 6, 4, rng);
   StoreSearchOptions o;
-  o.method = "exact";
+  o.method = SearchMethod::kExact;
   o.topk_images = 0;
   o.allowed = {1, 4, 7, 8};
   const StoreSearchResult result = SearchStore(store, "fine", query.view(), {}, o);
@@ -144,6 +145,22 @@ TEST_F(StoreSearchTest, BadRequestsGiveClearErrors) {
   o.allowed = {42};
   EXPECT_NE(message([&] { SearchStore(store, "fine", query.view(), {}, o); }).find("42"),
             std::string::npos);
+}
+
+TEST(StoreSearchOptionsCheck, PrefixesTheNestedSearchFields) {
+  StoreSearchOptions o;
+  EXPECT_NO_THROW(o.Check());
+  o.patch_match.random_images = -2;
+  try {
+    o.Check();
+    ADD_FAILURE() << "accepted random_images -2";
+  } catch (const OptionError& e) {
+    EXPECT_EQ(e.field(), "patch_match.random_images");
+    EXPECT_STREQ(e.what(), "patch_match.random_images must not be negative, got -2");
+  }
+  o = {};
+  o.topk_images = -1;
+  EXPECT_THROW(o.Check(), OptionError);
 }
 
 }  // namespace

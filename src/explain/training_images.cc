@@ -1,4 +1,4 @@
-#include "compnn/training_images.h"
+#include "compnn/explain/training_images.h"
 
 #include <algorithm>
 #include <filesystem>

@@ -1,8 +1,9 @@
-#include "compnn/explainer.h"
+#include "compnn/models/explainer.h"
 
 #include <filesystem>
 
-#include "compnn/stopwatch.h"
+#include "compnn/core/check.h"
+#include "compnn/core/stopwatch.h"
 
 namespace compnn {
 namespace {
@@ -19,22 +20,22 @@ Explainer::Explainer(const std::string& model, const std::string& store, const s
     : store_(FeatureStore::Open(store)) {
   UseAllCores();
   const StoreManifest& manifest = store_.manifest();
-  model_ = Model::Open({model, manifest.input_size,
-                        manifest.dataset.value("direction", std::string("AtoB")),
-                        manifest.model.value("input_range", std::string("-1,1"))});
+  model_ = Model::Open(
+      {model, manifest.input_size,
+       ParseDirection(manifest.dataset.value("direction", std::string("AtoB"))),
+       ParseName(InputRangeNames(), manifest.model.value("input_range", std::string("-1,1")),
+                 store + "/manifest.json: input_range")});
   const std::string built_from = ModelChecksumOrEmpty(store_);
   if (!built_from.empty() && built_from != FileChecksum(model)) {
     throw std::runtime_error(store + " was built from " +
                              store_.manifest().model.value("file", std::string("another model")) +
                              ", not from " + model +
-                             " (checksums differ); index again with "
-                             "compnn index --model " +
-                             model);
+                             " (checksums differ): index the dataset again with this model");
   }
   const std::string dataset_dir =
       data.empty() ? store_.manifest().dataset.value("dir", std::string()) : data;
-  if (dataset_dir.empty())
-    throw std::runtime_error(store + " does not name its dataset; pass --data");
+  COMPNN_CHECK_OPTION(!dataset_dir.empty(), "data", "is empty and ", store,
+                      " does not name its dataset: name the dataset folder");
   dataset_ = Dataset::Open(dataset_dir);
   direction_ = model_->direction();
   input_size_ = model_->size();

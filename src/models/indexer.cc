@@ -1,13 +1,16 @@
-#include "compnn/indexer.h"
+#include "compnn/models/indexer.h"
 
 #include <filesystem>
 #include <future>
 
-#include "compnn/dataset.h"
-#include "compnn/feature_store.h"
-#include "compnn/model.h"
-#include "compnn/network.h"
-#include "compnn/training_images.h"
+#include <torch/torch.h>
+
+#include "compnn/core/check.h"
+#include "compnn/data/dataset.h"
+#include "compnn/explain/training_images.h"
+#include "compnn/models/model.h"
+#include "compnn/models/network.h"
+#include "compnn/store/feature_store.h"
 
 namespace compnn {
 
@@ -24,7 +27,17 @@ std::string LayerFile(const std::string& name) {
 
 }  // namespace
 
+void IndexOptions::Check() const {
+  COMPNN_CHECK_OPTION(!model.empty(), "model", "is empty: name a model file");
+  COMPNN_CHECK_OPTION(!data.empty(), "data", "is empty: name a dataset folder");
+  COMPNN_CHECK_OPTION(!out.empty(), "out", "is empty: name the store folder to write");
+  COMPNN_CHECK_OPTION(!split.empty(), "split", "is empty");
+  COMPNN_CHECK_OPTION(batch >= 1, "batch", "must be positive, got ", batch);
+  COMPNN_CHECK_OPTION(size >= 1, "size", "must be positive, got ", size);
+}
+
 void IndexDataset(const IndexOptions& o) {
+  o.Check();
   UseAllCores();
   std::unique_ptr<Model> model = Model::Open({o.model, o.size, o.direction, o.input_range});
   const Dataset dataset = Dataset::Open(o.data);
@@ -59,11 +72,12 @@ void IndexDataset(const IndexOptions& o) {
   plan.input_size = size;
   plan.model = {{"file", std::filesystem::absolute(o.model).string()},
                 {"checksum", FileChecksum(o.model)},
-                {"arch", model->arch()}};
-  if (model->arch() == "torchscript") plan.model["input_range"] = model->input_range();
+                {"arch", ToString(model->arch())}};
+  if (model->arch() == Architecture::kTorchScript)
+    plan.model["input_range"] = ToString(model->input_range());
   plan.dataset = {{"dir", std::filesystem::absolute(o.data).string()},
                   {"split", o.split},
-                  {"direction", direction == Direction::kAtoB ? "AtoB" : "BtoA"}};
+                  {"direction", ToString(direction)}};
 
   StoreWriter writer(o.out, plan, o.overwrite);
   const int n = static_cast<int>(plan.images.size());

@@ -1,10 +1,11 @@
-#include "compnn/indexer.h"
+#include "compnn/models/indexer.h"
 
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
-#include "compnn/feature_store.h"
-#include "compnn/generators.h"
-#include "compnn/network.h"
+#include "compnn/data/generators.h"
+#include "compnn/models/network.h"
+#include "compnn/store/feature_store.h"
 #include "temp_dir.h"
 #include "tiny_dataset.h"
 #include "training_data.h"
@@ -17,7 +18,7 @@ class Indexer : public testing::TempDirTest {};
 TEST_F(Indexer, StoreHoldsTheActivationsOfAForwardPass) {
   GenerateFacades(testing::TinyDataset(Path("facades"), 5, 1, 1));
   NetworkConfig config;
-  config.arch = "pix2pix";
+  config.arch = Architecture::kPix2Pix;
   config.size = 32;
   config.ngf = 4;
   config.extra = {{"direction", "BtoA"}};

@@ -1,20 +1,30 @@
-#include "compnn/model.h"
+#include "compnn/models/model.h"
 
-#include "compnn/prediction.h"
-#include "compnn/torchscript.h"
+#include <torch/torch.h>
+
+#include "compnn/core/check.h"
+#include "compnn/core/layer_choice.h"
+#include "compnn/core/strings.h"
+#include "compnn/models/network.h"
+#include "compnn/models/prediction.h"
+#include "compnn/models/torchscript.h"
 #include "training_data.h"
 
 namespace compnn {
 
+void ModelSpec::Check() const {
+  COMPNN_CHECK_OPTION(!path.empty(), "path", "is empty: name a model file");
+  COMPNN_CHECK_OPTION(size >= 1, "size", "must be positive, got ", size);
+}
+
 std::unique_ptr<Model> Model::Open(const ModelSpec& spec) {
+  spec.Check();
   std::unique_ptr<Model> m(new Model());
   m->path_ = spec.path;
   if (IsTorchScriptPath(spec.path)) {
-    if (spec.input_range != "-1,1" && spec.input_range != "0,1")
-      throw std::runtime_error("--input-range must be -1,1 or 0,1, got '" + spec.input_range + "'");
     m->script_ = std::make_shared<ScriptModel>(spec.path);
-    m->arch_ = "torchscript";
-    m->direction_ = ParseDirection(spec.direction);
+    m->arch_ = Architecture::kTorchScript;
+    m->direction_ = spec.direction;
     m->size_ = spec.size;
     m->input_range_ = spec.input_range;
     return m;
@@ -36,10 +46,12 @@ std::unique_ptr<Model> Model::Wrap(std::shared_ptr<Network> network, std::string
 Model::~Model() = default;
 
 const std::vector<LayerInfo>& Model::layers() {
-  if (layers_.empty()) {
-    layers_ = script_ ? script_->ListLayers(size_) : ListLayers(*network_, size_);
-  }
+  if (layers_.empty()) layers_ = LayersAt(size_);
   return layers_;
+}
+
+std::vector<LayerInfo> Model::LayersAt(int size) {
+  return script_ ? script_->ListLayers(size) : ListLayers(*network_, size);
 }
 
 const LayerInfo& Model::layer(const std::string& name) {
@@ -54,15 +66,26 @@ const LayerInfo& Model::layer(const std::string& name) {
     torch::NoGradGuard no_grad;
     Forward(torch::zeros({1, 3, size_, size_}), &probe);
     const torch::Tensor& t = probe.values.at(name);
-    if (t.dim() != 4) throw std::runtime_error(path_ + ": " + name + " is not a 4-D tensor");
+    COMPNN_CHECK(t.dim() == 4, path_, ": ", name, " is not a 4-D tensor");
     const int height = static_cast<int>(t.size(2));
     inputs_.push_back({name, static_cast<int>(t.size(1)), height, static_cast<int>(t.size(3)),
                        std::max(1, size_ / height)});
     return inputs_.back();
   }
-  std::string have;
-  for (const LayerInfo& l : layers()) have += (have.empty() ? "" : ", ") + l.name;
-  throw std::runtime_error(path_ + ": no layer named '" + name + "' (it has " + have + ")");
+  std::vector<std::string> have;
+  for (const LayerInfo& l : layers()) have.push_back(l.name);
+  throw std::runtime_error(
+      Concat(path_, ": no layer named '", name, "' (it has ", Join(have), ")"));
+}
+
+std::vector<std::string> Model::Uncapturable() const {
+  std::vector<std::string> reasons;
+  if (!script_) return reasons;
+  for (const std::string& name : script_->SubmoduleNames()) {
+    const std::string why = script_->WhyNotCapturable(name);
+    if (!why.empty()) reasons.push_back(why);
+  }
+  return reasons;
 }
 
 std::string Model::training_data() const {
@@ -70,28 +93,24 @@ std::string Model::training_data() const {
 }
 
 std::string Model::DefaultGlobalLayer(const std::vector<std::string>& chosen) {
-  std::string global;
   if (network_) {
+    std::string global;
     for (const LayerInfo& l : layers()) {
       if (l.name.starts_with("encoder")) global = l.name;  // the last is the deepest
     }
     return global;
   }
-  int fewest = 1 << 30;
+  std::vector<LayerShape> shapes;
   for (const LayerInfo& l : layers()) {
-    const bool in =
-        chosen.empty() || std::find(chosen.begin(), chosen.end(), l.name) != chosen.end();
-    if (in && l.height * l.width < fewest) {
-      fewest = l.height * l.width;
-      global = l.name;
-    }
+    if (chosen.empty() || std::find(chosen.begin(), chosen.end(), l.name) != chosen.end())
+      shapes.push_back({l.name, l.height, l.width});
   }
-  return global;
+  return LayerWithFewestCells(shapes);
 }
 
 torch::Tensor Model::Prepare(const cv::Mat& image, bool labels) const {
   const torch::Tensor x = models::ImageToTensor(image, size_, labels);
-  return input_range_ == "0,1" ? (x + 1) / 2 : x;
+  return input_range_ == InputRange::kZeroToOne ? (x + 1) / 2 : x;
 }
 
 torch::Tensor Model::Forward(const torch::Tensor& x, Capture* capture) {
@@ -99,13 +118,13 @@ torch::Tensor Model::Forward(const torch::Tensor& x, Capture* capture) {
 }
 
 cv::Mat Model::OutputImage(const torch::Tensor& chw, const Palette* palette) const {
-  const bool classes = arch_ == "segnet" || (arch_ == "torchscript" && palette &&
-                                             chw.size(0) == palette->size() && chw.size(0) != 3);
+  const bool classes =
+      arch_ == Architecture::kSegNet || (arch_ == Architecture::kTorchScript && palette &&
+                                         chw.size(0) == palette->size() && chw.size(0) != 3);
   if (!classes) {
-    if (chw.size(0) != 3)
-      throw std::runtime_error(path_ + ": the output has " + std::to_string(chw.size(0)) +
-                               " channels: neither an image nor one per palette class");
-    return models::TensorToImage(input_range_ == "0,1" ? chw * 2 - 1 : chw);
+    COMPNN_CHECK(chw.size(0) == 3, path_, ": the output has ", chw.size(0),
+                 " channels: neither an image nor one per palette class");
+    return models::TensorToImage(input_range_ == InputRange::kZeroToOne ? chw * 2 - 1 : chw);
   }
   if (!palette)
     throw std::runtime_error("a segmentation network's output needs the dataset's palette");

@@ -1,23 +1,26 @@
-#include "compnn/network.h"
+#include "compnn/models/network.h"
 
 #include <sstream>
 #include <thread>
 
-#include "compnn/atomic_file.h"
+#include <torch/torch.h>
+
+#include "compnn/core/check.h"
+#include "compnn/store/atomic_file.h"
 #include "segnet.h"
 #include "unet.h"
 
 namespace compnn {
 
 nlohmann::json NetworkConfig::ToJson() const {
-  return {{"format", "compnn-network-1"}, {"arch", arch},     {"in_channels", in_channels},
-          {"out_channels", out_channels}, {"size", size},     {"ngf", ngf},
-          {"max_mult", max_mult},         {"widths", widths}, {"extra", extra}};
+  return {{"format", "compnn-network-1"}, {"arch", ToString(arch)}, {"in_channels", in_channels},
+          {"out_channels", out_channels}, {"size", size},           {"ngf", ngf},
+          {"max_mult", max_mult},         {"widths", widths},       {"extra", extra}};
 }
 
 NetworkConfig NetworkConfig::FromJson(const nlohmann::json& j) {
   NetworkConfig c;
-  c.arch = j.at("arch").get<std::string>();
+  c.arch = ParseName(ArchitectureNames(), j.at("arch").get<std::string>(), "arch");
   c.in_channels = j.at("in_channels").get<int>();
   c.out_channels = j.at("out_channels").get<int>();
   c.size = j.at("size").get<int>();
@@ -29,9 +32,9 @@ NetworkConfig NetworkConfig::FromJson(const nlohmann::json& j) {
 }
 
 std::shared_ptr<Network> MakeNetwork(const NetworkConfig& config) {
-  if (config.arch == "pix2pix") return std::make_shared<models::UNet>(config);
-  if (config.arch == "segnet") return std::make_shared<models::SegNet>(config);
-  throw std::invalid_argument("unknown architecture '" + config.arch + "' (pix2pix or segnet)");
+  if (config.arch == Architecture::kPix2Pix) return std::make_shared<models::UNet>(config);
+  if (config.arch == Architecture::kSegNet) return std::make_shared<models::SegNet>(config);
+  throw std::invalid_argument("a " + ToString(config.arch) + " network is not built by compnn");
 }
 
 std::vector<LayerInfo> ListLayers(Network& network, int size) {
@@ -72,7 +75,8 @@ void SaveNetwork(Network& network, const std::string& path) {
   WriteFileAtomically(path, bytes.str());
 }
 
-std::shared_ptr<Network> LoadNetwork(const std::string& path, const std::string& expected_arch) {
+std::shared_ptr<Network> LoadNetwork(const std::string& path,
+                                     std::optional<Architecture> expected) {
   torch::serialize::InputArchive archive;
   NetworkConfig config;
   try {
@@ -87,10 +91,8 @@ std::shared_ptr<Network> LoadNetwork(const std::string& path, const std::string&
     why = why.substr(0, why.find('\n'));
     throw std::runtime_error(path + ": not a compnn model file, or truncated (" + why + ")");
   }
-  if (!expected_arch.empty() && config.arch != expected_arch) {
-    throw std::runtime_error(path + ": holds a " + config.arch + " network, not a " +
-                             expected_arch + " one");
-  }
+  COMPNN_CHECK(!expected || config.arch == *expected, path, ": holds a ", ToString(config.arch),
+               " network, not a ", ToString(expected.value_or(config.arch)), " one");
   std::shared_ptr<Network> network = MakeNetwork(config);
   try {
     torch::serialize::InputArchive weights;
@@ -111,7 +113,7 @@ std::shared_ptr<Network> LoadNetwork(const std::string& path, const std::string&
   } catch (const std::exception& e) {
     std::string why = e.what();
     why = why.substr(0, why.find('\n'));
-    throw std::runtime_error(path + ": weights do not match its " + config.arch +
+    throw std::runtime_error(path + ": weights do not match its " + ToString(config.arch) +
                              " configuration (" + why + ")");
   }
   network->eval();

@@ -1,6 +1,7 @@
-#include "compnn/network.h"
+#include "compnn/models/network.h"
 
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <filesystem>
 
@@ -11,7 +12,7 @@ namespace {
 
 NetworkConfig Pix2Pix(int size, int ngf, int max_mult) {
   NetworkConfig c;
-  c.arch = "pix2pix";
+  c.arch = Architecture::kPix2Pix;
   c.size = size;
   c.ngf = ngf;
   c.max_mult = max_mult;
@@ -20,7 +21,7 @@ NetworkConfig Pix2Pix(int size, int ngf, int max_mult) {
 
 NetworkConfig SegNetConfig(int size, std::vector<int> widths, int classes) {
   NetworkConfig c;
-  c.arch = "segnet";
+  c.arch = Architecture::kSegNet;
   c.size = size;
   c.widths = std::move(widths);
   c.out_channels = classes;
@@ -114,7 +115,8 @@ TEST_F(NetworkFile, SaveLoadGivesTheSameOutputsAsHalfPrecisionWeights) {
     }
     const torch::Tensor x = torch::randn({1, 3, 32, 32});
     torch::NoGradGuard no_grad;
-    EXPECT_TRUE(torch::allclose(net->Forward(x), loaded->Forward(x), 1e-5, 1e-6)) << config.arch;
+    EXPECT_TRUE(torch::allclose(net->Forward(x), loaded->Forward(x), 1e-5, 1e-6))
+        << ToString(config.arch);
     EXPECT_EQ(loaded->config().ToJson(), config.ToJson());
   }
 }
@@ -122,7 +124,7 @@ TEST_F(NetworkFile, SaveLoadGivesTheSameOutputsAsHalfPrecisionWeights) {
 TEST_F(NetworkFile, TruncatedForeignAndWrongArchitectureFilesGiveClearErrors) {
   auto net = MakeNetwork(SegNetConfig(32, {4, 8}, 3));
   SaveNetwork(*net, Path("seg.model"));
-  auto expect_error = [&](const std::string& path, const std::string& arch,
+  auto expect_error = [&](const std::string& path, std::optional<Architecture> arch,
                           const std::string& what) {
     try {
       LoadNetwork(path, arch);
@@ -132,14 +134,15 @@ TEST_F(NetworkFile, TruncatedForeignAndWrongArchitectureFilesGiveClearErrors) {
       EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
     }
   };
-  expect_error(Path("seg.model"), "pix2pix", "holds a segnet network, not a pix2pix one");
+  expect_error(Path("seg.model"), Architecture::kPix2Pix,
+               "holds a segnet network, not a pix2pix one");
   std::filesystem::copy_file(Path("seg.model"), Path("cut.model"));
   std::filesystem::resize_file(Path("cut.model"),
                                std::filesystem::file_size(Path("cut.model")) / 2);
-  expect_error(Path("cut.model"), "", "truncated");
+  expect_error(Path("cut.model"), std::nullopt, "truncated");
   WriteText("text.model", "hello");
-  expect_error(Path("text.model"), "", "not a compnn model file");
-  expect_error(Path("absent.model"), "", "not a compnn model file");
+  expect_error(Path("text.model"), std::nullopt, "not a compnn model file");
+  expect_error(Path("absent.model"), std::nullopt, "not a compnn model file");
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
-#include "compnn/prediction.h"
+#include "compnn/models/prediction.h"
 
 #include <opencv2/imgproc.hpp>
 
+#include "compnn/models/network.h"
 #include "training_data.h"
 
 namespace compnn {
@@ -30,17 +31,13 @@ QueryRun RunQuery(Model& model, const cv::Mat& input, bool input_is_labels, cons
   return run;
 }
 
-cv::Mat Predict(Network& network, const cv::Mat& input, bool input_is_labels,
-                const Palette* palette) {
-  // A view of the caller's network (the aliasing constructor owns nothing).
-  std::unique_ptr<Model> model =
-      Model::Wrap(std::shared_ptr<Network>(std::shared_ptr<Network>(), &network));
-  return RunQuery(*model, input, input_is_labels, palette, {}).output;
+cv::Mat Predict(Model& model, const cv::Mat& input, bool input_is_labels, const Palette* palette) {
+  return RunQuery(model, input, input_is_labels, palette, {}).output;
 }
 
-cv::Mat PredictionSheet(Network& network, const Dataset& dataset, const std::string& split,
-                        int count, int tile) {
-  const Direction direction = ModelDirection(network);
+cv::Mat PredictionSheet(Model& model, const Dataset& dataset, const std::string& split, int count,
+                        int tile) {
+  const Direction direction = model.direction();
   const bool input_is_labels = dataset.input_is_labels(direction);
   const Palette* palette = dataset.has_labels() ? &dataset.palette() : nullptr;
   std::vector<std::string> names = dataset.Names(split);
@@ -56,7 +53,7 @@ cv::Mat PredictionSheet(Network& network, const Dataset& dataset, const std::str
   for (int i = 0; i < count; ++i) {
     const ImagePair pair = dataset.Read(split, names[i]);
     const cv::Mat images[] = {InputOf(pair, direction),
-                              Predict(network, InputOf(pair, direction), input_is_labels, palette),
+                              Predict(model, InputOf(pair, direction), input_is_labels, palette),
                               TargetOf(pair, direction)};
     for (int c = 0; c < 3; ++c) {
       cv::Mat resized;

@@ -1,4 +1,4 @@
-#include "compnn/torchscript.h"
+#include "compnn/models/torchscript.h"
 
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/passes/inliner.h>
@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <set>
+
+#include "compnn/core/strings.h"
 
 namespace compnn {
 namespace {
@@ -157,12 +159,12 @@ ScriptModel::Plan& ScriptModel::PlanFor(const std::vector<std::string>& names) {
   for (const std::string& name : names) {
     const std::string why = WhyNotCapturable(name);
     if (!why.empty()) {
-      std::string have;
+      std::vector<std::string> have;
       for (const std::string& n : order_) {
-        if (WhyNotCapturable(n).empty()) have += (have.empty() ? "" : ", ") + n;
+        if (WhyNotCapturable(n).empty()) have.push_back(n);
       }
       throw std::runtime_error(path_ + ": cannot capture '" + name + "': " + why +
-                               " (capturable: " + have + "; add :input for what enters one)");
+                               " (capturable: " + Join(have) + "; add :input for what enters one)");
     }
   }
   auto made = std::make_unique<Plan>();

@@ -1,10 +1,11 @@
-#include "compnn/torchscript.h"
+#include "compnn/models/torchscript.h"
 
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <filesystem>
 
-#include "compnn/npy.h"
+#include "compnn/store/npy.h"
 
 namespace compnn {
 namespace {

@@ -1,14 +1,18 @@
-#include "compnn/training.h"
+#include "compnn/models/training.h"
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include "compnn/atomic_file.h"
-#include "compnn/metrics.h"
-#include "compnn/network.h"
-#include "compnn/stopwatch.h"
+#include <torch/torch.h>
+
+#include "compnn/core/check.h"
+#include "compnn/core/stopwatch.h"
+#include "compnn/eval/metrics.h"
+#include "compnn/models/model.h"
+#include "compnn/models/network.h"
+#include "compnn/store/atomic_file.h"
 #include "training_data.h"
 #include "unet.h"
 
@@ -30,7 +34,7 @@ struct Run {
   int epoch = 0;                // epochs finished
   std::vector<EpochReport> reports;
 
-  bool pix2pix() const { return options.arch == "pix2pix"; }
+  bool pix2pix() const { return options.arch == Architecture::kPix2Pix; }
   std::string checkpoint_path() const { return options.out + ".ckpt"; }
   std::string log_path() const { return options.out + ".log.jsonl"; }
 };
@@ -42,9 +46,9 @@ NetworkConfig MakeConfig(const TrainOptions& o, const Dataset& dataset) {
   c.ngf = o.ngf;
   c.max_mult = o.max_mult;
   c.widths = o.widths;
-  c.out_channels = o.arch == "segnet" ? dataset.palette().size() : 3;
+  c.out_channels = o.arch == Architecture::kSegNet ? dataset.palette().size() : 3;
   c.extra = {{"dataset", fs::absolute(o.data).string()},
-             {"direction", o.direction},
+             {"direction", ToString(o.direction)},
              {"label_side", dataset.label_side()},
              {"seed", o.seed},
              {"batch", o.batch},
@@ -78,8 +82,8 @@ void InitialiseFrom(const std::string& path, Network& network) {
 
 // The checkpoint's fingerprint: resuming with other options would not continue the same run.
 nlohmann::json Fingerprint(const TrainOptions& o) {
-  nlohmann::json fingerprint = {{"arch", o.arch},
-                                {"direction", o.direction},
+  nlohmann::json fingerprint = {{"arch", ToString(o.arch)},
+                                {"direction", ToString(o.direction)},
                                 {"size", o.size},
                                 {"batch", o.batch},
                                 {"ngf", o.ngf},
@@ -338,27 +342,39 @@ nlohmann::json EpochReport::ToJson() const {
           {"best", best}};
 }
 
+void TrainOptions::Check() const {
+  COMPNN_CHECK_OPTION(arch == Architecture::kPix2Pix || arch == Architecture::kSegNet, "arch",
+                      "must be pix2pix or segnet, got ", ToString(arch));
+  COMPNN_CHECK_OPTION(!data.empty(), "data", "is empty: name a dataset folder");
+  COMPNN_CHECK_OPTION(!out.empty(), "out", "is empty: name the model file to write");
+  COMPNN_CHECK_OPTION(size >= 1, "size", "must be positive, got ", size);
+  COMPNN_CHECK_OPTION(epochs >= 1, "epochs", "must be positive, got ", epochs);
+  COMPNN_CHECK_OPTION(batch >= 1, "batch", "must be positive, got ", batch);
+  COMPNN_CHECK_OPTION(decay_epochs >= 0 && decay_epochs <= epochs, "decay_epochs",
+                      "must be in [0, epochs = ", epochs, "], got ", decay_epochs);
+  COMPNN_CHECK_OPTION(min_crop > 0.0 && min_crop <= 1.0, "min_crop", "must be in (0, 1], got ",
+                      min_crop);
+  COMPNN_CHECK_OPTION(learning_rate > 0.0, "learning_rate", "must be positive, got ",
+                      learning_rate);
+  COMPNN_CHECK_OPTION(threads >= 0, "threads", "must not be negative, got ", threads);
+  COMPNN_CHECK_OPTION(train_images >= 0, "train_images", "must not be negative, got ",
+                      train_images);
+  COMPNN_CHECK_OPTION(val_images >= 0, "val_images", "must not be negative, got ", val_images);
+}
+
 double EpochReport::Score() const {
   return validation.contains("mean_iou") ? validation["mean_iou"].get<double>()
                                          : -validation.value("l1", 1e9);
 }
 
 std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks& callbacks) {
-  if (options.arch != "pix2pix" && options.arch != "segnet") {
-    throw std::runtime_error("--arch must be pix2pix or segnet, got '" + options.arch + "'");
-  }
-  if (options.epochs < 1 || options.batch < 1)
-    throw std::runtime_error("--epochs and --batch must be positive");
-  if (options.decay_epochs < 0 || options.decay_epochs > options.epochs)
-    throw std::runtime_error("--decay-epochs must be in [0, --epochs]");
-  if (!(options.min_crop > 0.0 && options.min_crop <= 1.0))
-    throw std::runtime_error("--min-crop must be in (0, 1]");
+  options.Check();
   UseAllCores(options.threads);
   Run run;
   run.options = options;
-  run.direction = ParseDirection(options.direction);
+  run.direction = options.direction;
   run.dataset = Dataset::Open(options.data);
-  const bool segnet = options.arch == "segnet";
+  const bool segnet = options.arch == Architecture::kSegNet;
   run.train = models::LoadSplit(run.dataset, "train", run.direction, options.size, segnet,
                                 options.train_images);
   run.val = models::LoadSplit(run.dataset, "val", run.direction, options.size, segnet,

@@ -4,7 +4,7 @@
 
 #include <torch/torch.h>
 
-#include "compnn/dataset.h"
+#include "compnn/data/dataset.h"
 
 namespace compnn::models {
 

@@ -1,9 +1,11 @@
-#include "compnn/training.h"
+#include "compnn/models/training.h"
 
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
-#include "compnn/generators.h"
-#include "compnn/network.h"
+#include "compnn/core/check.h"
+#include "compnn/data/generators.h"
+#include "compnn/models/network.h"
 #include "temp_dir.h"
 #include "tiny_dataset.h"
 
@@ -19,7 +21,7 @@ class Training : public testing::TempDirTest {
     g.out = Path("scenes");
     GenerateScenes(g);
   }
-  TrainOptions Options(const std::string& arch, const std::string& data, const std::string& out) {
+  TrainOptions Options(Architecture arch, const std::string& data, const std::string& out) {
     TrainOptions o;
     o.arch = arch;
     o.data = Path(data);
@@ -34,8 +36,8 @@ class Training : public testing::TempDirTest {
 };
 
 TEST_F(Training, AFewStepsReduceTheLoss) {
-  TrainOptions o = Options("pix2pix", "facades", "p.model");
-  o.direction = "BtoA";
+  TrainOptions o = Options(Architecture::kPix2Pix, "facades", "p.model");
+  o.direction = Direction::kBtoA;
   o.epochs = 12;
   o.learning_rate = 1e-3;
   const std::vector<EpochReport> pix2pix = Train(o);
@@ -43,20 +45,20 @@ TEST_F(Training, AFewStepsReduceTheLoss) {
   EXPECT_LT(pix2pix.back().loss, 0.8 * pix2pix.front().loss);
   EXPECT_TRUE(pix2pix.back().validation.contains("l1"));  // photo targets: L1, not labels
 
-  TrainOptions s = Options("segnet", "scenes", "s.model");
+  TrainOptions s = Options(Architecture::kSegNet, "scenes", "s.model");
   s.epochs = 12;
   s.learning_rate = 1e-2;
   const std::vector<EpochReport> segnet = Train(s);
   EXPECT_LT(segnet.back().loss, 0.8 * segnet.front().loss);
   EXPECT_TRUE(segnet.back().validation.contains("mean_iou"));
-  EXPECT_EQ(LoadNetwork(Path("s.model"), "segnet")->config().out_channels, 12);
+  EXPECT_EQ(LoadNetwork(Path("s.model"), Architecture::kSegNet)->config().out_channels, 12);
 }
 
 TEST_F(Training, ResumingGivesTheWeightsOfAnUninterruptedRun) {
-  TrainOptions o = Options("pix2pix", "facades", "whole.model");
+  TrainOptions o = Options(Architecture::kPix2Pix, "facades", "whole.model");
   o.epochs = 3;
   Train(o);
-  TrainOptions first = Options("pix2pix", "facades", "split.model");
+  TrainOptions first = Options(Architecture::kPix2Pix, "facades", "split.model");
   first.epochs = 1;
   Train(first);
   TrainOptions rest = first;
@@ -75,7 +77,7 @@ TEST_F(Training, ResumingGivesTheWeightsOfAnUninterruptedRun) {
 TEST_F(Training, ResumingKeepsTheDecayScheduleAndCropDraws) {
   // The learning rate follows the epoch and crops are drawn from the epoch's seed, so a resumed
   // run with decay and crops still ends with an uninterrupted run's weights.
-  TrainOptions o = Options("segnet", "scenes", "whole.model");
+  TrainOptions o = Options(Architecture::kSegNet, "scenes", "whole.model");
   o.epochs = 3;
   o.decay_epochs = 2;
   o.min_crop = 0.6;
@@ -85,7 +87,7 @@ TEST_F(Training, ResumingKeepsTheDecayScheduleAndCropDraws) {
   first.out = Path("split.model");
   first.epochs = 1;
   first.decay_epochs = 2;
-  EXPECT_THROW(Train(first), std::runtime_error);  // decay longer than the run is refused
+  EXPECT_THROW(Train(first), OptionError);  // decay longer than the run is refused
   TrainOptions rest = o;
   rest.out = Path("split.model");
   // The same run, interrupted after its first epoch (checkpoint written), then resumed.
@@ -105,16 +107,47 @@ TEST_F(Training, ResumingKeepsTheDecayScheduleAndCropDraws) {
   for (const auto& item : a) EXPECT_TRUE(torch::equal(item.value(), b[item.key()])) << item.key();
   TrainOptions bad = o;
   bad.min_crop = 0.0;
-  EXPECT_THROW(Train(bad), std::runtime_error);
+  EXPECT_THROW(Train(bad), OptionError);
+}
+
+TEST(TrainOptionsCheck, NamesTheFieldThatIsOutOfRange) {
+  const auto field_of = [](const TrainOptions& o) {
+    try {
+      o.Check();
+    } catch (const OptionError& e) {
+      return e.field();
+    }
+    return std::string("(none)");
+  };
+  TrainOptions o;
+  o.data = "d";
+  o.out = "m.model";
+  EXPECT_EQ(field_of(o), "(none)");
+  TrainOptions t = o;
+  t.arch = Architecture::kTorchScript;
+  EXPECT_EQ(field_of(t), "arch");
+  t = o;
+  t.epochs = 4;
+  t.decay_epochs = 5;
+  EXPECT_EQ(field_of(t), "decay_epochs");
+  t = o;
+  t.min_crop = 1.5;
+  EXPECT_EQ(field_of(t), "min_crop");
+  t = o;
+  t.batch = 0;
+  EXPECT_EQ(field_of(t), "batch");
+  t = o;
+  t.out.clear();
+  EXPECT_EQ(field_of(t), "out");
 }
 
 TEST_F(Training, InitStartsFromAModelFilesWeights) {
-  TrainOptions a = Options("segnet", "scenes", "a.model");
+  TrainOptions a = Options(Architecture::kSegNet, "scenes", "a.model");
   a.epochs = 2;
   a.learning_rate = 1e-2;
   Train(a);
   // One epoch at a learning rate too small to move the weights: they stay those of a.model.
-  TrainOptions b = Options("segnet", "scenes", "b.model");
+  TrainOptions b = Options(Architecture::kSegNet, "scenes", "b.model");
   b.epochs = 1;
   b.learning_rate = 1e-12;
   b.init = Path("a.model");
@@ -127,15 +160,15 @@ TEST_F(Training, InitStartsFromAModelFilesWeights) {
   TrainOptions wider = b;
   wider.widths = {8, 32};
   EXPECT_THROW(Train(wider), std::runtime_error);
-  TrainOptions pix = Options("pix2pix", "facades", "c.model");
+  TrainOptions pix = Options(Architecture::kPix2Pix, "facades", "c.model");
   pix.epochs = 1;
   pix.init = Path("a.model");
   EXPECT_THROW(Train(pix), std::runtime_error);
 }
 
 TEST_F(Training, DatasetThatDoesNotFitTheArchitectureIsRefused) {
-  TrainOptions o = Options("segnet", "facades", "bad.model");
-  o.direction = "BtoA";  // would predict the photo side: not labels
+  TrainOptions o = Options(Architecture::kSegNet, "facades", "bad.model");
+  o.direction = Direction::kBtoA;  // would predict the photo side: not labels
   o.epochs = 1;
   try {
     Train(o);

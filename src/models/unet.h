@@ -1,6 +1,8 @@
 #pragma once
 
-#include "compnn/network.h"
+#include <torch/torch.h>
+
+#include "compnn/models/network.h"
 
 namespace compnn::models {
 

@@ -1,4 +1,4 @@
-#include "compnn/atomic_file.h"
+#include "compnn/store/atomic_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "compnn/feature_store.h"
+#include "compnn/store/feature_store.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -12,9 +12,11 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "compnn/atomic_file.h"
-#include "compnn/half.h"
-#include "compnn/json_file.h"
+#include "compnn/core/check.h"
+#include "compnn/core/strings.h"
+#include "compnn/store/atomic_file.h"
+#include "compnn/store/half.h"
+#include "compnn/store/json_file.h"
 
 namespace compnn {
 
@@ -59,9 +61,9 @@ const StoreLayer& StoreManifest::layer(const std::string& name) const {
   for (const StoreLayer& l : layers) {
     if (l.name == name) return l;
   }
-  std::string have;
-  for (const StoreLayer& l : layers) have += (have.empty() ? "" : ", ") + l.name;
-  throw std::runtime_error("layer '" + name + "' is not in the store (it has " + have + ")");
+  std::vector<std::string> have;
+  for (const StoreLayer& l : layers) have.push_back(l.name);
+  throw std::runtime_error("layer '" + name + "' is not in the store (it has " + Join(have) + ")");
 }
 
 nlohmann::json StoreManifest::ToJson() const {
@@ -234,8 +236,8 @@ DescriptorMatrix FeatureStore::Globals() const {
 
 StoreWriter::StoreWriter(std::string dir, StoreManifest plan, bool overwrite)
     : dir_(std::move(dir)), partial_(dir_ + ".partial"), plan_(std::move(plan)) {
-  if (fs::exists(dir_) && !overwrite)
-    throw std::runtime_error(dir_ + ": already exists (pass --overwrite to replace it)");
+  COMPNN_CHECK_OPTION(!fs::exists(dir_) || overwrite, "overwrite", "is not set and ", dir_,
+                      " already exists (set it to replace the store)");
   plan_.layer(plan_.global_layer);  // throws when the global layer is not among the layers
   const std::string progress = partial_ + "/progress.json";
   bool resume = false;

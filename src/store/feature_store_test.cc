@@ -1,4 +1,4 @@
-#include "compnn/feature_store.h"
+#include "compnn/store/feature_store.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -10,7 +10,7 @@
 #include <fstream>
 #include <random>
 
-#include "compnn/importer.h"
+#include "compnn/store/importer.h"
 #include "temp_dir.h"
 
 namespace compnn {

@@ -1,9 +1,9 @@
-#include "compnn/field_io.h"
+#include "compnn/store/field_io.h"
 
 #include <cstdint>
 #include <vector>
 
-#include "compnn/npy.h"
+#include "compnn/store/npy.h"
 
 namespace compnn {
 

@@ -1,4 +1,4 @@
-#include "compnn/half.h"
+#include "compnn/store/half.h"
 
 #include <immintrin.h>
 

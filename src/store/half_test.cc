@@ -1,4 +1,4 @@
-#include "compnn/half.h"
+#include "compnn/store/half.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <limits>
 #include <random>
 
-#include "compnn/npy.h"
+#include "compnn/store/npy.h"
 #include "temp_dir.h"
 
 namespace compnn {

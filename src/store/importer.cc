@@ -1,18 +1,28 @@
-#include "compnn/importer.h"
+#include "compnn/store/importer.h"
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
-#include "compnn/feature_store.h"
+#include "compnn/core/check.h"
+#include "compnn/store/feature_store.h"
 
 namespace compnn {
 
 namespace fs = std::filesystem;
 
+void ImportOptions::Check() const {
+  COMPNN_CHECK_OPTION(!dir.empty(), "dir", "is empty: name the folder of LAYER.npy files");
+  COMPNN_CHECK_OPTION(!out.empty(), "out", "is empty: name the store folder to write");
+  COMPNN_CHECK_OPTION(input_size >= 0, "input_size", "must not be negative, got ", input_size);
+  COMPNN_CHECK_OPTION(dtype == DType::kFloat32 || dtype == DType::kFloat16, "dtype",
+                      "must be float32 or float16");
+}
+
 void ImportActivations(const ImportOptions& o) {
-  if (!fs::is_directory(o.dir)) throw std::runtime_error(o.dir + ": no such folder");
+  o.Check();
+  COMPNN_CHECK(fs::is_directory(o.dir), o.dir, ": no such folder");
   const std::string names_path = o.names.empty() ? o.dir + "/names.txt" : o.names;
   std::ifstream names_in(names_path);
   if (!names_in) throw std::runtime_error(names_path + ": cannot open the list of image names");

@@ -1,9 +1,9 @@
-#include "compnn/json_file.h"
+#include "compnn/store/json_file.h"
 
 #include <fstream>
 #include <stdexcept>
 
-#include "compnn/atomic_file.h"
+#include "compnn/store/atomic_file.h"
 
 namespace compnn {
 

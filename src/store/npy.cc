@@ -1,4 +1,4 @@
-#include "compnn/npy.h"
+#include "compnn/store/npy.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -11,7 +11,7 @@
 #include <limits>
 #include <stdexcept>
 
-#include "compnn/atomic_file.h"
+#include "compnn/store/atomic_file.h"
 
 namespace compnn {
 namespace {

@@ -1,4 +1,4 @@
-#include "compnn/npy.h"
+#include "compnn/store/npy.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 #include <stdexcept>
 
-#include "compnn/dataset_writer.h"
-#include "compnn/generators.h"
+#include "compnn/data/dataset_writer.h"
+#include "compnn/data/generators.h"
 #include "facade_layout.h"
 #include "facade_render.h"
 #include "random.h"
@@ -23,7 +23,7 @@ Palette FacadesPalette() {
 }
 
 void GenerateFacades(GeneratorOptions options) {
-  if (options.size < 32) throw std::runtime_error("--size must be at least 32");
+  options.Check();
   const data::SplitPlan plan(options, 400, 100, 106, "facade");
   const Palette palette = FacadesPalette();
   DatasetWriter writer(options.out, options.overwrite);

@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <set>
 
-#include "compnn/dataset.h"
-#include "compnn/generators.h"
+#include "compnn/data/dataset.h"
+#include "compnn/data/generators.h"
 #include "facade_layout.h"
 #include "facade_render.h"
 #include "temp_dir.h"

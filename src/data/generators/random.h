@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include <vector>
-#include "compnn/splitmix.h"
+#include "compnn/core/splitmix.h"
 
 namespace compnn::data {
 

@@ -7,8 +7,8 @@
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
-#include "compnn/dataset_writer.h"
-#include "compnn/generators.h"
+#include "compnn/data/dataset_writer.h"
+#include "compnn/data/generators.h"
 #include "random.h"
 #include "scene_composer.h"
 #include "split_plan.h"
@@ -77,7 +77,7 @@ Palette ScenesPalette() {
 }  // namespace
 
 void GenerateScenes(GeneratorOptions options) {
-  if (options.size < 32) throw std::runtime_error("--size must be at least 32");
+  options.Check();
   const data::SplitPlan plan(options, 600, 150, 150, "scene");
   const Palette palette = ScenesPalette();
   const std::vector<data::Stamp> stamps = data::FindStamps(kStampRoot);

@@ -4,8 +4,8 @@
 #include <opencv2/imgproc.hpp>
 #include <set>
 
-#include "compnn/dataset.h"
-#include "compnn/generators.h"
+#include "compnn/data/dataset.h"
+#include "compnn/data/generators.h"
 #include "scene_composer.h"
 #include "temp_dir.h"
 #include "tiny_dataset.h"

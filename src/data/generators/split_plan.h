@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "compnn/generators.h"
+#include "compnn/data/generators.h"
 #include "random.h"
 
 namespace compnn::data {

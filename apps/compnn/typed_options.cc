@@ -1,0 +1,29 @@
+#include "typed_options.h"
+
+namespace compnn::cli {
+
+std::string FlagForField(const std::string& field) {
+  static const std::map<std::string, std::string> renamed = {
+      {"patch_match.max_iterations", "--iterations"},
+      {"max_iterations", "--iterations"},
+      {"min_improved_fraction", "--min-improved"},
+      {"top_k", "--matches-per-cell"},
+      {"path", "--model"},
+      {"learning_rate", "--lr"},
+      {"search.topk_images", "--topk-images"},
+  };
+  const auto found = renamed.find(field);
+  if (found != renamed.end()) return found->second;
+  // Nested structs are flattened on the command line: the last part names the flag.
+  std::string flag = field.substr(field.rfind('.') == std::string::npos ? 0 : field.rfind('.') + 1);
+  for (char& c : flag) {
+    if (c == '_') c = '-';
+  }
+  return "--" + flag;
+}
+
+std::string DescribeForCommandLine(const OptionError& error) {
+  return FlagForField(error.field()) + " " + error.message();
+}
+
+}  // namespace compnn::cli

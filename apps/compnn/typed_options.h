@@ -1,0 +1,40 @@
+// The command line's edge: words become the library's types here and nowhere else, and the
+// library's errors about options fields are told back in terms of this tool's flags.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "compnn/core/check.h"
+#include "compnn/core/strings.h"
+
+namespace compnn::cli {
+
+// An option whose words (`names`) become an enum value; --help lists the words and the default.
+template <typename Enum>
+CLI::Option* AddEnumOption(CLI::App* cmd, const std::string& flag, Enum& value,
+                           const std::map<std::string, Enum>& names, const std::string& help) {
+  std::vector<std::string> words;
+  std::string current;
+  for (const auto& [word, v] : names) {
+    words.push_back(word);
+    if (v == value) current = word;
+  }
+  CLI::Validator to_enum = CLI::CheckedTransformer(names);
+  to_enum.description("");
+  return cmd->add_option(flag, value, help)
+      ->transform(to_enum)
+      ->type_name(Join(words, "|"))
+      ->default_str(current);
+}
+
+// The flag that sets an options struct's field: "topk_images" -> "--topk-images", with the
+// exceptions where the flag's name differs (patch_match.max_iterations -> --iterations).
+std::string FlagForField(const std::string& field);
+
+// The error's text with the field named by its flag: "--topk-images must not be negative".
+std::string DescribeForCommandLine(const OptionError& error);
+
+}  // namespace compnn::cli

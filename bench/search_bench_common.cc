@@ -1,0 +1,150 @@
+#include "search_bench_common.h"
+
+#include <cblas.h>
+#include <omp.h>
+
+#include <cstdio>
+#include <exception>
+#include <numeric>
+
+#include "compnn/core/exact_search.h"
+#include "compnn/core/stopwatch.h"
+#include "compnn/store/json_file.h"
+
+namespace compnn::bench {
+
+void AddSearchBenchOptions(CLI::App& app, SearchBenchOptions& options,
+                           const std::string& queries_help) {
+  app.add_option("--images", options.images, "database maps")->capture_default_str();
+  app.add_option("--image-size", options.image_size, "photo crop side; maps are a quarter of it")
+      ->capture_default_str();
+  app.add_option("--depth", options.depth, "channels per cell (hyperpatch 2 x 2 x depth)")
+      ->capture_default_str();
+  app.add_option("--queries", options.queries, queries_help)->capture_default_str();
+  app.add_option("--seed", options.seed, "seed of the maps (queries use seed + 1000)")
+      ->capture_default_str();
+  app.add_option("--json", options.json_path, "also write the results to this JSON file");
+}
+
+void AddPatchMatchOptions(CLI::App& app, PatchMatchOptions& options) {
+  app.add_option("--random-images", options.random_images, "HyperPatch-Match option")
+      ->capture_default_str();
+  app.add_option("--long-range", options.long_range, "HyperPatch-Match option")
+      ->capture_default_str();
+  app.add_option("--initial-samples", options.initial_samples, "HyperPatch-Match option")
+      ->capture_default_str();
+}
+
+void PrintThreads(nlohmann::json& report) {
+  const int threads = omp_get_max_threads();
+  std::printf("threads %d, OpenBLAS %s (parallel mode %d: 2 = OpenMP)\n", threads,
+              openblas_get_config(), openblas_get_parallel());
+  report["threads"] = threads;
+}
+
+SearchData::SearchData(const SearchBenchOptions& options, nlohmann::json& report) {
+  const auto start = Clock::now();
+  database_maps = MakeActivations(options.images, options.image_size, options.depth, options.seed);
+  // A different seed, so no query is a database map.
+  query_maps =
+      MakeActivations(options.queries, options.image_size, options.depth, options.seed + 1000);
+  database = Database(database_maps.maps());
+  length = shape.length(options.depth);
+  cells_per_map = database_maps.height * database_maps.width;
+  database_rows = 1LL * options.images * cells_per_map;
+  std::printf(
+      "data: %d maps of %d x %d x %d from real photos, query %d x %d, hyperpatch 2 x 2 x %d "
+      "(%.1f s to make)\n",
+      options.images, database_maps.height, database_maps.width, options.depth, query(0).height,
+      query(0).width, options.depth, SecondsSince(start));
+  report["data"] = {{"images", options.images},
+                    {"map", {database_maps.height, database_maps.width, options.depth}},
+                    {"hyperpatch_length", length}};
+}
+
+std::vector<int> FirstImages(int count) {
+  std::vector<int> images(count);
+  std::iota(images.begin(), images.end(), 0);
+  return images;
+}
+
+std::vector<float> PackUnitRows(const Database& db, const std::vector<int>& images,
+                                const HyperpatchShape& shape) {
+  const int length = shape.length(db.depth());
+  std::size_t rows = 0;
+  for (int i : images) rows += db[i].cells();
+  std::vector<float> out(rows * length);
+  std::size_t offset = 0;
+  for (int i : images) {
+    PackUnitHyperpatches(db[i], shape, 0, db[i].cells(), out.data() + offset * length);
+    offset += db[i].cells();
+  }
+  return out;
+}
+
+std::vector<float> PackQueryRows(const MapView& query, const HyperpatchShape& shape) {
+  return PackUnitRows(Database({query}), {0}, shape);
+}
+
+long long RowOfMatch(const Match& match, const SearchData& data) {
+  return static_cast<long long>(match.image) * data.cells_per_map +
+         match.y * data.database_maps.width + match.x;
+}
+
+TimedField TimedExactSearch(const MapView& query, const Database& database,
+                            const std::vector<int>& candidates) {
+  ExactSearchOptions options;
+  options.candidates = candidates;
+  const auto start = Clock::now();
+  TimedField result{ExactSearch(query, database, options)};
+  result.seconds = SecondsSince(start);
+  return result;
+}
+
+TimedField TimedPatchMatch(const MapView& query, const Database& database,
+                           const PatchMatchOptions& options) {
+  const auto start = Clock::now();
+  TimedField result{HyperPatchMatch(query, database, options).field};
+  result.seconds = SecondsSince(start);
+  return result;
+}
+
+ExactBaseline ExactSearchAllQueries(const SearchData& data) {
+  ExactBaseline baseline;
+  for (int i = 0; i < data.query_maps.count; ++i) {
+    TimedField exact = TimedExactSearch(data.query(i), data.database);
+    baseline.fields.push_back(std::move(exact.field));
+    baseline.seconds += exact.seconds;
+  }
+  return baseline;
+}
+
+FieldComparison Compare(const CorrespondenceField& approx, const CorrespondenceField& exact,
+                        double random_similarity) {
+  FieldComparison c;
+  int same = 0;
+  for (std::size_t i = 0; i < exact.matches.size(); ++i) {
+    const Match &a = approx.matches[i], &e = exact.matches[i];
+    same += a.image == e.image && a.y == e.y && a.x == e.x;
+  }
+  c.exact_fraction = static_cast<double>(same) / exact.matches.size();
+  c.similarity_ratio = approx.MeanSimilarity() / exact.MeanSimilarity();
+  c.gap_closed =
+      (approx.MeanSimilarity() - random_similarity) / (exact.MeanSimilarity() - random_similarity);
+  return c;
+}
+
+void WriteReportIfAsked(const std::string& path, const nlohmann::json& report) {
+  if (!path.empty()) WriteJsonFile(path, report);
+}
+
+int RunBenchmark(const char* program, int (*main)(int, char**), int argc, char** argv) {
+  try {
+    return main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: %s\n", program, e.what());
+    return 2;
+  }
+}
+
+}  // namespace compnn::bench

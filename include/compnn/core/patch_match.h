@@ -1,0 +1,60 @@
+// HyperPatch-Match (paper, section 3.2): PatchMatch over a database of activation maps.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "compnn/core/activation_map.h"
+#include "compnn/core/correspondence.h"
+#include "compnn/core/hyperpatch.h"
+
+namespace compnn {
+
+struct PatchMatchIteration {
+  int iteration = 0;               // 1-based
+  double improved_fraction = 0.0;  // cells whose match improved in this iteration
+  double mean_similarity = 0.0;    // after this iteration
+};
+
+struct PatchMatchOptions {
+  HyperpatchShape hyperpatch;
+  // Database images to search; empty means all of them.
+  std::vector<int> candidates;
+  // Stops after this many iterations, or earlier when fewer than `min_improved_fraction` of the
+  // cells improved in an iteration.
+  int max_iterations = 32;
+  double min_improved_fraction = 0.001;
+  // Random cells of uniformly drawn candidate images tried per cell and iteration: the only step
+  // that explores images no neighbour has matched yet.
+  int random_images = 1;
+  // Long-range propagation: matches of random other query cells (as they stood at the start of the
+  // iteration), shifted by the offset between the two cells, tried per cell and iteration. It
+  // spreads a good image found anywhere to the whole query, and samples images in proportion to
+  // how many cells already use them.
+  int long_range = 2;
+  // Random cells tried at random initialisation (the best one is kept).
+  int initial_samples = 1;
+  std::uint64_t seed = 0;
+  // Worker threads; 0 means every core OpenMP offers. The result does not depend on it.
+  int threads = 0;
+  // Called after every iteration.
+  std::function<void(const PatchMatchIteration&)> on_iteration;
+
+  // Throws OptionError naming the field: negative counts, a fraction outside [0, 1].
+  void Check() const;
+};
+
+struct PatchMatchResult {
+  CorrespondenceField field;
+  std::vector<PatchMatchIteration> iterations;
+};
+
+// Approximate best match of every query cell. Deterministic for a seed, whatever the thread count:
+// random draws come from a counter-based generator keyed by (seed, iteration, cell), and
+// propagation runs tiles of cells in wavefront order, which reproduces the sequential scan exactly.
+// Throws std::invalid_argument on malformed input or non-finite values.
+PatchMatchResult HyperPatchMatch(const MapView& query, const Database& database,
+                                 const PatchMatchOptions& options = {});
+
+}  // namespace compnn

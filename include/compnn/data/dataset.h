@@ -1,0 +1,108 @@
+// Datasets of aligned image pairs in the pix2pix layout:
+//   DIR/{train,val,test}/NAME.png   the pair side by side, A on the left, B on the right
+//   DIR/labels.json                 class id -> name and palette colour, and which side is labels
+//   DIR/meta.jsonl                  one line per image: split, name, seed, attributes
+// Reading checks what it reads and names the file in every error.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace compnn {
+
+// Which side of a pair the network reads: AtoB reads A (left) and predicts B (right).
+enum class Direction { kAtoB, kBtoA };
+// Names in files and on the command line: "AtoB" and "BtoA".
+const std::map<std::string, Direction>& DirectionNames();
+std::string ToString(Direction direction);
+Direction ParseDirection(const std::string& text);  // "AtoB" or "BtoA"; throws otherwise
+
+struct LabelClass {
+  int id = 0;
+  std::string name;
+  cv::Vec3b rgb;  // palette colour
+};
+
+// The colours of label images. Class ids are 0-based and dense.
+class Palette {
+ public:
+  Palette() = default;
+  explicit Palette(std::vector<LabelClass> classes);  // throws on duplicate ids or colours
+
+  int size() const { return static_cast<int>(classes_.size()); }
+  const LabelClass& operator[](int id) const { return classes_[id]; }
+  const std::vector<LabelClass>& classes() const { return classes_; }
+  // Class id of an exact palette colour (BGR, as OpenCV stores pixels), or -1.
+  int Find(const cv::Vec3b& bgr) const;
+  // Class id of the nearest palette colour (for network outputs, which are never exact).
+  int Nearest(const cv::Vec3b& bgr) const;
+  cv::Vec3b Bgr(int id) const;
+  // Class ids (CV_8U) of a BGR label image: exact palette colours, or the nearest ones when
+  // `nearest` (network outputs). Throws naming `what` for a colour outside the palette.
+  cv::Mat Classes(const cv::Mat& bgr, bool nearest, const std::string& what = "label image") const;
+  // A CV_8U map of class ids as a BGR image of their colours.
+  cv::Mat Colourise(const cv::Mat& classes) const;
+
+  nlohmann::json ToJson() const;
+  static Palette FromJson(const nlohmann::json& json, const std::string& path);
+
+ private:
+  std::vector<LabelClass> classes_;
+};
+
+// The two halves of one pair, BGR 8-bit, and where they came from.
+struct ImagePair {
+  std::string path;
+  cv::Mat a, b;
+};
+
+class Dataset {
+ public:
+  // Reads DIR/labels.json and DIR/meta.jsonl when present (a photo-to-photo dataset needs
+  // neither). Throws std::runtime_error naming the file when one is malformed or DIR is missing.
+  static Dataset Open(const std::string& dir);
+
+  const std::string& dir() const { return dir_; }
+  bool has_labels() const { return palette_.has_value(); }
+  const Palette& palette() const;  // throws when the dataset has no labels.json
+  // "A" or "B": the side of each pair that holds label images ("" when none).
+  const std::string& label_side() const { return label_side_; }
+  // Whether the side a direction reads (its input) or predicts (its target) holds label images.
+  bool input_is_labels(Direction d) const {
+    return label_side_ == (d == Direction::kAtoB ? "A" : "B");
+  }
+  bool target_is_labels(Direction d) const {
+    return label_side_ == (d == Direction::kAtoB ? "B" : "A");
+  }
+
+  // Names (without .png) of a split's images, sorted. Throws when the split's folder is missing
+  // or holds anything but .png files.
+  std::vector<std::string> Names(const std::string& split) const;
+  // Reads and checks one pair: a PNG of even width, whose label side holds palette colours only.
+  ImagePair Read(const std::string& split, const std::string& name) const;
+  // The meta.jsonl record of an image (empty object when there is none).
+  nlohmann::json Meta(const std::string& split, const std::string& name) const;
+
+ private:
+  std::string dir_;
+  std::optional<Palette> palette_;
+  std::string label_side_;
+  std::vector<nlohmann::json> meta_;
+};
+
+// Throws std::runtime_error naming `path` when `labels` holds a colour outside the palette.
+void CheckLabelImage(const cv::Mat& labels, const Palette& palette, const std::string& path);
+
+// The input and target of a pair for a direction.
+inline const cv::Mat& InputOf(const ImagePair& p, Direction d) {
+  return d == Direction::kAtoB ? p.a : p.b;
+}
+inline const cv::Mat& TargetOf(const ImagePair& p, Direction d) {
+  return d == Direction::kAtoB ? p.b : p.a;
+}
+
+}  // namespace compnn

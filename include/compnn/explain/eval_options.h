@@ -1,0 +1,55 @@
+// What compnn eval measures, and the decisions taken from its options before any query runs:
+// which layers, which queries, and where HyperPatch-Match is compared with exact search. None of
+// it needs the network, so it is checked (and tested) without one.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "compnn/explain/store_search.h"
+#include "compnn/store/feature_store.h"
+
+namespace compnn {
+
+struct EvalOptions {
+  std::string split = "test";
+  int count = 0;                    // first N images of the split; 0: all
+  std::vector<std::string> layers;  // empty: the last decoder layer
+  std::vector<int> topk = {1, 16, 32, 64};
+  StoreSearchOptions search;        // method, iterations, seed, threads (topk is set per row)
+  bool overlapping_blocks = false;  // paste whole hyperpatches, voted (see PasteGeometry)
+  std::string penultimate;          // GR (penultimate) layer; empty: the last decoder layer
+  int quality_queries = 8;          // HyperPatch-Match against exact search on this many queries
+  int quality_topk = 16;            // ... over this many prefiltered images
+  std::function<void(int, int)> progress;  // (queries done, queries)
+
+  // Throws OptionError naming the field (search's as search.FIELD).
+  void Check() const;
+};
+
+// The store layers an evaluation reads.
+struct EvalLayers {
+  std::vector<std::string> evaluated;  // the OR / IR rows' layers, in the order asked for
+  std::string penultimate;             // the GR (penultimate) row's layer
+
+  // The layers the network must give for every query: the evaluated ones, then the penultimate.
+  std::vector<std::string> Captured() const;
+};
+
+// options.layers, or the store's default explain layer when none is named; options.penultimate,
+// or the same default. Throws std::runtime_error for a layer the store lacks (naming those it
+// has), or when a default is needed and the store has no decoder layer.
+EvalLayers ResolveEvalLayers(const FeatureStore& store, const EvalOptions& options);
+
+// The first options.count of a split's `names` (all when count is 0). Throws std::runtime_error
+// when that leaves none.
+std::vector<std::string> QueriesToEvaluate(std::vector<std::string> names,
+                                           const EvalOptions& options);
+
+// Whether query number `query`'s search over `topk` images is also run exactly, to measure
+// HyperPatch-Match: only for HyperPatch-Match (exact search would be compared with itself), only
+// on the first quality_queries queries (exact search is slow) and only at the quality_topk row.
+bool ComparesWithExactSearch(const EvalOptions& options, int query, int topk);
+
+}  // namespace compnn

@@ -1,0 +1,117 @@
+// compnn eval's results and the running totals they come from. The tables (paper, Tables 1 and 2)
+// score class maps, so everything here works on class maps and correspondence fields and needs no
+// network: a query's maps are added to accumulators, and the accumulators give the rows.
+//
+// Metrics are accumulated over all queries (one confusion matrix per row), then:
+//   mean pixel accuracy (MPA) = mean over classes present in the truth of per-class accuracy
+//   mean IoU                  = mean over classes present in prediction or truth of IoU
+//   agreement                 = pixel accuracy of a reconstruction against the network's output
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+#include "compnn/eval/metrics.h"
+#include "compnn/explain/store_search.h"
+
+namespace compnn {
+
+struct EvalRow {
+  std::string approach;
+  double mean_pixel_accuracy = 0, mean_iou = 0, pixel_accuracy = 0;
+  double agreement = -1;  // with the network's output; -1 when not measured
+  double seconds_per_query = 0;
+  nlohmann::json ToJson() const;
+};
+
+struct LayerEval {
+  std::string layer;
+  int stride = 1;
+  std::vector<EvalRow> output_rows;  // OR (top k) against the ground truth (label targets)
+  std::vector<EvalRow> input_rows;   // IR (top k) against the input labels (label inputs)
+  // HyperPatch-Match against exact search on `quality_queries` queries.
+  int quality_queries = 0;
+  double similarity_ratio = 0, exact_cell_fraction = 0;
+  double exact_seconds = 0, hpm_seconds = 0;
+};
+
+struct EvalReport {
+  std::string model, store, split, method;  // method: ToString(SearchMethod), "hpm" or "exact"
+  int queries = 0;
+  bool label_targets = false, label_inputs = false;
+  std::vector<EvalRow> baselines;  // Baseline CNN, GR (bottleneck), GR (penultimate)
+  std::vector<LayerEval> layers;
+  double seconds = 0;
+
+  nlohmann::json ToJson() const;
+  // The tables as Markdown, reconstruction rows shown as differences from the baseline.
+  std::string ToMarkdown() const;
+};
+
+// One row's running totals over the queries: a confusion matrix against the reference labels, one
+// against the network's output (for the agreement), and the time.
+class RowAccumulator {
+ public:
+  explicit RowAccumulator(int classes);
+
+  // One query's class maps (CV_8UC1, all of one size). `network` null: the row measures no
+  // agreement (the baseline is the network itself; input reconstructions have no network side).
+  // Throws std::runtime_error for maps of different sizes or types.
+  void Add(const cv::Mat& predicted, const cv::Mat& reference, const cv::Mat* network,
+           double seconds);
+  // The row's metrics so far; seconds_per_query is 0 before the first query.
+  EvalRow Row(const std::string& approach) const;
+
+ private:
+  ConfusionMatrix reference_, network_;
+  bool has_network_ = false;
+  double seconds_ = 0;
+  int queries_ = 0;
+};
+
+// How close one query's HyperPatch-Match field came to exact search's over the same candidates.
+struct ExactComparison {
+  double exact_cell_fraction = 0;  // cells whose match is exactly the exact search's
+  double similarity_ratio = 0;     // mean similarity / exact search's mean similarity
+};
+// Fields of the same size. Throws std::runtime_error otherwise.
+ExactComparison CompareWithExact(const CorrespondenceField& hpm, const CorrespondenceField& exact);
+
+// HyperPatch-Match against exact search, summed over the queries where both ran.
+class SearchQualityAccumulator {
+ public:
+  void Add(const StoreSearchResult& hpm, const StoreSearchResult& exact);
+  int queries() const { return queries_; }
+  // Sets `layer`'s quality fields to the means over the queries; leaves them alone when none.
+  void FillIn(LayerEval& layer) const;
+
+ private:
+  int queries_ = 0;
+  double exact_cells_ = 0, similarity_ratio_ = 0, exact_seconds_ = 0, hpm_seconds_ = 0;
+};
+
+// Table 1's reference rows, which do not depend on the evaluated layer.
+struct BaselineAccumulators {
+  explicit BaselineAccumulators(int classes);
+  RowAccumulator network;         // the network against the ground truth
+  RowAccumulator gr_bottleneck;   // the nearest training target by global descriptor
+  RowAccumulator gr_penultimate;  // ... by the whole penultimate layer
+
+  // "Baseline CNN", "GR (bottleneck)", "GR (penultimate: LAYER)".
+  std::vector<EvalRow> Rows(const std::string& penultimate) const;
+};
+
+// One evaluated layer's totals: an OR and an IR row per top k, and the search quality.
+struct LayerAccumulators {
+  LayerAccumulators(int classes, std::size_t topk_count);
+  std::vector<RowAccumulator> output, input;  // indexed like EvalOptions::topk
+  SearchQualityAccumulator quality;
+
+  // "OR (top k)" rows when the targets are labels, "IR (top k)" rows when the inputs are.
+  LayerEval Result(const StoreLayer& layer, const std::vector<int>& topk, bool label_targets,
+                   bool label_inputs) const;
+};
+
+}  // namespace compnn

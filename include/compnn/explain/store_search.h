@@ -1,0 +1,50 @@
+// Searching a feature store's layer for a query's matches: the global prefilter, the user's
+// restriction of the database, then exact search or HyperPatch-Match over the candidates' maps
+// (read through the memory mapping, so memory follows the candidates, not the store).
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "compnn/core/patch_match.h"
+#include "compnn/core/search_method.h"
+#include "compnn/store/feature_store.h"
+
+namespace compnn {
+
+struct StoreSearchOptions {
+  SearchMethod method = SearchMethod::kHyperPatchMatch;
+  int topk_images = 16;           // candidates kept by the global prefilter; 0: no prefilter
+  std::vector<int> allowed;       // the database images the user allows; empty: all
+  PatchMatchOptions patch_match;  // its hyperpatch and candidates are set from the store
+  int threads = 0;                // 0: every core
+
+  // Throws OptionError naming the field (patch_match's as patch_match.FIELD).
+  void Check() const;
+};
+
+struct StoreSearchResult {
+  CorrespondenceField field;
+  std::vector<int> candidates;  // store image indices searched, most similar globally first
+  int iterations = 0;           // HyperPatch-Match iterations run
+  double prefilter_seconds = 0, load_seconds = 0, search_seconds = 0;
+};
+
+// Throws std::runtime_error for a layer the store lacks, a query whose depth differs from the
+// layer's (a store built from another model), an empty allowed set, or a global descriptor of
+// the wrong length.
+StoreSearchResult SearchStore(const FeatureStore& store, const std::string& layer,
+                              const MapView& query, std::span<const float> query_global,
+                              const StoreSearchOptions& options);
+
+// The layer explanations default to: the store's last decoder layer (the paper's best, and the
+// penultimate layer of Table 1's GR). Throws std::runtime_error when the store has none.
+std::string DefaultExplainLayer(const FeatureStore& store);
+
+// The global reconstruction's choice (paper, Table 1): the allowed image whose whole map at
+// `layer`, flattened, is most similar (cosine) to the query's. Reads the store in chunks.
+int NearestByWholeMap(const FeatureStore& store, const std::string& layer, const MapView& query,
+                      const std::vector<int>& allowed = {});
+
+}  // namespace compnn

@@ -1,0 +1,74 @@
+// The pixels a reconstruction pastes from: the inputs and targets of a dataset split's images,
+// at the model's input size, read on first use and kept.
+#pragma once
+
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+#include "compnn/core/correspondence.h"
+#include "compnn/data/dataset.h"
+
+namespace compnn {
+
+// A pair's side at `size` x `size`: nearest neighbour for label images (no new colours), area
+// interpolation for photos.
+cv::Mat ResizeForModel(const cv::Mat& image, int size, bool labels);
+
+// A query image, at the model's input size, with its ground truth when the pair is known.
+struct Query {
+  std::string name;
+  cv::Mat input, truth;  // BGR; truth may be empty
+};
+
+// A query given as a dataset image name (looked up in val, test, then train) or a PNG path: a
+// pair (width twice the height) gives input and truth, any other image is the input alone. Both
+// are resized to `size` (a file of another size with a warning in `warnings`). Throws
+// std::runtime_error naming the query when it is neither.
+Query LoadQuery(const Dataset& dataset, Direction direction, int size,
+                const std::string& name_or_path, std::vector<std::string>* warnings);
+
+// The pair `name` of `split` as a query at `size`.
+Query LoadSplitQuery(const Dataset& dataset, Direction direction, int size,
+                     const std::string& split, const std::string& name);
+
+class TrainingImages {
+ public:
+  // `names` in the order of the feature store's images.
+  TrainingImages(const Dataset& dataset, std::string split, std::vector<std::string> names,
+                 Direction direction, int size);
+
+  int size() const { return static_cast<int>(names_.size()); }
+  const std::vector<std::string>& names() const { return names_; }
+  bool input_is_labels() const { return input_is_labels_; }
+  bool target_is_labels() const { return target_is_labels_; }
+
+  const cv::Mat& Input(int image);
+  const cv::Mat& Target(int image);
+  // The target as class ids through the dataset's palette (label targets only).
+  const cv::Mat& TargetClasses(int image);
+  const cv::Mat& InputClasses(int image);
+
+  // Vectors indexed like the store, holding only `used` images (the others empty), as the
+  // reconstruction functions take them.
+  std::vector<cv::Mat> Inputs(const std::vector<int>& used);
+  std::vector<cv::Mat> Targets(const std::vector<int>& used);
+  std::vector<cv::Mat> TargetClassMaps(const std::vector<int>& used);
+  std::vector<cv::Mat> InputClassMaps(const std::vector<int>& used);
+
+ private:
+  void Load(int image);
+
+  const Dataset& dataset_;
+  std::string split_;
+  std::vector<std::string> names_;
+  Direction direction_;
+  int size_;
+  bool input_is_labels_ = false, target_is_labels_ = false;
+  std::vector<cv::Mat> inputs_, targets_, input_classes_, target_classes_;
+};
+
+// The distinct images a field's matches use, ascending.
+std::vector<int> UsedImages(const CorrespondenceField& field);
+
+}  // namespace compnn

@@ -1,0 +1,73 @@
+// Explanations of one model's predictions from its feature store: the glue between the network
+// (the query's activations and output), the store (its search) and the dataset (the pixels that
+// reconstructions paste).
+#pragma once
+
+#include <memory>
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+#include "compnn/data/dataset.h"
+#include "compnn/explain/reconstruction.h"
+#include "compnn/explain/store_search.h"
+#include "compnn/explain/training_images.h"
+#include "compnn/models/model.h"
+#include "compnn/models/prediction.h"
+#include "compnn/store/feature_store.h"
+
+namespace compnn {
+
+// One layer's explanation of a query.
+struct LayerExplanation {
+  std::string layer;
+  int stride = 1;
+  StoreSearchResult search;
+  cv::Mat input_reconstruction, output_reconstruction;  // BGR (label images in palette colours)
+  double reconstruct_seconds = 0;
+};
+
+class Explainer {
+ public:
+  // Opens the model (compnn's own, or TorchScript with the input size, direction and input range
+  // the store records), the store and the dataset (`data`, or the one the store was built from).
+  // Throws std::runtime_error when the store was built from another model file (checksums
+  // differ), or for a model or store that cannot be read.
+  Explainer(const std::string& model, const std::string& store, const std::string& data = "");
+  ~Explainer();
+
+  Model& model() { return *model_; }
+  const FeatureStore& store() const { return store_; }
+  const Dataset& dataset() const { return dataset_; }
+  TrainingImages& training() { return *training_; }
+  int input_size() const { return input_size_; }
+  Direction direction() const { return direction_; }
+  bool input_is_labels() const { return training_->input_is_labels(); }
+  bool target_is_labels() const { return training_->target_is_labels(); }
+  const Palette* palette() const { return dataset_.has_labels() ? &dataset_.palette() : nullptr; }
+
+  // See LoadQuery in training_images.h.
+  Query LoadQuery(const std::string& name_or_path, std::vector<std::string>* warnings) const;
+  // The first `count` images of a split (all when count <= 0).
+  std::vector<Query> SplitQueries(const std::string& split, int count) const;
+
+  // The network's pass over the query, capturing `layers` and the store's global layer.
+  QueryRun Run(const Query& query, const std::vector<std::string>& layers);
+
+  // Search at `layer` and both reconstructions.
+  LayerExplanation ExplainLayer(const QueryRun& run, const std::string& layer,
+                                const StoreSearchOptions& options, bool overlapping_blocks = false);
+  // Reconstructions from a given field at `layer`.
+  cv::Mat Reconstruct(const CorrespondenceField& field, const std::string& layer, bool outputs,
+                      bool overlapping_blocks = false);
+
+ private:
+  std::unique_ptr<Model> model_;
+  FeatureStore store_;
+  Dataset dataset_;
+  std::unique_ptr<TrainingImages> training_;
+  int input_size_ = 0;
+  Direction direction_ = Direction::kAtoB;
+};
+
+}  // namespace compnn

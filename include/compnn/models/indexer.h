@@ -1,0 +1,37 @@
+// compnn index: runs a model (a built-in network or a user's TorchScript file) over a dataset split
+// and writes a feature store of the chosen layers.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "compnn/data/dataset.h"
+#include "compnn/models/model_types.h"
+#include "compnn/store/npy.h"
+
+namespace compnn {
+
+struct IndexOptions {
+  std::string model, data, split = "train", out;
+  std::vector<std::string> layers;  // empty: every layer
+  std::string global_layer;         // empty: the bottleneck (the deepest encoder layer)
+  DType dtype = DType::kFloat16;
+  int batch = 8;
+  bool overwrite = false;
+  // A TorchScript model (MODEL.pt) records none of these: its input side, the side of the pairs it
+  // reads, and the range it expects pixels in ("-1,1", pix2pix's convention, or "0,1").
+  int size = 256;
+  Direction direction = Direction::kAtoB;
+  InputRange input_range = InputRange::kMinusOneToOne;
+  std::function<void(int, int)> progress;  // (images done, images in all)
+
+  // Throws OptionError naming the field: a missing model, data or out; an empty split; a batch
+  // or size below 1.
+  void Check() const;
+};
+
+// Throws std::runtime_error naming the file or the unknown layer (with the layers there are).
+void IndexDataset(const IndexOptions& options);
+
+}  // namespace compnn

@@ -1,0 +1,90 @@
+// A network compnn explains: one of its own (written by compnn train) or a user's TorchScript
+// file. Both run on images, expose activations by layer name, and give an output image.
+#pragma once
+
+#include <memory>
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+#include "compnn/data/dataset.h"
+#include "compnn/models/model_types.h"
+
+// LibTorch stays out of this header: callers that only open models, list layers and explain
+// compile without it.
+namespace at {
+class Tensor;
+}
+
+namespace compnn {
+
+class Network;
+class ScriptModel;
+struct Capture;
+
+// How to open a model file. A TorchScript file records none of these, so they come from here;
+// compnn's own model files record them and ignore these.
+struct ModelSpec {
+  std::string path;
+  int size = 256;                          // input image side
+  Direction direction = Direction::kAtoB;  // which side of a pair it reads
+  InputRange input_range = InputRange::kMinusOneToOne;
+
+  // Throws OptionError naming the field: an empty path, a size below 1.
+  void Check() const;
+};
+
+class Model {
+ public:
+  // Throws std::runtime_error naming the file when it cannot be read.
+  static std::unique_ptr<Model> Open(const ModelSpec& spec);
+  // A built-in network already in memory.
+  static std::unique_ptr<Model> Wrap(std::shared_ptr<Network> network, std::string path = "");
+  ~Model();
+
+  const std::string& path() const { return path_; }
+  Architecture arch() const { return arch_; }
+  Direction direction() const { return direction_; }
+  int size() const { return size_; }
+  InputRange input_range() const { return input_range_; }
+  // Every capturable layer with its shape and stride at size() (one dummy pass, done once).
+  const std::vector<LayerInfo>& layers();
+  // The same for another input side (one dummy pass each call).
+  std::vector<LayerInfo> LayersAt(int size);
+  // One layer by name, or for TorchScript NAME:input the tensor entering submodule NAME (measured
+  // with one dummy pass on first use). Throws std::runtime_error naming the file and listing the
+  // layers there are.
+  const LayerInfo& layer(const std::string& name);
+  // Why each TorchScript submodule that cannot be captured cannot be (none for compnn's own).
+  std::vector<std::string> Uncapturable() const;
+  // The dataset a compnn model was trained on ("" for TorchScript, which does not record it).
+  std::string training_data() const;
+  // The default global descriptor: the bottleneck (built-in), or the layer with the fewest cells
+  // among `chosen` (all when empty) for TorchScript.
+  std::string DefaultGlobalLayer(const std::vector<std::string>& chosen = {});
+
+  // An 8-bit BGR image as the network's input tensor (3 x size x size, in its input range).
+  at::Tensor Prepare(const cv::Mat& image, bool labels) const;
+  at::Tensor Forward(const at::Tensor& x, Capture* capture = nullptr);
+  // One output (C x H x W) as a BGR image: an image for 3 channels (in the input range), the
+  // palette colours of the arg-max class for as many channels as the palette has classes.
+  cv::Mat OutputImage(const at::Tensor& chw, const Palette* palette) const;
+
+ private:
+  Model() = default;
+  std::string path_;
+  Architecture arch_ = Architecture::kTorchScript;
+  InputRange input_range_ = InputRange::kMinusOneToOne;
+  Direction direction_ = Direction::kAtoB;
+  int size_ = 0;
+  std::shared_ptr<Network> network_;
+  std::shared_ptr<ScriptModel> script_;
+  std::vector<LayerInfo> layers_;
+  std::vector<LayerInfo> inputs_;  // NAME:input layers measured so far
+};
+
+// Uses every core for LibTorch's own threads (it defaults to half of them), or `threads` when
+// positive.
+void UseAllCores(int threads = 0);
+
+}  // namespace compnn

@@ -1,0 +1,28 @@
+// Feature stores from activations saved by other tools as .npy, one file per layer.
+#pragma once
+
+#include <string>
+
+#include "compnn/store/npy.h"
+
+namespace compnn {
+
+struct ImportOptions {
+  std::string dir;    // DIR/LAYER.npy: (N, H, W, D), or (N, D, H, W) with channels_first
+  std::string names;  // one image name per line; default DIR/names.txt
+  std::string out;    // the store
+  bool channels_first = false;
+  DType dtype = DType::kFloat32;
+  int input_size = 0;        // input image side, for strides; 0: the largest layer's side
+  std::string global_layer;  // default: the layer with the fewest cells (the bottleneck)
+  bool overwrite = false;
+
+  // Throws OptionError naming the field: an empty dir or out, a negative input_size, a dtype other
+  // than float32 or float16.
+  void Check() const;
+};
+
+// Throws std::runtime_error naming the file: wrong dtype or rank, N differing from the names, NaN.
+void ImportActivations(const ImportOptions& options);
+
+}  // namespace compnn

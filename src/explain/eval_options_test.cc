@@ -1,0 +1,180 @@
+#include "compnn/explain/eval_options.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <stdexcept>
+
+#include "compnn/core/check.h"
+#include "temp_dir.h"
+
+namespace compnn {
+namespace {
+
+// The field Check() names for options changed by `change`; "" when it throws no OptionError.
+std::string FieldRefused(const std::function<void(EvalOptions&)>& change) {
+  EvalOptions o;
+  change(o);
+  try {
+    o.Check();
+  } catch (const OptionError& e) {
+    return e.field();
+  }
+  return "";
+}
+
+TEST(EvalOptionsTest, DefaultsAndBoundaryValuesPass) {
+  EXPECT_NO_THROW(EvalOptions().Check());
+  EvalOptions o;
+  o.count = 0;
+  o.topk = {0};  // 0: no prefilter
+  o.quality_queries = 0;
+  o.quality_topk = 0;
+  EXPECT_NO_THROW(o.Check());
+}
+
+TEST(EvalOptionsTest, EachFieldOutOfRangeIsNamed) {
+  EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.split = ""; }), "split");
+  EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.count = -1; }), "count");
+  EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.topk = {}; }), "topk");
+  EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.topk = {1, -16, 32}; }), "topk");
+  EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.quality_queries = -1; }), "quality_queries");
+  EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.quality_topk = -1; }), "quality_topk");
+  EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.search.topk_images = -1; }), "search.topk_images");
+  EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.search.threads = -2; }), "search.threads");
+}
+
+TEST(EvalOptionsTest, TheMessageSaysWhatIsWrong) {
+  EvalOptions o;
+  o.count = -3;
+  try {
+    o.Check();
+    ADD_FAILURE() << "no error";
+  } catch (const OptionError& e) {
+    EXPECT_EQ(std::string(e.what()), "count must not be negative, got -3");
+  }
+}
+
+// A one-image store whose layers (each 2 x 2 x 1) have the given names; the last is the global
+// layer.
+class EvalLayersTest : public testing::TempDirTest {
+ protected:
+  FeatureStore MakeStore(const std::string& name, const std::vector<std::string>& layers) {
+    StoreManifest plan;
+    plan.model = {{"arch", "test"}};
+    plan.dataset = {{"split", "train"}};
+    plan.input_size = 4;
+    plan.images = {"img0"};
+    for (const std::string& l : layers) {
+      StoreLayer layer;
+      layer.name = l;
+      layer.height = layer.width = 2;
+      layer.depth = 1;
+      layer.stride = 2;
+      layer.file = l + ".npy";
+      plan.layers.push_back(layer);
+    }
+    plan.global_layer = layers.back();
+    StoreWriter writer(Path(name), plan, false);
+    const std::vector<float> zeros(4, 0.0f);
+    std::map<std::string, const float*> maps;
+    for (const std::string& l : layers) maps[l] = zeros.data();
+    writer.Write(0, maps, zeros.data());
+    writer.Commit();
+    return FeatureStore::Open(Path(name));
+  }
+  // The message of the std::runtime_error `action` throws; "" when none.
+  static std::string Error(const std::function<void()>& action) {
+    try {
+      action();
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    return "";
+  }
+};
+
+TEST_F(EvalLayersTest, DefaultsAreTheLastDecoderLayer) {
+  const FeatureStore store = MakeStore("store", {"encoder1", "decoder1", "decoder2", "encoder3"});
+  const EvalLayers layers = ResolveEvalLayers(store, EvalOptions());
+  EXPECT_EQ(layers.evaluated, std::vector<std::string>{"decoder2"});
+  EXPECT_EQ(layers.penultimate, "decoder2");
+  EXPECT_EQ(layers.Captured(), (std::vector<std::string>{"decoder2", "decoder2"}));
+}
+
+TEST_F(EvalLayersTest, NamedLayersAreKeptInTheirOrder) {
+  const FeatureStore store = MakeStore("store", {"encoder1", "decoder1", "decoder2", "encoder3"});
+  EvalOptions o;
+  o.layers = {"decoder2", "encoder1"};
+  o.penultimate = "decoder1";
+  const EvalLayers layers = ResolveEvalLayers(store, o);
+  EXPECT_EQ(layers.evaluated, (std::vector<std::string>{"decoder2", "encoder1"}));
+  EXPECT_EQ(layers.penultimate, "decoder1");
+  EXPECT_EQ(layers.Captured(), (std::vector<std::string>{"decoder2", "encoder1", "decoder1"}));
+}
+
+TEST_F(EvalLayersTest, UnknownLayersAreErrorsListingTheStoresLayers) {
+  const FeatureStore store = MakeStore("store", {"encoder1", "decoder1"});
+  EvalOptions o;
+  o.layers = {"decoder1", "decoder9"};
+  EXPECT_EQ(Error([&] { ResolveEvalLayers(store, o); }),
+            "layer 'decoder9' is not in the store (it has encoder1, decoder1)");
+  o.layers = {};
+  o.penultimate = "bottleneck";
+  EXPECT_EQ(Error([&] { ResolveEvalLayers(store, o); }),
+            "layer 'bottleneck' is not in the store (it has encoder1, decoder1)");
+}
+
+TEST_F(EvalLayersTest, StoreWithoutDecoderNeedsNamedLayers) {
+  const FeatureStore store = MakeStore("plain", {"conv1", "conv2"});
+  EXPECT_NE(Error([&] { ResolveEvalLayers(store, EvalOptions()); }).find("has no decoder layer"),
+            std::string::npos);
+  EvalOptions o;
+  o.layers = {"conv1"};
+  EXPECT_NE(Error([&] { ResolveEvalLayers(store, o); }).find("has no decoder layer"),
+            std::string::npos);  // the penultimate layer still defaults
+  o.penultimate = "conv2";
+  const EvalLayers layers = ResolveEvalLayers(store, o);
+  EXPECT_EQ(layers.evaluated, std::vector<std::string>{"conv1"});
+  EXPECT_EQ(layers.penultimate, "conv2");
+}
+
+TEST(QueriesToEvaluateTest, KeepsTheFirstCountNames) {
+  const std::vector<std::string> names = {"a", "b", "c"};
+  EvalOptions o;
+  EXPECT_EQ(QueriesToEvaluate(names, o), names);  // count 0: all
+  o.count = 2;
+  EXPECT_EQ(QueriesToEvaluate(names, o), (std::vector<std::string>{"a", "b"}));
+  o.count = 5;
+  EXPECT_EQ(QueriesToEvaluate(names, o), names);
+}
+
+TEST(QueriesToEvaluateTest, AnEmptySplitIsAnError) {
+  EvalOptions o;
+  o.split = "val";
+  try {
+    QueriesToEvaluate({}, o);
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "the val split holds no images");
+  }
+}
+
+TEST(ComparesWithExactSearchTest, OnlyHyperPatchMatchOnTheFirstQueriesAtTheQualityTopK) {
+  EvalOptions o;
+  o.quality_queries = 2;
+  o.quality_topk = 16;
+  EXPECT_TRUE(ComparesWithExactSearch(o, 0, 16));
+  EXPECT_TRUE(ComparesWithExactSearch(o, 1, 16));
+  EXPECT_FALSE(ComparesWithExactSearch(o, 2, 16));  // past the first quality_queries
+  EXPECT_FALSE(ComparesWithExactSearch(o, 0, 32));  // another row
+  o.search.method = SearchMethod::kExact;
+  EXPECT_FALSE(ComparesWithExactSearch(o, 0, 16));  // exact search against itself
+  o.search.method = SearchMethod::kHyperPatchMatch;
+  o.quality_queries = 0;
+  EXPECT_FALSE(ComparesWithExactSearch(o, 0, 16));
+}
+
+}  // namespace
+}  // namespace compnn
