@@ -53,7 +53,7 @@ void Check(const std::string& dir) {
     for (std::size_t i = 0; i < names.size(); ++i) {
       const ImagePair pair = dataset.Read(split, names[i]);
       if (dataset.has_labels()) {
-        const cv::Mat& labels = dataset.label_side() == "A" ? pair.a : pair.b;
+        const cv::Mat& labels = SideOf(pair, *dataset.label_side());
         for (int y = 0; y < labels.rows; ++y)
           for (int x = 0; x < labels.cols; ++x)
             ++pixels[dataset.palette().Find(labels.at<cv::Vec3b>(y, x))];

@@ -22,8 +22,16 @@ CLI::Option* AddEnumOption(CLI::App* cmd, const std::string& flag, Enum& value,
     words.push_back(word);
     if (v == value) current = word;
   }
-  CLI::Validator to_enum = CLI::CheckedTransformer(names);
-  to_enum.description("");
+  // The word becomes the enum's number, which CLI11 then reads into the enum; only the words are
+  // accepted (CLI11's CheckedTransformer would take the numbers too, and its error lists them).
+  CLI::Validator to_enum(
+      [names, words](std::string& input) -> std::string {
+        const auto found = names.find(input);
+        if (found == names.end()) return "must be one of " + Join(words) + ", got '" + input + "'";
+        input = std::to_string(static_cast<int>(found->second));
+        return "";
+      },
+      "");
   return cmd->add_option(flag, value, help)
       ->transform(to_enum)
       ->type_name(Join(words, "|"))

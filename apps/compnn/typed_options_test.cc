@@ -28,7 +28,16 @@ TEST(AddEnumOption, ParsesTheWordsAndRefusesOthers) {
   AddEnumOption(&app, "--method", method, SearchMethodNames(), "how to search");
   app.parse(std::vector<std::string>{"exact", "--method"});  // CLI11 reads the vector backwards
   EXPECT_EQ(method, SearchMethod::kExact);
-  EXPECT_THROW(app.parse(std::vector<std::string>{"fast", "--method"}), CLI::ValidationError);
+  try {
+    app.parse(std::vector<std::string>{"fast", "--method"});
+    ADD_FAILURE() << "accepted --method fast";
+  } catch (const CLI::ValidationError& e) {
+    EXPECT_NE(std::string(e.what()).find("must be one of exact, hpm, got 'fast'"),
+              std::string::npos)
+        << e.what();
+  }
+  // Only the words: not the enum's numbers.
+  EXPECT_THROW(app.parse(std::vector<std::string>{"1", "--method"}), CLI::ValidationError);
   EXPECT_NE(app.help().find("exact|hpm"), std::string::npos) << app.help();
 }
 

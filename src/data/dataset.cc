@@ -1,5 +1,6 @@
 #include "compnn/data/dataset.h"
 
+#include "compnn/core/check.h"
 #include "compnn/store/json_file.h"
 
 #include <filesystem>
@@ -24,10 +25,9 @@ Dataset Dataset::Open(const std::string& dir) {
       throw std::runtime_error(labels_path + ": expected an object with 'classes'");
     }
     dataset.palette_ = Palette::FromJson(labels["classes"], labels_path);
-    dataset.label_side_ = labels.value("label_side", "B");
-    if (dataset.label_side_ != "A" && dataset.label_side_ != "B") {
-      throw std::runtime_error(labels_path + ": label_side must be \"A\" or \"B\"");
-    }
+    const std::string side = labels.value("label_side", "B");
+    COMPNN_CHECK(side == "A" || side == "B", labels_path, ": label_side must be \"A\" or \"B\"");
+    dataset.label_side_ = side == "A" ? PairSide::kA : PairSide::kB;
   }
   const std::string meta_path = dir + "/meta.jsonl";
   if (fs::exists(meta_path)) {
@@ -96,7 +96,7 @@ ImagePair Dataset::Read(const std::string& split, const std::string& name) const
   }
   const int half = pair.cols / 2;
   ImagePair result{path, pair.colRange(0, half).clone(), pair.colRange(half, pair.cols).clone()};
-  if (palette_) CheckLabelImage(label_side_ == "A" ? result.a : result.b, *palette_, path);
+  if (palette_) CheckLabelImage(SideOf(result, *label_side_), *palette_, path);
   return result;
 }
 

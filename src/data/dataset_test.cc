@@ -24,7 +24,7 @@ class DatasetTest : public testing::TempDirTest {
         labels(8, 8, CV_8UC3, cv::Scalar(0, 0, 0));
     labels.rowRange(0, 4).setTo(cv::Scalar(0, 0, 255));  // BGR of rgb (255, 0, 0)
     for (const char* split : {"train", "val", "test"}) writer.WritePair(split, "p1", photo, labels);
-    writer.SetLabels(TwoClasses(), "B");
+    writer.SetLabels(TwoClasses(), PairSide::kB);
     writer.SetMeta({{{"split", "train"}, {"name", "p1"}, {"colour", "red"}}});
     writer.Commit();
   }

@@ -24,7 +24,7 @@ void WritePng(const std::string& path, const cv::Mat& image) {
 DatasetWriter::DatasetWriter(std::string dir, bool overwrite)
     : dir_(std::move(dir)), overwrite_(overwrite) {
   COMPNN_CHECK_OPTION(!fs::exists(dir_) || overwrite_, "overwrite", "is not set and ", dir_,
-                      " already exists (set it to replace the folder)");
+                      " already exists");
   const fs::path target = fs::absolute(dir_);
   temporary_ = (target.parent_path() /
                 ("." + target.filename().string() + ".partial." + std::to_string(::getpid())))
@@ -53,8 +53,8 @@ void DatasetWriter::WritePair(const std::string& split, const std::string& name,
   WritePng((folder / (name + ".png")).string(), pair);
 }
 
-void DatasetWriter::SetLabels(const Palette& palette, const std::string& label_side) {
-  labels_ = {{"label_side", label_side}, {"classes", palette.ToJson()}};
+void DatasetWriter::SetLabels(const Palette& palette, PairSide label_side) {
+  labels_ = {{"label_side", ToString(label_side)}, {"classes", palette.ToJson()}};
 }
 
 void DatasetWriter::SetMeta(std::vector<nlohmann::json> records) { meta_ = std::move(records); }

@@ -5,6 +5,8 @@
 
 namespace compnn {
 
+std::string ToString(PairSide side) { return side == PairSide::kA ? "A" : "B"; }
+
 const std::map<std::string, Direction>& DirectionNames() {
   static const std::map<std::string, Direction> names = {{"AtoB", Direction::kAtoB},
                                                          {"BtoA", Direction::kBtoA}};

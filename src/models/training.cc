@@ -49,7 +49,7 @@ NetworkConfig MakeConfig(const TrainOptions& o, const Dataset& dataset) {
   c.out_channels = o.arch == Architecture::kSegNet ? dataset.palette().size() : 3;
   c.extra = {{"dataset", fs::absolute(o.data).string()},
              {"direction", ToString(o.direction)},
-             {"label_side", dataset.label_side()},
+             {"label_side", dataset.label_side() ? ToString(*dataset.label_side()) : ""},
              {"seed", o.seed},
              {"batch", o.batch},
              {"learning_rate", o.learning_rate},

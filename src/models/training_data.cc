@@ -37,8 +37,9 @@ SplitTensors LoadSplit(const Dataset& dataset, const std::string& split, Directi
   const bool target_is_labels = dataset.target_is_labels(direction);
   if (class_targets && !target_is_labels) {
     throw std::runtime_error(
-        dataset.dir() + ": the " + std::string(direction == Direction::kAtoB ? "B" : "A") +
-        " side holds no label images (labels.json names side '" + dataset.label_side() +
+        dataset.dir() + ": the " + ToString(TargetSide(direction)) +
+        " side holds no label images (labels.json names side '" +
+        (dataset.label_side() ? ToString(*dataset.label_side()) : "") +
         "'), so a segmentation network cannot train on it with this direction");
   }
   SplitTensors out;

@@ -237,7 +237,7 @@ DescriptorMatrix FeatureStore::Globals() const {
 StoreWriter::StoreWriter(std::string dir, StoreManifest plan, bool overwrite)
     : dir_(std::move(dir)), partial_(dir_ + ".partial"), plan_(std::move(plan)) {
   COMPNN_CHECK_OPTION(!fs::exists(dir_) || overwrite, "overwrite", "is not set and ", dir_,
-                      " already exists (set it to replace the store)");
+                      " already exists");
   plan_.layer(plan_.global_layer);  // throws when the global layer is not among the layers
   const std::string progress = partial_ + "/progress.json";
   bool resume = false;

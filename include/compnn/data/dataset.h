@@ -14,6 +14,10 @@
 
 namespace compnn {
 
+// The two images of a pair: A on the left, B on the right.
+enum class PairSide { kA, kB };
+std::string ToString(PairSide side);  // "A" or "B", as labels.json writes it
+
 // Which side of a pair the network reads: AtoB reads A (left) and predicts B (right).
 enum class Direction { kAtoB, kBtoA };
 // Names in files and on the command line: "AtoB" and "BtoA".
@@ -60,6 +64,17 @@ struct ImagePair {
   cv::Mat a, b;
 };
 
+// The side a direction reads, and the side it predicts.
+inline PairSide InputSide(Direction d) {
+  return d == Direction::kAtoB ? PairSide::kA : PairSide::kB;
+}
+inline PairSide TargetSide(Direction d) {
+  return d == Direction::kAtoB ? PairSide::kB : PairSide::kA;
+}
+inline const cv::Mat& SideOf(const ImagePair& p, PairSide side) {
+  return side == PairSide::kA ? p.a : p.b;
+}
+
 class Dataset {
  public:
   // Reads DIR/labels.json and DIR/meta.jsonl when present (a photo-to-photo dataset needs
@@ -69,15 +84,11 @@ class Dataset {
   const std::string& dir() const { return dir_; }
   bool has_labels() const { return palette_.has_value(); }
   const Palette& palette() const;  // throws when the dataset has no labels.json
-  // "A" or "B": the side of each pair that holds label images ("" when none).
-  const std::string& label_side() const { return label_side_; }
+  // The side of each pair that holds label images (none for a photo-to-photo dataset).
+  std::optional<PairSide> label_side() const { return label_side_; }
   // Whether the side a direction reads (its input) or predicts (its target) holds label images.
-  bool input_is_labels(Direction d) const {
-    return label_side_ == (d == Direction::kAtoB ? "A" : "B");
-  }
-  bool target_is_labels(Direction d) const {
-    return label_side_ == (d == Direction::kAtoB ? "B" : "A");
-  }
+  bool input_is_labels(Direction d) const { return label_side_ == InputSide(d); }
+  bool target_is_labels(Direction d) const { return label_side_ == TargetSide(d); }
 
   // Names (without .png) of a split's images, sorted. Throws when the split's folder is missing
   // or holds anything but .png files.
@@ -90,7 +101,7 @@ class Dataset {
  private:
   std::string dir_;
   std::optional<Palette> palette_;
-  std::string label_side_;
+  std::optional<PairSide> label_side_;
   std::vector<nlohmann::json> meta_;
 };
 
@@ -98,11 +109,7 @@ class Dataset {
 void CheckLabelImage(const cv::Mat& labels, const Palette& palette, const std::string& path);
 
 // The input and target of a pair for a direction.
-inline const cv::Mat& InputOf(const ImagePair& p, Direction d) {
-  return d == Direction::kAtoB ? p.a : p.b;
-}
-inline const cv::Mat& TargetOf(const ImagePair& p, Direction d) {
-  return d == Direction::kAtoB ? p.b : p.a;
-}
+inline const cv::Mat& InputOf(const ImagePair& p, Direction d) { return SideOf(p, InputSide(d)); }
+inline const cv::Mat& TargetOf(const ImagePair& p, Direction d) { return SideOf(p, TargetSide(d)); }
 
 }  // namespace compnn

@@ -21,7 +21,7 @@ class DatasetWriter {
   void WritePair(const std::string& split, const std::string& name, const cv::Mat& a,
                  const cv::Mat& b);
   // Records the dataset's palette and label side, and one meta.jsonl line per image (in order).
-  void SetLabels(const Palette& palette, const std::string& label_side);
+  void SetLabels(const Palette& palette, PairSide label_side);
   void SetMeta(std::vector<nlohmann::json> records);
   // Writes labels.json and meta.jsonl, then moves the folder into place.
   void Commit();

@@ -48,7 +48,7 @@ void GenerateFacades(GeneratorOptions options) {
                    {"balconies", a.balconies}};
       },
       options.progress);
-  writer.SetLabels(palette, "B");
+  writer.SetLabels(palette, PairSide::kB);
   writer.SetMeta(std::move(meta));
   writer.Commit();
 }

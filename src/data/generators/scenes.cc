@@ -161,7 +161,7 @@ void GenerateScenes(GeneratorOptions options) {
                    {"objects", objects}};
       },
       options.progress);
-  writer.SetLabels(palette, "B");
+  writer.SetLabels(palette, PairSide::kB);
   writer.SetMeta(std::move(meta));
   writer.Commit();
 }
