@@ -5,6 +5,7 @@
 #include "brute_force_reference.h"
 #include "compnn/core/check.h"
 #include "compnn/core/exact_search.h"
+#include "option_field.h"
 
 namespace compnn {
 namespace {
@@ -160,24 +161,16 @@ TEST(HyperPatchMatch, RejectsNonFiniteActivations) {
 }
 
 TEST(PatchMatchOptionsCheck, NamesTheFieldOutOfRange) {
-  const auto field_of = [](const PatchMatchOptions& o) {
-    try {
-      o.Check();
-    } catch (const OptionError& e) {
-      return e.field();
-    }
-    return std::string("(none)");
-  };
   PatchMatchOptions o;
-  EXPECT_EQ(field_of(o), "(none)");
+  EXPECT_EQ(testing::FieldRefused(o), "");
   o.min_improved_fraction = 1.5;
-  EXPECT_EQ(field_of(o), "min_improved_fraction");
+  EXPECT_EQ(testing::FieldRefused(o), "min_improved_fraction");
   o = {};
   o.long_range = -1;
-  EXPECT_EQ(field_of(o), "long_range");
+  EXPECT_EQ(testing::FieldRefused(o), "long_range");
   o = {};
   o.initial_samples = 0;
-  EXPECT_EQ(field_of(o), "initial_samples");
+  EXPECT_EQ(testing::FieldRefused(o), "initial_samples");
   ExactSearchOptions e;
   e.top_k = 0;
   EXPECT_THROW(e.Check(), OptionError);

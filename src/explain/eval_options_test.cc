@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "compnn/core/check.h"
+#include "option_field.h"
 #include "temp_dir.h"
 
 namespace compnn {
@@ -16,12 +17,7 @@ namespace {
 std::string FieldRefused(const std::function<void(EvalOptions&)>& change) {
   EvalOptions o;
   change(o);
-  try {
-    o.Check();
-  } catch (const OptionError& e) {
-    return e.field();
-  }
-  return "";
+  return testing::FieldRefused(o);
 }
 
 TEST(EvalOptionsTest, DefaultsAndBoundaryValuesPass) {

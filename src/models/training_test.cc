@@ -6,6 +6,7 @@
 #include "compnn/core/check.h"
 #include "compnn/data/generators.h"
 #include "compnn/models/network.h"
+#include "option_field.h"
 #include "temp_dir.h"
 #include "tiny_dataset.h"
 
@@ -111,34 +112,26 @@ TEST_F(Training, ResumingKeepsTheDecayScheduleAndCropDraws) {
 }
 
 TEST(TrainOptionsCheck, NamesTheFieldThatIsOutOfRange) {
-  const auto field_of = [](const TrainOptions& o) {
-    try {
-      o.Check();
-    } catch (const OptionError& e) {
-      return e.field();
-    }
-    return std::string("(none)");
-  };
   TrainOptions o;
   o.data = "d";
   o.out = "m.model";
-  EXPECT_EQ(field_of(o), "(none)");
+  EXPECT_EQ(testing::FieldRefused(o), "");
   TrainOptions t = o;
   t.arch = Architecture::kTorchScript;
-  EXPECT_EQ(field_of(t), "arch");
+  EXPECT_EQ(testing::FieldRefused(t), "arch");
   t = o;
   t.epochs = 4;
   t.decay_epochs = 5;
-  EXPECT_EQ(field_of(t), "decay_epochs");
+  EXPECT_EQ(testing::FieldRefused(t), "decay_epochs");
   t = o;
   t.min_crop = 1.5;
-  EXPECT_EQ(field_of(t), "min_crop");
+  EXPECT_EQ(testing::FieldRefused(t), "min_crop");
   t = o;
   t.batch = 0;
-  EXPECT_EQ(field_of(t), "batch");
+  EXPECT_EQ(testing::FieldRefused(t), "batch");
   t = o;
   t.out.clear();
-  EXPECT_EQ(field_of(t), "out");
+  EXPECT_EQ(testing::FieldRefused(t), "out");
 }
 
 TEST_F(Training, InitStartsFromAModelFilesWeights) {
