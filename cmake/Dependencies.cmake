@@ -2,6 +2,11 @@
 find_package(OpenMP REQUIRED)
 find_package(GTest REQUIRED)
 find_package(nlohmann_json REQUIRED)
+find_library(COMPNN_XXHASH_LIBRARY xxhash)
+find_path(COMPNN_XXHASH_INCLUDE_DIR xxhash.h)
+if(NOT COMPNN_XXHASH_LIBRARY OR NOT COMPNN_XXHASH_INCLUDE_DIR)
+  message(FATAL_ERROR "xxhash not found: run scripts/install-deps")
+endif()
 
 # The OpenMP build of OpenBLAS: called from inside our own OpenMP regions it runs single-threaded
 # instead of starting threads of its own.

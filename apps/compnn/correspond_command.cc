@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "compnn/core/check.h"
 #include "compnn/core/exact_search.h"
 #include "compnn/core/layer_choice.h"
 #include "compnn/data/dataset_writer.h"
@@ -32,8 +33,7 @@ void RunCorrespond(const CorrespondOptions& o) {
   UseAllCores();
   std::unique_ptr<Model> model = Model::Open(o.spec);
   const std::string data = o.data.empty() ? model->training_data() : o.data;
-  if (data.empty())
-    throw std::runtime_error(o.spec.path + " does not name its dataset; pass --data");
+  COMPNN_CHECK(!data.empty(), o.spec.path, " does not name its dataset; pass --data");
   const Dataset dataset = Dataset::Open(data);
   const Direction direction = model->direction();
   const int size = model->size();

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "compnn/core/check.h"
 #include "compnn/explain/attribute_filter.h"
 #include "typed_options.h"
 
@@ -95,8 +96,7 @@ std::vector<int> RestrictedImages(const Explainer& explainer, const std::string&
   std::string name;
   while (std::getline(stream, name, ',')) {
     const auto it = std::find(names.begin(), names.end(), name);
-    if (it == names.end())
-      throw std::runtime_error("image '" + name + "' is not in " + store.dir());
+    COMPNN_CHECK(it != names.end(), "image '", name, "' is not in ", store.dir());
     selected.push_back(static_cast<int>(it - names.begin()));
   }
   COMPNN_CHECK(!selected.empty(), "--images names no image");

@@ -27,29 +27,31 @@ struct IndexCommandOptions {
 #endif
 };
 
-void RunImport(IndexCommandOptions& o) {
-  o.import.out = o.out;
-  o.import.dtype = o.dtype;
-  o.import.global_layer = o.global;
-  o.import.overwrite = o.overwrite;
-  ImportActivations(o.import);
+void RunImport(const IndexCommandOptions& o) {
+  ImportOptions import = o.import;
+  import.out = o.out;
+  import.dtype = o.dtype;
+  import.global_layer = o.global;
+  import.overwrite = o.overwrite;
+  ImportActivations(import);
 }
 
-void RunModelIndex(IndexCommandOptions& o) {
+void RunModelIndex(const IndexCommandOptions& o) {
 #ifdef COMPNN_WITH_TORCH
   COMPNN_CHECK(!o.index.model.empty() && !o.index.data.empty(),
                "index needs --model and --data, or --import");
-  o.index.out = o.out;
-  o.index.dtype = o.dtype;
-  o.index.global_layer = o.global;
-  o.index.overwrite = o.overwrite;
-  o.index.layers = o.layers == "all" ? std::vector<std::string>{} : SplitList(o.layers);
+  IndexOptions index = o.index;
+  index.out = o.out;
+  index.dtype = o.dtype;
+  index.global_layer = o.global;
+  index.overwrite = o.overwrite;
+  index.layers = o.layers == "all" ? std::vector<std::string>{} : SplitList(o.layers);
   std::unique_ptr<ProgressBar> bar;
-  o.index.progress = [&bar](int done, int total) {
+  index.progress = [&bar](int done, int total) {
     if (!bar) bar = std::make_unique<ProgressBar>("indexing", total);
     bar->Update(done);
   };
-  IndexDataset(o.index);
+  IndexDataset(index);
   if (bar) bar->Finish();
 #else
   (void)o;
@@ -57,7 +59,7 @@ void RunModelIndex(IndexCommandOptions& o) {
 #endif
 }
 
-void RunIndex(IndexCommandOptions& o) {
+void RunIndex(const IndexCommandOptions& o) {
   if (!o.import.dir.empty()) {
     RunImport(o);
   } else {

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "commands.h"
+#include "compnn/core/check.h"
 #include "compnn/core/exact_search.h"
 #include "compnn/core/global_prefilter.h"
 #include "compnn/core/patch_match.h"
@@ -39,14 +40,12 @@ struct MatchOptions {
 MapView QueryView(const NpyFile& file) {
   file.Require(DType::kFloat32, {3, 4});
   const auto& s = file.shape();
-  if (s.size() == 4 && s[0] != 1) {
-    throw std::runtime_error(file.path() + ": a rank-4 query must hold one image, not " +
-                             std::to_string(s[0]));
-  }
+  COMPNN_CHECK(!(s.size() == 4 && s[0] != 1), file.path(),
+               ": a rank-4 query must hold one image, not ", std::to_string(s[0]));
   const std::size_t o = s.size() - 3;
   MapView view{file.data_as<float>(), static_cast<int>(s[o]), static_cast<int>(s[o + 1]),
                static_cast<int>(s[o + 2])};
-  if (view.cells() == 0 || view.depth == 0) throw std::runtime_error(file.path() + ": empty map");
+  COMPNN_CHECK(!(view.cells() == 0 || view.depth == 0), file.path(), ": empty map");
   return view;
 }
 
@@ -55,7 +54,7 @@ MapView QueryView(const NpyFile& file) {
 std::vector<std::int64_t> DatabaseShape(const NpyFile& file) {
   file.Require(file.dtype() == DType::kFloat16 ? DType::kFloat16 : DType::kFloat32, {4});
   const auto& s = file.shape();
-  if (s[0] == 0) throw std::runtime_error(file.path() + ": the database holds no images");
+  COMPNN_CHECK(s[0] != 0, file.path(), ": the database holds no images");
   if (s[1] == 0 || s[2] == 0 || s[3] == 0) throw std::runtime_error(file.path() + ": empty maps");
   return s;
 }
@@ -68,48 +67,38 @@ std::vector<int> PrefilterImages(const MatchOptions& o, int database_size,
   }
   const NpyFile query = NpyFile::Open(o.query_global);
   query.Require(DType::kFloat32, {1, 2});
-  if (query.shape().size() == 2 && query.shape()[0] != 1) {
-    throw std::runtime_error(o.query_global + ": must hold one descriptor, (D,) or (1, D)");
-  }
+  COMPNN_CHECK(!(query.shape().size() == 2 && query.shape()[0] != 1), o.query_global,
+               ": must hold one descriptor, (D,) or (1, D)");
   const NpyFile database = NpyFile::Open(o.database_global);
   database.Require(DType::kFloat32, {2});
-  if (database.shape()[0] != database_size) {
-    throw std::runtime_error(o.database_global + ": holds " + std::to_string(database.shape()[0]) +
-                             " descriptors but " + o.database + " holds " +
-                             std::to_string(database_size) + " images");
-  }
+  COMPNN_CHECK(database.shape()[0] == database_size, o.database_global, ": holds ",
+               std::to_string(database.shape()[0]), " descriptors but ", o.database, " holds ",
+               std::to_string(database_size), " images");
   const std::int64_t length = query.shape().back();
-  if (database.shape()[1] != length) {
-    throw std::runtime_error(o.database_global + ": descriptors have length " +
-                             std::to_string(database.shape()[1]) + " but " + o.query_global +
-                             " has " + std::to_string(length));
-  }
+  COMPNN_CHECK(database.shape()[1] == length, o.database_global, ": descriptors have length ",
+               std::to_string(database.shape()[1]), " but ", o.query_global, " has ",
+               std::to_string(length));
   const DescriptorMatrix matrix{database.data_as<float>(), database_size, static_cast<int>(length)};
   const std::size_t pool = images.empty() ? database_size : images.size();
-  if (o.topk_images > static_cast<int>(pool)) {
-    throw std::runtime_error("--topk-images " + std::to_string(o.topk_images) + " exceeds the " +
-                             std::to_string(pool) + " images to choose from");
-  }
+  COMPNN_CHECK(o.topk_images <= static_cast<int>(pool), "--topk-images ",
+               std::to_string(o.topk_images), " exceeds the ", std::to_string(pool),
+               " images to choose from");
   return GlobalTopK(std::span<const float>(query.data_as<float>(), length), matrix, o.topk_images,
                     images);
 }
 
 void RunMatch(const MatchOptions& o) {
-  if (o.hyperpatch.size() != 2) throw std::runtime_error("--hyperpatch takes two numbers: H W");
+  COMPNN_CHECK(o.hyperpatch.size() == 2, "--hyperpatch takes two numbers: H W");
   const NpyFile query_file = NpyFile::Open(o.query);
   const NpyFile database_file = NpyFile::Open(o.database);
   const MapView query = QueryView(query_file);
   const std::vector<std::int64_t> shape_db = DatabaseShape(database_file);
   const int images = static_cast<int>(shape_db[0]);
-  if (query.depth != shape_db[3]) {
-    throw std::runtime_error(o.query + " has depth " + std::to_string(query.depth) + " but " +
-                             o.database + " has depth " + std::to_string(shape_db[3]));
-  }
+  COMPNN_CHECK(query.depth == shape_db[3], o.query, " has depth ", std::to_string(query.depth),
+               " but ", o.database, " has depth ", std::to_string(shape_db[3]));
   for (int image : o.images) {
-    if (image < 0 || image >= images) {
-      throw std::runtime_error("--images: unknown image index " + std::to_string(image) + " (" +
-                               o.database + " holds " + std::to_string(images) + ")");
-    }
+    COMPNN_CHECK(!(image < 0 || image >= images), "--images: unknown image index ",
+                 std::to_string(image), " (", o.database, " holds ", std::to_string(images), ")");
   }
   const std::vector<int> candidates = PrefilterImages(o, images, o.images);
   const LayerMaps maps = ReadMaps(database_file, candidates);

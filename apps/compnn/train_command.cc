@@ -167,6 +167,10 @@ void AddPredictCommand(CLI::App& app, Command& run) {
       ModelSpec spec;
       spec.path = o->model;
       std::unique_ptr<Model> model = Model::Open(spec);
+      // A TorchScript file records neither its input size nor the side it reads.
+      COMPNN_CHECK(model->arch() != Architecture::kTorchScript, o->model,
+                   ": predict takes model files written by compnn train; explain a TorchScript "
+                   "model through its store (compnn index, then compnn explain)");
       WritePng(o->out,
                PredictionSheet(*model, Dataset::Open(o->data), o->split, o->count, o->tile));
       std::printf("wrote %s\n", o->out.c_str());

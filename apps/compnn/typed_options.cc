@@ -4,16 +4,16 @@ namespace compnn::cli {
 
 std::string FlagForField(const std::string& field) {
   static const std::map<std::string, std::string> renamed = {
-      {"patch_match.max_iterations", "--iterations"},
-      {"max_iterations", "--iterations"},
-      {"min_improved_fraction", "--min-improved"},
-      {"top_k", "--matches-per-cell"},
-      {"path", "--model"},
-      {"learning_rate", "--lr"},
-      {"search.topk_images", "--topk-images"},
+      {"max_iterations", "--iterations"}, {"min_improved_fraction", "--min-improved"},
+      {"top_k", "--matches-per-cell"},    {"path", "--model"},
+      {"learning_rate", "--lr"},          {"dir", "--import"},
   };
-  const auto found = renamed.find(field);
-  if (found != renamed.end()) return found->second;
+  for (std::size_t start = 0; start != std::string::npos;) {
+    const auto found = renamed.find(field.substr(start));
+    if (found != renamed.end()) return found->second;
+    start = field.find('.', start);
+    if (start != std::string::npos) ++start;
+  }
   // Nested structs are flattened on the command line: the last part names the flag.
   std::string flag = field.substr(field.rfind('.') == std::string::npos ? 0 : field.rfind('.') + 1);
   for (char& c : flag) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compnn/core/check.h"
+#include "compnn/core/enum_names.h"
 #include "compnn/core/strings.h"
 
 namespace compnn::cli {
@@ -27,7 +28,8 @@ CLI::Option* AddEnumOption(CLI::App* cmd, const std::string& flag, Enum& value,
   CLI::Validator to_enum(
       [names, words](std::string& input) -> std::string {
         const auto found = names.find(input);
-        if (found == names.end()) return "must be one of " + Join(words) + ", got '" + input + "'";
+        if (found == names.end())
+          return "must be one of " + QuotedChoices(names) + ", got '" + input + "'";
         input = std::to_string(static_cast<int>(found->second));
         return "";
       },
@@ -39,7 +41,8 @@ CLI::Option* AddEnumOption(CLI::App* cmd, const std::string& flag, Enum& value,
 }
 
 // The flag that sets an options struct's field: "topk_images" -> "--topk-images", with the
-// exceptions where the flag's name differs (patch_match.max_iterations -> --iterations).
+// exceptions where the flag's name differs (max_iterations -> --iterations), looked up for the
+// whole dotted field and then for ever shorter suffixes (search.patch_match.max_iterations).
 std::string FlagForField(const std::string& field);
 
 // The error's text with the field named by its flag: "--topk-images must not be negative".

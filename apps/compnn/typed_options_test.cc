@@ -12,6 +12,8 @@ TEST(FlagForField, FlattensNestedFieldsAndKnowsTheRenamedFlags) {
   EXPECT_EQ(FlagForField("patch_match.random_images"), "--random-images");
   EXPECT_EQ(FlagForField("patch_match.max_iterations"), "--iterations");
   EXPECT_EQ(FlagForField("search.topk_images"), "--topk-images");
+  EXPECT_EQ(FlagForField("search.patch_match.max_iterations"), "--iterations");
+  EXPECT_EQ(FlagForField("search.patch_match.seed"), "--seed");
   EXPECT_EQ(FlagForField("learning_rate"), "--lr");
   EXPECT_EQ(FlagForField("path"), "--model");
 }
@@ -32,7 +34,7 @@ TEST(AddEnumOption, ParsesTheWordsAndRefusesOthers) {
     app.parse(std::vector<std::string>{"fast", "--method"});
     ADD_FAILURE() << "accepted --method fast";
   } catch (const CLI::ValidationError& e) {
-    EXPECT_NE(std::string(e.what()).find("must be one of exact, hpm, got 'fast'"),
+    EXPECT_NE(std::string(e.what()).find("must be one of 'exact', 'hpm', got 'fast'"),
               std::string::npos)
         << e.what();
   }

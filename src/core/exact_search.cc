@@ -16,7 +16,6 @@ namespace compnn {
 void ExactSearchOptions::Check() const {
   COMPNN_CHECK_OPTION(top_k >= 1, "top_k", "must be at least 1, got ", top_k);
   COMPNN_CHECK_OPTION(threads >= 0, "threads", "must not be negative, got ", threads);
-  COMPNN_CHECK_OPTION(block_bytes > 0, "block_bytes", "must be positive");
 }
 namespace {
 

@@ -19,8 +19,8 @@ void PatchMatchOptions::Check() const {
   COMPNN_CHECK_OPTION(random_images >= 0, "random_images", "must not be negative, got ",
                       random_images);
   COMPNN_CHECK_OPTION(long_range >= 0, "long_range", "must not be negative, got ", long_range);
-  COMPNN_CHECK_OPTION(initial_samples >= 1, "initial_samples", "must be at least 1, got ",
-                      initial_samples);
+  COMPNN_CHECK_OPTION(initial_samples >= 0, "initial_samples", "must not be negative, got ",
+                      initial_samples);  // 0 draws one, as 1 does
   COMPNN_CHECK_OPTION(threads >= 0, "threads", "must not be negative, got ", threads);
 }
 namespace {

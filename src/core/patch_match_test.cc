@@ -169,7 +169,7 @@ TEST(PatchMatchOptionsCheck, NamesTheFieldOutOfRange) {
   o.long_range = -1;
   EXPECT_EQ(testing::FieldRefused(o), "long_range");
   o = {};
-  o.initial_samples = 0;
+  o.initial_samples = -1;
   EXPECT_EQ(testing::FieldRefused(o), "initial_samples");
   ExactSearchOptions e;
   e.top_k = 0;

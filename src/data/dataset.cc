@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 namespace {}  // namespace
 
 Dataset Dataset::Open(const std::string& dir) {
-  if (!fs::is_directory(dir)) throw std::runtime_error(dir + ": no such dataset folder");
+  COMPNN_CHECK(fs::is_directory(dir), dir, ": no such dataset folder");
   Dataset dataset;
   dataset.dir_ = dir;
   const std::string labels_path = dir + "/labels.json";
@@ -42,36 +42,31 @@ Dataset Dataset::Open(const std::string& dir) {
                                  ": not valid JSON: " + e.what());
       }
       const nlohmann::json& record = dataset.meta_.back();
-      if (!record.is_object() || !record.contains("split") || !record.contains("name")) {
-        throw std::runtime_error(meta_path + ":" + std::to_string(number) +
-                                 ": each line needs 'split' and 'name'");
-      }
+      COMPNN_CHECK(record.is_object() && record.contains("split") && record.contains("name"),
+                   meta_path, ":", std::to_string(number), ": each line needs 'split' and 'name'");
     }
   }
   return dataset;
 }
 
 const Palette& Dataset::palette() const {
-  if (!palette_) throw std::runtime_error(dir_ + ": the dataset has no labels.json");
+  COMPNN_CHECK(palette_, dir_, ": the dataset has no labels.json");
   return *palette_;
 }
 
 std::vector<std::string> Dataset::Names(const std::string& split) const {
   const fs::path folder = fs::path(dir_) / split;
-  if (!fs::is_directory(folder)) {
-    throw std::runtime_error(folder.string() + ": split '" + split + "' is missing");
-  }
+  COMPNN_CHECK(fs::is_directory(folder), folder.string(), ": split '", split, "' is missing");
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(folder)) {
-    if (entry.path().extension() != ".png" || !entry.is_regular_file()) {
-      throw std::runtime_error(entry.path().string() +
-                               ": not a .png file (a split holds only the "
-                               "image pairs)");
-    }
+    COMPNN_CHECK(!(entry.path().extension() != ".png" || !entry.is_regular_file()),
+                 entry.path().string(),
+                 ": not a .png file (a split holds only the "
+                 "image pairs)");
     names.push_back(entry.path().stem().string());
   }
   std::sort(names.begin(), names.end());
-  if (names.empty()) throw std::runtime_error(folder.string() + ": split '" + split + "' is empty");
+  COMPNN_CHECK(!names.empty(), folder.string(), ": split '", split, "' is empty");
   return names;
 }
 
@@ -79,7 +74,7 @@ ImagePair Dataset::Read(const std::string& split, const std::string& name) const
   const std::string path = (fs::path(dir_) / split / (name + ".png")).string();
   // OpenCV decodes whatever format it finds; the layout promises PNG, so check the signature.
   std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::runtime_error(path + ": missing");
+  COMPNN_CHECK(file, path, ": missing");
   char signature[8] = {};
   file.read(signature, sizeof signature);
   cv::Mat pair;

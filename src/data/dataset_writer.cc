@@ -16,7 +16,8 @@ namespace fs = std::filesystem;
 
 void WritePng(const std::string& path, const cv::Mat& image) {
   std::vector<uchar> bytes;
-  if (!cv::imencode(".png", image, bytes)) throw std::runtime_error(path + ": cannot encode PNG");
+  const bool encoded = cv::imencode(".png", image, bytes);
+  COMPNN_CHECK(encoded, path, ": cannot encode PNG");
   WriteFileAtomically(path,
                       std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }

@@ -1,6 +1,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "compnn/core/check.h"
+#include "compnn/core/enum_names.h"
 #include "compnn/data/dataset.h"
 
 namespace compnn {
@@ -18,23 +20,17 @@ std::string ToString(Direction direction) {
 }
 
 Direction ParseDirection(const std::string& text) {
-  if (text == "AtoB") return Direction::kAtoB;
-  if (text == "BtoA") return Direction::kBtoA;
-  throw std::runtime_error("direction must be AtoB or BtoA, got '" + text + "'");
+  return ParseName(DirectionNames(), text, "direction");
 }
 
 Palette::Palette(std::vector<LabelClass> classes) : classes_(std::move(classes)) {
   for (std::size_t i = 0; i < classes_.size(); ++i) {
-    if (classes_[i].id != static_cast<int>(i)) {
-      throw std::runtime_error("palette class ids must be 0, 1, 2, ... in order; found " +
-                               std::to_string(classes_[i].id) + " at position " +
-                               std::to_string(i));
-    }
+    COMPNN_CHECK(classes_[i].id == static_cast<int>(i),
+                 "palette class ids must be 0, 1, 2, ... in order; found ",
+                 std::to_string(classes_[i].id), " at position ", std::to_string(i));
     for (std::size_t j = 0; j < i; ++j) {
-      if (classes_[j].rgb == classes_[i].rgb) {
-        throw std::runtime_error("palette classes '" + classes_[j].name + "' and '" +
-                                 classes_[i].name + "' share a colour");
-      }
+      COMPNN_CHECK(classes_[j].rgb != classes_[i].rgb, "palette classes '", classes_[j].name,
+                   "' and '", classes_[i].name, "' share a colour");
     }
   }
 }
@@ -53,16 +49,14 @@ cv::Mat Palette::Colourise(const cv::Mat& classes) const {
 }
 
 cv::Mat Palette::Classes(const cv::Mat& bgr, bool nearest, const std::string& what) const {
-  if (bgr.type() != CV_8UC3) throw std::runtime_error(what + ": a label image must be 8-bit BGR");
+  COMPNN_CHECK(bgr.type() == CV_8UC3, what, ": a label image must be 8-bit BGR");
   cv::Mat classes(bgr.size(), CV_8U);
   for (int y = 0; y < bgr.rows; ++y) {
     for (int x = 0; x < bgr.cols; ++x) {
       const cv::Vec3b& c = bgr.at<cv::Vec3b>(y, x);
       const int id = nearest ? Nearest(c) : Find(c);
-      if (id < 0) {
-        throw std::runtime_error(what + ": pixel (" + std::to_string(x) + ", " + std::to_string(y) +
-                                 ") has a colour outside the palette");
-      }
+      COMPNN_CHECK(id >= 0, what, ": pixel (", std::to_string(x), ", ", std::to_string(y),
+                   ") has a colour outside the palette");
       classes.at<uchar>(y, x) = static_cast<uchar>(id);
     }
   }
@@ -105,9 +99,9 @@ Palette Palette::FromJson(const nlohmann::json& json, const std::string& path) {
   for (const nlohmann::json& entry : json) {
     try {
       const auto colour = entry.at("colour").get<std::vector<int>>();
-      if (colour.size() != 3) throw std::runtime_error("colour must be [r, g, b]");
+      COMPNN_CHECK(colour.size() == 3, "colour must be [r, g, b]");
       for (int v : colour) {
-        if (v < 0 || v > 255) throw std::runtime_error("colour components must be 0..255");
+        COMPNN_CHECK(!(v < 0 || v > 255), "colour components must be 0..255");
       }
       classes.push_back({entry.at("id").get<int>(), entry.at("name").get<std::string>(),
                          cv::Vec3b(colour[0], colour[1], colour[2])});

@@ -42,9 +42,9 @@ void StoreSearchOptions::Check() const {
 StoreSearchResult SearchStore(const FeatureStore& store, const std::string& layer_name,
                               const MapView& query, std::span<const float> query_global,
                               const StoreSearchOptions& o) {
+  o.Check();
   const StoreLayer& layer = store.manifest().layer(layer_name);
   RequireSameDepth(store, layer, query);
-  o.Check();
   StoreSearchResult result;
   auto start = Clock::now();
   const std::vector<int> allowed = AllowedOrAll(store, o.allowed);

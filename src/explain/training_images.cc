@@ -7,6 +7,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "compnn/core/check.h"
+
 namespace compnn {
 
 namespace fs = std::filesystem;
@@ -103,7 +105,7 @@ const cv::Mat& TrainingImages::TargetClasses(int image) {
   return target_classes_[image];
 }
 const cv::Mat& TrainingImages::InputClasses(int image) {
-  if (!input_is_labels_) throw std::runtime_error("the dataset's inputs are not label images");
+  COMPNN_CHECK(input_is_labels_, "the dataset's inputs are not label images");
   Load(image);
   return input_classes_[image];
 }

@@ -26,12 +26,9 @@ Explainer::Explainer(const std::string& model, const std::string& store, const s
        ParseName(InputRangeNames(), manifest.model.value("input_range", std::string("-1,1")),
                  store + "/manifest.json: input_range")});
   const std::string built_from = ModelChecksumOrEmpty(store_);
-  if (!built_from.empty() && built_from != FileChecksum(model)) {
-    throw std::runtime_error(store + " was built from " +
-                             store_.manifest().model.value("file", std::string("another model")) +
-                             ", not from " + model +
-                             " (checksums differ): index the dataset again with this model");
-  }
+  COMPNN_CHECK(built_from.empty() || built_from == FileChecksum(model), store, " was built from ",
+               store_.manifest().model.value("file", std::string("another model")), ", not from ",
+               model, " (checksums differ): index the dataset again with this model");
   const std::string dataset_dir =
       data.empty() ? store_.manifest().dataset.value("dir", std::string()) : data;
   COMPNN_CHECK_OPTION(!dataset_dir.empty(), "data", "is empty and ", store,
@@ -39,11 +36,9 @@ Explainer::Explainer(const std::string& model, const std::string& store, const s
   dataset_ = Dataset::Open(dataset_dir);
   direction_ = model_->direction();
   input_size_ = model_->size();
-  if (store_.manifest().input_size != input_size_) {
-    throw std::runtime_error(store + " holds activations of " +
-                             std::to_string(store_.manifest().input_size) + " px inputs, but " +
-                             model + " takes " + std::to_string(input_size_));
-  }
+  COMPNN_CHECK(store_.manifest().input_size == input_size_, store, " holds activations of ",
+               std::to_string(store_.manifest().input_size), " px inputs, but ", model, " takes ",
+               std::to_string(input_size_));
   const std::string split = store_.manifest().dataset.value("split", std::string("train"));
   training_ = std::make_unique<TrainingImages>(dataset_, split, store_.manifest().images,
                                                direction_, input_size_);

@@ -101,8 +101,7 @@ std::shared_ptr<Network> LoadNetwork(const std::string& path,
     for (auto& item : network->named_parameters()) {
       torch::Tensor t;
       weights.read(item.key(), t);
-      if (t.sizes() != item.value().sizes())
-        throw std::runtime_error("shape of " + item.key() + " differs");
+      COMPNN_CHECK(t.sizes() == item.value().sizes(), "shape of ", item.key(), " differs");
       item.value().copy_(t.to(torch::kFloat));
     }
     for (auto& item : network->named_buffers()) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <set>
 
+#include "compnn/core/check.h"
 #include "compnn/core/strings.h"
 
 namespace compnn {
@@ -66,7 +67,7 @@ ScriptModel::ScriptModel(const std::string& path) : path_(path) {
   }
   module_.eval();
   const auto method = module_.find_method("forward");
-  if (!method) throw std::runtime_error(path + ": the TorchScript model has no forward method");
+  COMPNN_CHECK(method, path, ": the TorchScript model has no forward method");
   graph_ = method->graph()->copy();
   const Value* self = graph_->inputs()[0];
   // Inline submodule calls one at a time, outermost first, so every call is seen with the path of

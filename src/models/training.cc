@@ -70,9 +70,8 @@ void InitialiseFrom(const std::string& path, Network& network) {
       throw std::runtime_error(path + ": its " + what + " do not match the network's options");
     for (const auto& item : to) {
       const torch::Tensor* value = from.find(item.key());
-      if (!value || value->sizes() != item.value().sizes())
-        throw std::runtime_error(path + ": " + what + " " + item.key() +
-                                 " does not match the network's options");
+      COMPNN_CHECK(value && value->sizes() == item.value().sizes(), path, ": ", what, " ",
+                   item.key(), " does not match the network's options");
       item.value().copy_(*value);
     }
   };
@@ -128,9 +127,8 @@ void LoadCheckpoint(Run& run) {
     archive.load_from(path);
     c10::IValue fingerprint, epoch;
     archive.read("fingerprint", fingerprint);
-    if (nlohmann::json::parse(fingerprint.toStringRef()) != Fingerprint(run.options)) {
-      throw std::runtime_error("it was made with other options: " + fingerprint.toStringRef());
-    }
+    COMPNN_CHECK(nlohmann::json::parse(fingerprint.toStringRef()) == Fingerprint(run.options),
+                 "it was made with other options: ", fingerprint.toStringRef());
     archive.read("epoch", epoch);
     run.epoch = static_cast<int>(epoch.toInt());
     torch::serialize::InputArchive g, og;
@@ -354,7 +352,7 @@ void TrainOptions::Check() const {
                       "must be in [0, epochs = ", epochs, "], got ", decay_epochs);
   COMPNN_CHECK_OPTION(min_crop > 0.0 && min_crop <= 1.0, "min_crop", "must be in (0, 1], got ",
                       min_crop);
-  COMPNN_CHECK_OPTION(learning_rate > 0.0, "learning_rate", "must be positive, got ",
+  COMPNN_CHECK_OPTION(learning_rate >= 0.0, "learning_rate", "must not be negative, got ",
                       learning_rate);
   COMPNN_CHECK_OPTION(threads >= 0, "threads", "must not be negative, got ", threads);
   COMPNN_CHECK_OPTION(train_images >= 0, "train_images", "must not be negative, got ",

@@ -101,7 +101,7 @@ StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string
       StoreLayer layer;
       layer.name = l.at("name").get<std::string>();
       const auto shape = l.at("shape").get<std::vector<std::int64_t>>();
-      if (shape.size() != 4) throw std::runtime_error("layer " + layer.name + " has no 4-d shape");
+      COMPNN_CHECK(shape.size() == 4, "layer ", layer.name, " has no 4-d shape");
       layer.height = static_cast<int>(shape[1]);
       layer.width = static_cast<int>(shape[2]);
       layer.depth = static_cast<int>(shape[3]);
@@ -123,7 +123,7 @@ StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string
 
 std::string FileChecksum(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
+  COMPNN_CHECK(fd >= 0, path, ": cannot open: ", std::strerror(errno));
   struct stat st {};
   ::fstat(fd, &st);
   XXH64_hash_t hash = XXH3_64bits(nullptr, 0);
@@ -158,35 +158,32 @@ FeatureStore FeatureStore::Open(const std::string& dir) {
   const std::int64_t n = store.size();
   for (const StoreLayer& l : store.manifest_.layers) {
     const std::string path = dir + "/" + l.file;
-    if (!fs::exists(path))
-      throw std::runtime_error(manifest_path + ": names layer '" + l.name + "' but " + path +
-                               " is missing");
+    COMPNN_CHECK(fs::exists(path), manifest_path, ": names layer '", l.name, "' but ", path,
+                 " is missing");
     auto file = std::make_shared<NpyFile>(NpyFile::Open(path));
     file->Require(l.dtype, {4});
     const std::vector<std::int64_t> expected = {n, l.height, l.width, l.depth};
-    if (file->shape() != expected)
-      throw std::runtime_error(path + ": shape differs from the manifest's");
+    COMPNN_CHECK(file->shape() == expected, path, ": shape differs from the manifest's");
     store.files_[l.name] = file;
   }
   const std::string global_path = dir + "/global.npy";
   store.global_ = std::make_shared<NpyFile>(NpyFile::Open(global_path));
   store.global_->Require(DType::kFloat32, {2});
-  if (store.global_->shape() != std::vector<std::int64_t>{n, GlobalLength(store.manifest_)}) {
-    throw std::runtime_error(global_path + ": shape differs from the manifest's");
-  }
+  const std::vector<std::int64_t> global_shape = {n, GlobalLength(store.manifest_)};
+  COMPNN_CHECK(store.global_->shape() == global_shape, global_path,
+               ": shape differs from the manifest's");
   return store;
 }
 
 void FeatureStore::Verify() const {
   for (const StoreLayer& l : manifest_.layers) {
     const std::string path = dir_ + "/" + l.file;
-    if (FileChecksum(path) != l.checksum)
-      throw std::runtime_error(path + ": checksum mismatch (the file is corrupt)");
+    COMPNN_CHECK(FileChecksum(path) == l.checksum, path,
+                 ": checksum mismatch (the file is corrupt)");
   }
   const std::string global_path = dir_ + "/global.npy";
-  if (FileChecksum(global_path) != manifest_.global_checksum) {
-    throw std::runtime_error(global_path + ": checksum mismatch (the file is corrupt)");
-  }
+  COMPNN_CHECK(FileChecksum(global_path) == manifest_.global_checksum, global_path,
+               ": checksum mismatch (the file is corrupt)");
 }
 
 LayerMaps ReadMaps(const NpyFile& file, const std::vector<int>& images) {
@@ -197,16 +194,14 @@ LayerMaps ReadMaps(const NpyFile& file, const std::vector<int>& images) {
   const std::int64_t per_image = shape[1] * shape[2] * shape[3];
   std::vector<bool> wanted(n, images.empty());
   for (int i : images) {
-    if (i < 0 || i >= n)
-      throw std::runtime_error(file.path() + ": image index " + std::to_string(i) +
-                               " is not among its " + std::to_string(n));
+    COMPNN_CHECK(!(i < 0 || i >= n), file.path(), ": image index ", std::to_string(i),
+                 " is not among its ", std::to_string(n));
     wanted[i] = true;
   }
   LayerMaps maps;
   // Images not asked for are 1 x 1 zero maps: indices stay those of the file.
   static const std::vector<float> zeros(1 << 16, 0.0f);
-  if (depth > static_cast<int>(zeros.size()))
-    throw std::runtime_error(file.path() + ": depth too large");
+  COMPNN_CHECK(depth <= static_cast<int>(zeros.size()), file.path(), ": depth too large");
   std::vector<MapView> views;
   if (file.dtype() == DType::kFloat16) maps.converted.reserve(images.empty() ? n : images.size());
   for (int i = 0; i < n; ++i) {
@@ -246,11 +241,9 @@ StoreWriter::StoreWriter(std::string dir, StoreManifest plan, bool overwrite)
     if (!saved.contains("plan") || !saved.contains("done") || !saved["done"].is_number_integer()) {
       throw std::runtime_error(progress + ": malformed; delete " + partial_ + " to start over");
     }
-    if (saved["plan"] != plan_.ToJson()) {
-      throw std::runtime_error(
-          partial_ +
-          ": left by an interrupted run with other options or inputs; delete it to start over");
-    }
+    COMPNN_CHECK(
+        saved["plan"] == plan_.ToJson(), partial_,
+        ": left by an interrupted run with other options or inputs; delete it to start over");
     next_image_ = saved.at("done").get<int>();
     resume = true;
   } else {
@@ -261,15 +254,15 @@ StoreWriter::StoreWriter(std::string dir, StoreManifest plan, bool overwrite)
   auto open = [&](const std::string& file, DType dtype, const std::vector<std::int64_t>& shape) {
     const std::string path = partial_ + "/" + file;
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::runtime_error(path + ": cannot create: " + std::strerror(errno));
+    COMPNN_CHECK(fd >= 0, path, ": cannot create: ", std::strerror(errno));
     if (!resume) {
       const std::string header = NpyHeaderBytes(dtype, shape);
       PwriteAll(fd, header.data(), header.size(), 0, path);
       std::int64_t elements = 1;
       for (std::int64_t d : shape) elements *= d;
-      if (::ftruncate(fd, static_cast<off_t>(header.size() + elements * DTypeSize(dtype))) != 0) {
-        throw std::runtime_error(path + ": cannot allocate: " + std::strerror(errno));
-      }
+      const off_t bytes = static_cast<off_t>(header.size() + elements * DTypeSize(dtype));
+      const int truncated = ::ftruncate(fd, bytes);
+      COMPNN_CHECK(truncated == 0, path, ": cannot allocate: ", std::strerror(errno));
     }
     return fd;
   };

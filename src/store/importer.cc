@@ -25,7 +25,7 @@ void ImportActivations(const ImportOptions& o) {
   COMPNN_CHECK(fs::is_directory(o.dir), o.dir, ": no such folder");
   const std::string names_path = o.names.empty() ? o.dir + "/names.txt" : o.names;
   std::ifstream names_in(names_path);
-  if (!names_in) throw std::runtime_error(names_path + ": cannot open the list of image names");
+  COMPNN_CHECK(names_in, names_path, ": cannot open the list of image names");
   StoreManifest plan;
   for (std::string line; std::getline(names_in, line);) {
     if (!line.empty()) plan.images.push_back(line);
@@ -44,10 +44,8 @@ void ImportActivations(const ImportOptions& o) {
     NpyFile file = NpyFile::Open(path);
     file.Require(DType::kFloat32, {4});
     const auto& s = file.shape();
-    if (s[0] != n) {
-      throw std::runtime_error(path + ": holds " + std::to_string(s[0]) + " images but " +
-                               names_path + " names " + std::to_string(n));
-    }
+    COMPNN_CHECK(s[0] == n, path, ": holds ", std::to_string(s[0]), " images but ", names_path,
+                 " names ", std::to_string(n));
     StoreLayer layer;
     layer.name = fs::path(path).stem().string();
     layer.height = static_cast<int>(o.channels_first ? s[2] : s[1]);

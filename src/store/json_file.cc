@@ -3,13 +3,14 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "compnn/core/check.h"
 #include "compnn/store/atomic_file.h"
 
 namespace compnn {
 
 nlohmann::json ReadJsonFile(const std::string& path, const std::string& when_missing) {
   std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": " + when_missing);
+  COMPNN_CHECK(in, path, ": ", when_missing);
   try {
     return nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {

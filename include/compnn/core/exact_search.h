@@ -23,7 +23,7 @@ struct ExactSearchOptions {
   // Called after each block of database cells with (cells done, cells in all).
   std::function<void(long long, long long)> progress;
 
-  // Throws OptionError naming the field: top_k < 1, threads < 0, block_bytes 0.
+  // Throws OptionError naming the field: top_k < 1, threads < 0.
   void Check() const;
 };
 

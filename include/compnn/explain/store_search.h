@@ -18,7 +18,7 @@ struct StoreSearchOptions {
   int topk_images = 16;           // candidates kept by the global prefilter; 0: no prefilter
   std::vector<int> allowed;       // the database images the user allows; empty: all
   PatchMatchOptions patch_match;  // its hyperpatch and candidates are set from the store
-  int threads = 0;                // 0: every core
+  int threads = 0;                // 0: every core (rules over patch_match.threads)
 
   // Throws OptionError naming the field (patch_match's as patch_match.FIELD).
   void Check() const;
@@ -31,9 +31,9 @@ struct StoreSearchResult {
   double prefilter_seconds = 0, load_seconds = 0, search_seconds = 0;
 };
 
-// Throws std::runtime_error for a layer the store lacks, a query whose depth differs from the
-// layer's (a store built from another model), an empty allowed set, or a global descriptor of
-// the wrong length.
+// Throws OptionError for options out of range (see Check), std::runtime_error for a layer the
+// store lacks, a query whose depth differs from the layer's (a store built from another model),
+// an empty allowed set, or a global descriptor of the wrong length.
 StoreSearchResult SearchStore(const FeatureStore& store, const std::string& layer,
                               const MapView& query, std::span<const float> query_global,
                               const StoreSearchOptions& options);

@@ -1,9 +1,12 @@
 // The words that describe a model, as types: what network it is, what pixel range it reads, and
-// its layers' shapes. No LibTorch, so front ends and stores use them freely.
+// its layers' shapes. The header includes no LibTorch, so the command line compiles without it
+// (the names live in compnn_models).
 #pragma once
 
 #include <map>
 #include <string>
+
+#include "compnn/core/enum_names.h"
 
 namespace compnn {
 
@@ -25,10 +28,5 @@ struct LayerInfo {
   int channels = 0, height = 0, width = 0;
   int stride = 1;  // input pixels per cell
 };
-
-// The value of `names` called `text`; throws std::runtime_error naming `what` and the choices.
-template <typename Enum>
-Enum ParseName(const std::map<std::string, Enum>& names, const std::string& text,
-               const std::string& what);
 
 }  // namespace compnn

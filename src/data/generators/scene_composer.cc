@@ -6,6 +6,8 @@
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
+#include "compnn/core/check.h"
+
 namespace compnn::data {
 
 namespace fs = std::filesystem;
@@ -28,11 +30,9 @@ const std::vector<StampClass>& SceneClasses() {
 }
 
 std::vector<Stamp> FindStamps(const std::string& root) {
-  if (!fs::is_directory(root)) {
-    throw std::runtime_error(root +
-                             ": no stamps folder; install tuxpaint-stamps-default "
-                             "(scripts/install-deps)");
-  }
+  COMPNN_CHECK(fs::is_directory(root), root,
+               ": no stamps folder; install tuxpaint-stamps-default "
+               "(scripts/install-deps)");
   std::vector<Stamp> stamps;
   const auto& classes = SceneClasses();
   for (std::size_t c = 0; c < classes.size(); ++c) {

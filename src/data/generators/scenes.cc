@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
+#include "compnn/core/check.h"
 #include "compnn/data/dataset_writer.h"
 #include "compnn/data/generators.h"
 #include "random.h"
@@ -91,7 +92,7 @@ void GenerateScenes(GeneratorOptions options) {
   std::vector<cv::Mat> backgrounds;
   for (const std::string& path : background_paths) {
     cv::Mat photo = cv::imread(path, cv::IMREAD_COLOR);
-    if (photo.empty()) throw std::runtime_error(path + ": cannot read the background photograph");
+    COMPNN_CHECK(!photo.empty(), path, ": cannot read the background photograph");
     const double shrink =
         static_cast<double>(kLongestBackgroundSide) / std::max(photo.rows, photo.cols);
     if (shrink < 1) cv::resize(photo, photo, cv::Size(), shrink, shrink, cv::INTER_AREA);
