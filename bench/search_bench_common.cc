@@ -122,12 +122,7 @@ ExactBaseline ExactSearchAllQueries(const SearchData& data) {
 FieldComparison Compare(const CorrespondenceField& approx, const CorrespondenceField& exact,
                         double random_similarity) {
   FieldComparison c;
-  int same = 0;
-  for (std::size_t i = 0; i < exact.matches.size(); ++i) {
-    const Match &a = approx.matches[i], &e = exact.matches[i];
-    same += a.image == e.image && a.y == e.y && a.x == e.x;
-  }
-  c.exact_fraction = static_cast<double>(same) / exact.matches.size();
+  c.exact_fraction = SameMatchFraction(approx, exact);
   c.similarity_ratio = approx.MeanSimilarity() / exact.MeanSimilarity();
   c.gap_closed =
       (approx.MeanSimilarity() - random_similarity) / (exact.MeanSimilarity() - random_similarity);

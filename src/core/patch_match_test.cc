@@ -176,5 +176,19 @@ TEST(PatchMatchOptionsCheck, NamesTheFieldOutOfRange) {
   EXPECT_THROW(e.Check(), OptionError);
 }
 
+TEST(SameMatchFraction, CountsMatchesEqualInImageAndCell) {
+  CorrespondenceField a(1, 4), b(1, 4);
+  a.at(0, 0) = {1, 2, 3, 0.9f};
+  b.at(0, 0) = {1, 2, 3, 0.1f};  // same cell, other similarity: the same match
+  a.at(0, 1) = {1, 2, 3, 0.9f};
+  b.at(0, 1) = {2, 2, 3, 0.9f};  // other image
+  a.at(0, 2) = {0, 1, 0, 0.5f};
+  b.at(0, 2) = {0, 0, 1, 0.5f};  // other cell
+  // Cell 3: both default matches, the same.
+  EXPECT_DOUBLE_EQ(SameMatchFraction(a, b), 0.5);
+  EXPECT_EQ(SameMatchFraction(CorrespondenceField(), CorrespondenceField()), 0.0);
+  EXPECT_THROW(SameMatchFraction(a, CorrespondenceField(2, 4)), std::runtime_error);
+}
+
 }  // namespace
 }  // namespace compnn

@@ -162,15 +162,8 @@ EvalRow RowAccumulator::Row(const std::string& approach) const {
 }
 
 ExactComparison CompareWithExact(const CorrespondenceField& hpm, const CorrespondenceField& exact) {
-  COMPNN_CHECK(hpm.matches.size() == exact.matches.size(), "HyperPatch-Match's field has ",
-               hpm.matches.size(), " matches, exact search's ", exact.matches.size());
-  int same = 0;
-  for (std::size_t i = 0; i < hpm.matches.size(); ++i) {
-    const Match &a = hpm.matches[i], &b = exact.matches[i];
-    same += a.image == b.image && a.y == b.y && a.x == b.x;
-  }
   // The floor keeps an all-zero exact field (similarity 0 everywhere) from dividing by zero.
-  return {static_cast<double>(same) / hpm.matches.size(),
+  return {SameMatchFraction(hpm, exact),
           hpm.MeanSimilarity() / std::max(1e-12, exact.MeanSimilarity())};
 }
 

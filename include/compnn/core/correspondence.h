@@ -46,4 +46,9 @@ struct CorrespondenceField {
   double MeanSimilarity() const;
 };
 
+// The fraction of matches that are the same (image, y, x) in both fields, as when judging an
+// approximate search by an exact one; 0 for empty fields. Throws std::runtime_error when the
+// fields hold different numbers of matches.
+double SameMatchFraction(const CorrespondenceField& a, const CorrespondenceField& b);
+
 }  // namespace compnn
