@@ -11,6 +11,8 @@ using Command = std::function<void()>;
 
 void AddMatchCommand(CLI::App& app, Command& run);
 void AddDataCommand(CLI::App& app, Command& run);
+// compnn data import, a subcommand of `data`.
+void AddImportCommand(CLI::App& data, Command& run);
 void AddIndexCommand(CLI::App& app, Command& run);
 void AddTrainCommand(CLI::App& app, Command& run);
 void AddLayersCommand(CLI::App& app, Command& run);

@@ -45,9 +45,14 @@ void AddGenerator(CLI::App& data, Command& run, const std::string& name, const s
 
 void Check(const std::string& dir) {
   const Dataset dataset = Dataset::Open(dir);
-  std::vector<long long> pixels(dataset.has_labels() ? dataset.palette().size() : 0, 0);
+  // One count per class id, ignore (kIgnoreClass) included.
+  std::vector<long long> pixels(256, 0);
   long long total = 0;
   for (const char* split : {"train", "val", "test"}) {
+    if (std::string(split) == "test" && !dataset.HasSplit(split)) {
+      std::printf("test  (none: the dataset has no test split)\n");
+      continue;
+    }
     const std::vector<std::string> names = dataset.Names(split);
     ProgressBar bar(std::string("checking ") + split, names.size());
     for (std::size_t i = 0; i < names.size(); ++i) {
@@ -62,12 +67,19 @@ void Check(const std::string& dir) {
       bar.Update(i + 1);
     }
     bar.Finish();
-    std::printf("%-5s %5zu pairs of %d x %d\n", split, names.size(),
-                dataset.Read(split, names[0]).a.cols, dataset.Read(split, names[0]).a.rows);
+    const cv::Mat& first = dataset.Read(split, names[0]).a;
+    std::printf("%-5s %5zu pairs of %dx%d (HxW)\n", split, names.size(), first.rows, first.cols);
   }
-  for (std::size_t c = 0; c < pixels.size(); ++c) {
-    std::printf("  %-12s %6.2f%% of label pixels\n", dataset.palette()[c].name.c_str(),
-                100.0 * pixels[c] / total);
+  if (dataset.has_labels()) {
+    const Palette& palette = dataset.palette();
+    for (int c = 0; c < palette.size(); ++c) {
+      std::printf("  %-14s %6.2f%% of label pixels\n", palette[c].name.c_str(),
+                  100.0 * pixels[c] / total);
+    }
+    if (palette.ignore()) {
+      std::printf("  %-14s %6.2f%% of label pixels (ignore: never trained on or scored)\n",
+                  palette.ignore()->name.c_str(), 100.0 * pixels[kIgnoreClass] / total);
+    }
   }
   std::printf("%s: no problems found\n", dir.c_str());
 }
@@ -75,8 +87,9 @@ void Check(const std::string& dir) {
 }  // namespace
 
 void AddDataCommand(CLI::App& app, Command& run) {
-  CLI::App* data = app.add_subcommand(
-      "data", "Generate the bundled datasets, check a dataset, draw a contact sheet.");
+  CLI::App* data = app.add_subcommand("data",
+                                      "Generate the bundled datasets, import published ones, check "
+                                      "a dataset, draw a contact sheet.");
   data->require_subcommand(1);
   AddGenerator(
       *data, run, "facades",
@@ -86,6 +99,8 @@ void AddDataCommand(CLI::App& app, Command& run) {
       *data, run, "scenes",
       "Real-photo scenes: photo cut-outs pasted on background photographs (A) | colour labels (B).",
       GenerateScenes, "600 / 150 / 150");
+
+  AddImportCommand(*data, run);
 
   auto dir = std::make_shared<std::string>();
   CLI::App* check =

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 
+#include "published_layouts.h"
 #include "run_compnn.h"
 #include "temp_dir.h"
 
@@ -37,6 +38,32 @@ TEST_F(DataCommand, GenerateCheckSheetAndBrokenDataset) {
   r = testing::RunCompnn("data check " + Path("missing"));
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.output.find("missing"), std::string::npos) << r.output;
+}
+
+TEST_F(DataCommand, ImportCamVidThenCheckItAndRefuseABrokenCopy) {
+  testing::WriteCamVid(Path("camvid"), {});
+  testing::ProcessResult r = testing::RunCompnn("data import camvid " + Path("camvid") + " --out " +
+                                                Path("c") + " --size 48x64");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("train     2 images of 90x120 (HxW) -> 48x64"), std::string::npos)
+      << r.output;
+  r = testing::RunCompnn("data check " + Path("c"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("pairs of 48x64 (HxW)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("(ignore: never trained on or scored)"), std::string::npos) << r.output;
+
+  // One line naming the file, exit status 2, and nothing written.
+  std::filesystem::remove(Path("camvid/testannot/Seq05VD_f00000.png"));
+  r = testing::RunCompnn("data import camvid " + Path("camvid") + " --out " + Path("d"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.output, "compnn: error: " + Path("camvid/test/Seq05VD_f00000.png") +
+                          ": its annotation " + Path("camvid/testannot/Seq05VD_f00000.png") +
+                          " is missing\n");
+  EXPECT_FALSE(std::filesystem::exists(Path("d")));
+  r = testing::RunCompnn("data import camvid " + Path("camvid") + " --out " + Path("d") +
+                         " --size 0x4");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("--size: expected HEIGHTxWIDTH"), std::string::npos) << r.output;
 }
 
 }  // namespace

@@ -4,12 +4,14 @@
 
 #include <CLI/CLI.hpp>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "compnn/core/check.h"
 #include "compnn/core/enum_names.h"
 #include "compnn/core/strings.h"
+#include "compnn/core/image_size.h"
 
 namespace compnn::cli {
 
@@ -39,6 +41,10 @@ CLI::Option* AddEnumOption(CLI::App* cmd, const std::string& flag, Enum& value,
       ->type_name(Join(words, "|"))
       ->default_str(current);
 }
+
+// An image size given as HxW (height x width) or N (N x N).
+CLI::Option* AddImageSizeOption(CLI::App* cmd, const std::string& flag,
+                                std::optional<ImageSize>& size, const std::string& help);
 
 // The flag that sets an options struct's field: "topk_images" -> "--topk-images", with the
 // exceptions where the flag's name differs (max_iterations -> --iterations), looked up for the

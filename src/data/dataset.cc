@@ -12,8 +12,6 @@ namespace compnn {
 
 namespace fs = std::filesystem;
 
-namespace {}  // namespace
-
 Dataset Dataset::Open(const std::string& dir) {
   COMPNN_CHECK(fs::is_directory(dir), dir, ": no such dataset folder");
   Dataset dataset;
@@ -24,7 +22,8 @@ Dataset Dataset::Open(const std::string& dir) {
     if (!labels.is_object() || !labels.contains("classes")) {
       throw std::runtime_error(labels_path + ": expected an object with 'classes'");
     }
-    dataset.palette_ = Palette::FromJson(labels["classes"], labels_path);
+    dataset.palette_ =
+        Palette::FromJson(labels["classes"], labels_path, labels.value("ignore", nlohmann::json()));
     const std::string side = labels.value("label_side", "B");
     COMPNN_CHECK(side == "A" || side == "B", labels_path, ": label_side must be \"A\" or \"B\"");
     dataset.label_side_ = side == "A" ? PairSide::kA : PairSide::kB;
@@ -52,6 +51,10 @@ Dataset Dataset::Open(const std::string& dir) {
 const Palette& Dataset::palette() const {
   COMPNN_CHECK(palette_, dir_, ": the dataset has no labels.json");
   return *palette_;
+}
+
+bool Dataset::HasSplit(const std::string& split) const {
+  return fs::is_directory(fs::path(dir_) / split);
 }
 
 std::vector<std::string> Dataset::Names(const std::string& split) const {

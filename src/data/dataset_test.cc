@@ -54,6 +54,28 @@ TEST(Palette, FindsExactAndNearestColours) {
   EXPECT_EQ(round_trip[1].rgb, cv::Vec3b(255, 0, 0));
 }
 
+TEST(Palette, IgnoreClassIsFoundColouredAndNeverNearest) {
+  const Palette palette(TwoClasses().classes(), LabelClass{0, "void", cv::Vec3b(0, 0, 250)});
+  EXPECT_EQ(palette.size(), 2);
+  EXPECT_EQ(palette.ignore()->id, kIgnoreClass);
+  EXPECT_EQ(palette.Find(cv::Vec3b(250, 0, 0)), kIgnoreClass);  // BGR of rgb (0, 0, 250)
+  EXPECT_EQ(palette.Nearest(cv::Vec3b(250, 0, 0)), 0);          // outputs always name a class
+  const cv::Mat ids = (cv::Mat_<uchar>(1, 2) << 1, kIgnoreClass);
+  const cv::Mat colours = palette.Colourise(ids);
+  EXPECT_EQ(colours.at<cv::Vec3b>(0, 1), cv::Vec3b(250, 0, 0));
+  EXPECT_EQ(cv::countNonZero(palette.Classes(colours, false) != ids), 0);
+  // labels.json: the ignore entry has a name and a colour, and reads back.
+  const nlohmann::json ignore = palette.IgnoreJson();
+  EXPECT_EQ(ignore, nlohmann::json({{"name", "void"}, {"colour", {0, 0, 250}}}));
+  const Palette back = Palette::FromJson(palette.ToJson(), "labels.json", ignore);
+  EXPECT_EQ(back.ignore()->rgb, cv::Vec3b(0, 0, 250));
+  EXPECT_FALSE(TwoClasses().IgnoreJson().is_object());
+  // The ignore colour may not be a class's.
+  EXPECT_THROW(Palette(TwoClasses().classes(), LabelClass{0, "void", cv::Vec3b(255, 0, 0)}),
+               std::runtime_error);
+  EXPECT_THROW(TwoClasses().Colourise(ids), std::runtime_error);  // no ignore class to draw
+}
+
 TEST_F(DatasetTest, ReadsWhatTheWriterWrote) {
   WriteValid("d");
   const Dataset d = Dataset::Open(Path("d"));

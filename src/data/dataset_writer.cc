@@ -56,6 +56,7 @@ void DatasetWriter::WritePair(const std::string& split, const std::string& name,
 
 void DatasetWriter::SetLabels(const Palette& palette, PairSide label_side) {
   labels_ = {{"label_side", ToString(label_side)}, {"classes", palette.ToJson()}};
+  if (palette.ignore()) labels_["ignore"] = palette.IgnoreJson();
 }
 
 void DatasetWriter::SetMeta(std::vector<nlohmann::json> records) { meta_ = std::move(records); }

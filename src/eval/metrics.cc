@@ -1,24 +1,41 @@
 #include "compnn/eval/metrics.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
 namespace compnn {
 
 ConfusionMatrix::ConfusionMatrix(int classes)
-    : classes_(classes), counts_(static_cast<std::size_t>(classes) * classes, 0) {
-  if (classes < 1) throw std::invalid_argument("a confusion matrix needs at least one class");
+    : classes_(classes),
+      counts_(static_cast<std::size_t>(std::max(classes, 0)) * (classes + 1), 0) {
+  if (classes < 1 || classes >= kIgnoreClass) {
+    throw std::invalid_argument("a confusion matrix needs 1 to " +
+                                std::to_string(kIgnoreClass - 1) + " classes");
+  }
 }
 
 void ConfusionMatrix::Add(const std::uint8_t* predicted, const std::uint8_t* truth,
-                          std::size_t count) {
+                          std::size_t count, const std::uint8_t* scored) {
+  const auto known = [this](std::uint8_t id) { return id < classes_ || id == kIgnoreClass; };
   for (std::size_t i = 0; i < count; ++i) {
-    if (predicted[i] >= classes_ || truth[i] >= classes_) {
-      throw std::invalid_argument("class id " + std::to_string(std::max(predicted[i], truth[i])) +
-                                  " outside the " + std::to_string(classes_) + " classes");
+    if (!known(predicted[i]) || !known(truth[i]) || (scored && !known(scored[i]))) {
+      const std::uint8_t bad = !known(predicted[i]) ? predicted[i]
+                               : !known(truth[i])   ? truth[i]
+                                                    : scored[i];
+      throw std::invalid_argument("class id " + std::to_string(bad) + " outside the " +
+                                  std::to_string(classes_) + " classes");
     }
-    ++counts_[truth[i] * classes_ + predicted[i]];
+    if (truth[i] == kIgnoreClass || (scored && scored[i] == kIgnoreClass)) continue;
+    const int column = predicted[i] == kIgnoreClass ? classes_ : predicted[i];
+    ++counts_[truth[i] * (classes_ + 1) + column];
   }
+}
+
+std::int64_t ConfusionMatrix::TruthTotal(int truth) const {
+  std::int64_t total = 0;
+  for (int p = 0; p <= classes_; ++p) total += at(truth, p);
+  return total;
 }
 
 void ConfusionMatrix::Add(const ConfusionMatrix& other) {
@@ -30,7 +47,7 @@ void ConfusionMatrix::Add(const ConfusionMatrix& other) {
 double ConfusionMatrix::PixelAccuracy() const {
   std::int64_t correct = 0, total = 0;
   for (int t = 0; t < classes_; ++t) {
-    for (int p = 0; p < classes_; ++p) total += at(t, p);
+    total += TruthTotal(t);
     correct += at(t, t);
   }
   return total ? static_cast<double>(correct) / total : 0.0;
@@ -40,8 +57,7 @@ double ConfusionMatrix::MeanPixelAccuracy() const {
   double sum = 0;
   int present = 0;
   for (int t = 0; t < classes_; ++t) {
-    std::int64_t row = 0;
-    for (int p = 0; p < classes_; ++p) row += at(t, p);
+    const std::int64_t row = TruthTotal(t);
     if (row == 0) continue;
     sum += static_cast<double>(at(t, t)) / row;
     ++present;
@@ -53,11 +69,9 @@ double ConfusionMatrix::MeanIoU() const {
   double sum = 0;
   int present = 0;
   for (int c = 0; c < classes_; ++c) {
-    std::int64_t truth = 0, predicted = 0;
-    for (int o = 0; o < classes_; ++o) {
-      truth += at(c, o);
-      predicted += at(o, c);
-    }
+    const std::int64_t truth = TruthTotal(c);
+    std::int64_t predicted = 0;
+    for (int o = 0; o < classes_; ++o) predicted += at(o, c);
     const std::int64_t uni = truth + predicted - at(c, c);
     if (uni == 0) continue;
     sum += static_cast<double>(at(c, c)) / uni;

@@ -29,5 +29,41 @@ TEST(ConfusionMatrix, ClassOnlyPredictedCountsInIoUNotInAccuracy) {
   EXPECT_THROW(m.Add(bad, truth, 1), std::invalid_argument);
 }
 
+TEST(ConfusionMatrix, IgnoreTruthIsNotCounted) {
+  constexpr std::uint8_t kI = kIgnoreClass;
+  // truth:     0 0 I I 1
+  // predicted: 0 1 0 1 1      the two ignore pixels count nowhere, right or wrong
+  const std::uint8_t truth[] = {0, 0, kI, kI, 1}, predicted[] = {0, 1, 0, 1, 1};
+  ConfusionMatrix m(2);
+  m.Add(predicted, truth, 5);
+  EXPECT_DOUBLE_EQ(m.PixelAccuracy(), 2.0 / 3);
+  EXPECT_DOUBLE_EQ(m.MeanPixelAccuracy(), (0.5 + 1.0) / 2);
+  // IoU: class 0: 1 / 2; class 1: 1 / 2 (truth {4}, pred {1, 4})
+  EXPECT_DOUBLE_EQ(m.MeanIoU(), (0.5 + 0.5) / 2);
+}
+
+TEST(ConfusionMatrix, PredictedIgnoreIsWrongForTheTrueClass) {
+  constexpr std::uint8_t kI = kIgnoreClass;
+  const std::uint8_t truth[] = {0, 0, 1, 1}, predicted[] = {0, kI, 1, kI};
+  ConfusionMatrix m(2);
+  m.Add(predicted, truth, 4);
+  EXPECT_DOUBLE_EQ(m.PixelAccuracy(), 0.5);
+  EXPECT_DOUBLE_EQ(m.MeanPixelAccuracy(), 0.5);
+  // IoU: class 0: 1 / 2 (truth {0, 1}, pred {0}); class 1 alike
+  EXPECT_DOUBLE_EQ(m.MeanIoU(), 0.5);
+}
+
+TEST(ConfusionMatrix, ScoredMapLeavesOutItsIgnorePixels) {
+  constexpr std::uint8_t kI = kIgnoreClass;
+  // Agreement of a reconstruction with a network: pixels the ground truth ignores are left out.
+  const std::uint8_t network[] = {0, 1, 1, 0}, reconstruction[] = {0, 0, 1, 1},
+                     ground_truth[] = {0, kI, 1, kI};
+  ConfusionMatrix m(2);
+  m.Add(reconstruction, network, 4, ground_truth);
+  EXPECT_DOUBLE_EQ(m.PixelAccuracy(), 1.0);
+  const std::uint8_t bad[] = {7, 7, 7, 7};
+  EXPECT_THROW(m.Add(reconstruction, network, 4, bad), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace compnn

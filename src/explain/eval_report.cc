@@ -143,7 +143,8 @@ void RowAccumulator::Add(const cv::Mat& predicted, const cv::Mat& reference, con
   reference_.Add(predicted.data, reference.data, predicted.total());
   if (network) {
     RequireClassMap(*network, predicted, "network's");
-    network_.Add(predicted.data, network->data, predicted.total());
+    // Pixels the ground truth ignores do not count towards the agreement either.
+    network_.Add(predicted.data, network->data, predicted.total(), reference.data);
     has_network_ = true;
   }
   seconds_ += seconds;

@@ -104,29 +104,35 @@ cv::Mat ReconstructPhoto(const CorrespondenceField& field, const std::vector<cv:
 
 cv::Mat ReconstructLabels(const CorrespondenceField& field, const std::vector<cv::Mat>& sources,
                           const PasteGeometry& g, int classes) {
-  if (classes < 1 || classes > 256)
-    throw std::invalid_argument("reconstruction: classes must be in [1, 256]");
+  if (classes < 1 || classes >= kIgnoreClass)
+    throw std::invalid_argument("reconstruction: classes must be in [1, " +
+                                std::to_string(kIgnoreClass - 1) + "]");
   const int s = g.stride;
   const int height = field.height * s, width = field.width * s;
-  std::vector<std::uint16_t> votes(static_cast<std::size_t>(height) * width * classes, 0);
+  // One more slot per pixel for ignore votes, which count only when no class has a vote.
+  const int slots = classes + 1;
+  std::vector<std::uint16_t> votes(static_cast<std::size_t>(height) * width * slots, 0);
   ForEachPastedPatch(
       field, sources, g, CV_8U, [&](int qy, int qx, const cv::Mat& src, int sy, int sx) {
         for (int i = 0; i < s; ++i) {
           const uchar* in = src.ptr<uchar>(sy + i) + sx;
           for (int j = 0; j < s; ++j) {
-            if (in[j] >= classes)
+            if (in[j] >= classes && in[j] != kIgnoreClass)
               throw std::invalid_argument("reconstruction: a source holds class " +
                                           std::to_string(in[j]) + " of only " +
                                           std::to_string(classes));
-            ++votes[(static_cast<std::size_t>(qy + i) * width + qx + j) * classes + in[j]];
+            const int slot = in[j] == kIgnoreClass ? classes : in[j];
+            ++votes[(static_cast<std::size_t>(qy + i) * width + qx + j) * slots + slot];
           }
         }
       });
   cv::Mat result(height, width, CV_8U);
   for (int y = 0; y < height; ++y) {
     for (int x = 0; x < width; ++x) {
-      const std::uint16_t* v = &votes[(static_cast<std::size_t>(y) * width + x) * classes];
-      result.at<uchar>(y, x) = static_cast<uchar>(std::max_element(v, v + classes) - v);
+      const std::uint16_t* v = &votes[(static_cast<std::size_t>(y) * width + x) * slots];
+      const std::uint16_t* best = std::max_element(v, v + classes);
+      result.at<uchar>(y, x) =
+          *best == 0 && v[classes] > 0 ? kIgnoreClass : static_cast<uchar>(best - v);
     }
   }
   return result;

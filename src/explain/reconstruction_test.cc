@@ -99,6 +99,23 @@ TEST(Reconstruction, LabelsTakeTheMajorityVoteAndTiesGoToTheLowerClass) {
   for (int x = 0; x < 3; ++x) EXPECT_EQ(out.at<uchar>(0, x), 1);
 }
 
+TEST(Reconstruction, IgnoreVotesLoseToAnyClassVote) {
+  // 1 x 3 cells, blocks of 1 x 3: every pixel gets one vote from each of the three cells.
+  const cv::Mat ignore(1, 3, CV_8U, cv::Scalar(kIgnoreClass)), two(1, 3, CV_8U, cv::Scalar(2));
+  std::vector<cv::Mat> sources = {ignore, two};
+  CorrespondenceField field(1, 3);
+  field.at(0, 0) = {0, 0, 0, 1};
+  field.at(0, 1) = {0, 0, 1, 1};
+  field.at(0, 2) = {1, 0, 2, 1};  // votes: ignore, ignore, 2
+  cv::Mat out = ReconstructLabels(field, sources, {1, {1, 3}}, 4);
+  for (int x = 0; x < 3; ++x) EXPECT_EQ(out.at<uchar>(0, x), 2);
+  field.at(0, 2) = {0, 0, 2, 1};  // every vote ignore: the pixel stays ignore
+  out = ReconstructLabels(field, sources, {1, {1, 3}}, 4);
+  for (int x = 0; x < 3; ++x) EXPECT_EQ(out.at<uchar>(0, x), kIgnoreClass);
+  const std::vector<cv::Mat> bad = {cv::Mat(1, 3, CV_8U, cv::Scalar(200)), two};
+  EXPECT_THROW(ReconstructLabels(field, bad, {1, {1, 3}}, 4), std::invalid_argument);
+}
+
 TEST(Reconstruction, LabelVoteNeverInventsAClass) {
   std::mt19937 rng(3);
   std::vector<cv::Mat> sources;

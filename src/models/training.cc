@@ -13,6 +13,7 @@
 #include "compnn/models/model.h"
 #include "compnn/models/network.h"
 #include "compnn/store/atomic_file.h"
+#include "losses.h"
 #include "training_data.h"
 #include "unet.h"
 
@@ -31,7 +32,10 @@ struct Run {
   std::unique_ptr<torch::optim::Adam> optimizer, optimizer_d;
   models::SplitTensors train, val;
   torch::Tensor class_weights;  // segnet: median frequency balancing
-  int epoch = 0;                // epochs finished
+  // pix2pix with label targets whose palette has an ignore class: its colour in [-1, 1], N x 3 x 1
+  // x 1
+  torch::Tensor ignore_colour;
+  int epoch = 0;  // epochs finished
   std::vector<EpochReport> reports;
 
   bool pix2pix() const { return options.arch == Architecture::kPix2Pix; }
@@ -274,7 +278,7 @@ std::pair<double, double> TrainEpoch(Run& run, const TrainCallbacks& callbacks, 
       const torch::Tensor judged = run.discriminator->forward(torch::cat({input, fake}, 1));
       const torch::Tensor loss =
           torch::binary_cross_entropy_with_logits(judged, torch::ones_like(judged)) +
-          run.options.l1_weight * torch::l1_loss(fake, target);
+          run.options.l1_weight * models::MaskedL1(fake, target, run.ignore_colour);
       loss.backward();
       run.optimizer->step();
       loss_value = loss.item<double>();
@@ -282,7 +286,7 @@ std::pair<double, double> TrainEpoch(Run& run, const TrainCallbacks& callbacks, 
     } else {
       run.optimizer->zero_grad();
       const torch::Tensor loss =
-          torch::cross_entropy_loss(run.generator->Forward(input), target, run.class_weights);
+          models::ClassLoss(run.generator->Forward(input), target, run.class_weights);
       loss.backward();
       run.optimizer->step();
       loss_value = loss.item<double>();
@@ -297,39 +301,6 @@ std::pair<double, double> TrainEpoch(Run& run, const TrainCallbacks& callbacks, 
     }
   }
   return {loss_sum / std::max(1, batches), loss_d_sum / std::max(1, batches)};
-}
-
-// Median frequency balancing (as SegNet weighs CamVid's classes): weight_c = median_f / f_c, where
-// f_c is class c's share of the pixels of the images that contain it. Absent classes weigh 0.
-torch::Tensor MedianFrequencyWeights(const torch::Tensor& targets, int classes) {
-  std::vector<double> frequency(classes, 0.0);
-  const torch::Tensor flat = targets.reshape({targets.size(0), -1});
-  const double per_image = static_cast<double>(flat.size(1));
-  std::vector<double> pixels(classes, 0.0), image_pixels(classes, 0.0);
-  for (int64_t i = 0; i < flat.size(0); ++i) {
-    const torch::Tensor counts = torch::bincount(flat[i], {}, classes);
-    for (int c = 0; c < classes; ++c) {
-      const double n = counts[c].item<double>();
-      if (n > 0) {
-        pixels[c] += n;
-        image_pixels[c] += per_image;
-      }
-    }
-  }
-  std::vector<double> present;
-  for (int c = 0; c < classes; ++c) {
-    if (image_pixels[c] > 0) {
-      frequency[c] = pixels[c] / image_pixels[c];
-      present.push_back(frequency[c]);
-    }
-  }
-  std::sort(present.begin(), present.end());
-  const double median = present.empty() ? 1.0 : present[present.size() / 2];
-  torch::Tensor weights = torch::zeros({classes});
-  for (int c = 0; c < classes; ++c) {
-    if (frequency[c] > 0) weights[c] = median / frequency[c];
-  }
-  return weights;
 }
 
 }  // namespace
@@ -379,7 +350,15 @@ std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks
                               options.val_images);
 
   if (segnet)
-    run.class_weights = MedianFrequencyWeights(run.train.targets, run.dataset.palette().size());
+    run.class_weights =
+        models::MedianFrequencyWeights(run.train.targets, run.dataset.palette().size());
+  if (!segnet && run.dataset.target_is_labels(run.direction) && run.dataset.palette().ignore()) {
+    const cv::Vec3b rgb = run.dataset.palette().ignore()->rgb;
+    run.ignore_colour = torch::tensor({rgb[0], rgb[1], rgb[2]}, torch::kFloat)
+                            .div(127.5)
+                            .sub(1.0)
+                            .view({1, 3, 1, 1});
+  }
   torch::manual_seed(options.seed);
   run.generator = MakeNetwork(MakeConfig(options, run.dataset));
   const auto adam = torch::optim::AdamOptions(options.learning_rate).betas({0.5, 0.999});

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "compnn/eval/metrics.h"
+
 namespace compnn {
 
 // The two images of a pair: A on the left, B on the right.
@@ -31,31 +33,43 @@ struct LabelClass {
   cv::Vec3b rgb;  // palette colour
 };
 
-// The colours of label images. Class ids are 0-based and dense.
+// The colours of label images. Class ids are 0-based and dense. A palette may also name an ignore
+// class (void, unlabelled) whose pixels carry the id kIgnoreClass in class maps: they are left out
+// of training losses and metrics.
 class Palette {
  public:
   Palette() = default;
-  explicit Palette(std::vector<LabelClass> classes);  // throws on duplicate ids or colours
+  // Throws on ids out of order, shared colours, or more than 255 classes. `ignore`'s id is unused.
+  explicit Palette(std::vector<LabelClass> classes, std::optional<LabelClass> ignore = {});
 
-  int size() const { return static_cast<int>(classes_.size()); }
+  int size() const { return static_cast<int>(classes_.size()); }  // real classes, not ignore
   const LabelClass& operator[](int id) const { return classes_[id]; }
   const std::vector<LabelClass>& classes() const { return classes_; }
-  // Class id of an exact palette colour (BGR, as OpenCV stores pixels), or -1.
+  const std::optional<LabelClass>& ignore() const { return ignore_; }
+  // Class id of an exact palette colour (BGR, as OpenCV stores pixels): a class, kIgnoreClass for
+  // the ignore colour, or -1.
   int Find(const cv::Vec3b& bgr) const;
-  // Class id of the nearest palette colour (for network outputs, which are never exact).
+  // Class id of the nearest class colour, never ignore (for network outputs, which are never
+  // exact and always predict a class).
   int Nearest(const cv::Vec3b& bgr) const;
-  cv::Vec3b Bgr(int id) const;
-  // Class ids (CV_8U) of a BGR label image: exact palette colours, or the nearest ones when
-  // `nearest` (network outputs). Throws naming `what` for a colour outside the palette.
+  cv::Vec3b Bgr(int id) const;  // a class's colour, or the ignore colour for kIgnoreClass
+  // Class ids (CV_8U) of a BGR label image: exact palette colours (the ignore colour included), or
+  // the nearest class colours when `nearest` (network outputs). Throws naming `what` for a colour
+  // outside the palette.
   cv::Mat Classes(const cv::Mat& bgr, bool nearest, const std::string& what = "label image") const;
-  // A CV_8U map of class ids as a BGR image of their colours.
+  // A CV_8U map of class ids (kIgnoreClass included) as a BGR image of their colours.
   cv::Mat Colourise(const cv::Mat& classes) const;
 
+  // labels.json's "classes" list, and its "ignore" entry (null when there is no ignore class).
   nlohmann::json ToJson() const;
-  static Palette FromJson(const nlohmann::json& json, const std::string& path);
+  nlohmann::json IgnoreJson() const;
+  // Reads "classes" and, when given (not null), "ignore"; errors name `path`.
+  static Palette FromJson(const nlohmann::json& classes, const std::string& path,
+                          const nlohmann::json& ignore = nullptr);
 
  private:
   std::vector<LabelClass> classes_;
+  std::optional<LabelClass> ignore_;
 };
 
 // The two halves of one pair, BGR 8-bit, and where they came from.
@@ -90,6 +104,8 @@ class Dataset {
   bool input_is_labels(Direction d) const { return label_side_ == InputSide(d); }
   bool target_is_labels(Direction d) const { return label_side_ == TargetSide(d); }
 
+  // Whether the split's folder exists (every dataset has train and val; test may be missing).
+  bool HasSplit(const std::string& split) const;
   // Names (without .png) of a split's images, sorted. Throws when the split's folder is missing
   // or holds anything but .png files.
   std::vector<std::string> Names(const std::string& split) const;

@@ -8,6 +8,7 @@
 
 #include "compnn/core/correspondence.h"
 #include "compnn/core/hyperpatch.h"
+#include "compnn/eval/metrics.h"
 
 namespace compnn {
 
@@ -31,8 +32,9 @@ struct PasteGeometry {
 // Photos (CV_8UC3): overlapping blocks are averaged.
 cv::Mat ReconstructPhoto(const CorrespondenceField& field, const std::vector<cv::Mat>& sources,
                          const PasteGeometry& geometry);
-// Class maps (CV_8U ids < `classes`): each pixel takes the class most blocks vote for (ties to the
-// lowest id), so the result only holds classes that occur in the pasted sources.
+// Class maps (CV_8U ids < `classes`, or kIgnoreClass): each pixel takes the class most blocks vote
+// for (ties to the lowest id), so the result only holds classes that occur in the pasted sources.
+// Ignore votes never win against a class: a pixel is ignore only when every vote was ignore.
 cv::Mat ReconstructLabels(const CorrespondenceField& field, const std::vector<cv::Mat>& sources,
                           const PasteGeometry& geometry, int classes);
 

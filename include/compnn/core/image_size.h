@@ -1,0 +1,19 @@
+// An image's height and width in pixels, written "HxW" (a single N means N x N).
+#pragma once
+
+#include <string>
+
+namespace compnn {
+
+struct ImageSize {
+  int height = 0, width = 0;
+
+  bool operator==(const ImageSize&) const = default;
+  std::string ToString() const;  // "HxW"
+};
+
+// "HxW" (e.g. "256x512") or "N" (N x N); both sides positive. Throws std::invalid_argument with a
+// message that shows the expected form.
+ImageSize ParseImageSize(const std::string& text);
+
+}  // namespace compnn

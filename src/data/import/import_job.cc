@@ -1,0 +1,160 @@
+#include "import_job.h"
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "../parallel_for.h"
+#include "compnn/core/check.h"
+#include "compnn/core/stopwatch.h"
+#include "compnn/data/dataset_writer.h"
+
+namespace compnn {
+
+void DatasetImportOptions::Check() const {
+  COMPNN_CHECK_OPTION(!source.empty(), "source", "is empty: name the published dataset's folder");
+  COMPNN_CHECK_OPTION(!out.empty(), "out", "is empty: name the dataset folder to write");
+  COMPNN_CHECK_OPTION(!size || (size->height >= 8 && size->width >= 8), "size",
+                      "must be at least 8x8, got ", size ? size->ToString() : "");
+}
+
+void Pix2PixLabels::Check() const {
+  COMPNN_CHECK_OPTION(tolerance > 0, "tolerance", "must be positive, got ", tolerance);
+  COMPNN_CHECK_OPTION(max_far_fraction >= 0 && max_far_fraction <= 1, "max_far_fraction",
+                      "must be in [0, 1], got ", max_far_fraction);
+}
+
+}  // namespace compnn
+
+namespace compnn::data {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string>& Splits() {
+  static const std::vector<std::string> splits = {"train", "val", "test"};
+  return splits;
+}
+
+namespace {
+
+std::vector<std::string> EntriesIn(const std::string& dir, const std::string& what, bool folders) {
+  COMPNN_CHECK(fs::is_directory(dir), dir, ": missing (it should hold ", what, ")");
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name[0] == '.') continue;
+    if (folders ? entry.is_directory() : entry.is_regular_file()) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+std::vector<std::string> FilesIn(const std::string& dir, const std::string& what) {
+  return EntriesIn(dir, what, false);
+}
+
+std::vector<std::string> FoldersIn(const std::string& dir, const std::string& what) {
+  return EntriesIn(dir, what, true);
+}
+
+bool EndsWith(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+cv::Mat ReadImage(const std::string& path, int flags) {
+  cv::Mat image;
+  try {
+    image = cv::imread(path, flags);
+  } catch (const cv::Exception&) {
+  }
+  COMPNN_CHECK(!image.empty(), path, ": not a readable image");
+  return image;
+}
+
+cv::Mat ReadLabelIds(const std::string& path) {
+  const cv::Mat ids = ReadImage(path, cv::IMREAD_UNCHANGED);
+  COMPNN_CHECK(ids.type() == CV_8UC1, path,
+               ": expected an 8-bit single-channel image of label ids, ", "got ", ids.channels(),
+               " channel(s) of ", ids.elemSize1() * 8, "-bit values");
+  return ids;
+}
+
+void CheckSameSize(const cv::Mat& photo, const cv::Mat& labels, const std::string& labels_path) {
+  COMPNN_CHECK(photo.size() == labels.size(), labels_path, ": ", labels.cols, " x ", labels.rows,
+               " pixels, but its photo has ", photo.cols, " x ", photo.rows);
+}
+
+ImportReport RunImport(const DatasetImportOptions& options, const std::vector<SourceImage>& images,
+                       const ImportJob& job) {
+  const auto start = Clock::now();
+  DatasetWriter writer(options.out, options.overwrite);
+  std::map<std::string, SplitImport> splits;
+  for (const std::string& split : Splits()) splits[split].split = split;
+  std::map<std::string, int> first;  // the split's first image, whose size the report gives
+  std::mutex mutex;
+  ParallelFor(
+      static_cast<int>(images.size()),
+      [&](int i) {
+        const SourceImage& source = images[i];
+        ConvertedImage image = job.convert(source);
+        const ImageSize source_size{image.photo.rows, image.photo.cols};
+        if (options.size) {
+          const cv::Size size(options.size->width, options.size->height);
+          cv::Mat photo, classes;
+          cv::resize(image.photo, photo, size, 0, 0, cv::INTER_AREA);
+          cv::resize(image.classes, classes, size, 0, 0, cv::INTER_NEAREST);
+          image.photo = photo;
+          image.classes = classes;
+        }
+        const cv::Mat labels = job.palette.Colourise(image.classes);
+        if (job.label_side == PairSide::kB) {
+          writer.WritePair(source.split, source.name, image.photo, labels);
+        } else {
+          writer.WritePair(source.split, source.name, labels, image.photo);
+        }
+        const std::int64_t ignored = cv::countNonZero(image.classes == kIgnoreClass);
+        const std::lock_guard lock(mutex);
+        SplitImport& split = splits[source.split];
+        if (!first.count(source.split) || i < first[source.split]) {
+          first[source.split] = i;
+          split.source_size = source_size;
+        }
+        ++split.images;
+        split.label_pixels += static_cast<std::int64_t>(image.classes.total());
+        split.ignore_pixels += ignored;
+        split.colours.Add(image.colours);
+      },
+      options.progress);
+
+  std::vector<nlohmann::json> meta;
+  for (const SourceImage& image : images) {
+    nlohmann::json record = {{"split", image.split}, {"name", image.name}};
+    record.update(image.meta);
+    meta.push_back(record);
+  }
+  writer.SetLabels(job.palette, job.label_side);
+  writer.SetMeta(std::move(meta));
+  writer.Commit();
+
+  ImportReport report;
+  report.notes = job.notes;
+  for (const std::string& split : Splits()) {
+    const SplitImport& s = splits[split];
+    if (s.images == 0) continue;  // a split the source does not publish
+    report.splits.push_back(s);
+    if (s.images > 0 && s.ignore_pixels == s.label_pixels) {
+      report.notes.push_back("every label pixel of split '" + split +
+                             "' is ignore (no annotations): it cannot be scored; evaluate on "
+                             "another split");
+    }
+  }
+  report.seconds = SecondsSince(start);
+  return report;
+}
+
+}  // namespace compnn::data

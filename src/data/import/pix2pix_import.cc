@@ -1,0 +1,84 @@
+// pix2pix's published pairs: SPLIT/NAME.jpg, photo and colour labels side by side, the labels
+// smeared by JPEG. Colours go back to classes through RecoverLabelClasses.
+#include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+
+#include "compnn/core/check.h"
+#include "import_job.h"
+
+namespace compnn {
+
+namespace {
+
+namespace fs = std::filesystem;
+using data::SourceImage;
+
+bool IsImageFile(const std::string& file) {
+  std::string extension = fs::path(file).extension().string();
+  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return extension == ".jpg" || extension == ".jpeg" || extension == ".png";
+}
+
+// pix2pix's cityscapes publishes train and val only: a missing test split is noted, not refused.
+std::vector<SourceImage> FindImages(const std::string& root, std::vector<std::string>& notes) {
+  std::vector<SourceImage> images;
+  for (const std::string& split : data::Splits()) {
+    const std::string folder = root + "/" + split;
+    if (split == "test" && !fs::exists(folder)) {
+      notes.push_back(folder +
+                      " does not exist, so the dataset has no test split; evaluate on val");
+      continue;
+    }
+    const std::vector<std::string> files = data::FilesIn(folder, "the split's A|B pairs");
+    for (const std::string& file : files) {
+      const std::string path = folder + "/" + file;
+      COMPNN_CHECK(IsImageFile(file), path, ": not a .jpg or .png pair");
+      images.push_back(
+          {split, fs::path(file).stem().string(), path, path, {{"source", split + "/" + file}}});
+    }
+    COMPNN_CHECK(!files.empty(), folder, ": split '", split, "' holds no pairs");
+  }
+  // Two files of one stem (1.jpg and 1.png) would write one image twice.
+  for (std::size_t i = 1; i < images.size(); ++i) {
+    COMPNN_CHECK(images[i].split != images[i - 1].split || images[i].name != images[i - 1].name,
+                 images[i].photo, ": another file of the split is also named '", images[i].name,
+                 "'");
+  }
+  return images;
+}
+
+std::string Percent(double fraction) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f%%", 100 * fraction);
+  return text;
+}
+
+}  // namespace
+
+ImportReport ImportPix2Pix(const DatasetImportOptions& options, const Pix2PixLabels& labels) {
+  options.Check();
+  labels.Check();
+  std::vector<std::string> notes;
+  const std::vector<SourceImage> images = FindImages(options.source, notes);
+  const auto convert = [&labels](const SourceImage& source) {
+    const cv::Mat pair = data::ReadImage(source.photo, cv::IMREAD_COLOR);
+    COMPNN_CHECK(pair.cols % 2 == 0, source.photo, ": width ", pair.cols,
+                 " is odd, so it is not two images side by side");
+    const int half = pair.cols / 2;
+    const cv::Mat a = pair.colRange(0, half), b = pair.colRange(half, pair.cols);
+    data::ConvertedImage image;
+    image.photo = (labels.side == PairSide::kA ? b : a).clone();
+    image.classes = RecoverLabelClasses(labels.side == PairSide::kA ? a : b, labels.colours.colours,
+                                        labels.tolerance, &image.colours);
+    const double far = image.colours.FarFraction();
+    COMPNN_CHECK(far <= labels.max_far_fraction, source.photo, ": ", Percent(far),
+                 " of the label pixels (side ", ToString(labels.side), ") are farther than ",
+                 labels.tolerance, " from every colour of palette '", labels.colours.name,
+                 "' (at most ", Percent(labels.max_far_fraction),
+                 " expected): is it the right palette, and are the labels on that side?");
+    return image;
+  };
+  return data::RunImport(options, images, {labels.colours.palette, labels.side, convert, notes});
+}
+
+}  // namespace compnn
