@@ -31,12 +31,15 @@ struct CorrespondOptions {
 
 void RunCorrespond(const CorrespondOptions& o) {
   UseAllCores();
-  std::unique_ptr<Model> model = Model::Open(o.spec);
+  ModelSpec spec = o.spec;
+  // A TorchScript model runs at its dataset's own size unless told otherwise.
+  if (!spec.size && !o.data.empty()) spec.size = Dataset::Open(o.data).ImageSizeOf("train");
+  std::unique_ptr<Model> model = Model::Open(spec);
   const std::string data = o.data.empty() ? model->training_data() : o.data;
   COMPNN_CHECK(!data.empty(), o.spec.path, " does not name its dataset; pass --data");
   const Dataset dataset = Dataset::Open(data);
   const Direction direction = model->direction();
-  const int size = model->size();
+  const ImageSize size = model->size();
   std::string layer = o.layer;
   if (layer.empty()) {
     std::vector<std::string> names;
@@ -67,7 +70,7 @@ void RunCorrespond(const CorrespondOptions& o) {
   in.name_a = a.name;
   in.name_b = b.name;
   in.field = field;
-  in.stride = size / map_a.height;
+  in.stride = size.height / map_a.height;
   in.lines = o.lines;
   in.seed = o.seed;
   if (o.colour == "class" && palette) {
@@ -115,7 +118,8 @@ void AddCorrespondCommand(CLI::App& app, Command& run) {
   cmd->add_option("--data", o->data,
                   "dataset folder (default: a compnn model's training data; TorchScript: needed)")
       ->check(CLI::ExistingDirectory);
-  cmd->add_option("--size", o->spec.size, "TorchScript: input image side")->capture_default_str();
+  AddImageSizeOption(cmd, "--size", o->spec.size,
+                     "TorchScript: input size HxW or N (default: the dataset's own)");
   AddEnumOption(cmd, "--direction", o->spec.direction, DirectionNames(),
                 "TorchScript: AtoB reads A, BtoA reads B");
   AddEnumOption(cmd, "--input-range", o->spec.input_range, InputRangeNames(),

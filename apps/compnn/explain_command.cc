@@ -158,7 +158,7 @@ void RunSweep(const SweepOptions& o) {
     WritePng(dir + "/sweep.png",
              TileGrid("compnn layer sweep: " + query.name +
                           " (top: input reconstructions, bottom: output reconstructions)",
-                      {inputs, outputs}, 160));
+                      {inputs, outputs}, TileFor(query.input.size(), 160)));
     WriteJsonFile(dir + "/summary.json", {{"query", query.name},
                                           {"layers", per_layer},
                                           {"seconds", {{"forward", forward}, {"total", total}}}});
@@ -219,7 +219,7 @@ void RunControl(const ControlOptions& o) {
     WritePng(dir + "/control.png",
              TileGrid("compnn property control: " + query.name + " at " + Describe(info) +
                           ", output reconstructions from restricted databases",
-                      {row}, 200));
+                      {row}, TileFor(query.input.size(), 200)));
     WriteJsonFile(dir + "/summary.json",
                   {{"query", query.name}, {"layer", layer}, {"databases", entries}});
     index.push_back({{"query", query.name}, {"folder", SafeName(query.name)}});

@@ -89,9 +89,8 @@ void AddIndexCommand(CLI::App& app, Command& run) {
   cmd->add_option("--data", o->index.data, "dataset folder")->check(CLI::ExistingDirectory);
   cmd->add_option("--split", o->index.split, "dataset split whose images are indexed")
       ->capture_default_str();
-  cmd->add_option("--size", o->index.size, "TorchScript: input image side")
-      ->check(CLI::Range(8, 4096))
-      ->capture_default_str();
+  AddImageSizeOption(cmd, "--size", o->index.size,
+                     "TorchScript: input size HxW or N (default: the dataset's own)");
   AddEnumOption(cmd, "--direction", o->index.direction, DirectionNames(),
                 "TorchScript: AtoB reads A, BtoA reads B");
   AddEnumOption(cmd, "--input-range", o->index.input_range, InputRangeNames(),
@@ -114,8 +113,9 @@ void AddIndexCommand(CLI::App& app, Command& run) {
   cmd->add_option("--names", o->import.names,
                   "--import: image names, one per line (default DIR/names.txt)");
   cmd->add_flag("--channels-first", o->import.channels_first, "--import: arrays are (N, D, H, W)");
-  cmd->add_option("--input-size", o->import.input_size,
-                  "--import: input image side, for strides (default: the largest map's side)");
+  AddImageSizeOption(cmd, "--input-size", o->import.input_size,
+                     "--import: input image size HxW (or N), for strides (default: the largest "
+                     "map's)");
   cmd->add_flag("--overwrite", o->overwrite, "replace an existing store");
   cmd->callback([&run, o] { run = [o] { RunIndex(*o); }; });
 

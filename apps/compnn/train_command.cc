@@ -26,9 +26,9 @@ void AddTrainCommand(CLI::App& app, Command& run) {
   AddEnumOption(cmd, "--direction", o->direction, DirectionNames(),
                 "AtoB: read A, predict B; BtoA: the reverse");
   cmd->add_option("--out", o->out, "model file to write")->required();
-  cmd->add_option("--size", o->size, "training image side")
-      ->check(CLI::Range(16, 1024))
-      ->capture_default_str();
+  AddImageSizeOption(cmd, "--size", o->size,
+                     "training image size HxW, or N for N x N (default: 128 on the shorter side at "
+                     "the dataset's aspect ratio)");
   cmd->add_option("--epochs", o->epochs)->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--batch", o->batch)->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--ngf", o->ngf, "pix2pix: filters of the first layer")
@@ -101,7 +101,7 @@ void AddTrainCommand(CLI::App& app, Command& run) {
 void AddLayersCommand(CLI::App& app, Command& run) {
   struct Options {
     std::string model;
-    int size = 0;
+    std::optional<ImageSize> size;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd =
@@ -110,18 +110,18 @@ void AddLayersCommand(CLI::App& app, Command& run) {
                   "model file written by compnn train, or a TorchScript file (.pt, .pth)")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--size", o->size,
-                  "input side (default: the model's training size; TorchScript: 256)");
+  AddImageSizeOption(cmd, "--size", o->size,
+                     "input size HxW or N (default: the model's training size; TorchScript: 256)");
   cmd->callback([&run, o] {
     run = [o] {
       ModelSpec spec;
       spec.path = o->model;
-      if (o->size > 0) spec.size = o->size;
+      spec.size = o->size ? *o->size : ImageSize{256, 256};
       std::unique_ptr<Model> model = Model::Open(spec);
       if (model->arch() == Architecture::kTorchScript) {
-        const int size = model->size();
+        const ImageSize& size = model->size();
         std::printf("%s: TorchScript, input 3 x %d x %d\n%-32s %8s %8s %8s %8s\n", o->model.c_str(),
-                    size, size, "layer", "height", "width", "depth", "stride");
+                    size.height, size.width, "layer", "height", "width", "depth", "stride");
         for (const LayerInfo& l : model->layers()) {
           std::printf("%-32s %8d %8d %8d %8d\n", l.name.c_str(), l.height, l.width, l.channels,
                       l.stride);
@@ -131,10 +131,10 @@ void AddLayersCommand(CLI::App& app, Command& run) {
         std::printf("(NAME:input takes the tensor entering a submodule called with one tensor)\n");
         return;
       }
-      const int size = o->size > 0 ? o->size : model->size();
+      const ImageSize size = o->size ? *o->size : model->size();
       std::printf("%s: %s, input %d x %d\n%-10s %8s %8s %8s %8s\n", o->model.c_str(),
-                  ToString(model->arch()).c_str(), size, size, "layer", "height", "width", "depth",
-                  "stride");
+                  ToString(model->arch()).c_str(), size.height, size.width, "layer", "height",
+                  "width", "depth", "stride");
       for (const LayerInfo& l : model->LayersAt(size)) {
         std::printf("%-10s %8d %8d %8d %8d\n", l.name.c_str(), l.height, l.width, l.channels,
                     l.stride);

@@ -53,6 +53,11 @@ const Palette& Dataset::palette() const {
   return *palette_;
 }
 
+ImageSize Dataset::ImageSizeOf(const std::string& split) const {
+  const ImagePair first = Read(split, Names(split).front());
+  return {first.a.rows, first.a.cols};
+}
+
 bool Dataset::HasSplit(const std::string& split) const {
   return fs::is_directory(fs::path(dir_) / split);
 }

@@ -62,7 +62,8 @@ cv::Mat UsedRegion(const CorrespondenceField& field, int stride, int image, cv::
 }
 
 cv::Mat CorrespondenceMapFigure(const CorrespondenceMapInputs& in) {
-  const int side = in.side;
+  // Tiles keep the query's aspect ratio, the longer side `side` pixels.
+  const cv::Size tile = TileFor(in.query_input.size(), in.side);
   const cv::Mat source_map = SourceImageMap(in.field, in.stride);
   const std::vector<SourceShare> shares = SourceShares(source_map);
   cv::Mat coded = ColourBySource(source_map, shares, in.highlighted);
@@ -85,7 +86,7 @@ cv::Mat CorrespondenceMapFigure(const CorrespondenceMapInputs& in) {
     const cv::Mat& source = in.sources.at(image);
     // Enlarge first, then outline, so the outline stays one display pixel thin.
     cv::Mat big, mask;
-    cv::resize(source, big, cv::Size(side, side), 0, 0, cv::INTER_NEAREST);
+    cv::resize(source, big, tile, 0, 0, cv::INTER_NEAREST);
     cv::resize(UsedRegion(in.field, in.stride, image, source.size()), mask, big.size(), 0, 0,
                cv::INTER_NEAREST);
     cv::Mat tinted = big.clone();
@@ -104,7 +105,7 @@ cv::Mat CorrespondenceMapFigure(const CorrespondenceMapInputs& in) {
   for (std::size_t i = 0; i < sources.size(); i += 5) {
     rows.emplace_back(sources.begin() + i, sources.begin() + std::min(sources.size(), i + 5));
   }
-  return TileGrid(in.heading, rows, side);
+  return TileGrid(in.heading, rows, tile);
 }
 
 }  // namespace compnn

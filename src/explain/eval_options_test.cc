@@ -60,7 +60,7 @@ class EvalLayersTest : public testing::TempDirTest {
     StoreManifest plan;
     plan.model = {{"arch", "test"}};
     plan.dataset = {{"split", "train"}};
-    plan.input_size = 4;
+    plan.input_size = {4, 4};
     plan.images = {"img0"};
     for (const std::string& l : layers) {
       StoreLayer layer;

@@ -1,6 +1,7 @@
 #include "compnn/explain/figure.h"
 
 #include <algorithm>
+#include <cmath>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
@@ -43,14 +44,27 @@ cv::Mat AsBgr(const cv::Mat& image) {
 
 }  // namespace
 
+cv::Size TileFor(const cv::Size& image, int side) {
+  if (image.width <= 0 || image.height <= 0) return {side, side};
+  const double scale = static_cast<double>(side) / std::max(image.width, image.height);
+  return {std::max(1, static_cast<int>(std::lround(image.width * scale))),
+          std::max(1, static_cast<int>(std::lround(image.height * scale)))};
+}
+
 cv::Mat TileGrid(const std::string& heading, const std::vector<std::vector<Tile>>& rows, int side) {
+  return TileGrid(heading, rows, cv::Size(side, side));
+}
+
+cv::Mat TileGrid(const std::string& heading, const std::vector<std::vector<Tile>>& rows,
+                 const cv::Size& tile_size) {
+  const int side = tile_size.height, tile_width = tile_size.width;
   int columns = 1;
   for (const auto& row : rows) {
     int used = 0;
     for (const Tile& tile : row) used += std::max(1, tile.span);
     columns = std::max(columns, used);
   }
-  const int cell_w = side + kGap, cell_h = kTitle + side + kCaption + kGap;
+  const int cell_w = tile_width + kGap, cell_h = kTitle + side + kCaption + kGap;
   const int width = kGap + columns * cell_w;
   const int height = kHeading + static_cast<int>(rows.size()) * cell_h + kGap;
   cv::Mat canvas(height, width, CV_8UC3, cv::Scalar(255, 255, 255));
@@ -61,7 +75,7 @@ cv::Mat TileGrid(const std::string& heading, const std::vector<std::vector<Tile>
       const int span = std::max(1, tile.span);
       const int x = kGap + column * cell_w;
       const int y = kHeading + static_cast<int>(r) * cell_h;
-      const int tile_w = span * side + (span - 1) * kGap;
+      const int tile_w = span * tile_width + (span - 1) * kGap;
       column += span;
       Put(canvas, tile.title, {x, y + kTitle - 5}, tile_w, kFontScale, {0, 0, 0});
       if (!tile.image.empty()) {

@@ -23,6 +23,19 @@ TEST_F(FigureTest, GridSizeFollowsTheWidestRowAndSpans) {
   EXPECT_EQ(grid.at<cv::Vec3b>(28 + 18 + 20, 8 + 20), cv::Vec3b(0, 0, 255));
 }
 
+TEST_F(FigureTest, NonSquareTilesKeepTheImagesAspectRatio) {
+  EXPECT_EQ(TileFor(cv::Size(128, 64), 256), cv::Size(256, 128));  // width x height
+  EXPECT_EQ(TileFor(cv::Size(30, 90), 60), cv::Size(20, 60));
+  EXPECT_EQ(TileFor(cv::Size(50, 50), 40), cv::Size(40, 40));
+  // A 1 x 2 grid of 64 x 32 tiles: the red image fills its tile, and the white gap follows.
+  const cv::Mat red(16, 32, CV_8UC3, cv::Scalar(0, 0, 255));
+  const cv::Mat grid = TileGrid("heading", {{{red, "a", ""}, {red, "b", ""}}}, cv::Size(64, 32));
+  EXPECT_EQ(grid.cols, 8 + 2 * (64 + 8));
+  EXPECT_EQ(grid.rows, 28 + (18 + 32 + 16 + 8) + 8);
+  EXPECT_EQ(grid.at<cv::Vec3b>(28 + 18 + 31, 8 + 63), cv::Vec3b(0, 0, 255));
+  EXPECT_EQ(grid.at<cv::Vec3b>(28 + 18 + 16, 8 + 64), cv::Vec3b(255, 255, 255));
+}
+
 TEST_F(FigureTest, WritePngIsAtomicAndDecodable) {
   const cv::Mat image(12, 20, CV_8UC3, cv::Scalar(9, 8, 7));
   WritePng(Path("a.png"), image);

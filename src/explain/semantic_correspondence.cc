@@ -34,16 +34,18 @@ cv::Mat CellCodes(const SemanticCorrespondenceInputs& in) {
 }
 
 cv::Mat SemanticCorrespondenceFigure(const SemanticCorrespondenceInputs& in) {
-  const int side = in.side;
+  // Tiles keep A's aspect ratio, the longer side `side` pixels.
+  const cv::Size tile = TileFor(in.image_a.size(), in.side);
   const CorrespondenceField& f = in.field;
   const cv::Mat codes = CellCodes(in);
   // Work at display size so that cells and lines stay sharp.
   cv::Mat a, b;
-  cv::resize(in.image_a, a, cv::Size(side, side), 0, 0, cv::INTER_AREA);
-  cv::resize(in.image_b, b, cv::Size(side, side), 0, 0, cv::INTER_AREA);
-  const double ax = static_cast<double>(side) / f.width, ay = static_cast<double>(side) / f.height;
-  const double bx = static_cast<double>(side) / (in.image_b.cols / in.stride);
-  const double by = static_cast<double>(side) / (in.image_b.rows / in.stride);
+  cv::resize(in.image_a, a, tile, 0, 0, cv::INTER_AREA);
+  cv::resize(in.image_b, b, tile, 0, 0, cv::INTER_AREA);
+  const double ax = static_cast<double>(tile.width) / f.width;
+  const double ay = static_cast<double>(tile.height) / f.height;
+  const double bx = static_cast<double>(tile.width) / (in.image_b.cols / in.stride);
+  const double by = static_cast<double>(tile.height) / (in.image_b.rows / in.stride);
 
   cv::Mat a_codes;
   cv::resize(codes, a_codes, a.size(), 0, 0, cv::INTER_NEAREST);
@@ -95,7 +97,7 @@ cv::Mat SemanticCorrespondenceFigure(const SemanticCorrespondenceInputs& in) {
     const Match& m = f.at(y, x);
     const cv::Vec3b c = codes.at<cv::Vec3b>(y, x);
     const cv::Point from((x + 0.5) * ax, (y + 0.5) * ay);
-    const cv::Point to(side + (m.x + 0.5) * bx, (m.y + 0.5) * by);
+    const cv::Point to(tile.width + (m.x + 0.5) * bx, (m.y + 0.5) * by);
     cv::line(pair, from, to, cv::Scalar(c[0], c[1], c[2]), 1, cv::LINE_AA);
     cv::circle(pair, from, 3, cv::Scalar(c[0], c[1], c[2]), cv::FILLED, cv::LINE_AA);
     cv::circle(pair, to, 3, cv::Scalar(c[0], c[1], c[2]), cv::FILLED, cv::LINE_AA);
@@ -105,7 +107,7 @@ cv::Mat SemanticCorrespondenceFigure(const SemanticCorrespondenceInputs& in) {
                   {{{a_tinted, "A: " + in.name_a, code},
                     {b_tinted, "B: " + in.name_b, "where A's patches land"},
                     {pair, "matches (sample of " + std::to_string(cells.size()) + ")", "", 2}}},
-                  side);
+                  tile);
 }
 
 }  // namespace compnn

@@ -34,7 +34,7 @@ class StoreSearchTest : public testing::TempDirTest {
     ImportOptions o;
     o.dir = Path("acts");
     o.out = Path("store");
-    o.input_size = 24;
+    o.input_size = ImageSize{24, 24};
     ImportActivations(o);
   }
   static std::vector<float> Concat(const std::vector<OwnedMap>& maps) {

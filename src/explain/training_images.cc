@@ -13,16 +13,16 @@ namespace compnn {
 
 namespace fs = std::filesystem;
 
-cv::Mat ResizeForModel(const cv::Mat& image, int size, bool labels) {
-  if (image.cols == size && image.rows == size) return image;
+cv::Mat ResizeForModel(const cv::Mat& image, const ImageSize& size, bool labels) {
+  if (image.cols == size.width && image.rows == size.height) return image;
   cv::Mat resized;
-  cv::resize(image, resized, cv::Size(size, size), 0, 0,
+  cv::resize(image, resized, cv::Size(size.width, size.height), 0, 0,
              labels ? cv::INTER_NEAREST : cv::INTER_AREA);
   return resized;
 }
 
-Query LoadQuery(const Dataset& dataset, Direction direction, int size, const std::string& arg,
-                std::vector<std::string>* warnings) {
+Query LoadQuery(const Dataset& dataset, Direction direction, const ImageSize& size,
+                const std::string& arg, std::vector<std::string>* warnings) {
   if (!fs::is_regular_file(arg)) {
     for (const char* split : {"val", "test", "train"}) {
       if (fs::exists(fs::path(dataset.dir()) / split / (arg + ".png")))
@@ -36,17 +36,20 @@ Query LoadQuery(const Dataset& dataset, Direction direction, int size, const std
   Query query;
   query.name = fs::path(arg).stem().string();
   cv::Mat input = image, truth;
-  if (image.cols == 2 * image.rows) {
-    const cv::Mat a = image(cv::Rect(0, 0, image.rows, image.rows));
-    const cv::Mat b = image(cv::Rect(image.rows, 0, image.rows, image.rows));
+  // A pair: two halves of the model's aspect ratio (height x width) side by side.
+  const int half = image.cols / 2;
+  if (image.cols % 2 == 0 && static_cast<long long>(half) * size.height ==
+                                 static_cast<long long>(image.rows) * size.width) {
+    const cv::Mat a = image(cv::Rect(0, 0, half, image.rows));
+    const cv::Mat b = image(cv::Rect(half, 0, half, image.rows));
     input = direction == Direction::kAtoB ? a : b;
     truth = direction == Direction::kAtoB ? b : a;
   }
   // Dataset images are resized as in training; a user's file of another size gets a warning.
-  if ((input.cols != size || input.rows != size) && warnings) {
-    warnings->push_back("query " + query.name + " is " + std::to_string(input.cols) + " x " +
-                        std::to_string(input.rows) + "; resized to the model's " +
-                        std::to_string(size) + " x " + std::to_string(size));
+  if ((input.cols != size.width || input.rows != size.height) && warnings) {
+    warnings->push_back("query " + query.name + " is " +
+                        ImageSize{input.rows, input.cols}.ToString() +
+                        " (HxW); resized to the model's " + size.ToString());
   }
   query.input = ResizeForModel(input, size, dataset.input_is_labels(direction));
   if (!truth.empty())
@@ -54,7 +57,7 @@ Query LoadQuery(const Dataset& dataset, Direction direction, int size, const std
   return query;
 }
 
-Query LoadSplitQuery(const Dataset& dataset, Direction direction, int size,
+Query LoadSplitQuery(const Dataset& dataset, Direction direction, const ImageSize& size,
                      const std::string& split, const std::string& name) {
   const ImagePair pair = dataset.Read(split, name);
   return {name, ResizeForModel(InputOf(pair, direction), size, dataset.input_is_labels(direction)),
@@ -62,7 +65,8 @@ Query LoadSplitQuery(const Dataset& dataset, Direction direction, int size,
 }
 
 TrainingImages::TrainingImages(const Dataset& dataset, std::string split,
-                               std::vector<std::string> names, Direction direction, int size)
+                               std::vector<std::string> names, Direction direction,
+                               const ImageSize& size)
     : dataset_(dataset),
       split_(std::move(split)),
       names_(std::move(names)),

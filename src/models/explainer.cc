@@ -37,8 +37,8 @@ Explainer::Explainer(const std::string& model, const std::string& store, const s
   direction_ = model_->direction();
   input_size_ = model_->size();
   COMPNN_CHECK(store_.manifest().input_size == input_size_, store, " holds activations of ",
-               std::to_string(store_.manifest().input_size), " px inputs, but ", model, " takes ",
-               std::to_string(input_size_));
+               store_.manifest().input_size.ToString(), " (HxW) inputs, but ", model, " takes ",
+               input_size_.ToString());
   const std::string split = store_.manifest().dataset.value("split", std::string("train"));
   training_ = std::make_unique<TrainingImages>(dataset_, split, store_.manifest().images,
                                                direction_, input_size_);

@@ -33,17 +33,20 @@ void IndexOptions::Check() const {
   COMPNN_CHECK_OPTION(!out.empty(), "out", "is empty: name the store folder to write");
   COMPNN_CHECK_OPTION(!split.empty(), "split", "is empty");
   COMPNN_CHECK_OPTION(batch >= 1, "batch", "must be positive, got ", batch);
-  COMPNN_CHECK_OPTION(size >= 1, "size", "must be positive, got ", size);
+  COMPNN_CHECK_OPTION(!size || (size->height >= 1 && size->width >= 1), "size",
+                      "must be at least 1x1, got ", size ? size->ToString() : "");
 }
 
 void IndexDataset(const IndexOptions& o) {
   o.Check();
   UseAllCores();
-  std::unique_ptr<Model> model = Model::Open({o.model, o.size, o.direction, o.input_range});
   const Dataset dataset = Dataset::Open(o.data);
+  // A TorchScript model runs at the dataset's own size unless told otherwise.
+  const ImageSize own = o.size ? *o.size : dataset.ImageSizeOf(o.split);
+  std::unique_ptr<Model> model = Model::Open({o.model, own, o.direction, o.input_range});
   const Direction direction = model->direction();
   const bool input_is_labels = dataset.input_is_labels(direction);
-  const int size = model->size();
+  const ImageSize size = model->size();
 
   std::vector<std::string> names = o.layers;
   if (names.empty()) {

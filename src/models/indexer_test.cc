@@ -19,7 +19,7 @@ TEST_F(Indexer, StoreHoldsTheActivationsOfAForwardPass) {
   GenerateFacades(testing::TinyDataset(Path("facades"), 5, 1, 1));
   NetworkConfig config;
   config.arch = Architecture::kPix2Pix;
-  config.size = 32;
+  config.size = {32, 32};
   config.ngf = 4;
   config.extra = {{"direction", "BtoA"}};
   torch::manual_seed(1);
@@ -50,7 +50,7 @@ TEST_F(Indexer, StoreHoldsTheActivationsOfAForwardPass) {
     Capture capture;
     capture.wanted = {"decoder3", "encoder5"};
     torch::NoGradGuard no_grad;
-    network->Forward(models::ImageToTensor(pair.b, 32, true).unsqueeze(0), &capture);
+    network->Forward(models::ImageToTensor(pair.b, {32, 32}, true).unsqueeze(0), &capture);
     const torch::Tensor expected = capture.values["decoder3"][0].permute({1, 2, 0}).contiguous();
     const float* e = expected.data_ptr<float>();
     for (int k = 0; k < 8 * 8 * 16; ++k)

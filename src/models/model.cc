@@ -14,7 +14,8 @@ namespace compnn {
 
 void ModelSpec::Check() const {
   COMPNN_CHECK_OPTION(!path.empty(), "path", "is empty: name a model file");
-  COMPNN_CHECK_OPTION(size >= 1, "size", "must be positive, got ", size);
+  COMPNN_CHECK_OPTION(!size || (size->height >= 1 && size->width >= 1), "size",
+                      "must be at least 1x1, got ", size ? size->ToString() : "");
 }
 
 std::unique_ptr<Model> Model::Open(const ModelSpec& spec) {
@@ -25,7 +26,9 @@ std::unique_ptr<Model> Model::Open(const ModelSpec& spec) {
     m->script_ = std::make_shared<ScriptModel>(spec.path);
     m->arch_ = Architecture::kTorchScript;
     m->direction_ = spec.direction;
-    m->size_ = spec.size;
+    COMPNN_CHECK_OPTION(spec.size, "size", "is not given, and ", spec.path,
+                        " (TorchScript) records no input size: give one");
+    m->size_ = *spec.size;
     m->input_range_ = spec.input_range;
     return m;
   }
@@ -50,7 +53,7 @@ const std::vector<LayerInfo>& Model::layers() {
   return layers_;
 }
 
-std::vector<LayerInfo> Model::LayersAt(int size) {
+std::vector<LayerInfo> Model::LayersAt(const ImageSize& size) {
   return script_ ? script_->ListLayers(size) : ListLayers(*network_, size);
 }
 
@@ -64,12 +67,12 @@ const LayerInfo& Model::layer(const std::string& name) {
     Capture probe;
     probe.wanted = {name};
     torch::NoGradGuard no_grad;
-    Forward(torch::zeros({1, 3, size_, size_}), &probe);
+    Forward(torch::zeros({1, 3, size_.height, size_.width}), &probe);
     const torch::Tensor& t = probe.values.at(name);
     COMPNN_CHECK(t.dim() == 4, path_, ": ", name, " is not a 4-D tensor");
     const int height = static_cast<int>(t.size(2));
     inputs_.push_back({name, static_cast<int>(t.size(1)), height, static_cast<int>(t.size(3)),
-                       std::max(1, size_ / height)});
+                       std::max(1, size_.height / height)});
     return inputs_.back();
   }
   std::vector<std::string> have;

@@ -7,15 +7,22 @@
 
 #include "compnn/core/check.h"
 #include "compnn/store/atomic_file.h"
+#include "compnn/store/json_file.h"
 #include "segnet.h"
 #include "unet.h"
 
 namespace compnn {
 
 nlohmann::json NetworkConfig::ToJson() const {
-  return {{"format", "compnn-network-1"}, {"arch", ToString(arch)}, {"in_channels", in_channels},
-          {"out_channels", out_channels}, {"size", size},           {"ngf", ngf},
-          {"max_mult", max_mult},         {"widths", widths},       {"extra", extra}};
+  return {{"format", "compnn-network-1"},
+          {"arch", ToString(arch)},
+          {"in_channels", in_channels},
+          {"out_channels", out_channels},
+          {"size", ImageSizeToJson(size)},
+          {"ngf", ngf},
+          {"max_mult", max_mult},
+          {"widths", widths},
+          {"extra", extra}};
 }
 
 NetworkConfig NetworkConfig::FromJson(const nlohmann::json& j) {
@@ -23,7 +30,7 @@ NetworkConfig NetworkConfig::FromJson(const nlohmann::json& j) {
   c.arch = ParseName(ArchitectureNames(), j.at("arch").get<std::string>(), "arch");
   c.in_channels = j.at("in_channels").get<int>();
   c.out_channels = j.at("out_channels").get<int>();
-  c.size = j.at("size").get<int>();
+  c.size = ImageSizeFromJson(j.at("size"));
   c.ngf = j.value("ngf", c.ngf);
   c.max_mult = j.value("max_mult", c.max_mult);
   c.widths = j.value("widths", c.widths);
@@ -37,24 +44,26 @@ std::shared_ptr<Network> MakeNetwork(const NetworkConfig& config) {
   throw std::invalid_argument("a " + ToString(config.arch) + " network is not built by compnn");
 }
 
-std::vector<LayerInfo> ListLayers(Network& network, int size) {
-  if (size % network.TotalStride() != 0) {
-    throw std::invalid_argument("input size " + std::to_string(size) +
+std::vector<LayerInfo> ListLayers(Network& network, const ImageSize& size) {
+  const int stride = network.TotalStride();
+  if (size.height % stride != 0 || size.width % stride != 0) {
+    throw std::invalid_argument("input size " + size.ToString() +
                                 " is not a multiple of the network's stride " +
-                                std::to_string(network.TotalStride()));
+                                std::to_string(stride) + " on both sides");
   }
   torch::NoGradGuard no_grad;
   const bool training = network.is_training();
   network.eval();
   Capture capture;
   for (const std::string& name : network.LayerNames()) capture.wanted.insert(name);
-  network.Forward(torch::zeros({1, network.config().in_channels, size, size}), &capture);
+  network.Forward(torch::zeros({1, network.config().in_channels, size.height, size.width}),
+                  &capture);
   network.train(training);
   std::vector<LayerInfo> layers;
   for (const std::string& name : network.LayerNames()) {
     const torch::Tensor& t = capture.values.at(name);
     layers.push_back({name, static_cast<int>(t.size(1)), static_cast<int>(t.size(2)),
-                      static_cast<int>(t.size(3)), static_cast<int>(size / t.size(2))});
+                      static_cast<int>(t.size(3)), static_cast<int>(size.height / t.size(2))});
   }
   return layers;
 }

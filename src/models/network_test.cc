@@ -13,7 +13,7 @@ namespace {
 NetworkConfig Pix2Pix(int size, int ngf, int max_mult) {
   NetworkConfig c;
   c.arch = Architecture::kPix2Pix;
-  c.size = size;
+  c.size = {size, size};
   c.ngf = ngf;
   c.max_mult = max_mult;
   return c;
@@ -22,7 +22,7 @@ NetworkConfig Pix2Pix(int size, int ngf, int max_mult) {
 NetworkConfig SegNetConfig(int size, std::vector<int> widths, int classes) {
   NetworkConfig c;
   c.arch = Architecture::kSegNet;
-  c.size = size;
+  c.size = {size, size};
   c.widths = std::move(widths);
   c.out_channels = classes;
   return c;
@@ -32,7 +32,7 @@ TEST(Network, Pix2PixLayersMatchThePapersTable3) {
   // Table 3 of the paper: pix2pix at 256 x 256 with 64 filters, capped at 512.
   torch::manual_seed(0);
   auto net = MakeNetwork(Pix2Pix(256, 64, 8));
-  const std::vector<LayerInfo> layers = ListLayers(*net, 256);
+  const std::vector<LayerInfo> layers = ListLayers(*net, {256, 256});
   const std::vector<std::tuple<std::string, int, int>> table3 = {
       {"encoder1", 64, 2},    {"encoder2", 128, 4},    {"encoder3", 256, 8},
       {"encoder4", 512, 16},  {"encoder5", 512, 32},   {"encoder6", 512, 64},
@@ -56,7 +56,7 @@ TEST(Network, Pix2PixShapesForSeveralSizesAndDepths) {
   for (int size : {16, 32, 64}) {
     for (int max_mult : {2, 8}) {
       auto net = MakeNetwork(Pix2Pix(size, 4, max_mult));
-      const std::vector<LayerInfo> layers = ListLayers(*net, size);
+      const std::vector<LayerInfo> layers = ListLayers(*net, {size, size});
       const int depth = static_cast<int>(std::log2(size));
       ASSERT_EQ(static_cast<int>(layers.size()), 2 * depth);
       for (int k = 1; k <= depth; ++k) {
@@ -80,7 +80,7 @@ TEST(Network, Pix2PixShapesForSeveralSizesAndDepths) {
 
 TEST(Network, SegNetShapes) {
   auto net = MakeNetwork(SegNetConfig(48, {4, 8, 16}, 5));
-  const std::vector<LayerInfo> layers = ListLayers(*net, 48);
+  const std::vector<LayerInfo> layers = ListLayers(*net, {48, 48});
   const std::vector<std::tuple<std::string, int, int>> expected = {
       {"encoder1", 4, 2}, {"encoder2", 8, 4}, {"encoder3", 16, 8},
       {"decoder3", 8, 4}, {"decoder2", 4, 2}, {"output", 5, 1}};
@@ -91,10 +91,45 @@ TEST(Network, SegNetShapes) {
     EXPECT_EQ(layers[i].stride, std::get<2>(expected[i]));
     EXPECT_EQ(layers[i].height, 48 / std::get<2>(expected[i]));
   }
-  EXPECT_THROW(ListLayers(*net, 44), std::invalid_argument);
+  EXPECT_THROW(ListLayers(*net, {44, 44}), std::invalid_argument);
+}
+
+TEST(Network, NonSquareInputsKeepTheirAspectRatioThroughEveryLayer) {
+  // pix2pix goes down to one cell on the shorter side: 32 x 64 ends at 1 x 2.
+  NetworkConfig wide = Pix2Pix(32, 4, 4);
+  wide.size = {32, 64};
+  const std::vector<LayerInfo> unet = ListLayers(*MakeNetwork(wide), wide.size);
+  for (const LayerInfo& l : unet) {
+    EXPECT_EQ(l.width, 2 * l.height) << l.name;
+    EXPECT_EQ(l.height * l.stride, 32) << l.name;
+  }
+  EXPECT_EQ(unet[4].name, "encoder5");
+  EXPECT_EQ(unet[4].height, 1);
+  NetworkConfig odd = wide;
+  odd.size = {32, 48};  // the longer side is not a multiple of the shorter
+  EXPECT_THROW(MakeNetwork(odd), std::invalid_argument);
+
+  NetworkConfig tall = SegNetConfig(32, {4, 8}, 3);
+  tall.size = {48, 20};
+  const std::vector<LayerInfo> segnet = ListLayers(*MakeNetwork(tall), tall.size);
+  EXPECT_EQ(segnet.front().height, 24);
+  EXPECT_EQ(segnet.front().width, 10);
+  EXPECT_EQ(segnet.back().height, 48);
+  EXPECT_EQ(segnet.back().width, 20);
+  tall.size = {48, 18};  // not a multiple of SegNet's stride 4
+  EXPECT_THROW(MakeNetwork(tall), std::invalid_argument);
 }
 
 class NetworkFile : public testing::TempDirTest {};
+
+TEST_F(NetworkFile, NonSquareSizeIsSavedAsHeightAndWidthAndSquareAsBefore) {
+  NetworkConfig config = SegNetConfig(32, {4, 8}, 3);
+  EXPECT_EQ(config.ToJson()["size"], 32);  // files of square networks read as they always did
+  config.size = {16, 40};
+  EXPECT_EQ(config.ToJson()["size"], nlohmann::json({16, 40}));
+  SaveNetwork(*MakeNetwork(config), Path("n.model"));
+  EXPECT_EQ(LoadNetwork(Path("n.model"))->config().size, (ImageSize{16, 40}));
+}
 
 TEST_F(NetworkFile, SaveLoadGivesTheSameOutputsAsHalfPrecisionWeights) {
   torch::manual_seed(3);

@@ -21,9 +21,11 @@ SegNet::SegNet(NetworkConfig config) : Network(std::move(config)) {
   const NetworkConfig& c = this->config();
   if (c.widths.empty() || c.out_channels < 2)
     throw std::invalid_argument("segnet needs encoder widths and >= 2 classes");
-  if (c.size % (1 << c.widths.size()) != 0) {
-    throw std::invalid_argument("segnet input size must be a multiple of " +
-                                std::to_string(1 << c.widths.size()));
+  const int stride = 1 << c.widths.size();
+  if (c.size.height % stride != 0 || c.size.width % stride != 0) {
+    throw std::invalid_argument("segnet input size " + c.size.ToString() +
+                                " must be a multiple of " + std::to_string(stride) +
+                                " on both sides");
   }
   const int blocks = static_cast<int>(c.widths.size());
   for (int k = 1; k <= blocks; ++k) {

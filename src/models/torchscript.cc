@@ -213,13 +213,13 @@ torch::Tensor ScriptModel::Forward(const torch::Tensor& x, Capture* capture) {
   return stack[0].toTensor();
 }
 
-std::vector<LayerInfo> ScriptModel::ListLayers(int size) {
+std::vector<LayerInfo> ScriptModel::ListLayers(const ImageSize& size) {
   Capture capture;
   for (const std::string& name : order_) {
     if (WhyNotCapturable(name).empty()) capture.wanted.insert(name);
   }
   torch::NoGradGuard no_grad;
-  const torch::Tensor out = Forward(torch::zeros({1, 3, size, size}), &capture);
+  const torch::Tensor out = Forward(torch::zeros({1, 3, size.height, size.width}), &capture);
   std::vector<LayerInfo> layers;
   auto add = [&](const std::string& name, const torch::Tensor& t) {
     if (t.dim() != 4) return;
@@ -228,7 +228,7 @@ std::vector<LayerInfo> ScriptModel::ListLayers(int size) {
     info.channels = static_cast<int>(t.size(1));
     info.height = static_cast<int>(t.size(2));
     info.width = static_cast<int>(t.size(3));
-    info.stride = info.height > 0 ? std::max(1, size / info.height) : 1;
+    info.stride = info.height > 0 ? std::max(1, size.height / info.height) : 1;
     layers.push_back(info);
   };
   for (const std::string& name : order_) {

@@ -49,7 +49,7 @@ TEST_P(ScriptModelTest, ListsNestedSubmodulesWithShapesAndStrides) {
   const std::vector<std::string> names = model.SubmoduleNames();
   EXPECT_NE(std::find(names.begin(), names.end(), "down_path.0.body.0"), names.end());
   EXPECT_NE(std::find(names.begin(), names.end(), "up_path.2.Fuse_Block"), names.end());
-  const std::vector<LayerInfo> layers = model.ListLayers(64);
+  const std::vector<LayerInfo> layers = model.ListLayers({64, 64});
   auto find = [&](const std::string& name) {
     const auto it = std::find_if(layers.begin(), layers.end(),
                                  [&](const LayerInfo& l) { return l.name == name; });

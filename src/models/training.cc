@@ -13,6 +13,7 @@
 #include "compnn/models/model.h"
 #include "compnn/models/network.h"
 #include "compnn/store/atomic_file.h"
+#include "compnn/store/json_file.h"
 #include "losses.h"
 #include "training_data.h"
 #include "unet.h"
@@ -46,7 +47,7 @@ struct Run {
 NetworkConfig MakeConfig(const TrainOptions& o, const Dataset& dataset) {
   NetworkConfig c;
   c.arch = o.arch;
-  c.size = o.size;
+  c.size = *o.size;
   c.ngf = o.ngf;
   c.max_mult = o.max_mult;
   c.widths = o.widths;
@@ -87,7 +88,7 @@ void InitialiseFrom(const std::string& path, Network& network) {
 nlohmann::json Fingerprint(const TrainOptions& o) {
   nlohmann::json fingerprint = {{"arch", ToString(o.arch)},
                                 {"direction", ToString(o.direction)},
-                                {"size", o.size},
+                                {"size", ImageSizeToJson(*o.size)},
                                 {"batch", o.batch},
                                 {"ngf", o.ngf},
                                 {"max_mult", o.max_mult},
@@ -202,25 +203,27 @@ nlohmann::json Validate(Run& run) {
           {"mean_iou", confusion.MeanIoU()}};
 }
 
-// Replaces each pair by a random square crop of at least `min_crop` of the side, resized back:
+// Replaces each pair by a random crop of at least `min_crop` of each side (the same fraction for
+// both, keeping the aspect ratio), resized back:
 // bilinear for the input, nearest neighbour for the target (class ids or a label image stay
 // exact).
 void RandomCrops(double min_crop, torch::Tensor& input, torch::Tensor& target) {
   namespace F = torch::nn::functional;
-  const int64_t size = input.size(2);
+  const int64_t height = input.size(2), width = input.size(3);
   const bool classes = target.dim() == 3;
   std::vector<torch::Tensor> inputs, targets;
   for (int64_t j = 0; j < input.size(0); ++j) {
     const double fraction = min_crop + (1.0 - min_crop) * torch::rand({1}).item<double>();
-    const int64_t side = std::clamp<int64_t>(std::llround(size * fraction), 1, size);
-    const int64_t y = torch::randint(size - side + 1, {1}).item<int64_t>();
-    const int64_t x = torch::randint(size - side + 1, {1}).item<int64_t>();
-    const std::vector<int64_t> out = {size, size};
-    torch::Tensor in = input[j].narrow(1, y, side).narrow(2, x, side).unsqueeze(0);
+    const int64_t h = std::clamp<int64_t>(std::llround(height * fraction), 1, height);
+    const int64_t w = std::clamp<int64_t>(std::llround(width * fraction), 1, width);
+    const int64_t y = torch::randint(height - h + 1, {1}).item<int64_t>();
+    const int64_t x = torch::randint(width - w + 1, {1}).item<int64_t>();
+    const std::vector<int64_t> out = {height, width};
+    torch::Tensor in = input[j].narrow(1, y, h).narrow(2, x, w).unsqueeze(0);
     inputs.push_back(F::interpolate(
         in, F::InterpolateFuncOptions().size(out).mode(torch::kBilinear).align_corners(false))[0]);
     torch::Tensor t = classes ? target[j].unsqueeze(0).to(torch::kFloat) : target[j];
-    t = t.narrow(1, y, side).narrow(2, x, side).unsqueeze(0);
+    t = t.narrow(1, y, h).narrow(2, x, w).unsqueeze(0);
     t = F::interpolate(t, F::InterpolateFuncOptions().size(out).mode(torch::kNearest))[0];
     targets.push_back(classes ? t[0].to(target.scalar_type()) : t);
   }
@@ -311,12 +314,23 @@ nlohmann::json EpochReport::ToJson() const {
           {"best", best}};
 }
 
+ImageSize DefaultTrainingSize(const ImageSize& images, const TrainOptions& o) {
+  constexpr int kShorter = 128;
+  if (images.square()) return {kShorter, kShorter};
+  const double ratio = static_cast<double>(std::max(images.height, images.width)) /
+                       std::min(images.height, images.width);
+  const int step = o.arch == Architecture::kSegNet ? 1 << o.widths.size() : kShorter;
+  const int longer = std::max(step, static_cast<int>(std::lround(kShorter * ratio / step)) * step);
+  return images.height < images.width ? ImageSize{kShorter, longer} : ImageSize{longer, kShorter};
+}
+
 void TrainOptions::Check() const {
   COMPNN_CHECK_OPTION(arch == Architecture::kPix2Pix || arch == Architecture::kSegNet, "arch",
                       "must be pix2pix or segnet, got ", ToString(arch));
   COMPNN_CHECK_OPTION(!data.empty(), "data", "is empty: name a dataset folder");
   COMPNN_CHECK_OPTION(!out.empty(), "out", "is empty: name the model file to write");
-  COMPNN_CHECK_OPTION(size >= 1, "size", "must be positive, got ", size);
+  COMPNN_CHECK_OPTION(!size || (size->height >= 1 && size->width >= 1), "size",
+                      "must be at least 1x1, got ", size ? size->ToString() : "");
   COMPNN_CHECK_OPTION(epochs >= 1, "epochs", "must be positive, got ", epochs);
   COMPNN_CHECK_OPTION(batch >= 1, "batch", "must be positive, got ", batch);
   COMPNN_CHECK_OPTION(decay_epochs >= 0 && decay_epochs <= epochs, "decay_epochs",
@@ -343,11 +357,13 @@ std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks
   run.options = options;
   run.direction = options.direction;
   run.dataset = Dataset::Open(options.data);
+  if (!run.options.size)
+    run.options.size = DefaultTrainingSize(run.dataset.ImageSizeOf("train"), options);
+  const ImageSize size = *run.options.size;
   const bool segnet = options.arch == Architecture::kSegNet;
-  run.train = models::LoadSplit(run.dataset, "train", run.direction, options.size, segnet,
-                                options.train_images);
-  run.val = models::LoadSplit(run.dataset, "val", run.direction, options.size, segnet,
-                              options.val_images);
+  run.train =
+      models::LoadSplit(run.dataset, "train", run.direction, size, segnet, options.train_images);
+  run.val = models::LoadSplit(run.dataset, "val", run.direction, size, segnet, options.val_images);
 
   if (segnet)
     run.class_weights =
@@ -360,7 +376,7 @@ std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks
                             .view({1, 3, 1, 1});
   }
   torch::manual_seed(options.seed);
-  run.generator = MakeNetwork(MakeConfig(options, run.dataset));
+  run.generator = MakeNetwork(MakeConfig(run.options, run.dataset));
   const auto adam = torch::optim::AdamOptions(options.learning_rate).betas({0.5, 0.999});
   run.optimizer = std::make_unique<torch::optim::Adam>(run.generator->parameters(), adam);
   if (run.pix2pix()) {

@@ -4,17 +4,17 @@
 
 namespace compnn::models {
 
-torch::Tensor ImageToTensor(const cv::Mat& bgr, int size, bool labels) {
+torch::Tensor ImageToTensor(const cv::Mat& bgr, const ImageSize& size, bool labels) {
   cv::Mat resized;
-  if (bgr.rows == size && bgr.cols == size) {
+  if (bgr.rows == size.height && bgr.cols == size.width) {
     resized = bgr;
   } else {
-    cv::resize(bgr, resized, cv::Size(size, size), 0, 0,
+    cv::resize(bgr, resized, cv::Size(size.width, size.height), 0, 0,
                labels ? cv::INTER_NEAREST : cv::INTER_AREA);
   }
   cv::Mat rgb;
   cv::cvtColor(resized, rgb, cv::COLOR_BGR2RGB);
-  torch::Tensor t = torch::from_blob(rgb.data, {size, size, 3}, torch::kUInt8).clone();
+  torch::Tensor t = torch::from_blob(rgb.data, {size.height, size.width, 3}, torch::kUInt8).clone();
   return t.permute({2, 0, 1}).to(torch::kFloat).div(127.5).sub(1.0).contiguous();
 }
 
@@ -30,7 +30,7 @@ cv::Mat TensorToImage(const torch::Tensor& chw) {
 }
 
 SplitTensors LoadSplit(const Dataset& dataset, const std::string& split, Direction direction,
-                       int size, bool class_targets, int limit) {
+                       const ImageSize& size, bool class_targets, int limit) {
   std::vector<std::string> names = dataset.Names(split);
   if (limit > 0 && static_cast<int>(names.size()) > limit) names.resize(limit);
   const bool input_is_labels = dataset.input_is_labels(direction);
@@ -51,10 +51,11 @@ SplitTensors LoadSplit(const Dataset& dataset, const std::string& split, Directi
     inputs.push_back(ImageToTensor(input, size, input_is_labels));
     if (target_is_labels) {
       cv::Mat resized;
-      cv::resize(target, resized, cv::Size(size, size), 0, 0, cv::INTER_NEAREST);
+      cv::resize(target, resized, cv::Size(size.width, size.height), 0, 0, cv::INTER_NEAREST);
       const cv::Mat ids = dataset.palette().Classes(
           resized, false, dataset.dir() + "/" + split + "/" + name + ".png");
-      classes.push_back(torch::from_blob(ids.data, {size, size}, torch::kUInt8).clone());
+      classes.push_back(
+          torch::from_blob(ids.data, {size.height, size.width}, torch::kUInt8).clone());
     }
     if (!class_targets) targets.push_back(ImageToTensor(target, size, target_is_labels));
     out.names.push_back(name);

@@ -9,19 +9,19 @@
 namespace compnn::models {
 
 struct SplitTensors {
-  torch::Tensor inputs;          // N x 3 x S x S, in [-1, 1]
-  torch::Tensor targets;         // N x 3 x S x S in [-1, 1] (images) or N x S x S int64 (class ids)
-  torch::Tensor target_classes;  // N x S x S uint8 class ids when the target side holds labels
+  torch::Tensor inputs;          // N x 3 x H x W, in [-1, 1]
+  torch::Tensor targets;         // N x 3 x H x W in [-1, 1] (images) or N x H x W int64 (class ids)
+  torch::Tensor target_classes;  // N x H x W uint8 class ids when the target side holds labels
   std::vector<std::string> names;
 };
 
 // Reads `limit` pairs (0: all) of a split. With `class_targets`, targets are class ids through the
 // dataset's palette (the target side must hold labels).
 SplitTensors LoadSplit(const Dataset& dataset, const std::string& split, Direction direction,
-                       int size, bool class_targets, int limit);
+                       const ImageSize& size, bool class_targets, int limit);
 
-// An 8-bit BGR image as a 3 x S x S RGB tensor in [-1, 1], and back.
-torch::Tensor ImageToTensor(const cv::Mat& bgr, int size, bool labels);
+// An 8-bit BGR image as a 3 x H x W RGB tensor in [-1, 1] at `size`, and back.
+torch::Tensor ImageToTensor(const cv::Mat& bgr, const ImageSize& size, bool labels);
 cv::Mat TensorToImage(const torch::Tensor& chw);
 
 }  // namespace compnn::models

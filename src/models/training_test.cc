@@ -27,7 +27,7 @@ class Training : public testing::TempDirTest {
     o.arch = arch;
     o.data = Path(data);
     o.out = Path(out);
-    o.size = 32;
+    o.size = ImageSize{32, 32};
     o.batch = 4;
     o.ngf = 8;
     o.widths = {8, 16};
@@ -109,6 +109,18 @@ TEST_F(Training, ResumingKeepsTheDecayScheduleAndCropDraws) {
   TrainOptions bad = o;
   bad.min_crop = 0.0;
   EXPECT_THROW(Train(bad), OptionError);
+}
+
+TEST(DefaultTrainingSize, KeepsTheDatasetsAspectRatioAsTheArchitectureAllows) {
+  TrainOptions pix2pix;
+  EXPECT_EQ(DefaultTrainingSize({256, 256}, pix2pix), (ImageSize{128, 128}));
+  EXPECT_EQ(DefaultTrainingSize({1024, 2048}, pix2pix), (ImageSize{128, 256}));  // Cityscapes
+  EXPECT_EQ(DefaultTrainingSize({600, 200}, pix2pix), (ImageSize{384, 128}));
+  TrainOptions segnet;
+  segnet.arch = Architecture::kSegNet;  // four blocks: stride 16
+  EXPECT_EQ(DefaultTrainingSize({360, 480}, segnet), (ImageSize{128, 176}));  // CamVid, 4:3
+  segnet.widths = {8, 16};                                                    // stride 4
+  EXPECT_EQ(DefaultTrainingSize({360, 480}, segnet), (ImageSize{128, 172}));
 }
 
 TEST(TrainOptionsCheck, NamesTheFieldThatIsOutOfRange) {

@@ -3,6 +3,7 @@
 // norm and dropout, skips by concatenation, tanh output.
 #include "unet.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace compnn::models {
@@ -11,10 +12,15 @@ namespace F = torch::nn::functional;
 
 UNet::UNet(NetworkConfig config) : Network(std::move(config)) {
   const NetworkConfig& c = this->config();
-  depth_ = static_cast<int>(std::lround(std::log2(c.size)));
-  if ((1 << depth_) != c.size || depth_ < 2) {
-    throw std::invalid_argument("pix2pix needs a power-of-two image size of at least 4, got " +
-                                std::to_string(c.size));
+  // Down to 1 cell on the shorter side; the longer side must be a multiple of the shorter.
+  const int shorter = std::min(c.size.height, c.size.width);
+  const int longer = std::max(c.size.height, c.size.width);
+  depth_ = static_cast<int>(std::lround(std::log2(std::max(1, shorter))));
+  if ((1 << depth_) != shorter || depth_ < 2 || longer % shorter != 0) {
+    throw std::invalid_argument(
+        "pix2pix needs a power-of-two shorter side of at least 4 and a longer side that is a "
+        "multiple of it, got " +
+        c.size.ToString());
   }
   if (c.ngf < 1 || c.max_mult < 1) throw std::invalid_argument("ngf and max_mult must be positive");
   std::vector<int> channels;  // of encoder k at index k - 1

@@ -82,7 +82,7 @@ nlohmann::json StoreManifest::ToJson() const {
       {"format", kFormat},
       {"model", model},
       {"dataset", dataset},
-      {"input_size", input_size},
+      {"input_size", ImageSizeToJson(input_size)},
       {"images", images},
       {"layers", layer_list},
       {"global", {{"layer", global_layer}, {"file", "global.npy"}, {"checksum", global_checksum}}}};
@@ -95,7 +95,7 @@ StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string
       throw std::runtime_error("not a " + std::string(kFormat) + " manifest");
     m.model = j.at("model");
     m.dataset = j.at("dataset");
-    m.input_size = j.at("input_size").get<int>();
+    m.input_size = ImageSizeFromJson(j.at("input_size"));
     m.images = j.at("images").get<std::vector<std::string>>();
     for (const nlohmann::json& l : j.at("layers")) {
       StoreLayer layer;

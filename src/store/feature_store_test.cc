@@ -62,7 +62,7 @@ class StoreTest : public testing::TempDirTest {
     ImportOptions o;
     o.dir = Path("acts");
     o.out = Path(out);
-    o.input_size = 16;
+    o.input_size = ImageSize{16, 16};
     return o;
   }
   void ExpectError(const std::function<void()>& action, const std::string& needle) {

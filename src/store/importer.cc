@@ -15,7 +15,9 @@ namespace fs = std::filesystem;
 void ImportOptions::Check() const {
   COMPNN_CHECK_OPTION(!dir.empty(), "dir", "is empty: name the folder of LAYER.npy files");
   COMPNN_CHECK_OPTION(!out.empty(), "out", "is empty: name the store folder to write");
-  COMPNN_CHECK_OPTION(input_size >= 0, "input_size", "must not be negative, got ", input_size);
+  COMPNN_CHECK_OPTION(!input_size || (input_size->height >= 1 && input_size->width >= 1),
+                      "input_size", "must be at least 1x1, got ",
+                      input_size ? input_size->ToString() : "");
   COMPNN_CHECK_OPTION(dtype == DType::kFloat32 || dtype == DType::kFloat16, "dtype",
                       "must be float32 or float16");
 }
@@ -56,10 +58,12 @@ void ImportActivations(const ImportOptions& o) {
     plan.layers.push_back(layer);
     files.push_back(std::move(file));
   }
-  int largest = 0;
-  for (const StoreLayer& l : plan.layers) largest = std::max(largest, l.height);
-  plan.input_size = o.input_size > 0 ? o.input_size : largest;
-  for (StoreLayer& l : plan.layers) l.stride = std::max(1, plan.input_size / l.height);
+  ImageSize largest;
+  for (const StoreLayer& l : plan.layers) {
+    if (l.height > largest.height) largest = {l.height, l.width};
+  }
+  plan.input_size = o.input_size ? *o.input_size : largest;
+  for (StoreLayer& l : plan.layers) l.stride = std::max(1, plan.input_size.height / l.height);
   if (o.global_layer.empty()) {
     const auto it = std::min_element(plan.layers.begin(), plan.layers.end(),
                                      [](const StoreLayer& a, const StoreLayer& b) {

@@ -9,6 +9,7 @@ struct ImageSize {
   int height = 0, width = 0;
 
   bool operator==(const ImageSize&) const = default;
+  bool square() const { return height == width; }
   std::string ToString() const;  // "HxW"
 };
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "compnn/core/image_size.h"
 #include "compnn/eval/metrics.h"
 
 namespace compnn {
@@ -109,6 +110,8 @@ class Dataset {
   // Names (without .png) of a split's images, sorted. Throws when the split's folder is missing
   // or holds anything but .png files.
   std::vector<std::string> Names(const std::string& split) const;
+  // The size of one side of the split's first pair: the dataset's own image size.
+  ImageSize ImageSizeOf(const std::string& split = "train") const;
   // Reads and checks one pair: a PNG of even width, whose label side holds palette colours only.
   ImagePair Read(const std::string& split, const std::string& name) const;
   // The meta.jsonl record of an image (empty object when there is none).

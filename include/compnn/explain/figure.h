@@ -11,12 +11,19 @@ namespace compnn {
 struct Tile {
   cv::Mat image;  // BGR 8-bit; an empty tile leaves its place blank
   std::string title, caption;
-  int span = 1;  // columns the tile covers; its image is scaled to span x 1 tile sides
+  int span = 1;  // columns the tile covers; its image is scaled to span x 1 tiles
 };
 
-// Tiles in rows (rows may differ in length), each image scaled to its span of `side` x `side`
-// (nearest neighbour when enlarging, so patches stay crisp), under a heading. BGR 8-bit on white.
+// Tiles in rows (rows may differ in length), each image scaled to its span of `tile` (width x
+// height; nearest neighbour when enlarging, so patches stay crisp), under a heading. BGR 8-bit on
+// white.
+cv::Mat TileGrid(const std::string& heading, const std::vector<std::vector<Tile>>& rows,
+                 const cv::Size& tile);
+// Square tiles of `side` x `side`.
 cv::Mat TileGrid(const std::string& heading, const std::vector<std::vector<Tile>>& rows, int side);
+
+// The tile that shows an image of `image`'s aspect ratio with its longer side `side` pixels.
+cv::Size TileFor(const cv::Size& image, int side);
 
 // `image` blended with `overlay` of the same size (alpha: the overlay's weight).
 cv::Mat Tint(const cv::Mat& image, const cv::Mat& overlay, double alpha);

@@ -7,13 +7,14 @@
 #include <vector>
 
 #include "compnn/core/correspondence.h"
+#include "compnn/core/image_size.h"
 #include "compnn/data/dataset.h"
 
 namespace compnn {
 
-// A pair's side at `size` x `size`: nearest neighbour for label images (no new colours), area
-// interpolation for photos.
-cv::Mat ResizeForModel(const cv::Mat& image, int size, bool labels);
+// A pair's side at `size`: nearest neighbour for label images (no new colours), area interpolation
+// for photos.
+cv::Mat ResizeForModel(const cv::Mat& image, const ImageSize& size, bool labels);
 
 // A query image, at the model's input size, with its ground truth when the pair is known.
 struct Query {
@@ -22,21 +23,22 @@ struct Query {
 };
 
 // A query given as a dataset image name (looked up in val, test, then train) or a PNG path: a
-// pair (width twice the height) gives input and truth, any other image is the input alone. Both
+// pair (two images of the model's aspect ratio side by side) gives input and truth, any other
+// image is the input alone. Both
 // are resized to `size` (a file of another size with a warning in `warnings`). Throws
 // std::runtime_error naming the query when it is neither.
-Query LoadQuery(const Dataset& dataset, Direction direction, int size,
+Query LoadQuery(const Dataset& dataset, Direction direction, const ImageSize& size,
                 const std::string& name_or_path, std::vector<std::string>* warnings);
 
 // The pair `name` of `split` as a query at `size`.
-Query LoadSplitQuery(const Dataset& dataset, Direction direction, int size,
+Query LoadSplitQuery(const Dataset& dataset, Direction direction, const ImageSize& size,
                      const std::string& split, const std::string& name);
 
 class TrainingImages {
  public:
   // `names` in the order of the feature store's images.
   TrainingImages(const Dataset& dataset, std::string split, std::vector<std::string> names,
-                 Direction direction, int size);
+                 Direction direction, const ImageSize& size);
 
   int size() const { return static_cast<int>(names_.size()); }
   const std::vector<std::string>& names() const { return names_; }
@@ -63,7 +65,7 @@ class TrainingImages {
   std::string split_;
   std::vector<std::string> names_;
   Direction direction_;
-  int size_;
+  ImageSize size_;
   bool input_is_labels_ = false, target_is_labels_ = false;
   std::vector<cv::Mat> inputs_, targets_, input_classes_, target_classes_;
 };

@@ -40,7 +40,7 @@ class Explainer {
   const FeatureStore& store() const { return store_; }
   const Dataset& dataset() const { return dataset_; }
   TrainingImages& training() { return *training_; }
-  int input_size() const { return input_size_; }
+  const ImageSize& input_size() const { return input_size_; }
   Direction direction() const { return direction_; }
   bool input_is_labels() const { return training_->input_is_labels(); }
   bool target_is_labels() const { return training_->target_is_labels(); }
@@ -66,7 +66,7 @@ class Explainer {
   FeatureStore store_;
   Dataset dataset_;
   std::unique_ptr<TrainingImages> training_;
-  int input_size_ = 0;
+  ImageSize input_size_;
   Direction direction_ = Direction::kAtoB;
 };
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,15 +20,16 @@ struct IndexOptions {
   DType dtype = DType::kFloat16;
   int batch = 8;
   bool overwrite = false;
-  // A TorchScript model (MODEL.pt) records none of these: its input side, the side of the pairs it
-  // reads, and the range it expects pixels in ("-1,1", pix2pix's convention, or "0,1").
-  int size = 256;
+  // A TorchScript model (MODEL.pt) records none of these: its input size (none: the dataset's
+  // own), the side of the pairs it reads, and the range it expects pixels in ("-1,1", pix2pix's
+  // convention, or "0,1").
+  std::optional<ImageSize> size;
   Direction direction = Direction::kAtoB;
   InputRange input_range = InputRange::kMinusOneToOne;
   std::function<void(int, int)> progress;  // (images done, images in all)
 
   // Throws OptionError naming the field: a missing model, data or out; an empty split; a batch
-  // or size below 1.
+  // or a size side below 1.
   void Check() const;
 };
 

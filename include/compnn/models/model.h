@@ -4,9 +4,11 @@
 
 #include <memory>
 #include <opencv2/core.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "compnn/core/image_size.h"
 #include "compnn/data/dataset.h"
 #include "compnn/models/model_types.h"
 
@@ -26,11 +28,12 @@ struct Capture;
 // compnn's own model files record them and ignore these.
 struct ModelSpec {
   std::string path;
-  int size = 256;                          // input image side
+  // The input size (a TorchScript file needs one: index takes the dataset's own by default).
+  std::optional<ImageSize> size;
   Direction direction = Direction::kAtoB;  // which side of a pair it reads
   InputRange input_range = InputRange::kMinusOneToOne;
 
-  // Throws OptionError naming the field: an empty path, a size below 1.
+  // Throws OptionError naming the field: an empty path, a size side below 1.
   void Check() const;
 };
 
@@ -45,12 +48,12 @@ class Model {
   const std::string& path() const { return path_; }
   Architecture arch() const { return arch_; }
   Direction direction() const { return direction_; }
-  int size() const { return size_; }
+  const ImageSize& size() const { return size_; }
   InputRange input_range() const { return input_range_; }
   // Every capturable layer with its shape and stride at size() (one dummy pass, done once).
   const std::vector<LayerInfo>& layers();
-  // The same for another input side (one dummy pass each call).
-  std::vector<LayerInfo> LayersAt(int size);
+  // The same for another input size (one dummy pass each call).
+  std::vector<LayerInfo> LayersAt(const ImageSize& size);
   // One layer by name, or for TorchScript NAME:input the tensor entering submodule NAME (measured
   // with one dummy pass on first use). Throws std::runtime_error naming the file and listing the
   // layers there are.
@@ -63,7 +66,7 @@ class Model {
   // among `chosen` (all when empty) for TorchScript.
   std::string DefaultGlobalLayer(const std::vector<std::string>& chosen = {});
 
-  // An 8-bit BGR image as the network's input tensor (3 x size x size, in its input range).
+  // An 8-bit BGR image as the network's input tensor (3 x H x W of size(), in its input range).
   at::Tensor Prepare(const cv::Mat& image, bool labels) const;
   at::Tensor Forward(const at::Tensor& x, Capture* capture = nullptr);
   // One output (C x H x W) as a BGR image: an image for 3 channels (in the input range), the
@@ -76,7 +79,7 @@ class Model {
   Architecture arch_ = Architecture::kTorchScript;
   InputRange input_range_ = InputRange::kMinusOneToOne;
   Direction direction_ = Direction::kAtoB;
-  int size_ = 0;
+  ImageSize size_;
   std::shared_ptr<Network> network_;
   std::shared_ptr<ScriptModel> script_;
   std::vector<LayerInfo> layers_;

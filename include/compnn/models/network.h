@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "compnn/core/image_size.h"
 #include "compnn/models/model_types.h"
 
 namespace compnn {
@@ -24,7 +25,7 @@ struct NetworkConfig {
   Architecture arch = Architecture::kPix2Pix;  // pix2pix or segnet
   int in_channels = 3;
   int out_channels = 3;                          // pix2pix: image channels; segnet: classes
-  int size = 128;                                // training image side; depth follows from it
+  ImageSize size{128, 128};                      // training image size; depth follows from it
   int ngf = 32;                                  // pix2pix: filters of the first layer
   int max_mult = 4;                              // pix2pix: filters are capped at ngf * max_mult
   std::vector<int> widths = {32, 64, 128, 256};  // segnet: filters per encoder block
@@ -60,8 +61,8 @@ class Network : public torch::nn::Module {
 // Builds an untrained network; throws std::invalid_argument for a bad configuration.
 std::shared_ptr<Network> MakeNetwork(const NetworkConfig& config);
 
-// Shapes and strides of every layer for a size x size input (one dummy forward pass).
-std::vector<LayerInfo> ListLayers(Network& network, int size);
+// Shapes and strides of every layer for an input of `size` (one dummy forward pass).
+std::vector<LayerInfo> ListLayers(Network& network, const ImageSize& size);
 
 // Writes the network (weights as float16, configuration as JSON) atomically.
 void SaveNetwork(Network& network, const std::string& path);

@@ -38,7 +38,7 @@ class ScriptModel {
 
   // Output shapes and strides of every capturable submodule for a 1 x 3 x size x size input
   // (one forward pass). Submodules whose output is not a 4-D tensor are left out.
-  std::vector<LayerInfo> ListLayers(int size);
+  std::vector<LayerInfo> ListLayers(const ImageSize& size);
 
   // Runs the model on x (N x 3 x H x W), capturing the wanted names (throws std::runtime_error for
   // an unknown or uncapturable name, listing the names there are). Returns the model's output.

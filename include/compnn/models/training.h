@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,9 @@ struct TrainOptions {
   std::string data;                            // dataset folder
   Direction direction = Direction::kAtoB;
   std::string out;  // model file; MODEL.ckpt and MODEL.log.jsonl beside it
-  int size = 128;
+  // The training image size; none: 128 on the shorter side at the dataset's aspect ratio (see
+  // DefaultTrainingSize).
+  std::optional<ImageSize> size;
   int epochs = 50;
   int batch = 4;
   int ngf = 32, max_mult = 4;                    // pix2pix
@@ -64,6 +67,12 @@ struct TrainCallbacks {
   std::function<void(const BatchStatus&)> on_batch;
   std::function<void(const EpochReport&)> on_epoch;
 };
+
+// The size a network trains at when none is given: 128 on the shorter side, and the longer side
+// keeping the dataset's aspect ratio as closely as the architecture allows (pix2pix: a multiple of
+// the shorter side; segnet: of its total stride, 2 ^ encoder blocks). A square dataset gives
+// 128 x 128.
+ImageSize DefaultTrainingSize(const ImageSize& dataset_images, const TrainOptions& options);
 
 // Runs the remaining epochs, writing the model file after every epoch for photo targets and
 // whenever an epoch has the best validation mean IoU so far for label targets; throws

@@ -8,6 +8,8 @@
 // STORE is always whole; an interrupted run resumes from STORE.partial.
 #pragma once
 
+#include "compnn/core/image_size.h"
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -34,7 +36,7 @@ struct StoreLayer {
 struct StoreManifest {
   nlohmann::json model;    // file, checksum, arch (or "imported")
   nlohmann::json dataset;  // dir, split, direction
-  int input_size = 0;
+  ImageSize input_size;    // of the images the activations were computed on
   std::vector<std::string> images;
   std::vector<StoreLayer> layers;
   std::string global_layer;

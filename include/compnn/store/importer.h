@@ -1,8 +1,10 @@
 // Feature stores from activations saved by other tools as .npy, one file per layer.
 #pragma once
 
+#include <optional>
 #include <string>
 
+#include "compnn/core/image_size.h"
 #include "compnn/store/npy.h"
 
 namespace compnn {
@@ -13,12 +15,13 @@ struct ImportOptions {
   std::string out;    // the store
   bool channels_first = false;
   DType dtype = DType::kFloat32;
-  int input_size = 0;        // input image side, for strides; 0: the largest layer's side
+  // The input images' size, for strides; none: the largest layer's.
+  std::optional<ImageSize> input_size;
   std::string global_layer;  // default: the layer with the fewest cells (the bottleneck)
   bool overwrite = false;
 
-  // Throws OptionError naming the field: an empty dir or out, a negative input_size, a dtype other
-  // than float32 or float16.
+  // Throws OptionError naming the field: an empty dir or out, an input_size side below 1, a dtype
+  // other than float32 or float16.
   void Check() const;
 };
 

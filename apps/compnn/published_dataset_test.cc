@@ -1,0 +1,61 @@
+// A published dataset as a user brings it, end to end and not square: import CamVid (SegNet's
+// layout, with void), train at the dataset's aspect ratio, index, explain and evaluate.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "compnn/data/dataset.h"
+#include "published_layouts.h"
+#include "run_compnn.h"
+#include "temp_dir.h"
+
+namespace compnn {
+namespace {
+
+class PublishedDataset : public testing::TempDirTest {};
+
+TEST_F(PublishedDataset, NonSquareCamVidImportsTrainsIndexesExplainsAndEvaluates) {
+  testing::CamVidOptions fixture;
+  fixture.counts = {6, 2, 1};
+  testing::WriteCamVid(Path("camvid"), fixture);
+  testing::ProcessResult r = testing::RunCompnn("data import camvid " + Path("camvid") +
+                                                " --size 24x32 --out " + Path("c"));
+  ASSERT_EQ(r.status, 0) << r.output;
+
+  // No --size: 128 on the shorter side at the dataset's 3:4, the longer side a multiple of
+  // SegNet's stride (4 for two encoder blocks): 128 x 172.
+  r = testing::RunCompnn("train --arch segnet --data " + Path("c") +
+                         " --widths 4,8 --epochs 1 --batch 2 --out " + Path("s.model"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = testing::RunCompnn("layers " + Path("s.model"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("input 128 x 172"), std::string::npos) << r.output;
+
+  r = testing::RunCompnn("index --model " + Path("s.model") + " --data " + Path("c") +
+                         " --layers encoder2,decoder2 --out " + Path("store"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json manifest = nlohmann::json::parse(ReadBytes(Path("store/manifest.json")));
+  EXPECT_EQ(manifest["input_size"], nlohmann::json({128, 172}));
+
+  const std::string common = " --model " + Path("s.model") + " --store " + Path("store");
+  r = testing::RunCompnn("explain" + common + " --query-split val --count 1 --topk-images 3" +
+                         " --layer decoder2 --out " + Path("ex"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string name = Dataset::Open(Path("c")).Names("val").front();
+  EXPECT_EQ(cv::imread(Path("ex/" + name + "/output-reconstruction.png")).size(),
+            cv::Size(172, 128));
+  EXPECT_FALSE(cv::imread(Path("ex/" + name + "/correspondence-map.png")).empty());
+
+  r = testing::RunCompnn("eval" + common + " --split val --topk 1,3 --layer decoder2 --out " +
+                         Path("ev"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json table = nlohmann::json::parse(ReadBytes(Path("ev/table.json")));
+  ASSERT_EQ(table["layers"][0]["output_reconstructions"].size(), 2u);
+  const double baseline = table["baselines"][0]["pixel_accuracy"].get<double>();
+  EXPECT_GE(baseline, 0.0);
+  EXPECT_LE(baseline, 1.0);
+}
+
+}  // namespace
+}  // namespace compnn
