@@ -43,9 +43,14 @@ void RunCorrespond(const CorrespondOptions& o) {
   std::string layer = o.layer;
   if (layer.empty()) {
     std::vector<std::string> names;
-    for (const LayerInfo& l : model->layers()) names.push_back(l.name);
-    layer = LastDecoderLayer(names);
-    COMPNN_CHECK(!layer.empty(), o.spec.path, ": no decoder layer; pass --layer (one of ",
+    std::vector<LayerShape> shapes;
+    for (const LayerInfo& l : model->layers()) {
+      names.push_back(l.name);
+      shapes.push_back({l.name, l.height, l.width, l.stride});
+    }
+    layer = DefaultExplainLayer(shapes);
+    COMPNN_CHECK(!layer.empty(), o.spec.path,
+                 ": no layer follows the bottleneck, so there is no default; pass --layer (one of ",
                  Join(names), ")");
   }
   std::vector<std::string> warnings;
@@ -124,7 +129,13 @@ void AddCorrespondCommand(CLI::App& app, Command& run) {
                 "TorchScript: AtoB reads A, BtoA reads B");
   AddEnumOption(cmd, "--input-range", o->spec.input_range, InputRangeNames(),
                 "TorchScript: pixel range the model expects");
-  cmd->add_option("--layer", o->layer, "layer (default: the last decoder layer)");
+  AddNormalisationOptions(cmd, o->spec.normalisation);
+  cmd->add_option("--output", o->spec.output,
+                  "TorchScript: the key (torchvision: out) or index of the output tensor");
+  AddEnumOption(cmd, "--output-kind", o->spec.output_kind, OutputKindNames(),
+                "TorchScript: image or logits (class scores)");
+  cmd->add_option("--layer", o->layer,
+                  "layer (default: the finest layer after the bottleneck, e.g. decoder2)");
   cmd->add_option("--out", o->out, "output folder")->required();
   cmd->add_option("--colour", o->colour,
                   "class: colour A's patches by the predicted class; position: by where they are")

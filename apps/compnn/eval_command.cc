@@ -62,7 +62,8 @@ void AddEvalCommand(CLI::App& app, Command& run) {
       ->check(CLI::PositiveNumber)
       ->default_str("1,16,32,64");
   cmd->add_option("--penultimate", o->eval.penultimate,
-                  "layer of the GR (penultimate) row (default: the last decoder layer)");
+                  "layer of the GR (penultimate) row (default: the finest layer after the "
+                  "bottleneck, e.g. decoder2)");
   cmd->add_option("--quality-queries", o->eval.quality_queries,
                   "hpm: queries on which it is compared with exact search")
       ->check(CLI::NonNegativeNumber)

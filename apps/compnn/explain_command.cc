@@ -241,7 +241,9 @@ void AddExplainCommand(CLI::App& app, Command& run) {
       "Writes OUT/<query>/{correspondence-map.png, input-reconstruction.png,\n"
       "output-reconstruction.png, network-output.png, nnf.npy, similarity.npy, summary.json}.");
   AddExplainOptions(cmd, o.get());
-  cmd->add_option("--layer", o->layer, "layer to explain at (default: the last decoder layer)");
+  cmd->add_option(
+      "--layer", o->layer,
+      "layer to explain at (default: the finest layer after the bottleneck, e.g. decoder2)");
   cmd->add_option("--where", o->where,
                   "search only training images whose attributes satisfy KEY=VALUE[,KEY!=VALUE...]");
   cmd->add_option("--images", o->images, "search only these training images (comma-separated)");
@@ -273,7 +275,8 @@ void AddControlCommand(CLI::App& app, Command& run) {
       "restricted by dataset attributes or image lists, beside the unrestricted one. Each --where\n"
       "or --images is one database. Writes OUT/<query>/{control.png, summary.json, ...}.");
   AddExplainOptions(cmd, o.get());
-  cmd->add_option("--layer", o->layer, "layer (default: the last decoder layer)");
+  cmd->add_option("--layer", o->layer,
+                  "layer (default: the finest layer after the bottleneck, e.g. decoder2)");
   cmd->add_option("--where", o->where,
                   "a database: training images satisfying KEY=VALUE[,KEY!=VALUE...]; repeatable");
   cmd->add_option("--images", o->images, "a database: comma-separated image names; repeatable");

@@ -95,6 +95,13 @@ void AddIndexCommand(CLI::App& app, Command& run) {
                 "TorchScript: AtoB reads A, BtoA reads B");
   AddEnumOption(cmd, "--input-range", o->index.input_range, InputRangeNames(),
                 "TorchScript: pixel range the model expects (-1,1 is pix2pix's)");
+  AddNormalisationOptions(cmd, o->index.normalisation);
+  cmd->add_option("--output", o->index.output,
+                  "TorchScript: the key (torchvision: out) or index of the output tensor when "
+                  "forward returns a dict or a tuple");
+  AddEnumOption(cmd, "--output-kind", o->index.output_kind, OutputKindNames(),
+                "TorchScript: image (in the input range) or logits (N x C x H x W class scores in "
+                "labels.json's order)");
   cmd->add_option("--batch", o->index.batch, "images per forward pass")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

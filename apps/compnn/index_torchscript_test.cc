@@ -38,7 +38,15 @@ TEST_F(IndexTorchScript, ListsIndexesAndRefusesUnknownLayers) {
   EXPECT_EQ(entering.height, 8);
   EXPECT_EQ(entering.stride, 4);
   EXPECT_EQ(entering.file, "up_path.1.Fuse_Block_input.npy");
-  EXPECT_EQ(store.manifest().global_layer, "down_path.1");  // the fewest cells of those chosen
+  // The network's bottleneck (the first 4 x 4 map), stored though not chosen.
+  EXPECT_EQ(store.manifest().global_layer, "down_path.2");
+  EXPECT_EQ(store.manifest().layers.size(), 3u);
+
+  // A NAME:input layer alone is enough: the global layer is the bottleneck, not among the chosen.
+  r = testing::RunCompnn("index --model " + kModel + " --data " + Path("facades") +
+                         " --size 32 --layers up_path.1.Fuse_Block:input --out " + Path("alone"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(FeatureStore::Open(Path("alone")).manifest().global_layer, "down_path.2");
 
   // Explanations work on the user's model through its store.
   r = testing::RunCompnn("explain --model " + kModel + " --store " + Path("store") +

@@ -45,6 +45,61 @@ CLI::Option* AddImageSizeOption(CLI::App* cmd, const std::string& flag,
       ->type_name("HxW");
 }
 
+namespace {
+
+// "R,G,B" as three numbers; an empty optional when the text is not that.
+std::optional<std::array<float, 3>> ParseTriple(const std::string& text) {
+  std::array<float, 3> values{};
+  std::size_t start = 0;
+  for (int i = 0; i < 3; ++i) {
+    const std::size_t end = text.find(',', start);
+    if ((i < 2) == (end == std::string::npos)) return std::nullopt;
+    const std::string part = text.substr(start, end == std::string::npos ? end : end - start);
+    try {
+      std::size_t used = 0;
+      values[i] = std::stof(part, &used);
+      if (used != part.size()) return std::nullopt;
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    start = end + 1;
+  }
+  return values;
+}
+
+CLI::Option* AddTripleOption(CLI::App* cmd, const std::string& flag,
+                             std::optional<InputNormalisation>& n, bool mean,
+                             const std::string& help) {
+  CLI::Validator triple(
+      [](std::string& input) -> std::string {
+        return ParseTriple(input) ? "" : "expected three numbers R,G,B, got '" + input + "'";
+      },
+      "");
+  return cmd
+      ->add_option_function<std::string>(
+          flag,
+          [&n, mean](const std::string& text) {
+            if (!n) n.emplace();
+            (mean ? n->mean : n->std) = *ParseTriple(text);
+          },
+          help)
+      ->check(triple)
+      ->type_name("R,G,B");
+}
+
+}  // namespace
+
+void AddNormalisationOptions(CLI::App* cmd, std::optional<InputNormalisation>& normalisation) {
+  CLI::Option* mean = AddTripleOption(
+      cmd, "--mean", normalisation, true,
+      "TorchScript: per-channel mean of inputs scaled to 0..1, torchvision-style (ImageNet: "
+      "0.485,0.456,0.406); replaces --input-range, needs --std");
+  CLI::Option* std = AddTripleOption(cmd, "--std", normalisation, false,
+                                     "TorchScript: per-channel std (ImageNet: 0.229,0.224,0.225)");
+  mean->needs(std);
+  std->needs(mean);
+}
+
 std::string DescribeForCommandLine(const OptionError& error) {
   return FlagForField(error.field()) + " " + error.message();
 }

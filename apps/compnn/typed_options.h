@@ -10,8 +10,9 @@
 
 #include "compnn/core/check.h"
 #include "compnn/core/enum_names.h"
-#include "compnn/core/strings.h"
 #include "compnn/core/image_size.h"
+#include "compnn/core/strings.h"
+#include "compnn/models/model_types.h"
 
 namespace compnn::cli {
 
@@ -45,6 +46,9 @@ CLI::Option* AddEnumOption(CLI::App* cmd, const std::string& flag, Enum& value,
 // An image size given as HxW (height x width) or N (N x N).
 CLI::Option* AddImageSizeOption(CLI::App* cmd, const std::string& flag,
                                 std::optional<ImageSize>& size, const std::string& help);
+
+// --mean R,G,B and --std R,G,B, given together: torchvision-style input normalisation.
+void AddNormalisationOptions(CLI::App* cmd, std::optional<InputNormalisation>& normalisation);
 
 // The flag that sets an options struct's field: "topk_images" -> "--topk-images", with the
 // exceptions where the flag's name differs (max_iterations -> --iterations), looked up for the

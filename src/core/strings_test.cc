@@ -47,9 +47,22 @@ TEST(CheckOption, NamesTheFieldAndItsNestedPath) {
   }
 }
 
-TEST(LayerChoice, LastDecoderAndFewestCells) {
-  EXPECT_EQ(LastDecoderLayer({"encoder1", "decoder3", "decoder2", "output"}), "decoder2");
-  EXPECT_EQ(LastDecoderLayer({"encoder1", "output"}), "");
+TEST(LayerChoice, DefaultExplainLayerAndFewestCells) {
+  // SegNet at 32 x 32, two blocks: the bottleneck encoder2 (8 x 8), then decoder2 (16 x 16).
+  EXPECT_EQ(DefaultExplainLayer({{"encoder1", 16, 16, 2},
+                                 {"encoder2", 8, 8, 4},
+                                 {"decoder2", 16, 16, 2},
+                                 {"output", 32, 32, 1}}),
+            "decoder2");
+  // Ties in stride go to the layer nearest the output; nothing after the bottleneck: none.
+  EXPECT_EQ(DefaultExplainLayer({{"a", 2, 2, 4}, {"b", 4, 4, 2}, {"c", 4, 4, 2}}), "c");
+  EXPECT_EQ(DefaultExplainLayer({{"a", 4, 4, 2}, {"b", 1, 1, 8}, {"output", 8, 8, 1}}), "");
+  // A user's network whose last block works at stride 1 (a tanh before the output): not that.
+  EXPECT_EQ(DefaultExplainLayer({{"down", 2, 2, 4},
+                                 {"up.0", 4, 4, 2},
+                                 {"up.1.act", 8, 8, 1},
+                                 {"output", 8, 8, 1}}),
+            "up.0");
   EXPECT_EQ(LayerWithFewestCells({{"a", 4, 4}, {"b", 2, 3}, {"c", 3, 2}, {"d", 8, 1}}), "b");
   EXPECT_EQ(LayerWithFewestCells({}), "");
 }

@@ -52,30 +52,31 @@ TEST(EvalOptionsTest, TheMessageSaysWhatIsWrong) {
   }
 }
 
-// A one-image store whose layers (each 2 x 2 x 1) have the given names; the last is the global
-// layer.
+// A one-image store of 8 x 8 inputs whose layers (name, side: side x side x 1 cells, stride 8 /
+// side) are in forward order; the last is the global layer.
 class EvalLayersTest : public testing::TempDirTest {
  protected:
-  FeatureStore MakeStore(const std::string& name, const std::vector<std::string>& layers) {
+  using Layers = std::vector<std::pair<std::string, int>>;
+  FeatureStore MakeStore(const std::string& name, const Layers& layers) {
     StoreManifest plan;
     plan.model = {{"arch", "test"}};
     plan.dataset = {{"split", "train"}};
-    plan.input_size = {4, 4};
+    plan.input_size = {8, 8};
     plan.images = {"img0"};
-    for (const std::string& l : layers) {
+    for (const auto& [l, side] : layers) {
       StoreLayer layer;
       layer.name = l;
-      layer.height = layer.width = 2;
+      layer.height = layer.width = side;
       layer.depth = 1;
-      layer.stride = 2;
+      layer.stride = 8 / side;
       layer.file = l + ".npy";
       plan.layers.push_back(layer);
     }
-    plan.global_layer = layers.back();
+    plan.global_layer = layers.back().first;
     StoreWriter writer(Path(name), plan, false);
-    const std::vector<float> zeros(4, 0.0f);
+    const std::vector<float> zeros(64, 0.0f);
     std::map<std::string, const float*> maps;
-    for (const std::string& l : layers) maps[l] = zeros.data();
+    for (const auto& [l, side] : layers) maps[l] = zeros.data();
     writer.Write(0, maps, zeros.data());
     writer.Commit();
     return FeatureStore::Open(Path(name));
@@ -91,16 +92,33 @@ class EvalLayersTest : public testing::TempDirTest {
   }
 };
 
-TEST_F(EvalLayersTest, DefaultsAreTheLastDecoderLayer) {
-  const FeatureStore store = MakeStore("store", {"encoder1", "decoder1", "decoder2", "encoder3"});
+TEST_F(EvalLayersTest, DefaultsAreTheFinestLayerAfterTheBottleneck) {
+  // pix2pix's geometry: the decoder nearest the output, whatever the layers are called.
+  const FeatureStore store = MakeStore("store", {{"encoder1", 4},
+                                                 {"encoder2", 2},
+                                                 {"encoder3", 1},
+                                                 {"decoder3", 2},
+                                                 {"decoder2", 4},
+                                                 {"output", 8}});
   const EvalLayers layers = ResolveEvalLayers(store, EvalOptions());
   EXPECT_EQ(layers.evaluated, std::vector<std::string>{"decoder2"});
   EXPECT_EQ(layers.penultimate, "decoder2");
   EXPECT_EQ(layers.Captured(), (std::vector<std::string>{"decoder2", "decoder2"}));
 }
 
+TEST_F(EvalLayersTest, DefaultFollowsGeometryNotNames) {
+  // A torchvision LR-ASPP: no layer is called decoder.
+  const FeatureStore store = MakeStore("store", {{"backbone.4", 4},
+                                                 {"backbone.16", 1},
+                                                 {"classifier.cbr", 1},
+                                                 {"classifier.low_classifier", 4},
+                                                 {"output", 8}});
+  EXPECT_EQ(ResolveEvalLayers(store, EvalOptions()).penultimate, "classifier.low_classifier");
+}
+
 TEST_F(EvalLayersTest, NamedLayersAreKeptInTheirOrder) {
-  const FeatureStore store = MakeStore("store", {"encoder1", "decoder1", "decoder2", "encoder3"});
+  const FeatureStore store =
+      MakeStore("store", {{"encoder1", 4}, {"decoder1", 4}, {"decoder2", 2}, {"encoder3", 1}});
   EvalOptions o;
   o.layers = {"decoder2", "encoder1"};
   o.penultimate = "decoder1";
@@ -111,7 +129,7 @@ TEST_F(EvalLayersTest, NamedLayersAreKeptInTheirOrder) {
 }
 
 TEST_F(EvalLayersTest, UnknownLayersAreErrorsListingTheStoresLayers) {
-  const FeatureStore store = MakeStore("store", {"encoder1", "decoder1"});
+  const FeatureStore store = MakeStore("store", {{"encoder1", 4}, {"decoder1", 4}});
   EvalOptions o;
   o.layers = {"decoder1", "decoder9"};
   EXPECT_EQ(Error([&] { ResolveEvalLayers(store, o); }),
@@ -122,13 +140,15 @@ TEST_F(EvalLayersTest, UnknownLayersAreErrorsListingTheStoresLayers) {
             "layer 'bottleneck' is not in the store (it has encoder1, decoder1)");
 }
 
-TEST_F(EvalLayersTest, StoreWithoutDecoderNeedsNamedLayers) {
-  const FeatureStore store = MakeStore("plain", {"conv1", "conv2"});
-  EXPECT_NE(Error([&] { ResolveEvalLayers(store, EvalOptions()); }).find("has no decoder layer"),
+TEST_F(EvalLayersTest, StoreEndingAtTheBottleneckNeedsNamedLayers) {
+  const FeatureStore store = MakeStore("plain", {{"conv1", 4}, {"conv2", 1}});
+  EXPECT_NE(Error([&] { ResolveEvalLayers(store, EvalOptions()); })
+                .find("no stored layer follows the bottleneck, so there is no default layer; name "
+                      "one (it has conv1, conv2)"),
             std::string::npos);
   EvalOptions o;
   o.layers = {"conv1"};
-  EXPECT_NE(Error([&] { ResolveEvalLayers(store, o); }).find("has no decoder layer"),
+  EXPECT_NE(Error([&] { ResolveEvalLayers(store, o); }).find("no stored layer follows"),
             std::string::npos);  // the penultimate layer still defaults
   o.penultimate = "conv2";
   const EvalLayers layers = ResolveEvalLayers(store, o);

@@ -85,9 +85,15 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
 
 std::string DefaultExplainLayer(const FeatureStore& store) {
   std::vector<std::string> names;
-  for (const StoreLayer& l : store.manifest().layers) names.push_back(l.name);
-  const std::string layer = LastDecoderLayer(names);
-  COMPNN_CHECK(!layer.empty(), store.dir(), " has no decoder layer; name a layer (it has ",
+  std::vector<LayerShape> shapes;
+  for (const StoreLayer& l : store.manifest().layers) {
+    names.push_back(l.name);
+    shapes.push_back({l.name, l.height, l.width, l.stride});
+  }
+  const std::string layer = DefaultExplainLayer(shapes);
+  COMPNN_CHECK(!layer.empty(), store.dir(),
+               ": no stored layer follows the bottleneck, so there is no default layer; name one "
+               "(it has ",
                Join(names), ")");
   return layer;
 }

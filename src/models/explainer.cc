@@ -20,11 +20,10 @@ Explainer::Explainer(const std::string& model, const std::string& store, const s
     : store_(FeatureStore::Open(store)) {
   UseAllCores();
   const StoreManifest& manifest = store_.manifest();
-  model_ = Model::Open(
-      {model, manifest.input_size,
-       ParseDirection(manifest.dataset.value("direction", std::string("AtoB"))),
-       ParseName(InputRangeNames(), manifest.model.value("input_range", std::string("-1,1")),
-                 store + "/manifest.json: input_range")});
+  ModelSpec spec{model, manifest.input_size,
+                 ParseDirection(manifest.dataset.value("direction", std::string("AtoB")))};
+  ReadScriptSpec(manifest.model, store + "/manifest.json", spec);
+  model_ = Model::Open(spec);
   const std::string built_from = ModelChecksumOrEmpty(store_);
   COMPNN_CHECK(built_from.empty() || built_from == FileChecksum(model), store, " was built from ",
                store_.manifest().model.value("file", std::string("another model")), ", not from ",

@@ -43,7 +43,8 @@ void IndexDataset(const IndexOptions& o) {
   const Dataset dataset = Dataset::Open(o.data);
   // A TorchScript model runs at the dataset's own size unless told otherwise.
   const ImageSize own = o.size ? *o.size : dataset.ImageSizeOf(o.split);
-  std::unique_ptr<Model> model = Model::Open({o.model, own, o.direction, o.input_range});
+  std::unique_ptr<Model> model = Model::Open(
+      {o.model, own, o.direction, o.input_range, o.normalisation, o.output, o.output_kind});
   const Direction direction = model->direction();
   const bool input_is_labels = dataset.input_is_labels(direction);
   const ImageSize size = model->size();
@@ -66,18 +67,30 @@ void IndexDataset(const IndexOptions& o) {
     plan.layers.push_back(layer);
   };
   for (const std::string& name : names) add_layer(name);
-  plan.global_layer = o.global_layer.empty() ? model->DefaultGlobalLayer(o.layers) : o.global_layer;
+  plan.global_layer = o.global_layer.empty() ? model->DefaultGlobalLayer() : o.global_layer;
   if (std::none_of(plan.layers.begin(), plan.layers.end(),
                    [&](const StoreLayer& l) { return l.name == plan.global_layer; })) {
     add_layer(plan.global_layer);
   }
+  // Stored in forward order (NAME:input just before NAME), so that default layers, which follow
+  // the network's geometry, can be chosen from the store alone.
+  const auto rank = [&](const std::string& name) {
+    const bool input = name.ends_with(":input");
+    const std::string module = input ? name.substr(0, name.size() - 6) : name;
+    const auto& all = model->layers();
+    const auto it =
+        std::find_if(all.begin(), all.end(), [&](const LayerInfo& l) { return l.name == module; });
+    return 2 * static_cast<int>(it - all.begin()) - (input ? 1 : 0);
+  };
+  std::stable_sort(
+      plan.layers.begin(), plan.layers.end(),
+      [&](const StoreLayer& a, const StoreLayer& b) { return rank(a.name) < rank(b.name); });
   plan.images = dataset.Names(o.split);
   plan.input_size = size;
   plan.model = {{"file", std::filesystem::absolute(o.model).string()},
                 {"checksum", FileChecksum(o.model)},
                 {"arch", ToString(model->arch())}};
-  if (model->arch() == Architecture::kTorchScript)
-    plan.model["input_range"] = ToString(model->input_range());
+  if (model->arch() == Architecture::kTorchScript) RecordScriptSpec(*model, plan.model);
   plan.dataset = {{"dir", std::filesystem::absolute(o.data).string()},
                   {"split", o.split},
                   {"direction", ToString(direction)}};

@@ -16,6 +16,10 @@ void ModelSpec::Check() const {
   COMPNN_CHECK_OPTION(!path.empty(), "path", "is empty: name a model file");
   COMPNN_CHECK_OPTION(!size || (size->height >= 1 && size->width >= 1), "size",
                       "must be at least 1x1, got ", size ? size->ToString() : "");
+  if (normalisation) {
+    for (float s : normalisation->std)
+      COMPNN_CHECK_OPTION(s > 0, "std", "must be positive for every channel, got ", s);
+  }
 }
 
 std::unique_ptr<Model> Model::Open(const ModelSpec& spec) {
@@ -30,6 +34,10 @@ std::unique_ptr<Model> Model::Open(const ModelSpec& spec) {
                         " (TorchScript) records no input size: give one");
     m->size_ = *spec.size;
     m->input_range_ = spec.input_range;
+    m->normalisation_ = spec.normalisation;
+    m->output_ = spec.output;
+    m->output_kind_ = spec.output_kind;
+    m->script_->SelectOutput(spec.output);
     return m;
   }
   return Wrap(LoadNetwork(spec.path), spec.path);
@@ -95,7 +103,7 @@ std::string Model::training_data() const {
   return network_ ? network_->config().extra.value("dataset", std::string()) : "";
 }
 
-std::string Model::DefaultGlobalLayer(const std::vector<std::string>& chosen) {
+std::string Model::DefaultGlobalLayer() {
   if (network_) {
     std::string global;
     for (const LayerInfo& l : layers()) {
@@ -103,16 +111,48 @@ std::string Model::DefaultGlobalLayer(const std::vector<std::string>& chosen) {
     }
     return global;
   }
+  // The bottleneck: the smallest map of the whole forward pass, whichever layers are stored.
   std::vector<LayerShape> shapes;
   for (const LayerInfo& l : layers()) {
-    if (chosen.empty() || std::find(chosen.begin(), chosen.end(), l.name) != chosen.end())
-      shapes.push_back({l.name, l.height, l.width});
+    if (l.name != "output") shapes.push_back({l.name, l.height, l.width});
   }
   return LayerWithFewestCells(shapes);
 }
 
+void RecordScriptSpec(const Model& model, nlohmann::json& m) {
+  m["input_range"] = ToString(model.input_range());
+  if (model.normalisation()) {
+    m["mean"] = model.normalisation()->mean;
+    m["std"] = model.normalisation()->std;
+  }
+  if (!model.output().empty()) m["output"] = model.output();
+  m["output_kind"] = ToString(model.output_kind());
+}
+
+void ReadScriptSpec(const nlohmann::json& m, const std::string& path, ModelSpec& spec) {
+  try {
+    spec.input_range =
+        ParseName(InputRangeNames(), m.value("input_range", std::string("-1,1")), "input_range");
+    if (m.contains("mean") || m.contains("std")) {
+      spec.normalisation = InputNormalisation{m.at("mean").get<std::array<float, 3>>(),
+                                              m.at("std").get<std::array<float, 3>>()};
+    }
+    spec.output = m.value("output", std::string());
+    spec.output_kind =
+        ParseName(OutputKindNames(), m.value("output_kind", std::string("image")), "output_kind");
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": the model's record is unreadable: " + e.what());
+  }
+}
+
 torch::Tensor Model::Prepare(const cv::Mat& image, bool labels) const {
   const torch::Tensor x = models::ImageToTensor(image, size_, labels);
+  if (normalisation_) {
+    const auto& n = *normalisation_;
+    const torch::Tensor mean = torch::tensor({n.mean[0], n.mean[1], n.mean[2]}).view({3, 1, 1});
+    const torch::Tensor std = torch::tensor({n.std[0], n.std[1], n.std[2]}).view({3, 1, 1});
+    return ((x + 1) / 2 - mean) / std;
+  }
   return input_range_ == InputRange::kZeroToOne ? (x + 1) / 2 : x;
 }
 
@@ -121,16 +161,17 @@ torch::Tensor Model::Forward(const torch::Tensor& x, Capture* capture) {
 }
 
 cv::Mat Model::OutputImage(const torch::Tensor& chw, const Palette* palette) const {
-  const bool classes =
-      arch_ == Architecture::kSegNet || (arch_ == Architecture::kTorchScript && palette &&
-                                         chw.size(0) == palette->size() && chw.size(0) != 3);
+  const bool classes = arch_ == Architecture::kSegNet || output_kind_ == OutputKind::kLogits;
   if (!classes) {
     COMPNN_CHECK(chw.size(0) == 3, path_, ": the output has ", chw.size(0),
-                 " channels: neither an image nor one per palette class");
+                 " channels, not an RGB image (class scores? set the output kind to logits)");
+    if (normalisation_) return models::TensorToImage(chw * 2 - 1);  // an image in 0..1
     return models::TensorToImage(input_range_ == InputRange::kZeroToOne ? chw * 2 - 1 : chw);
   }
   if (!palette)
     throw std::runtime_error("a segmentation network's output needs the dataset's palette");
+  COMPNN_CHECK(chw.size(0) == palette->size(), path_, ": the output has ", chw.size(0),
+               " class scores per pixel, but the dataset has ", palette->size(), " classes");
   const torch::Tensor ids = chw.argmax(0).to(torch::kUInt8).contiguous();
   return palette->Colourise(cv::Mat(static_cast<int>(ids.size(0)), static_cast<int>(ids.size(1)),
                                     CV_8U, ids.data_ptr<uint8_t>()));

@@ -30,4 +30,12 @@ const std::map<std::string, InputRange>& InputRangeNames() {
 
 std::string ToString(InputRange range) { return range == InputRange::kZeroToOne ? "0,1" : "-1,1"; }
 
+const std::map<std::string, OutputKind>& OutputKindNames() {
+  static const std::map<std::string, OutputKind> names = {{"image", OutputKind::kImage},
+                                                          {"logits", OutputKind::kLogits}};
+  return names;
+}
+
+std::string ToString(OutputKind kind) { return kind == OutputKind::kLogits ? "logits" : "image"; }
+
 }  // namespace compnn

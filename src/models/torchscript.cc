@@ -62,8 +62,11 @@ ScriptModel::ScriptModel(const std::string& path) : path_(path) {
     module_ = torch::jit::load(path);
   } catch (const std::exception& e) {
     std::string why = e.what();
-    throw std::runtime_error(path + ": not a TorchScript model torch.jit.load can read (" +
-                             why.substr(0, why.find('\n')) + ")");
+    throw std::runtime_error(
+        path + ": not a TorchScript model torch.jit.load can read (" +
+        why.substr(0, why.find('\n')) +
+        "); a file from torch.save (a state_dict or a pickled model) is not TorchScript: export "
+        "the model with torch.jit.script(model).save(\"model.pt\") or torch.jit.trace");
   }
   module_.eval();
   const auto method = module_.find_method("forward");
@@ -205,12 +208,45 @@ torch::Tensor ScriptModel::Forward(const torch::Tensor& x, Capture* capture) {
   plan.executor->run(stack);
   if (stack.size() != names.size() + 1)
     throw std::runtime_error(path_ + ": the model returned more than one value");
-  if (!stack[0].isTensor())
-    throw std::runtime_error(path_ + ": the model's output is not a tensor");
+  const torch::Tensor out = OutputTensor(stack[0]);
   for (std::size_t i = 0; i < names.size(); ++i)
     capture->values[names[i]] = stack[i + 1].toTensor();
-  if (capture && capture->wants("output")) capture->values["output"] = stack[0].toTensor();
-  return stack[0].toTensor();
+  if (capture && capture->wants("output")) capture->values["output"] = out;
+  return out;
+}
+
+torch::Tensor ScriptModel::OutputTensor(const c10::IValue& value) const {
+  if (value.isGenericDict()) {
+    std::vector<std::string> keys;
+    for (const auto& entry : value.toGenericDict()) {
+      const std::string key = entry.key().isString() ? entry.key().toStringRef() : "";
+      if (key == output_ && entry.value().isTensor()) return entry.value().toTensor();
+      keys.push_back("'" + key + "'");
+    }
+    throw OptionError("output",
+                      Concat(output_.empty() ? "is not set" : "'" + output_ + "' is not a key",
+                             ", and ", path_, "'s forward returns a dict with the keys ",
+                             Join(keys, ", "), ": name the one to explain"));
+  }
+  if (value.isTuple()) {
+    const auto& elements = value.toTupleRef().elements();
+    int index = -1;
+    try {
+      index = output_.empty() ? -1 : std::stoi(output_);
+    } catch (const std::exception&) {
+    }
+    if (index >= 0 && index < static_cast<int>(elements.size()) && elements[index].isTensor())
+      return elements[index].toTensor();
+    throw OptionError("output",
+                      Concat(output_.empty() ? "is not set" : "'" + output_ + "' is not an index",
+                             ", and ", path_, "'s forward returns a tuple of ", elements.size(),
+                             ": name the index of the tensor to explain"));
+  }
+  COMPNN_CHECK(value.isTensor(), path_,
+               ": the model's output is neither a tensor, a dict nor a tuple");
+  COMPNN_CHECK_OPTION(output_.empty(), "output", "is '", output_, "', but ", path_,
+                      "'s forward returns a single tensor: leave it unset");
+  return value.toTensor();
 }
 
 std::vector<LayerInfo> ScriptModel::ListLayers(const ImageSize& size) {

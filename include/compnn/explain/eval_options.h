@@ -15,7 +15,7 @@ namespace compnn {
 struct EvalOptions {
   std::string split = "test";
   int count = 0;                    // first N images of the split; 0: all
-  std::vector<std::string> layers;  // empty: the last decoder layer
+  std::vector<std::string> layers;  // empty: the finest layer after the bottleneck
   std::vector<int> topk = {1, 16, 32, 64};
   StoreSearchOptions search;        // method, iterations, seed, threads (topk is set per row)
   bool overlapping_blocks = false;  // paste whole hyperpatches, voted (see PasteGeometry)

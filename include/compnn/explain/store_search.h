@@ -38,8 +38,10 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
                               const MapView& query, std::span<const float> query_global,
                               const StoreSearchOptions& options);
 
-// The layer explanations default to: the store's last decoder layer (the paper's best, and the
-// penultimate layer of Table 1's GR). Throws std::runtime_error when the store has none.
+// The layer explanations default to (core/layer_choice.h): after the bottleneck, the last stored
+// layer of the finest stride (decoder2 in pix2pix: the paper's best, and the penultimate layer of
+// Table 1's GR). Throws std::runtime_error listing the layers when no stored layer follows the
+// bottleneck.
 std::string DefaultExplainLayer(const FeatureStore& store);
 
 // The global reconstruction's choice (paper, Table 1): the allowed image whose whole map at

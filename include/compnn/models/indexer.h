@@ -26,6 +26,12 @@ struct IndexOptions {
   std::optional<ImageSize> size;
   Direction direction = Direction::kAtoB;
   InputRange input_range = InputRange::kMinusOneToOne;
+  // torchvision-style networks: mean and std instead of input_range, the key (or index) of the
+  // output tensor in what forward returns, and whether that tensor is an image or class scores.
+  // All are recorded in the store's manifest, so explanations of the store need none of them.
+  std::optional<InputNormalisation> normalisation;
+  std::string output;
+  OutputKind output_kind = OutputKind::kImage;
   std::function<void(int, int)> progress;  // (images done, images in all)
 
   // Throws OptionError naming the field: a missing model, data or out; an empty split; a batch

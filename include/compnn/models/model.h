@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <optional>
 #include <string>
@@ -32,8 +33,15 @@ struct ModelSpec {
   std::optional<ImageSize> size;
   Direction direction = Direction::kAtoB;  // which side of a pair it reads
   InputRange input_range = InputRange::kMinusOneToOne;
+  // Instead of input_range: torchvision-style mean and std over pixels scaled to 0..1.
+  std::optional<InputNormalisation> normalisation;
+  // The tensor a forward returning a dict (a key, e.g. torchvision's "out") or a tuple (an index)
+  // gives as the output; empty when the forward returns a tensor.
+  std::string output;
+  OutputKind output_kind = OutputKind::kImage;
 
-  // Throws OptionError naming the field: an empty path, a size side below 1.
+  // Throws OptionError naming the field: an empty path, a size side below 1, a std that is not
+  // positive.
   void Check() const;
 };
 
@@ -50,6 +58,9 @@ class Model {
   Direction direction() const { return direction_; }
   const ImageSize& size() const { return size_; }
   InputRange input_range() const { return input_range_; }
+  const std::optional<InputNormalisation>& normalisation() const { return normalisation_; }
+  const std::string& output() const { return output_; }
+  OutputKind output_kind() const { return output_kind_; }
   // Every capturable layer with its shape and stride at size() (one dummy pass, done once).
   const std::vector<LayerInfo>& layers();
   // The same for another input size (one dummy pass each call).
@@ -62,15 +73,17 @@ class Model {
   std::vector<std::string> Uncapturable() const;
   // The dataset a compnn model was trained on ("" for TorchScript, which does not record it).
   std::string training_data() const;
-  // The default global descriptor: the bottleneck (built-in), or the layer with the fewest cells
-  // among `chosen` (all when empty) for TorchScript.
-  std::string DefaultGlobalLayer(const std::vector<std::string>& chosen = {});
+  // The default global descriptor: the network's bottleneck, the deepest encoder layer of
+  // compnn's networks or, for TorchScript, the layer with the fewest cells of the whole forward
+  // pass (index stores it, and records it in the manifest, whichever layers are chosen).
+  std::string DefaultGlobalLayer();
 
   // An 8-bit BGR image as the network's input tensor (3 x H x W of size(), in its input range).
   at::Tensor Prepare(const cv::Mat& image, bool labels) const;
   at::Tensor Forward(const at::Tensor& x, Capture* capture = nullptr);
-  // One output (C x H x W) as a BGR image: an image for 3 channels (in the input range), the
-  // palette colours of the arg-max class for as many channels as the palette has classes.
+  // One output (C x H x W) as a BGR image: for an image output, the image (in the input range);
+  // for class scores (SegNet, TorchScript logits), the palette colours of the arg-max class. Throws
+  // naming both counts when the scores' channels differ from the palette's classes.
   cv::Mat OutputImage(const at::Tensor& chw, const Palette* palette) const;
 
  private:
@@ -78,6 +91,9 @@ class Model {
   std::string path_;
   Architecture arch_ = Architecture::kTorchScript;
   InputRange input_range_ = InputRange::kMinusOneToOne;
+  std::optional<InputNormalisation> normalisation_;
+  std::string output_;
+  OutputKind output_kind_ = OutputKind::kImage;
   Direction direction_ = Direction::kAtoB;
   ImageSize size_;
   std::shared_ptr<Network> network_;
@@ -85,6 +101,11 @@ class Model {
   std::vector<LayerInfo> layers_;
   std::vector<LayerInfo> inputs_;  // NAME:input layers measured so far
 };
+
+// What a TorchScript model's store manifest records of how it was run (input range or
+// normalisation, output key and kind), and how it is read back into a spec. Errors name `path`.
+void RecordScriptSpec(const Model& model, nlohmann::json& manifest_model);
+void ReadScriptSpec(const nlohmann::json& manifest_model, const std::string& path, ModelSpec& spec);
 
 // Uses every core for LibTorch's own threads (it defaults to half of them), or `threads` when
 // positive.

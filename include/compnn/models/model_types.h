@@ -3,6 +3,7 @@
 // (the names live in compnn_models).
 #pragma once
 
+#include <array>
 #include <map>
 #include <string>
 
@@ -21,6 +22,20 @@ enum class InputRange { kMinusOneToOne, kZeroToOne };
 // Names in manifests and on the command line: "-1,1" and "0,1".
 const std::map<std::string, InputRange>& InputRangeNames();
 std::string ToString(InputRange range);
+
+// What a TorchScript model's output tensor holds: an image in its input range, or N x C x H x W
+// class scores (logits) in labels.json's class order.
+enum class OutputKind { kImage, kLogits };
+// Names in manifests and on the command line: "image" and "logits".
+const std::map<std::string, OutputKind>& OutputKindNames();
+std::string ToString(OutputKind kind);
+
+// torchvision-style input normalisation: pixels scaled to 0..1, then (x - mean) / std per RGB
+// channel (ImageNet's: mean 0.485,0.456,0.406, std 0.229,0.224,0.225).
+struct InputNormalisation {
+  std::array<float, 3> mean{}, std{};
+  bool operator==(const InputNormalisation&) const = default;
+};
 
 // One capturable layer of a network at a given input size.
 struct LayerInfo {

@@ -40,6 +40,10 @@ class ScriptModel {
   // (one forward pass). Submodules whose output is not a 4-D tensor are left out.
   std::vector<LayerInfo> ListLayers(const ImageSize& size);
 
+  // The tensor Forward returns when forward returns a dict (`key`) or a tuple (an index); "" when
+  // it returns a tensor.
+  void SelectOutput(std::string key) { output_ = std::move(key); }
+
   // Runs the model on x (N x 3 x H x W), capturing the wanted names (throws std::runtime_error for
   // an unknown or uncapturable name, listing the names there are). Returns the model's output.
   torch::Tensor Forward(const torch::Tensor& x, Capture* capture = nullptr);
@@ -49,7 +53,10 @@ class ScriptModel {
   struct Plan;
   Plan& PlanFor(const std::vector<std::string>& names);
 
+  torch::Tensor OutputTensor(const c10::IValue& value) const;
+
   std::string path_;
+  std::string output_;
   torch::jit::Module module_;
   std::shared_ptr<torch::jit::Graph> graph_;  // forward, with every submodule call inlined
   std::vector<std::string> order_;            // submodule paths in call order
