@@ -182,7 +182,8 @@ TEST_F(ExplainCommand, BadInputGivesClearErrors) {
   r = testing::RunCompnn("explain" + Common() + " --query " + Path("odd.png") + " --out " +
                          Path("odd"));
   EXPECT_EQ(r.status, 0) << r.output;
-  EXPECT_NE(r.output.find("warning: query odd is 50x70 (HxW); resized"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("warning: query odd is 50x70 (HxW); resized"), std::string::npos)
+      << r.output;
 }
 
 }  // namespace

@@ -58,10 +58,8 @@ TEST(LayerChoice, DefaultExplainLayerAndFewestCells) {
   EXPECT_EQ(DefaultExplainLayer({{"a", 2, 2, 4}, {"b", 4, 4, 2}, {"c", 4, 4, 2}}), "c");
   EXPECT_EQ(DefaultExplainLayer({{"a", 4, 4, 2}, {"b", 1, 1, 8}, {"output", 8, 8, 1}}), "");
   // A user's network whose last block works at stride 1 (a tanh before the output): not that.
-  EXPECT_EQ(DefaultExplainLayer({{"down", 2, 2, 4},
-                                 {"up.0", 4, 4, 2},
-                                 {"up.1.act", 8, 8, 1},
-                                 {"output", 8, 8, 1}}),
+  EXPECT_EQ(DefaultExplainLayer(
+                {{"down", 2, 2, 4}, {"up.0", 4, 4, 2}, {"up.1.act", 8, 8, 1}, {"output", 8, 8, 1}}),
             "up.0");
   EXPECT_EQ(LayerWithFewestCells({{"a", 4, 4}, {"b", 2, 3}, {"c", 3, 2}, {"d", 8, 1}}), "b");
   EXPECT_EQ(LayerWithFewestCells({}), "");

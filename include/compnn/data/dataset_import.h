@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "compnn/data/dataset.h"
 #include "compnn/core/image_size.h"
+#include "compnn/data/dataset.h"
 #include "compnn/data/label_colours.h"
 #include "compnn/data/published_labels.h"
 
