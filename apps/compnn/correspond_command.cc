@@ -48,7 +48,7 @@ void RunCorrespond(const CorrespondOptions& o) {
       names.push_back(l.name);
       shapes.push_back({l.name, l.height, l.width, l.stride});
     }
-    layer = DefaultExplainLayer(shapes);
+    layer = DefaultExplainLayer(shapes, model->DefaultGlobalLayer());
     COMPNN_CHECK(!layer.empty(), o.spec.path,
                  ": no layer follows the bottleneck, so there is no default; pass --layer (one of ",
                  Join(names), ")");

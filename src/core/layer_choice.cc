@@ -2,8 +2,8 @@
 
 namespace compnn {
 
-std::string DefaultExplainLayer(const std::vector<LayerShape>& layers) {
-  const std::string bottleneck = LayerWithFewestCells(layers);
+std::string DefaultExplainLayer(const std::vector<LayerShape>& layers,
+                                const std::string& bottleneck) {
   std::size_t start = 0;
   while (start < layers.size() && layers[start].name != bottleneck) ++start;
   const LayerShape* chosen = nullptr;
@@ -15,9 +15,14 @@ std::string DefaultExplainLayer(const std::vector<LayerShape>& layers) {
   return chosen ? chosen->name : "";
 }
 
-std::string LayerWithFewestCells(const std::vector<LayerShape>& layers) {
+std::string Bottleneck(const std::vector<LayerShape>& layers) {
   const LayerShape* fewest = nullptr;
+  const LayerShape* reached = nullptr;  // the last map on the encoder's path
   for (const LayerShape& l : layers) {
+    const bool step =
+        !reached || (2 * l.height >= reached->height && 2 * l.width >= reached->width);
+    if (!step) continue;  // a global pool, or computed from one
+    reached = &l;
     if (!fewest || l.height * l.width < fewest->height * fewest->width) fewest = &l;
   }
   return fewest ? fewest->name : "";

@@ -52,17 +52,35 @@ TEST(LayerChoice, DefaultExplainLayerAndFewestCells) {
   EXPECT_EQ(DefaultExplainLayer({{"encoder1", 16, 16, 2},
                                  {"encoder2", 8, 8, 4},
                                  {"decoder2", 16, 16, 2},
-                                 {"output", 32, 32, 1}}),
+                                 {"output", 32, 32, 1}},
+                                "encoder2"),
             "decoder2");
   // Ties in stride go to the layer nearest the output; nothing after the bottleneck: none.
-  EXPECT_EQ(DefaultExplainLayer({{"a", 2, 2, 4}, {"b", 4, 4, 2}, {"c", 4, 4, 2}}), "c");
-  EXPECT_EQ(DefaultExplainLayer({{"a", 4, 4, 2}, {"b", 1, 1, 8}, {"output", 8, 8, 1}}), "");
+  EXPECT_EQ(DefaultExplainLayer({{"a", 2, 2, 4}, {"b", 4, 4, 2}, {"c", 4, 4, 2}}, "a"), "c");
+  EXPECT_EQ(DefaultExplainLayer({{"a", 4, 4, 2}, {"b", 1, 1, 8}, {"output", 8, 8, 1}}, "b"), "");
   // A user's network whose last block works at stride 1 (a tanh before the output): not that.
   EXPECT_EQ(DefaultExplainLayer(
-                {{"down", 2, 2, 4}, {"up.0", 4, 4, 2}, {"up.1.act", 8, 8, 1}, {"output", 8, 8, 1}}),
+                {{"down", 2, 2, 4}, {"up.0", 4, 4, 2}, {"up.1.act", 8, 8, 1}, {"output", 8, 8, 1}},
+                "down"),
             "up.0");
-  EXPECT_EQ(LayerWithFewestCells({{"a", 4, 4}, {"b", 2, 3}, {"c", 3, 2}, {"d", 8, 1}}), "b");
-  EXPECT_EQ(LayerWithFewestCells({}), "");
+  EXPECT_EQ(Bottleneck({{"a", 4, 4}, {"b", 2, 3}, {"c", 3, 2}, {"d", 8, 1}}), "b");
+  EXPECT_EQ(Bottleneck({}), "");
+  // pix2pix halves down to 1 x 1: that is the bottleneck.
+  EXPECT_EQ(Bottleneck({{"e1", 8, 8}, {"e2", 4, 4}, {"e3", 2, 2}, {"e4", 1, 1}, {"d4", 2, 2}}),
+            "e4");
+  // MobileNetV3's squeeze-and-excitation: a 1 x 1 pool and its 1 x 1 convolutions branch off an
+  // 8 x 12 map; the bottleneck is the 4 x 6 stage.
+  EXPECT_EQ(Bottleneck({{"b.0", 32, 48},
+                        {"b.2", 16, 24},
+                        {"b.4", 8, 12},
+                        {"b.4.se.avgpool", 1, 1},
+                        {"b.4.se.fc1", 1, 1},
+                        {"b.4.se.fc2", 1, 1},
+                        {"b.4.se", 8, 12},
+                        {"b.16", 4, 6},
+                        {"head.pool", 1, 1},
+                        {"head", 8, 12}}),
+            "b.16");
 }
 
 }  // namespace

@@ -53,7 +53,7 @@ TEST(EvalOptionsTest, TheMessageSaysWhatIsWrong) {
 }
 
 // A one-image store of 8 x 8 inputs whose layers (name, side: side x side x 1 cells, stride 8 /
-// side) are in forward order; the last is the global layer.
+// side) are in forward order; the smallest is the global layer.
 class EvalLayersTest : public testing::TempDirTest {
  protected:
   using Layers = std::vector<std::pair<std::string, int>>;
@@ -72,7 +72,11 @@ class EvalLayersTest : public testing::TempDirTest {
       layer.file = l + ".npy";
       plan.layers.push_back(layer);
     }
-    plan.global_layer = layers.back().first;
+    // The global layer is the bottleneck, as index makes it: the smallest map.
+    plan.global_layer =
+        std::min_element(layers.begin(), layers.end(), [](const auto& a, const auto& b) {
+          return a.second < b.second;
+        })->first;
     StoreWriter writer(Path(name), plan, false);
     const std::vector<float> zeros(64, 0.0f);
     std::map<std::string, const float*> maps;

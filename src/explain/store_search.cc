@@ -90,7 +90,7 @@ std::string DefaultExplainLayer(const FeatureStore& store) {
     names.push_back(l.name);
     shapes.push_back({l.name, l.height, l.width, l.stride});
   }
-  const std::string layer = DefaultExplainLayer(shapes);
+  const std::string layer = DefaultExplainLayer(shapes, store.manifest().global_layer);
   COMPNN_CHECK(!layer.empty(), store.dir(),
                ": no stored layer follows the bottleneck, so there is no default layer; name one "
                "(it has ",

@@ -111,12 +111,12 @@ std::string Model::DefaultGlobalLayer() {
     }
     return global;
   }
-  // The bottleneck: the smallest map of the whole forward pass, whichever layers are stored.
+  // The bottleneck of the whole forward pass, whichever layers are stored.
   std::vector<LayerShape> shapes;
   for (const LayerInfo& l : layers()) {
-    if (l.name != "output") shapes.push_back({l.name, l.height, l.width});
+    if (l.name != "output") shapes.push_back({l.name, l.height, l.width, l.stride});
   }
-  return LayerWithFewestCells(shapes);
+  return Bottleneck(shapes);
 }
 
 void RecordScriptSpec(const Model& model, nlohmann::json& m) {

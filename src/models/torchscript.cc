@@ -197,22 +197,24 @@ ScriptModel::Plan& ScriptModel::PlanFor(const std::vector<std::string>& names) {
 }
 
 torch::Tensor ScriptModel::Forward(const torch::Tensor& x, Capture* capture) {
+  Capture none;
+  const torch::Tensor out = OutputTensor(Run(x, capture ? *capture : none));
+  if (capture && capture->wants("output")) capture->values["output"] = out;
+  return out;
+}
+
+c10::IValue ScriptModel::Run(const torch::Tensor& x, Capture& capture) {
   std::vector<std::string> names;
-  if (capture) {
-    for (const std::string& name : capture->wanted) {
-      if (name != "output") names.push_back(name);  // the model's own output, always there
-    }
+  for (const std::string& name : capture.wanted) {
+    if (name != "output") names.push_back(name);  // the model's own output, always there
   }
   Plan& plan = PlanFor(names);
   torch::jit::Stack stack = {module_._ivalue(), x};
   plan.executor->run(stack);
   if (stack.size() != names.size() + 1)
     throw std::runtime_error(path_ + ": the model returned more than one value");
-  const torch::Tensor out = OutputTensor(stack[0]);
-  for (std::size_t i = 0; i < names.size(); ++i)
-    capture->values[names[i]] = stack[i + 1].toTensor();
-  if (capture && capture->wants("output")) capture->values["output"] = out;
-  return out;
+  for (std::size_t i = 0; i < names.size(); ++i) capture.values[names[i]] = stack[i + 1].toTensor();
+  return stack[0];
 }
 
 torch::Tensor ScriptModel::OutputTensor(const c10::IValue& value) const {
@@ -255,7 +257,8 @@ std::vector<LayerInfo> ScriptModel::ListLayers(const ImageSize& size) {
     if (WhyNotCapturable(name).empty()) capture.wanted.insert(name);
   }
   torch::NoGradGuard no_grad;
-  const torch::Tensor out = Forward(torch::zeros({1, 3, size.height, size.width}), &capture);
+  // Listing needs no output key: without one, a dict's or tuple's entries are not listed.
+  const c10::IValue out = Run(torch::zeros({1, 3, size.height, size.width}), capture);
   std::vector<LayerInfo> layers;
   auto add = [&](const std::string& name, const torch::Tensor& t) {
     if (t.dim() != 4) return;
@@ -271,7 +274,14 @@ std::vector<LayerInfo> ScriptModel::ListLayers(const ImageSize& size) {
     const auto it = capture.values.find(name);
     if (it != capture.values.end()) add(name, it->second);
   }
-  add("output", out);
+  if (out.isTensor()) {
+    add("output", out.toTensor());
+  } else {
+    try {
+      add("output", OutputTensor(out));
+    } catch (const OptionError&) {
+    }
+  }
   return layers;
 }
 

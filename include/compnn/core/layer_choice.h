@@ -14,13 +14,18 @@ struct LayerShape {
 };
 
 // The layer explanations default to, from the geometry alone so that any encoder-decoder has one:
-// after the bottleneck (the first map with the fewest cells) in forward order, the last layer of
+// after `bottleneck` (the global layer: see Bottleneck) in forward order, the last layer of
 // the finest stride above 1 (the output, and layers at the input's resolution, would paste single
 // pixels). In compnn's networks that is the decoder nearest the output (decoder2 in pix2pix, the
 // paper's best layer). "" when no such layer follows the bottleneck.
-std::string DefaultExplainLayer(const std::vector<LayerShape>& layers_in_forward_order);
+std::string DefaultExplainLayer(const std::vector<LayerShape>& layers_in_forward_order,
+                                const std::string& bottleneck);
 
-// The first layer with the fewest cells (height x width); "" for none.
-std::string LayerWithFewestCells(const std::vector<LayerShape>& layers);
+// A network's bottleneck: the first map with the fewest cells (height x width) among those reached
+// from the first layer by steps of at most 2x per side (so it takes every layer of the forward
+// pass, not a few chosen ones). A larger jump is a global pool (squeeze- and-excitation, pyramid
+// pooling): its 1 x 1 map, and what is computed from it until the maps grow back, is a side branch,
+// not the bottleneck. "" for no layers.
+std::string Bottleneck(const std::vector<LayerShape>& layers_in_forward_order);
 
 }  // namespace compnn

@@ -53,6 +53,8 @@ class ScriptModel {
   struct Plan;
   Plan& PlanFor(const std::vector<std::string>& names);
 
+  // One pass capturing the wanted names; returns what forward returned.
+  c10::IValue Run(const torch::Tensor& x, Capture& capture);
   torch::Tensor OutputTensor(const c10::IValue& value) const;
 
   std::string path_;
