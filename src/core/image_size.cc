@@ -3,6 +3,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "compnn/core/check.h"
+
 namespace compnn {
 
 namespace {
@@ -32,6 +34,12 @@ ImageSize ParseImageSize(const std::string& text) {
         text + "'");
   }
   return {height, width};
+}
+
+void CheckImageSize(const std::optional<ImageSize>& size, const std::string& field, int smallest) {
+  COMPNN_CHECK_OPTION(!size || (size->height >= smallest && size->width >= smallest), field,
+                      "must be at least ", smallest, "x", smallest, ", got ",
+                      size ? size->ToString() : "");
 }
 
 }  // namespace compnn

@@ -33,8 +33,7 @@ void IndexOptions::Check() const {
   COMPNN_CHECK_OPTION(!out.empty(), "out", "is empty: name the store folder to write");
   COMPNN_CHECK_OPTION(!split.empty(), "split", "is empty");
   COMPNN_CHECK_OPTION(batch >= 1, "batch", "must be positive, got ", batch);
-  COMPNN_CHECK_OPTION(!size || (size->height >= 1 && size->width >= 1), "size",
-                      "must be at least 1x1, got ", size ? size->ToString() : "");
+  CheckImageSize(size, "size");
 }
 
 void IndexDataset(const IndexOptions& o) {

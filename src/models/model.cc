@@ -14,8 +14,7 @@ namespace compnn {
 
 void ModelSpec::Check() const {
   COMPNN_CHECK_OPTION(!path.empty(), "path", "is empty: name a model file");
-  COMPNN_CHECK_OPTION(!size || (size->height >= 1 && size->width >= 1), "size",
-                      "must be at least 1x1, got ", size ? size->ToString() : "");
+  CheckImageSize(size, "size");
   if (normalisation) {
     for (float s : normalisation->std)
       COMPNN_CHECK_OPTION(s > 0, "std", "must be positive for every channel, got ", s);

@@ -329,8 +329,7 @@ void TrainOptions::Check() const {
                       "must be pix2pix or segnet, got ", ToString(arch));
   COMPNN_CHECK_OPTION(!data.empty(), "data", "is empty: name a dataset folder");
   COMPNN_CHECK_OPTION(!out.empty(), "out", "is empty: name the model file to write");
-  COMPNN_CHECK_OPTION(!size || (size->height >= 1 && size->width >= 1), "size",
-                      "must be at least 1x1, got ", size ? size->ToString() : "");
+  CheckImageSize(size, "size");
   COMPNN_CHECK_OPTION(epochs >= 1, "epochs", "must be positive, got ", epochs);
   COMPNN_CHECK_OPTION(batch >= 1, "batch", "must be positive, got ", batch);
   COMPNN_CHECK_OPTION(decay_epochs >= 0 && decay_epochs <= epochs, "decay_epochs",

@@ -15,9 +15,7 @@ namespace fs = std::filesystem;
 void ImportOptions::Check() const {
   COMPNN_CHECK_OPTION(!dir.empty(), "dir", "is empty: name the folder of LAYER.npy files");
   COMPNN_CHECK_OPTION(!out.empty(), "out", "is empty: name the store folder to write");
-  COMPNN_CHECK_OPTION(!input_size || (input_size->height >= 1 && input_size->width >= 1),
-                      "input_size", "must be at least 1x1, got ",
-                      input_size ? input_size->ToString() : "");
+  CheckImageSize(input_size, "input_size");
   COMPNN_CHECK_OPTION(dtype == DType::kFloat32 || dtype == DType::kFloat16, "dtype",
                       "must be float32 or float16");
 }

@@ -1,6 +1,7 @@
 // An image's height and width in pixels, written "HxW" (a single N means N x N).
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace compnn {
@@ -16,5 +17,9 @@ struct ImageSize {
 // "HxW" (e.g. "256x512") or "N" (N x N); both sides positive. Throws std::invalid_argument with a
 // message that shows the expected form.
 ImageSize ParseImageSize(const std::string& text);
+
+// Throws OptionError naming `field` when `size` is given and a side is below `smallest`.
+void CheckImageSize(const std::optional<ImageSize>& size, const std::string& field,
+                    int smallest = 1);
 
 }  // namespace compnn

@@ -34,7 +34,7 @@ std::vector<SourceImage> FindImages(const std::string& root) {
     const std::vector<std::string> label_files = data::FilesIn(labels, "the split's annotations");
     for (const std::string& file : photo_files) {
       const std::string photo = photos + "/" + file;
-      COMPNN_CHECK(data::EndsWith(file, ".png"), photo, ": not a .png file");
+      COMPNN_CHECK(file.ends_with(".png"), photo, ": not a .png file");
       const std::string label = labels + "/" + file;
       COMPNN_CHECK(fs::is_regular_file(label), photo, ": its annotation ", label, " is missing");
       images.push_back({split, StemOf(file), photo, label, MetaOf(StemOf(file))});

@@ -40,8 +40,8 @@ std::vector<SourceImage> FindImages(const std::string& root) {
     for (const std::string& city : data::FoldersIn(photos, what)) {
       for (const std::string& file : data::FilesIn(photos + "/" + city, "photos")) {
         const std::string photo = photos + "/" + city + "/" + file;
-        COMPNN_CHECK(data::EndsWith(file, kPhotoSuffix), photo,
-                     ": not a Cityscapes photo (names end in ", kPhotoSuffix, ")");
+        COMPNN_CHECK(file.ends_with(kPhotoSuffix), photo, ": not a Cityscapes photo (names end in ",
+                     kPhotoSuffix, ")");
         const std::string stem = Stem(file, kPhotoSuffix);
         const std::string label = labels + "/" + city + "/" + stem + kLabelSuffix;
         COMPNN_CHECK(fs::is_regular_file(label), photo, ": its annotation ", label, " is missing");
@@ -51,7 +51,7 @@ std::vector<SourceImage> FindImages(const std::string& root) {
     // The reverse: an annotation whose photo is missing.
     for (const std::string& city : data::FoldersIn(labels, what)) {
       for (const std::string& file : data::FilesIn(labels + "/" + city, "annotations")) {
-        if (!data::EndsWith(file, kLabelSuffix)) continue;  // colour, instances, polygons
+        if (!file.ends_with(kLabelSuffix)) continue;  // colour, instances, polygons
         const std::string photo =
             photos + "/" + city + "/" + Stem(file, kLabelSuffix) + kPhotoSuffix;
         COMPNN_CHECK(fs::is_regular_file(photo), labels, "/", city, "/", file, ": its photo ",

@@ -16,8 +16,7 @@ namespace compnn {
 void DatasetImportOptions::Check() const {
   COMPNN_CHECK_OPTION(!source.empty(), "source", "is empty: name the published dataset's folder");
   COMPNN_CHECK_OPTION(!out.empty(), "out", "is empty: name the dataset folder to write");
-  COMPNN_CHECK_OPTION(!size || (size->height >= 8 && size->width >= 8), "size",
-                      "must be at least 8x8, got ", size ? size->ToString() : "");
+  CheckImageSize(size, "size", 8);
 }
 
 void Pix2PixLabels::Check() const {
@@ -59,11 +58,6 @@ std::vector<std::string> FilesIn(const std::string& dir, const std::string& what
 
 std::vector<std::string> FoldersIn(const std::string& dir, const std::string& what) {
   return EntriesIn(dir, what, true);
-}
-
-bool EndsWith(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 cv::Mat ReadImage(const std::string& path, int flags) {

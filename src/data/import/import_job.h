@@ -49,6 +49,5 @@ cv::Mat ReadImage(const std::string& path, int flags);
 cv::Mat ReadLabelIds(const std::string& path);
 // Throws naming `labels` when its size differs from the photo's.
 void CheckSameSize(const cv::Mat& photo, const cv::Mat& labels, const std::string& labels_path);
-bool EndsWith(const std::string& text, const std::string& suffix);
 
 }  // namespace compnn::data
