@@ -44,6 +44,21 @@ target_include_directories(compnn_opencv SYSTEM INTERFACE ${COMPNN_OPENCV_INCLUD
 target_link_libraries(compnn_opencv INTERFACE ${COMPNN_OPENCV_IMGCODECS} ${COMPNN_OPENCV_IMGPROC}
                       ${COMPNN_OPENCV_CORE})
 
+# pybind11 from pybind11-dev, for Debian's own interpreter (which has python3-torch and numpy;
+# another python3 may come first on PATH). Not under the sanitizers: the interpreter is not built
+# with them.
+set(COMPNN_BUILD_PYTHON OFF)
+if(COMPNN_PYTHON AND NOT COMPNN_SANITIZE)
+  set(PYBIND11_FINDPYTHON ON)
+  set(Python_EXECUTABLE /usr/bin/python3 CACHE FILEPATH "The interpreter the Python package is for")
+  find_package(pybind11 CONFIG QUIET)
+  if(pybind11_FOUND)
+    set(COMPNN_BUILD_PYTHON ON)
+  else()
+    message(STATUS "pybind11 not found: the Python package is not built (run scripts/install-deps)")
+  endif()
+endif()
+
 # LibTorch (CPU) from libtorch-dev: models only, never the search core.
 if(COMPNN_WITH_TORCH)
   find_package(Torch REQUIRED)

@@ -7,6 +7,7 @@
 #include "compnn/core/stopwatch.h"
 #include "compnn/data/dataset_writer.h"
 #include "compnn/explain/correspondence_map.h"
+#include "compnn/explain/explanation_files.h"
 #include "compnn/explain/figure.h"
 #include "compnn/store/field_io.h"
 #include "compnn/store/json_file.h"
@@ -50,36 +51,27 @@ void RunExplain(const ExplainCommandOptions& o) {
     const double total = SecondsSince(start);
 
     const std::string dir = o.out + "/" + SafeName(query.name);
-    fs::create_directories(dir);
-    CorrespondenceMapInputs figure;
-    figure.heading = "compnn: " + query.name + " explained at " + Describe(info) + " by " +
-                     std::to_string(e.search.candidates.size()) + " training images (" +
-                     ToString(o.search.method) + ")";
-    figure.query_input = query.input;
-    figure.ground_truth = query.truth;
-    figure.network_output = run.output;
-    figure.reconstruction = e.output_reconstruction;
-    figure.field = e.search.field;
-    figure.stride = e.stride;
-    figure.sources = explainer.training().Targets(UsedImages(e.search.field));
-    figure.names = names;
-    figure.highlighted = o.highlighted;
-    WritePng(dir + "/correspondence-map.png", CorrespondenceMapFigure(figure));
-    WritePng(dir + "/input-reconstruction.png", e.input_reconstruction);
-    WritePng(dir + "/output-reconstruction.png", e.output_reconstruction);
-    WritePng(dir + "/network-output.png", run.output);
-    WriteField(e.search.field, dir);
-
-    nlohmann::json sources = nlohmann::json::array();
-    for (const SourceShare& s : SourceShares(SourceImageMap(e.search.field, e.stride)))
-      sources.push_back({{"image", names[s.image]}, {"share", s.share}});
+    ExplanationFiles files;
+    files.query = query.name;
+    files.layer = layer;
+    files.stride = e.stride;
+    files.hyperpatch = info.hyperpatch;
+    files.heading = "compnn: " + query.name + " explained at " + Describe(info) + " by " +
+                    std::to_string(e.search.candidates.size()) + " training images (" +
+                    ToString(o.search.method) + ")";
+    files.query_input = query.input;
+    files.ground_truth = query.truth;
+    files.network_output = run.output;
+    files.input_reconstruction = e.input_reconstruction;
+    files.output_reconstruction = e.output_reconstruction;
+    files.field = e.search.field;
+    files.sources = explainer.training().Targets(UsedImages(e.search.field));
+    files.names = names;
+    files.highlighted = o.highlighted;
     nlohmann::json summary = SearchSummary(o.search, e.search, explainer.store());
-    summary["query"] = query.name;
-    summary["layer"] = layer;
-    summary["stride"] = e.stride;
-    summary["hyperpatch"] = {info.hyperpatch.height, info.hyperpatch.width};
+    summary.update(WriteExplanationFiles(dir, files));
+    const std::size_t source_count = summary["sources"].size();
     summary["overlapping_blocks"] = o.overlap;
-    summary["sources"] = sources;
     summary["model"] = fs::absolute(o.model).string();
     summary["store"] = fs::absolute(o.store).string();
     if (!o.where.empty()) summary["where"] = o.where;
@@ -87,18 +79,12 @@ void RunExplain(const ExplainCommandOptions& o) {
     summary["seconds"]["forward"] = forward;
     summary["seconds"]["reconstruct"] = e.reconstruct_seconds;
     summary["seconds"]["total"] = total;
-    summary["files"] = {"correspondence-map.png",
-                        "input-reconstruction.png",
-                        "output-reconstruction.png",
-                        "network-output.png",
-                        "nnf.npy",
-                        "similarity.npy"};
     WriteJsonFile(dir + "/summary.json", summary);
     index.push_back({{"query", query.name}, {"folder", SafeName(query.name)}});
     bar.Update(static_cast<long long>(q + 1));
     if (!bar.enabled())
       std::printf("%s: %zu source images, mean similarity %.4f, %.2f s\n", query.name.c_str(),
-                  sources.size(), e.search.field.MeanSimilarity(), total);
+                  source_count, e.search.field.MeanSimilarity(), total);
   }
   bar.Finish();
   WriteJsonFile(o.out + "/summary.json", {{"layer", layer}, {"queries", index}});

@@ -14,19 +14,6 @@
 
 namespace compnn {
 
-namespace {
-
-// A layer's file in the store: names of TorchScript submodules may hold ':' (NAME:input).
-std::string LayerFile(const std::string& name) {
-  std::string file = name;
-  for (char& c : file) {
-    if (c == ':' || c == '/') c = '_';
-  }
-  return file + ".npy";
-}
-
-}  // namespace
-
 void IndexOptions::Check() const {
   COMPNN_CHECK_OPTION(!model.empty(), "model", "is empty: name a model file");
   COMPNN_CHECK_OPTION(!data.empty(), "data", "is empty: name a dataset folder");
@@ -62,7 +49,7 @@ void IndexDataset(const IndexOptions& o) {
     layer.depth = info.channels;
     layer.stride = info.stride;
     layer.dtype = o.dtype;
-    layer.file = LayerFile(info.name);
+    layer.file = LayerFileName(info.name);
     plan.layers.push_back(layer);
   };
   for (const std::string& name : names) add_layer(name);

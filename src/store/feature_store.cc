@@ -39,10 +39,6 @@ std::int64_t GlobalLength(const StoreManifest& m) {
   return static_cast<std::int64_t>(g.height) * g.width * g.depth;
 }
 
-std::int64_t ImageElements(const StoreLayer& l) {
-  return static_cast<std::int64_t>(l.height) * l.width * l.depth;
-}
-
 void PwriteAll(int fd, const void* data, std::size_t bytes, off_t offset, const std::string& path) {
   const char* p = static_cast<const char*>(data);
   while (bytes > 0) {
@@ -56,6 +52,13 @@ void PwriteAll(int fd, const void* data, std::size_t bytes, off_t offset, const 
 }
 
 }  // namespace
+
+const StorePixels* StoreManifest::pixel(const std::string& name) const {
+  for (const StorePixels& p : pixels) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
 
 const StoreLayer& StoreManifest::layer(const std::string& name) const {
   for (const StoreLayer& l : layers) {
@@ -78,7 +81,7 @@ nlohmann::json StoreManifest::ToJson() const {
                           {"file", l.file},
                           {"checksum", l.checksum}});
   }
-  return {
+  nlohmann::json json = {
       {"format", kFormat},
       {"model", model},
       {"dataset", dataset},
@@ -86,6 +89,17 @@ nlohmann::json StoreManifest::ToJson() const {
       {"images", images},
       {"layers", layer_list},
       {"global", {{"layer", global_layer}, {"file", "global.npy"}, {"checksum", global_checksum}}}};
+  // Stores without pixels keep the manifest they always had.
+  if (!pixels.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const StorePixels& p : pixels) {
+      list.push_back(
+          {{"name", p.name}, {"labels", p.labels}, {"file", p.file}, {"checksum", p.checksum}});
+    }
+    json["pixels"] = list;
+  }
+  if (!palette.is_null()) json["palette"] = palette;
+  return json;
 }
 
 StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string& path) {
@@ -115,10 +129,26 @@ StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string
     }
     m.global_layer = j.at("global").at("layer").get<std::string>();
     m.global_checksum = j.at("global").value("checksum", "");
+    for (const nlohmann::json& p : j.value("pixels", nlohmann::json::array())) {
+      StorePixels pixels{p.at("name").get<std::string>(), p.at("labels").get<bool>(),
+                         p.at("file").get<std::string>(), p.value("checksum", "")};
+      COMPNN_CHECK(pixels.name == "inputs" || pixels.name == "targets", "unknown pixels '",
+                   pixels.name, "' (inputs or targets)");
+      m.pixels.push_back(pixels);
+    }
+    m.palette = j.value("palette", nlohmann::json());
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": malformed manifest: " + e.what());
   }
   return m;
+}
+
+std::string LayerFileName(const std::string& layer) {
+  std::string file = layer;
+  for (char& c : file) {
+    if (c == ':' || c == '/') c = '_';
+  }
+  return file + ".npy";
 }
 
 std::string FileChecksum(const std::string& path) {
@@ -166,6 +196,16 @@ FeatureStore FeatureStore::Open(const std::string& dir) {
     COMPNN_CHECK(file->shape() == expected, path, ": shape differs from the manifest's");
     store.files_[l.name] = file;
   }
+  for (const StorePixels& p : store.manifest_.pixels) {
+    const std::string path = dir + "/" + p.file;
+    auto file = std::make_shared<NpyFile>(NpyFile::Open(path));
+    file->Require(DType::kUInt8, {4});
+    const std::vector<std::int64_t> expected = {n, store.manifest_.input_size.height,
+                                                store.manifest_.input_size.width, 3};
+    COMPNN_CHECK(file->shape() == expected, path, ": shape differs from the manifest's (",
+                 std::to_string(n), " RGB images of ", store.manifest_.input_size.ToString(), ")");
+    store.pixel_files_[p.name] = file;
+  }
   const std::string global_path = dir + "/global.npy";
   store.global_ = std::make_shared<NpyFile>(NpyFile::Open(global_path));
   store.global_->Require(DType::kFloat32, {2});
@@ -181,37 +221,61 @@ void FeatureStore::Verify() const {
     COMPNN_CHECK(FileChecksum(path) == l.checksum, path,
                  ": checksum mismatch (the file is corrupt)");
   }
+  for (const StorePixels& p : manifest_.pixels) {
+    const std::string path = dir_ + "/" + p.file;
+    COMPNN_CHECK(FileChecksum(path) == p.checksum, path,
+                 ": checksum mismatch (the file is corrupt)");
+  }
   const std::string global_path = dir_ + "/global.npy";
   COMPNN_CHECK(FileChecksum(global_path) == manifest_.global_checksum, global_path,
                ": checksum mismatch (the file is corrupt)");
 }
 
+const NpyFile& FeatureStore::LayerFile(const std::string& layer) const {
+  manifest_.layer(layer);  // names the layers there are when it is not one of them
+  return *files_.at(layer);
+}
+
+const NpyFile* FeatureStore::PixelFile(const std::string& name) const {
+  const auto it = pixel_files_.find(name);
+  return it == pixel_files_.end() ? nullptr : it->second.get();
+}
+
 LayerMaps ReadMaps(const NpyFile& file, const std::vector<int>& images) {
   file.Require(file.dtype() == DType::kFloat16 ? DType::kFloat16 : DType::kFloat32, {4});
-  const auto& shape = file.shape();
+  return MapsOf(file.data(), file.dtype(), file.shape(), images, file.path());
+}
+
+LayerMaps MapsOf(const void* data, DType dtype, const std::vector<std::int64_t>& shape,
+                 const std::vector<int>& images, const std::string& what) {
+  COMPNN_CHECK(dtype == DType::kFloat32 || dtype == DType::kFloat16, what,
+               ": maps must be float32 or float16");
+  COMPNN_CHECK(shape.size() == 4, what, ": maps must be (N, H, W, D)");
   const int n = static_cast<int>(shape[0]), height = static_cast<int>(shape[1]),
             width = static_cast<int>(shape[2]), depth = static_cast<int>(shape[3]);
   const std::int64_t per_image = shape[1] * shape[2] * shape[3];
   std::vector<bool> wanted(n, images.empty());
   for (int i : images) {
-    COMPNN_CHECK(!(i < 0 || i >= n), file.path(), ": image index ", std::to_string(i),
+    COMPNN_CHECK(!(i < 0 || i >= n), what, ": image index ", std::to_string(i),
                  " is not among its ", std::to_string(n));
     wanted[i] = true;
   }
   LayerMaps maps;
   // Images not asked for are 1 x 1 zero maps: indices stay those of the file.
   static const std::vector<float> zeros(1 << 16, 0.0f);
-  COMPNN_CHECK(depth <= static_cast<int>(zeros.size()), file.path(), ": depth too large");
+  COMPNN_CHECK(depth <= static_cast<int>(zeros.size()), what, ": depth too large");
   std::vector<MapView> views;
-  if (file.dtype() == DType::kFloat16) maps.converted.reserve(images.empty() ? n : images.size());
+  if (dtype == DType::kFloat16) maps.converted.reserve(images.empty() ? n : images.size());
   for (int i = 0; i < n; ++i) {
     if (!wanted[i]) {
       views.push_back(MapView{zeros.data(), 1, 1, depth});
-    } else if (file.dtype() == DType::kFloat32) {
-      views.push_back(MapView{file.data_as<float>() + i * per_image, height, width, depth});
+    } else if (dtype == DType::kFloat32) {
+      views.push_back(
+          MapView{static_cast<const float*>(data) + i * per_image, height, width, depth});
     } else {
       std::vector<float>& buffer = maps.converted.emplace_back(per_image);
-      HalvesToFloats(file.data_as<std::uint16_t>() + i * per_image, buffer.data(), per_image);
+      HalvesToFloats(static_cast<const std::uint16_t*>(data) + i * per_image, buffer.data(),
+                     per_image);
       views.push_back(MapView{buffer.data(), height, width, depth});
     }
   }
@@ -234,9 +298,10 @@ StoreWriter::StoreWriter(std::string dir, StoreManifest plan, bool overwrite)
   COMPNN_CHECK_OPTION(!fs::exists(dir_) || overwrite, "overwrite", "is not set and ", dir_,
                       " already exists");
   plan_.layer(plan_.global_layer);  // throws when the global layer is not among the layers
+  streaming_ = plan_.images.empty();
   const std::string progress = partial_ + "/progress.json";
   bool resume = false;
-  if (fs::exists(progress)) {
+  if (!streaming_ && fs::exists(progress)) {
     const nlohmann::json saved = ReadJsonFile(progress);
     if (!saved.contains("plan") || !saved.contains("done") || !saved["done"].is_number_integer()) {
       throw std::runtime_error(progress + ": malformed; delete " + partial_ + " to start over");
@@ -250,76 +315,120 @@ StoreWriter::StoreWriter(std::string dir, StoreManifest plan, bool overwrite)
     fs::remove_all(partial_);
     fs::create_directories(partial_);
   }
-  const std::int64_t n = static_cast<std::int64_t>(plan_.images.size());
-  auto open = [&](const std::string& file, DType dtype, const std::vector<std::int64_t>& shape) {
-    const std::string path = partial_ + "/" + file;
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    COMPNN_CHECK(fd >= 0, path, ": cannot create: ", std::strerror(errno));
-    if (!resume) {
-      const std::string header = NpyHeaderBytes(dtype, shape);
-      PwriteAll(fd, header.data(), header.size(), 0, path);
-      std::int64_t elements = 1;
-      for (std::int64_t d : shape) elements *= d;
-      const off_t bytes = static_cast<off_t>(header.size() + elements * DTypeSize(dtype));
-      const int truncated = ::ftruncate(fd, bytes);
-      COMPNN_CHECK(truncated == 0, path, ": cannot allocate: ", std::strerror(errno));
-    }
-    return fd;
-  };
   for (const StoreLayer& l : plan_.layers)
-    fds_[l.name] = open(l.file, l.dtype, {n, l.height, l.width, l.depth});
-  global_length_ = GlobalLength(plan_);
-  global_fd_ = open("global.npy", DType::kFloat32, {n, global_length_});
+    layers_[l.name] = OpenOutput(l.file, l.dtype, {l.height, l.width, l.depth}, resume);
+  for (const StorePixels& p : plan_.pixels) {
+    pixels_[p.name] = OpenOutput(p.file, DType::kUInt8,
+                                 {plan_.input_size.height, plan_.input_size.width, 3}, resume);
+  }
+  global_ = OpenOutput("global.npy", DType::kFloat32, {GlobalLength(plan_)}, resume);
   if (!resume) SaveProgress();
 }
 
+StoreWriter::Output StoreWriter::OpenOutput(const std::string& file, DType dtype,
+                                            std::vector<std::int64_t> image_shape, bool resume) {
+  Output out;
+  out.file = file;
+  out.dtype = dtype;
+  out.image_shape = std::move(image_shape);
+  const std::string path = partial_ + "/" + file;
+  out.fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  COMPNN_CHECK(out.fd >= 0, path, ": cannot create: ", std::strerror(errno));
+  // A streaming store's count is unknown until Commit: the header is sized for the largest.
+  std::vector<std::int64_t> shape = out.image_shape;
+  shape.insert(shape.begin(),
+               streaming_ ? std::int64_t{1} << 40 : static_cast<std::int64_t>(plan_.images.size()));
+  const std::string header = NpyHeaderBytes(dtype, shape);
+  out.header_bytes = header.size();
+  if (!resume) {
+    PwriteAll(out.fd, header.data(), header.size(), 0, path);
+    std::int64_t elements = 1;
+    for (std::int64_t d : shape) elements *= d;
+    if (!streaming_) {
+      const off_t bytes = static_cast<off_t>(header.size() + elements * DTypeSize(dtype));
+      const int truncated = ::ftruncate(out.fd, bytes);
+      COMPNN_CHECK(truncated == 0, path, ": cannot allocate: ", std::strerror(errno));
+    }
+  }
+  return out;
+}
+
 StoreWriter::~StoreWriter() {
-  for (auto& [name, fd] : fds_) ::close(fd);
-  if (global_fd_ >= 0) ::close(global_fd_);
+  for (auto& [name, out] : layers_) ::close(out.fd);
+  for (auto& [name, out] : pixels_) ::close(out.fd);
+  if (global_.fd >= 0) ::close(global_.fd);
 }
 
 void StoreWriter::SaveProgress() {
-  for (auto& [name, fd] : fds_) ::fdatasync(fd);
-  ::fdatasync(global_fd_);
+  for (auto& [name, out] : layers_) ::fdatasync(out.fd);
+  for (auto& [name, out] : pixels_) ::fdatasync(out.fd);
+  ::fdatasync(global_.fd);
+  if (streaming_) return;  // a streaming run cannot resume: nothing to record
   WriteFileAtomically(
       partial_ + "/progress.json",
       nlohmann::json{{"plan", plan_.ToJson()}, {"done", next_image_}}.dump() + "\n");
 }
 
-void StoreWriter::Write(int index, const std::map<std::string, const float*>& maps,
-                        const float* global) {
-  if (index != next_image_) throw std::logic_error("store images must be written in order");
-  std::vector<std::uint16_t> halves;
-  for (const StoreLayer& l : plan_.layers) {
-    const float* data = maps.at(l.name);
-    const std::int64_t elements = ImageElements(l);
-    const std::string header = NpyHeaderBytes(
-        l.dtype, {static_cast<std::int64_t>(plan_.images.size()), l.height, l.width, l.depth});
-    const off_t offset = static_cast<off_t>(header.size() + index * elements * DTypeSize(l.dtype));
-    if (l.dtype == DType::kFloat16) {
-      halves.resize(elements);
-      FloatsToHalves(data, halves.data(), elements);
-      PwriteAll(fds_.at(l.name), halves.data(), elements * 2, offset, l.file);
-    } else {
-      PwriteAll(fds_.at(l.name), data, elements * 4, offset, l.file);
-    }
+void StoreWriter::WriteImage(const Output& out, int index, const void* data) {
+  std::int64_t elements = 1;
+  for (std::int64_t d : out.image_shape) elements *= d;
+  const off_t offset =
+      static_cast<off_t>(out.header_bytes + index * elements * DTypeSize(out.dtype));
+  if (out.dtype == DType::kFloat16) {
+    halves_.resize(elements);
+    FloatsToHalves(static_cast<const float*>(data), halves_.data(), elements);
+    PwriteAll(out.fd, halves_.data(), elements * 2, offset, out.file);
+  } else {
+    PwriteAll(out.fd, data, elements * DTypeSize(out.dtype), offset, out.file);
   }
-  const std::string header = NpyHeaderBytes(
-      DType::kFloat32, {static_cast<std::int64_t>(plan_.images.size()), global_length_});
-  PwriteAll(global_fd_, global, global_length_ * 4,
-            static_cast<off_t>(header.size() + index * global_length_ * 4), "global.npy");
+}
+
+void StoreWriter::Write(int index, const std::map<std::string, const float*>& maps,
+                        const float* global,
+                        const std::map<std::string, const std::uint8_t*>& pixels) {
+  if (index != next_image_) throw std::logic_error("store images must be written in order");
+  for (const StoreLayer& l : plan_.layers) WriteImage(layers_.at(l.name), index, maps.at(l.name));
+  for (const StorePixels& p : plan_.pixels) {
+    const auto it = pixels.find(p.name);
+    if (it == pixels.end()) throw std::logic_error("store image without its " + p.name);
+    WriteImage(pixels_.at(p.name), index, it->second);
+  }
+  WriteImage(global_, index, global);
   ++next_image_;
   if (next_image_ % kSyncEvery == 0) SaveProgress();
 }
 
+void StoreWriter::Append(const std::string& name, const std::map<std::string, const float*>& maps,
+                         const float* global,
+                         const std::map<std::string, const std::uint8_t*>& pixels) {
+  if (!streaming_) throw std::logic_error("Append is for streaming stores (a plan without images)");
+  Write(next_image_, maps, global, pixels);
+  plan_.images.push_back(name);
+}
+
 void StoreWriter::Commit() {
-  if (next_image_ != static_cast<int>(plan_.images.size())) {
+  if (streaming_) {
+    COMPNN_CHECK(next_image_ > 0, dir_, ": no images were written");
+    // The headers now get the final count, padded to the length reserved for them.
+    const auto seal = [&](const Output& out) {
+      std::vector<std::int64_t> shape = out.image_shape;
+      shape.insert(shape.begin(), next_image_);
+      const std::string header = NpyHeaderBytes(out.dtype, shape, out.header_bytes);
+      COMPNN_CHECK(header.size() == out.header_bytes, out.file, ": header grew");
+      PwriteAll(out.fd, header.data(), header.size(), 0, out.file);
+    };
+    for (auto& [name, out] : layers_) seal(out);
+    for (auto& [name, out] : pixels_) seal(out);
+    seal(global_);
+  } else if (next_image_ != static_cast<int>(plan_.images.size())) {
     throw std::logic_error("store committed with " + std::to_string(next_image_) + " of " +
                            std::to_string(plan_.images.size()) + " images");
   }
-  for (auto& [name, fd] : fds_) ::fsync(fd);
-  ::fsync(global_fd_);
+  for (auto& [name, out] : layers_) ::fsync(out.fd);
+  for (auto& [name, out] : pixels_) ::fsync(out.fd);
+  ::fsync(global_.fd);
   for (StoreLayer& l : plan_.layers) l.checksum = FileChecksum(partial_ + "/" + l.file);
+  for (StorePixels& p : plan_.pixels) p.checksum = FileChecksum(partial_ + "/" + p.file);
   plan_.global_checksum = FileChecksum(partial_ + "/global.npy");
   WriteJsonFile(partial_ + "/manifest.json", plan_.ToJson());
   fs::remove(partial_ + "/progress.json");

@@ -192,3 +192,58 @@ TEST_F(StoreTest, EachKindOfCorruptionGivesAClearError) {
 
 }  // namespace
 }  // namespace compnn
+
+namespace compnn {
+namespace {
+
+// A streaming store (its count unknown until Commit) with training pixels, read back through
+// NpyFile: the headers carry the final count, the values and pixels are those written.
+TEST_F(StoreTest, StreamingWriterWithPixels) {
+  StoreManifest plan;
+  plan.input_size = ImageSize{4, 6};
+  plan.layers.push_back({"a", 2, 3, 2, 2, {2, 2}, DType::kFloat16, "a.npy", ""});
+  plan.layers.push_back({"b", 1, 1, 3, 4, {1, 1}, DType::kFloat32, "b.npy", ""});
+  plan.global_layer = "b";
+  plan.pixels.push_back({"targets", false, "targets.npy", ""});
+  StoreWriter writer(Path("s"), plan, false);
+  EXPECT_TRUE(writer.streaming());
+  std::vector<float> a(12), b(3);
+  std::vector<std::uint8_t> pixels(4 * 6 * 3);
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < 12; ++j) a[j] = 0.5f * (i * 12 + j);  // exact in float16
+    for (int j = 0; j < 3; ++j) b[j] = static_cast<float>(100 * i + j);
+    for (std::size_t j = 0; j < pixels.size(); ++j) pixels[j] = static_cast<std::uint8_t>(i + j);
+    writer.Append("im" + std::to_string(i), {{"a", a.data()}, {"b", b.data()}}, b.data(),
+                  {{"targets", pixels.data()}});
+  }
+  EXPECT_FALSE(fs::exists(Path("s")));
+  writer.Commit();
+
+  const FeatureStore store = FeatureStore::Open(Path("s"));
+  store.Verify();
+  EXPECT_EQ(store.manifest().images, (std::vector<std::string>{"im0", "im1", "im2"}));
+  const NpyFile& file_a = store.LayerFile("a");
+  EXPECT_EQ(file_a.shape(), (std::vector<std::int64_t>{3, 2, 3, 2}));
+  const LayerMaps maps = store.Maps("a", {2});
+  EXPECT_EQ(maps.database[2].cell(1, 2)[1], 0.5f * (2 * 12 + 11));
+  EXPECT_EQ(store.Globals().row(1)[2], 102.0f);
+  const NpyFile* targets = store.PixelFile("targets");
+  ASSERT_NE(targets, nullptr);
+  EXPECT_EQ(targets->shape(), (std::vector<std::int64_t>{3, 4, 6, 3}));
+  EXPECT_EQ(targets->data_as<std::uint8_t>()[2 * 72 + 5], 2 + 5);
+  EXPECT_EQ(store.PixelFile("inputs"), nullptr);
+  // NumPy-compatible: the header parses with the final count and the data starts where it says.
+  EXPECT_EQ(file_a.header().data_offset % 64, 0u);
+}
+
+TEST_F(StoreTest, StreamingWriterWithoutImagesIsAnError) {
+  StoreManifest plan;
+  plan.input_size = ImageSize{4, 4};
+  plan.layers.push_back({"a", 2, 2, 1, 2, {2, 2}, DType::kFloat32, "a.npy", ""});
+  plan.global_layer = "a";
+  StoreWriter writer(Path("empty"), plan, false);
+  ExpectError([&] { writer.Commit(); }, "no images were written");
+}
+
+}  // namespace
+}  // namespace compnn

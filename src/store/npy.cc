@@ -273,12 +273,16 @@ void NpyFile::Require(DType dtype, std::initializer_list<int> ranks) const {
                            std::to_string(rank) + "), expected rank " + allowed);
 }
 
-std::string NpyHeaderBytes(DType dtype, const std::vector<std::int64_t>& shape) {
+std::string NpyHeaderBytes(DType dtype, const std::vector<std::int64_t>& shape,
+                           std::size_t min_length) {
   std::string dict = "{'descr': '" + std::string(DTypeDescr(dtype)) +
                      "', 'fortran_order': False, 'shape': " + ShapeText(shape) + ", }";
-  // Pad with spaces and a newline so that the data starts on a 64-byte boundary.
+  // Pad with spaces and a newline so that the data starts on a 64-byte boundary, at or after
+  // min_length.
   const std::size_t unpadded = 10 + dict.size() + 1;
-  dict.append((64 - unpadded % 64) % 64, ' ');
+  std::size_t padded = (unpadded + 63) / 64 * 64;
+  if (padded < min_length) padded = (min_length + 63) / 64 * 64;
+  dict.append(padded - unpadded, ' ');
   dict.push_back('\n');
   if (dict.size() > 65535) throw std::runtime_error("shape too long for an .npy header");
   std::string header(kMagic);

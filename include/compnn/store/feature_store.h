@@ -4,6 +4,8 @@
 //                         per layer: shape, stride, patch, hyperpatch, dtype, file and checksum
 //   STORE/LAYER.npy       (N, H, W, D), channels last, float32 or float16
 //   STORE/global.npy      (N, D_g) float32: each image's global descriptor (a layer, flattened)
+//   STORE/inputs.npy      optional (N, H, W, 3) uint8 RGB: the training inputs, at the input size,
+//   STORE/targets.npy     and targets, so that reconstructions paste without the dataset folder
 // A store is written in STORE.partial and renamed into place when complete, so a folder named
 // STORE is always whole; an interrupted run resumes from STORE.partial.
 #pragma once
@@ -33,6 +35,13 @@ struct StoreLayer {
   std::string file, checksum;
 };
 
+// Training pixels kept in the store: "inputs" or "targets", RGB, at the store's input size.
+struct StorePixels {
+  std::string name;
+  bool labels = false;  // a label image (palette colours): pasted by class vote, not averaged
+  std::string file, checksum;
+};
+
 struct StoreManifest {
   nlohmann::json model;    // file, checksum, arch (or "imported")
   nlohmann::json dataset;  // dir, split, direction
@@ -41,8 +50,11 @@ struct StoreManifest {
   std::vector<StoreLayer> layers;
   std::string global_layer;
   std::string global_checksum;
+  std::vector<StorePixels> pixels;  // none, or inputs and/or targets
+  nlohmann::json palette;           // labels.json's {"classes", "ignore"} for label pixels, or null
 
-  const StoreLayer& layer(const std::string& name) const;  // throws naming the layers it has
+  const StorePixels* pixel(const std::string& name) const;  // nullptr when not kept
+  const StoreLayer& layer(const std::string& name) const;   // throws naming the layers it has
   nlohmann::json ToJson() const;
   static StoreManifest FromJson(const nlohmann::json& json, const std::string& path);
 };
@@ -58,6 +70,10 @@ struct LayerMaps {
 // LayerMaps describes them. Throws std::runtime_error naming the file for another dtype or rank
 // or an index outside it.
 LayerMaps ReadMaps(const NpyFile& file, const std::vector<int>& images);
+// The same for an array in memory: `data` holds `shape` (N, H, W, D) elements of `dtype`; errors
+// name `what`.
+LayerMaps MapsOf(const void* data, DType dtype, const std::vector<std::int64_t>& shape,
+                 const std::vector<int>& images, const std::string& what);
 
 class FeatureStore {
  public:
@@ -74,41 +90,70 @@ class FeatureStore {
   // The maps of `images` (all when empty) at `layer`.
   LayerMaps Maps(const std::string& layer, const std::vector<int>& images = {}) const;
   DescriptorMatrix Globals() const;
+  // The memory-mapped files themselves (for zero-copy views); throw naming what the store has.
+  const NpyFile& LayerFile(const std::string& layer) const;
+  const NpyFile& GlobalFile() const { return *global_; }
+  // "inputs" or "targets" (N, H, W, 3) uint8 RGB, or nullptr when the store does not keep them.
+  const NpyFile* PixelFile(const std::string& name) const;
 
  private:
   std::string dir_;
   StoreManifest manifest_;
   std::map<std::string, std::shared_ptr<NpyFile>> files_;
+  std::map<std::string, std::shared_ptr<NpyFile>> pixel_files_;
   std::shared_ptr<NpyFile> global_;
 };
 
-// Writes a store image by image; resumable.
+// Writes a store image by image.
 class StoreWriter {
  public:
-  // `plan` lists the layers (shapes, strides, dtypes), images and provenance; checksums are filled
-  // in on Commit. With an existing STORE.partial made from the same plan, writing resumes after
-  // its last finished image; one made from another plan is an error. STORE must not exist unless
-  // `overwrite`.
+  // `plan` lists the layers (shapes, strides, dtypes), pixels, images and provenance; checksums
+  // are filled in on Commit. With an existing STORE.partial made from the same plan, writing
+  // resumes after its last finished image; one made from another plan is an error. STORE must not
+  // exist unless `overwrite`.
+  //
+  // A plan without images streams: images are appended (Append) until Commit, for callers that
+  // do not know how many will come; an interrupted streaming run starts over.
   StoreWriter(std::string dir, StoreManifest plan, bool overwrite);
   ~StoreWriter();
 
   int next_image() const { return next_image_; }
-  // Writes image `index` (== next_image()): one H x W x D float map per layer, channels last, and
-  // the global descriptor. Progress is flushed to disk and recorded every 16 images.
-  void Write(int index, const std::map<std::string, const float*>& maps, const float* global);
+  bool streaming() const { return streaming_; }
+  // Writes image `index` (== next_image()): one H x W x D float map per layer, channels last, the
+  // global descriptor, and H x W x 3 RGB pixels for each of the plan's pixels. Progress is flushed
+  // to disk and recorded every 16 images.
+  void Write(int index, const std::map<std::string, const float*>& maps, const float* global,
+             const std::map<std::string, const std::uint8_t*>& pixels = {});
+  // Streaming: the next image, named `name`.
+  void Append(const std::string& name, const std::map<std::string, const float*>& maps,
+              const float* global, const std::map<std::string, const std::uint8_t*>& pixels = {});
   // Computes the checksums, writes the manifest and renames the folder into place.
   void Commit();
 
  private:
+  struct Output {
+    int fd = -1;
+    DType dtype = DType::kFloat32;
+    std::vector<std::int64_t> image_shape;  // one image's shape
+    std::size_t header_bytes = 0;           // where the data starts
+    std::string file;
+  };
+  Output OpenOutput(const std::string& file, DType dtype, std::vector<std::int64_t> image_shape,
+                    bool resume);
+  void WriteImage(const Output& out, int index, const void* data);
   void SaveProgress();
 
   std::string dir_, partial_;
   StoreManifest plan_;
+  bool streaming_ = false;
   int next_image_ = 0;
-  std::map<std::string, int> fds_;
-  int global_fd_ = -1;
-  std::int64_t global_length_ = 0;
+  std::map<std::string, Output> layers_, pixels_;
+  Output global_;
+  std::vector<std::uint16_t> halves_;
 };
+
+// The file a layer is stored in: its name with ':' and '/' as '_', plus ".npy".
+std::string LayerFileName(const std::string& layer);
 
 // The XXH3 64-bit checksum of a file, as 16 hex digits.
 std::string FileChecksum(const std::string& path);

@@ -63,8 +63,10 @@ class NpyFile {
 };
 
 // The header (magic, version 1.0, dict, padding) of an array; its data follows at the 64-byte
-// boundary the header ends on.
-std::string NpyHeaderBytes(DType dtype, const std::vector<std::int64_t>& shape);
+// boundary the header ends on, padded to at least `min_length` bytes (so that a header written
+// before the final shape is known can be overwritten in place).
+std::string NpyHeaderBytes(DType dtype, const std::vector<std::int64_t>& shape,
+                           std::size_t min_length = 0);
 
 // Writes an array atomically: to a temporary file beside `path`, then renamed over it.
 void WriteNpy(const std::string& path, DType dtype, const std::vector<std::int64_t>& shape,

@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+"""The overhead of compnn.match over the search itself, on the same arrays, in one run.
+
+compnn match reports its own search time (summary.json's "seconds": the search alone, files
+already mapped). compnn.match is timed around the whole Python call: argument checks, the zero-copy
+views, the search, the result arrays. Both use the same threads, method and arrays; each is run
+several times and the median kept. Prints the overhead in percent (goal <= 5%).
+
+Run from the repository root after a build:
+  PYTHONPATH=build/python /usr/bin/python3 bench/python_match_overhead.py
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+import compnn
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--compnn", default="build/bin/compnn")
+    parser.add_argument("--images", type=int, default=64, help="database images")
+    parser.add_argument("--side", type=int, default=32, help="map side in cells")
+    parser.add_argument("--depth", type=int, default=128)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    shape = (args.side, args.side, args.depth)
+    query = rng.standard_normal(shape).astype(np.float32)
+    database = rng.standard_normal((args.images,) + shape).astype(np.float32)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        np.save(os.path.join(tmp, "q.npy"), query)
+        np.save(os.path.join(tmp, "db.npy"), database)
+        for method in ("exact", "hpm"):
+            cli, python = [], []
+            for _ in range(args.repeats):
+                out = os.path.join(tmp, "out")
+                subprocess.run([args.compnn, "match", "--query", os.path.join(tmp, "q.npy"),
+                                "--database", os.path.join(tmp, "db.npy"), "--method", method,
+                                "--out", out], check=True, capture_output=True)
+                with open(os.path.join(out, "summary.json")) as f:
+                    cli.append(json.load(f)["seconds"])
+                start = time.perf_counter()
+                compnn.match(query, database, method=method)
+                python.append(time.perf_counter() - start)
+            c, p = statistics.median(cli), statistics.median(python)
+            rows.append({"method": method, "cli_search_seconds": c, "python_call_seconds": p,
+                         "overhead_percent": 100 * (p / c - 1)})
+    print(f"query {shape}, database {args.images} x {shape}, float32, median of {args.repeats}")
+    for r in rows:
+        print(f"{r['method']:>5}: compnn match search {r['cli_search_seconds']:.4f} s, "
+              f"compnn.match call {r['python_call_seconds']:.4f} s, "
+              f"overhead {r['overhead_percent']:+.1f}% (goal <= 5%)")
+    print(json.dumps(rows))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""compnn: explain what a pixel-level CNN has learned by compositional nearest neighbours.
+
+Every patch of a query is matched, in the network's own activation space, to the most similar
+patch of a training image; pasting the matches rebuilds the network's input and output.
+
+The package runs on compnn's C++ engine (the ``_compnn`` extension):
+
+- :func:`match` searches activation maps held in numpy arrays or CPU tensors;
+- :class:`FeatureStore` opens a feature store (``compnn index``'s output), memory-mapped;
+- :class:`StoreWriter` writes one image by image;
+- :class:`Dataset` reads a compnn dataset folder as model-ready arrays;
+- :mod:`compnn.torch` indexes and explains a plain ``torch.nn.Module`` with forward hooks
+  (imported on first use, so ``import compnn`` does not load PyTorch).
+"""
+
+import importlib
+
+from .dataset import Dataset
+from .match import match
+from .store import FeatureStore, SearchResult, StoreWriter
+
+__all__ = ["Dataset", "FeatureStore", "SearchResult", "StoreWriter", "match", "torch"]
+__version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # compnn.torch loads PyTorch, so it is imported only when first used.
+    if name == "torch":
+        return importlib.import_module(".torch", __name__)
+    raise AttributeError(f"module 'compnn' has no attribute '{name}'")

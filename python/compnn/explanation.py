@@ -1,0 +1,260 @@
+"""The result of compnn.torch.explain: the correspondence field, both reconstructions and the
+training images they came from, with the files of ``compnn explain`` and an HTML view."""
+
+import base64
+import html
+import json
+import os
+
+import numpy as np
+
+from . import _compnn
+from .dataset import Dataset
+
+
+class Explanation:
+    """One query explained at one layer.
+
+    Attributes:
+        name: the query's name.
+        layer, stride: the layer explained at, and its input pixels per cell.
+        nnf: int32 (H, W, 3): each cell's match (store image index, y, x).
+        similarity: float32 (H, W): each match's cosine similarity.
+        input_reconstruction, output_reconstruction: (H', W', 3) uint8 RGB, the training inputs
+            and targets pasted by the matches.
+        sources: [(training image name, share of the reconstruction's pixels)], largest first.
+        candidates: the store images searched (after the global prefilter).
+        query_pixels, network_output: (H', W', 3) uint8 RGB images of the query and the network's
+            prediction; truth: the ground truth, or None.
+    """
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+    @property
+    def mean_similarity(self):
+        """The mean similarity of the matches."""
+        return float(self.similarity.mean())
+
+    def __repr__(self):
+        top = ", ".join(f"{n} {s:.0%}" for n, s in self.sources[:3])
+        return (
+            f"<Explanation of {self.name} at {self.layer}: mean similarity "
+            f"{self.mean_similarity:.3f}, {len(self.sources)} source images ({top}...)>"
+        )
+
+    def save(self, dir):
+        """Writes the files of ``compnn explain`` into ``dir``: correspondence-map.png,
+        input-reconstruction.png, output-reconstruction.png, network-output.png, nnf.npy,
+        similarity.npy and summary.json (each atomically). Returns the summary as a dict."""
+        summary = {
+            "query": self.name,
+            "method": self.method,
+            "candidates": [self._names[i] for i in self.candidates],
+            "overlapping_blocks": self.overlapping_blocks,
+            "store": os.path.abspath(self._store_path),
+            "seconds": {"forward": self.forward_seconds},
+        }
+        text = _compnn._write_explanation(
+            os.fspath(dir),
+            {
+                "query": self.name,
+                "layer": self.layer,
+                "stride": self.stride,
+                "hyperpatch": self.hyperpatch,
+                "heading": f"compnn: {self.name} explained at {self.layer} (stride {self.stride}) "
+                f"by {len(self.candidates)} training images ({self.method})",
+                "query_input": self.query_pixels,
+                "ground_truth": self.truth,
+                "network_output": self.network_output,
+                "input_reconstruction": self.input_reconstruction,
+                "output_reconstruction": self.output_reconstruction,
+                "nnf": self.nnf,
+                "similarity": self.similarity,
+                "sources": self._target_sources,
+                "names": self._names,
+                "highlighted": 5,
+                "summary": json.dumps(summary),
+            },
+        )
+        return json.loads(text)
+
+    def _repr_html_(self):
+        tiles = [("query", self.query_pixels), ("network output", self.network_output),
+                 ("output reconstruction", self.output_reconstruction),
+                 ("input reconstruction", self.input_reconstruction)]
+        if self.truth is not None:
+            tiles.insert(1, ("ground truth", self.truth))
+        cells = "".join(
+            f'<figure style="display:inline-block;margin:4px">'
+            f'<img src="data:image/png;base64,{_png_base64(image)}" width="192" '
+            f'style="image-rendering:pixelated"><figcaption>{html.escape(label)}</figcaption></figure>'
+            for label, image in tiles
+        )
+        rows = "".join(
+            f"<tr><td>{html.escape(name)}</td><td>{share:.1%}</td></tr>"
+            for name, share in self.sources[:10]
+        )
+        return (
+            f"<div><b>{html.escape(self.name)}</b> explained at <code>{html.escape(self.layer)}"
+            f"</code> (stride {self.stride}), mean similarity {self.mean_similarity:.3f}"
+            f"<div>{cells}</div><table><tr><th>training image</th><th>share</th></tr>{rows}"
+            "</table></div>"
+        )
+
+
+def _png_base64(rgb):
+    return base64.b64encode(_compnn._encode_png(np.ascontiguousarray(rgb))).decode("ascii")
+
+
+def _to_pixels(chw, model_record):
+    """A (3, H, W) float tensor in the model's input scaling as (H, W, 3) uint8 RGB."""
+    x = chw.numpy().astype(np.float32)
+    if "mean" in model_record:
+        mean = np.asarray(model_record["mean"], np.float32).reshape(3, 1, 1)
+        std = np.asarray(model_record["std"], np.float32).reshape(3, 1, 1)
+        x = (x * std + mean) * 255.0
+    elif model_record.get("input_range", "-1,1") == "0,1":
+        x = x * 255.0
+    else:
+        x = (x + 1.0) * 127.5
+    return np.ascontiguousarray(np.clip(np.round(x), 0, 255).astype(np.uint8).transpose(1, 2, 0))
+
+
+def _fallback_palette(classes):
+    """Distinct, seeded colours for class ids when the store has no palette."""
+    rng = np.random.default_rng(0)
+    colours = rng.integers(32, 256, size=(classes, 3))
+    return {
+        "classes": [
+            {"id": i, "name": f"class {i}", "colour": [int(c) for c in colours[i]]}
+            for i in range(classes)
+        ],
+        "ignore": None,
+    }
+
+
+class _TrainingPixels:
+    """The pixels reconstructions paste: the store's own, or read from its dataset folder."""
+
+    def __init__(self, store):
+        self.store = store
+        self.dataset = None
+        record = store.manifest.get("dataset", {})
+        if store.inputs is None or store.targets is None:
+            folder = record.get("dir")
+            if not folder or not os.path.isdir(folder):
+                raise FileNotFoundError(
+                    f"{store.path} keeps no training pixels and names no dataset folder to read "
+                    "them from: index with inputs= and targets=, or with a compnn.Dataset"
+                )
+            self.dataset = Dataset(
+                folder, record.get("split", "train"), size=store.input_size,
+                direction=record.get("direction", "AtoB"),
+            )
+
+    def labels(self, side):
+        if self.dataset is not None:
+            return self.dataset.input_is_labels if side == "inputs" else self.dataset.target_is_labels
+        return self.store.pixels_are_labels(side)
+
+    def palette(self):
+        if self.store.palette is not None:
+            return self.store.palette
+        return self.dataset.palette if self.dataset is not None else None
+
+    def gather(self, side, used):
+        """(len(used), H, W, 3) uint8 RGB: the ``used`` store images' pixels, in that order."""
+        kept = self.store.inputs if side == "inputs" else self.store.targets
+        if kept is not None:
+            return np.ascontiguousarray(kept[used])
+        index = {name: i for i, name in enumerate(self.dataset.names)}
+        images = []
+        for i in used:
+            name = self.store.images[i]
+            if name not in index:
+                raise FileNotFoundError(f"{self.dataset.path}/{self.dataset.split}: no image {name}")
+            images.append(self.dataset.pixels(index[name])[0 if side == "inputs" else 1])
+        return np.stack(images)
+
+
+def explanation_from_search(store, layer, result, query, output, pixels, truth, name,
+                            overlapping_blocks, method, forward_seconds, output_kind=None):
+    info = store.layer_info(layer)
+    stride = info["stride"]
+    block = info["hyperpatch"] if overlapping_blocks else (1, 1)
+    training = _TrainingPixels(store)
+    palette = training.palette()
+    nnf = result.nnf
+    used = np.unique(nnf[..., 0])
+    compact = nnf.copy()
+    compact[..., 0] = np.searchsorted(used, nnf[..., 0])
+
+    def reconstruct(side):
+        sources = training.gather(side, used)
+        labels = training.labels(side)
+        text = json.dumps(palette) if labels and palette is not None else ""
+        return _compnn._reconstruct(compact, sources, stride, tuple(block), text), sources
+
+    input_reconstruction, _ = reconstruct("inputs")
+    output_reconstruction, targets = reconstruct("targets")
+
+    record = store.manifest.get("model", {})
+    query_pixels = _to_pixels(query, record) if pixels is None else np.asarray(pixels, np.uint8)
+    if output.dim() != 3:
+        raise ValueError(f"the network's output has shape {tuple(output.shape)}, not (N, C, H, W)")
+    kind = output_kind or record.get("output_kind") or ("image" if output.shape[0] == 3 else "logits")
+    if kind not in ("image", "logits"):
+        raise ValueError(f"output_kind: {kind!r} is not 'image' or 'logits'")
+    if kind == "image":
+        if output.shape[0] != 3:
+            raise ValueError(
+                f"the network's output has {output.shape[0]} channels, not an RGB image "
+                "(class scores? pass output_kind='logits')"
+            )
+        network_output = _to_pixels(output, record)
+    else:  # class scores: the arg-max class in palette colours
+        classes = output.argmax(0).numpy().astype(np.uint8)
+        scores = int(output.shape[0])
+        if palette is None or len(palette["classes"]) != scores:
+            palette_for_output = _fallback_palette(scores) if palette is None else None
+            if palette_for_output is None:
+                raise ValueError(
+                    f"the network gives {scores} class scores per pixel, but the store's palette "
+                    f"has {len(palette['classes'])} classes"
+                )
+        else:
+            palette_for_output = palette
+        network_output = _compnn._colourise(classes, json.dumps(palette_for_output))
+
+    # Sources: share of the reconstruction's pixels (every cell pastes stride x stride pixels).
+    counts = np.bincount(nnf[..., 0].ravel(), minlength=len(store.images))
+    order = sorted(np.flatnonzero(counts), key=lambda i: (-counts[i], i))
+    total = counts.sum()
+    sources = [(store.images[i], float(counts[i] / total)) for i in order]
+
+    # The figure's sources are indexed like the store: the used images' targets in place (the
+    # rest are zero pages the system never allocates).
+    target_sources = np.zeros((len(store.images),) + targets.shape[1:], np.uint8)
+    target_sources[used] = targets
+    return Explanation(
+        name=name,
+        layer=layer,
+        stride=stride,
+        hyperpatch=tuple(info["hyperpatch"]),
+        nnf=nnf,
+        similarity=result.similarity,
+        candidates=list(result.candidates),
+        input_reconstruction=input_reconstruction,
+        output_reconstruction=output_reconstruction,
+        sources=sources,
+        query_pixels=query_pixels,
+        network_output=network_output,
+        truth=None if truth is None else np.asarray(truth, np.uint8),
+        method=method,
+        overlapping_blocks=overlapping_blocks,
+        forward_seconds=forward_seconds,
+        _names=store.images,
+        _store_path=store.path,
+        _target_sources=target_sources,
+    )

@@ -1,0 +1,394 @@
+"""compnn.torch: index and explain a plain ``torch.nn.Module`` (no TorchScript export), with
+forward hooks. Layer names are those of ``model.named_modules()``: NAME is a submodule's output,
+NAME:input the tensor entering it.
+
+    import compnn, compnn.torch
+    data = compnn.Dataset("data/facades", "train")
+    compnn.torch.index(net, data, ["decoder2"], "stores/net")
+    e = compnn.torch.explain(net, "stores/net", compnn.Dataset("data/facades", "val")[0])
+    e.save("out/query")
+"""
+
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+from . import _compnn
+from ._arrays import as_array
+from ._hooks import Capture, layer_shapes, split_name
+from .dataset import Dataset
+from .explanation import Explanation, explanation_from_search
+from .store import FeatureStore, StoreWriter
+
+__all__ = ["index", "explain", "layers"]
+
+
+def _as_tensor(value, what):
+    if isinstance(value, torch.Tensor):
+        tensor = value
+    else:
+        tensor = torch.from_numpy(np.ascontiguousarray(as_array(value, what)))
+    if not tensor.is_floating_point():
+        raise ValueError(f"{what}: dtype {tensor.dtype} is not a float type (model-ready inputs)")
+    return tensor
+
+
+def _device(model):
+    for parameter in model.parameters():
+        return parameter.device
+    return torch.device("cpu")
+
+
+def layers(model, example):
+    """The layers compnn can capture, as ``compnn layers`` lists them: a list of dicts with name,
+    channels, height, width and stride, in forward order, for one pass over ``example``
+    ((C, H, W) or (1, C, H, W))."""
+    x = _as_tensor(example, "example")
+    if x.dim() == 3:
+        x = x.unsqueeze(0)
+    model.eval()
+    shapes = layer_shapes(model, x.to(_device(model)))
+    height = x.shape[2]
+    return [
+        {"name": n, "channels": c, "height": h, "width": w, "stride": max(1, height // h)}
+        for n, c, h, w in shapes
+    ]
+
+
+class _Progress:
+    """A one-line progress report on stderr (rewritten in place on a terminal)."""
+
+    def __init__(self, label, total, enabled):
+        self.label, self.total, self.enabled = label, total, enabled
+        self.start = time.monotonic()
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+
+    def update(self, done, final=False):
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not final and now - self.last < (0.2 if self.tty else 5.0):
+            return
+        self.last = now
+        rate = done / max(now - self.start, 1e-9)
+        of = f"/{self.total}" if self.total else ""
+        line = f"{self.label}: {done}{of} images, {rate:.1f} images/s"
+        sys.stderr.write(("\r" + line) if self.tty else line + "\n")
+        if final and self.tty:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _batches(images, batch_size, what):
+    """(N, C, H, W) float tensors of at most ``batch_size`` images from an iterable of (C, H, W)
+    items or (N, C, H, W) batches."""
+    pending = []
+    count = 0
+    for item in images:
+        x = _as_tensor(item, f"{what}[{count}]")
+        if x.dim() == 3:
+            x = x.unsqueeze(0)
+        if x.dim() != 4:
+            raise ValueError(
+                f"{what}[{count}]: shape {tuple(x.shape)} is not an image (C, H, W) or a batch "
+                "(N, C, H, W)"
+            )
+        for single in x:
+            pending.append(single)
+            count += 1
+            if len(pending) == batch_size:
+                yield torch.stack(pending)
+                pending = []
+    if pending:
+        yield torch.stack(pending)
+
+
+def _pixel_source(value, what):
+    """An indexable source of (H, W, 3) uint8 pixels: an (N, H, W, 3) array/tensor, or a list."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return [as_array(v, f"{what}[{i}]") for i, v in enumerate(value)]
+    array = as_array(value, what)
+    if array.ndim != 4 or array.shape[3] != 3:
+        raise ValueError(f"{what}: shape {array.shape} is not (N, H, W, 3) RGB pixels")
+    return array
+
+
+def index(
+    model,
+    images,
+    layers,
+    out,
+    names=None,
+    batch_size=8,
+    dtype="f16",
+    progress=True,
+    inputs=None,
+    targets=None,
+    global_layer=None,
+    hyperpatch=(2, 2),
+    overwrite=False,
+):
+    """Captures ``layers`` of ``model`` over ``images`` with forward hooks and writes a feature
+    store to ``out``, atomically (``out.partial`` is renamed when complete). The store opens in
+    ``compnn verify``, ``compnn explain --store`` and :class:`compnn.FeatureStore`.
+
+    Args:
+        model: a ``torch.nn.Module`` (not TorchScript); it is put in eval mode and run without
+            gradients on the device of its parameters.
+        images: an iterable of model-ready float tensors or arrays, each (C, H, W) or a batch
+            (N, C, H, W), already normalised as the model expects; or a :class:`compnn.Dataset`,
+            which supplies the images, their names and their pixels.
+        layers: layer names (a string or a list): NAME is a submodule's output, NAME:input the
+            tensor entering it; names come from ``model.named_modules()``.
+        out: the store folder.
+        names: the images' names (default ``image_00000``, ...; a Dataset's own names).
+        batch_size: images per forward pass.
+        dtype: "f16" (the default: half the disk) or "f32".
+        progress: report progress on stderr.
+        inputs, targets: the training images' pixels, (N, H, W, 3) uint8 RGB at the model's input
+            size (arrays, tensors or lists), kept in the store so that reconstructions paste them
+            without a dataset folder. A Dataset supplies both.
+        global_layer: the layer whose map is each image's global descriptor (the prefilter's);
+            default: the network's bottleneck, as ``compnn index`` chooses it.
+        hyperpatch: (height, width) in cells searched around each cell.
+        overwrite: replace an existing store.
+
+    Returns:
+        The written :class:`compnn.FeatureStore`.
+
+    Raises:
+        ValueError for an unknown layer, a bad shape or dtype; FileExistsError when ``out``
+        exists and ``overwrite`` is false.
+    """
+    if isinstance(layers, str):
+        layers = [layers]
+    layers = list(layers)
+    if not layers:
+        raise ValueError("layers: name at least one layer")
+    if batch_size < 1:
+        raise ValueError(f"batch_size: must be positive, got {batch_size}")
+    if not isinstance(model, torch.nn.Module):
+        raise ValueError(f"model: a {type(model).__name__} is not a torch.nn.Module")
+    if isinstance(model, torch.jit.ScriptModule):
+        raise ValueError("model: a TorchScript module; index it with the compnn command line tool")
+    dataset = images if isinstance(images, Dataset) else None
+    provenance_model = {
+        "arch": "torch.nn.Module",
+        "class": f"{type(model).__module__}.{type(model).__qualname__}",
+        "file": "",
+    }
+    provenance_data = {}
+    labels, palette = [], None
+    if dataset is not None:
+        names = dataset.names if names is None else names
+        provenance_data = {
+            "dir": os.path.abspath(dataset.path),
+            "split": dataset.split,
+            "direction": dataset.direction,
+        }
+        provenance_model["input_range"] = dataset.input_range
+        if dataset.mean is not None:
+            provenance_model["mean"] = dataset.mean.ravel().tolist()
+            provenance_model["std"] = dataset.std.ravel().tolist()
+        if dataset.input_is_labels:
+            labels.append("inputs")
+        if dataset.target_is_labels:
+            labels.append("targets")
+        palette = dataset.palette
+    inputs = _pixel_source(inputs, "inputs")
+    targets = _pixel_source(targets, "targets")
+    kept = [k for k, v in (("inputs", inputs), ("targets", targets)) if v is not None]
+    if dataset is not None:
+        kept = ["inputs", "targets"]
+    total = len(names) if names is not None else (len(images) if hasattr(images, "__len__") else None)
+
+    model.eval()
+    device = _device(model)
+    writer = None
+    count = 0
+    bar = _Progress("compnn.torch.index", total, progress)
+    try:
+        with torch.no_grad():
+            for batch in _batches(images, batch_size, "images"):
+                if writer is None:
+                    shapes = {s[0]: s for s in layer_shapes(model, batch[:1].to(device))}
+                    order = list(shapes)
+                    size = (batch.shape[2], batch.shape[3])
+                    if global_layer is None:
+                        global_layer = _compnn._bottleneck(
+                            [(n, s[2], s[3], max(1, size[0] // s[2])) for n, s in shapes.items()]
+                        )
+                    wanted = _forward_order(layers + [global_layer], order, model)
+                    writer = StoreWriter(
+                        out,
+                        size,
+                        global_layer,
+                        dtype=dtype,
+                        hyperpatch=hyperpatch,
+                        model=provenance_model,
+                        dataset=provenance_data,
+                        pixels=kept,
+                        labels=labels,
+                        palette=palette,
+                        overwrite=overwrite,
+                    )
+                with Capture(model, wanted) as capture:
+                    model(batch.to(device))
+                    capture.check_called_once()
+                maps = {n: capture.values[n].float().cpu().permute(0, 2, 3, 1) for n in wanted}
+                for j in range(batch.shape[0]):
+                    if names is not None and count >= len(names):
+                        raise ValueError(f"names: {len(names)} names for more images")
+                    name = names[count] if names is not None else f"image_{count:05d}"
+                    pixels = {}
+                    if dataset is not None:
+                        pixels["inputs"], pixels["targets"] = dataset.pixels(count)
+                    for key, source in (("inputs", inputs), ("targets", targets)):
+                        if source is not None:
+                            if count >= len(source):
+                                raise ValueError(f"{key}: holds {len(source)} images, fewer than given")
+                            pixels[key] = source[count]
+                    writer.append(name, {n: maps[n][j].numpy() for n in wanted}, **pixels)
+                    count += 1
+                bar.update(count)
+        if writer is None:
+            raise ValueError("images: no images were given")
+        if names is not None and count != len(names):
+            raise ValueError(f"names: {len(names)} names for {count} images")
+        writer.commit()
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    bar.update(count, final=True)
+    return FeatureStore(out)
+
+
+def _forward_order(names, order, model):
+    """``names`` without repeats, in the forward pass's order (NAME:input just before NAME)."""
+    rank = {}
+    for name in dict.fromkeys(names):
+        path, is_input = split_name(name)
+        if path not in order:
+            modules = dict(model.named_modules())
+            if path in modules and path:
+                raise ValueError(
+                    f"layer {name!r}: the submodule's output is not an (N, C, H, W) tensor, or it "
+                    "does not run in the forward pass"
+                )
+            Capture(model, [name])  # raises naming the submodules there are
+        rank[name] = 2 * order.index(path) - (1 if is_input else 0)
+    return sorted(rank, key=rank.get)
+
+
+def _network_output(output, key):
+    if isinstance(output, dict):
+        if key is None:
+            key = "out" if "out" in output else next(iter(output))
+        return output[key]
+    if isinstance(output, (tuple, list)):
+        return output[0 if key is None else key]
+    return output
+
+
+def explain(
+    model,
+    store,
+    query,
+    layer=None,
+    method="hpm",
+    topk_images=16,
+    where=None,
+    images=None,
+    iterations=32,
+    seed=0,
+    pixels=None,
+    truth=None,
+    name="query",
+    output=None,
+    output_kind=None,
+    overlapping_blocks=False,
+    threads=0,
+):
+    """Explains ``model``'s prediction for ``query`` from ``store``: every cell of the query's
+    activation map at ``layer`` is matched to a training cell, and the matches are pasted into an
+    input and an output reconstruction.
+
+    Args:
+        model: the ``torch.nn.Module`` the store was indexed from.
+        store: a :class:`compnn.FeatureStore` or its path.
+        query: the model-ready input, (C, H, W) or (1, C, H, W), a tensor or array.
+        layer: the stored layer to explain at; default: after the bottleneck, the last of the
+            finest stride (as ``compnn explain``).
+        method, topk_images, where, images, iterations, seed, threads: the search, as
+            :meth:`compnn.FeatureStore.search`.
+        pixels: the query as (H, W, 3) uint8 RGB for the figures; default: ``query`` scaled back
+            with the store's input range or mean and std.
+        truth: the query's ground truth, (H, W, 3) uint8 RGB, for the figure (optional).
+        name: the query's name in summaries and figures.
+        output: the key (dict) or index (tuple) of the network's output, when it is not a tensor
+            (default: "out" of a dict, as torchvision's segmentation models return it).
+        output_kind: "image" (an RGB image in the input's scaling) or "logits" (class scores,
+            drawn as the arg-max class in the palette's colours); default: the store's record, or
+            "image" for 3 channels.
+        overlapping_blocks: paste whole hyperpatches, averaged (or voted for labels).
+
+    Returns:
+        An :class:`compnn.explanation.Explanation` with ``nnf``, ``similarity``,
+        ``input_reconstruction``, ``output_reconstruction`` and ``sources``; ``save(dir)`` writes
+        the files of ``compnn explain``.
+    """
+    if not isinstance(store, FeatureStore):
+        store = FeatureStore(store)
+    layer = store.default_layer() if layer is None else layer
+    store.layer_info(layer)  # raises naming the layers there are
+    x = _as_tensor(query, "query")
+    if x.dim() == 3:
+        x = x.unsqueeze(0)
+    if x.dim() != 4 or x.shape[0] != 1:
+        raise ValueError(f"query: shape {tuple(x.shape)} is not one image, (C, H, W) or (1, C, H, W)")
+    if tuple(x.shape[2:]) != store.input_size:
+        raise ValueError(
+            f"query: {x.shape[2]}x{x.shape[3]} (HxW), but {store.path} holds activations of "
+            f"{store.input_size[0]}x{store.input_size[1]} inputs"
+        )
+    model.eval()
+    wanted = list(dict.fromkeys([layer, store.global_layer]))
+    started = time.monotonic()
+    with torch.no_grad(), Capture(model, wanted) as capture:
+        y = _network_output(model(x.to(_device(model))), output)
+        capture.check_called_once()
+    forward = time.monotonic() - started
+    maps = {n: capture.values[n][0].float().cpu().permute(1, 2, 0).contiguous().numpy() for n in wanted}
+    result = store.search(
+        layer,
+        maps[layer],
+        maps[store.global_layer].reshape(-1),
+        method=method,
+        topk_images=topk_images,
+        where=where,
+        images=images,
+        iterations=iterations,
+        seed=seed,
+        threads=threads,
+    )
+    return explanation_from_search(
+        store,
+        layer,
+        result,
+        query=x[0].cpu(),
+        output=y[0].detach().float().cpu(),
+        pixels=pixels,
+        truth=truth,
+        name=name,
+        overlapping_blocks=overlapping_blocks,
+        method=method,
+        forward_seconds=forward,
+        output_kind=output_kind,
+    )

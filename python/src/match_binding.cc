@@ -1,0 +1,123 @@
+// compnn.match: the search of `compnn match` on arrays in memory.
+#include <pybind11/stl.h>
+
+#include "bindings.h"
+#include "compnn/core/exact_search.h"
+#include "compnn/core/global_prefilter.h"
+#include "compnn/core/patch_match.h"
+#include "compnn/core/search_method.h"
+#include "numpy_maps.h"
+
+namespace compnn::python {
+namespace {
+
+struct MatchArguments {
+  std::string method = "exact";
+  std::pair<int, int> hyperpatch{2, 2};
+  std::vector<int> images;
+  int topk_images = 0;
+  int iterations = 32;
+  std::uint64_t seed = 0;
+  int k = 1;
+  int threads = 0;
+  bool channels_first = false;
+};
+
+// The global prefilter, as compnn match applies it: the K images nearest the query's descriptor,
+// among `images` when given.
+std::vector<int> Prefilter(const MatchArguments& a, int database_size,
+                           const std::optional<py::array>& query_global,
+                           const std::optional<py::array>& database_global) {
+  if (a.topk_images == 0) return a.images;
+  Require(query_global && database_global, "topk_images needs query_global and database_global");
+  const std::vector<float> query = Descriptor(*query_global, "query_global");
+  const auto database =
+      py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(*database_global);
+  Require(database && database.ndim() == 2, "database_global: must be (N, D) floats");
+  Require(database.shape(0) == database_size,
+          "database_global: holds " + std::to_string(database.shape(0)) +
+              " descriptors but the database holds " + std::to_string(database_size) + " images");
+  Require(database.shape(1) == static_cast<py::ssize_t>(query.size()),
+          "database_global: descriptors have length " + std::to_string(database.shape(1)) +
+              " but query_global has " + std::to_string(query.size()));
+  const std::size_t pool = a.images.empty() ? database_size : a.images.size();
+  Require(a.topk_images <= static_cast<int>(pool), "topk_images " + std::to_string(a.topk_images) +
+                                                       " exceeds the " + std::to_string(pool) +
+                                                       " images to choose from");
+  const DescriptorMatrix matrix{database.data(), database_size,
+                                static_cast<int>(database.shape(1))};
+  return GlobalTopK(query, matrix, a.topk_images, a.images);
+}
+
+py::tuple Match(const py::array& query_array, const py::array& database_array,
+                const MatchArguments& a, const std::optional<py::array>& query_global,
+                const std::optional<py::array>& database_global) {
+  const SearchMethod method = ParseName(SearchMethodNames(), a.method, "method");
+  Require(a.hyperpatch.first >= 1 && a.hyperpatch.second >= 1,
+          "hyperpatch: both sides must be at least 1");
+  Require(a.topk_images >= 0, "topk_images: must not be negative");
+  Require(a.k >= 1, "k: must be positive");
+  Require(a.k == 1 || method == SearchMethod::kExact, "k > 1 needs method='exact'");
+  Require(a.iterations >= 0, "iterations: must not be negative");
+  Require(a.threads >= 0, "threads: must not be negative");
+  std::vector<float> scratch;
+  const MapView query = QueryMap(query_array, a.channels_first, scratch, "query");
+  const int images = static_cast<int>(database_array.ndim() == 4 ? database_array.shape(0) : 0);
+  for (int image : a.images) {
+    Require(image >= 0 && image < images, "images: unknown image index " + std::to_string(image) +
+                                              " (the database holds " + std::to_string(images) +
+                                              ")");
+  }
+  ArrayMaps maps;
+  std::vector<int> candidates;
+  {
+    candidates = Prefilter(a, images, query_global, database_global);
+    DatabaseMaps(database_array, a.channels_first, candidates, "database", maps);
+  }
+  Require(query.depth == maps.maps.database.depth(),
+          "query has depth " + std::to_string(query.depth) + " but the database has depth " +
+              std::to_string(maps.maps.database.depth()));
+  const HyperpatchShape shape{a.hyperpatch.first, a.hyperpatch.second};
+  CorrespondenceField field;
+  {
+    py::gil_scoped_release release;
+    if (method == SearchMethod::kExact) {
+      ExactSearchOptions options;
+      options.hyperpatch = shape;
+      options.candidates = candidates;
+      options.threads = a.threads;
+      options.top_k = a.k;
+      field = ExactSearch(query, maps.maps.database, options);
+    } else {
+      PatchMatchOptions options;
+      options.hyperpatch = shape;
+      options.candidates = candidates;
+      options.threads = a.threads;
+      options.max_iterations = a.iterations;
+      options.seed = a.seed;
+      field = HyperPatchMatch(query, maps.maps.database, options).field;
+    }
+  }
+  return FieldArrays(field);
+}
+
+}  // namespace
+
+void RegisterMatch(py::module_& m) {
+  m.def(
+      "_match",
+      [](const py::array& query, const py::array& database, const std::string& method,
+         std::pair<int, int> hyperpatch, std::vector<int> images, int topk_images,
+         std::optional<py::array> query_global, std::optional<py::array> database_global,
+         int iterations, std::uint64_t seed, int k, int threads, bool channels_first) {
+        MatchArguments a{method, hyperpatch, std::move(images), topk_images,   iterations,
+                         seed,   k,          threads,           channels_first};
+        return Match(query, database, a, query_global, database_global);
+      },
+      py::arg("query"), py::arg("database"), py::arg("method"), py::arg("hyperpatch"),
+      py::arg("images"), py::arg("topk_images"), py::arg("query_global"),
+      py::arg("database_global"), py::arg("iterations"), py::arg("seed"), py::arg("k"),
+      py::arg("threads"), py::arg("channels_first"));
+}
+
+}  // namespace compnn::python

@@ -1,0 +1,13 @@
+// _compnn: the C++ engine under the compnn Python package (python/compnn).
+#include <pybind11/pybind11.h>
+
+#include "bindings.h"
+
+PYBIND11_MODULE(_compnn, m) {
+  m.doc() = "compnn's C++ engine; use the compnn package, which wraps it.";
+  compnn::python::RegisterMatch(m);
+  compnn::python::RegisterStore(m);
+  compnn::python::RegisterStoreWriter(m);
+  compnn::python::RegisterExplain(m);
+  compnn::python::RegisterDataset(m);
+}

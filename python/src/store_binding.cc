@@ -1,0 +1,152 @@
+// compnn.FeatureStore: a store's manifest, zero-copy views of its memory-mapped files, and its
+// search, safe to call from several Python threads at once (the GIL is released while searching).
+#include <pybind11/stl.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "bindings.h"
+#include "compnn/data/dataset.h"
+#include "compnn/explain/attribute_filter.h"
+#include "compnn/explain/store_search.h"
+
+namespace compnn::python {
+namespace {
+
+using StorePtr = std::shared_ptr<FeatureStore>;
+
+py::dtype NumpyDType(DType dtype) {
+  switch (dtype) {
+    case DType::kFloat32:
+      return py::dtype::of<float>();
+    case DType::kFloat16:
+      return py::dtype("float16");
+    case DType::kInt32:
+      return py::dtype::of<std::int32_t>();
+    case DType::kUInt8:
+      return py::dtype::of<std::uint8_t>();
+  }
+  throw std::logic_error("unknown dtype");
+}
+
+// A read-only numpy array over a memory-mapped file; `owner` keeps the mapping alive.
+py::array MappedArray(const NpyFile& file, py::object owner) {
+  std::vector<py::ssize_t> shape(file.shape().begin(), file.shape().end());
+  py::array array(NumpyDType(file.dtype()), shape, file.data(), owner);
+  array.attr("flags").attr("writeable") = false;
+  return array;
+}
+
+py::dict LayerDict(const StoreLayer& l, std::size_t images) {
+  py::dict d;
+  d["name"] = l.name;
+  d["shape"] = py::make_tuple(images, l.height, l.width, l.depth);
+  d["stride"] = l.stride;
+  d["hyperpatch"] = py::make_tuple(l.hyperpatch.height, l.hyperpatch.width);
+  d["dtype"] = l.dtype == DType::kFloat16 ? "float16" : "float32";
+  d["file"] = l.file;
+  return d;
+}
+
+// The images `where` (attribute conditions of the store's dataset, e.g. "style=paris") and
+// `images` (names) allow; empty when neither restricts.
+std::vector<int> Allowed(const FeatureStore& store, const std::string& where,
+                         const std::vector<std::string>& images) {
+  const std::vector<std::string>& names = store.manifest().images;
+  std::vector<int> allowed;
+  if (!where.empty()) {
+    const std::string dir = store.manifest().dataset.value("dir", std::string());
+    Require(!dir.empty() && std::filesystem::is_directory(dir),
+            "where: " + store.dir() + " names no dataset folder with the images' attributes");
+    const Dataset dataset = Dataset::Open(dir);
+    const std::string split = store.manifest().dataset.value("split", std::string("train"));
+    allowed = ImagesWhere(dataset, split, names, ParseWhere(where));
+    Require(!allowed.empty(),
+            "where: no training image satisfies '" + where + "': the database is empty");
+  }
+  if (!images.empty()) {
+    std::vector<int> listed;
+    for (const std::string& name : images) {
+      const auto it = std::find(names.begin(), names.end(), name);
+      Require(it != names.end(), "images: '" + name + "' is not in " + store.dir());
+      listed.push_back(static_cast<int>(it - names.begin()));
+    }
+    if (where.empty()) return listed;
+    std::vector<int> both;  // both restrictions hold
+    for (int i : listed) {
+      if (std::find(allowed.begin(), allowed.end(), i) != allowed.end()) both.push_back(i);
+    }
+    Require(!both.empty(), "images and where together allow no image");
+    return both;
+  }
+  return allowed;
+}
+
+py::tuple Search(const StorePtr& store, const std::string& layer, const py::array& query_map,
+                 const py::array& query_global, const std::string& method, int topk_images,
+                 const std::string& where, const std::vector<std::string>& images, int iterations,
+                 std::uint64_t seed, int threads, bool channels_first) {
+  std::vector<float> scratch;
+  const MapView query = QueryMap(query_map, channels_first, scratch, "query_map");
+  const std::vector<float> global = Descriptor(query_global, "query_global");
+  StoreSearchOptions options;
+  options.method = ParseName(SearchMethodNames(), method, "method");
+  options.topk_images = topk_images;
+  options.allowed = Allowed(*store, where, images);
+  options.patch_match.max_iterations = iterations;
+  options.patch_match.seed = seed;
+  options.threads = threads;
+  StoreSearchResult result;
+  {
+    py::gil_scoped_release release;
+    result = SearchStore(*store, layer, query, global, options);
+  }
+  py::tuple field = FieldArrays(result.field);
+  return py::make_tuple(field[0], field[1], result.candidates);
+}
+
+}  // namespace
+
+void RegisterStore(py::module_& m) {
+  py::class_<FeatureStore, StorePtr>(m, "_Store")
+      .def(py::init([](const std::string& dir) {
+             return std::make_shared<FeatureStore>(FeatureStore::Open(dir));
+           }),
+           py::arg("path"))
+      .def_property_readonly("dir", &FeatureStore::dir)
+      .def_property_readonly("images", [](const FeatureStore& s) { return s.manifest().images; })
+      .def_property_readonly("manifest",
+                             [](const FeatureStore& s) { return s.manifest().ToJson().dump(); })
+      .def_property_readonly("layers",
+                             [](const FeatureStore& s) {
+                               py::list list;
+                               for (const StoreLayer& l : s.manifest().layers)
+                                 list.append(LayerDict(l, s.manifest().images.size()));
+                               return list;
+                             })
+      .def_property_readonly("global_layer",
+                             [](const FeatureStore& s) { return s.manifest().global_layer; })
+      .def("layer",
+           [](const StorePtr& s, const std::string& name) {
+             return MappedArray(s->LayerFile(name), py::cast(s));
+           })
+      .def("global_descriptors",
+           [](const StorePtr& s) { return MappedArray(s->GlobalFile(), py::cast(s)); })
+      .def("pixels",
+           [](const StorePtr& s, const std::string& name) -> py::object {
+             const NpyFile* file = s->PixelFile(name);
+             if (!file) return py::none();
+             return MappedArray(*file, py::cast(s));
+           })
+      .def("verify",
+           [](const FeatureStore& s) {
+             py::gil_scoped_release release;
+             s.Verify();
+           })
+      .def("default_explain_layer", [](const FeatureStore& s) { return DefaultExplainLayer(s); })
+      .def("search", &Search, py::arg("layer"), py::arg("query_map"), py::arg("query_global"),
+           py::arg("method"), py::arg("topk_images"), py::arg("where"), py::arg("images"),
+           py::arg("iterations"), py::arg("seed"), py::arg("threads"), py::arg("channels_first"));
+}
+
+}  // namespace compnn::python

@@ -1,0 +1,102 @@
+// compnn.StoreWriter: a feature store written image by image from Python, streaming (the count
+// need not be known) and atomic (STORE.partial renamed into place on commit).
+#include <pybind11/stl.h>
+
+#include <memory>
+
+#include "bindings.h"
+#include "compnn/store/json_file.h"
+
+namespace compnn::python {
+namespace {
+
+using FloatArray = py::array_t<float, py::array::c_style>;
+using ByteArray = py::array_t<std::uint8_t, py::array::c_style>;
+
+class PyStoreWriter {
+ public:
+  // `plan`: a manifest (JSON text) without images; see StoreManifest.
+  PyStoreWriter(const std::string& dir, const std::string& plan, bool overwrite)
+      : plan_(StoreManifest::FromJson(nlohmann::json::parse(plan), dir + " (plan)")),
+        writer_(std::make_unique<StoreWriter>(dir, plan_, overwrite)) {
+    Require(plan_.images.empty(), "a Python store writer streams: its plan lists no images");
+  }
+
+  void Append(const std::string& name, const py::dict& maps, const py::array& global,
+              const py::dict& pixels) {
+    Require(writer_ != nullptr, "the store was already committed");
+    std::map<std::string, const float*> views;
+    std::vector<FloatArray> keep;
+    for (const StoreLayer& l : plan_.layers) {
+      Require(maps.contains(l.name), "image " + name + ": no map for layer " + l.name);
+      FloatArray a = Checked(maps[py::str(l.name)], {l.height, l.width, l.depth},
+                             "layer " + l.name + " of image " + name);
+      views[l.name] = a.data();
+      keep.push_back(std::move(a));
+    }
+    const StoreLayer& g = plan_.layer(plan_.global_layer);
+    FloatArray global_values =
+        Checked(global, {g.height * g.width * g.depth}, "the global descriptor of image " + name);
+    std::map<std::string, const std::uint8_t*> pixel_views;
+    std::vector<ByteArray> keep_pixels;
+    for (const StorePixels& p : plan_.pixels) {
+      Require(pixels.contains(p.name), "image " + name + ": no " + p.name + " pixels");
+      ByteArray a = ByteArray::ensure(pixels[py::str(p.name)]);
+      const std::vector<py::ssize_t> want = {plan_.input_size.height, plan_.input_size.width, 3};
+      Require(a && a.dtype().is(py::dtype::of<std::uint8_t>()) && a.ndim() == 3 &&
+                  std::vector<py::ssize_t>(a.shape(), a.shape() + 3) == want,
+              p.name + " of image " + name + ": must be uint8 (" + std::to_string(want[0]) + ", " +
+                  std::to_string(want[1]) + ", 3) RGB");
+      pixel_views[p.name] = a.data();
+      keep_pixels.push_back(std::move(a));
+    }
+    py::gil_scoped_release release;
+    writer_->Append(name, views, global_values.data(), pixel_views);
+  }
+
+  void Commit() {
+    Require(writer_ != nullptr, "the store was already committed");
+    {
+      py::gil_scoped_release release;
+      writer_->Commit();
+    }
+    writer_.reset();
+  }
+
+  int count() const { return writer_ ? writer_->next_image() : -1; }
+
+ private:
+  // A float32 C-contiguous array of exactly `shape` (converted from float16 or strided).
+  static FloatArray Checked(const py::handle& h, const std::vector<py::ssize_t>& shape,
+                            const std::string& what) {
+    const py::array in = py::array::ensure(h);
+    Require(static_cast<bool>(in), what + ": not an array");
+    Require(in.dtype().kind() == 'f',
+            what + ": dtype " + std::string(py::str(in.dtype())) + " is not a float type");
+    FloatArray a = FloatArray::ensure(in);
+    std::vector<py::ssize_t> have(a.shape(), a.shape() + a.ndim());
+    if (shape.size() == 1) have = {a.size()};
+    std::string want_text;
+    for (py::ssize_t s : shape) want_text += (want_text.empty() ? "" : ", ") + std::to_string(s);
+    Require(have == shape, what + ": shape differs from the first image's (" + want_text + ")");
+    return a;
+  }
+
+  StoreManifest plan_;
+  std::unique_ptr<StoreWriter> writer_;
+};
+
+}  // namespace
+
+void RegisterStoreWriter(py::module_& m) {
+  py::class_<PyStoreWriter>(m, "_StoreWriter")
+      .def(py::init<const std::string&, const std::string&, bool>(), py::arg("dir"),
+           py::arg("plan"), py::arg("overwrite"))
+      .def("append", &PyStoreWriter::Append, py::arg("name"), py::arg("maps"), py::arg("global_"),
+           py::arg("pixels"))
+      .def("commit", &PyStoreWriter::Commit)
+      .def_property_readonly("count", &PyStoreWriter::count);
+  m.def("_layer_file_name", &LayerFileName);
+}
+
+}  // namespace compnn::python

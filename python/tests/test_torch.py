@@ -1,0 +1,121 @@
+"""compnn.torch: a store captured with hooks from an nn.Module equals compnn index's capture of
+its TorchScript export; explanations equal compnn explain's and a numpy paste."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+import compnn
+import compnn.torch
+
+LAYERS = ["downs.1", "ups.2", "last.body:input"]
+
+
+@pytest.fixture(scope="module")
+def stores(cli, facades, unet, unet_script, tmp_path_factory):
+    root = tmp_path_factory.mktemp("stores")
+    cli("index", "--model", unet_script, "--data", facades, "--split", "train", "--layers",
+        ",".join(LAYERS), "--dtype", "f32", "--out", root / "script")
+    data = compnn.Dataset(facades, "train")
+    compnn.torch.index(unet, data, LAYERS, root / "hooks", dtype="f32", batch_size=3,
+                       progress=False)
+    return root / "script", root / "hooks"
+
+
+def test_hooks_store_equals_the_torchscript_capture(stores):
+    script, hooks = (compnn.FeatureStore(p) for p in stores)
+    assert hooks.images == script.images
+    assert hooks.layers == script.layers  # forward order, global layer included
+    assert hooks.global_layer == script.global_layer
+    assert hooks.input_size == script.input_size
+    for name in script.layers:
+        assert hooks.layer_info(name)["stride"] == script.layer_info(name)["stride"]
+        np.testing.assert_allclose(hooks.layer(name), script.layer(name), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(hooks.global_descriptors, script.global_descriptors, rtol=1e-5,
+                               atol=1e-5)
+
+
+def test_hooks_store_opens_in_the_command_line(cli, stores, unet_script, facades, tmp_path):
+    hooks = stores[1]
+    cli("verify", hooks)
+    cli("explain", "--model", unet_script, "--store", hooks, "--query",
+        compnn.Dataset(facades, "val").names[0], "--out", tmp_path / "cli", "--method", "exact",
+        "--topk-images", 0, "--layer", "ups.2")
+    summary = json.loads(next((tmp_path / "cli").glob("*/summary.json")).read_text())
+    assert summary["layer"] == "ups.2"
+
+
+def test_explain_equals_the_command_and_a_numpy_paste(cli, stores, unet, unet_script, facades,
+                                                      tmp_path):
+    hooks = compnn.FeatureStore(stores[1])
+    val = compnn.Dataset(facades, "val")
+    name = val.names[0]
+    e = compnn.torch.explain(unet, hooks, torch.from_numpy(val[0]), layer="ups.2",
+                             method="exact", topk_images=0, name=name)
+    cli("explain", "--model", unet_script, "--store", stores[0], "--query", name, "--out",
+        tmp_path / "cli", "--method", "exact", "--topk-images", 0, "--layer", "ups.2")
+    want = np.load(tmp_path / "cli" / name / "nnf.npy")
+    # TorchScript and eager PyTorch may differ in the last bits: near-ties may flip.
+    assert (e.nnf == want).all(axis=-1).mean() > 0.98
+    # The reconstructions paste stride x stride patches of the training images (numpy reference).
+    stride = e.stride
+    inputs = np.stack([compnn.Dataset(facades, "train").pixels(i)[0] for i in range(10)])
+    targets = np.stack([compnn.Dataset(facades, "train").pixels(i)[1] for i in range(10)])
+    for pasted, sources in ((e.input_reconstruction, inputs), (e.output_reconstruction, targets)):
+        expected = np.zeros_like(pasted)
+        for y in range(e.nnf.shape[0]):
+            for x in range(e.nnf.shape[1]):
+                i, my, mx = e.nnf[y, x]
+                expected[y * stride:(y + 1) * stride, x * stride:(x + 1) * stride] = sources[
+                    i, my * stride:(my + 1) * stride, mx * stride:(mx + 1) * stride]
+        np.testing.assert_array_equal(pasted, expected)
+    # Shares of the reconstruction's pixels, largest first, summing to one.
+    shares = [s for _, s in e.sources]
+    assert shares == sorted(shares, reverse=True) and abs(sum(shares) - 1) < 1e-9
+    # save() writes the files of compnn explain.
+    summary = e.save(tmp_path / "py")
+    cli_files = sorted(p.name for p in (tmp_path / "cli" / name).iterdir())
+    assert sorted(p.name for p in (tmp_path / "py").iterdir()) == cli_files
+    np.testing.assert_array_equal(np.load(tmp_path / "py" / "nnf.npy"), e.nnf)
+    assert summary["layer"] == "ups.2" and summary["sources"][0]["image"] == e.sources[0][0]
+    assert "<img src=\"data:image/png;base64," in e._repr_html_()
+
+
+def test_store_with_pixels_explains_without_a_dataset(unet, facades, tmp_path):
+    data = compnn.Dataset(facades, "train")
+    inputs = np.stack([data.pixels(i)[0] for i in range(len(data))])
+    targets = np.stack([data.pixels(i)[1] for i in range(len(data))])
+    # A plain tensor of model-ready images, given in two batches, with pixels as arrays.
+    ready = torch.from_numpy(np.stack([data[i] for i in range(len(data))]))
+    store = compnn.torch.index(unet, [ready[:4], ready[4:]], ["ups.2"], tmp_path / "s",
+                               inputs=inputs, targets=torch.from_numpy(targets), progress=False)
+    assert store.images[:2] == ["image_00000", "image_00001"]
+    assert store.manifest["dataset"] == {}
+    np.testing.assert_array_equal(store.targets, targets)
+    query = torch.from_numpy(compnn.Dataset(facades, "val")[1])
+    e = compnn.torch.explain(unet, store, query, seed=3)
+    assert e.layer == "ups.2" and e.output_reconstruction.shape == (64, 64, 3)
+    used = set(e.nnf[..., 0].ravel().tolist())
+    assert {n for n, _ in e.sources} == {store.images[i] for i in used}
+
+
+def test_index_errors(unet, unet_script, tmp_path):
+    images = [torch.zeros(3, 64, 64)]
+    with pytest.raises(ValueError, match="'nope' is not a submodule of TinyUNet"):
+        compnn.torch.index(unet, images, ["nope"], tmp_path / "a", progress=False)
+    with pytest.raises(ValueError, match="TorchScript"):
+        compnn.torch.index(torch.jit.load(str(unet_script)), images, ["ups.2"], tmp_path / "b")
+    with pytest.raises(ValueError, match="is not an image"):
+        compnn.torch.index(unet, [torch.zeros(64, 64)], ["ups.2"], tmp_path / "c", progress=False)
+    with pytest.raises(ValueError, match="not a float type"):
+        compnn.torch.index(unet, [torch.zeros(3, 64, 64, dtype=torch.int64)], ["ups.2"],
+                           tmp_path / "d", progress=False)
+    with pytest.raises(ValueError, match="2 names for 1 images"):
+        compnn.torch.index(unet, images, ["ups.2"], tmp_path / "e", names=["a", "b"],
+                           progress=False)
+    assert not any(tmp_path.iterdir())  # nothing half-written is left
+    with pytest.raises(FileNotFoundError, match="no such dataset folder"):
+        compnn.Dataset(tmp_path / "nowhere")

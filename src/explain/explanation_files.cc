@@ -1,0 +1,53 @@
+#include "compnn/explain/explanation_files.h"
+
+#include <filesystem>
+
+#include "compnn/data/dataset_writer.h"
+#include "compnn/explain/correspondence_map.h"
+#include "compnn/explain/reconstruction.h"
+#include "compnn/store/field_io.h"
+
+namespace compnn {
+
+const std::vector<std::string>& ExplanationFileNames() {
+  static const std::vector<std::string> names = {"correspondence-map.png",
+                                                 "input-reconstruction.png",
+                                                 "output-reconstruction.png",
+                                                 "network-output.png",
+                                                 "nnf.npy",
+                                                 "similarity.npy"};
+  return names;
+}
+
+nlohmann::json WriteExplanationFiles(const std::string& dir, const ExplanationFiles& e) {
+  std::filesystem::create_directories(dir);
+  CorrespondenceMapInputs figure;
+  figure.heading = e.heading;
+  figure.query_input = e.query_input;
+  figure.ground_truth = e.ground_truth;
+  figure.network_output = e.network_output;
+  figure.reconstruction = e.output_reconstruction;
+  figure.field = e.field;
+  figure.stride = e.stride;
+  figure.sources = e.sources;
+  figure.names = e.names;
+  figure.highlighted = e.highlighted;
+  WritePng(dir + "/correspondence-map.png", CorrespondenceMapFigure(figure));
+  WritePng(dir + "/input-reconstruction.png", e.input_reconstruction);
+  WritePng(dir + "/output-reconstruction.png", e.output_reconstruction);
+  WritePng(dir + "/network-output.png", e.network_output);
+  WriteField(e.field, dir);
+
+  nlohmann::json sources = nlohmann::json::array();
+  for (const SourceShare& s : SourceShares(SourceImageMap(e.field, e.stride)))
+    sources.push_back({{"image", e.names.at(s.image)}, {"share", s.share}});
+  return {{"query", e.query},
+          {"layer", e.layer},
+          {"stride", e.stride},
+          {"hyperpatch", {e.hyperpatch.height, e.hyperpatch.width}},
+          {"sources", sources},
+          {"mean_similarity", e.field.MeanSimilarity()},
+          {"files", ExplanationFileNames()}};
+}
+
+}  // namespace compnn
