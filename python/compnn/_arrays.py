@@ -15,7 +15,9 @@ def as_array(value, what):
         return value
     if type(value).__module__.split(".")[0] == "torch":
         if value.device.type != "cpu":
-            raise ValueError(f"{what}: a tensor on {value.device}; move it to the CPU first (.cpu())")
+            raise ValueError(
+                f"{what}: a tensor on {value.device}; move it to the CPU first (.cpu())"
+            )
         return value.detach().numpy()  # shares the tensor's memory
     if hasattr(value, "__dlpack__"):
         return np.from_dlpack(value)

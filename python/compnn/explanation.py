@@ -88,7 +88,8 @@ class Explanation:
         cells = "".join(
             f'<figure style="display:inline-block;margin:4px">'
             f'<img src="data:image/png;base64,{_png_base64(image)}" width="192" '
-            f'style="image-rendering:pixelated"><figcaption>{html.escape(label)}</figcaption></figure>'
+            f'style="image-rendering:pixelated">'
+            f"<figcaption>{html.escape(label)}</figcaption></figure>"
             for label, image in tiles
         )
         rows = "".join(
@@ -155,7 +156,8 @@ class _TrainingPixels:
 
     def labels(self, side):
         if self.dataset is not None:
-            return self.dataset.input_is_labels if side == "inputs" else self.dataset.target_is_labels
+            dataset = self.dataset
+            return dataset.input_is_labels if side == "inputs" else dataset.target_is_labels
         return self.store.pixels_are_labels(side)
 
     def palette(self):
@@ -173,7 +175,9 @@ class _TrainingPixels:
         for i in used:
             name = self.store.images[i]
             if name not in index:
-                raise FileNotFoundError(f"{self.dataset.path}/{self.dataset.split}: no image {name}")
+                raise FileNotFoundError(
+                    f"{self.dataset.path}/{self.dataset.split}: no image {name}"
+                )
             images.append(self.dataset.pixels(index[name])[0 if side == "inputs" else 1])
         return np.stack(images)
 
@@ -203,7 +207,8 @@ def explanation_from_search(store, layer, result, query, output, pixels, truth, 
     query_pixels = _to_pixels(query, record) if pixels is None else np.asarray(pixels, np.uint8)
     if output.dim() != 3:
         raise ValueError(f"the network's output has shape {tuple(output.shape)}, not (N, C, H, W)")
-    kind = output_kind or record.get("output_kind") or ("image" if output.shape[0] == 3 else "logits")
+    default_kind = "image" if output.shape[0] == 3 else "logits"
+    kind = output_kind or record.get("output_kind") or default_kind
     if kind not in ("image", "logits"):
         raise ValueError(f"output_kind: {kind!r} is not 'image' or 'logits'")
     if kind == "image":

@@ -1,4 +1,5 @@
-"""Feature stores from Python: reading (memory-mapped, zero-copy) and writing (streaming, atomic)."""
+"""Feature stores from Python: reading (memory-mapped, zero-copy) and writing (streaming,
+atomic)."""
 
 import collections
 import json
@@ -232,15 +233,18 @@ class StoreWriter:
         if dtype not in ("f16", "f32"):
             raise ValueError(f"dtype: {dtype!r} is not 'f16' or 'f32'")
         if len(input_size) != 2 or min(input_size) < 1:
-            raise ValueError(f"input_size: {input_size!r} is not a (height, width) of positive sides")
+            raise ValueError(
+                f"input_size: {input_size!r} is not a (height, width) of positive sides"
+            )
         for name in pixels:
             if name not in ("inputs", "targets"):
                 raise ValueError(f"pixels: {name!r} is not 'inputs' or 'targets'")
         if os.path.exists(self.path) and not overwrite:
             raise FileExistsError(f"{self.path} already exists (pass overwrite=True to replace it)")
         parent = os.path.dirname(os.path.abspath(self.path))
-        if not os.path.isdir(parent):
-            raise FileNotFoundError(f"{parent}: no such folder to write {self.path} in")
+        if os.path.exists(parent) and not os.path.isdir(parent):
+            raise NotADirectoryError(f"{parent}: not a folder, so {self.path} cannot be written")
+        os.makedirs(parent, exist_ok=True)
         self.input_size = tuple(int(s) for s in input_size)
         self.global_layer = global_layer
         self.dtype = dtype

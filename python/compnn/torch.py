@@ -9,6 +9,8 @@ NAME:input the tensor entering it.
     e.save("out/query")
 """
 
+import collections
+import concurrent.futures
 import os
 import sys
 import time
@@ -105,6 +107,22 @@ def _batches(images, batch_size, what):
                 pending = []
     if pending:
         yield torch.stack(pending)
+
+
+def _dataset_images(dataset, pixels):
+    """The dataset's model-ready images, each pair read once (its pixels left in ``pixels`` by
+    index for the store) and read ahead on a thread while the model runs (the reading releases
+    the GIL)."""
+    ahead = 16
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        first = range(min(ahead, len(dataset)))
+        pending = collections.deque(pool.submit(dataset.pixels, i) for i in first)
+        for i in range(len(dataset)):
+            pair = pending.popleft().result()
+            if i + ahead < len(dataset):
+                pending.append(pool.submit(dataset.pixels, i + ahead))
+            pixels[i] = pair
+            yield dataset.prepare(pair[0])
 
 
 def _pixel_source(value, what):
@@ -206,8 +224,13 @@ def index(
     kept = [k for k, v in (("inputs", inputs), ("targets", targets)) if v is not None]
     if dataset is not None:
         kept = ["inputs", "targets"]
-    total = len(names) if names is not None else (len(images) if hasattr(images, "__len__") else None)
+    total = len(names) if names is not None else None
+    if total is None and hasattr(images, "__len__"):
+        total = len(images)
 
+    dataset_pixels = {}
+    if dataset is not None:
+        images = _dataset_images(dataset, dataset_pixels)
     model.eval()
     device = _device(model)
     writer = None
@@ -248,11 +271,13 @@ def index(
                     name = names[count] if names is not None else f"image_{count:05d}"
                     pixels = {}
                     if dataset is not None:
-                        pixels["inputs"], pixels["targets"] = dataset.pixels(count)
+                        pixels["inputs"], pixels["targets"] = dataset_pixels.pop(count)
                     for key, source in (("inputs", inputs), ("targets", targets)):
                         if source is not None:
                             if count >= len(source):
-                                raise ValueError(f"{key}: holds {len(source)} images, fewer than given")
+                                raise ValueError(
+                                    f"{key}: holds {len(source)} images, fewer than given"
+                                )
                             pixels[key] = source[count]
                     writer.append(name, {n: maps[n][j].numpy() for n in wanted}, **pixels)
                     count += 1
@@ -352,7 +377,9 @@ def explain(
     if x.dim() == 3:
         x = x.unsqueeze(0)
     if x.dim() != 4 or x.shape[0] != 1:
-        raise ValueError(f"query: shape {tuple(x.shape)} is not one image, (C, H, W) or (1, C, H, W)")
+        raise ValueError(
+            f"query: shape {tuple(x.shape)} is not one image, (C, H, W) or (1, C, H, W)"
+        )
     if tuple(x.shape[2:]) != store.input_size:
         raise ValueError(
             f"query: {x.shape[2]}x{x.shape[3]} (HxW), but {store.path} holds activations of "
@@ -365,7 +392,10 @@ def explain(
         y = _network_output(model(x.to(_device(model))), output)
         capture.check_called_once()
     forward = time.monotonic() - started
-    maps = {n: capture.values[n][0].float().cpu().permute(1, 2, 0).contiguous().numpy() for n in wanted}
+    maps = {
+        n: capture.values[n][0].float().cpu().permute(1, 2, 0).contiguous().numpy()
+        for n in wanted
+    }
     result = store.search(
         layer,
         maps[layer],

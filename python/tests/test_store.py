@@ -127,9 +127,10 @@ def test_store_errors(tmp_path, rng):
 def test_writer_errors_and_atomicity(tmp_path, rng):
     with pytest.raises(FileExistsError):
         compnn.StoreWriter(tmp_path, 32, "a")
-    with pytest.raises(FileNotFoundError):
-        compnn.StoreWriter(tmp_path / "no" / "such" / "s", 32, "a")
-    writer = compnn.StoreWriter(tmp_path / "s", 32, "a")
+    (tmp_path / "file").write_text("")
+    with pytest.raises(NotADirectoryError, match="file: not a folder"):
+        compnn.StoreWriter(tmp_path / "file" / "s", 32, "a")
+    writer = compnn.StoreWriter(tmp_path / "new" / "s", 32, "a")  # folders are made
     writer.append("x", {"a": np.ones((4, 4, 2), np.float32)})
     with pytest.raises(ValueError, match="shape differs from the first image's \\(4, 4, 2\\)"):
         writer.append("y", {"a": np.ones((4, 5, 2), np.float32)})
@@ -147,8 +148,8 @@ def test_writer_errors_and_atomicity(tmp_path, rng):
             raise KeyError("interrupted")
     assert not (tmp_path / "u").exists() and not (tmp_path / "u.partial").exists()
     # Until commit, only the partial folder exists; commit renames it whole.
-    assert (tmp_path / "s.partial").is_dir() and not (tmp_path / "s").exists()
+    assert (tmp_path / "new" / "s.partial").is_dir() and not (tmp_path / "new" / "s").exists()
     writer.commit()
-    assert (tmp_path / "s").is_dir() and not (tmp_path / "s.partial").exists()
-    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    assert (tmp_path / "new" / "s").is_dir() and not (tmp_path / "new" / "s.partial").exists()
+    manifest = json.loads((tmp_path / "new" / "s" / "manifest.json").read_text())
     assert manifest["images"] == ["x"]

@@ -119,3 +119,34 @@ def test_index_errors(unet, unet_script, tmp_path):
     assert not any(tmp_path.iterdir())  # nothing half-written is left
     with pytest.raises(FileNotFoundError, match="no such dataset folder"):
         compnn.Dataset(tmp_path / "nowhere")
+
+
+def test_command_line_explains_a_pixel_store_without_a_dataset(cli, unet, unet_script, facades,
+                                                               tmp_path):
+    from PIL import Image
+
+    data = compnn.Dataset(facades, "train")
+    pairs = [data.pixels(i) for i in range(len(data))]
+    ready = [data[i] for i in range(len(data))]
+    compnn.torch.index(unet, ready, ["ups.2"], tmp_path / "s", names=data.names,
+                       inputs=[p[0] for p in pairs], targets=[p[1] for p in pairs],
+                       progress=False)
+    query = compnn.Dataset(facades, "val").pixels(0)[0]
+    Image.fromarray(query).save(tmp_path / "query.png")
+    # No --data, and the store names no dataset: the store's pixels are pasted.
+    cli("explain", "--model", unet_script, "--store", tmp_path / "s", "--query",
+        tmp_path / "query.png", "--out", tmp_path / "out", "--method", "exact", "--topk-images", 0)
+    nnf = np.load(tmp_path / "out" / "query" / "nnf.npy")
+    pasted = np.asarray(Image.open(tmp_path / "out" / "query" / "output-reconstruction.png"))
+    stride = 64 // nnf.shape[0]
+    targets = np.stack([p[1] for p in pairs])
+    for y in range(nnf.shape[0]):
+        for x in range(nnf.shape[1]):
+            i, my, mx = nnf[y, x]
+            np.testing.assert_array_equal(
+                pasted[y * stride:(y + 1) * stride, x * stride:(x + 1) * stride],
+                targets[i, my * stride:(my + 1) * stride, mx * stride:(mx + 1) * stride])
+    # Dataset image names cannot be looked up without a dataset: the error says so.
+    result = cli("explain", "--model", unet_script, "--store", tmp_path / "s", "--query",
+                 "facade_val_0000", "--out", tmp_path / "out2", check=False)
+    assert result.returncode == 2 and "no such file" in result.stderr

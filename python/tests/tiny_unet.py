@@ -7,7 +7,9 @@ from torch import nn
 class Down(nn.Module):
     def __init__(self, cin, cout):
         super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(cin, cout, 4, 2, 1), nn.BatchNorm2d(cout), nn.LeakyReLU(0.2))
+        self.body = nn.Sequential(
+            nn.Conv2d(cin, cout, 4, 2, 1), nn.BatchNorm2d(cout), nn.LeakyReLU(0.2)
+        )
 
     def forward(self, x):
         return self.body(x)

@@ -31,6 +31,14 @@ Query LoadQuery(const Dataset& dataset, Direction direction, const ImageSize& si
     throw std::runtime_error("query '" + arg + "': no such file, and no image of that name in " +
                              dataset.dir() + "/{val,test,train}");
   }
+  return LoadQueryFile(arg, direction, size, dataset.input_is_labels(direction),
+                       dataset.target_is_labels(direction), warnings);
+}
+
+Query LoadQueryFile(const std::string& arg, Direction direction, const ImageSize& size,
+                    bool input_is_labels, bool target_is_labels,
+                    std::vector<std::string>* warnings) {
+  COMPNN_CHECK(fs::is_regular_file(arg), "query '", arg, "': no such file");
   const cv::Mat image = cv::imread(arg, cv::IMREAD_COLOR);
   if (image.empty()) throw std::runtime_error(arg + ": not an image OpenCV can read");
   Query query;
@@ -51,9 +59,8 @@ Query LoadQuery(const Dataset& dataset, Direction direction, const ImageSize& si
                         ImageSize{input.rows, input.cols}.ToString() +
                         " (HxW); resized to the model's " + size.ToString());
   }
-  query.input = ResizeForModel(input, size, dataset.input_is_labels(direction));
-  if (!truth.empty())
-    query.truth = ResizeForModel(truth, size, dataset.target_is_labels(direction));
+  query.input = ResizeForModel(input, size, input_is_labels);
+  if (!truth.empty()) query.truth = ResizeForModel(truth, size, target_is_labels);
   return query;
 }
 
@@ -67,13 +74,35 @@ Query LoadSplitQuery(const Dataset& dataset, Direction direction, const ImageSiz
 TrainingImages::TrainingImages(const Dataset& dataset, std::string split,
                                std::vector<std::string> names, Direction direction,
                                const ImageSize& size)
-    : dataset_(dataset),
+    : dataset_(&dataset),
       split_(std::move(split)),
       names_(std::move(names)),
       direction_(direction),
       size_(size) {
   input_is_labels_ = dataset.input_is_labels(direction);
   target_is_labels_ = dataset.target_is_labels(direction);
+  const std::size_t n = names_.size();
+  inputs_.resize(n);
+  targets_.resize(n);
+  input_classes_.resize(n);
+  target_classes_.resize(n);
+  if (dataset.has_labels()) palette_ = &dataset.palette();
+}
+
+bool TrainingImages::KeepsPixels(const FeatureStore& store) {
+  return store.PixelFile("inputs") && store.PixelFile("targets");
+}
+
+TrainingImages::TrainingImages(const FeatureStore& store, const Palette* palette)
+    : store_(&store),
+      palette_(palette),
+      names_(store.manifest().images),
+      size_(store.manifest().input_size) {
+  COMPNN_CHECK(KeepsPixels(store), store.dir(), " keeps no training pixels (inputs and targets)");
+  input_is_labels_ = store.manifest().pixel("inputs")->labels;
+  target_is_labels_ = store.manifest().pixel("targets")->labels;
+  COMPNN_CHECK(palette_ || !(input_is_labels_ || target_is_labels_), store.dir(),
+               ": its training pixels are label images, but it records no palette");
   const std::size_t n = names_.size();
   inputs_.resize(n);
   targets_.resize(n);
@@ -86,13 +115,26 @@ void TrainingImages::Load(int image) {
     throw std::out_of_range("training image " + std::to_string(image) + " of " +
                             std::to_string(size()));
   if (!inputs_[image].empty()) return;
-  const ImagePair pair = dataset_.Read(split_, names_[image]);
+  if (store_) return LoadFromStore(image);
+  const ImagePair pair = dataset_->Read(split_, names_[image]);
   inputs_[image] = ResizeForModel(InputOf(pair, direction_), size_, input_is_labels_);
   targets_[image] = ResizeForModel(TargetOf(pair, direction_), size_, target_is_labels_);
-  if (input_is_labels_)
-    input_classes_[image] = dataset_.palette().Classes(inputs_[image], false, pair.path);
+  if (input_is_labels_) input_classes_[image] = palette_->Classes(inputs_[image], false, pair.path);
   if (target_is_labels_)
-    target_classes_[image] = dataset_.palette().Classes(targets_[image], false, pair.path);
+    target_classes_[image] = palette_->Classes(targets_[image], false, pair.path);
+}
+
+void TrainingImages::LoadFromStore(int image) {
+  const auto read = [&](const char* side, bool labels, cv::Mat& bgr, cv::Mat& classes) {
+    const NpyFile& file = *store_->PixelFile(side);
+    const std::size_t bytes = static_cast<std::size_t>(size_.height) * size_.width * 3;
+    const cv::Mat rgb(size_.height, size_.width, CV_8UC3,
+                      const_cast<std::uint8_t*>(file.data_as<std::uint8_t>()) + image * bytes);
+    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    if (labels) classes = palette_->Classes(bgr, false, file.path() + " (" + names_[image] + ")");
+  };
+  read("inputs", input_is_labels_, inputs_[image], input_classes_[image]);
+  read("targets", target_is_labels_, targets_[image], target_classes_[image]);
 }
 
 const cv::Mat& TrainingImages::Input(int image) {

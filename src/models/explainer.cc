@@ -20,41 +20,72 @@ Explainer::Explainer(const std::string& model, const std::string& store, const s
     : store_(FeatureStore::Open(store)) {
   UseAllCores();
   const StoreManifest& manifest = store_.manifest();
-  ModelSpec spec{model, manifest.input_size,
-                 ParseDirection(manifest.dataset.value("direction", std::string("AtoB")))};
+  ModelSpec spec;
+  spec.path = model;
+  spec.size = manifest.input_size;
+  spec.direction = ParseDirection(manifest.dataset.value("direction", std::string("AtoB")));
   ReadScriptSpec(manifest.model, store + "/manifest.json", spec);
   model_ = Model::Open(spec);
   const std::string built_from = ModelChecksumOrEmpty(store_);
   COMPNN_CHECK(built_from.empty() || built_from == FileChecksum(model), store, " was built from ",
                store_.manifest().model.value("file", std::string("another model")), ", not from ",
                model, " (checksums differ): index the dataset again with this model");
-  const std::string dataset_dir =
-      data.empty() ? store_.manifest().dataset.value("dir", std::string()) : data;
-  COMPNN_CHECK_OPTION(!dataset_dir.empty(), "data", "is empty and ", store,
-                      " does not name its dataset: name the dataset folder");
-  dataset_ = Dataset::Open(dataset_dir);
   direction_ = model_->direction();
   input_size_ = model_->size();
   COMPNN_CHECK(store_.manifest().input_size == input_size_, store, " holds activations of ",
                store_.manifest().input_size.ToString(), " (HxW) inputs, but ", model, " takes ",
                input_size_.ToString());
-  const std::string split = store_.manifest().dataset.value("split", std::string("train"));
-  training_ = std::make_unique<TrainingImages>(dataset_, split, store_.manifest().images,
-                                               direction_, input_size_);
+  const std::string dataset_dir =
+      data.empty() ? store_.manifest().dataset.value("dir", std::string()) : data;
+  const bool keeps_pixels = TrainingImages::KeepsPixels(store_);
+  COMPNN_CHECK_OPTION(!dataset_dir.empty() || keeps_pixels, "data", "is empty and ", store,
+                      " does not name its dataset (nor keep its training pixels): name the "
+                      "dataset folder");
+  // A named dataset that has gone is an error; one the store merely remembers is not needed
+  // when the store keeps its pixels.
+  if (!dataset_dir.empty() && (!keeps_pixels || !data.empty() || fs::is_directory(dataset_dir)))
+    dataset_ = Dataset::Open(dataset_dir);
+  if (dataset_ && dataset_->has_labels()) {
+    palette_ = &dataset_->palette();
+  } else if (!store_.manifest().palette.is_null()) {
+    const nlohmann::json& p = store_.manifest().palette;
+    store_palette_ = Palette::FromJson(p.at("classes"), store + "/manifest.json",
+                                       p.value("ignore", nlohmann::json()));
+    palette_ = &*store_palette_;
+  }
+  if (keeps_pixels) {
+    training_ = std::make_unique<TrainingImages>(store_, palette_);
+  } else {
+    const std::string split = store_.manifest().dataset.value("split", std::string("train"));
+    training_ = std::make_unique<TrainingImages>(*dataset_, split, store_.manifest().images,
+                                                 direction_, input_size_);
+  }
+}
+
+const Dataset& Explainer::dataset() const {
+  COMPNN_CHECK(dataset_.has_value(), store_.dir(),
+               " keeps its training pixels but names no dataset folder: name one (data) for "
+               "dataset image names, splits and attributes");
+  return *dataset_;
 }
 
 Explainer::~Explainer() = default;
 
 Query Explainer::LoadQuery(const std::string& arg, std::vector<std::string>* warnings) const {
-  return compnn::LoadQuery(dataset_, direction_, input_size_, arg, warnings);
+  if (!dataset_) {
+    return LoadQueryFile(arg, direction_, input_size_, input_is_labels(), target_is_labels(),
+                         warnings);
+  }
+  return compnn::LoadQuery(*dataset_, direction_, input_size_, arg, warnings);
 }
 
 std::vector<Query> Explainer::SplitQueries(const std::string& split, int count) const {
-  std::vector<std::string> names = dataset_.Names(split);
+  const Dataset& dataset = this->dataset();
+  std::vector<std::string> names = dataset.Names(split);
   if (count > 0 && static_cast<int>(names.size()) > count) names.resize(count);
   std::vector<Query> queries;
   for (const std::string& name : names) {
-    const ImagePair pair = dataset_.Read(split, name);
+    const ImagePair pair = dataset.Read(split, name);
     queries.push_back(
         {name, ResizeForModel(InputOf(pair, direction_), input_size_, input_is_labels()),
          ResizeForModel(TargetOf(pair, direction_), input_size_, target_is_labels())});
@@ -77,8 +108,7 @@ cv::Mat Explainer::Reconstruct(const CorrespondenceField& field, const std::stri
   if (labels) {
     const std::vector<cv::Mat> sources =
         outputs ? training_->TargetClassMaps(used) : training_->InputClassMaps(used);
-    return dataset_.palette().Colourise(
-        ReconstructLabels(field, sources, geometry, dataset_.palette().size()));
+    return palette_->Colourise(ReconstructLabels(field, sources, geometry, palette_->size()));
   }
   return ReconstructPhoto(field, outputs ? training_->Targets(used) : training_->Inputs(used),
                           geometry);

@@ -9,6 +9,7 @@
 #include "compnn/core/correspondence.h"
 #include "compnn/core/image_size.h"
 #include "compnn/data/dataset.h"
+#include "compnn/store/feature_store.h"
 
 namespace compnn {
 
@@ -30,6 +31,12 @@ struct Query {
 Query LoadQuery(const Dataset& dataset, Direction direction, const ImageSize& size,
                 const std::string& name_or_path, std::vector<std::string>* warnings);
 
+// A query from a PNG file alone (no dataset to look names up in): as LoadQuery, with the sides'
+// kinds given.
+Query LoadQueryFile(const std::string& path, Direction direction, const ImageSize& size,
+                    bool input_is_labels, bool target_is_labels,
+                    std::vector<std::string>* warnings);
+
 // The pair `name` of `split` as a query at `size`.
 Query LoadSplitQuery(const Dataset& dataset, Direction direction, const ImageSize& size,
                      const std::string& split, const std::string& name);
@@ -39,6 +46,13 @@ class TrainingImages {
   // `names` in the order of the feature store's images.
   TrainingImages(const Dataset& dataset, std::string split, std::vector<std::string> names,
                  Direction direction, const ImageSize& size);
+  // The pixels a store keeps (inputs.npy and targets.npy, both needed: see KeepsPixels), read
+  // through its memory mapping instead of decoding the dataset's PNGs. `palette` classes label
+  // pixels (it may be null when neither side holds labels). `store` and `palette` must outlive
+  // this.
+  TrainingImages(const FeatureStore& store, const Palette* palette);
+  // Whether `store` keeps both sides of its training pairs.
+  static bool KeepsPixels(const FeatureStore& store);
 
   int size() const { return static_cast<int>(names_.size()); }
   const std::vector<std::string>& names() const { return names_; }
@@ -60,8 +74,11 @@ class TrainingImages {
 
  private:
   void Load(int image);
+  void LoadFromStore(int image);
 
-  const Dataset& dataset_;
+  const Dataset* dataset_ = nullptr;     // pairs read from the dataset, or
+  const FeatureStore* store_ = nullptr;  // from the store's pixels
+  const Palette* palette_ = nullptr;
   std::string split_;
   std::vector<std::string> names_;
   Direction direction_;

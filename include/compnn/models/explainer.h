@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <opencv2/core.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,20 +32,23 @@ class Explainer {
  public:
   // Opens the model (compnn's own, or TorchScript with the input size, direction and input range
   // the store records), the store and the dataset (`data`, or the one the store was built from).
-  // Throws std::runtime_error when the store was built from another model file (checksums
-  // differ), or for a model or store that cannot be read.
+  // A store that keeps its training pixels needs no dataset: reconstructions paste its pixels,
+  // and queries are PNG files. Throws std::runtime_error when the store was built from another
+  // model file (checksums differ), or for a model or store that cannot be read.
   Explainer(const std::string& model, const std::string& store, const std::string& data = "");
   ~Explainer();
 
   Model& model() { return *model_; }
   const FeatureStore& store() const { return store_; }
-  const Dataset& dataset() const { return dataset_; }
+  bool has_dataset() const { return dataset_.has_value(); }
+  // Throws std::runtime_error saying to name a dataset folder when there is none.
+  const Dataset& dataset() const;
   TrainingImages& training() { return *training_; }
   const ImageSize& input_size() const { return input_size_; }
   Direction direction() const { return direction_; }
   bool input_is_labels() const { return training_->input_is_labels(); }
   bool target_is_labels() const { return training_->target_is_labels(); }
-  const Palette* palette() const { return dataset_.has_labels() ? &dataset_.palette() : nullptr; }
+  const Palette* palette() const { return palette_; }
 
   // See LoadQuery in training_images.h.
   Query LoadQuery(const std::string& name_or_path, std::vector<std::string>* warnings) const;
@@ -64,7 +68,9 @@ class Explainer {
  private:
   std::unique_ptr<Model> model_;
   FeatureStore store_;
-  Dataset dataset_;
+  std::optional<Dataset> dataset_;
+  std::optional<Palette> store_palette_;  // a dataset-less store's own
+  const Palette* palette_ = nullptr;
   std::unique_ptr<TrainingImages> training_;
   ImageSize input_size_;
   Direction direction_ = Direction::kAtoB;
