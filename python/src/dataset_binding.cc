@@ -1,22 +1,13 @@
 // compnn.Dataset's reading: a compnn dataset's pairs as RGB arrays at a model's input size.
 #include <pybind11/stl.h>
 
-#include <opencv2/imgproc.hpp>
-
 #include "bindings.h"
 #include "compnn/data/dataset.h"
 #include "compnn/explain/training_images.h"
+#include "images.h"
 
 namespace compnn::python {
 namespace {
-
-py::array Rgb(const cv::Mat& bgr) {
-  cv::Mat rgb;
-  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-  py::array_t<std::uint8_t> out({rgb.rows, rgb.cols, 3});
-  std::memcpy(out.mutable_data(), rgb.data, static_cast<std::size_t>(rgb.total()) * 3);
-  return out;
-}
 
 Direction DirectionOf(const std::string& text) {
   return ParseName(DirectionNames(), text, "direction");
@@ -35,7 +26,7 @@ py::tuple Read(const Dataset& d, const std::string& split, const std::string& na
     input = ResizeForModel(InputOf(pair, dir), target_size, d.input_is_labels(dir));
     target = ResizeForModel(TargetOf(pair, dir), target_size, d.target_is_labels(dir));
   }
-  return py::make_tuple(Rgb(input), Rgb(target));
+  return py::make_tuple(RgbArray(input), RgbArray(target));
 }
 
 }  // namespace

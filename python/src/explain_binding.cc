@@ -11,31 +11,12 @@
 #include "compnn/explain/reconstruction.h"
 #include "compnn/explain/training_images.h"
 #include "compnn/store/json_file.h"
+#include "images.h"
 
 namespace compnn::python {
 namespace {
 
 using ByteArray = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>;
-
-// An (H, W, 3) uint8 RGB array as a BGR image (copied); an empty image for None.
-cv::Mat BgrImage(const py::object& object, const std::string& what) {
-  if (object.is_none()) return {};
-  const ByteArray a = ByteArray::ensure(object);
-  Require(a && a.ndim() == 3 && a.shape(2) == 3, what + ": must be an (H, W, 3) RGB image");
-  const cv::Mat rgb(static_cast<int>(a.shape(0)), static_cast<int>(a.shape(1)), CV_8UC3,
-                    const_cast<std::uint8_t*>(a.data()));
-  cv::Mat bgr;
-  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
-  return bgr;
-}
-
-py::array RgbArray(const cv::Mat& bgr) {
-  cv::Mat rgb;
-  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-  py::array_t<std::uint8_t> out({rgb.rows, rgb.cols, 3});
-  std::memcpy(out.mutable_data(), rgb.data, static_cast<std::size_t>(rgb.total()) * 3);
-  return out;
-}
 
 // The used images of an (N, H, W, 3) uint8 RGB array (a store's mapped pixels), as BGR images
 // indexed like the store; the others empty.

@@ -1,5 +1,7 @@
-"""Shared fixtures: the compnn command line tool of the same build, a tiny bundled dataset, a
-small U-Net as a plain nn.Module and its TorchScript export."""
+"""Shared fixtures: the compnn command line tool of the same build, a tiny bundled dataset, the
+small U-Net of the TorchScript tests (tests/fixtures/make_torchscript_unet.py: nested,
+unfriendly names, a submodule taking two tensors) as a plain nn.Module, and its TorchScript
+export."""
 
 import os
 import subprocess
@@ -8,11 +10,10 @@ import sys
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-
 SOURCE_DIR = os.environ.get(
     "COMPNN_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 )
+sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "fixtures"))
 CLI = os.environ.get("COMPNN_CLI", os.path.join(SOURCE_DIR, "build", "bin", "compnn"))
 
 
@@ -40,10 +41,24 @@ def facades(tmp_path_factory):
     return out
 
 
+def make_unet(seed=0):
+    """TinyUNet (64 x 64 inputs: down_path 32, 16, 8; up_path 16, 32, 64) with random weights and
+    non-trivial batch-norm statistics, in eval mode."""
+    import torch
+    from make_torchscript_unet import TinyUNet
+
+    torch.manual_seed(seed)
+    model = TinyUNet()
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.running_mean.uniform_(-0.2, 0.2)
+                module.running_var.uniform_(0.5, 1.5)
+    return model.eval()
+
+
 @pytest.fixture(scope="session")
 def unet():
-    from tiny_unet import make_unet
-
     return make_unet()
 
 

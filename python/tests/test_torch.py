@@ -11,7 +11,7 @@ import torch
 import compnn
 import compnn.torch
 
-LAYERS = ["downs.1", "ups.2", "last.body:input"]
+LAYERS = ["down_path.1", "up_path.1", "up_path.2.Fuse_Block:input"]
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +43,9 @@ def test_hooks_store_opens_in_the_command_line(cli, stores, unet_script, facades
     cli("verify", hooks)
     cli("explain", "--model", unet_script, "--store", hooks, "--query",
         compnn.Dataset(facades, "val").names[0], "--out", tmp_path / "cli", "--method", "exact",
-        "--topk-images", 0, "--layer", "ups.2")
+        "--topk-images", 0, "--layer", "up_path.1")
     summary = json.loads(next((tmp_path / "cli").glob("*/summary.json")).read_text())
-    assert summary["layer"] == "ups.2"
+    assert summary["layer"] == "up_path.1"
 
 
 def test_explain_equals_the_command_and_a_numpy_paste(cli, stores, unet, unet_script, facades,
@@ -53,10 +53,10 @@ def test_explain_equals_the_command_and_a_numpy_paste(cli, stores, unet, unet_sc
     hooks = compnn.FeatureStore(stores[1])
     val = compnn.Dataset(facades, "val")
     name = val.names[0]
-    e = compnn.torch.explain(unet, hooks, torch.from_numpy(val[0]), layer="ups.2",
+    e = compnn.torch.explain(unet, hooks, torch.from_numpy(val[0]), layer="up_path.1",
                              method="exact", topk_images=0, name=name)
     cli("explain", "--model", unet_script, "--store", stores[0], "--query", name, "--out",
-        tmp_path / "cli", "--method", "exact", "--topk-images", 0, "--layer", "ups.2")
+        tmp_path / "cli", "--method", "exact", "--topk-images", 0, "--layer", "up_path.1")
     want = np.load(tmp_path / "cli" / name / "nnf.npy")
     # TorchScript and eager PyTorch may differ in the last bits: near-ties may flip.
     assert (e.nnf == want).all(axis=-1).mean() > 0.98
@@ -80,7 +80,7 @@ def test_explain_equals_the_command_and_a_numpy_paste(cli, stores, unet, unet_sc
     cli_files = sorted(p.name for p in (tmp_path / "cli" / name).iterdir())
     assert sorted(p.name for p in (tmp_path / "py").iterdir()) == cli_files
     np.testing.assert_array_equal(np.load(tmp_path / "py" / "nnf.npy"), e.nnf)
-    assert summary["layer"] == "ups.2" and summary["sources"][0]["image"] == e.sources[0][0]
+    assert summary["layer"] == "up_path.1" and summary["sources"][0]["image"] == e.sources[0][0]
     assert "<img src=\"data:image/png;base64," in e._repr_html_()
 
 
@@ -90,14 +90,14 @@ def test_store_with_pixels_explains_without_a_dataset(unet, facades, tmp_path):
     targets = np.stack([data.pixels(i)[1] for i in range(len(data))])
     # A plain tensor of model-ready images, given in two batches, with pixels as arrays.
     ready = torch.from_numpy(np.stack([data[i] for i in range(len(data))]))
-    store = compnn.torch.index(unet, [ready[:4], ready[4:]], ["ups.2"], tmp_path / "s",
+    store = compnn.torch.index(unet, [ready[:4], ready[4:]], ["up_path.1"], tmp_path / "s",
                                inputs=inputs, targets=torch.from_numpy(targets), progress=False)
     assert store.images[:2] == ["image_00000", "image_00001"]
     assert store.manifest["dataset"] == {}
     np.testing.assert_array_equal(store.targets, targets)
     query = torch.from_numpy(compnn.Dataset(facades, "val")[1])
     e = compnn.torch.explain(unet, store, query, seed=3)
-    assert e.layer == "ups.2" and e.output_reconstruction.shape == (64, 64, 3)
+    assert e.layer == "up_path.1" and e.output_reconstruction.shape == (64, 64, 3)
     used = set(e.nnf[..., 0].ravel().tolist())
     assert {n for n, _ in e.sources} == {store.images[i] for i in used}
 
@@ -107,14 +107,14 @@ def test_index_errors(unet, unet_script, tmp_path):
     with pytest.raises(ValueError, match="'nope' is not a submodule of TinyUNet"):
         compnn.torch.index(unet, images, ["nope"], tmp_path / "a", progress=False)
     with pytest.raises(ValueError, match="TorchScript"):
-        compnn.torch.index(torch.jit.load(str(unet_script)), images, ["ups.2"], tmp_path / "b")
+        compnn.torch.index(torch.jit.load(str(unet_script)), images, ["up_path.1"], tmp_path / "b")
     with pytest.raises(ValueError, match="is not an image"):
-        compnn.torch.index(unet, [torch.zeros(64, 64)], ["ups.2"], tmp_path / "c", progress=False)
+        compnn.torch.index(unet, [torch.zeros(64, 64)], ["up_path.1"], tmp_path / "c", progress=False)
     with pytest.raises(ValueError, match="not a float type"):
-        compnn.torch.index(unet, [torch.zeros(3, 64, 64, dtype=torch.int64)], ["ups.2"],
+        compnn.torch.index(unet, [torch.zeros(3, 64, 64, dtype=torch.int64)], ["up_path.1"],
                            tmp_path / "d", progress=False)
     with pytest.raises(ValueError, match="2 names for 1 images"):
-        compnn.torch.index(unet, images, ["ups.2"], tmp_path / "e", names=["a", "b"],
+        compnn.torch.index(unet, images, ["up_path.1"], tmp_path / "e", names=["a", "b"],
                            progress=False)
     assert not any(tmp_path.iterdir())  # nothing half-written is left
     with pytest.raises(FileNotFoundError, match="no such dataset folder"):
@@ -128,7 +128,7 @@ def test_command_line_explains_a_pixel_store_without_a_dataset(cli, unet, unet_s
     data = compnn.Dataset(facades, "train")
     pairs = [data.pixels(i) for i in range(len(data))]
     ready = [data[i] for i in range(len(data))]
-    compnn.torch.index(unet, ready, ["ups.2"], tmp_path / "s", names=data.names,
+    compnn.torch.index(unet, ready, ["up_path.1"], tmp_path / "s", names=data.names,
                        inputs=[p[0] for p in pairs], targets=[p[1] for p in pairs],
                        progress=False)
     query = compnn.Dataset(facades, "val").pixels(0)[0]
