@@ -9,6 +9,7 @@ import os
 import numpy as np
 
 from . import _compnn
+from ._arrays import as_array
 from .dataset import Dataset
 
 
@@ -71,7 +72,8 @@ class Explanation:
                 "output_reconstruction": self.output_reconstruction,
                 "nnf": self.nnf,
                 "similarity": self.similarity,
-                "sources": self._target_sources,
+                "sources": self._targets_used[1],
+                "source_indices": self._targets_used[0],
                 "names": self._names,
                 "highlighted": 5,
                 "summary": json.dumps(summary),
@@ -102,6 +104,17 @@ class Explanation:
             f"<div>{cells}</div><table><tr><th>training image</th><th>share</th></tr>{rows}"
             "</table></div>"
         )
+
+
+def _rgb(value, what):
+    """An (H, W, 3) uint8 RGB image argument, refused (not cast) in any other dtype or shape."""
+    array = as_array(value, what)
+    if array.dtype != np.uint8 or array.ndim != 3 or array.shape[2] != 3:
+        raise ValueError(
+            f"{what}: a {array.dtype} array of shape {array.shape}, "
+            "not an (H, W, 3) uint8 RGB image"
+        )
+    return np.ascontiguousarray(array)
 
 
 def _png_base64(rgb):
@@ -182,8 +195,11 @@ class _TrainingPixels:
         return np.stack(images)
 
 
-def explanation_from_search(store, layer, result, query, output, pixels, truth, name,
-                            overlapping_blocks, method, forward_seconds, output_kind=None):
+def from_search(store, layer, result, query, output, pixels, truth, name, overlapping_blocks,
+                method, forward_seconds, output_kind=None):
+    """The Explanation of a search's result: both reconstructions pasted from the store's kept
+    pixels (or its dataset's), the query and the network's output as images, and the shares of
+    the source images. ``query`` and ``output`` are the network's (C, H, W) input and output."""
     info = store.layer_info(layer)
     stride = info["stride"]
     block = info["hyperpatch"] if overlapping_blocks else (1, 1)
@@ -204,7 +220,7 @@ def explanation_from_search(store, layer, result, query, output, pixels, truth, 
     output_reconstruction, targets = reconstruct("targets")
 
     record = store.manifest.get("model", {})
-    query_pixels = _to_pixels(query, record) if pixels is None else np.asarray(pixels, np.uint8)
+    query_pixels = _to_pixels(query, record) if pixels is None else _rgb(pixels, "pixels")
     if output.dim() != 3:
         raise ValueError(f"the network's output has shape {tuple(output.shape)}, not (N, C, H, W)")
     default_kind = "image" if output.shape[0] == 3 else "logits"
@@ -219,8 +235,10 @@ def explanation_from_search(store, layer, result, query, output, pixels, truth, 
             )
         network_output = _to_pixels(output, record)
     else:  # class scores: the arg-max class in palette colours
-        classes = output.argmax(0).numpy().astype(np.uint8)
         scores = int(output.shape[0])
+        if scores > 255:
+            raise ValueError(f"the network gives {scores} class scores per pixel; at most 255")
+        classes = output.argmax(0).numpy().astype(np.uint8)
         if palette is None or len(palette["classes"]) != scores:
             palette_for_output = _fallback_palette(scores) if palette is None else None
             if palette_for_output is None:
@@ -238,10 +256,6 @@ def explanation_from_search(store, layer, result, query, output, pixels, truth, 
     total = counts.sum()
     sources = [(store.images[i], float(counts[i] / total)) for i in order]
 
-    # The figure's sources are indexed like the store: the used images' targets in place (the
-    # rest are zero pages the system never allocates).
-    target_sources = np.zeros((len(store.images),) + targets.shape[1:], np.uint8)
-    target_sources[used] = targets
     return Explanation(
         name=name,
         layer=layer,
@@ -255,11 +269,11 @@ def explanation_from_search(store, layer, result, query, output, pixels, truth, 
         sources=sources,
         query_pixels=query_pixels,
         network_output=network_output,
-        truth=None if truth is None else np.asarray(truth, np.uint8),
+        truth=None if truth is None else _rgb(truth, "truth"),
         method=method,
         overlapping_blocks=overlapping_blocks,
         forward_seconds=forward_seconds,
         _names=store.images,
         _store_path=store.path,
-        _target_sources=target_sources,
+        _targets_used=(used.tolist(), targets),
     )

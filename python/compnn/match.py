@@ -32,7 +32,8 @@ def match(
             converted only for the images searched). A store's ``layer()`` view works as is.
         method: ``"exact"`` (exhaustive) or ``"hpm"`` (HyperPatch-Match, approximate).
         hyperpatch: (height, width) in cells of the neighbourhood compared around each cell.
-        images: search only these database images (indices); None for all.
+        images: search only these database images (indices); None for all (an empty list is an
+            error, not "all").
         topk_images: keep only the K images whose global descriptors are nearest the query's
             (needs ``query_global`` and ``database_global``); 0 for no prefilter.
         query_global: the query's global descriptor, (D_g,) or (1, D_g).
@@ -55,6 +56,10 @@ def match(
     database = as_float_array(database, "database")
     if isinstance(hyperpatch, int):
         hyperpatch = (hyperpatch, hyperpatch)
+    if images is not None and len(images) == 0:
+        raise ValueError("images: an empty list allows no image (None searches them all)")
+    if int(iterations) < 0:
+        raise ValueError(f"iterations: must not be negative, got {iterations}")
     globals_ = [
         None if g is None else as_float_array(g, name)
         for g, name in ((query_global, "query_global"), (database_global, "database_global"))

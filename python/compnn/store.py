@@ -32,7 +32,7 @@ class FeatureStore:
     than memory can be searched. Several threads may search one store at once.
 
     Raises FileNotFoundError for a missing folder, RuntimeError for a store that cannot be read
-    (the message names the file and the problem).
+    or is incomplete (only ``path.partial`` exists); the message names the file and the problem.
     """
 
     def __init__(self, path):
@@ -150,6 +150,7 @@ class FeatureStore:
             images: names of the training images allowed (the database is restricted to them).
             iterations, seed: HyperPatch-Match's iteration cap and random seed.
             threads: worker threads, 0 for every core.
+            channels_first: ``query_map`` is (D, H, W) or (1, D, H, W), as PyTorch lays it out.
 
         Returns:
             :class:`SearchResult` (nnf, similarity, candidates). The GIL is released while
@@ -158,8 +159,12 @@ class FeatureStore:
         self._check_layer(layer)
         if isinstance(images, str):
             images = [images]
+        if images is not None and len(images) == 0:
+            raise ValueError("images: an empty list allows no image (None allows them all)")
+        if int(iterations) < 0:
+            raise ValueError(f"iterations: must not be negative, got {iterations}")
         query_map = as_float_array(query_map, "query_map")
-        query_global = as_float_array(query_global, "query_global")
+        query_global = as_float_array(query_global, "query_global").reshape(-1)
         depth = self._layers[layer]["shape"][3]
         axis = query_map.ndim - 3 if channels_first else -1  # where the channels are
         if query_map.ndim in (3, 4) and query_map.shape[axis] != depth:
@@ -345,9 +350,10 @@ class StoreWriter:
         self._writer.commit()
 
     def abort(self):
-        """Removes the partial folder: the store is not written."""
-        self._writer = None
-        shutil.rmtree(self.path + ".partial", ignore_errors=True)
+        """Removes the partial folder this writer made: the store is not written."""
+        if self._writer is not None:
+            self._writer = None
+            shutil.rmtree(self.path + ".partial", ignore_errors=True)
 
     def __enter__(self):
         return self

@@ -13,7 +13,9 @@ import collections
 import concurrent.futures
 import os
 import sys
+import threading
 import time
+import weakref
 
 import numpy as np
 import torch
@@ -22,7 +24,7 @@ from . import _compnn
 from ._arrays import as_array
 from ._hooks import Capture, layer_shapes, split_name
 from .dataset import Dataset
-from .explanation import Explanation, explanation_from_search
+from .explanation import Explanation, from_search
 from .store import FeatureStore, StoreWriter
 
 __all__ = ["index", "explain", "layers"]
@@ -221,9 +223,12 @@ def index(
         palette = dataset.palette
     inputs = _pixel_source(inputs, "inputs")
     targets = _pixel_source(targets, "targets")
-    kept = [k for k, v in (("inputs", inputs), ("targets", targets)) if v is not None]
-    if dataset is not None:
-        kept = ["inputs", "targets"]
+    if (inputs is None) != (targets is None):
+        raise ValueError(
+            "inputs and targets go together: a store keeps both sides of its training pairs, "
+            "or neither"
+        )
+    kept = ["inputs", "targets"] if dataset is not None or inputs is not None else []
     total = len(names) if names is not None else None
     if total is None and hasattr(images, "__len__"):
         total = len(images)
@@ -312,6 +317,15 @@ def _forward_order(names, order, model):
     return sorted(rank, key=rank.get)
 
 
+_model_locks = weakref.WeakKeyDictionary()
+_model_locks_guard = threading.Lock()
+
+
+def _model_lock(model):
+    with _model_locks_guard:
+        return _model_locks.setdefault(model, threading.Lock())
+
+
 def _network_output(output, key):
     if isinstance(output, dict):
         if key is None:
@@ -360,8 +374,9 @@ def explain(
         output: the key (dict) or index (tuple) of the network's output, when it is not a tensor
             (default: "out" of a dict, as torchvision's segmentation models return it).
         output_kind: "image" (an RGB image in the input's scaling) or "logits" (class scores,
-            drawn as the arg-max class in the palette's colours); default: the store's record, or
-            "image" for 3 channels.
+            drawn as the arg-max class in the palette's colours); default: the store's record
+            (compnn index records it for TorchScript models), else "image" for 3 channels and
+            "logits" for any other count.
         overlapping_blocks: paste whole hyperpatches, averaged (or voted for labels).
 
     Returns:
@@ -388,7 +403,9 @@ def explain(
     model.eval()
     wanted = list(dict.fromkeys([layer, store.global_layer]))
     started = time.monotonic()
-    with torch.no_grad(), Capture(model, wanted) as capture:
+    # Hooks live on the shared module: explanations of one model from several threads take
+    # turns for the forward pass (the searches still run in parallel).
+    with _model_lock(model), torch.no_grad(), Capture(model, wanted) as capture:
         y = _network_output(model(x.to(_device(model))), output)
         capture.check_called_once()
     forward = time.monotonic() - started
@@ -408,7 +425,7 @@ def explain(
         seed=seed,
         threads=threads,
     )
-    return explanation_from_search(
+    return from_search(
         store,
         layer,
         result,

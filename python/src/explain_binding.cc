@@ -85,8 +85,23 @@ std::string WriteExplanation(const std::string& dir, const py::dict& a) {
           "similarity: must hold one value per cell of nnf");
   for (std::size_t i = 0; i < e.field.matches.size(); ++i)
     e.field.matches[i].similarity = similarity.data()[i];
-  e.sources = UsedSources(a["sources"].cast<py::array>(), UsedImages(e.field));
+  // The figure's sources, indexed like the store: the used images' targets, given compactly
+  // (`sources` holds the images `source_indices` names, in that order).
+  const std::vector<int> indices = a["source_indices"].cast<std::vector<int>>();
+  std::vector<int> order(indices.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  const std::vector<cv::Mat> compact = UsedSources(a["sources"].cast<py::array>(), order);
   e.names = a["names"].cast<std::vector<std::string>>();
+  e.sources.assign(e.names.size(), cv::Mat());
+  for (std::size_t i = 0; i < indices.size(); ++i) {
+    Require(indices[i] >= 0 && indices[i] < static_cast<int>(e.names.size()),
+            "source_indices: an index outside the store");
+    e.sources[indices[i]] = compact[i];
+  }
+  for (int used : UsedImages(e.field)) {
+    Require(used >= 0 && used < static_cast<int>(e.sources.size()) && !e.sources[used].empty(),
+            "nnf: image " + std::to_string(used) + " has no source pixels");
+  }
   e.highlighted = a["highlighted"].cast<int>();
   nlohmann::json summary = nlohmann::json::parse(a["summary"].cast<std::string>());
   {

@@ -17,8 +17,12 @@ py::array RgbArray(const cv::Mat& bgr) {
 
 cv::Mat BgrImage(const py::object& object, const std::string& what) {
   if (object.is_none()) return {};
+  // No silent casts: a float image in 0..1 would become black.
+  const py::array given = py::array::ensure(object);
+  Require(given && HasDType(given, py::dtype::of<std::uint8_t>()),
+          what + ": must be a uint8 (H, W, 3) RGB image");
   using ByteArray = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>;
-  const ByteArray a = ByteArray::ensure(object);
+  const ByteArray a = ByteArray::ensure(given);
   Require(a && a.ndim() == 3 && a.shape(2) == 3, what + ": must be an (H, W, 3) RGB image");
   const cv::Mat rgb(static_cast<int>(a.shape(0)), static_cast<int>(a.shape(1)), CV_8UC3,
                     const_cast<std::uint8_t*>(a.data()));

@@ -62,7 +62,11 @@ py::tuple Match(const py::array& query_array, const py::array& database_array,
   Require(a.threads >= 0, "threads: must not be negative");
   std::vector<float> scratch;
   const MapView query = QueryMap(query_array, a.channels_first, scratch, "query");
-  const int images = static_cast<int>(database_array.ndim() == 4 ? database_array.shape(0) : 0);
+  Require(database_array.ndim() == 4, std::string("database: ") +
+                                          std::to_string(database_array.ndim()) +
+                                          "-d, not a database of maps, " +
+                                          (a.channels_first ? "(N, D, H, W)" : "(N, H, W, D)"));
+  const int images = static_cast<int>(database_array.shape(0));
   for (int image : a.images) {
     Require(image >= 0 && image < images, "images: unknown image index " + std::to_string(image) +
                                               " (the database holds " + std::to_string(images) +

@@ -10,6 +10,10 @@ void Require(bool condition, const std::string& message) {
   if (!condition) throw py::value_error(message);
 }
 
+bool HasDType(const py::array& a, const py::dtype& want) {
+  return a.dtype().num() == want.num() && a.dtype().attr("isnative").cast<bool>();
+}
+
 namespace {
 
 std::string ShapeText(const py::array& a) {
@@ -21,8 +25,8 @@ std::string ShapeText(const py::array& a) {
 enum class Element { kFloat32, kFloat16 };
 
 Element FloatElement(const py::array& a, const std::string& what) {
-  if (a.dtype().is(py::dtype::of<float>())) return Element::kFloat32;
-  if (a.dtype().is(py::dtype("float16"))) return Element::kFloat16;
+  if (HasDType(a, py::dtype::of<float>())) return Element::kFloat32;
+  if (HasDType(a, py::dtype("float16"))) return Element::kFloat16;
   throw py::value_error(what + ": dtype " + std::string(py::str(a.dtype())) +
                         " is not supported (float32 or float16)");
 }

@@ -41,6 +41,10 @@ py::tuple FieldArrays(const CorrespondenceField& field);
 // The reverse, for reconstructions from a given field. Raises ValueError for another shape.
 CorrespondenceField FieldFromArrays(const py::array& nnf);
 
+// Whether `a` holds elements of `want` in native byte order (dtypes are compared by type number:
+// equal dtypes need not be the same object, e.g. after pickling).
+bool HasDType(const py::array& a, const py::dtype& want);
+
 // Raises ValueError with `message` unless `condition`.
 void Require(bool condition, const std::string& message);
 

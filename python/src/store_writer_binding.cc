@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <mutex>
 
 #include "bindings.h"
 #include "compnn/store/json_file.h"
@@ -10,7 +11,7 @@
 namespace compnn::python {
 namespace {
 
-using FloatArray = py::array_t<float, py::array::c_style>;
+using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
 using ByteArray = py::array_t<std::uint8_t, py::array::c_style>;
 
 class PyStoreWriter {
@@ -41,16 +42,19 @@ class PyStoreWriter {
     std::vector<ByteArray> keep_pixels;
     for (const StorePixels& p : plan_.pixels) {
       Require(pixels.contains(p.name), "image " + name + ": no " + p.name + " pixels");
-      ByteArray a = ByteArray::ensure(pixels[py::str(p.name)]);
+      const py::array given = py::array::ensure(pixels[py::str(p.name)]);
+      Require(given && HasDType(given, py::dtype::of<std::uint8_t>()),
+              p.name + " of image " + name + ": must be a uint8 array");
+      ByteArray a = ByteArray::ensure(given);
       const std::vector<py::ssize_t> want = {plan_.input_size.height, plan_.input_size.width, 3};
-      Require(a && a.dtype().is(py::dtype::of<std::uint8_t>()) && a.ndim() == 3 &&
-                  std::vector<py::ssize_t>(a.shape(), a.shape() + 3) == want,
+      Require(a && a.ndim() == 3 && std::vector<py::ssize_t>(a.shape(), a.shape() + 3) == want,
               p.name + " of image " + name + ": must be uint8 (" + std::to_string(want[0]) + ", " +
                   std::to_string(want[1]) + ", 3) RGB");
       pixel_views[p.name] = a.data();
       keep_pixels.push_back(std::move(a));
     }
     py::gil_scoped_release release;
+    const std::lock_guard<std::mutex> lock(mutex_);  // one writer, appended to in order
     writer_->Append(name, views, global_values.data(), pixel_views);
   }
 
@@ -58,9 +62,10 @@ class PyStoreWriter {
     Require(writer_ != nullptr, "the store was already committed");
     {
       py::gil_scoped_release release;
+      const std::lock_guard<std::mutex> lock(mutex_);
       writer_->Commit();
+      writer_.reset();
     }
-    writer_.reset();
   }
 
   int count() const { return writer_ ? writer_->next_image() : -1; }
@@ -84,6 +89,7 @@ class PyStoreWriter {
 
   StoreManifest plan_;
   std::unique_ptr<StoreWriter> writer_;
+  std::mutex mutex_;  // appends and the commit from several Python threads take turns
 };
 
 }  // namespace

@@ -119,7 +119,7 @@ def test_channels_first_tensors_and_dlpack_give_the_same_result(rng):
         (np.zeros((2, 4, 4, 3), np.float32), np.zeros((2, 4, 4, 3), np.float32), {},
          "is not one map"),
         (np.ones((4, 4, 3), np.float32), np.ones((4, 4, 3), np.float32), {},
-         "is not a database"),
+         "not a database"),
         (np.ones((4, 4, 3), np.float32), np.ones((2, 4, 4, 5), np.float32), {}, "depth"),
         (np.ones((4, 4, 3), np.float32), np.ones((2, 4, 4, 3), np.float32), {"images": [2]},
          "unknown image index 2"),
@@ -142,3 +142,23 @@ def test_non_finite_query_is_refused(rng):
     query[0, 0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN|finite"):
         compnn.match(query, database, method="exact")
+
+
+def test_equal_dtypes_that_are_other_objects_are_accepted(rng):
+    import pickle
+
+    query, database = maps(rng)
+    want = compnn.match(query, database, method="exact")
+    # Pickling (multiprocessing, joblib) gives equal dtypes that are not the same object.
+    got = compnn.match(pickle.loads(pickle.dumps(query)), pickle.loads(pickle.dumps(database)),
+                       method="exact")
+    np.testing.assert_array_equal(got[0], want[0])
+    # A big-endian database is refused, not misread.
+    with pytest.raises(ValueError, match="dtype >f4 is not supported"):
+        compnn.match(query, database.astype(">f4"), method="exact")
+
+
+def test_an_empty_image_list_is_not_all_images(rng):
+    query, database = maps(rng)
+    with pytest.raises(ValueError, match="an empty list allows no image"):
+        compnn.match(query, database, images=[])

@@ -153,3 +153,20 @@ def test_writer_errors_and_atomicity(tmp_path, rng):
     assert (tmp_path / "new" / "s").is_dir() and not (tmp_path / "new" / "s.partial").exists()
     manifest = json.loads((tmp_path / "new" / "s" / "manifest.json").read_text())
     assert manifest["images"] == ["x"]
+
+
+def test_names_that_would_share_a_file_and_empty_restrictions(tmp_path, rng):
+    # A layer named "global" would be stored in global.npy, the descriptors' file.
+    with pytest.raises(RuntimeError, match="global.npy, which another array of the store uses"):
+        compnn.StoreWriter(tmp_path / "v", 32, "global").append(
+            "x", {"global": np.ones((4, 4, 2), np.float32)})
+    assert not (tmp_path / "v").exists()
+    write_store(tmp_path / "s", rng)
+    store = compnn.FeatureStore(tmp_path / "s")
+    with pytest.raises(ValueError, match="an empty list allows no image"):
+        store.search("fine", np.ones((8, 8, 6), np.float32), np.ones(128, np.float32), images=[])
+    # An unflattened global descriptor of the right size is accepted.
+    query = rng.standard_normal((8, 8, 6)).astype(np.float32)
+    flat = store.search("fine", query, np.ones(128, np.float32), seed=1)
+    shaped = store.search("fine", query, np.ones((4, 4, 8), np.float32), seed=1)
+    np.testing.assert_array_equal(flat.nnf, shaped.nnf)

@@ -150,3 +150,37 @@ def test_command_line_explains_a_pixel_store_without_a_dataset(cli, unet, unet_s
     result = cli("explain", "--model", unet_script, "--store", tmp_path / "s", "--query",
                  "facade_val_0000", "--out", tmp_path / "out2", check=False)
     assert result.returncode == 2 and "no such file" in result.stderr
+
+
+def test_concurrent_explanations_of_one_model_equal_serial_ones(stores, unet, facades):
+    import threading
+
+    store = compnn.FeatureStore(stores[1])
+    val = compnn.Dataset(facades, "val")
+    queries = [torch.from_numpy(val[i % 2]) for i in range(6)]
+    serial = [compnn.torch.explain(unet, store, q, seed=i, threads=1).nnf
+              for i, q in enumerate(queries)]
+    results = [None] * len(queries)
+
+    def worker(i):
+        results[i] = compnn.torch.explain(unet, store, queries[i], seed=i, threads=1).nnf
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(queries))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for got, want in zip(results, serial):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_explain_and_index_refuse_what_they_would_misread(stores, unet, facades, tmp_path):
+    store = compnn.FeatureStore(stores[1])
+    query = torch.from_numpy(compnn.Dataset(facades, "val")[0])
+    with pytest.raises(ValueError, match="pixels: a float32 array .* not an \\(H, W, 3\\) uint8"):
+        compnn.torch.explain(unet, store, query, pixels=np.zeros((64, 64, 3), np.float32))
+    with pytest.raises(ValueError, match="query: 32x32 \\(HxW\\), but .* of 64x64 inputs"):
+        compnn.torch.explain(unet, store, torch.zeros(3, 32, 32))
+    with pytest.raises(ValueError, match="inputs and targets go together"):
+        compnn.torch.index(unet, [query], ["up_path.1"], tmp_path / "x",
+                           inputs=np.zeros((1, 64, 64, 3), np.uint8), progress=False)

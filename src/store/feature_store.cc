@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <stdexcept>
 
 #include "compnn/core/check.h"
@@ -298,8 +299,22 @@ StoreWriter::StoreWriter(std::string dir, StoreManifest plan, bool overwrite)
   COMPNN_CHECK_OPTION(!fs::exists(dir_) || overwrite, "overwrite", "is not set and ", dir_,
                       " already exists");
   plan_.layer(plan_.global_layer);  // throws when the global layer is not among the layers
+  // Every array needs its own file: a layer named "global", say, must not share global.npy.
+  std::set<std::string> files = {"global.npy", "manifest.json", "progress.json"};
+  for (const StoreLayer& l : plan_.layers) {
+    COMPNN_CHECK(files.insert(l.file).second, dir_, ": layer '", l.name, "' would be stored in ",
+                 l.file, ", which another array of the store uses; rename the layer");
+  }
+  for (const StorePixels& p : plan_.pixels) {
+    COMPNN_CHECK(files.insert(p.file).second, dir_, ": the ", p.name, " pixels would be stored in ",
+                 p.file, ", which a layer uses; rename the layer");
+  }
   streaming_ = plan_.images.empty();
   const std::string progress = partial_ + "/progress.json";
+  // A streaming run cannot resume, but must not wipe out one that can.
+  COMPNN_CHECK(!(streaming_ && fs::exists(progress)), partial_,
+               " holds an interrupted indexing run that can resume; resume it, or delete it to "
+               "start over");
   bool resume = false;
   if (!streaming_ && fs::exists(progress)) {
     const nlohmann::json saved = ReadJsonFile(progress);

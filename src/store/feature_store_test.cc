@@ -247,3 +247,27 @@ TEST_F(StoreTest, StreamingWriterWithoutImagesIsAnError) {
 
 }  // namespace
 }  // namespace compnn
+
+namespace compnn {
+namespace {
+
+// Two arrays may not share a file, and a streaming writer leaves a resumable run alone.
+TEST_F(StoreTest, WriterRefusesSharedFilesAndKeepsResumableRuns) {
+  StoreManifest plan;
+  plan.input_size = ImageSize{4, 4};
+  plan.layers.push_back({"global", 2, 2, 1, 2, {2, 2}, DType::kFloat32, "global.npy", ""});
+  plan.global_layer = "global";
+  ExpectError([&] { StoreWriter(Path("shared"), plan, false); },
+              "global.npy, which another array of the store uses");
+  EXPECT_FALSE(fs::exists(Path("shared.partial")));
+
+  plan.layers[0] = {"a", 2, 2, 1, 2, {2, 2}, DType::kFloat32, "a.npy", ""};
+  plan.global_layer = "a";
+  fs::create_directories(Path("run.partial"));
+  WriteText("run.partial/progress.json", R"({"plan": {}, "done": 3})");
+  ExpectError([&] { StoreWriter(Path("run"), plan, false); }, "can resume");
+  EXPECT_TRUE(fs::exists(Path("run.partial/progress.json")));
+}
+
+}  // namespace
+}  // namespace compnn
