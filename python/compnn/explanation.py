@@ -178,21 +178,23 @@ class _TrainingPixels:
             return self.store.palette
         return self.dataset.palette if self.dataset is not None else None
 
-    def gather(self, side, used):
-        """(len(used), H, W, 3) uint8 RGB: the ``used`` store images' pixels, in that order."""
-        kept = self.store.inputs if side == "inputs" else self.store.targets
-        if kept is not None:
-            return np.ascontiguousarray(kept[used])
+    def gather(self, used):
+        """{"inputs": ..., "targets": ...}, each (len(used), H, W, 3) uint8 RGB: the ``used``
+        store images' pixels, in that order (a dataset's pairs are read once for both sides)."""
+        if self.dataset is None:
+            return {side: np.ascontiguousarray(getattr(self.store, side)[used])
+                    for side in ("inputs", "targets")}
         index = {name: i for i, name in enumerate(self.dataset.names)}
-        images = []
+        pairs = []
         for i in used:
             name = self.store.images[i]
             if name not in index:
                 raise FileNotFoundError(
                     f"{self.dataset.path}/{self.dataset.split}: no image {name}"
                 )
-            images.append(self.dataset.pixels(index[name])[0 if side == "inputs" else 1])
-        return np.stack(images)
+            pairs.append(self.dataset.pixels(index[name]))
+        return {side: np.stack([pair[k] for pair in pairs])
+                for k, side in enumerate(("inputs", "targets"))}
 
 
 def from_search(store, layer, result, query, output, pixels, truth, name, overlapping_blocks,
@@ -210,19 +212,23 @@ def from_search(store, layer, result, query, output, pixels, truth, name, overla
     compact = nnf.copy()
     compact[..., 0] = np.searchsorted(used, nnf[..., 0])
 
+    sources = training.gather(used)
+
     def reconstruct(side):
-        sources = training.gather(side, used)
         labels = training.labels(side)
         text = json.dumps(palette) if labels and palette is not None else ""
-        return _compnn._reconstruct(compact, sources, stride, tuple(block), text), sources
+        return _compnn._reconstruct(compact, sources[side], stride, tuple(block), text)
 
-    input_reconstruction, _ = reconstruct("inputs")
-    output_reconstruction, targets = reconstruct("targets")
+    input_reconstruction = reconstruct("inputs")
+    output_reconstruction = reconstruct("targets")
+    targets = sources["targets"]
 
     record = store.manifest.get("model", {})
     query_pixels = _to_pixels(query, record) if pixels is None else _rgb(pixels, "pixels")
     if output.dim() != 3:
-        raise ValueError(f"the network's output has shape {tuple(output.shape)}, not (N, C, H, W)")
+        raise ValueError(
+            f"the network's output for one image has shape {tuple(output.shape)}, not (C, H, W)"
+        )
     default_kind = "image" if output.shape[0] == 3 else "logits"
     kind = output_kind or record.get("output_kind") or default_kind
     if kind not in ("image", "logits"):

@@ -71,6 +71,34 @@ def unet_script(unet, tmp_path_factory):
     return path
 
 
+def _run_concurrently(function, count):
+    """function(i) for i in range(count), each on its own thread, all started before any is
+    joined; the results in order. A worker's exception is raised here."""
+    import threading
+
+    results, errors = [None] * count, []
+
+    def worker(i):
+        try:
+            results[i] = function(i)
+        except BaseException as error:  # handed to the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+@pytest.fixture
+def concurrently():
+    return _run_concurrently
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

@@ -3,7 +3,6 @@ same store, searches from several threads, and errors."""
 
 import json
 import os
-import threading
 
 import numpy as np
 import pytest
@@ -77,7 +76,7 @@ def test_store_search_equals_match_on_the_layer(tmp_path, rng):
     assert set(np.unique(restricted.nnf[..., 0])) <= {2, 4}
 
 
-def test_concurrent_searches_equal_serial_ones(tmp_path, rng):
+def test_concurrent_searches_equal_serial_ones(tmp_path, rng, concurrently):
     write_store(tmp_path / "s", rng, n=12)
     store = compnn.FeatureStore(tmp_path / "s")
     queries = [(rng.standard_normal((8, 8, 6)).astype(np.float32),
@@ -88,16 +87,7 @@ def test_concurrent_searches_equal_serial_ones(tmp_path, rng):
         return store.search("fine", q, g, method="hpm", topk_images=5, seed=i, threads=1)
 
     serial = [search(i) for i in range(len(queries))]
-    results = [None] * len(queries)
-
-    def worker(i):
-        results[i] = search(i)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(queries))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = concurrently(search, len(queries))
     for got, want in zip(results, serial):
         np.testing.assert_array_equal(got.nnf, want.nnf)
         np.testing.assert_array_equal(got.similarity, want.similarity)

@@ -109,7 +109,8 @@ def test_index_errors(unet, unet_script, tmp_path):
     with pytest.raises(ValueError, match="TorchScript"):
         compnn.torch.index(torch.jit.load(str(unet_script)), images, ["up_path.1"], tmp_path / "b")
     with pytest.raises(ValueError, match="is not an image"):
-        compnn.torch.index(unet, [torch.zeros(64, 64)], ["up_path.1"], tmp_path / "c", progress=False)
+        compnn.torch.index(unet, [torch.zeros(64, 64)], ["up_path.1"], tmp_path / "c",
+                           progress=False)
     with pytest.raises(ValueError, match="not a float type"):
         compnn.torch.index(unet, [torch.zeros(3, 64, 64, dtype=torch.int64)], ["up_path.1"],
                            tmp_path / "d", progress=False)
@@ -152,24 +153,16 @@ def test_command_line_explains_a_pixel_store_without_a_dataset(cli, unet, unet_s
     assert result.returncode == 2 and "no such file" in result.stderr
 
 
-def test_concurrent_explanations_of_one_model_equal_serial_ones(stores, unet, facades):
-    import threading
-
+def test_concurrent_explanations_of_one_model_equal_serial_ones(stores, unet, facades,
+                                                                concurrently):
     store = compnn.FeatureStore(stores[1])
     val = compnn.Dataset(facades, "val")
     queries = [torch.from_numpy(val[i % 2]) for i in range(6)]
     serial = [compnn.torch.explain(unet, store, q, seed=i, threads=1).nnf
               for i, q in enumerate(queries)]
-    results = [None] * len(queries)
-
-    def worker(i):
-        results[i] = compnn.torch.explain(unet, store, queries[i], seed=i, threads=1).nnf
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(queries))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = concurrently(
+        lambda i: compnn.torch.explain(unet, store, queries[i], seed=i, threads=1).nnf,
+        len(queries))
     for got, want in zip(results, serial):
         np.testing.assert_array_equal(got, want)
 

@@ -196,6 +196,16 @@ TEST_F(StoreTest, EachKindOfCorruptionGivesAClearError) {
 namespace compnn {
 namespace {
 
+// A streaming plan (no images) of one float32 2 x 2 x 1 layer of 4 x 4 inputs, which is also the
+// global descriptor.
+StoreManifest OneLayerPlan(const std::string& name, const std::string& file) {
+  StoreManifest plan;
+  plan.input_size = ImageSize{4, 4};
+  plan.layers.push_back({name, 2, 2, 1, 2, {2, 2}, DType::kFloat32, file, ""});
+  plan.global_layer = name;
+  return plan;
+}
+
 // A streaming store (its count unknown until Commit) with training pixels, read back through
 // NpyFile: the headers carry the final count, the values and pixels are those written.
 TEST_F(StoreTest, StreamingWriterWithPixels) {
@@ -237,11 +247,7 @@ TEST_F(StoreTest, StreamingWriterWithPixels) {
 }
 
 TEST_F(StoreTest, StreamingWriterWithoutImagesIsAnError) {
-  StoreManifest plan;
-  plan.input_size = ImageSize{4, 4};
-  plan.layers.push_back({"a", 2, 2, 1, 2, {2, 2}, DType::kFloat32, "a.npy", ""});
-  plan.global_layer = "a";
-  StoreWriter writer(Path("empty"), plan, false);
+  StoreWriter writer(Path("empty"), OneLayerPlan("a", "a.npy"), false);
   ExpectError([&] { writer.Commit(); }, "no images were written");
 }
 
@@ -253,19 +259,13 @@ namespace {
 
 // Two arrays may not share a file, and a streaming writer leaves a resumable run alone.
 TEST_F(StoreTest, WriterRefusesSharedFilesAndKeepsResumableRuns) {
-  StoreManifest plan;
-  plan.input_size = ImageSize{4, 4};
-  plan.layers.push_back({"global", 2, 2, 1, 2, {2, 2}, DType::kFloat32, "global.npy", ""});
-  plan.global_layer = "global";
-  ExpectError([&] { StoreWriter(Path("shared"), plan, false); },
+  ExpectError([&] { StoreWriter(Path("shared"), OneLayerPlan("global", "global.npy"), false); },
               "global.npy, which another array of the store uses");
   EXPECT_FALSE(fs::exists(Path("shared.partial")));
 
-  plan.layers[0] = {"a", 2, 2, 1, 2, {2, 2}, DType::kFloat32, "a.npy", ""};
-  plan.global_layer = "a";
   fs::create_directories(Path("run.partial"));
   WriteText("run.partial/progress.json", R"({"plan": {}, "done": 3})");
-  ExpectError([&] { StoreWriter(Path("run"), plan, false); }, "can resume");
+  ExpectError([&] { StoreWriter(Path("run"), OneLayerPlan("a", "a.npy"), false); }, "can resume");
   EXPECT_TRUE(fs::exists(Path("run.partial/progress.json")));
 }
 
