@@ -177,3 +177,22 @@ def test_explain_and_index_refuse_what_they_would_misread(stores, unet, facades,
     with pytest.raises(ValueError, match="inputs and targets go together"):
         compnn.torch.index(unet, [query], ["up_path.1"], tmp_path / "x",
                            inputs=np.zeros((1, 64, 64, 3), np.uint8), progress=False)
+
+
+def test_a_store_without_pixels_pastes_from_its_dataset(stores, unet, facades):
+    # compnn index keeps no pixels: the reconstructions read the pairs the store names.
+    script = compnn.FeatureStore(stores[0])
+    assert script.inputs is None and script.targets is None
+    e = compnn.torch.explain(unet, script, torch.from_numpy(compnn.Dataset(facades, "val")[1]),
+                             layer="up_path.1", method="exact", topk_images=0)
+    train = compnn.Dataset(facades, "train")
+    pairs = {name: train.pixels(i) for i, name in enumerate(train.names)}
+    s = e.stride
+    for y in range(e.nnf.shape[0]):
+        for x in range(e.nnf.shape[1]):
+            i, my, mx = e.nnf[y, x]
+            source = pairs[script.images[i]]
+            for side, pasted in ((0, e.input_reconstruction), (1, e.output_reconstruction)):
+                np.testing.assert_array_equal(
+                    pasted[y * s:(y + 1) * s, x * s:(x + 1) * s],
+                    source[side][my * s:(my + 1) * s, mx * s:(mx + 1) * s])
