@@ -1,4 +1,5 @@
 // compnn explain, sweep and control: explanations of a model's predictions from its feature store.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "compnn/store/field_io.h"
 #include "compnn/store/json_file.h"
 #include "explain_options.h"
+#include "explorer_output.h"
 #include "progress_bar.h"
 
 namespace compnn::cli {
@@ -28,6 +30,7 @@ std::string Describe(const StoreLayer& layer) {
 struct ExplainCommandOptions : ExplainOptions {
   std::string layer, where, images;
   int highlighted = 5;
+  HtmlOptions html;
 };
 
 void RunExplain(const ExplainCommandOptions& o) {
@@ -41,6 +44,10 @@ void RunExplain(const ExplainCommandOptions& o) {
   fs::create_directories(o.out);
   const std::vector<std::string>& names = explainer.store().manifest().images;
   nlohmann::json index = nlohmann::json::array();
+  const std::string database = !o.where.empty()    ? "where " + o.where
+                               : !o.images.empty() ? "images " + o.images
+                                                   : "";
+  ExplorerOutput page(o.html, "compnn explorer: explained at " + Describe(info), layer);
   ProgressBar bar("explaining", static_cast<long long>(queries.size()));
   for (std::size_t q = 0; q < queries.size(); ++q) {
     const Query& query = queries[q];
@@ -49,6 +56,7 @@ void RunExplain(const ExplainCommandOptions& o) {
     const double forward = SecondsSince(start);
     const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.overlap);
     const double total = SecondsSince(start);
+    page.AddField(page.AddQuery(query, run.output), layer, database, info, e);
 
     const std::string dir = o.out + "/" + SafeName(query.name);
     ExplanationFiles files;
@@ -88,6 +96,7 @@ void RunExplain(const ExplainCommandOptions& o) {
   }
   bar.Finish();
   WriteJsonFile(o.out + "/summary.json", {{"layer", layer}, {"queries", index}});
+  page.Write(explainer, o.out);
   std::printf("explained %zu quer%s at %s; figures in %s/<query>/correspondence-map.png\n",
               queries.size(), queries.size() == 1 ? "y" : "ies", layer.c_str(), o.out.c_str());
 }
@@ -96,6 +105,7 @@ void RunExplain(const ExplainCommandOptions& o) {
 
 struct SweepOptions : ExplainOptions {
   std::vector<std::string> layers;
+  HtmlOptions html;
 };
 
 void RunSweep(const SweepOptions& o) {
@@ -110,9 +120,14 @@ void RunSweep(const SweepOptions& o) {
   const std::vector<Query> queries = ResolveQueries(explainer, o);
   fs::create_directories(o.out);
   nlohmann::json index = nlohmann::json::array();
+  // The page opens at the layer explain would choose, when the sweep has it.
+  const std::string usual = DefaultExplainLayer(explainer.store());
+  ExplorerOutput page(o.html, "compnn explorer: layer sweep",
+                      std::count(layers.begin(), layers.end(), usual) ? usual : layers[0]);
   for (const Query& query : queries) {
     const auto start = Clock::now();
     const QueryRun run = explainer.Run(query, layers);
+    ExplorerQuery* page_query = page.AddQuery(query, run.output);
     const double forward = SecondsSince(start);
     const std::string dir = o.out + "/" + SafeName(query.name);
     fs::create_directories(dir);
@@ -123,6 +138,7 @@ void RunSweep(const SweepOptions& o) {
     ProgressBar bar("sweep " + query.name, static_cast<long long>(layers.size()));
     for (std::size_t i = 0; i < layers.size(); ++i) {
       const LayerExplanation e = explainer.ExplainLayer(run, layers[i], search, o.overlap);
+      page.AddField(page_query, layers[i], "", explainer.store().manifest().layer(layers[i]), e);
       const std::string title = layers[i] + " (s " + std::to_string(e.stride) + ")";
       char caption[64];
       std::snprintf(caption, sizeof caption, "similarity %.3f", e.search.field.MeanSimilarity());
@@ -132,6 +148,7 @@ void RunSweep(const SweepOptions& o) {
                e.input_reconstruction);
       WritePng(dir + "/" + SafeName(layers[i]) + "-output-reconstruction.png",
                e.output_reconstruction);
+      WriteField(e.search.field, dir, SafeName(layers[i]) + "-");
       nlohmann::json entry = SearchSummary(o.search, e.search, explainer.store());
       entry["layer"] = layers[i];
       entry["stride"] = e.stride;
@@ -153,6 +170,7 @@ void RunSweep(const SweepOptions& o) {
                 total, dir.c_str());
   }
   WriteJsonFile(o.out + "/summary.json", {{"layers", layers}, {"queries", index}});
+  page.Write(explainer, o.out);
 }
 
 // ---- control -------------------------------------------------------------------------------
@@ -160,6 +178,7 @@ void RunSweep(const SweepOptions& o) {
 struct ControlOptions : ExplainOptions {
   std::string layer;
   std::vector<std::string> where, images;
+  HtmlOptions html;
 };
 
 void RunControl(const ControlOptions& o) {
@@ -177,8 +196,13 @@ void RunControl(const ControlOptions& o) {
   fs::create_directories(o.out);
   const std::vector<std::string>& names = explainer.store().manifest().images;
   nlohmann::json index = nlohmann::json::array();
+  ExplorerOutput page(o.html,
+                      "compnn explorer: property control at " + Describe(info) +
+                          ", restricted databases side by side",
+                      layer);
   for (const Query& query : queries) {
     const QueryRun run = explainer.Run(query, {layer});
+    ExplorerQuery* page_query = page.AddQuery(query, run.output);
     const std::string dir = o.out + "/" + SafeName(query.name);
     fs::create_directories(dir);
     std::vector<Tile> row = {{query.input, "query input", ""}, {run.output, "network output", ""}};
@@ -187,12 +211,15 @@ void RunControl(const ControlOptions& o) {
       StoreSearchOptions search = o.search;
       search.allowed = databases[d].second;
       const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.overlap);
+      page.AddField(page_query, layer, databases[d].first, info, e);
       const std::size_t size =
           databases[d].second.empty() ? names.size() : databases[d].second.size();
       row.push_back({e.output_reconstruction, databases[d].first,
                      std::to_string(size) + " images in the database"});
       const std::string file = "output-reconstruction-" + std::to_string(d) + ".png";
       WritePng(dir + "/" + file, e.output_reconstruction);
+      const std::string stem = "database-" + std::to_string(d) + "-";
+      WriteField(e.search.field, dir, stem);
       nlohmann::json used = nlohmann::json::array();
       for (int i : UsedImages(e.search.field)) used.push_back(names[i]);
       nlohmann::json entry = SearchSummary(o.search, e.search, explainer.store());
@@ -200,6 +227,7 @@ void RunControl(const ControlOptions& o) {
       entry["database_size"] = size;
       entry["used_images"] = used;
       entry["file"] = file;
+      entry["field"] = {stem + "nnf.npy", stem + "similarity.npy"};
       entries.push_back(entry);
     }
     WritePng(dir + "/control.png",
@@ -213,6 +241,7 @@ void RunControl(const ControlOptions& o) {
                 dir.c_str());
   }
   WriteJsonFile(o.out + "/summary.json", {{"layer", layer}, {"queries", index}});
+  page.Write(explainer, o.out);
 }
 
 }  // namespace
@@ -225,7 +254,8 @@ void AddExplainCommand(CLI::App& app, Command& run) {
       "space at one layer, to training patches from the feature store, and compose input and\n"
       "output reconstructions from them, with a correspondence map of the training images used.\n"
       "Writes OUT/<query>/{correspondence-map.png, input-reconstruction.png,\n"
-      "output-reconstruction.png, network-output.png, nnf.npy, similarity.npy, summary.json}.");
+      "output-reconstruction.png, network-output.png, nnf.npy, similarity.npy, summary.json}, and\n"
+      "OUT/explorer.html with --html.");
   AddExplainOptions(cmd, o.get());
   cmd->add_option(
       "--layer", o->layer,
@@ -236,6 +266,7 @@ void AddExplainCommand(CLI::App& app, Command& run) {
   cmd->add_option("--highlight", o->highlighted, "source images shown in colour")
       ->check(CLI::Range(1, 10))
       ->capture_default_str();
+  AddHtmlOptions(cmd, &o->html);
   cmd->callback([&run, o] { run = [o] { RunExplain(*o); }; });
 }
 
@@ -245,11 +276,13 @@ void AddSweepCommand(CLI::App& app, Command& run) {
       "sweep",
       "Layer sweep (paper, Figures 5 and 6): input and output reconstructions of a query at\n"
       "every chosen layer, in one labelled grid beside the query, the network output and the\n"
-      "ground truth. Writes OUT/<query>/{sweep.png, LAYER-*-reconstruction.png, summary.json}.");
+      "ground truth. Writes OUT/<query>/{sweep.png, LAYER-*-reconstruction.png,\n"
+      "LAYER-nnf.npy, LAYER-similarity.npy, summary.json}, and OUT/explorer.html with --html.");
   AddExplainOptions(cmd, o.get());
   cmd->add_option("--layers", o->layers, "layers (comma-separated, or all)")
       ->delimiter(',')
       ->default_str("all");
+  AddHtmlOptions(cmd, &o->html);
   cmd->callback([&run, o] { run = [o] { RunSweep(*o); }; });
 }
 
@@ -259,13 +292,16 @@ void AddControlCommand(CLI::App& app, Command& run) {
       "control",
       "Property control (paper, Figure 8b): output reconstructions of a query from databases\n"
       "restricted by dataset attributes or image lists, beside the unrestricted one. Each --where\n"
-      "or --images is one database. Writes OUT/<query>/{control.png, summary.json, ...}.");
+      "or --images is one database. Writes OUT/<query>/{control.png, summary.json,\n"
+      "output-reconstruction-D.png, database-D-nnf.npy, database-D-similarity.npy}, and\n"
+      "OUT/explorer.html with --html.");
   AddExplainOptions(cmd, o.get());
   cmd->add_option("--layer", o->layer,
                   "layer (default: the finest layer after the bottleneck, e.g. decoder2)");
   cmd->add_option("--where", o->where,
                   "a database: training images satisfying KEY=VALUE[,KEY!=VALUE...]; repeatable");
   cmd->add_option("--images", o->images, "a database: comma-separated image names; repeatable");
+  AddHtmlOptions(cmd, &o->html);
   cmd->callback([&run, o] { run = [o] { RunControl(*o); }; });
 }
 
