@@ -9,6 +9,7 @@ The package runs on compnn's C++ engine (the ``_compnn`` extension):
 - :class:`FeatureStore` opens a feature store (``compnn index``'s output), memory-mapped;
 - :class:`StoreWriter` writes one image by image;
 - :class:`Dataset` reads a compnn dataset folder as model-ready arrays;
+- :func:`write_explorer` writes the interactive explorer page of explanations;
 - :mod:`compnn.torch` indexes and explains a plain ``torch.nn.Module`` with forward hooks
   (imported on first use, so ``import compnn`` does not load PyTorch).
 """
@@ -16,10 +17,12 @@ The package runs on compnn's C++ engine (the ``_compnn`` extension):
 import importlib
 
 from .dataset import Dataset
+from .explanation import write_explorer
 from .match import match
 from .store import FeatureStore, SearchResult, StoreWriter
 
-__all__ = ["Dataset", "FeatureStore", "SearchResult", "StoreWriter", "match", "torch"]
+__all__ = ["Dataset", "FeatureStore", "SearchResult", "StoreWriter", "match", "torch",
+           "write_explorer"]
 __version__ = "0.1.0"
 
 

@@ -1,5 +1,6 @@
 """The result of compnn.torch.explain: the correspondence field, both reconstructions and the
-training images they came from, with the files of ``compnn explain`` and an HTML view."""
+training images they came from, with the files of ``compnn explain``, an HTML view for notebooks
+and the explorer page."""
 
 import base64
 import html
@@ -44,10 +45,11 @@ class Explanation:
             f"{self.mean_similarity:.3f}, {len(self.sources)} source images ({top}...)>"
         )
 
-    def save(self, dir):
+    def save(self, dir, html=False):
         """Writes the files of ``compnn explain`` into ``dir``: correspondence-map.png,
         input-reconstruction.png, output-reconstruction.png, network-output.png, nnf.npy,
-        similarity.npy and summary.json (each atomically). Returns the summary as a dict."""
+        similarity.npy and summary.json (each atomically), and with ``html=True`` the explorer
+        page explorer.html (see :func:`write_explorer`). Returns the summary as a dict."""
         summary = {
             "query": self.name,
             "method": self.method,
@@ -72,13 +74,15 @@ class Explanation:
                 "output_reconstruction": self.output_reconstruction,
                 "nnf": self.nnf,
                 "similarity": self.similarity,
-                "sources": self._targets_used[1],
-                "source_indices": self._targets_used[0],
+                "sources": self._sources_used[2],
+                "source_indices": self._sources_used[0],
                 "names": self._names,
                 "highlighted": 5,
                 "summary": json.dumps(summary),
             },
         )
+        if html:
+            write_explorer(os.path.join(dir, "explorer.html"), [self])
         return json.loads(text)
 
     def _repr_html_(self):
@@ -104,6 +108,52 @@ class Explanation:
             f"<div>{cells}</div><table><tr><th>training image</th><th>share</th></tr>{rows}"
             "</table></div>"
         )
+
+
+def write_explorer(path, explanations, title=None, first_layer=None):
+    """Writes the explorer page of ``compnn explain --html`` to ``path`` (atomically): one
+    self-contained HTML file, opened offline, in which hovering any cell of a query shows the
+    training patch it was pasted from, the similarity and the source's share.
+
+    ``explanations`` (one Explanation or several, of one store) may hold several queries, told
+    apart by name, and several layers of a query (a layer switcher appears). ``title`` heads the
+    page; ``first_layer`` is the layer shown first (default: the first explanation's)."""
+    if isinstance(explanations, Explanation):
+        explanations = [explanations]
+    explanations = list(explanations)
+    if not explanations:
+        raise ValueError("write_explorer: no explanations")
+    store = explanations[0]._store_path
+    queries, pixels = {}, {}
+    for e in explanations:
+        if e._store_path != store:
+            raise ValueError(
+                f"write_explorer: explanations of two stores ({store} and {e._store_path})"
+            )
+        query = queries.setdefault(e.name, {"name": e.name, "input": e.query_pixels,
+                                            "truth": e.truth, "output": e.network_output,
+                                            "fields": []})
+        if any(f["layer"] == e.layer for f in query["fields"]):
+            raise ValueError(f"write_explorer: two explanations of {e.name} at {e.layer}")
+        query["fields"].append({
+            "layer": e.layer, "stride": e.stride, "hyperpatch": e.hyperpatch, "nnf": e.nnf,
+            "similarity": e.similarity, "input_reconstruction": e.input_reconstruction,
+            "output_reconstruction": e.output_reconstruction,
+        })
+        used, inputs, targets = e._sources_used
+        for k, i in enumerate(used):
+            pixels.setdefault(i, (inputs[k], targets[k]))
+    indices = sorted(pixels)
+    layers = {e.layer for e in explanations}
+    _compnn._write_explorer(os.fspath(path), {
+        "title": title or "compnn explorer: " + ", ".join(sorted(layers)),
+        "first_layer": first_layer or explanations[0].layer,
+        "names": list(explanations[0]._names),
+        "queries": list(queries.values()),
+        "source_indices": indices,
+        "source_inputs": np.stack([pixels[i][0] for i in indices]),
+        "source_targets": np.stack([pixels[i][1] for i in indices]),
+    })
 
 
 def _rgb(value, what):
@@ -212,16 +262,15 @@ def from_search(store, layer, result, query, output, pixels, truth, name, overla
     compact = nnf.copy()
     compact[..., 0] = np.searchsorted(used, nnf[..., 0])
 
-    sources = training.gather(used)
+    used_pixels = training.gather(used)
 
     def reconstruct(side):
         labels = training.labels(side)
         text = json.dumps(palette) if labels and palette is not None else ""
-        return _compnn._reconstruct(compact, sources[side], stride, tuple(block), text)
+        return _compnn._reconstruct(compact, used_pixels[side], stride, tuple(block), text)
 
     input_reconstruction = reconstruct("inputs")
     output_reconstruction = reconstruct("targets")
-    targets = sources["targets"]
 
     record = store.manifest.get("model", {})
     query_pixels = _to_pixels(query, record) if pixels is None else _rgb(pixels, "pixels")
@@ -281,5 +330,5 @@ def from_search(store, layer, result, query, output, pixels, truth, name, overla
         forward_seconds=forward_seconds,
         _names=store.images,
         _store_path=store.path,
-        _targets_used=(used.tolist(), targets),
+        _sources_used=(used.tolist(), used_pixels["inputs"], used_pixels["targets"]),
     )

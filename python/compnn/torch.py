@@ -382,7 +382,8 @@ def explain(
     Returns:
         An :class:`compnn.explanation.Explanation` with ``nnf``, ``similarity``,
         ``input_reconstruction``, ``output_reconstruction`` and ``sources``; ``save(dir)`` writes
-        the files of ``compnn explain``.
+        the files of ``compnn explain`` (``html=True``: and its explorer page), and
+        :func:`compnn.write_explorer` puts several explanations on one explorer page.
     """
     if not isinstance(store, FeatureStore):
         store = FeatureStore(store)

@@ -8,6 +8,7 @@
 #include "compnn/core/layer_choice.h"
 #include "compnn/data/dataset.h"
 #include "compnn/explain/explanation_files.h"
+#include "compnn/explain/explorer.h"
 #include "compnn/explain/reconstruction.h"
 #include "compnn/explain/training_images.h"
 #include "compnn/store/json_file.h"
@@ -65,6 +66,34 @@ py::array Reconstruct(const py::array& nnf, const py::array& sources, int stride
   return RgbArray(result);
 }
 
+// A field from the arrays of an explanation: nnf (H, W, 3) and similarity (H, W).
+CorrespondenceField FieldWithSimilarity(const py::array& nnf, const py::object& values) {
+  CorrespondenceField field = FieldFromArrays(nnf);
+  const auto similarity =
+      py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(values);
+  Require(similarity && similarity.size() == static_cast<py::ssize_t>(field.matches.size()),
+          "similarity: must hold one value per cell of nnf");
+  for (std::size_t i = 0; i < field.matches.size(); ++i)
+    field.matches[i].similarity = similarity.data()[i];
+  return field;
+}
+
+// Images indexed like the store (`count` of them): `compact` holds the images `indices` names,
+// in that order; the others are empty.
+std::vector<cv::Mat> Scatter(const py::array& compact, const std::vector<int>& indices,
+                             std::size_t count, const std::string& what) {
+  std::vector<int> order(indices.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  const std::vector<cv::Mat> images = UsedSources(compact, order);
+  std::vector<cv::Mat> scattered(count);
+  for (std::size_t i = 0; i < indices.size(); ++i) {
+    Require(indices[i] >= 0 && static_cast<std::size_t>(indices[i]) < count,
+            what + ": an index outside the store");
+    scattered[indices[i]] = images[i];
+  }
+  return scattered;
+}
+
 std::string WriteExplanation(const std::string& dir, const py::dict& a) {
   ExplanationFiles e;
   e.query = a["query"].cast<std::string>();
@@ -78,26 +107,12 @@ std::string WriteExplanation(const std::string& dir, const py::dict& a) {
   e.network_output = BgrImage(a["network_output"], "network_output");
   e.input_reconstruction = BgrImage(a["input_reconstruction"], "input_reconstruction");
   e.output_reconstruction = BgrImage(a["output_reconstruction"], "output_reconstruction");
-  e.field = FieldFromArrays(a["nnf"].cast<py::array>());
-  const auto similarity =
-      py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(a["similarity"]);
-  Require(similarity && similarity.size() == static_cast<py::ssize_t>(e.field.matches.size()),
-          "similarity: must hold one value per cell of nnf");
-  for (std::size_t i = 0; i < e.field.matches.size(); ++i)
-    e.field.matches[i].similarity = similarity.data()[i];
-  // The figure's sources, indexed like the store: the used images' targets, given compactly
-  // (`sources` holds the images `source_indices` names, in that order).
-  const std::vector<int> indices = a["source_indices"].cast<std::vector<int>>();
-  std::vector<int> order(indices.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
-  const std::vector<cv::Mat> compact = UsedSources(a["sources"].cast<py::array>(), order);
+  e.field = FieldWithSimilarity(a["nnf"].cast<py::array>(), a["similarity"]);
+  // The figure's sources: the used images' targets, given compactly.
   e.names = a["names"].cast<std::vector<std::string>>();
-  e.sources.assign(e.names.size(), cv::Mat());
-  for (std::size_t i = 0; i < indices.size(); ++i) {
-    Require(indices[i] >= 0 && indices[i] < static_cast<int>(e.names.size()),
-            "source_indices: an index outside the store");
-    e.sources[indices[i]] = compact[i];
-  }
+  e.sources = Scatter(a["sources"].cast<py::array>(),
+                      a["source_indices"].cast<std::vector<int>>(), e.names.size(),
+                      "source_indices");
   for (int used : UsedImages(e.field)) {
     Require(used >= 0 && used < static_cast<int>(e.sources.size()) && !e.sources[used].empty(),
             "nnf: image " + std::to_string(used) + " has no source pixels");
@@ -112,6 +127,39 @@ std::string WriteExplanation(const std::string& dir, const py::dict& a) {
   return summary.dump();
 }
 
+// The explorer page of several explanations: queries, each with fields per layer.
+void WriteExplorerPage(const std::string& path, const py::dict& a) {
+  ExplorerPage page;
+  page.title = a["title"].cast<std::string>();
+  page.first_layer = a["first_layer"].cast<std::string>();
+  page.names = a["names"].cast<std::vector<std::string>>();
+  const auto indices = a["source_indices"].cast<std::vector<int>>();
+  page.source_inputs = Scatter(a["source_inputs"].cast<py::array>(), indices, page.names.size(),
+                               "source_indices");
+  page.source_targets = Scatter(a["source_targets"].cast<py::array>(), indices,
+                                page.names.size(), "source_indices");
+  for (const py::handle& q : a["queries"].cast<py::list>()) {
+    const py::dict query = q.cast<py::dict>();
+    ExplorerQuery& eq = page.queries.emplace_back();
+    eq.name = query["name"].cast<std::string>();
+    eq.input = BgrImage(query["input"], "query input");
+    eq.truth = BgrImage(query["truth"], "truth");
+    eq.output = BgrImage(query["output"], "network output");
+    for (const py::handle& f : query["fields"].cast<py::list>()) {
+      const py::dict field = f.cast<py::dict>();
+      const auto hp = field["hyperpatch"].cast<std::pair<int, int>>();
+      eq.fields.push_back(
+          {field["layer"].cast<std::string>(), "", field["stride"].cast<int>(),
+           HyperpatchShape{hp.first, hp.second},
+           FieldWithSimilarity(field["nnf"].cast<py::array>(), field["similarity"]),
+           BgrImage(field["input_reconstruction"], "input_reconstruction"),
+           BgrImage(field["output_reconstruction"], "output_reconstruction")});
+    }
+  }
+  py::gil_scoped_release release;
+  WriteExplorer(path, page);
+}
+
 std::vector<LayerShape> Shapes(const std::vector<std::tuple<std::string, int, int, int>>& list) {
   std::vector<LayerShape> shapes;
   for (const auto& [name, h, w, stride] : list) shapes.push_back({name, h, w, stride});
@@ -124,6 +172,7 @@ void RegisterExplain(py::module_& m) {
   m.def("_reconstruct", &Reconstruct, py::arg("nnf"), py::arg("sources"), py::arg("stride"),
         py::arg("block"), py::arg("palette"));
   m.def("_write_explanation", &WriteExplanation, py::arg("dir"), py::arg("parts"));
+  m.def("_write_explorer", &WriteExplorerPage, py::arg("path"), py::arg("page"));
   m.def("_bottleneck", [](const std::vector<std::tuple<std::string, int, int, int>>& layers) {
     return Bottleneck(Shapes(layers));
   });

@@ -32,7 +32,7 @@ def browser():
     # No network here: Chromium's background services are turned off, or they fail noisily.
     for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=1400,1000"]:
+                 "--disable-component-update", "--disable-sync", "--window-size=1400,1100"]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
@@ -246,6 +246,32 @@ def test_control_page_puts_the_databases_side_by_side(browser, cli, unet_script,
         assert shown["database"] == database.first_selected_option.text
         allowed = set(names[:4]) if d == 1 else set(names[5:]) if d == 2 else set(names)
         assert shown["image"] in allowed
+    assert console_errors(browser) == []
+
+
+def test_python_explanations_share_one_page(browser, unet, facades, tiny_store, tmp_path):
+    root, names, _ = tiny_store
+    store = compnn.FeatureStore(root / "store")
+    val = compnn.Dataset(facades, "val")
+    explanations = [
+        compnn.torch.explain(unet, store, val[q], layer=layer, method="exact", topk_images=0,
+                             name=val.names[q], pixels=val.pixels(q)[0])
+        for q in range(2) for layer in ("up_path.1", "up_path.0")
+    ]
+    compnn.write_explorer(tmp_path / "page.html", explanations, title=HOSTILE)
+    explanations[0].save(tmp_path / "one", html=True)
+    assert (tmp_path / "one" / "explorer.html").stat().st_size > 0
+    open_page(browser, tmp_path / "page.html")
+    assert browser.find_element(By.TAG_NAME, "h1").text == HOSTILE
+    layer = Select(browser.find_element(By.ID, "layer"))
+    assert layer.first_selected_option.text == "up_path.1"
+    for i, e in enumerate(explanations):
+        Select(browser.find_element(By.ID, "queries")).select_by_visible_text(e.name)
+        layer.select_by_visible_text(e.layer)
+        shown = hover_randomly(browser, e.nnf, e.similarity, names, e.layer, seed=40 + i)
+        assert shown["query"] == e.name
+    with pytest.raises(ValueError, match="two explanations of"):
+        compnn.write_explorer(tmp_path / "twice.html", explanations[:1] * 2)
     assert console_errors(browser) == []
 
 
