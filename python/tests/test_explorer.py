@@ -43,6 +43,10 @@ def browser():
 def open_page(browser, path):
     browser.get(path.resolve().as_uri())
     assert browser.find_element(By.ID, "query").size["width"] > 0
+    # Where the page saw the pointer last: the expected cell is computed from it here.
+    browser.execute_script(
+        "document.getElementById('query').addEventListener('mousemove',"
+        "  e => { window.lastPointer = [e.clientX, e.clientY]; }, true);")
 
 
 def console_errors(browser):
@@ -96,14 +100,27 @@ def expect_cell(shown, y, x, nnf, similarity, names, layer):
     assert abs(float(shown["similarity"]) - float(similarity[y, x])) <= 1e-6
 
 
+def hover_at(browser, fy, fx, shape):
+    """Hovers at fractions (fx, fy) of #query; returns #match and the query cell the pointer is
+    over by the page's contract: (floor(fy * H), floor(fx * W)) of the box the page measured."""
+    box, dx, dy = point(browser, fy, fx)
+    ActionChains(browser, duration=0).move_to_element_with_offset(box, dx, dy).perform()
+    px, py, left, top, width, height = browser.execute_script(
+        "const r = document.getElementById('query').getBoundingClientRect();"
+        "return [...window.lastPointer, r.left, r.top, r.width, r.height];")
+    y = min(shape[0] - 1, int(np.floor((py - top) / height * shape[0])))
+    x = min(shape[1] - 1, int(np.floor((px - left) / width * shape[1])))
+    return match(browser), (y, x)
+
+
 def hover_randomly(browser, nnf, similarity, names, layer, seed):
+    """Hovers at HOVERS random points of #query (the four corner cells among them) and checks
+    each against the field."""
     rng = np.random.default_rng(seed)
-    cells = [(int(rng.integers(nnf.shape[0])), int(rng.integers(nnf.shape[1])))
-             for _ in range(HOVERS - 4)]
-    corners = [(0, 0), (0, nnf.shape[1] - 1), (nnf.shape[0] - 1, 0),
-               (nnf.shape[0] - 1, nnf.shape[1] - 1)]
-    for y, x in cells + corners:
-        shown = hover_cell(browser, y, x, nnf.shape[:2])
+    points = [tuple(rng.uniform(0.005, 0.995, 2)) for _ in range(HOVERS - 4)]
+    points += [(0.005, 0.005), (0.005, 0.995), (0.995, 0.005), (0.995, 0.995)]
+    for fy, fx in points:
+        shown, (y, x) = hover_at(browser, fy, fx, nnf.shape[:2])
         expect_cell(shown, y, x, nnf, similarity, names, layer)
     return shown
 
@@ -186,6 +203,7 @@ def test_click_pins_and_arrow_keys_move_the_pinned_cell(browser, explained, tiny
     open_page(browser, explained / "explorer.html")
     nnf, similarity = field(folder(explained, HOSTILE))
     shape = nnf.shape[:2]
+    hover_randomly(browser, nnf, similarity, names, "up_path.1", seed=5)
     shown = click_cell(browser, 4, 6, shape)
     assert shown["pinned"] == "true"
     expect_cell(shown, 4, 6, nnf, similarity, names, "up_path.1")
@@ -297,6 +315,17 @@ def test_shipped_pix2pix_page_and_screenshot(browser, cli, tmp_path):
                                  f"#legend li.source[data-image='{shown['image']}']")
     entry.click()
     assert "active" in entry.get_attribute("class")
+    # Every cell not matched into that source is dimmed on the overlay; its own cells are not.
+    matched = nnf[..., 0] == names.index(shown["image"])
+    far = np.abs(np.arange(nnf.shape[0])[:, None] - y) + np.abs(np.arange(nnf.shape[1]) - x) > 4
+    alpha = browser.execute_script(
+        "const c = document.getElementById('overlay'), g = c.getContext('2d');"
+        "return arguments[0].map(([cy, cx]) => g.getImageData("
+        "  Math.floor((cx + 0.5) * c.width / arguments[1]),"
+        "  Math.floor((cy + 0.5) * c.height / arguments[2]), 1, 1).data[3]);",
+        [[int(a), int(b)] for a, b in np.argwhere(far)], nnf.shape[1], nnf.shape[0])
+    alpha = np.array(alpha)
+    assert (alpha[matched[far]] == 0).all() and (alpha[~matched[far]] > 100).all()
     os.makedirs(SCREENSHOTS, exist_ok=True)
     path = os.path.join(SCREENSHOTS, "explorer.png")
     assert browser.save_screenshot(path)
