@@ -96,6 +96,7 @@ std::string Fill(std::string_view templ, const std::map<std::string, std::string
     const std::size_t open = templ.find("{{", at);
     if (open == std::string_view::npos) break;
     const std::size_t close = templ.find("}}", open);
+    if (close == std::string_view::npos) throw std::logic_error("explorer template: '{{' unclosed");
     const std::string key(templ.substr(open + 2, close - open - 2));
     out.append(templ.substr(at, open - at));
     out += values.at(key);
