@@ -101,6 +101,17 @@
 
   // ---- drawing -----------------------------------------------------------------------------
 
+  // The canvas at w x h pixels, cleared to grey (what shows while an image decodes), unsmoothed.
+  function blank(canvas, w, h) {
+    canvas.width = w;
+    canvas.height = h;
+    const ctx = canvas.getContext("2d");
+    ctx.imageSmoothingEnabled = false;
+    ctx.fillStyle = "#ddd";
+    ctx.fillRect(0, 0, w, h);
+    return ctx;
+  }
+
   function drawSourcesView(ctx, f, w, h) {
     for (let y = 0; y < f.height; ++y) {
       for (let x = 0; x < f.width; ++x) {
@@ -112,11 +123,7 @@
   }
 
   function drawView(canvas, q, f, view) {
-    canvas.width = q.width;
-    canvas.height = q.height;
-    const ctx = canvas.getContext("2d");
-    ctx.fillStyle = "#ddd";
-    ctx.fillRect(0, 0, q.width, q.height);
+    const ctx = blank(canvas, q.width, q.height);
     if (view === "sources") return drawSourcesView(ctx, f, q.width, q.height);
     const uri = view in f ? f[view] : q[view];
     const img = picture(uri);
@@ -150,12 +157,7 @@
     const img = picture(uri);
     const src = sources.get(match.image);
     const scale = 2, w = src.width * scale, h = src.height * scale;
-    canvas.width = w;
-    canvas.height = h;
-    const ctx = canvas.getContext("2d");
-    ctx.imageSmoothingEnabled = false;
-    ctx.fillStyle = "#ddd";
-    ctx.fillRect(0, 0, w, h);
+    const ctx = blank(canvas, w, h);
     if (img) ctx.drawImage(img, 0, 0, w, h);
     // The source's map has the query's shape: both are the model's input size.
     outline(ctx, hyperpatchBox(f, match.y, match.x, w, h), "#0ff", 2, true);
@@ -167,12 +169,7 @@
   // showing field f's grid), with the cell and its hyperpatch outlined.
   function drawCloseUp(canvas, source, f, y, x, w, h) {
     const side = 192, cells = 9;
-    canvas.width = side;
-    canvas.height = side;
-    const ctx = canvas.getContext("2d");
-    ctx.imageSmoothingEnabled = false;
-    ctx.fillStyle = "#ddd";
-    ctx.fillRect(0, 0, side, side);
+    const ctx = blank(canvas, side, side);
     const top = clamp(y - Math.floor(cells / 2), 0, Math.max(0, f.height - cells));
     const left = clamp(x - Math.floor(cells / 2), 0, Math.max(0, f.width - cells));
     const bottom = Math.min(f.height, top + cells), right = Math.min(f.width, left + cells);
@@ -185,8 +182,8 @@
     }
     const shift = (b) => [(b[0] - region[0]) * scale, (b[1] - region[1]) * scale, b[2] * scale,
       b[3] * scale];
-    outline(ctx, shift(hyperpatchBox(f, y, x, w, h)), "#0ff", 2, true);
-    outline(ctx, shift(cellBox(f, y, x, w, h)), "#ff2", 3, false);
+    outline(ctx, shift(hyperpatchBox(f, y, x, w, h)), "#0ff", 3, true);
+    outline(ctx, shift(cellBox(f, y, x, w, h)), "#ff2", 4, false);
   }
 
   function drawCloseUps(f, m, src) {
