@@ -159,6 +159,15 @@ TEST_F(MatchCommand, BadInputGivesOneClearLineAndStatus2) {
   fs::copy_file(P("db.npy"), P("cut.npy"));
   fs::resize_file(P("cut.npy"), fs::file_size(P("cut.npy")) - 10);
   expect_error("match --query " + P("q.npy") + " --database " + P("cut.npy") + out, "truncated");
+  // Sizes that overflowed, crashed or could not be served: each gets one line and status 2.
+  for (const std::string method : {"hpm", "exact"}) {
+    expect_error(Base() + " --method " + method + " --hyperpatch 46341 46341" + out,
+                 "hyperpatch 46341 x 46341 is larger than the 5 x 4 map");
+    expect_error(Base() + " --method " + method + " --hyperpatch 2147483647 2" + out,
+                 "is larger than the");
+    expect_error(Base() + " --method " + method + " --threads 100000" + out,
+                 "--threads must be in [0, 1024], got 100000");
+  }
   // Usage errors are status 2 as well.
   expect_error("match --query " + P("q.npy") + out, "--database");
   expect_error(Base() + " --method fast" + out, "method");

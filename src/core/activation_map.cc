@@ -67,7 +67,7 @@ std::vector<int> CheckSearchInputs(const MapView& query, const Database& databas
                                    const std::vector<int>& requested_candidates) {
   ValidateMap(query, "query");
   RequireFinite(query, "query");
-  ValidateHyperpatch(hyperpatch);
+  ValidateHyperpatch(hyperpatch, query.height, query.width, query.depth);
   std::vector<int> candidates = ResolveCandidates(database, requested_candidates);
   if (database.depth() != query.depth) {
     throw std::invalid_argument(

@@ -9,13 +9,15 @@
 #include <string>
 
 #include "compnn/core/check.h"
+#include "compnn/core/thread_limit.h"
 #include "threads.h"
 
 namespace compnn {
 
 void ExactSearchOptions::Check() const {
   COMPNN_CHECK_OPTION(top_k >= 1, "top_k", "must be at least 1, got ", top_k);
-  COMPNN_CHECK_OPTION(threads >= 0, "threads", "must not be negative, got ", threads);
+  COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
+                      kMaxThreads, "], got ", threads);
 }
 namespace {
 

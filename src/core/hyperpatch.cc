@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -12,6 +14,22 @@ void ValidateHyperpatch(const HyperpatchShape& shape) {
   if (shape.height < 1 || shape.width < 1) {
     throw std::invalid_argument("hyperpatch must be at least 1 x 1, got " +
                                 std::to_string(shape.height) + " x " + std::to_string(shape.width));
+  }
+}
+
+void ValidateHyperpatch(const HyperpatchShape& shape, int map_height, int map_width, int depth) {
+  ValidateHyperpatch(shape);
+  if (shape.height > std::max(2, map_height) || shape.width > std::max(2, map_width)) {
+    throw std::invalid_argument("hyperpatch " + std::to_string(shape.height) + " x " +
+                                std::to_string(shape.width) + " is larger than the " +
+                                std::to_string(map_height) + " x " + std::to_string(map_width) +
+                                " map");
+  }
+  if (static_cast<std::int64_t>(shape.height) * shape.width * depth >
+      std::numeric_limits<std::int32_t>::max()) {
+    throw std::invalid_argument("hyperpatch " + std::to_string(shape.height) + " x " +
+                                std::to_string(shape.width) + " of " + std::to_string(depth) +
+                                " channels holds more than 2^31 values");
   }
 }
 

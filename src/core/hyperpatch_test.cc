@@ -17,6 +17,19 @@ TEST(Hyperpatch, TopLeftOffsetFollowsIntegerDivision) {
   EXPECT_EQ((HyperpatchShape{2, 3}.length(10)), 60);
 }
 
+TEST(Hyperpatch, SidesAreBoundedByTheMapAndTheLengthByInt32) {
+  EXPECT_NO_THROW(ValidateHyperpatch({2, 2}, 1, 1, 512));  // pix2pix's 1 x 1 bottleneck
+  EXPECT_NO_THROW(ValidateHyperpatch({8, 3}, 8, 3, 16));
+  EXPECT_THROW(ValidateHyperpatch({3, 3}, 1, 1, 16), std::invalid_argument);
+  EXPECT_THROW(ValidateHyperpatch({9, 1}, 8, 8, 16), std::invalid_argument);
+  // 46341^2 x 16 overflowed int32 and crashed the search; the map bound refuses it first, and
+  // the length bound holds where the map is as large as the hyperpatch.
+  EXPECT_THROW(ValidateHyperpatch({46341, 46341}, 8, 8, 16), std::invalid_argument);
+  EXPECT_THROW(ValidateHyperpatch({46341, 46341}, 46341, 46341, 1), std::invalid_argument);
+  EXPECT_NO_THROW(ValidateHyperpatch({46340, 46340}, 46340, 46340, 1));
+  EXPECT_THROW(ValidateHyperpatch({0, 2}, 8, 8, 16), std::invalid_argument);
+}
+
 TEST(Hyperpatch, GatherClampsToTheBorderByHand) {
   // 2 x 3 map of depth 1 holding 1..6; the 2 x 2 hyperpatch of the bottom-right cell clamps to it.
   const float values[] = {1, 2, 3, 4, 5, 6};

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "compnn/core/check.h"
+#include "compnn/core/thread_limit.h"
 #include "counter_rng.h"
 #include "threads.h"
 
@@ -21,7 +22,8 @@ void PatchMatchOptions::Check() const {
   COMPNN_CHECK_OPTION(long_range >= 0, "long_range", "must not be negative, got ", long_range);
   COMPNN_CHECK_OPTION(initial_samples >= 0, "initial_samples", "must not be negative, got ",
                       initial_samples);  // 0 draws one, as 1 does
-  COMPNN_CHECK_OPTION(threads >= 0, "threads", "must not be negative, got ", threads);
+  COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
+                      kMaxThreads, "], got ", threads);
 }
 namespace {
 

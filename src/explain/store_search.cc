@@ -9,6 +9,7 @@
 #include "compnn/core/layer_choice.h"
 #include "compnn/core/stopwatch.h"
 #include "compnn/core/strings.h"
+#include "compnn/core/thread_limit.h"
 
 namespace compnn {
 namespace {
@@ -35,7 +36,8 @@ void RequireSameDepth(const FeatureStore& store, const StoreLayer& layer, const 
 
 void StoreSearchOptions::Check() const {
   COMPNN_CHECK_OPTION(topk_images >= 0, "topk_images", "must not be negative, got ", topk_images);
-  COMPNN_CHECK_OPTION(threads >= 0, "threads", "must not be negative, got ", threads);
+  COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
+                      kMaxThreads, "], got ", threads);
   CheckNested("patch_match", patch_match);
 }
 

@@ -9,6 +9,7 @@
 
 #include "compnn/core/check.h"
 #include "compnn/core/stopwatch.h"
+#include "compnn/core/thread_limit.h"
 #include "compnn/eval/metrics.h"
 #include "compnn/models/model.h"
 #include "compnn/models/network.h"
@@ -338,7 +339,8 @@ void TrainOptions::Check() const {
                       min_crop);
   COMPNN_CHECK_OPTION(learning_rate >= 0.0, "learning_rate", "must not be negative, got ",
                       learning_rate);
-  COMPNN_CHECK_OPTION(threads >= 0, "threads", "must not be negative, got ", threads);
+  COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
+                      kMaxThreads, "], got ", threads);
   COMPNN_CHECK_OPTION(train_images >= 0, "train_images", "must not be negative, got ",
                       train_images);
   COMPNN_CHECK_OPTION(val_images >= 0, "val_images", "must not be negative, got ", val_images);

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <stdexcept>
 
@@ -121,8 +122,19 @@ StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string
       layer.width = static_cast<int>(shape[2]);
       layer.depth = static_cast<int>(shape[3]);
       layer.stride = l.at("stride").get<int>();
+      for (int axis = 1; axis < 4; ++axis)
+        COMPNN_CHECK(shape[axis] >= 1 && shape[axis] <= std::numeric_limits<int>::max(), "layer ",
+                     layer.name, ": height, width and depth must be at least 1");
+      COMPNN_CHECK(layer.stride >= 1, "layer ", layer.name, ": stride must be at least 1, got ",
+                   layer.stride);
       const auto hp = l.at("hyperpatch").get<std::vector<int>>();
-      layer.hyperpatch = {hp.at(0), hp.at(1)};
+      COMPNN_CHECK(hp.size() == 2, "layer ", layer.name, ": hyperpatch must be [height, width]");
+      layer.hyperpatch = {hp[0], hp[1]};
+      try {
+        ValidateHyperpatch(layer.hyperpatch, layer.height, layer.width, layer.depth);
+      } catch (const std::invalid_argument& e) {
+        throw std::runtime_error("layer " + layer.name + ": " + e.what());
+      }
       layer.dtype = ParseDType(l.at("dtype").get<std::string>(), path);
       layer.file = l.at("file").get<std::string>();
       layer.checksum = l.value("checksum", "");
@@ -325,6 +337,10 @@ StoreWriter::StoreWriter(std::string dir, StoreManifest plan, bool overwrite)
         saved["plan"] == plan_.ToJson(), partial_,
         ": left by an interrupted run with other options or inputs; delete it to start over");
     next_image_ = saved.at("done").get<int>();
+    // A count outside the plan would write (or resume reading) outside the preallocated files.
+    COMPNN_CHECK(next_image_ >= 0 && next_image_ <= static_cast<int>(plan_.images.size()), progress,
+                 ": says ", next_image_, " images are done, but the run has ", plan_.images.size(),
+                 "; delete ", partial_, " to start over");
     resume = true;
   } else {
     fs::remove_all(partial_);

@@ -8,9 +8,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 
 #include "compnn/store/importer.h"
+#include "compnn/store/json_file.h"
 #include "temp_dir.h"
 
 namespace compnn {
@@ -154,6 +156,15 @@ TEST_F(StoreTest, KilledWriterLeavesNoStoreAndResumesToTheSameBytes) {
   for (const char* file : {"wide.npy", "deep.npy", "global.npy"}) {
     EXPECT_EQ(ReadBytes(Path("whole/") + file), ReadBytes(Path("killed/") + file)) << file;
   }
+  // A progress count outside the run (negative, or past its images) is refused, not followed.
+  for (int done : {-5, 41}) {
+    const std::string dir = Path("tampered" + std::to_string(done + 5));
+    fs::create_directories(dir + ".partial");
+    nlohmann::json progress = {{"plan", UnsealedPlan(Path("whole")).ToJson()}, {"done", done}};
+    WriteText(fs::path(dir).filename().string() + ".partial/progress.json", progress.dump());
+    ExpectError([&] { StoreWriter(dir, UnsealedPlan(Path("whole")), false); },
+                "images are done, but the run has 40");
+  }
   // A partial store from other inputs is not resumed.
   WriteActivations(41, false);
   fs::create_directories(Path("killed2.partial"));
@@ -188,6 +199,43 @@ TEST_F(StoreTest, EachKindOfCorruptionGivesAClearError) {
   WriteText("acts/names.txt", "only\none\n");
   ExpectError([&] { ImportActivations(Options("bad")); }, "holds 4 images but");
   ExpectError([&] { FeatureStore::Open(Path("nowhere")); }, "no such feature store");
+}
+
+TEST_F(StoreTest, ImpossibleLayerGeometryInTheManifestIsRefusedOnOpen) {
+  WriteActivations(4, false);
+  ImportActivations(Options("s"));
+  const nlohmann::json manifest = ReadJsonFile(Path("s/manifest.json"));
+  // Each edit of the first layer's record, and the words of its refusal.
+  const std::vector<std::pair<std::function<void(nlohmann::json&)>, std::string>> edits = {
+      {[](nlohmann::json& l) {
+         l["hyperpatch"] = {0, 0};
+       },
+       "at least 1 x 1, got 0 x 0"},
+      {[](nlohmann::json& l) {
+         l["hyperpatch"] = {-3, 2};
+       },
+       "at least 1 x 1, got -3 x 2"},
+      {[](nlohmann::json& l) {
+         l["hyperpatch"] = {46341, 46341};
+       },
+       "is larger than the"},
+      {[](nlohmann::json& l) { l["hyperpatch"] = {2}; }, "hyperpatch must be [height, width]"},
+      {[](nlohmann::json& l) { l["stride"] = 0; }, "stride must be at least 1, got 0"},
+      {[](nlohmann::json& l) { l["stride"] = -4; }, "stride must be at least 1, got -4"},
+      {[](nlohmann::json& l) { l["shape"][1] = 0; }, "must be at least 1"},
+  };
+  for (std::size_t i = 0; i < edits.size(); ++i) {
+    const std::string dir = "edit" + std::to_string(i);
+    fs::copy(Path("s"), Path(dir), fs::copy_options::recursive);
+    nlohmann::json edited = manifest;
+    edits[i].first(edited["layers"][0]);
+    WriteText(dir + "/manifest.json", edited.dump());
+    ExpectError([&] { FeatureStore::Open(Path(dir)); }, edits[i].second);
+  }
+  // Importing a layer with an empty side divided by its height (SIGFPE).
+  WriteNpy(Path("acts/empty.npy"), DType::kFloat32, {4, 0, 8, 16}, nullptr);
+  ExpectError([&] { ImportActivations(Options("with-empty")); }, "has an empty side");
+  EXPECT_FALSE(fs::exists(Path("with-empty")));
 }
 
 }  // namespace

@@ -46,6 +46,9 @@ void ImportActivations(const ImportOptions& o) {
     const auto& s = file.shape();
     COMPNN_CHECK(s[0] == n, path, ": holds ", std::to_string(s[0]), " images but ", names_path,
                  " names ", std::to_string(n));
+    for (int axis = 1; axis < 4; ++axis)
+      COMPNN_CHECK(s[axis] >= 1, path, ": shape (", s[0], ", ", s[1], ", ", s[2], ", ", s[3],
+                   ") has an empty side: a layer map needs at least one cell and one channel");
     StoreLayer layer;
     layer.name = fs::path(path).stem().string();
     layer.height = static_cast<int>(o.channels_first ? s[2] : s[1]);

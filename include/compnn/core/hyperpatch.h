@@ -23,6 +23,11 @@ struct HyperpatchShape {
 // Throws std::invalid_argument when a side is smaller than 1.
 void ValidateHyperpatch(const HyperpatchShape& shape);
 
+// As above, and for maps of the given size: throws when a side is larger than the map's (past it
+// a hyperpatch only repeats border cells; 2 stays allowed on a side of 1 cell, as at pix2pix's
+// bottleneck) or when the flattened hyperpatch would hold 2^31 values or more.
+void ValidateHyperpatch(const HyperpatchShape& shape, int map_height, int map_width, int depth);
+
 // Writes the flattened hyperpatch of cell (y, x) into `out` (shape.length(map.depth) floats).
 void GatherHyperpatch(const MapView& map, const HyperpatchShape& shape, int y, int x, float* out);
 
