@@ -13,8 +13,11 @@ struct ProcessResult {
   std::string output;  // standard output and standard error together
 };
 
+// A run that hangs is killed after 10 minutes (status 124 from timeout), so a hang fails the test
+// instead of holding the suite until ctest's own limit.
 inline ProcessResult RunCompnn(const std::string& args) {
-  const std::string command = std::string(COMPNN_BINARY) + " " + args + " 2>&1";
+  const std::string command =
+      "timeout --kill-after=10 600 " + std::string(COMPNN_BINARY) + " " + args + " 2>&1";
   ProcessResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
   char buffer[4096];

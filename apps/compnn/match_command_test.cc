@@ -1,6 +1,7 @@
 // Runs the compnn binary as a user would: good input gives the brute-force field, bad input one
 // clear line and exit status 2.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -168,6 +169,16 @@ TEST_F(MatchCommand, BadInputGivesOneClearLineAndStatus2) {
     expect_error(Base() + " --method " + method + " --threads 100000" + out,
                  "--threads must be in [0, 1024], got 100000");
   }
+  // Counts that hung the search, and a NaN fraction, are refused before any work.
+  expect_error(Base() + " --iterations 1 --random-images 2000000000" + out,
+               "--random-images must be in [0, 1024], got 2000000000");
+  expect_error(Base() + " --iterations 1 --long-range 2000000000" + out,
+               "--long-range must be in [0, 1024], got 2000000000");
+  expect_error(Base() + " --min-improved nan" + out, "--min-improved must be in [0, 1]");
+  // A FIFO in place of an array would block the open until a writer came.
+  ASSERT_EQ(::mkfifo(P("fifo.npy").c_str(), 0600), 0);
+  expect_error("match --query " + P("q.npy") + " --database " + P("fifo.npy") + out,
+               "fifo.npy: not a regular file");
   // Usage errors are status 2 as well.
   expect_error("match --query " + P("q.npy") + out, "--database");
   expect_error(Base() + " --method fast" + out, "method");

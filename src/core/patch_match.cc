@@ -13,15 +13,19 @@
 namespace compnn {
 
 void PatchMatchOptions::Check() const {
-  COMPNN_CHECK_OPTION(max_iterations >= 0, "max_iterations", "must not be negative, got ",
+  // Upper bounds: each count is work per cell and iteration, and past them a search would run for
+  // days (2 000 000 000 random images hung it) instead of refusing.
+  COMPNN_CHECK_OPTION(max_iterations >= 0 && max_iterations <= kMaxPatchMatchIterations,
+                      "max_iterations", "must be in [0, ", kMaxPatchMatchIterations, "], got ",
                       max_iterations);
   COMPNN_CHECK_OPTION(min_improved_fraction >= 0 && min_improved_fraction <= 1,
                       "min_improved_fraction", "must be in [0, 1], got ", min_improved_fraction);
-  COMPNN_CHECK_OPTION(random_images >= 0, "random_images", "must not be negative, got ",
-                      random_images);
-  COMPNN_CHECK_OPTION(long_range >= 0, "long_range", "must not be negative, got ", long_range);
-  COMPNN_CHECK_OPTION(initial_samples >= 0, "initial_samples", "must not be negative, got ",
-                      initial_samples);  // 0 draws one, as 1 does
+  for (const auto& [count, field] :
+       {std::pair{random_images, "random_images"}, std::pair{long_range, "long_range"},
+        std::pair{initial_samples, "initial_samples"}}) {
+    COMPNN_CHECK_OPTION(count >= 0 && count <= kMaxPatchMatchTries, field, "must be in [0, ",
+                        kMaxPatchMatchTries, "], got ", count);  // initial_samples 0 draws one
+  }
   COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
                       kMaxThreads, "], got ", threads);
 }

@@ -156,7 +156,7 @@ TEST(StoreSearchOptionsCheck, PrefixesTheNestedSearchFields) {
     ADD_FAILURE() << "accepted random_images -2";
   } catch (const OptionError& e) {
     EXPECT_EQ(e.field(), "patch_match.random_images");
-    EXPECT_STREQ(e.what(), "patch_match.random_images must not be negative, got -2");
+    EXPECT_STREQ(e.what(), "patch_match.random_images must be in [0, 1024], got -2");
   }
   o = {};
   o.topk_images = -1;

@@ -17,6 +17,10 @@ struct PatchMatchIteration {
   double mean_similarity = 0.0;    // after this iteration
 };
 
+// The most iterations, and the most tries of one kind per cell and iteration, a search accepts.
+inline constexpr int kMaxPatchMatchIterations = 10000;
+inline constexpr int kMaxPatchMatchTries = 1024;
+
 struct PatchMatchOptions {
   HyperpatchShape hyperpatch;
   // Database images to search; empty means all of them.
@@ -41,7 +45,8 @@ struct PatchMatchOptions {
   // Called after every iteration.
   std::function<void(const PatchMatchIteration&)> on_iteration;
 
-  // Throws OptionError naming the field: negative counts, a fraction outside [0, 1].
+  // Throws OptionError naming the field: counts outside [0, the bounds above], a fraction outside
+  // [0, 1] (NaN included).
   void Check() const;
 };
 
