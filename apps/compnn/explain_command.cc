@@ -56,7 +56,8 @@ void RunExplain(const ExplainCommandOptions& o) {
     const double forward = SecondsSince(start);
     const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.overlap);
     const double total = SecondsSince(start);
-    page.AddField(page.AddQuery(query, run.output), layer, database, info, e);
+    page.AddQuery(query, run.output);
+    page.AddField(layer, database, info, e);
 
     const std::string dir = o.out + "/" + SafeName(query.name);
     ExplanationFiles files;
@@ -127,7 +128,7 @@ void RunSweep(const SweepOptions& o) {
   for (const Query& query : queries) {
     const auto start = Clock::now();
     const QueryRun run = explainer.Run(query, layers);
-    ExplorerQuery* page_query = page.AddQuery(query, run.output);
+    page.AddQuery(query, run.output);
     const double forward = SecondsSince(start);
     const std::string dir = o.out + "/" + SafeName(query.name);
     fs::create_directories(dir);
@@ -138,7 +139,7 @@ void RunSweep(const SweepOptions& o) {
     ProgressBar bar("sweep " + query.name, static_cast<long long>(layers.size()));
     for (std::size_t i = 0; i < layers.size(); ++i) {
       const LayerExplanation e = explainer.ExplainLayer(run, layers[i], search, o.overlap);
-      page.AddField(page_query, layers[i], "", explainer.store().manifest().layer(layers[i]), e);
+      page.AddField(layers[i], "", explainer.store().manifest().layer(layers[i]), e);
       const std::string title = layers[i] + " (s " + std::to_string(e.stride) + ")";
       char caption[64];
       std::snprintf(caption, sizeof caption, "similarity %.3f", e.search.field.MeanSimilarity());
@@ -202,7 +203,7 @@ void RunControl(const ControlOptions& o) {
                       layer);
   for (const Query& query : queries) {
     const QueryRun run = explainer.Run(query, {layer});
-    ExplorerQuery* page_query = page.AddQuery(query, run.output);
+    page.AddQuery(query, run.output);
     const std::string dir = o.out + "/" + SafeName(query.name);
     fs::create_directories(dir);
     std::vector<Tile> row = {{query.input, "query input", ""}, {run.output, "network output", ""}};
@@ -211,7 +212,7 @@ void RunControl(const ControlOptions& o) {
       StoreSearchOptions search = o.search;
       search.allowed = databases[d].second;
       const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.overlap);
-      page.AddField(page_query, layer, databases[d].first, info, e);
+      page.AddField(layer, databases[d].first, info, e);
       const std::size_t size =
           databases[d].second.empty() ? names.size() : databases[d].second.size();
       row.push_back({e.output_reconstruction, databases[d].first,

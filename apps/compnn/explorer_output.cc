@@ -30,18 +30,15 @@ ExplorerOutput::ExplorerOutput(const HtmlOptions& options, std::string title,
   }
 }
 
-ExplorerQuery* ExplorerOutput::AddQuery(const Query& query, const cv::Mat& output) {
-  if (!enabled_) return nullptr;
-  page_.queries.push_back({query.name, query.input, query.truth, output, {}});
-  return &page_.queries.back();
+void ExplorerOutput::AddQuery(const Query& query, const cv::Mat& output) {
+  if (enabled_) page_.queries.push_back({query.name, query.input, query.truth, output, {}});
 }
 
-void ExplorerOutput::AddField(ExplorerQuery* query, const std::string& layer,
-                              const std::string& database, const StoreLayer& info,
-                              const LayerExplanation& e) {
+void ExplorerOutput::AddField(const std::string& layer, const std::string& database,
+                              const StoreLayer& info, const LayerExplanation& e) {
   if (!enabled_) return;
-  query->fields.push_back({layer, database, e.stride, info.hyperpatch, e.search.field,
-                           e.input_reconstruction, e.output_reconstruction});
+  page_.queries.back().fields.push_back({layer, database, e.stride, info.hyperpatch, e.search.field,
+                                         e.input_reconstruction, e.output_reconstruction});
 }
 
 void ExplorerOutput::Write(Explainer& explainer, const std::string& out) {

@@ -25,11 +25,12 @@ class ExplorerOutput {
   ExplorerOutput(const HtmlOptions& options, std::string title, std::string first_layer);
   bool enabled() const { return enabled_; }
 
-  // A query and the network's output on it; fields are added to the returned query.
-  ExplorerQuery* AddQuery(const Query& query, const cv::Mat& output);
-  // One explanation of `query` at `layer`, against `database` (empty: all training images).
-  void AddField(ExplorerQuery* query, const std::string& layer, const std::string& database,
-                const StoreLayer& info, const LayerExplanation& e);
+  // A query and the network's output on it; the fields added next belong to it.
+  void AddQuery(const Query& query, const cv::Mat& output);
+  // One explanation of the last query added at `layer`, against `database` (empty: all training
+  // images).
+  void AddField(const std::string& layer, const std::string& database, const StoreLayer& info,
+                const LayerExplanation& e);
   // Writes OUT/explorer.html with the training images the fields use, and says where.
   void Write(Explainer& explainer, const std::string& out);
 
