@@ -110,9 +110,8 @@ std::string WriteExplanation(const std::string& dir, const py::dict& a) {
   e.field = FieldWithSimilarity(a["nnf"].cast<py::array>(), a["similarity"]);
   // The figure's sources: the used images' targets, given compactly.
   e.names = a["names"].cast<std::vector<std::string>>();
-  e.sources = Scatter(a["sources"].cast<py::array>(),
-                      a["source_indices"].cast<std::vector<int>>(), e.names.size(),
-                      "source_indices");
+  e.sources = Scatter(a["sources"].cast<py::array>(), a["source_indices"].cast<std::vector<int>>(),
+                      e.names.size(), "source_indices");
   for (int used : UsedImages(e.field)) {
     Require(used >= 0 && used < static_cast<int>(e.sources.size()) && !e.sources[used].empty(),
             "nnf: image " + std::to_string(used) + " has no source pixels");
@@ -134,10 +133,10 @@ void WriteExplorerPage(const std::string& path, const py::dict& a) {
   page.first_layer = a["first_layer"].cast<std::string>();
   page.names = a["names"].cast<std::vector<std::string>>();
   const auto indices = a["source_indices"].cast<std::vector<int>>();
-  page.source_inputs = Scatter(a["source_inputs"].cast<py::array>(), indices, page.names.size(),
-                               "source_indices");
-  page.source_targets = Scatter(a["source_targets"].cast<py::array>(), indices,
-                                page.names.size(), "source_indices");
+  page.source_inputs =
+      Scatter(a["source_inputs"].cast<py::array>(), indices, page.names.size(), "source_indices");
+  page.source_targets =
+      Scatter(a["source_targets"].cast<py::array>(), indices, page.names.size(), "source_indices");
   for (const py::handle& q : a["queries"].cast<py::list>()) {
     const py::dict query = q.cast<py::dict>();
     ExplorerQuery& eq = page.queries.emplace_back();
@@ -148,12 +147,11 @@ void WriteExplorerPage(const std::string& path, const py::dict& a) {
     for (const py::handle& f : query["fields"].cast<py::list>()) {
       const py::dict field = f.cast<py::dict>();
       const auto hp = field["hyperpatch"].cast<std::pair<int, int>>();
-      eq.fields.push_back(
-          {field["layer"].cast<std::string>(), "", field["stride"].cast<int>(),
-           HyperpatchShape{hp.first, hp.second},
-           FieldWithSimilarity(field["nnf"].cast<py::array>(), field["similarity"]),
-           BgrImage(field["input_reconstruction"], "input_reconstruction"),
-           BgrImage(field["output_reconstruction"], "output_reconstruction")});
+      eq.fields.push_back({field["layer"].cast<std::string>(), "", field["stride"].cast<int>(),
+                           HyperpatchShape{hp.first, hp.second},
+                           FieldWithSimilarity(field["nnf"].cast<py::array>(), field["similarity"]),
+                           BgrImage(field["input_reconstruction"], "input_reconstruction"),
+                           BgrImage(field["output_reconstruction"], "output_reconstruction")});
     }
   }
   py::gil_scoped_release release;

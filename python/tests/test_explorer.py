@@ -71,15 +71,19 @@ def point(browser, fy, fx):
     return box, round((fx - 0.5) * rect["width"]), round((fy - 0.5) * rect["height"])
 
 
-def hover_cell(browser, y, x, shape):
+def at_cell(browser, y, x, shape):
+    """Actions with the pointer moved to the centre of query cell (y, x)."""
     box, dx, dy = point(browser, (y + 0.5) / shape[0], (x + 0.5) / shape[1])
-    ActionChains(browser, duration=0).move_to_element_with_offset(box, dx, dy).perform()
+    return ActionChains(browser, duration=0).move_to_element_with_offset(box, dx, dy)
+
+
+def hover_cell(browser, y, x, shape):
+    at_cell(browser, y, x, shape).perform()
     return match(browser)
 
 
 def click_cell(browser, y, x, shape):
-    box, dx, dy = point(browser, (y + 0.5) / shape[0], (x + 0.5) / shape[1])
-    ActionChains(browser, duration=0).move_to_element_with_offset(box, dx, dy).click().perform()
+    at_cell(browser, y, x, shape).click().perform()
     return match(browser)
 
 

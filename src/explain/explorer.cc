@@ -18,8 +18,12 @@ namespace {
 static_assert(std::endian::native == std::endian::little,
               "the page reads its arrays as little-endian typed arrays");
 
+[[noreturn]] void Fail(const std::string& message) {
+  throw std::invalid_argument("explorer page: " + message);
+}
+
 void Require(bool condition, const std::string& message) {
-  if (!condition) throw std::invalid_argument("explorer page: " + message);
+  if (!condition) Fail(message);
 }
 
 std::string Describe(const ExplorerQuery& q, const ExplorerField& f) {
@@ -128,14 +132,15 @@ void ExplorerPage::Check() const {
               Describe(q, f) + ": the field is empty or its matches do not fill it");
       Require(!f.input_reconstruction.empty() && !f.output_reconstruction.empty(),
               Describe(q, f) + ": a reconstruction is missing");
+      // Every cell is checked: its message is built only when it fails.
       for (int y = 0; y < c.height; ++y)
         for (int x = 0; x < c.width; ++x) {
           const int i = c.at(y, x).image;
-          Require(i >= 0 && i < static_cast<int>(names.size()),
-                  Describe(q, f) + ": cell (" + std::to_string(y) + ", " + std::to_string(x) +
-                      ") matches image " + std::to_string(i) + ", which has no name");
-          Require(!source_inputs[i].empty() && !source_targets[i].empty(),
-                  Describe(q, f) + ": training image '" + names[i] + "' has no pixels");
+          if (i < 0 || i >= static_cast<int>(names.size()))
+            Fail(Describe(q, f) + ": cell (" + std::to_string(y) + ", " + std::to_string(x) +
+                 ") matches image " + std::to_string(i) + ", which has no name");
+          if (source_inputs[i].empty() || source_targets[i].empty())
+            Fail(Describe(q, f) + ": training image '" + names[i] + "' has no pixels");
         }
     }
   }

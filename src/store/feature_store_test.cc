@@ -158,11 +158,10 @@ TEST_F(StoreTest, KilledWriterLeavesNoStoreAndResumesToTheSameBytes) {
   }
   // A progress count outside the run (negative, or past its images) is refused, not followed.
   for (int done : {-5, 41}) {
-    const std::string dir = Path("tampered" + std::to_string(done + 5));
-    fs::create_directories(dir + ".partial");
+    const std::string name = "tampered" + std::to_string(done + 5);
     nlohmann::json progress = {{"plan", UnsealedPlan(Path("whole")).ToJson()}, {"done", done}};
-    WriteText(fs::path(dir).filename().string() + ".partial/progress.json", progress.dump());
-    ExpectError([&] { StoreWriter(dir, UnsealedPlan(Path("whole")), false); },
+    WriteText(name + ".partial/progress.json", progress.dump());
+    ExpectError([&] { StoreWriter(Path(name), UnsealedPlan(Path("whole")), false); },
                 "images are done, but the run has 40");
   }
   // A partial store from other inputs is not resumed.

@@ -46,8 +46,9 @@ struct ExplorerPage {
   std::vector<ExplorerLink> links;
 
   // Throws std::invalid_argument naming the first inconsistent field: no query, a query without
-  // fields or of mixed image sizes, a field whose cells do not tile the query at its stride or
-  // that matches an image without name or pixels, a first_layer no field has.
+  // fields or of mixed image sizes, a field with a stride below 1, without cells or
+  // reconstructions, or that matches an image without name or pixels, a first_layer no field
+  // has.
   void Check() const;
 };
 

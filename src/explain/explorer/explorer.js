@@ -280,28 +280,37 @@
       `${f.mean_similarity.toFixed(4)})`;
   }
 
+  // The databases' output reconstructions side by side (control): the strip is built when the
+  // query, layer or database changes, and only redrawn on a hover.
   function buildDatabases() {
     const q = query(), strip = $("databases");
     strip.hidden = q.databases.length < 2;
     strip.replaceChildren();
     if (strip.hidden) return;
-    q.databases.forEach((name, d) => {
-      const f = fieldOf(q, state.layer, d);
+    q.databases.forEach((_, d) => {
       const figure = document.createElement("figure");
       figure.classList.toggle("current", d === state.database);
-      const canvas = document.createElement("canvas");
+      figure.append(document.createElement("canvas"), document.createElement("figcaption"));
+      figure.addEventListener("click", () => setDatabase(d));
+      strip.append(figure);
+    });
+    drawDatabases();
+  }
+
+  function drawDatabases() {
+    const q = query(), strip = $("databases");
+    if (strip.hidden) return;
+    [...strip.children].forEach((figure, d) => {
+      const f = fieldOf(q, state.layer, d);
+      const [canvas, caption] = figure.children;
       drawView(canvas, q, f, "output_reconstruction");
       if (state.cell) {
         const ctx = canvas.getContext("2d");
         outline(ctx, cellBox(f, state.cell.y, state.cell.x, q.width, q.height), "#ff2", 2, false);
       }
-      const caption = document.createElement("figcaption");
       const m = state.cell ? matchAt(f, state.cell.y, state.cell.x) : null;
-      caption.textContent = (name || "all training images") +
+      caption.textContent = (q.databases[d] || "all training images") +
         (m ? ` \u2190 ${sources.get(m.image).name} (${m.similarity.toFixed(4)})` : "");
-      figure.append(canvas, caption);
-      figure.addEventListener("click", () => setDatabase(d));
-      strip.append(figure);
     });
   }
 
@@ -322,7 +331,7 @@
     state.cell = cell;
     drawOverlay();
     updateMatch();
-    buildDatabases();
+    drawDatabases();
   }
 
   function cellAt(event) {
