@@ -9,6 +9,7 @@
 #include "compnn/core/thread_limit.h"
 #include "counter_rng.h"
 #include "threads.h"
+#include "wavefront.h"
 
 namespace compnn {
 
@@ -69,28 +70,24 @@ class PatchMatcher {
 
   // One propagation + random-search pass; returns how many cells improved. Odd iterations scan
   // forward (taking matches from the left and upper neighbours), even ones backward (right and
-  // lower). Tiles on one anti-diagonal are independent, so they run in parallel, and the result is
-  // the same as the sequential scan's.
+  // lower). A tile needs only its two neighbours in scan order done, so tiles run in parallel as
+  // soon as those are (internal::RunWavefront), and the result is the sequential scan's.
   long long Pass(int iteration, int threads) {
     const bool forward = iteration % 2 == 1;
+    // Several tiles per thread on every anti-diagonal, so that a thread set aside by the operating
+    // system leaves the others work.
     const int tile = std::clamp(std::min(query_.height, query_.width) / (4 * threads), 2, 16);
     const int tiles_y = (query_.height + tile - 1) / tile;
     const int tiles_x = (query_.width + tile - 1) / tile;
-    const int diagonals = tiles_y + tiles_x - 1;
     snapshot_ = field_.matches;
-    long long improved = 0;
-#pragma omp parallel num_threads(threads) reduction(+ : improved)
-    for (int step = 0; step < diagonals; ++step) {
-      const int d = forward ? step : diagonals - 1 - step;
-      const int ty_first = std::max(0, d - tiles_x + 1);
-      const int ty_last = std::min(tiles_y - 1, d);
-#pragma omp for schedule(dynamic)
-      for (int ty = ty_first; ty <= ty_last; ++ty) {
-        improved += VisitTile(iteration, forward, ty * tile, (d - ty) * tile, tile);
-      }
-    }
+    std::atomic<long long> improved{0};
+    internal::RunWavefront(tiles_y, tiles_x, threads, [&](int ty, int tx) {
+      if (!forward) ty = tiles_y - 1 - ty, tx = tiles_x - 1 - tx;
+      improved.fetch_add(VisitTile(iteration, forward, ty * tile, tx * tile, tile),
+                         std::memory_order_relaxed);
+    });
     ThrowIfNonFinite();
-    return improved;
+    return improved.load();
   }
 
   const CorrespondenceField& field() const { return field_; }
