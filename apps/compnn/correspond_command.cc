@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "command_catalog.h"
 #include "commands.h"
 #include "compnn/core/check.h"
 #include "compnn/core/exact_search.h"
@@ -108,12 +109,7 @@ void RunCorrespond(const CorrespondOptions& o) {
 
 void AddCorrespondCommand(CLI::App& app, Command& run) {
   auto o = std::make_shared<CorrespondOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "correspond",
-      "Semantic correspondence (paper, Figure 8a): match image A's hyperpatches to image B's "
-      "alone\n"
-      "at a layer, and draw which part of B stands for which part of A. Needs no feature store.\n"
-      "Writes OUT/{correspondence.png, nnf.npy, similarity.npy, summary.json}.");
+  CLI::App* cmd = AddCatalogCommand(app, "correspond");
   cmd->add_option("A", o->a, "image A: a dataset image name or a PNG file")->required();
   cmd->add_option("B", o->b, "image B: a dataset image name or a PNG file")->required();
   cmd->add_option("--model", o->spec.path,

@@ -3,6 +3,7 @@
 #include <memory>
 #include <opencv2/imgproc.hpp>
 
+#include "command_catalog.h"
 #include "commands.h"
 #include "compnn/data/contact_sheet.h"
 #include "compnn/data/dataset.h"
@@ -87,9 +88,7 @@ void Check(const std::string& dir) {
 }  // namespace
 
 void AddDataCommand(CLI::App& app, Command& run) {
-  CLI::App* data = app.add_subcommand("data",
-                                      "Generate the bundled datasets, import published ones, check "
-                                      "a dataset, draw a contact sheet.");
+  CLI::App* data = AddCatalogCommand(app, "data");
   data->require_subcommand(1);
   AddGenerator(
       *data, run, "facades",

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "command_catalog.h"
 #include "commands.h"
 #include "compnn/models/evaluation.h"
 #include "compnn/models/explainer.h"
@@ -42,13 +43,7 @@ void RunEval(EvalCommandOptions& o) {
 
 void AddEvalCommand(CLI::App& app, Command& run) {
   auto o = std::make_shared<EvalCommandOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "eval",
-      "Evaluate explanations as the paper does (section 4.1): output reconstructions against the\n"
-      "ground-truth labels beside the network and the global reconstructions (Table 1), input\n"
-      "reconstructions against the input labels (Table 2), each reconstruction's agreement with\n"
-      "the network's own output, time per query, and HyperPatch-Match against exact search.\n"
-      "Writes OUT/table.md and OUT/table.json and prints the tables.");
+  CLI::App* cmd = AddCatalogCommand(app, "eval");
   AddExplainOptions(cmd, o.get(), /*queries=*/false);
   cmd->add_option("--split", o->eval.split, "split to evaluate on")->capture_default_str();
   cmd->add_option("--count", o->eval.count, "first N images of the split (0: all)")

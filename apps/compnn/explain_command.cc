@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "command_catalog.h"
 #include "commands.h"
 #include "compnn/core/stopwatch.h"
 #include "compnn/data/dataset_writer.h"
@@ -249,14 +250,7 @@ void RunControl(const ControlOptions& o) {
 
 void AddExplainCommand(CLI::App& app, Command& run) {
   auto o = std::make_shared<ExplainCommandOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "explain",
-      "Explain a model's prediction: match every patch of the query, in the model's activation\n"
-      "space at one layer, to training patches from the feature store, and compose input and\n"
-      "output reconstructions from them, with a correspondence map of the training images used.\n"
-      "Writes OUT/<query>/{correspondence-map.png, input-reconstruction.png,\n"
-      "output-reconstruction.png, network-output.png, nnf.npy, similarity.npy, summary.json}, and\n"
-      "OUT/explorer.html with --html.");
+  CLI::App* cmd = AddCatalogCommand(app, "explain");
   AddExplainOptions(cmd, o.get());
   cmd->add_option(
       "--layer", o->layer,
@@ -273,12 +267,7 @@ void AddExplainCommand(CLI::App& app, Command& run) {
 
 void AddSweepCommand(CLI::App& app, Command& run) {
   auto o = std::make_shared<SweepOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "sweep",
-      "Layer sweep (paper, Figures 5 and 6): input and output reconstructions of a query at\n"
-      "every chosen layer, in one labelled grid beside the query, the network output and the\n"
-      "ground truth. Writes OUT/<query>/{sweep.png, LAYER-*-reconstruction.png,\n"
-      "LAYER-nnf.npy, LAYER-similarity.npy, summary.json}, and OUT/explorer.html with --html.");
+  CLI::App* cmd = AddCatalogCommand(app, "sweep");
   AddExplainOptions(cmd, o.get());
   cmd->add_option("--layers", o->layers, "layers (comma-separated, or all)")
       ->delimiter(',')
@@ -289,13 +278,7 @@ void AddSweepCommand(CLI::App& app, Command& run) {
 
 void AddControlCommand(CLI::App& app, Command& run) {
   auto o = std::make_shared<ControlOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "control",
-      "Property control (paper, Figure 8b): output reconstructions of a query from databases\n"
-      "restricted by dataset attributes or image lists, beside the unrestricted one. Each --where\n"
-      "or --images is one database. Writes OUT/<query>/{control.png, summary.json,\n"
-      "output-reconstruction-D.png, database-D-nnf.npy, database-D-similarity.npy}, and\n"
-      "OUT/explorer.html with --html.");
+  CLI::App* cmd = AddCatalogCommand(app, "control");
   AddExplainOptions(cmd, o.get());
   cmd->add_option("--layer", o->layer,
                   "layer (default: the finest layer after the bottleneck, e.g. decoder2)");

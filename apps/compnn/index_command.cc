@@ -1,8 +1,8 @@
-// compnn index: feature stores from a model and a dataset split, or from saved .npy activations;
-// compnn verify: a store's full checksums.
+// compnn index: feature stores from a model and a dataset split, or from saved .npy activations.
 #include <cstdio>
 #include <memory>
 
+#include "command_catalog.h"
 #include "commands.h"
 #include "compnn/store/feature_store.h"
 #include "compnn/store/importer.h"
@@ -76,10 +76,7 @@ void RunIndex(const IndexCommandOptions& o) {
 
 void AddIndexCommand(CLI::App& app, Command& run) {
   auto o = std::make_shared<IndexCommandOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "index",
-      "Build a feature store: a model's activations over a dataset split (--model, --data), or\n"
-      "activations saved by another tool as one .npy per layer (--import).");
+  CLI::App* cmd = AddCatalogCommand(app, "index");
   cmd->add_option("--out", o->out, "store folder (written whole; an interrupted run resumes)")
       ->required();
 #ifdef COMPNN_WITH_TORCH
@@ -125,19 +122,6 @@ void AddIndexCommand(CLI::App& app, Command& run) {
                      "map's)");
   cmd->add_flag("--overwrite", o->overwrite, "replace an existing store");
   cmd->callback([&run, o] { run = [o] { RunIndex(*o); }; });
-
-  auto dir = std::make_shared<std::string>();
-  CLI::App* verify = app.add_subcommand(
-      "verify", "Check a feature store: shapes, sizes and every file's checksum.");
-  verify->add_option("STORE", *dir, "store folder")->required();
-  verify->callback([&run, dir] {
-    run = [dir] {
-      const FeatureStore store = FeatureStore::Open(*dir);
-      store.Verify();
-      std::printf("%s: %d images, %zu layers, all checksums match\n", dir->c_str(), store.size(),
-                  store.manifest().layers.size());
-    };
-  });
 }
 
 }  // namespace compnn::cli

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "command_catalog.h"
 #include "commands.h"
 #include "compnn/core/check.h"
 #include "compnn/core/exact_search.h"
@@ -166,11 +167,7 @@ void RunMatch(const MatchOptions& o) {
 
 void AddMatchCommand(CLI::App& app, Command& run) {
   auto o = std::make_shared<MatchOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "match",
-      "Match every cell of a query activation map to the most similar hyperpatch of a database of\n"
-      "activation maps saved as .npy (float32, channels last), and write the correspondence "
-      "field.");
+  CLI::App* cmd = AddCatalogCommand(app, "match");
   cmd->add_option("--query", o->query, "query map: float32 (H, W, D) or (1, H, W, D)")
       ->required()
       ->check(CLI::ExistingFile);

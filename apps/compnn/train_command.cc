@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "command_catalog.h"
 #include "commands.h"
 #include "compnn/data/dataset_writer.h"
 #include "compnn/models/model.h"
@@ -14,10 +15,7 @@ namespace compnn::cli {
 
 void AddTrainCommand(CLI::App& app, Command& run) {
   auto o = std::make_shared<TrainOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "train",
-      "Train a pix2pix U-Net (with a PatchGAN) or a SegNet on a dataset in the pix2pix layout.\n"
-      "Writes MODEL after every epoch, MODEL.ckpt (resume with --resume) and MODEL.log.jsonl.");
+  CLI::App* cmd = AddCatalogCommand(app, "train");
   AddEnumOption(cmd, "--arch", o->arch,
                 {{"pix2pix", Architecture::kPix2Pix}, {"segnet", Architecture::kSegNet}},
                 "network to train")
@@ -104,8 +102,7 @@ void AddLayersCommand(CLI::App& app, Command& run) {
     std::optional<ImageSize> size;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cmd =
-      app.add_subcommand("layers", "List a model's layers with their shapes and strides.");
+  CLI::App* cmd = AddCatalogCommand(app, "layers");
   cmd->add_option("MODEL", o->model,
                   "model file written by compnn train, or a TorchScript file (.pt, .pth)")
       ->required()
@@ -149,8 +146,7 @@ void AddPredictCommand(CLI::App& app, Command& run) {
     int count = 6, tile = 128;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand(
-      "predict", "Run a model on a dataset split and draw input | output | ground truth.");
+  CLI::App* cmd = AddCatalogCommand(app, "predict");
   cmd->add_option("--model", o->model, "model file written by compnn train")
       ->required()
       ->check(CLI::ExistingFile);

@@ -1,0 +1,16 @@
+// The end of both binaries' main: parse the command line, run the chosen command, and turn every
+// error into one line on standard error and exit status 2.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+
+namespace compnn::cli {
+
+// Parses argv with `app`, runs `run` (set by the chosen subcommand's callback) and exits the
+// process with its status, skipping static destructors (LibTorch's worker threads can still be
+// alive then, and tearing down under them has crashed long runs).
+[[noreturn]] void RunTool(CLI::App& app, const Command& run, int argc, char** argv);
+
+}  // namespace compnn::cli
