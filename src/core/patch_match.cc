@@ -46,7 +46,8 @@ class PatchMatcher {
         length_(options.hyperpatch.length(query.depth)),
         query_unit_(UnitHyperpatchRows(query, options.hyperpatch, threads)),
         cell_norms_(database.size()),
-        field_(query.height, query.width) {
+        field_(query.height, query.width),
+        changed_at_(query.cells(), 0) {
     // Each candidate cell is visited many times: its squared norm is computed once, so that a
     // cosine costs one dot product.
 #pragma omp parallel for num_threads(threads) schedule(dynamic)
@@ -116,15 +117,21 @@ class PatchMatcher {
     Match& best = field_.matches[cell];
     const Match start = best;
 
-    // Propagation: a neighbour's match, shifted by the neighbour's offset to this cell.
+    // Propagation: a neighbour's match, shifted by the neighbour's offset to this cell. The same
+    // scan two iterations ago already tried it, unless the neighbour's match has changed since
+    // (the neighbour is visited before this cell in this scan order, so that means in the last
+    // pass or in this one); and a match that lost then loses now, since `best` only improves.
+    const auto unchanged_since_tried = [&](int neighbour) {
+      return iteration > 2 && changed_at_[neighbour] < iteration - 1;
+    };
     const int nx = x - direction;
-    if (nx >= 0 && nx < query_.width) {
+    if (nx >= 0 && nx < query_.width && !unchanged_since_tried(cell - direction)) {
       const Match& n = field_.at(y, nx);
       const MapView& map = database_[n.image];
       Try(cell, best, n.image, n.y, std::clamp(n.x + direction, 0, map.width - 1));
     }
     const int ny = y - direction;
-    if (ny >= 0 && ny < query_.height) {
+    if (ny >= 0 && ny < query_.height && !unchanged_since_tried(cell - direction * query_.width)) {
       const Match& n = field_.at(ny, x);
       const MapView& map = database_[n.image];
       Try(cell, best, n.image, std::clamp(n.y + direction, 0, map.height - 1), n.x);
@@ -153,7 +160,9 @@ class PatchMatcher {
     }
 
     // The match only ever changes to a better one.
-    return best.image != start.image || best.y != start.y || best.x != start.x;
+    const bool changed = best.image != start.image || best.y != start.y || best.x != start.x;
+    if (changed) changed_at_[cell] = iteration;
+    return changed;
   }
 
   void TryRandomImage(int cell, Match& best, CounterRng& rng) {
@@ -191,6 +200,7 @@ class PatchMatcher {
   std::vector<std::vector<float>> cell_norms_;  // per database image; filled for candidates
   CorrespondenceField field_;
   std::vector<Match> snapshot_;  // the field at the start of the current pass
+  std::vector<int> changed_at_;  // per query cell: the last iteration its match changed (0: none)
   std::atomic<int> non_finite_image_{-1};
 };
 

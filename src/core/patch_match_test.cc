@@ -6,6 +6,7 @@
 #include "compnn/core/check.h"
 #include "compnn/core/exact_search.h"
 #include "option_field.h"
+#include "sequential_patch_match.h"
 
 namespace compnn {
 namespace {
@@ -106,6 +107,34 @@ TEST(HyperPatchMatch, SameSeedSameFieldWhateverTheThreadCount) {
               same_seed.field.matches[i].image != other_seed.field.matches[i].image;
   }
   EXPECT_GT(differ, 0);
+}
+
+TEST(HyperPatchMatch, EqualsThePlainSequentialScanExactly) {
+  // Shapes that leave partial tiles, and a non-square hyperpatch; enough iterations that most
+  // propagations are skipped as repeats.
+  for (const auto& [qh, qw, seed] : {std::tuple{23, 17, 1}, {9, 31, 2}, {16, 16, 3}}) {
+    const CropCase c = MakeCropCase(5, 20, std::min(qh, 20), std::min(qw, 20), seed);
+    const Database db(c.views());
+    PatchMatchOptions options;
+    options.seed = seed;
+    options.max_iterations = 12;
+    options.min_improved_fraction = 0.0;
+    options.hyperpatch = HyperpatchShape{3, 2};
+    options.candidates = {0, 2, 3, 4};
+    const CorrespondenceField reference =
+        testing::SequentialPatchMatch(c.query.view(), db, options);
+    for (int threads : {1, 2, 3}) {
+      options.threads = threads;
+      const CorrespondenceField field = HyperPatchMatch(c.query.view(), db, options).field;
+      ASSERT_EQ(field.matches.size(), reference.matches.size());
+      for (std::size_t i = 0; i < field.matches.size(); ++i) {
+        const Match &a = field.matches[i], &b = reference.matches[i];
+        ASSERT_TRUE(a.image == b.image && a.y == b.y && a.x == b.x && a.similarity == b.similarity)
+            << "cell " << i << " with " << threads << " threads: (" << a.image << ", " << a.y
+            << ", " << a.x << ") against (" << b.image << ", " << b.y << ", " << b.x << ")";
+      }
+    }
+  }
 }
 
 TEST(HyperPatchMatch, ReportedSimilaritiesAreTrueCosines) {
