@@ -86,6 +86,9 @@ void AddIndexCommand(CLI::App& app, Command& run) {
   cmd->add_option("--data", o->index.data, "dataset folder")->check(CLI::ExistingDirectory);
   cmd->add_option("--split", o->index.split, "dataset split whose images are indexed")
       ->capture_default_str();
+  cmd->add_flag("--no-pixels{false}", o->index.keep_pixels,
+                "do not keep the training pairs' pixels in the store (explanations then decode "
+                "the dataset's PNGs, and need the dataset)");
   AddImageSizeOption(cmd, "--size", o->index.size,
                      "TorchScript: input size HxW or N (default: the dataset's own)");
   AddEnumOption(cmd, "--direction", o->index.direction, DirectionNames(),

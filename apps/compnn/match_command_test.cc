@@ -8,7 +8,7 @@
 #include <random>
 
 #include "brute_force_reference.h"
-#include "compnn/store/half.h"
+#include "compnn/core/half.h"
 #include "compnn/store/npy.h"
 #include "run_compnn.h"
 

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "compnn/store/half.h"
+#include "compnn/core/half.h"
 
 namespace compnn::python {
 

@@ -10,13 +10,21 @@
 
 namespace compnn {
 
-void ValidateMap(const MapView& map, const char* what) {
+namespace {
+
+template <typename View>
+void ValidateAnyMap(const View& map, const char* what) {
   if (map.data == nullptr || map.height < 1 || map.width < 1 || map.depth < 1) {
     throw std::invalid_argument(std::string(what) + ": empty activation map (" +
                                 std::to_string(map.height) + " x " + std::to_string(map.width) +
                                 " x " + std::to_string(map.depth) + ")");
   }
 }
+
+}  // namespace
+
+void ValidateMap(const MapView& map, const char* what) { ValidateAnyMap(map, what); }
+void ValidateMap(const HalfMapView& map, const char* what) { ValidateAnyMap(map, what); }
 
 void RequireFinite(const MapView& map, const char* what) {
   const std::size_t n = static_cast<std::size_t>(map.cells()) * map.depth;
@@ -31,7 +39,8 @@ void RequireFinite(const MapView& map, const char* what) {
   }
 }
 
-Database::Database(std::vector<MapView> maps) : maps_(std::move(maps)) {
+template <typename View>
+MapDatabase<View>::MapDatabase(std::vector<View> maps) : maps_(std::move(maps)) {
   for (std::size_t i = 0; i < maps_.size(); ++i) {
     const std::string what = "database image " + std::to_string(i);
     ValidateMap(maps_[i], what.c_str());
@@ -42,7 +51,9 @@ Database::Database(std::vector<MapView> maps) : maps_(std::move(maps)) {
   }
 }
 
-std::vector<int> ResolveCandidates(const Database& database, const std::vector<int>& requested) {
+template <typename View>
+std::vector<int> ResolveCandidates(const MapDatabase<View>& database,
+                                   const std::vector<int>& requested) {
   if (database.size() == 0) throw std::invalid_argument("the database holds no images");
   std::vector<int> candidates = requested;
   if (candidates.empty()) {
@@ -62,7 +73,8 @@ std::vector<int> ResolveCandidates(const Database& database, const std::vector<i
   return candidates;
 }
 
-std::vector<int> CheckSearchInputs(const MapView& query, const Database& database,
+template <typename View>
+std::vector<int> CheckSearchInputs(const MapView& query, const MapDatabase<View>& database,
                                    const HyperpatchShape& hyperpatch,
                                    const std::vector<int>& requested_candidates) {
   ValidateMap(query, "query");
@@ -75,5 +87,14 @@ std::vector<int> CheckSearchInputs(const MapView& query, const Database& databas
   }
   return candidates;
 }
+
+template class MapDatabase<MapView>;
+template class MapDatabase<HalfMapView>;
+template std::vector<int> ResolveCandidates(const Database&, const std::vector<int>&);
+template std::vector<int> ResolveCandidates(const HalfDatabase&, const std::vector<int>&);
+template std::vector<int> CheckSearchInputs(const MapView&, const Database&, const HyperpatchShape&,
+                                            const std::vector<int>&);
+template std::vector<int> CheckSearchInputs(const MapView&, const HalfDatabase&,
+                                            const HyperpatchShape&, const std::vector<int>&);
 
 }  // namespace compnn

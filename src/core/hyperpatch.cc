@@ -7,6 +7,10 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+
+#include "cell_dot.h"
+#include "compnn/core/half.h"
 
 namespace compnn {
 
@@ -76,10 +80,26 @@ std::vector<float> UnitHyperpatchRows(const MapView& map, const HyperpatchShape&
   return rows;
 }
 
-std::vector<float> CellSquaredNorms(const MapView& map) {
+namespace {
+
+// A cell's values as floats: a float32 map's own, or a float16 map's converted into `buffer`
+// (depth floats). Both then go through the same arithmetic, so a float16 map's norms are exactly
+// those of its float32 copy.
+inline const float* CellValues(const MapView& map, int y, int x, float*) { return map.cell(y, x); }
+inline const float* CellValues(const HalfMapView& map, int y, int x, float* buffer) {
+  HalvesToFloats(map.cell(y, x), buffer, map.depth);
+  return buffer;
+}
+
+template <typename View>
+constexpr bool kConverts = std::is_same_v<View, HalfMapView>;
+
+template <typename View>
+std::vector<float> AnyCellSquaredNorms(const View& map) {
   std::vector<float> norms(static_cast<std::size_t>(map.cells()));
+  std::vector<float> buffer(kConverts<View> ? map.depth : 0);
   for (int cell = 0; cell < map.cells(); ++cell) {
-    const float* v = map.data + static_cast<std::ptrdiff_t>(cell) * map.depth;
+    const float* v = CellValues(map, cell / map.width, cell % map.width, buffer.data());
     float squared = 0.0f;
 #pragma omp simd reduction(+ : squared)
     for (int c = 0; c < map.depth; ++c) squared += v[c] * v[c];
@@ -88,26 +108,40 @@ std::vector<float> CellSquaredNorms(const MapView& map) {
   return norms;
 }
 
-float CosineToCell(const float* unit_query, const MapView& map, const float* cell_squared_norms,
-                   const HyperpatchShape& shape, int y, int x) {
+template <typename View>
+float AnyCosineToCell(const float* unit_query, const View& map, const float* cell_squared_norms,
+                      const HyperpatchShape& shape, int y, int x) {
   const int depth = map.depth;
   const int y0 = y - shape.top();
   const int x0 = x - shape.left();
-  float dot = 0.0f;
+  internal::HyperpatchDot accumulator;
   float squared = 0.0f;
   for (int dy = 0; dy < shape.height; ++dy) {
     const int cy = std::clamp(y0 + dy, 0, map.height - 1);
     for (int dx = 0; dx < shape.width; ++dx) {
       const int cx = std::clamp(x0 + dx, 0, map.width - 1);
-      const float* cell = map.cell(cy, cx);
       squared += cell_squared_norms[cy * map.width + cx];
-#pragma omp simd reduction(+ : dot)
-      for (int c = 0; c < depth; ++c) dot += unit_query[c] * cell[c];
+      accumulator.Add(unit_query, map.cell(cy, cx), depth);
       unit_query += depth;
     }
   }
+  const float dot = accumulator.Sum();
   if (!std::isfinite(dot) || !std::isfinite(squared)) return NAN;
   return squared > 0.0f ? dot / std::sqrt(squared) : 0.0f;
+}
+
+}  // namespace
+
+std::vector<float> CellSquaredNorms(const MapView& map) { return AnyCellSquaredNorms(map); }
+std::vector<float> CellSquaredNorms(const HalfMapView& map) { return AnyCellSquaredNorms(map); }
+
+float CosineToCell(const float* unit_query, const MapView& map, const float* cell_squared_norms,
+                   const HyperpatchShape& shape, int y, int x) {
+  return AnyCosineToCell(unit_query, map, cell_squared_norms, shape, y, x);
+}
+float CosineToCell(const float* unit_query, const HalfMapView& map, const float* cell_squared_norms,
+                   const HyperpatchShape& shape, int y, int x) {
+  return AnyCosineToCell(unit_query, map, cell_squared_norms, shape, y, x);
 }
 
 }  // namespace compnn

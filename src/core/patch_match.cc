@@ -35,10 +35,12 @@ namespace {
 using internal::CounterRng;
 
 // The state of one HyperPatch-Match run: the query's unit hyperpatches and the current field.
+// `View` is the database's map type: float32 (MapView) or float16 (HalfMapView).
+template <typename View>
 class PatchMatcher {
  public:
-  PatchMatcher(const MapView& query, const Database& database, const PatchMatchOptions& options,
-               std::vector<int> candidates, int threads)
+  PatchMatcher(const MapView& query, const MapDatabase<View>& database,
+               const PatchMatchOptions& options, std::vector<int> candidates, int threads)
       : query_(query),
         database_(database),
         options_(options),
@@ -127,20 +129,20 @@ class PatchMatcher {
     const int nx = x - direction;
     if (nx >= 0 && nx < query_.width && !unchanged_since_tried(cell - direction)) {
       const Match& n = field_.at(y, nx);
-      const MapView& map = database_[n.image];
+      const View& map = database_[n.image];
       Try(cell, best, n.image, n.y, std::clamp(n.x + direction, 0, map.width - 1));
     }
     const int ny = y - direction;
     if (ny >= 0 && ny < query_.height && !unchanged_since_tried(cell - direction * query_.width)) {
       const Match& n = field_.at(ny, x);
-      const MapView& map = database_[n.image];
+      const View& map = database_[n.image];
       Try(cell, best, n.image, std::clamp(n.y + direction, 0, map.height - 1), n.x);
     }
 
     // Random search in an exponentially shrinking window around the current match.
     CounterRng rng(options_.seed, iteration, cell);
     const int image = best.image;
-    const MapView& map = database_[image];
+    const View& map = database_[image];
     const int cy = best.y, cx = best.x;
     for (int radius = std::max(map.height, map.width); radius >= 1; radius /= 2) {
       Try(cell, best, image,
@@ -154,7 +156,7 @@ class PatchMatcher {
     for (int s = 0; s < options_.long_range; ++s) {
       const int other = rng.Below(query_.cells());
       const Match& m = snapshot_[other];
-      const MapView& source = database_[m.image];
+      const View& source = database_[m.image];
       Try(cell, best, m.image, std::clamp(m.y + y - other / query_.width, 0, source.height - 1),
           std::clamp(m.x + x - other % query_.width, 0, source.width - 1));
     }
@@ -167,7 +169,7 @@ class PatchMatcher {
 
   void TryRandomImage(int cell, Match& best, CounterRng& rng) {
     const int image = candidates_[rng.Below(static_cast<int>(candidates_.size()))];
-    const MapView& map = database_[image];
+    const View& map = database_[image];
     Try(cell, best, image, rng.Below(map.height), rng.Below(map.width));
   }
 
@@ -192,7 +194,7 @@ class PatchMatcher {
   }
 
   const MapView& query_;
-  const Database& database_;
+  const MapDatabase<View>& database_;
   const PatchMatchOptions& options_;
   const std::vector<int> candidates_;
   const int length_;
@@ -206,14 +208,17 @@ class PatchMatcher {
 
 }  // namespace
 
-PatchMatchResult HyperPatchMatch(const MapView& query, const Database& database,
-                                 const PatchMatchOptions& options) {
+namespace {
+
+template <typename View>
+PatchMatchResult RunPatchMatch(const MapView& query, const MapDatabase<View>& database,
+                               const PatchMatchOptions& options) {
   options.Check();
   std::vector<int> candidates =
       CheckSearchInputs(query, database, options.hyperpatch, options.candidates);
 
   const int threads = internal::ResolveThreads(options.threads);
-  PatchMatcher matcher(query, database, options, std::move(candidates), threads);
+  PatchMatcher<View> matcher(query, database, options, std::move(candidates), threads);
   matcher.Initialise(threads);
 
   PatchMatchResult result;
@@ -227,6 +232,18 @@ PatchMatchResult HyperPatchMatch(const MapView& query, const Database& database,
   }
   result.field = matcher.field();
   return result;
+}
+
+}  // namespace
+
+PatchMatchResult HyperPatchMatch(const MapView& query, const Database& database,
+                                 const PatchMatchOptions& options) {
+  return RunPatchMatch(query, database, options);
+}
+
+PatchMatchResult HyperPatchMatch(const MapView& query, const HalfDatabase& database,
+                                 const PatchMatchOptions& options) {
+  return RunPatchMatch(query, database, options);
 }
 
 }  // namespace compnn

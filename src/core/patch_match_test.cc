@@ -5,6 +5,7 @@
 #include "brute_force_reference.h"
 #include "compnn/core/check.h"
 #include "compnn/core/exact_search.h"
+#include "compnn/core/half.h"
 #include "option_field.h"
 #include "sequential_patch_match.h"
 
@@ -135,6 +136,49 @@ TEST(HyperPatchMatch, EqualsThePlainSequentialScanExactly) {
       }
     }
   }
+}
+
+TEST(HyperPatchMatch, Float16MapsGiveTheFieldOfTheirFloat32Copies) {
+  // Maps of different sizes, rounded to float16; the search reads the halves in place.
+  std::mt19937 rng(31);
+  std::vector<std::vector<std::uint16_t>> halves;
+  std::vector<std::vector<float>> floats;
+  std::vector<MapView> float_views;
+  std::vector<HalfMapView> half_views;
+  for (int i = 0; i < 5; ++i) {
+    const OwnedMap map = testing::SmoothMap(12 + i, 15 - i, 24, rng);
+    halves.emplace_back(map.values.size());
+    floats.emplace_back(map.values.size());
+    FloatsToHalves(map.values.data(), halves.back().data(), map.values.size());
+    HalvesToFloats(halves.back().data(), floats.back().data(), map.values.size());
+  }
+  for (int i = 0; i < 5; ++i) {
+    float_views.push_back({floats[i].data(), 12 + i, 15 - i, 24});
+    half_views.push_back({halves[i].data(), 12 + i, 15 - i, 24});
+  }
+  const OwnedMap query = testing::SmoothMap(13, 11, 24, rng);
+  PatchMatchOptions options;
+  options.seed = 5;
+  options.max_iterations = 6;
+  options.candidates = {0, 1, 3, 4};
+  for (int threads : {1, 2}) {
+    options.threads = threads;
+    const CorrespondenceField a =
+        HyperPatchMatch(query.view(), Database(float_views), options).field;
+    const CorrespondenceField b =
+        HyperPatchMatch(query.view(), HalfDatabase(half_views), options).field;
+    for (std::size_t i = 0; i < a.matches.size(); ++i) {
+      ASSERT_TRUE(a.matches[i].image == b.matches[i].image && a.matches[i].y == b.matches[i].y &&
+                  a.matches[i].x == b.matches[i].x &&
+                  a.matches[i].similarity == b.matches[i].similarity)
+          << "cell " << i;
+    }
+  }
+  // A float16 infinity is refused as a float32 one is.
+  halves[3][7] = 0x7c00;
+  options.max_iterations = 32;
+  EXPECT_THROW(HyperPatchMatch(query.view(), HalfDatabase(half_views), options),
+               std::invalid_argument);
 }
 
 TEST(HyperPatchMatch, ReportedSimilaritiesAreTrueCosines) {

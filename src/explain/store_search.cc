@@ -61,8 +61,13 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
   }
   result.prefilter_seconds = SecondsSince(start);
 
+  // HyperPatch-Match reads float16 layers in place; exact search multiplies float32 copies.
+  const bool in_place =
+      o.method == SearchMethod::kHyperPatchMatch && layer.dtype == DType::kFloat16;
   start = Clock::now();
-  const LayerMaps maps = store.Maps(layer_name, result.candidates);
+  const LayerMaps maps = in_place ? LayerMaps{} : store.Maps(layer_name, result.candidates);
+  const HalfDatabase halves =
+      in_place ? store.HalfMaps(layer_name, result.candidates) : HalfDatabase{};
   result.load_seconds = SecondsSince(start);
 
   start = Clock::now();
@@ -77,7 +82,8 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
     hpm.hyperpatch = layer.hyperpatch;
     hpm.candidates = result.candidates;
     hpm.threads = o.threads;
-    PatchMatchResult found = HyperPatchMatch(query, maps.database, hpm);
+    PatchMatchResult found =
+        in_place ? HyperPatchMatch(query, halves, hpm) : HyperPatchMatch(query, maps.database, hpm);
     result.field = std::move(found.field);
     result.iterations = static_cast<int>(found.iterations.size());
   }

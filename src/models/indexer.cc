@@ -4,6 +4,7 @@
 #include <future>
 
 #include <torch/torch.h>
+#include <opencv2/imgproc.hpp>
 
 #include "compnn/core/check.h"
 #include "compnn/data/dataset.h"
@@ -33,6 +34,7 @@ void IndexDataset(const IndexOptions& o) {
       {o.model, own, o.direction, o.input_range, o.normalisation, o.output, o.output_kind});
   const Direction direction = model->direction();
   const bool input_is_labels = dataset.input_is_labels(direction);
+  const bool target_is_labels = dataset.target_is_labels(direction);
   const ImageSize size = model->size();
 
   std::vector<std::string> names = o.layers;
@@ -81,29 +83,48 @@ void IndexDataset(const IndexOptions& o) {
                   {"split", o.split},
                   {"direction", ToString(direction)}};
 
+  if (o.keep_pixels) {
+    plan.pixels = {{"inputs", input_is_labels, "inputs.npy", ""},
+                   {"targets", target_is_labels, "targets.npy", ""}};
+    if (dataset.has_labels()) {
+      plan.palette = {{"classes", dataset.palette().ToJson()},
+                      {"ignore", dataset.palette().IgnoreJson()}};
+    }
+  }
+
   StoreWriter writer(o.out, plan, o.overwrite);
   const int n = static_cast<int>(plan.images.size());
   Capture capture;
   for (const StoreLayer& l : plan.layers) capture.wanted.insert(l.name);
   torch::NoGradGuard no_grad;
   // Decoding and resizing the next batch's PNGs overlaps the network's pass over this one.
+  struct Batch {
+    std::vector<cv::Mat> inputs;                   // BGR, as the model takes them
+    std::vector<cv::Mat> rgb_inputs, rgb_targets;  // RGB, as the store keeps them
+  };
   auto read_batch = [&](int start) {
-    std::vector<cv::Mat> images;
+    Batch batch;
     for (int i = start; i < std::min(n, start + o.batch); ++i) {
       const ImagePair pair = dataset.Read(o.split, plan.images[i]);
-      images.push_back(ResizeForModel(InputOf(pair, direction), size, input_is_labels));
+      batch.inputs.push_back(ResizeForModel(InputOf(pair, direction), size, input_is_labels));
+      if (!o.keep_pixels) continue;
+      const cv::Mat target = ResizeForModel(TargetOf(pair, direction), size, target_is_labels);
+      batch.rgb_inputs.emplace_back();
+      batch.rgb_targets.emplace_back();
+      cv::cvtColor(batch.inputs.back(), batch.rgb_inputs.back(), cv::COLOR_BGR2RGB);
+      cv::cvtColor(target, batch.rgb_targets.back(), cv::COLOR_BGR2RGB);
     }
-    return images;
+    return batch;
   };
-  std::future<std::vector<cv::Mat>> next;
+  std::future<Batch> next;
   if (writer.next_image() < n)
     next = std::async(std::launch::async, read_batch, writer.next_image());
   for (int start = writer.next_image(); start < n; start += o.batch) {
     const int count = std::min(o.batch, n - start);
-    const std::vector<cv::Mat> images = next.get();
+    const Batch batch = next.get();
     if (start + o.batch < n) next = std::async(std::launch::async, read_batch, start + o.batch);
     std::vector<torch::Tensor> inputs;
-    for (const cv::Mat& image : images) {
+    for (const cv::Mat& image : batch.inputs) {
       inputs.push_back(model->Prepare(image, input_is_labels));
     }
     capture.values.clear();
@@ -117,7 +138,12 @@ void IndexDataset(const IndexOptions& o) {
         maps[l.name] = channels_last[l.name].data_ptr<float>() +
                        static_cast<std::int64_t>(j) * l.height * l.width * l.depth;
       }
-      writer.Write(start + j, maps, maps.at(plan.global_layer));
+      std::map<std::string, const std::uint8_t*> pixels;
+      if (o.keep_pixels) {
+        pixels["inputs"] = batch.rgb_inputs[j].ptr<std::uint8_t>();
+        pixels["targets"] = batch.rgb_targets[j].ptr<std::uint8_t>();
+      }
+      writer.Write(start + j, maps, maps.at(plan.global_layer), pixels);
     }
     if (o.progress) o.progress(start + count, n);
   }

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "compnn/data/generators.h"
+#include "compnn/explain/training_images.h"
 #include "compnn/models/network.h"
 #include "compnn/store/feature_store.h"
 #include "temp_dir.h"
@@ -58,7 +59,33 @@ TEST_F(Indexer, StoreHoldsTheActivationsOfAForwardPass) {
     const torch::Tensor global = capture.values["encoder5"][0].permute({1, 2, 0}).contiguous();
     for (int k = 0; k < store.Globals().length; ++k)
       ASSERT_NEAR(store.Globals().row(i)[k], global.data_ptr<float>()[k], 1e-5);
+
+    // The pair's pixels, kept as RGB at the model's size: B is the input (BtoA), A the target.
+    for (const auto& [side, image, labels] :
+         {std::tuple{"inputs", &pair.b, dataset.input_is_labels(Direction::kBtoA)},
+          {"targets", &pair.a, dataset.target_is_labels(Direction::kBtoA)}}) {
+      const cv::Mat bgr = ResizeForModel(*image, {32, 32}, labels);
+      const std::uint8_t* rgb = store.PixelFile(side)->data_as<std::uint8_t>() +
+                                static_cast<std::size_t>(i) * 32 * 32 * 3;
+      for (int y = 0; y < 32; ++y) {
+        for (int x = 0; x < 32; ++x) {
+          const cv::Vec3b p = bgr.at<cv::Vec3b>(y, x);
+          const std::uint8_t* q = rgb + (y * 32 + x) * 3;
+          ASSERT_TRUE(q[0] == p[2] && q[1] == p[1] && q[2] == p[0]) << side << " " << i;
+        }
+      }
+    }
   }
+  ASSERT_NE(store.manifest().pixel("targets"), nullptr);
+  EXPECT_EQ(store.manifest().pixel("inputs")->labels, dataset.input_is_labels(Direction::kBtoA));
+  EXPECT_EQ(store.manifest().pixel("targets")->labels, dataset.target_is_labels(Direction::kBtoA));
+  EXPECT_FALSE(store.manifest().palette.is_null());
+
+  // Without pixels, the store keeps none.
+  o.keep_pixels = false;
+  o.out = Path("bare");
+  IndexDataset(o);
+  EXPECT_TRUE(FeatureStore::Open(Path("bare")).manifest().pixels.empty());
 }
 
 }  // namespace

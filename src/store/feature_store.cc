@@ -15,9 +15,9 @@
 #include <stdexcept>
 
 #include "compnn/core/check.h"
+#include "compnn/core/half.h"
 #include "compnn/core/strings.h"
 #include "compnn/store/atomic_file.h"
-#include "compnn/store/half.h"
 #include "compnn/store/json_file.h"
 
 namespace compnn {
@@ -254,6 +254,22 @@ const NpyFile* FeatureStore::PixelFile(const std::string& name) const {
   return it == pixel_files_.end() ? nullptr : it->second.get();
 }
 
+namespace {
+
+// Which of `n` images `images` asks for (all when empty); throws naming `what` for an index
+// outside.
+std::vector<bool> WantedImages(int n, const std::vector<int>& images, const std::string& what) {
+  std::vector<bool> wanted(n, images.empty());
+  for (int i : images) {
+    COMPNN_CHECK(!(i < 0 || i >= n), what, ": image index ", std::to_string(i),
+                 " is not among its ", std::to_string(n));
+    wanted[i] = true;
+  }
+  return wanted;
+}
+
+}  // namespace
+
 LayerMaps ReadMaps(const NpyFile& file, const std::vector<int>& images) {
   file.Require(file.dtype() == DType::kFloat16 ? DType::kFloat16 : DType::kFloat32, {4});
   return MapsOf(file.data(), file.dtype(), file.shape(), images, file.path());
@@ -267,12 +283,7 @@ LayerMaps MapsOf(const void* data, DType dtype, const std::vector<std::int64_t>&
   const int n = static_cast<int>(shape[0]), height = static_cast<int>(shape[1]),
             width = static_cast<int>(shape[2]), depth = static_cast<int>(shape[3]);
   const std::int64_t per_image = shape[1] * shape[2] * shape[3];
-  std::vector<bool> wanted(n, images.empty());
-  for (int i : images) {
-    COMPNN_CHECK(!(i < 0 || i >= n), what, ": image index ", std::to_string(i),
-                 " is not among its ", std::to_string(n));
-    wanted[i] = true;
-  }
+  const std::vector<bool> wanted = WantedImages(n, images, what);
   LayerMaps maps;
   // Images not asked for are 1 x 1 zero maps: indices stay those of the file.
   static const std::vector<float> zeros(1 << 16, 0.0f);
@@ -299,6 +310,30 @@ LayerMaps MapsOf(const void* data, DType dtype, const std::vector<std::int64_t>&
 LayerMaps FeatureStore::Maps(const std::string& name, const std::vector<int>& images) const {
   manifest_.layer(name);  // names the layers there are when it is not one of them
   return ReadMaps(*files_.at(name), images);
+}
+
+HalfDatabase FeatureStore::HalfMaps(const std::string& name, const std::vector<int>& images) const {
+  const StoreLayer& layer = manifest_.layer(name);
+  COMPNN_CHECK(layer.dtype == DType::kFloat16, dir_, ": layer ", name,
+               " is stored as float32, not float16");
+  const NpyFile& file = *files_.at(name);
+  file.Require(DType::kFloat16, {4});
+  const std::vector<bool> wanted = WantedImages(size(), images, file.path());
+  const std::int64_t per_image = std::int64_t{layer.height} * layer.width * layer.depth;
+  // Images not asked for are 1 x 1 zero maps: indices stay those of the file.
+  static const std::vector<std::uint16_t> zeros(1 << 16, 0);
+  COMPNN_CHECK(layer.depth <= static_cast<int>(zeros.size()), file.path(), ": depth too large");
+  std::vector<HalfMapView> views;
+  views.reserve(size());
+  for (int i = 0; i < size(); ++i) {
+    if (!wanted[i]) {
+      views.push_back({zeros.data(), 1, 1, layer.depth});
+    } else {
+      views.push_back(
+          {file.data_as<std::uint16_t>() + i * per_image, layer.height, layer.width, layer.depth});
+    }
+  }
+  return HalfDatabase(std::move(views));
 }
 
 DescriptorMatrix FeatureStore::Globals() const {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <random>
 
+#include "compnn/core/half.h"
 #include "compnn/store/importer.h"
 #include "compnn/store/json_file.h"
 #include "temp_dir.h"
@@ -126,6 +127,22 @@ TEST_F(StoreTest, HalfPrecisionStaysWithinItsErrorBoundAndConvertsOnlyCandidates
   EXPECT_EQ(some.database[4].height, 8);
   EXPECT_EQ(some.database[0].height, 1);  // not asked for: a placeholder
   EXPECT_LT(fs::file_size(Path("half/wide.npy")), fs::file_size(Path("acts/wide.npy")));
+
+  // In place: the same values as the converted copies, for the images asked for.
+  const HalfDatabase halves = store.HalfMaps("wide", {1, 4});
+  for (int i : {1, 4}) {
+    ASSERT_EQ(halves[i].height, 8);
+    ASSERT_EQ(halves[i].width, 6);
+    for (int k = 0; k < 144; ++k)
+      ASSERT_EQ(HalfToFloat(halves[i].data[k]), all.database[i].data[k]);
+  }
+  EXPECT_EQ(halves[0].height, 1);  // not asked for: a placeholder
+  EXPECT_EQ(HalfToFloat(halves[0].data[0]), 0.0f);
+  ExpectError([&] { store.HalfMaps("wide", {6}); }, "image index 6 is not among its 6");
+  WriteActivations(6, false);
+  ImportActivations(Options("full"));
+  ExpectError([&] { FeatureStore::Open(Path("full")).HalfMaps("wide"); },
+              "layer wide is stored as float32, not float16");
 }
 
 TEST_F(StoreTest, KilledWriterLeavesNoStoreAndResumesToTheSameBytes) {

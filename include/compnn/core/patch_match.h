@@ -61,5 +61,9 @@ struct PatchMatchResult {
 // Throws std::invalid_argument on malformed input or non-finite values.
 PatchMatchResult HyperPatchMatch(const MapView& query, const Database& database,
                                  const PatchMatchOptions& options = {});
+// The same search over float16 maps, read in place: the same field, bit for bit, as over their
+// float32 copies, without making those copies.
+PatchMatchResult HyperPatchMatch(const MapView& query, const HalfDatabase& database,
+                                 const PatchMatchOptions& options = {});
 
 }  // namespace compnn

@@ -20,6 +20,10 @@ struct IndexOptions {
   DType dtype = DType::kFloat16;
   int batch = 8;
   bool overwrite = false;
+  // Keeps the training pairs' pixels in the store (inputs.npy and targets.npy: RGB at the model's
+  // input size), so that explanations paste from the mapped store instead of decoding the
+  // dataset's PNGs, and the store explains without its dataset.
+  bool keep_pixels = true;
   // A TorchScript model (MODEL.pt) records none of these: its input size (none: the dataset's
   // own), the side of the pairs it reads, and the range it expects pixels in ("-1,1", pix2pix's
   // convention, or "0,1").

@@ -89,6 +89,10 @@ class FeatureStore {
 
   // The maps of `images` (all when empty) at `layer`.
   LayerMaps Maps(const std::string& layer, const std::vector<int>& images = {}) const;
+  // The float16 maps of `images` (all when empty) at a float16 `layer`, as views into the memory
+  // mapping (no copies; images not asked for are 1 x 1 zeros): HyperPatch-Match reads them in
+  // place. Throws naming the layer when it is stored as float32.
+  HalfDatabase HalfMaps(const std::string& layer, const std::vector<int>& images = {}) const;
   DescriptorMatrix Globals() const;
   // The memory-mapped files themselves (for zero-copy views); throw naming what the store has.
   const NpyFile& LayerFile(const std::string& layer) const;

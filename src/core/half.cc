@@ -1,4 +1,4 @@
-#include "compnn/store/half.h"
+#include "compnn/core/half.h"
 
 #include <immintrin.h>
 
