@@ -35,7 +35,8 @@ inline CorrespondenceField SequentialPatchMatch(const MapView& query, const Data
   };
   auto try_random_image = [&](int cell, internal::CounterRng& rng) {
     const int image = candidates[rng.Below(static_cast<int>(candidates.size()))];
-    try_match(cell, image, rng.Below(db[image].height), rng.Below(db[image].width));
+    const int x = rng.Below(db[image].width);  // the column is drawn first, then the row
+    try_match(cell, image, rng.Below(db[image].height), x);
   };
   for (int cell = 0; cell < query.cells(); ++cell) {
     internal::CounterRng rng(o.seed, 0, cell);
@@ -63,9 +64,10 @@ inline CorrespondenceField SequentialPatchMatch(const MapView& query, const Data
       const Match around = field.matches[cell];
       const MapView& map = db[around.image];
       for (int r = std::max(map.height, map.width); r >= 1; r /= 2) {
+        const int x = rng.Between(std::max(0, around.x - r), std::min(map.width - 1, around.x + r));
         try_match(cell, around.image,
                   rng.Between(std::max(0, around.y - r), std::min(map.height - 1, around.y + r)),
-                  rng.Between(std::max(0, around.x - r), std::min(map.width - 1, around.x + r)));
+                  x);
       }
       for (int s = 0; s < o.random_images; ++s) try_random_image(cell, rng);
       for (int s = 0; s < o.long_range; ++s) {

@@ -34,6 +34,26 @@ namespace {
 
 using internal::CounterRng;
 
+// A database cell: image, row, column.
+struct Position {
+  int image, y, x;
+};
+
+// Asks the processor to start loading the hyperpatch at (y, x) of `map`, as CosineToCell will
+// read it (clamped at the borders).
+template <typename View>
+void PrefetchHyperpatch(const View& map, const HyperpatchShape& shape, int y, int x) {
+  constexpr int kLine = 64;
+  const int first_x = std::clamp(x - shape.left(), 0, map.width - 1);
+  const int last_x = std::clamp(x - shape.left() + shape.width - 1, 0, map.width - 1);
+  for (int dy = 0; dy < shape.height; ++dy) {
+    const int cy = std::clamp(y - shape.top() + dy, 0, map.height - 1);
+    const char* begin = reinterpret_cast<const char*>(map.cell(cy, first_x));
+    const char* end = reinterpret_cast<const char*>(map.cell(cy, last_x) + map.depth);
+    for (const char* p = begin; p < end; p += kLine) __builtin_prefetch(p);
+  }
+}
+
 // The state of one HyperPatch-Match run: the query's unit hyperpatches and the current field.
 // `View` is the database's map type: float32 (MapView) or float16 (HalfMapView).
 template <typename View>
@@ -139,27 +159,38 @@ class PatchMatcher {
       Try(cell, best, n.image, std::clamp(n.y + direction, 0, map.height - 1), n.x);
     }
 
-    // Random search in an exponentially shrinking window around the current match.
+    // The random tries below do not depend on each other's outcome: all are drawn first and
+    // their cells fetched from memory together, then compared in the order drawn (the best of
+    // them does not depend on the order anyway). Fetching one at a time left the search waiting
+    // on every try's cache misses in turn.
+    thread_local std::vector<Position> tries;
+    tries.clear();
     CounterRng rng(options_.seed, iteration, cell);
+    // Random search in an exponentially shrinking window around the current match.
     const int image = best.image;
     const View& map = database_[image];
     const int cy = best.y, cx = best.x;
     for (int radius = std::max(map.height, map.width); radius >= 1; radius /= 2) {
-      Try(cell, best, image,
-          rng.Between(std::max(0, cy - radius), std::min(map.height - 1, cy + radius)),
-          rng.Between(std::max(0, cx - radius), std::min(map.width - 1, cx + radius)));
+      // Column first, then row: the order every earlier version drew them in.
+      const int tx = rng.Between(std::max(0, cx - radius), std::min(map.width - 1, cx + radius));
+      tries.push_back({image,
+                       rng.Between(std::max(0, cy - radius), std::min(map.height - 1, cy + radius)),
+                       tx});
     }
     // Exploration: random cells of random candidate images.
-    for (int s = 0; s < options_.random_images; ++s) TryRandomImage(cell, best, rng);
+    for (int s = 0; s < options_.random_images; ++s) tries.push_back(RandomCell(rng));
     // Long-range propagation from random cells of the query, read from the snapshot so that the
     // result does not depend on the order in which threads visit cells.
     for (int s = 0; s < options_.long_range; ++s) {
       const int other = rng.Below(query_.cells());
       const Match& m = snapshot_[other];
       const View& source = database_[m.image];
-      Try(cell, best, m.image, std::clamp(m.y + y - other / query_.width, 0, source.height - 1),
-          std::clamp(m.x + x - other % query_.width, 0, source.width - 1));
+      tries.push_back({m.image, std::clamp(m.y + y - other / query_.width, 0, source.height - 1),
+                       std::clamp(m.x + x - other % query_.width, 0, source.width - 1)});
     }
+    for (const Position& t : tries)
+      PrefetchHyperpatch(database_[t.image], options_.hyperpatch, t.y, t.x);
+    for (const Position& t : tries) Try(cell, best, t.image, t.y, t.x);
 
     // The match only ever changes to a better one.
     const bool changed = best.image != start.image || best.y != start.y || best.x != start.x;
@@ -167,10 +198,17 @@ class PatchMatcher {
     return changed;
   }
 
-  void TryRandomImage(int cell, Match& best, CounterRng& rng) {
+  // A random cell of a uniformly drawn candidate image.
+  Position RandomCell(CounterRng& rng) const {
     const int image = candidates_[rng.Below(static_cast<int>(candidates_.size()))];
     const View& map = database_[image];
-    Try(cell, best, image, rng.Below(map.height), rng.Below(map.width));
+    const int x = rng.Below(map.width);  // column first, then row, as in the random search
+    return {image, rng.Below(map.height), x};
+  }
+
+  void TryRandomImage(int cell, Match& best, CounterRng& rng) {
+    const Position p = RandomCell(rng);
+    Try(cell, best, p.image, p.y, p.x);
   }
 
   void Try(int cell, Match& best, int image, int y, int x) {
