@@ -1,9 +1,11 @@
 // compnn index: feature stores from a model and a dataset split, or from saved .npy activations.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
 #include "command_catalog.h"
 #include "commands.h"
+#include "compnn/core/stopwatch.h"
 #include "compnn/store/feature_store.h"
 #include "compnn/store/importer.h"
 #include "progress_bar.h"
@@ -60,13 +62,18 @@ void RunModelIndex(const IndexCommandOptions& o) {
 }
 
 void RunIndex(const IndexCommandOptions& o) {
+  const auto start = Clock::now();
   if (!o.import.dir.empty()) {
     RunImport(o);
   } else {
     RunModelIndex(o);
   }
+  const double seconds = SecondsSince(start);
   const FeatureStore store = FeatureStore::Open(o.out);
-  std::printf("wrote %s: %d images, layers", o.out.c_str(), store.size());
+  // The time covers the work (model, images, forward passes, files, checksums), not the start of
+  // the process.
+  std::printf("wrote %s: %d images in %.2f s (%.1f images/s), layers", o.out.c_str(), store.size(),
+              seconds, store.size() / std::max(seconds, 1e-9));
   for (const StoreLayer& l : store.manifest().layers)
     std::printf(" %s (%dx%dx%d)", l.name.c_str(), l.height, l.width, l.depth);
   std::printf("\n");
