@@ -3,7 +3,10 @@
 run, on the same dataset split, layers, batch size, dtype and threads.
 
 Both read the dataset's PNGs, resize, run the forward pass, write float16 maps and the checksums:
-the whole job, as a user runs it. Prints images per second of both and their ratio (goal >= 0.9).
+the whole job, as a user runs it. The two alternate, round after round (the command, Python, the
+command, ...), so that both see the same load on the machine. Prints images per second of both
+(from their median times) and the median of the rounds' ratios (compnn index's time over
+compnn.torch.index's: Python's speed against the command's), with its range (goal >= 0.9).
 
 Run from the repository root after a build:
   PYTHONPATH=build/python /usr/bin/python3 bench/python_index_bench.py [--data data/facades]
@@ -11,6 +14,7 @@ Run from the repository root after a build:
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,7 +34,8 @@ def main():
     parser.add_argument("--data", default="data/facades")
     parser.add_argument("--compnn", default="build/bin/compnn")
     parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--repeats", type=int, default=2, help="runs of each; the best is kept")
+    parser.add_argument("--rounds", "--repeats", dest="rounds", type=int, default=3,
+                        help="alternating rounds (one run of each); the median ratio is kept")
     args = parser.parse_args()
     threads = os.cpu_count()
     torch.set_num_threads(threads)
@@ -41,7 +46,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "unet.pt")
         torch.jit.script(model).save(path)
-        for _ in range(args.repeats):
+        for _ in range(args.rounds):
             start = time.perf_counter()
             subprocess.run([args.compnn, "index", "--model", path, "--data", args.data, "--split",
                             "train", "--size", "128", "--layers", ",".join(LAYERS), "--batch",
@@ -54,15 +59,21 @@ def main():
                                os.path.join(tmp, "python"), batch_size=args.batch, dtype="f16",
                                progress=False, overwrite=True)
             python_times.append(time.perf_counter() - start)
-    cli, python = min(cli_times), min(python_times)
+    ratios = [c / p for c, p in zip(cli_times, python_times)]
+    cli, python = statistics.median(cli_times), statistics.median(python_times)
     result = {"images": n, "threads": threads, "layers": LAYERS, "batch": args.batch,
+              "rounds": args.rounds, "cli_seconds": cli_times, "python_seconds": python_times,
               "cli_images_per_second": n / cli, "python_images_per_second": n / python,
-              "ratio": cli / python}
+              "ratio_median": statistics.median(ratios), "ratio_low": min(ratios),
+              "ratio_high": max(ratios)}
     print(f"{n} images, 128 x 128, layers {', '.join(LAYERS)}, batch {args.batch}, "
-          f"{threads} threads, best of {args.repeats}")
-    print(f"compnn index (TorchScript export, whole process):   {n / cli:.1f} images/s")
-    print(f"compnn.torch.index (nn.Module, hooks, same job):     {n / python:.1f} images/s")
-    print(f"ratio Python / CLI: {result['ratio']:.2f} (goal >= 0.9)")
+          f"{threads} threads, {args.rounds} alternating rounds")
+    print(f"compnn index (TorchScript export, whole process):   {n / cli:.1f} images/s "
+          "(median)")
+    print(f"compnn.torch.index (nn.Module, hooks, same job):     {n / python:.1f} images/s "
+          "(median)")
+    print(f"ratio Python / CLI: {result['ratio_median']:.2f} "
+          f"({result['ratio_low']:.2f}-{result['ratio_high']:.2f}) (goal >= 0.9)")
     print(json.dumps(result))
 
 

@@ -3,10 +3,13 @@
 
 compnn match reports its own search time (summary.json's "seconds": the search alone, files
 already mapped). compnn.match is timed around the whole Python call: argument checks, the zero-copy
-views, the search, the result arrays. Both use the same threads, method and arrays; each is run
-several times and the median kept. compnn.match is timed twice: on arrays in memory, and on the
-.npy files mapped afresh before each call (np.load(mmap_mode='r')), as the command maps them, so
-that first-touch page faults count on both sides. Prints the overhead in percent (goal <= 5%).
+views, the search, the result arrays. Both use the same threads, method and arrays. compnn.match
+is timed twice: on arrays in memory, and on the .npy files mapped afresh before each call
+(np.load(mmap_mode='r')), as the command maps them, so that first-touch page faults count on both
+sides. The three alternate, round after round (the command, Python on arrays, Python on mapped
+files, the command, ...), so that all see the same load on the machine; each round gives an
+overhead (Python's time over the command's search time, less one), and the median of the rounds'
+overheads is reported, in percent, with its range (goal <= 5%).
 
 Run from the repository root after a build:
   PYTHONPATH=build/python /usr/bin/python3 bench/python_match_overhead.py
@@ -31,7 +34,8 @@ def main():
     parser.add_argument("--images", type=int, default=64, help="database images")
     parser.add_argument("--side", type=int, default=32, help="map side in cells")
     parser.add_argument("--depth", type=int, default=128)
-    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--rounds", "--repeats", dest="rounds", type=int, default=15,
+                        help="alternating rounds (one run of each); the median overhead is kept")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     shape = (args.side, args.side, args.depth)
@@ -43,7 +47,7 @@ def main():
         np.save(os.path.join(tmp, "db.npy"), database)
         for method in ("exact", "hpm"):
             cli, python, mapped = [], [], []
-            for _ in range(args.repeats):
+            for _ in range(args.rounds):
                 out = os.path.join(tmp, "out")
                 subprocess.run([args.compnn, "match", "--query", os.path.join(tmp, "q.npy"),
                                 "--database", os.path.join(tmp, "db.npy"), "--method", method,
@@ -59,18 +63,29 @@ def main():
                 compnn.match(q, db, method=method)
                 mapped.append(time.perf_counter() - start)
                 del q, db
+            over = [100 * (p / c - 1) for p, c in zip(python, cli)]
+            mapped_over = [100 * (m / c - 1) for m, c in zip(mapped, cli)]
             c, p, m = (statistics.median(x) for x in (cli, python, mapped))
-            rows.append({"method": method, "cli_search_seconds": c, "python_call_seconds": p,
-                         "python_mapped_call_seconds": m,
-                         "overhead_percent": 100 * (p / c - 1),
-                         "mapped_overhead_percent": 100 * (m / c - 1)})
-    print(f"query {shape}, database {args.images} x {shape}, float32, median of {args.repeats}")
+            rows.append({"method": method, "rounds": args.rounds, "cli_search_seconds": c,
+                         "python_call_seconds": p, "python_mapped_call_seconds": m,
+                         "cli_search_seconds_rounds": cli, "python_call_seconds_rounds": python,
+                         "python_mapped_call_seconds_rounds": mapped,
+                         "overhead_percent_median": statistics.median(over),
+                         "overhead_percent_low": min(over), "overhead_percent_high": max(over),
+                         "mapped_overhead_percent_median": statistics.median(mapped_over),
+                         "mapped_overhead_percent_low": min(mapped_over),
+                         "mapped_overhead_percent_high": max(mapped_over)})
+    print(f"query {shape}, database {args.images} x {shape}, float32, {args.rounds} alternating "
+          "rounds, medians (range)")
     for r in rows:
         print(f"{r['method']:>5}: compnn match search {r['cli_search_seconds']:.4f} s; "
-              f"compnn.match on arrays {r['python_call_seconds']:.4f} s "
-              f"({r['overhead_percent']:+.1f}%), on mapped .npy "
-              f"{r['python_mapped_call_seconds']:.4f} s ({r['mapped_overhead_percent']:+.1f}%) "
-              "(goal <= +5%)")
+              f"compnn.match on arrays {r['python_call_seconds']:.4f} s, overhead "
+              f"{r['overhead_percent_median']:+.1f}% ({r['overhead_percent_low']:+.1f}% to "
+              f"{r['overhead_percent_high']:+.1f}%); on mapped .npy "
+              f"{r['python_mapped_call_seconds']:.4f} s, overhead "
+              f"{r['mapped_overhead_percent_median']:+.1f}% "
+              f"({r['mapped_overhead_percent_low']:+.1f}% to "
+              f"{r['mapped_overhead_percent_high']:+.1f}%) (goal <= +5%)")
     print(json.dumps(rows))
 
 
