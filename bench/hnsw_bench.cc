@@ -1,123 +1,170 @@
 // compnn-bench-hnsw: what would a graph index cost at comparable quality? Builds hnswlib
 // (M 16, ef_construction 100) on a subset of the database (its build is slow) and queries it at
-// several ef; beside it, exact search and HyperPatch-Match (defaults) over the same subset,
-// measured in the same run. Quality is printed as fractions of exact search over the subset.
+// several ef; beside it, HyperPatch-Match (defaults) over the same subset. Times are taken in
+// rounds: exact search over the subset, then a fresh build, the queries at every ef and
+// HyperPatch-Match right after it; each time ratio is the median of the rounds' ratios, with its
+// range. Quality is printed as fractions of exact search over the subset.
 #include <hnswlib/hnswlib.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
 
-#include "compnn/core/stopwatch.h"
 #include "search_bench_common.h"
 
 namespace compnn::bench {
 namespace {
 
-// Exact search and HyperPatch-Match of the first query over the subset: hnswlib's baselines.
-struct SubsetBaselines {
-  TimedField exact, hpm;
-  FieldComparison hpm_vs_exact;
+constexpr int kEfs[] = {16, 64, 256};
+
+// Each query cell's best match found by hnswlib at one ef, from the last round.
+struct EfResult {
+  int ef = 0;
+  std::vector<hnswlib::labeltype> found;
+  std::vector<float> similarity;
 };
 
-SubsetBaselines MeasureBaselines(const SearchData& data, const std::vector<int>& subset,
-                                 const PatchMatchOptions& defaults) {
-  SubsetBaselines b;
-  b.exact = TimedExactSearch(data.query(0), data.database, subset);
-  PatchMatchOptions po = defaults;
-  po.candidates = subset;
-  b.hpm = TimedPatchMatch(data.query(0), data.database, po);
-  b.hpm_vs_exact = Compare(b.hpm.field, b.exact.field, 0.0);
-  return b;
-}
+// hnswlib over the subset's unit rows. Rebuilt every round: the build is most of hnswlib's cost,
+// so it is timed against exact search like the queries are.
+class HnswIndex {
+ public:
+  HnswIndex(const SearchData& data, const std::vector<int>& subset, std::uint64_t seed)
+      : length_(data.length),
+        seed_(seed),
+        rows_(PackUnitRows(data.database, subset, data.shape)),
+        query_(PackQueryRows(data.query(0), data.shape)),
+        space_(data.length) {}
 
-// Adds every row (labelled by its position) on all threads; returns the build's seconds.
-double AddAllRows(hnswlib::HierarchicalNSW<float>& index, const std::vector<float>& rows,
-                  int length) {
-  const long long count = static_cast<long long>(rows.size() / length);
-  const auto start = Clock::now();
+  // Adds every row (labelled by its position) on all threads.
+  void Build() {
+    index_.reset();  // one index in memory at a time
+    index_ =
+        std::make_unique<hnswlib::HierarchicalNSW<float>>(&space_, row_count(), 16, 100, seed_);
+    const long long count = row_count();
 #pragma omp parallel for schedule(dynamic, 256)
-  for (long long i = 0; i < count; ++i) index.addPoint(rows.data() + i * length, i);
-  return SecondsSince(start);
+    for (long long i = 0; i < count; ++i) index_->addPoint(rows_.data() + i * length_, i);
+  }
+
+  // Queries every unit row of the first query at search width `out.ef`.
+  void Query(EfResult& out) {
+    const long long query_rows = static_cast<long long>(query_.size() / length_);
+    index_->setEf(out.ef);
+    out.found.resize(query_rows);
+    out.similarity.resize(query_rows);
+#pragma omp parallel for schedule(dynamic, 64)
+    for (long long i = 0; i < query_rows; ++i) {
+      auto top = index_->searchKnn(query_.data() + i * length_, 1);
+      out.found[i] = top.top().second;
+      out.similarity[i] = 1.0f - top.top().first;  // the inner-product space's distance is 1 - dot
+    }
+  }
+
+  long long row_count() const { return static_cast<long long>(rows_.size() / length_); }
+
+ private:
+  int length_;
+  std::uint64_t seed_;
+  std::vector<float> rows_, query_;
+  hnswlib::InnerProductSpace space_;
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> index_;
+};
+
+// (build + query) / exact search in each round: what answering the query would cost from scratch.
+InterleavedTiming BuildPlusQuery(const InterleavedTiming& build, const InterleavedTiming& query) {
+  std::vector<double> seconds;
+  for (std::size_t r = 0; r < build.subject_seconds.size(); ++r)
+    seconds.push_back(build.subject_seconds[r] + query.subject_seconds[r]);
+  return SummarizeRounds(seconds, build.baseline_seconds);
 }
 
-// Queries every unit row of the first query at search width `ef`; prints a table row and returns
-// it as JSON.
-nlohmann::json QueryAtEf(hnswlib::HierarchicalNSW<float>& index, int ef,
-                         const std::vector<float>& q, const SearchData& data,
-                         const CorrespondenceField& exact, double build_seconds) {
-  const long long query_rows = data.query(0).cells();
-  index.setEf(ef);
-  std::vector<hnswlib::labeltype> found(query_rows);
-  std::vector<float> similarity(query_rows);
-  const auto start = Clock::now();
-#pragma omp parallel for schedule(dynamic, 64)
-  for (long long i = 0; i < query_rows; ++i) {
-    auto top = index.searchKnn(q.data() + i * data.length, 1);
-    found[i] = top.top().second;
-    similarity[i] = 1.0f - top.top().first;  // the inner-product space's distance is 1 - dot
-  }
-  const double query_seconds = SecondsSince(start);
+// Prints one ef's table row and returns it as JSON.
+nlohmann::json ReportEf(const EfResult& r, const InterleavedTiming& query,
+                        const InterleavedTiming& build, const CorrespondenceField& exact,
+                        const SearchData& data) {
   int same = 0;
   double sum = 0;
-  for (long long i = 0; i < query_rows; ++i) {
-    same += static_cast<long long>(found[i]) == RowOfMatch(exact.matches[i], data);
-    sum += similarity[i];
+  for (std::size_t i = 0; i < r.found.size(); ++i) {
+    same += static_cast<long long>(r.found[i]) == RowOfMatch(exact.matches[i], data);
+    sum += r.similarity[i];
   }
-  const double exact_fraction = static_cast<double>(same) / query_rows;
-  const double ratio = sum / query_rows / exact.MeanSimilarity();
-  std::printf("%6d %12.3f %16.2f %12.3f %12.4f\n", ef, query_seconds, build_seconds + query_seconds,
-              exact_fraction, ratio);
-  return {{"ef", ef},
-          {"query_seconds", query_seconds},
-          {"build_seconds", build_seconds},
+  const double exact_fraction = static_cast<double>(same) / r.found.size();
+  const double ratio = sum / r.found.size() / exact.MeanSimilarity();
+  const InterleavedTiming total = BuildPlusQuery(build, query);
+  std::printf("%6d %12.3f %12.4f   %-36s %s\n", r.ef, exact_fraction, ratio,
+              SpreadText(RoundRatios(query)).c_str(), SpreadText(RoundRatios(total)).c_str());
+  return {{"ef", r.ef},
+          {"query_seconds", query.subject_median},
+          {"query_time_ratio", query.ratio_median},
+          {"build_plus_query_time_ratio", total.ratio_median},
+          {"query_timing", query.ToJson()},
+          {"build_plus_query_timing", total.ToJson()},
           {"exact_fraction", exact_fraction},
           {"similarity_ratio", ratio}};
 }
 
 int Main(int argc, char** argv) {
   SearchBenchOptions options;
-  int hnsw_images = 40;
+  int hnsw_images = 40, rounds = 3;
   PatchMatchOptions defaults;
   CLI::App app{
-      "hnswlib on a subset of the database, build + query at several ef, against exact search "
-      "and HyperPatch-Match over the same subset, measured in this run."};
+      "hnswlib on a subset of the database, build + query at several ef, and HyperPatch-Match "
+      "over the same subset, against exact search over it; times in alternating rounds, the "
+      "median over the rounds."};
   AddSearchBenchOptions(app, options, "query maps made (only the first is searched)");
   app.add_option("--hnsw-images", hnsw_images, "database subset indexed by hnswlib")
       ->capture_default_str();
   AddPatchMatchOptions(app, defaults);
+  AddRoundsOption(app, rounds);
   CLI11_PARSE(app, argc, argv);
 
   nlohmann::json report;
   PrintThreads(report);
   const SearchData data(options, report);
   const std::vector<int> subset = FirstImages(std::min(hnsw_images, data.database.size()));
-  const SubsetBaselines base = MeasureBaselines(data, subset, defaults);
-  const std::vector<float> rows = PackUnitRows(data.database, subset, data.shape);
-  const long long row_count = static_cast<long long>(subset.size()) * data.cells_per_map;
-  hnswlib::InnerProductSpace space(data.length);
-  hnswlib::HierarchicalNSW<float> index(&space, row_count, 16, 100, options.seed);
-  const double build_seconds = AddAllRows(index, rows, data.length);
+  HnswIndex index(data, subset, options.seed);
+  std::vector<EfResult> efs;
+  for (int ef : kEfs) efs.push_back({ef, {}, {}});
+  CorrespondenceField exact, hpm;
+  PatchMatchOptions po = defaults;
+  po.candidates = subset;
+  std::vector<std::function<void()>> subjects = {[&] { index.Build(); }};
+  for (EfResult& r : efs) subjects.push_back([&index, &r] { index.Query(r); });
+  subjects.push_back([&] { hpm = HyperPatchMatch(data.query(0), data.database, po).field; });
+  const std::vector<InterleavedTiming> timings = TimeRoundsPerQuery(
+      [&](int) { exact = Exact(data.query(0), data.database, subset); }, subjects, 1, rounds);
+  const InterleavedTiming &build = timings.front(), &hpm_timing = timings.back();
+  const FieldComparison hpm_vs_exact = Compare(hpm, exact, 0.0);
+
   std::printf(
-      "\nhnswlib on %zu images (%lld vectors; M 16, ef_construction 100): build %.2f s; "
-      "exact search on them %.3f s; HyperPatch-Match (defaults) %.3f s, %.3f exact cells, "
-      "sim/exact %.4f\n",
-      subset.size(), row_count, build_seconds, base.exact.seconds, base.hpm.seconds,
-      base.hpm_vs_exact.exact_fraction, base.hpm_vs_exact.similarity_ratio);
-  std::printf("%6s %12s %16s %12s %12s\n", "ef", "query s", "build+query s", "exact cells",
-              "sim/exact");
-  const std::vector<float> q = PackQueryRows(data.query(0), data.shape);
+      "\nhnswlib on %zu images (%lld vectors; M 16, ef_construction 100); medians of %d rounds: "
+      "exact search on them %.3f s, build %.2f s, HyperPatch-Match (defaults) %.3f s\n",
+      subset.size(), index.row_count(), rounds, build.baseline_median, build.subject_median,
+      hpm_timing.subject_median);
+  std::printf("build / exact search: %s\n", SpreadText(RoundRatios(build)).c_str());
+  std::printf("HyperPatch-Match / exact search: %s; %.3f exact cells, sim/exact %.4f\n",
+              SpreadText(RoundRatios(hpm_timing)).c_str(), hpm_vs_exact.exact_fraction,
+              hpm_vs_exact.similarity_ratio);
+  std::printf("%6s %12s %12s   %-36s %s\n", "ef", "exact cells", "sim/exact", "query/exact",
+              "(build+query)/exact");
   nlohmann::json curve = nlohmann::json::array();
-  for (int ef : {16, 64, 256})
-    curve.push_back(QueryAtEf(index, ef, q, data, base.exact.field, build_seconds));
+  for (std::size_t i = 0; i < efs.size(); ++i)
+    curve.push_back(ReportEf(efs[i], timings[1 + i], build, exact, data));
+  report["rounds"] = rounds;
   report["hnswlib"] = {{"images", subset.size()},
                        {"curve", curve},
-                       {"exact_seconds", base.exact.seconds},
+                       {"exact_seconds", build.baseline_median},
+                       {"exact_seconds_per_round", build.baseline_seconds},
+                       {"build_seconds", build.subject_median},
+                       {"build_time_ratio", build.ratio_median},
+                       {"build_timing", build.ToJson()},
                        {"hyperpatch_match",
-                        {{"seconds", base.hpm.seconds},
-                         {"exact_fraction", base.hpm_vs_exact.exact_fraction},
-                         {"similarity_ratio", base.hpm_vs_exact.similarity_ratio}}}};
+                        {{"seconds", hpm_timing.subject_median},
+                         {"time_ratio", hpm_timing.ratio_median},
+                         {"timing", hpm_timing.ToJson()},
+                         {"exact_fraction", hpm_vs_exact.exact_fraction},
+                         {"similarity_ratio", hpm_vs_exact.similarity_ratio}}}};
   WriteReportIfAsked(options.json_path, report);
   return 0;
 }

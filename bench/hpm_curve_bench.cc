@@ -1,27 +1,25 @@
 // compnn-bench-hpm-curve: how much of exact search's quality does HyperPatch-Match reach, and in
 // what fraction of its time? Runs HyperPatch-Match over the whole database (no prefilter) for each
 // iteration count, then with its default stopping rule, and compares every field with exact search
-// over all images measured in the same run. Figures are means over the queries.
+// over all images. Times are taken in rounds: exact search of one query, then every point of the
+// curve over all queries right after it; each point's time ratio is the median of the rounds'
+// ratios, with its range. Quality figures are means over the queries.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "compnn/core/stopwatch.h"
 #include "search_bench_common.h"
 
 namespace compnn::bench {
 namespace {
 
-// HyperPatch-Match of every query over the whole database, and the time of all of them.
+// HyperPatch-Match of every query over the whole database.
 std::vector<CorrespondenceField> PatchMatchAllQueries(const SearchData& data,
-                                                      const PatchMatchOptions& options,
-                                                      double* seconds = nullptr) {
+                                                      const PatchMatchOptions& options) {
   std::vector<CorrespondenceField> fields;
-  const auto start = Clock::now();
   for (int i = 0; i < data.query_maps.count; ++i)
     fields.push_back(HyperPatchMatch(data.query(i), data.database, options).field);
-  if (seconds) *seconds = SecondsSince(start);
   return fields;
 }
 
@@ -34,34 +32,53 @@ std::vector<CorrespondenceField> RandomFields(const SearchData& data,
 }
 
 double MeanSimilarityRatio(const std::vector<CorrespondenceField>& fields,
-                           const ExactBaseline& exact) {
+                           const std::vector<CorrespondenceField>& exact) {
   double ratio = 0;
   for (std::size_t i = 0; i < fields.size(); ++i)
-    ratio += fields[i].MeanSimilarity() / exact.fields[i].MeanSimilarity() / fields.size();
+    ratio += fields[i].MeanSimilarity() / exact[i].MeanSimilarity() / fields.size();
   return ratio;
 }
 
-// One point of the curve: HyperPatch-Match with `options`, printed as a table row and returned as
-// JSON.
-nlohmann::json MeasurePoint(const SearchData& data, const PatchMatchOptions& options,
-                            const std::string& label, const ExactBaseline& exact,
-                            const std::vector<CorrespondenceField>& random_fields) {
-  double seconds = 0;
-  const std::vector<CorrespondenceField> fields = PatchMatchAllQueries(data, options, &seconds);
-  const int queries = data.query_maps.count;
+// One point of the curve: HyperPatch-Match with `options`, and the fields of its last round.
+struct CurvePoint {
+  std::string label;
+  PatchMatchOptions options;
+  std::vector<CorrespondenceField> fields;
+};
+
+std::vector<CurvePoint> CurvePoints(const std::vector<int>& iteration_counts,
+                                    const PatchMatchOptions& defaults) {
+  std::vector<CurvePoint> points;
+  for (int n : iteration_counts) {
+    PatchMatchOptions fixed = defaults;  // exactly n iterations: no early stop
+    fixed.max_iterations = n;
+    fixed.min_improved_fraction = 0.0;
+    points.push_back({std::to_string(n), fixed, {}});
+  }
+  points.push_back({"default", defaults, {}});
+  return points;
+}
+
+// Prints a point as a table row and returns it as JSON; its fields are compared with exact search.
+nlohmann::json ReportPoint(const CurvePoint& point, const InterleavedTiming& t,
+                           const std::vector<CorrespondenceField>& exact,
+                           const std::vector<CorrespondenceField>& random_fields) {
+  const int queries = static_cast<int>(exact.size());
   FieldComparison mean;
   for (int i = 0; i < queries; ++i) {
-    const FieldComparison c =
-        Compare(fields[i], exact.fields[i], random_fields[i].MeanSimilarity());
+    const FieldComparison c = Compare(point.fields[i], exact[i], random_fields[i].MeanSimilarity());
     mean.similarity_ratio += c.similarity_ratio / queries;
     mean.exact_fraction += c.exact_fraction / queries;
     mean.gap_closed += c.gap_closed / queries;
   }
-  std::printf("%10s %10.3f %12.5f %12.4f %12.3f %12.3f\n", label.c_str(), seconds / queries,
-              seconds / exact.seconds, mean.similarity_ratio, mean.exact_fraction, mean.gap_closed);
-  return {{"iterations", label},
-          {"seconds_per_query", seconds / queries},
-          {"time_ratio", seconds / exact.seconds},
+  std::printf("%10s %10.3f %12.4f %12.3f %12.3f   %s\n", point.label.c_str(), t.subject_median,
+              mean.similarity_ratio, mean.exact_fraction, mean.gap_closed,
+              SpreadText(RoundRatios(t)).c_str());
+  return {{"iterations", point.label},
+          {"seconds_per_query", t.subject_median},
+          {"time_ratio", t.ratio_median},
+          {"time_ratio_per_round", RoundRatios(t)},
+          {"timing", t.ToJson()},  // per query; subject: this point, baseline: exact search
           {"similarity_ratio", mean.similarity_ratio},
           {"exact_fraction", mean.exact_fraction},
           {"gap_closed", mean.gap_closed}};
@@ -79,39 +96,47 @@ int Main(int argc, char** argv) {
   SearchBenchOptions options;
   std::vector<int> iteration_counts = {1, 2, 4, 8, 16, 32, 64};
   PatchMatchOptions defaults;
+  int rounds = 3;
   CLI::App app{
       "HyperPatch-Match over the whole database against exact search, per iteration count: "
-      "time, similarity, exact cells and gap closed as fractions of exact search's, measured in "
-      "this run."};
+      "time, similarity, exact cells and gap closed as fractions of exact search's; times in "
+      "alternating rounds, the median over the rounds."};
   AddSearchBenchOptions(app, options, "query maps (figures are their mean)");
   app.add_option("--iterations", iteration_counts, "HyperPatch-Match iteration counts")
       ->delimiter(',');
   AddPatchMatchOptions(app, defaults);
+  AddRoundsOption(app, rounds);
   CLI11_PARSE(app, argc, argv);
 
   nlohmann::json report;
   PrintThreads(report);
   const SearchData data(options, report);
   const int queries = data.query_maps.count;
-  const ExactBaseline exact = ExactSearchAllQueries(data);
+  std::vector<CurvePoint> points = CurvePoints(iteration_counts, defaults);
+  std::vector<std::function<void()>> subjects;
+  for (CurvePoint& p : points)
+    subjects.push_back([&data, &p] { p.fields = PatchMatchAllQueries(data, p.options); });
+  ExactFields exact(data);
+  const std::vector<InterleavedTiming> timings = TimeRoundsPerQuery(
+      [&](int round) { exact.SearchForRound(round); }, subjects, queries, rounds);
+  exact.Complete();
+
   const std::vector<CorrespondenceField> random_fields = RandomFields(data, defaults);
-  const double random_ratio = MeanSimilarityRatio(random_fields, exact);
+  const double random_ratio = MeanSimilarityRatio(random_fields, exact.fields);
   std::printf(
       "\nHyperPatch-Match over all %d images, mean of %d queries (random field: %.3f of exact "
-      "mean similarity; exact search %.2f s per query)\n",
-      data.database.size(), queries, random_ratio, exact.seconds / queries);
-  std::printf("%10s %10s %12s %12s %12s %12s\n", "iterations", "seconds", "time/exact", "sim/exact",
-              "exact cells", "gap closed");
+      "mean similarity; exact search %.3f s per query, median of %d rounds)\n",
+      data.database.size(), queries, random_ratio, timings[0].baseline_median, rounds);
+  std::printf("%10s %10s %12s %12s %12s   %s\n", "iterations", "seconds", "sim/exact",
+              "exact cells", "gap closed", "time/exact, median (range)");
   nlohmann::json curve = nlohmann::json::array();
-  for (int n : iteration_counts) {
-    PatchMatchOptions fixed = defaults;  // exactly n iterations: no early stop
-    fixed.max_iterations = n;
-    fixed.min_improved_fraction = 0.0;
-    curve.push_back(MeasurePoint(data, fixed, std::to_string(n), exact, random_fields));
-  }
-  curve.push_back(MeasurePoint(data, defaults, "default", exact, random_fields));
+  for (std::size_t i = 0; i < points.size(); ++i)
+    curve.push_back(ReportPoint(points[i], timings[i], exact.fields, random_fields));
   std::printf("goals: sim/exact >= 0.99, gap closed >= 0.95, time/exact <= 0.01\n");
+  report["rounds"] = rounds;
   report["hyperpatch_match"] = {{"queries", queries},
+                                {"exact_seconds_per_query", timings[0].baseline_median},
+                                {"exact_seconds_per_round", timings[0].baseline_seconds},
                                 {"random_similarity_ratio", random_ratio},
                                 {"options", OptionsJson(defaults)},
                                 {"curve", curve}};

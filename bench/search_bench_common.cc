@@ -3,6 +3,8 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <numeric>
@@ -91,32 +93,84 @@ long long RowOfMatch(const Match& match, const SearchData& data) {
          match.y * data.database_maps.width + match.x;
 }
 
-TimedField TimedExactSearch(const MapView& query, const Database& database,
-                            const std::vector<int>& candidates) {
+void AddRoundsOption(CLI::App& app, int& rounds) {
+  app.add_option("--rounds", rounds,
+                 "alternating rounds of subject and baseline (ratios are their median)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+}
+
+CorrespondenceField Exact(const MapView& query, const Database& database,
+                          const std::vector<int>& candidates) {
   ExactSearchOptions options;
   options.candidates = candidates;
-  const auto start = Clock::now();
-  TimedField result{ExactSearch(query, database, options)};
-  result.seconds = SecondsSince(start);
-  return result;
+  return ExactSearch(query, database, options);
 }
 
-TimedField TimedPatchMatch(const MapView& query, const Database& database,
-                           const PatchMatchOptions& options) {
+double SecondsOf(const std::function<void()>& run) {
   const auto start = Clock::now();
-  TimedField result{HyperPatchMatch(query, database, options).field};
-  result.seconds = SecondsSince(start);
-  return result;
+  run();
+  return SecondsSince(start);
 }
 
-ExactBaseline ExactSearchAllQueries(const SearchData& data) {
-  ExactBaseline baseline;
-  for (int i = 0; i < data.query_maps.count; ++i) {
-    TimedField exact = TimedExactSearch(data.query(i), data.database);
-    baseline.fields.push_back(std::move(exact.field));
-    baseline.seconds += exact.seconds;
+InterleavedTiming SummarizeRounds(std::vector<double> subject_seconds,
+                                  std::vector<double> baseline_seconds) {
+  InterleavedTiming t;
+  t.subject_seconds = std::move(subject_seconds);
+  t.baseline_seconds = std::move(baseline_seconds);
+  t.subject_median = Median(t.subject_seconds);
+  t.baseline_median = Median(t.baseline_seconds);
+  const std::vector<double> ratios = RoundRatios(t);
+  t.ratio_median = Median(ratios);
+  t.ratio_low = *std::min_element(ratios.begin(), ratios.end());
+  t.ratio_high = *std::max_element(ratios.begin(), ratios.end());
+  return t;
+}
+
+std::vector<double> RoundRatios(const InterleavedTiming& timing) {
+  std::vector<double> ratios;
+  for (std::size_t r = 0; r < timing.subject_seconds.size(); ++r)
+    ratios.push_back(timing.subject_seconds[r] / timing.baseline_seconds[r]);
+  return ratios;
+}
+
+std::string SpreadText(const std::vector<double>& per_round) {
+  const double median = Median(per_round);
+  const double low = *std::min_element(per_round.begin(), per_round.end());
+  const double high = *std::max_element(per_round.begin(), per_round.end());
+  // Three significant digits of the median, and never fewer than three decimals.
+  const int magnitude = median > 0 ? static_cast<int>(std::floor(std::log10(median))) : 0;
+  const int decimals = std::clamp(2 - magnitude, 3, 9);
+  char text[128];
+  std::snprintf(text, sizeof text, "%.*f (%.*f-%.*f, %zu round%s)", decimals, median, decimals, low,
+                decimals, high, per_round.size(), per_round.size() == 1 ? "" : "s");
+  return text;
+}
+
+std::vector<InterleavedTiming> TimeRoundsPerQuery(
+    const std::function<void(int round)>& baseline,
+    const std::vector<std::function<void()>>& subjects, int queries, int rounds) {
+  std::vector<double> baseline_seconds;
+  std::vector<std::vector<double>> subject_seconds(subjects.size());
+  for (int r = 0; r < std::max(1, rounds); ++r) {
+    baseline_seconds.push_back(SecondsOf([&] { baseline(r); }));
+    for (std::size_t s = 0; s < subjects.size(); ++s)
+      subject_seconds[s].push_back(SecondsOf(subjects[s]) / queries);
   }
-  return baseline;
+  std::vector<InterleavedTiming> timings;
+  for (std::vector<double>& seconds : subject_seconds)
+    timings.push_back(SummarizeRounds(std::move(seconds), baseline_seconds));
+  return timings;
+}
+
+void ExactFields::SearchForRound(int round) {
+  const int i = round % data.query_maps.count;
+  fields[i] = Exact(data.query(i), data.database);
+}
+
+void ExactFields::Complete() {
+  for (int i = 0; i < data.query_maps.count; ++i)
+    if (fields[i].matches.empty()) fields[i] = Exact(data.query(i), data.database);
 }
 
 FieldComparison Compare(const CorrespondenceField& approx, const CorrespondenceField& exact,

@@ -1,12 +1,14 @@
 // What the search benchmarks (compnn-bench-exact-vs-sgemm, -exact-vs-faiss, -hpm-curve,
-// -hpm-topk, -hnsw; see README.md) share: the dataset options, the maps they search, the timed
-// exact-search baseline, field comparison and the JSON report. Each program answers one question
-// and prints ratios against a baseline measured in the same run: absolute times on a shared
-// machine mean little.
+// -hpm-topk, -hnsw; see README.md) share: the dataset options, the maps they search, rounds of a
+// baseline and its subjects timed alternately, field comparison and the JSON report. Each program
+// answers one question and prints ratios against a baseline measured in the same run, each the
+// median over the rounds with its range: absolute times on a shared machine mean little, and a
+// baseline timed once drifts away from a subject timed at another moment.
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "compnn/core/correspondence.h"
 #include "compnn/core/hyperpatch.h"
 #include "compnn/core/patch_match.h"
+#include "interleaved_timing.h"
 #include "synthetic_activations.h"
 
 namespace compnn::bench {
@@ -70,23 +73,52 @@ std::vector<float> PackQueryRows(const MapView& query, const HyperpatchShape& sh
 // hnswlib give it.
 long long RowOfMatch(const Match& match, const SearchData& data);
 
-// A search's result and how long it took.
-struct TimedField {
-  CorrespondenceField field;
-  double seconds = 0;
-};
+// Registers --rounds: how many alternating rounds of subject and baseline every ratio is the
+// median of.
+void AddRoundsOption(CLI::App& app, int& rounds);
 
-TimedField TimedExactSearch(const MapView& query, const Database& database,
-                            const std::vector<int>& candidates = {});
-TimedField TimedPatchMatch(const MapView& query, const Database& database,
-                           const PatchMatchOptions& options);
+// Exact search of `query` over `candidates` (all images when empty).
+CorrespondenceField Exact(const MapView& query, const Database& database,
+                          const std::vector<int>& candidates = {});
 
-// Exact search of every query over the whole database: the HyperPatch-Match benchmarks' baseline.
-struct ExactBaseline {
-  std::vector<CorrespondenceField> fields;  // one per query
-  double seconds = 0;                       // all queries together
+// Seconds one call of `run` takes.
+double SecondsOf(const std::function<void()>& run);
+
+// What TimeInterleaved returns, from times taken round by round elsewhere.
+InterleavedTiming SummarizeRounds(std::vector<double> subject_seconds,
+                                  std::vector<double> baseline_seconds);
+
+// Subject / baseline in each round.
+std::vector<double> RoundRatios(const InterleavedTiming& timing);
+
+// "0.00512 (0.00498-0.00530, 3 rounds)": the median of per-round figures and the lowest and highest
+// round, to three significant digits (RatioText's three decimals would round small ratios away).
+std::string SpreadText(const std::vector<double>& per_round);
+
+// Alternating rounds where one baseline serves several subjects (the points of a curve, the
+// settings beside it): each round times the baseline, then every subject right after it, so that a
+// round's ratios all see the same machine. `baseline(round)` searches one query and every subject
+// `queries` of them; subject times are divided by `queries`, so that times and ratios are per
+// query. Returns one timing per subject, against the baseline.
+std::vector<InterleavedTiming> TimeRoundsPerQuery(
+    const std::function<void(int round)>& baseline,
+    const std::vector<std::function<void()>>& subjects, int queries, int rounds);
+
+// Exact search over the whole database as the baseline of rounds (hpm-curve, hpm-topk): round r
+// searches query r mod the query count alone. Exact search's time depends on the sizes, not on the
+// values, so one query a round is every query's baseline; a round searching all of them would
+// multiply the run's longest step by the rounds. With as many rounds as queries (the default) the
+// rounds also leave every query's exact field, which the quality figures need.
+struct ExactFields {
+  explicit ExactFields(const SearchData& data) : data(data), fields(data.query_maps.count) {}
+
+  void SearchForRound(int round);
+  // Searches, untimed, the queries that no round reached (fewer rounds than queries).
+  void Complete();
+
+  const SearchData& data;
+  std::vector<CorrespondenceField> fields;  // one per query; empty until searched
 };
-ExactBaseline ExactSearchAllQueries(const SearchData& data);
 
 // How close an approximate field comes to the exact one over the same images.
 struct FieldComparison {
