@@ -67,18 +67,18 @@ class VectorDot {
       a2_ = _mm256_fmadd_ps(_mm256_loadu_ps(q + c + 16), Load(cell + c + 16), a2_);
       a3_ = _mm256_fmadd_ps(_mm256_loadu_ps(q + c + 24), Load(cell + c + 24), a3_);
     }
-    // Up to three whole blocks and a zero-padded one remain, for accumulators 0, 1, 2, 3 in turn.
-    __m256* next[] = {&a0_, &a1_, &a2_, &a3_};
+    // Up to three whole blocks and a zero-padded one remain, for accumulators 0, 1, 2, 3 in turn
+    // (named, not indexed, so that the accumulators stay in registers).
     int a = 0;
     for (; c + kBlock <= depth; c += kBlock, ++a)
-      *next[a] = _mm256_fmadd_ps(_mm256_loadu_ps(q + c), Load(cell + c), *next[a]);
+      Accumulate(a, _mm256_loadu_ps(q + c), Load(cell + c));
     if (c < depth) {
       alignas(32) float qt[kBlock] = {}, vt[kBlock] = {};
       for (int j = 0; c + j < depth; ++j) {
         qt[j] = q[c + j];
         vt[j] = ToFloat(cell[c + j]);
       }
-      *next[a] = _mm256_fmadd_ps(_mm256_load_ps(qt), _mm256_load_ps(vt), *next[a]);
+      Accumulate(a, _mm256_load_ps(qt), _mm256_load_ps(vt));
     }
   }
   float Sum() const {
@@ -91,6 +91,22 @@ class VectorDot {
   }
 
  private:
+  void Accumulate(int a, __m256 q, __m256 v) {
+    switch (a) {
+      case 0:
+        a0_ = _mm256_fmadd_ps(q, v, a0_);
+        break;
+      case 1:
+        a1_ = _mm256_fmadd_ps(q, v, a1_);
+        break;
+      case 2:
+        a2_ = _mm256_fmadd_ps(q, v, a2_);
+        break;
+      default:
+        a3_ = _mm256_fmadd_ps(q, v, a3_);
+        break;
+    }
+  }
   static __m256 Load(const float* p) { return _mm256_loadu_ps(p); }
   static __m256 Load(const std::uint16_t* p) {
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
