@@ -17,8 +17,9 @@ LAYERS = ["down_path.1", "up_path.1", "up_path.2.Fuse_Block:input"]
 @pytest.fixture(scope="module")
 def stores(cli, facades, unet, unet_script, tmp_path_factory):
     root = tmp_path_factory.mktemp("stores")
+    # Without pixels, so that one store pastes from its dataset and the other from its own pixels.
     cli("index", "--model", unet_script, "--data", facades, "--split", "train", "--layers",
-        ",".join(LAYERS), "--dtype", "f32", "--out", root / "script")
+        ",".join(LAYERS), "--dtype", "f32", "--no-pixels", "--out", root / "script")
     data = compnn.Dataset(facades, "train")
     compnn.torch.index(unet, data, LAYERS, root / "hooks", dtype="f32", batch_size=3,
                        progress=False)
@@ -180,7 +181,7 @@ def test_explain_and_index_refuse_what_they_would_misread(stores, unet, facades,
 
 
 def test_a_store_without_pixels_pastes_from_its_dataset(stores, unet, facades):
-    # compnn index keeps no pixels: the reconstructions read the pairs the store names.
+    # Indexed with --no-pixels: the reconstructions read the pairs the store names.
     script = compnn.FeatureStore(stores[0])
     assert script.inputs is None and script.targets is None
     e = compnn.torch.explain(unet, script, torch.from_numpy(compnn.Dataset(facades, "val")[1]),
@@ -196,3 +197,27 @@ def test_a_store_without_pixels_pastes_from_its_dataset(stores, unet, facades):
                 np.testing.assert_array_equal(
                     pasted[y * s:(y + 1) * s, x * s:(x + 1) * s],
                     source[side][my * s:(my + 1) * s, mx * s:(mx + 1) * s])
+
+
+def test_compnn_index_keeps_pixels_that_paste_as_the_dataset_does(cli, stores, unet, unet_script,
+                                                                  facades, tmp_path):
+    # By default compnn index keeps the pairs' pixels; explanations pasting from them equal those
+    # pasting from the dataset's PNGs (the fixture's store, indexed with --no-pixels).
+    cli("index", "--model", unet_script, "--data", facades, "--split", "train", "--layers",
+        ",".join(LAYERS), "--dtype", "f32", "--out", tmp_path / "kept")
+    kept = compnn.FeatureStore(tmp_path / "kept")
+    bare = compnn.FeatureStore(stores[0])
+    assert kept.inputs is not None and kept.targets is not None
+    train = compnn.Dataset(facades, "train")
+    for i, name in enumerate(kept.images):
+        a, b = train.pixels(train.names.index(name))
+        np.testing.assert_array_equal(kept.inputs[i], a)
+        np.testing.assert_array_equal(kept.targets[i], b)
+    query = torch.from_numpy(compnn.Dataset(facades, "val")[1])
+    e_kept = compnn.torch.explain(unet, kept, query, layer="up_path.1", method="exact",
+                                  topk_images=0)
+    e_bare = compnn.torch.explain(unet, bare, query, layer="up_path.1", method="exact",
+                                  topk_images=0)
+    np.testing.assert_array_equal(e_kept.nnf, e_bare.nnf)
+    np.testing.assert_array_equal(e_kept.input_reconstruction, e_bare.input_reconstruction)
+    np.testing.assert_array_equal(e_kept.output_reconstruction, e_bare.output_reconstruction)
