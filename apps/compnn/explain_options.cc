@@ -30,7 +30,9 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
   }
   cmd->add_option("--out", o->out, "output folder")->required();
   AddEnumOption(cmd, "--method", o->search.method, SearchMethodNames(),
-                "hpm (HyperPatch-Match) or exact");
+                "hpm (HyperPatch-Match), exact, or projected (near-exact: exact search in 32 "
+                "principal components of the hyperpatches, the 16 best ranked again at full "
+                "length)");
   cmd->add_option("--topk-images", o->search.topk_images,
                   "search only the K training images with the most similar global descriptor "
                   "(0: all)")

@@ -78,6 +78,18 @@ TEST_F(MatchCommand, ExactWritesTheBruteForceField) {
   ExpectBruteForceField(P("out"), {0, 1, 2});
 }
 
+TEST_F(MatchCommand, ProjectedWithEveryComponentWritesTheBruteForceField) {
+  // A 2 x 2 hyperpatch of 4 channels has 16 values: 16 components lose nothing.
+  const ProcessResult run =
+      RunCompnn(Base() + " --method projected --components 16 --shortlist 3 " +
+                "--images 0,2 --out " + P("projected"));
+  ASSERT_EQ(run.status, 0) << run.output;
+  ExpectBruteForceField(P("projected"), {0, 2});
+  const ProcessResult bad = RunCompnn(Base() + " --method projected --shortlist 0 --out " + P("x"));
+  EXPECT_EQ(bad.status, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--shortlist"), std::string::npos) << bad.output;
+}
+
 TEST_F(MatchCommand, ImageSubsetAndGlobalPrefilter) {
   ProcessResult run = RunCompnn(Base() + " --method exact --images 1,2 --out " + P("subset"));
   ASSERT_EQ(run.status, 0) << run.output;

@@ -30,7 +30,9 @@ def match(
             channels-last arrays are read in place, without a copy.
         database: the training images' maps, (N, H', W', D), float32 or float16 (float16 is
             converted only for the images searched). A store's ``layer()`` view works as is.
-        method: ``"exact"`` (exhaustive) or ``"hpm"`` (HyperPatch-Match, approximate).
+        method: ``"exact"`` (exhaustive), ``"hpm"`` (HyperPatch-Match, approximate) or
+            ``"projected"`` (exact search in 32 principal components of the hyperpatches, the 16
+            best of each cell ranked again at full length: near-exact, faster than exact).
         hyperpatch: (height, width) in cells of the neighbourhood compared around each cell.
         images: search only these database images (indices); None for all (an empty list is an
             error, not "all").

@@ -144,7 +144,7 @@ class FeatureStore:
                 (or channels first with ``channels_first=True``).
             query_global: the query's global descriptor: its map at :attr:`global_layer`,
                 flattened channels last (the length of a row of :attr:`global_descriptors`).
-            method: ``"hpm"`` (HyperPatch-Match) or ``"exact"``.
+            method: ``"hpm"`` (HyperPatch-Match), ``"exact"`` or ``"projected"``.
             topk_images: candidates kept by the global prefilter; 0 searches every image.
             where: attribute conditions of the store's dataset, e.g. ``"style=paris"``.
             images: names of the training images allowed (the database is restricted to them).

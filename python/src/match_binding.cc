@@ -5,6 +5,7 @@
 #include "compnn/core/exact_search.h"
 #include "compnn/core/global_prefilter.h"
 #include "compnn/core/patch_match.h"
+#include "compnn/core/projected_search.h"
 #include "compnn/core/search_method.h"
 #include "numpy_maps.h"
 
@@ -92,6 +93,13 @@ py::tuple Match(const py::array& query_array, const py::array& database_array,
       options.threads = a.threads;
       options.top_k = a.k;
       field = ExactSearch(query, maps.maps.database, options);
+    } else if (method == SearchMethod::kProjected) {
+      ProjectedSearchOptions options;
+      options.hyperpatch = shape;
+      options.candidates = candidates;
+      options.threads = a.threads;
+      options.seed = a.seed;
+      field = ProjectedSearch(query, maps.maps.database, options);
     } else {
       PatchMatchOptions options;
       options.hyperpatch = shape;

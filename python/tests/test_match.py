@@ -37,6 +37,7 @@ def maps(rng, n=6, h=7, w=9, d=12):
         ({"method": "exact", "images": [4, 1]}, ["--method", "exact", "--images", "4,1"]),
         ({"method": "hpm", "seed": 7, "iterations": 5},
          ["--method", "hpm", "--seed", 7, "--iterations", 5]),
+        ({"method": "projected", "seed": 3}, ["--method", "projected", "--seed", 3]),
     ],
 )
 def test_match_equals_the_command(cli, tmp_path, rng, kwargs, flags):

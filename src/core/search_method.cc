@@ -3,13 +3,22 @@
 namespace compnn {
 
 const std::map<std::string, SearchMethod>& SearchMethodNames() {
-  static const std::map<std::string, SearchMethod> names = {{"hpm", SearchMethod::kHyperPatchMatch},
-                                                            {"exact", SearchMethod::kExact}};
+  static const std::map<std::string, SearchMethod> names = {
+      {"hpm", SearchMethod::kHyperPatchMatch},
+      {"exact", SearchMethod::kExact},
+      {"projected", SearchMethod::kProjected}};
   return names;
 }
 
 std::string ToString(SearchMethod method) {
-  return method == SearchMethod::kExact ? "exact" : "hpm";
+  switch (method) {
+    case SearchMethod::kExact:
+      return "exact";
+    case SearchMethod::kProjected:
+      return "projected";
+    default:
+      return "hpm";
+  }
 }
 
 }  // namespace compnn

@@ -39,6 +39,7 @@ void StoreSearchOptions::Check() const {
   COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
                       kMaxThreads, "], got ", threads);
   CheckNested("patch_match", patch_match);
+  CheckNested("projected", projected);
 }
 
 StoreSearchResult SearchStore(const FeatureStore& store, const std::string& layer_name,
@@ -77,6 +78,12 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
     exact.candidates = result.candidates;
     exact.threads = o.threads;
     result.field = ExactSearch(query, maps.database, exact);
+  } else if (o.method == SearchMethod::kProjected) {
+    ProjectedSearchOptions projected = o.projected;
+    projected.hyperpatch = layer.hyperpatch;
+    projected.candidates = result.candidates;
+    projected.threads = o.threads;
+    result.field = ProjectedSearch(query, maps.database, projected);
   } else {
     PatchMatchOptions hpm = o.patch_match;
     hpm.hyperpatch = layer.hyperpatch;

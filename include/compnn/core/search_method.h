@@ -1,4 +1,6 @@
-// How a query's matches are found: exhaustively, or by HyperPatch-Match (paper, section 3.2).
+// How a query's matches are found: exhaustively, by HyperPatch-Match (paper, section 3.2), or by
+// exact search in a projection of the hyperpatches, ranked again at full length
+// (projected_search.h).
 #pragma once
 
 #include <map>
@@ -6,9 +8,9 @@
 
 namespace compnn {
 
-enum class SearchMethod { kHyperPatchMatch, kExact };
+enum class SearchMethod { kHyperPatchMatch, kExact, kProjected };
 
-// The names files and front ends use: "hpm" and "exact".
+// The names files and front ends use: "hpm", "exact" and "projected".
 const std::map<std::string, SearchMethod>& SearchMethodNames();
 std::string ToString(SearchMethod method);
 

@@ -1,5 +1,6 @@
 // Searching a feature store's layer for a query's matches: the global prefilter, the user's
-// restriction of the database, then exact search or HyperPatch-Match over the candidates' maps
+// restriction of the database, then exact search, HyperPatch-Match or projected search over the
+// candidates' maps
 // (read through the memory mapping, so memory follows the candidates, not the store).
 #pragma once
 
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "compnn/core/patch_match.h"
+#include "compnn/core/projected_search.h"
 #include "compnn/core/search_method.h"
 #include "compnn/store/feature_store.h"
 
@@ -15,12 +17,14 @@ namespace compnn {
 
 struct StoreSearchOptions {
   SearchMethod method = SearchMethod::kHyperPatchMatch;
-  int topk_images = 16;           // candidates kept by the global prefilter; 0: no prefilter
-  std::vector<int> allowed;       // the database images the user allows; empty: all
-  PatchMatchOptions patch_match;  // its hyperpatch and candidates are set from the store
-  int threads = 0;                // 0: every core (rules over patch_match.threads)
+  int topk_images = 16;              // candidates kept by the global prefilter; 0: no prefilter
+  std::vector<int> allowed;          // the database images the user allows; empty: all
+  PatchMatchOptions patch_match;     // its hyperpatch and candidates are set from the store
+  ProjectedSearchOptions projected;  // likewise
+  int threads = 0;                   // 0: every core (rules over patch_match.threads)
 
-  // Throws OptionError naming the field (patch_match's as patch_match.FIELD).
+  // Throws OptionError naming the field (patch_match's as patch_match.FIELD, projected's as
+  // projected.FIELD).
   void Check() const;
 };
 

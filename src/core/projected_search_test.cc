@@ -1,0 +1,140 @@
+#include "compnn/core/projected_search.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "brute_force_reference.h"
+#include "compnn/core/check.h"
+#include "option_field.h"
+
+namespace compnn {
+namespace {
+
+using testing::OwnedMap;
+
+TEST(PrincipalDirections, FindsTheDirectionsOfAKnownSpectrum) {
+  // Rows mix three orthonormal directions with scales 5, 3 and 1, plus a little noise: the
+  // leading directions must be those three, in that order.
+  const int length = 12, count = 2000;
+  std::mt19937 rng(4);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> basis(3 * length, 0.0f);
+  basis[0 * length + 2] = 1.0f;
+  basis[1 * length + 5] = std::sqrt(0.5f);
+  basis[1 * length + 7] = std::sqrt(0.5f);
+  basis[2 * length + 9] = 1.0f;
+  std::vector<float> rows(static_cast<std::size_t>(count) * length);
+  for (int i = 0; i < count; ++i) {
+    const float a = 5 * normal(rng), b = 3 * normal(rng), c = normal(rng);
+    for (int k = 0; k < length; ++k) {
+      rows[i * length + k] =
+          a * basis[k] + b * basis[length + k] + c * basis[2 * length + k] + 0.01f * normal(rng);
+    }
+  }
+  const std::vector<float> d = PrincipalDirections(rows, count, length, 3, 7);
+  ASSERT_EQ(d.size(), 3u * length);
+  for (int i = 0; i < 3; ++i) {
+    double dot = 0, norm = 0;
+    for (int k = 0; k < length; ++k) {
+      dot += d[i * length + k] * basis[i * length + k];
+      norm += d[i * length + k] * d[i * length + k];
+    }
+    EXPECT_NEAR(std::abs(dot), 1.0, 1e-3) << "direction " << i;
+    EXPECT_NEAR(norm, 1.0, 1e-5);
+  }
+}
+
+struct SearchCase {
+  std::vector<OwnedMap> maps;
+  OwnedMap query{1, 1, 1};
+  std::vector<MapView> views() const {
+    std::vector<MapView> v;
+    for (const OwnedMap& m : maps) v.push_back(m.view());
+    return v;
+  }
+};
+
+SearchCase MakeCase(unsigned seed) {
+  std::mt19937 rng(seed);
+  SearchCase c;
+  for (int i = 0; i < 5; ++i) c.maps.push_back(testing::SmoothMap(9 + i, 11, 6, rng));
+  c.query = testing::SmoothMap(7, 8, 6, rng);
+  return c;
+}
+
+TEST(ProjectedSearch, WithEveryComponentItIsExactSearch) {
+  // A 2 x 2 hyperpatch of 6 channels has 24 values: 24 components lose nothing, so the shortlist's
+  // best is the brute-force best of the candidates.
+  const SearchCase c = MakeCase(11);
+  const std::vector<MapView> views = c.views();
+  ProjectedSearchOptions options;
+  options.components = 24;
+  options.shortlist = 4;
+  options.candidates = {0, 2, 3};
+  const CorrespondenceField field = ProjectedSearch(c.query.view(), Database(views), options);
+  for (int y = 0; y < c.query.height; ++y) {
+    for (int x = 0; x < c.query.width; ++x) {
+      const testing::ReferenceMatch ref =
+          testing::ReferenceBest(c.query.view(), views, {0, 2, 3}, 2, 2, y, x);
+      const Match& m = field.at(y, x);
+      if (ref.similarity - ref.runner_up < 1e-5) continue;  // a near tie: either is right
+      EXPECT_TRUE(m.image == ref.image && m.y == ref.y && m.x == ref.x)
+          << "cell (" << y << ", " << x << ")";
+      EXPECT_NEAR(m.similarity, ref.similarity, 2e-5);
+    }
+  }
+}
+
+TEST(ProjectedSearch, FewComponentsStayCloseToExactAndAreDeterministic) {
+  const SearchCase c = MakeCase(12);
+  const std::vector<MapView> views = c.views();
+  ProjectedSearchOptions options;
+  options.components = 8;
+  options.shortlist = 8;
+  options.seed = 3;
+  const CorrespondenceField field = ProjectedSearch(c.query.view(), Database(views), options);
+  double mean = 0, exact = 0;
+  for (int y = 0; y < c.query.height; ++y) {
+    for (int x = 0; x < c.query.width; ++x) {
+      const Match& m = field.at(y, x);
+      // The similarity reported is the true cosine of the match reported.
+      EXPECT_NEAR(
+          m.similarity,
+          testing::ReferenceCosine(testing::ReferenceHyperpatch(c.query.view(), 2, 2, y, x),
+                                   testing::ReferenceHyperpatch(views[m.image], 2, 2, m.y, m.x)),
+          2e-5);
+      mean += m.similarity;
+      exact +=
+          testing::ReferenceBest(c.query.view(), views, {0, 1, 2, 3, 4}, 2, 2, y, x).similarity;
+    }
+  }
+  EXPECT_GE(mean / exact, 0.99);
+  const CorrespondenceField again = ProjectedSearch(c.query.view(), Database(views), options);
+  for (std::size_t i = 0; i < field.matches.size(); ++i) {
+    EXPECT_EQ(field.matches[i].image, again.matches[i].image);
+    EXPECT_EQ(field.matches[i].y, again.matches[i].y);
+    EXPECT_EQ(field.matches[i].x, again.matches[i].x);
+  }
+}
+
+TEST(ProjectedSearch, RefusesNonFiniteActivationsAndBadOptions) {
+  SearchCase c = MakeCase(13);
+  c.maps[1].at(3, 4, 2) = INFINITY;
+  ProjectedSearchOptions options;
+  options.components = 4;
+  EXPECT_THROW(ProjectedSearch(c.query.view(), Database(c.views()), options),
+               std::invalid_argument);
+  options.components = 0;
+  EXPECT_EQ(testing::FieldRefused(options), "components");
+  options.components = 4;
+  options.shortlist = 0;
+  EXPECT_EQ(testing::FieldRefused(options), "shortlist");
+  options.shortlist = 4;
+  options.threads = -1;
+  EXPECT_EQ(testing::FieldRefused(options), "threads");
+}
+
+}  // namespace
+}  // namespace compnn
