@@ -65,6 +65,17 @@ inline double ReferenceCosine(const std::vector<double>& a, const std::vector<do
   return (aa > 0 && bb > 0) ? dot / std::sqrt(aa * bb) : 0.0;
 }
 
+// A database of maps and a query map, owned, as search tests build them.
+struct SearchCase {
+  std::vector<OwnedMap> maps;
+  OwnedMap query{1, 1, 1};
+  std::vector<MapView> views() const {
+    std::vector<MapView> v;
+    for (const OwnedMap& m : maps) v.push_back(m.view());
+    return v;
+  }
+};
+
 struct ReferenceMatch {
   int image = -1, y = 0, x = 0;
   double similarity = -2.0;

@@ -12,15 +12,7 @@ namespace {
 
 using testing::OwnedMap;
 
-struct Case {
-  std::vector<OwnedMap> maps;
-  OwnedMap query{1, 1, 1};
-  std::vector<MapView> views() const {
-    std::vector<MapView> v;
-    for (const OwnedMap& m : maps) v.push_back(m.view());
-    return v;
-  }
-};
+using Case = testing::SearchCase;
 
 // Checks every cell of `field` against the brute-force reference. Where the reference's best and
 // runner-up differ by more than float rounding, the match must be the very same cell; everywhere

@@ -46,15 +46,7 @@ TEST(PrincipalDirections, FindsTheDirectionsOfAKnownSpectrum) {
   }
 }
 
-struct SearchCase {
-  std::vector<OwnedMap> maps;
-  OwnedMap query{1, 1, 1};
-  std::vector<MapView> views() const {
-    std::vector<MapView> v;
-    for (const OwnedMap& m : maps) v.push_back(m.view());
-    return v;
-  }
-};
+using testing::SearchCase;
 
 SearchCase MakeCase(unsigned seed) {
   std::mt19937 rng(seed);
