@@ -6,7 +6,6 @@
 // reported is the median of the rounds' ratios (with its range). Goals: explanation <= 10x one
 // forward pass; a full sweep <= 2 s on the 2-core machine.
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -48,7 +47,7 @@ int main(int argc, char** argv) {
     // Warm-up: the first pass allocates and touches the store's pages.
     explainer.ExplainLayer(explainer.Run(list.front(), {layer}), layer, search);
 
-    std::vector<double> forward, explain, ratios, sweep;
+    std::vector<double> forward, explain, sweep;
     for (const Query& q : list) {
       const InterleavedTiming t =
           TimeInterleaved([&] { explainer.ExplainLayer(explainer.Run(q, {layer}), layer, search); },
@@ -59,16 +58,15 @@ int main(int argc, char** argv) {
                           repeats);
       explain.insert(explain.end(), t.subject_seconds.begin(), t.subject_seconds.end());
       forward.insert(forward.end(), t.baseline_seconds.begin(), t.baseline_seconds.end());
-      for (int r = 0; r < repeats; ++r)
-        ratios.push_back(t.subject_seconds[r] / t.baseline_seconds[r]);
       const auto start = Clock::now();
       const QueryRun run = explainer.Run(q, all_layers);
       for (const std::string& l : all_layers) explainer.ExplainLayer(run, l, search);
       sweep.push_back(SecondsSince(start));
     }
-    const double f = Median(forward), e = Median(explain), s = Median(sweep), r = Median(ratios);
-    const double low = *std::min_element(ratios.begin(), ratios.end());
-    const double high = *std::max_element(ratios.begin(), ratios.end());
+    // Every query's rounds together.
+    const InterleavedTiming all = SummarizeRounds(explain, forward);
+    const double f = all.baseline_median, e = all.subject_median, s = Median(sweep);
+    const double r = all.ratio_median, low = all.ratio_low, high = all.ratio_high;
     std::printf("model %s, store %s (%d images), %zu %s queries, %s, top-%d, hpm %d iterations\n",
                 model.c_str(), store.c_str(), explainer.store().size(), list.size(), split.c_str(),
                 layer.c_str(), topk, iterations);
@@ -77,7 +75,7 @@ int main(int argc, char** argv) {
     std::printf(
         "explanation / forward pass     %8.2f x (median of %zu rounds, %.2f-%.2f)   (goal <= "
         "10x)\n",
-        r, ratios.size(), low, high);
+        r, explain.size(), low, high);
     std::printf("layer sweep (%2zu layers)        %8.4f s   (goal <= 2 s)\n", all_layers.size(), s);
     if (!json_out.empty()) {
       const nlohmann::json j = {{"forward_seconds", f},

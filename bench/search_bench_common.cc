@@ -107,46 +107,6 @@ CorrespondenceField Exact(const MapView& query, const Database& database,
   return ExactSearch(query, database, options);
 }
 
-double SecondsOf(const std::function<void()>& run) {
-  const auto start = Clock::now();
-  run();
-  return SecondsSince(start);
-}
-
-InterleavedTiming SummarizeRounds(std::vector<double> subject_seconds,
-                                  std::vector<double> baseline_seconds) {
-  InterleavedTiming t;
-  t.subject_seconds = std::move(subject_seconds);
-  t.baseline_seconds = std::move(baseline_seconds);
-  t.subject_median = Median(t.subject_seconds);
-  t.baseline_median = Median(t.baseline_seconds);
-  const std::vector<double> ratios = RoundRatios(t);
-  t.ratio_median = Median(ratios);
-  t.ratio_low = *std::min_element(ratios.begin(), ratios.end());
-  t.ratio_high = *std::max_element(ratios.begin(), ratios.end());
-  return t;
-}
-
-std::vector<double> RoundRatios(const InterleavedTiming& timing) {
-  std::vector<double> ratios;
-  for (std::size_t r = 0; r < timing.subject_seconds.size(); ++r)
-    ratios.push_back(timing.subject_seconds[r] / timing.baseline_seconds[r]);
-  return ratios;
-}
-
-std::string SpreadText(const std::vector<double>& per_round) {
-  const double median = Median(per_round);
-  const double low = *std::min_element(per_round.begin(), per_round.end());
-  const double high = *std::max_element(per_round.begin(), per_round.end());
-  // Three significant digits of the median, and never fewer than three decimals.
-  const int magnitude = median > 0 ? static_cast<int>(std::floor(std::log10(median))) : 0;
-  const int decimals = std::clamp(2 - magnitude, 3, 9);
-  char text[128];
-  std::snprintf(text, sizeof text, "%.*f (%.*f-%.*f, %zu round%s)", decimals, median, decimals, low,
-                decimals, high, per_round.size(), per_round.size() == 1 ? "" : "s");
-  return text;
-}
-
 std::vector<InterleavedTiming> TimeRoundsPerQuery(
     const std::function<void(int round)>& baseline,
     const std::vector<std::function<void()>>& subjects, int queries, int rounds) {

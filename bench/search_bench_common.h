@@ -81,20 +81,6 @@ void AddRoundsOption(CLI::App& app, int& rounds);
 CorrespondenceField Exact(const MapView& query, const Database& database,
                           const std::vector<int>& candidates = {});
 
-// Seconds one call of `run` takes.
-double SecondsOf(const std::function<void()>& run);
-
-// What TimeInterleaved returns, from times taken round by round elsewhere.
-InterleavedTiming SummarizeRounds(std::vector<double> subject_seconds,
-                                  std::vector<double> baseline_seconds);
-
-// Subject / baseline in each round.
-std::vector<double> RoundRatios(const InterleavedTiming& timing);
-
-// "0.00512 (0.00498-0.00530, 3 rounds)": the median of per-round figures and the lowest and highest
-// round, to three significant digits (RatioText's three decimals would round small ratios away).
-std::string SpreadText(const std::vector<double>& per_round);
-
 // Alternating rounds where one baseline serves several subjects (the points of a curve, the
 // settings beside it): each round times the baseline, then every subject right after it, so that a
 // round's ratios all see the same machine. `baseline(round)` searches one query and every subject

@@ -118,6 +118,8 @@ void RunMatch(const MatchOptions& o) {
   const auto start = Clock::now();
   CorrespondenceField field;
   try {
+    COMPNN_CHECK(o.method == SearchMethod::kExact || o.exact.top_k == 1,
+                 "--matches-per-cell needs --method exact");
     if (o.method == SearchMethod::kExact) {
       ExactSearchOptions options = o.exact;
       options.hyperpatch = shape;
@@ -129,7 +131,6 @@ void RunMatch(const MatchOptions& o) {
       };
       field = ExactSearch(query, database, options);
     } else if (o.method == SearchMethod::kProjected) {
-      COMPNN_CHECK(o.exact.top_k == 1, "--matches-per-cell needs --method exact");
       ProjectedSearchOptions options = o.projected;
       options.hyperpatch = shape;
       options.candidates = candidates;
@@ -139,7 +140,6 @@ void RunMatch(const MatchOptions& o) {
       summary["components"] = options.components;
       summary["shortlist"] = options.shortlist;
     } else {
-      COMPNN_CHECK(o.exact.top_k == 1, "--matches-per-cell needs --method exact");
       PatchMatchOptions options = o.hpm;
       options.hyperpatch = shape;
       options.candidates = candidates;

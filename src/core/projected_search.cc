@@ -32,7 +32,7 @@ namespace {
 // Orthonormalises the rows of `v` (count x length) in place, in double precision (modified
 // Gram-Schmidt); a row that vanishes becomes zero.
 void Orthonormalise(std::vector<float>& v, int count, int length) {
-  std::vector<double> row(length), other(length);
+  std::vector<double> row(length);
   for (int i = 0; i < count; ++i) {
     float* r = v.data() + static_cast<std::size_t>(i) * length;
     for (int c = 0; c < length; ++c) row[c] = r[c];
