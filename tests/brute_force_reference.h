@@ -106,4 +106,22 @@ inline ReferenceMatch ReferenceBest(const MapView& query, const std::vector<MapV
   return best;
 }
 
+// The similarities of query cell (qy, qx) to every cell of the given images, best first: the
+// reference for a top-k search's k similarities.
+inline std::vector<double> ReferenceRankedSimilarities(const MapView& query,
+                                                       const std::vector<MapView>& database,
+                                                       const std::vector<int>& images, int hp_h,
+                                                       int hp_w, int qy, int qx) {
+  const std::vector<double> q = ReferenceHyperpatch(query, hp_h, hp_w, qy, qx);
+  std::vector<double> all;
+  for (int image : images) {
+    const MapView& map = database[image];
+    for (int y = 0; y < map.height; ++y)
+      for (int x = 0; x < map.width; ++x)
+        all.push_back(ReferenceCosine(q, ReferenceHyperpatch(map, hp_h, hp_w, y, x)));
+  }
+  std::sort(all.rbegin(), all.rend());
+  return all;
+}
+
 }  // namespace compnn::testing

@@ -22,7 +22,7 @@ struct EvalCommandOptions : ExplainOptions {
 void RunEval(EvalCommandOptions& o) {
   Explainer explainer(o.model, o.store, o.data);
   o.eval.search = o.search;
-  o.eval.overlapping_blocks = o.overlap;
+  o.eval.paste = o.paste;
   std::unique_ptr<ProgressBar> bar;
   o.eval.progress = [&](int done, int total) {
     if (!bar) bar = std::make_unique<ProgressBar>("evaluating", total);
@@ -56,6 +56,14 @@ void AddEvalCommand(CLI::App& app, Command& run) {
       ->delimiter(',')
       ->check(CLI::PositiveNumber)
       ->default_str("1,16,32,64");
+  // eval takes a list of k, a row each, where the other commands take one.
+  cmd->remove_option(cmd->get_option("--k"));
+  cmd->add_option("--k", o->eval.k,
+                  "matches per cell, a row each (comma-separated): votes weighted by similarity; "
+                  "each prefilter is searched once with the largest")
+      ->delimiter(',')
+      ->check(CLI::Range(1, kMaxPatchMatchTopK))
+      ->default_str("1");
   cmd->add_option("--penultimate", o->eval.penultimate,
                   "layer of the GR (penultimate) row (default: the finest layer after the "
                   "bottleneck, e.g. decoder2)");

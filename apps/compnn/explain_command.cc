@@ -55,7 +55,7 @@ void RunExplain(const ExplainCommandOptions& o) {
     const auto start = Clock::now();
     const QueryRun run = explainer.Run(query, {layer});
     const double forward = SecondsSince(start);
-    const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.overlap);
+    const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.paste);
     const double total = SecondsSince(start);
     page.AddQuery(query, run.output);
     page.AddField(layer, database, info, e);
@@ -74,14 +74,14 @@ void RunExplain(const ExplainCommandOptions& o) {
     files.network_output = run.output;
     files.input_reconstruction = e.input_reconstruction;
     files.output_reconstruction = e.output_reconstruction;
+    files.prediction_reconstruction = e.prediction_reconstruction;
     files.field = e.search.field;
     files.sources = explainer.training().Targets(UsedImages(e.search.field));
     files.names = names;
     files.highlighted = o.highlighted;
-    nlohmann::json summary = SearchSummary(o.search, e.search, explainer.store());
+    nlohmann::json summary = SearchSummary(o.search, o.paste, e.search, explainer.store());
     summary.update(WriteExplanationFiles(dir, files));
     const std::size_t source_count = summary["sources"].size();
-    summary["overlapping_blocks"] = o.overlap;
     summary["model"] = fs::absolute(o.model).string();
     summary["store"] = fs::absolute(o.store).string();
     if (!o.where.empty()) summary["where"] = o.where;
@@ -139,7 +139,7 @@ void RunSweep(const SweepOptions& o) {
     nlohmann::json per_layer = nlohmann::json::array();
     ProgressBar bar("sweep " + query.name, static_cast<long long>(layers.size()));
     for (std::size_t i = 0; i < layers.size(); ++i) {
-      const LayerExplanation e = explainer.ExplainLayer(run, layers[i], search, o.overlap);
+      const LayerExplanation e = explainer.ExplainLayer(run, layers[i], search, o.paste);
       page.AddField(layers[i], "", explainer.store().manifest().layer(layers[i]), e);
       const std::string title = layers[i] + " (s " + std::to_string(e.stride) + ")";
       char caption[64];
@@ -151,7 +151,7 @@ void RunSweep(const SweepOptions& o) {
       WritePng(dir + "/" + SafeName(layers[i]) + "-output-reconstruction.png",
                e.output_reconstruction);
       WriteField(e.search.field, dir, SafeName(layers[i]) + "-");
-      nlohmann::json entry = SearchSummary(o.search, e.search, explainer.store());
+      nlohmann::json entry = SearchSummary(o.search, o.paste, e.search, explainer.store());
       entry["layer"] = layers[i];
       entry["stride"] = e.stride;
       entry["seconds"]["reconstruct"] = e.reconstruct_seconds;
@@ -212,7 +212,7 @@ void RunControl(const ControlOptions& o) {
     for (std::size_t d = 0; d < databases.size(); ++d) {
       StoreSearchOptions search = o.search;
       search.allowed = databases[d].second;
-      const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.overlap);
+      const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.paste);
       page.AddField(layer, databases[d].first, info, e);
       const std::size_t size =
           databases[d].second.empty() ? names.size() : databases[d].second.size();
@@ -224,7 +224,7 @@ void RunControl(const ControlOptions& o) {
       WriteField(e.search.field, dir, stem);
       nlohmann::json used = nlohmann::json::array();
       for (int i : UsedImages(e.search.field)) used.push_back(names[i]);
-      nlohmann::json entry = SearchSummary(o.search, e.search, explainer.store());
+      nlohmann::json entry = SearchSummary(o.search, o.paste, e.search, explainer.store());
       entry["database"] = databases[d].first;
       entry["database_size"] = size;
       entry["used_images"] = used;

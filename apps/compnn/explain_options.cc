@@ -45,9 +45,19 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
   cmd->add_option("--threads", o->search.threads, "worker threads (0: every core)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->add_flag("--overlap", o->overlap,
-                "paste whole matched hyperpatches (overlapping; averaged for photos, voted for "
-                "labels) instead of each cell's own patch");
+  cmd->add_option("--k", o->search.k,
+                  "matches per cell: each pastes a vote weighted by its similarity (photos: "
+                  "weighted mean, labels: weighted majority); hpm costs about K times as much")
+      ->check(CLI::Range(1, kMaxPatchMatchTopK))
+      ->capture_default_str();
+  cmd->add_option("--vote-power", o->paste.vote_power,
+                  "a vote weighs similarity^P: 0 counts votes equally, larger P favours the "
+                  "closest matches")
+      ->check(CLI::Range(0.0, 1000.0))
+      ->capture_default_str();
+  cmd->add_flag("--overlap", o->paste.overlapping_blocks,
+                "paste whole matched hyperpatches (overlapping votes, clamped at the border as "
+                "the hyperpatches were) instead of each cell's own patch");
 }
 
 std::vector<Query> ResolveQueries(const Explainer& explainer, const ExplainOptions& o) {
@@ -61,12 +71,15 @@ std::vector<Query> ResolveQueries(const Explainer& explainer, const ExplainOptio
   return queries;
 }
 
-nlohmann::json SearchSummary(const StoreSearchOptions& o, const StoreSearchResult& search,
-                             const FeatureStore& store) {
+nlohmann::json SearchSummary(const StoreSearchOptions& o, const PasteOptions& paste,
+                             const StoreSearchResult& search, const FeatureStore& store) {
   nlohmann::json candidates = nlohmann::json::array();
   for (int i : search.candidates) candidates.push_back(store.manifest().images[i]);
   nlohmann::json summary = {{"method", ToString(o.method)},
                             {"topk_images", o.topk_images},
+                            {"k", o.k},
+                            {"vote_power", paste.vote_power},
+                            {"overlapping_blocks", paste.overlapping_blocks},
                             {"candidates", candidates},
                             {"mean_similarity", search.field.MeanSimilarity()},
                             {"seconds",

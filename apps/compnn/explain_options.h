@@ -17,8 +17,8 @@ struct ExplainOptions {
   std::vector<std::string> queries;
   std::string query_split;
   int count = 0;
-  StoreSearchOptions search;  // --method, --topk-images, --iterations, --seed, --threads
-  bool overlap = false;
+  StoreSearchOptions search;  // --method, --topk-images, --k, --iterations, --seed, --threads
+  PasteOptions paste;         // --overlap, --vote-power
 };
 
 // Registers the options; `queries` adds --query/--query-split/--count.
@@ -27,9 +27,9 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries = true);
 // The queries asked for, with a warning on standard error for each one resized.
 std::vector<Query> ResolveQueries(const Explainer& explainer, const ExplainOptions& o);
 
-// The search's parameters and timings, for summary.json.
-nlohmann::json SearchSummary(const StoreSearchOptions& options, const StoreSearchResult& search,
-                             const FeatureStore& store);
+// The search's and the pasting's parameters and the search's timings, for summary.json.
+nlohmann::json SearchSummary(const StoreSearchOptions& options, const PasteOptions& paste,
+                             const StoreSearchResult& search, const FeatureStore& store);
 
 // The training images that satisfy a --where condition (several joined by commas) or are named in
 // a comma-separated --images list; throws when none does.

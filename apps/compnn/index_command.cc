@@ -96,6 +96,9 @@ void AddIndexCommand(CLI::App& app, Command& run) {
   cmd->add_flag("--no-pixels{false}", o->index.keep_pixels,
                 "do not keep the training pairs' pixels in the store (explanations then decode "
                 "the dataset's PNGs, and need the dataset)");
+  cmd->add_flag("--no-predictions{false}", o->index.keep_predictions,
+                "do not keep the network's outputs on the training images (explanations then "
+                "have no prediction reconstruction)");
   AddImageSizeOption(cmd, "--size", o->index.size,
                      "TorchScript: input size HxW or N (default: the dataset's own)");
   AddEnumOption(cmd, "--direction", o->index.direction, DirectionNames(),

@@ -1,4 +1,5 @@
 // compnn match: correspondence search on activations saved as .npy by any tool.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -34,6 +35,7 @@ struct MatchOptions {
   std::vector<int> images;
   int topk_images = 0;
   int threads = 0;
+  int k = 1;  // matches per cell, whatever the method
   ExactSearchOptions exact;
   PatchMatchOptions hpm;
   ProjectedSearchOptions projected;
@@ -113,18 +115,18 @@ void RunMatch(const MatchOptions& o) {
       {"query", o.query},
       {"database", o.database},
       {"method", ToString(o.method)},
+      {"k", o.k},
       {"hyperpatch", o.hyperpatch},
       {"candidates", candidates.empty() ? nlohmann::json("all") : nlohmann::json(candidates)}};
   const auto start = Clock::now();
   CorrespondenceField field;
   try {
-    COMPNN_CHECK(o.method == SearchMethod::kExact || o.exact.top_k == 1,
-                 "--matches-per-cell needs --method exact");
     if (o.method == SearchMethod::kExact) {
       ExactSearchOptions options = o.exact;
       options.hyperpatch = shape;
       options.candidates = candidates;
       options.threads = o.threads;
+      options.top_k = o.k;
       ProgressBar bar("exact search", 1000);
       options.progress = [&bar](long long done, long long total) {
         bar.Update(static_cast<long long>(1000.0 * done / total));
@@ -136,6 +138,8 @@ void RunMatch(const MatchOptions& o) {
       options.candidates = candidates;
       options.threads = o.threads;
       options.seed = o.hpm.seed;
+      options.top_k = o.k;
+      options.shortlist = std::max(options.shortlist, o.k);
       field = ProjectedSearch(query, database, options);
       summary["components"] = options.components;
       summary["shortlist"] = options.shortlist;
@@ -144,6 +148,7 @@ void RunMatch(const MatchOptions& o) {
       options.hyperpatch = shape;
       options.candidates = candidates;
       options.threads = o.threads;
+      options.top_k = o.k;
       ProgressBar bar("hyperpatch-match", options.max_iterations);
       nlohmann::json iterations = nlohmann::json::array();
       options.on_iteration = [&](const PatchMatchIteration& it) {
@@ -210,9 +215,10 @@ void AddMatchCommand(CLI::App& app, Command& run) {
   cmd->add_option("--database-global", o->database_global,
                   "database global descriptors: float32 (N, D)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--matches-per-cell", o->exact.top_k,
-                  "exact only: keep the K best matches per cell (outputs gain a K axis)")
-      ->check(CLI::PositiveNumber)
+  cmd->add_option("--k,--matches-per-cell", o->k,
+                  "keep the K best matches per cell, distinct (outputs gain a K axis when K > 1; "
+                  "hpm then costs about K times as much)")
+      ->check(CLI::Range(1, kMaxPatchMatchTopK))
       ->capture_default_str();
   cmd->add_option("--iterations", o->hpm.max_iterations, "hpm: iteration cap")
       ->check(CLI::NonNegativeNumber)

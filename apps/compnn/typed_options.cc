@@ -6,7 +6,7 @@ std::string FlagForField(const std::string& field) {
   static const std::map<std::string, std::string> renamed = {
       {"max_iterations", "--iterations"},
       {"min_improved_fraction", "--min-improved"},
-      {"top_k", "--matches-per-cell"},
+      {"top_k", "--k"},
       {"path", "--model"},
       {"learning_rate", "--lr"},
       {"dir", "--import"},

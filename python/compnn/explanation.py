@@ -22,8 +22,11 @@ class Explanation:
         layer, stride: the layer explained at, and its input pixels per cell.
         nnf: int32 (H, W, 3): each cell's match (store image index, y, x).
         similarity: float32 (H, W): each match's cosine similarity.
+        nnf, similarity with k > 1 matches per cell: (H, W, K, 3) and (H, W, K), best first.
         input_reconstruction, output_reconstruction: (H', W', 3) uint8 RGB, the training inputs
-            and targets pasted by the matches.
+            and targets pasted by the matches (each match a vote weighted by its similarity).
+        prediction_reconstruction: the network's own outputs on the training images pasted the
+            same way, when the store keeps them; else None.
         sources: [(training image name, share of the reconstruction's pixels)], largest first.
         candidates: the store images searched (after the global prefilter).
         query_pixels, network_output: (H', W', 3) uint8 RGB images of the query and the network's
@@ -34,9 +37,15 @@ class Explanation:
         self.__dict__.update(fields)
 
     @property
+    def best_nnf(self):
+        """Each cell's best match, (H, W, 3), whatever the matches per cell."""
+        return self.nnf[:, :, 0] if self.nnf.ndim == 4 else self.nnf
+
+    @property
     def mean_similarity(self):
-        """The mean similarity of the matches."""
-        return float(self.similarity.mean())
+        """The mean similarity of the best matches."""
+        best = self.similarity[:, :, 0] if self.similarity.ndim == 3 else self.similarity
+        return float(best.mean())
 
     def __repr__(self):
         top = ", ".join(f"{n} {s:.0%}" for n, s in self.sources[:3])
@@ -55,6 +64,8 @@ class Explanation:
             "method": self.method,
             "candidates": [self._names[i] for i in self.candidates],
             "overlapping_blocks": self.overlapping_blocks,
+            "k": 1 if self.nnf.ndim == 3 else int(self.nnf.shape[2]),
+            "vote_power": self.vote_power,
             "store": os.path.abspath(self._store_path),
             "seconds": {"forward": self.forward_seconds},
         }
@@ -72,6 +83,7 @@ class Explanation:
                 "network_output": self.network_output,
                 "input_reconstruction": self.input_reconstruction,
                 "output_reconstruction": self.output_reconstruction,
+                "prediction_reconstruction": self.prediction_reconstruction,
                 "nnf": self.nnf,
                 "similarity": self.similarity,
                 "sources": self._sources_used[2],
@@ -91,6 +103,8 @@ class Explanation:
                  ("input reconstruction", self.input_reconstruction)]
         if self.truth is not None:
             tiles.insert(1, ("ground truth", self.truth))
+        if self.prediction_reconstruction is not None:
+            tiles.insert(-1, ("prediction reconstruction", self.prediction_reconstruction))
         cells = "".join(
             f'<figure style="display:inline-block;margin:4px">'
             f'<img src="data:image/png;base64,{_png_base64(image)}" width="192" '
@@ -198,6 +212,46 @@ def _fallback_palette(classes):
     }
 
 
+def output_pixels(output, model_record, palette, output_kind=None):
+    """The network's (C, H, W) output for one image as (H, W, 3) uint8 RGB: an image in the
+    model's input scaling, or class scores drawn as the arg-max class in the palette's colours.
+    ``output_kind`` ("image" or "logits") defaults to the model record's, else "image" for 3
+    channels and "logits" for any other count."""
+    if output.dim() != 3:
+        raise ValueError(
+            f"the network's output for one image has shape {tuple(output.shape)}, not (C, H, W)"
+        )
+    default_kind = "image" if output.shape[0] == 3 else "logits"
+    kind = output_kind or model_record.get("output_kind") or default_kind
+    if kind not in ("image", "logits"):
+        raise ValueError(f"output_kind: {kind!r} is not 'image' or 'logits'")
+    if kind == "image":
+        if output.shape[0] != 3:
+            raise ValueError(
+                f"the network's output has {output.shape[0]} channels, not an RGB image "
+                "(class scores? pass output_kind='logits')"
+            )
+        return _to_pixels(output, model_record)
+    scores = int(output.shape[0])
+    if scores > 255:
+        raise ValueError(f"the network gives {scores} class scores per pixel; at most 255")
+    classes = output.argmax(0).numpy().astype(np.uint8)
+    if palette is None:
+        palette = _fallback_palette(scores)
+    elif len(palette["classes"]) != scores:
+        raise ValueError(
+            f"the network gives {scores} class scores per pixel, but the store's palette "
+            f"has {len(palette['classes'])} classes"
+        )
+    return _compnn._colourise(classes, json.dumps(palette))
+
+
+def output_is_classes(output, model_record, output_kind=None):
+    """Whether a (C, H, W) output is drawn as classes (class scores) rather than as an image."""
+    default_kind = "image" if output.shape[0] == 3 else "logits"
+    return (output_kind or model_record.get("output_kind") or default_kind) == "logits"
+
+
 class _TrainingPixels:
     """The pixels reconstructions paste: the store's own, or read from its dataset folder."""
 
@@ -218,6 +272,8 @@ class _TrainingPixels:
             )
 
     def labels(self, side):
+        if side == "predictions":
+            return self.store.pixels_are_labels(side)
         if self.dataset is not None:
             dataset = self.dataset
             return dataset.input_is_labels if side == "inputs" else dataset.target_is_labels
@@ -229,11 +285,15 @@ class _TrainingPixels:
         return self.dataset.palette if self.dataset is not None else None
 
     def gather(self, used):
-        """{"inputs": ..., "targets": ...}, each (len(used), H, W, 3) uint8 RGB: the ``used``
-        store images' pixels, in that order (a dataset's pairs are read once for both sides)."""
+        """{"inputs": ..., "targets": ...} and "predictions" when the store keeps them, each
+        (len(used), H, W, 3) uint8 RGB: the ``used`` store images' pixels, in that order (a
+        dataset's pairs are read once for both sides)."""
+        predictions = {}
+        if self.store.predictions is not None:
+            predictions["predictions"] = np.ascontiguousarray(self.store.predictions[used])
         if self.dataset is None:
             return {side: np.ascontiguousarray(getattr(self.store, side)[used])
-                    for side in ("inputs", "targets")}
+                    for side in ("inputs", "targets")} | predictions
         index = {name: i for i, name in enumerate(self.dataset.names)}
         pairs = []
         for i in used:
@@ -244,12 +304,12 @@ class _TrainingPixels:
                 )
             pairs.append(self.dataset.pixels(index[name]))
         return {side: np.stack([pair[k] for pair in pairs])
-                for k, side in enumerate(("inputs", "targets"))}
+                for k, side in enumerate(("inputs", "targets"))} | predictions
 
 
 def from_search(store, layer, result, query, output, pixels, truth, name, overlapping_blocks,
-                method, forward_seconds, output_kind=None):
-    """The Explanation of a search's result: both reconstructions pasted from the store's kept
+                method, forward_seconds, output_kind=None, vote_power=1.0):
+    """The Explanation of a search's result: the reconstructions pasted from the store's kept
     pixels (or its dataset's), the query and the network's output as images, and the shares of
     the source images. ``query`` and ``output`` are the network's (C, H, W) input and output."""
     info = store.layer_info(layer)
@@ -267,46 +327,21 @@ def from_search(store, layer, result, query, output, pixels, truth, name, overla
     def reconstruct(side):
         labels = training.labels(side)
         text = json.dumps(palette) if labels and palette is not None else ""
-        return _compnn._reconstruct(compact, used_pixels[side], stride, tuple(block), text)
+        return _compnn._reconstruct(compact, used_pixels[side], stride, tuple(block), text,
+                                    result.similarity, float(vote_power))
 
     input_reconstruction = reconstruct("inputs")
     output_reconstruction = reconstruct("targets")
+    prediction_reconstruction = reconstruct("predictions") if "predictions" in used_pixels else None
 
     record = store.manifest.get("model", {})
     query_pixels = _to_pixels(query, record) if pixels is None else _rgb(pixels, "pixels")
-    if output.dim() != 3:
-        raise ValueError(
-            f"the network's output for one image has shape {tuple(output.shape)}, not (C, H, W)"
-        )
-    default_kind = "image" if output.shape[0] == 3 else "logits"
-    kind = output_kind or record.get("output_kind") or default_kind
-    if kind not in ("image", "logits"):
-        raise ValueError(f"output_kind: {kind!r} is not 'image' or 'logits'")
-    if kind == "image":
-        if output.shape[0] != 3:
-            raise ValueError(
-                f"the network's output has {output.shape[0]} channels, not an RGB image "
-                "(class scores? pass output_kind='logits')"
-            )
-        network_output = _to_pixels(output, record)
-    else:  # class scores: the arg-max class in palette colours
-        scores = int(output.shape[0])
-        if scores > 255:
-            raise ValueError(f"the network gives {scores} class scores per pixel; at most 255")
-        classes = output.argmax(0).numpy().astype(np.uint8)
-        if palette is None or len(palette["classes"]) != scores:
-            palette_for_output = _fallback_palette(scores) if palette is None else None
-            if palette_for_output is None:
-                raise ValueError(
-                    f"the network gives {scores} class scores per pixel, but the store's palette "
-                    f"has {len(palette['classes'])} classes"
-                )
-        else:
-            palette_for_output = palette
-        network_output = _compnn._colourise(classes, json.dumps(palette_for_output))
+    network_output = output_pixels(output, record, palette, output_kind)
 
-    # Sources: share of the reconstruction's pixels (every cell pastes stride x stride pixels).
-    counts = np.bincount(nnf[..., 0].ravel(), minlength=len(store.images))
+    # Sources: share of the reconstruction's pixels (every cell pastes stride x stride pixels of
+    # its best match).
+    best = nnf[:, :, 0] if nnf.ndim == 4 else nnf
+    counts = np.bincount(best[..., 0].ravel(), minlength=len(store.images))
     order = sorted(np.flatnonzero(counts), key=lambda i: (-counts[i], i))
     total = counts.sum()
     sources = [(store.images[i], float(counts[i] / total)) for i in order]
@@ -321,6 +356,8 @@ def from_search(store, layer, result, query, output, pixels, truth, name, overla
         candidates=list(result.candidates),
         input_reconstruction=input_reconstruction,
         output_reconstruction=output_reconstruction,
+        prediction_reconstruction=prediction_reconstruction,
+        vote_power=float(vote_power),
         sources=sources,
         query_pixels=query_pixels,
         network_output=network_output,

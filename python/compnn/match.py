@@ -42,7 +42,8 @@ def match(
         database_global: the database's descriptors, (N, D_g).
         iterations: HyperPatch-Match's iteration cap.
         seed: HyperPatch-Match's random seed (same seed, same result, any thread count).
-        k: exact search only: keep the K best matches per cell (outputs gain a K axis).
+        k: keep the K best matches per cell, distinct, best first (outputs gain a K axis when
+            K > 1; HyperPatch-Match then costs about K times as much).
         channels_first: the maps are (D, H, W) / (N, D, H, W), as PyTorch lays them out.
         threads: worker threads, 0 for every core.
 

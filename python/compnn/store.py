@@ -13,7 +13,8 @@ from ._arrays import as_array, as_float_array, resolve_threads
 
 SearchResult = collections.namedtuple("SearchResult", ["nnf", "similarity", "candidates"])
 SearchResult.__doc__ = """A store search's result: nnf int32 (H, W, 3) holding image, y, x;
-similarity float32 (H, W); candidates, the store image indices searched (most similar globally
+similarity float32 (H, W) (with k > 1 matches per cell: (H, W, K, 3) and (H, W, K), best first);
+candidates, the store image indices searched (most similar globally
 first)."""
 
 
@@ -88,8 +89,15 @@ class FeatureStore:
         """The training targets kept in the store, (N, H, W, 3) uint8 RGB memory-mapped, or None."""
         return self._store.pixels("targets")
 
+    @property
+    def predictions(self):
+        """The network's outputs on the training images, if the store keeps them (compnn index
+        does, unless told --no-predictions): (N, H, W, 3) uint8 RGB memory-mapped, or None."""
+        return self._store.pixels("predictions")
+
     def pixels_are_labels(self, name):
-        """Whether the kept "inputs" or "targets" are label images (palette colours)."""
+        """Whether the kept "inputs", "targets" or "predictions" are label images (palette
+        colours)."""
         for entry in self.manifest.get("pixels", []):
             if entry["name"] == name:
                 return bool(entry["labels"])
@@ -135,6 +143,7 @@ class FeatureStore:
         seed=0,
         threads=0,
         channels_first=False,
+        k=1,
     ):
         """Matches a query's map at ``layer`` against the store, as ``compnn explain`` does.
 
@@ -151,6 +160,8 @@ class FeatureStore:
             iterations, seed: HyperPatch-Match's iteration cap and random seed.
             threads: worker threads, 0 for every core.
             channels_first: ``query_map`` is (D, H, W) or (1, D, H, W), as PyTorch lays it out.
+            k: matches kept per cell, best first and distinct (nnf and similarity gain a K axis
+                when k > 1; HyperPatch-Match then costs about k times as much).
 
         Returns:
             :class:`SearchResult` (nnf, similarity, candidates). The GIL is released while
@@ -163,6 +174,8 @@ class FeatureStore:
             raise ValueError("images: an empty list allows no image (None allows them all)")
         if int(iterations) < 0:
             raise ValueError(f"iterations: must not be negative, got {iterations}")
+        if not 1 <= int(k) <= 256:
+            raise ValueError(f"k: must be in [1, 256], got {k}")
         query_map = as_float_array(query_map, "query_map")
         query_global = as_float_array(query_global, "query_global").reshape(-1)
         depth = self._layers[layer]["shape"][3]
@@ -190,6 +203,7 @@ class FeatureStore:
             int(seed),
             resolve_threads(threads),
             bool(channels_first),
+            int(k),
         )
         return SearchResult(nnf, similarity, candidates)
 
@@ -211,7 +225,9 @@ class StoreWriter:
         dtype: "f16" (half the disk, the default) or "f32".
         hyperpatch: (height, width) in cells searched around each cell, for every layer.
         model, dataset: provenance recorded in the manifest (dicts of JSON values).
-        pixels: which training pixels will be appended: a subset of ("inputs", "targets").
+        pixels: which training pixels will be appended: a subset of ("inputs", "targets",
+            "predictions"); predictions are the network's outputs on the training images, which
+            explanations paste into a prediction reconstruction.
         labels: the names among ``pixels`` that are label images (palette colours), so that
             reconstructions vote classes instead of averaging colours.
         palette: {"classes": [{"id", "name", "colour"}...], "ignore": ...} for label pixels.
@@ -242,8 +258,8 @@ class StoreWriter:
                 f"input_size: {input_size!r} is not a (height, width) of positive sides"
             )
         for name in pixels:
-            if name not in ("inputs", "targets"):
-                raise ValueError(f"pixels: {name!r} is not 'inputs' or 'targets'")
+            if name not in ("inputs", "targets", "predictions"):
+                raise ValueError(f"pixels: {name!r} is not 'inputs', 'targets' or 'predictions'")
         if os.path.exists(self.path) and not overwrite:
             raise FileExistsError(f"{self.path} already exists (pass overwrite=True to replace it)")
         parent = os.path.dirname(os.path.abspath(self.path))
@@ -300,15 +316,16 @@ class StoreWriter:
             plan["palette"] = self.palette
         return json.dumps(plan)
 
-    def append(self, name, maps, inputs=None, targets=None, channels_first=False):
+    def append(self, name, maps, inputs=None, targets=None, channels_first=False,
+               predictions=None):
         """Appends one image.
 
         Args:
             name: the image's name (unique in the store).
             maps: {layer name: its map, (H, W, D) or (D, H, W) with ``channels_first``}, float
                 arrays or CPU tensors; the same layers and shapes for every image.
-            inputs, targets: the image's pixels, (H, W, 3) uint8 RGB at ``input_size``, when the
-                writer keeps them.
+            inputs, targets, predictions: the image's pixels and the network's output on it,
+                (H, W, 3) uint8 RGB at ``input_size``, when the writer keeps them.
         """
         if name in self._names:
             raise ValueError(f"image name {name!r} appears twice")
@@ -332,7 +349,7 @@ class StoreWriter:
                 f"{self._layer_order}"
             )
         pixels = {}
-        for key, value in (("inputs", inputs), ("targets", targets)):
+        for key, value in (("inputs", inputs), ("targets", targets), ("predictions", predictions)):
             if key in self.pixels:
                 if value is None:
                     raise ValueError(f"image {name}: the writer keeps {key}, but none were given")

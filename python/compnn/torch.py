@@ -24,7 +24,7 @@ from . import _compnn
 from ._arrays import as_array
 from ._hooks import Capture, layer_shapes, split_name
 from .dataset import Dataset
-from .explanation import Explanation, from_search
+from .explanation import Explanation, from_search, output_is_classes, output_pixels
 from .store import FeatureStore, StoreWriter
 
 __all__ = ["index", "explain", "layers"]
@@ -153,6 +153,9 @@ def index(
     global_layer=None,
     hyperpatch=(2, 2),
     overwrite=False,
+    predictions=True,
+    output=None,
+    output_kind=None,
 ):
     """Captures ``layers`` of ``model`` over ``images`` with forward hooks and writes a feature
     store to ``out``, atomically (``out.partial`` is renamed when complete). The store opens in
@@ -178,6 +181,12 @@ def index(
             default: the network's bottleneck, as ``compnn index`` chooses it.
         hyperpatch: (height, width) in cells searched around each cell.
         overwrite: replace an existing store.
+        predictions: keep the network's output on every training image as it draws it (as
+            ``compnn index`` does: class scores in palette colours, an image as generated), so
+            that explanations paste a prediction reconstruction too; kept when the store keeps
+            its pixels (a Dataset, or inputs and targets).
+        output, output_kind: which of the network's outputs, and how to draw it, as
+            :func:`explain` takes them.
 
     Returns:
         The written :class:`compnn.FeatureStore`.
@@ -229,6 +238,8 @@ def index(
             "or neither"
         )
     kept = ["inputs", "targets"] if dataset is not None or inputs is not None else []
+    if predictions and kept:
+        kept.append("predictions")
     total = len(names) if names is not None else None
     if total is None and hasattr(images, "__len__"):
         total = len(images)
@@ -253,6 +264,12 @@ def index(
                             [(n, s[2], s[3], max(1, size[0] // s[2])) for n, s in shapes.items()]
                         )
                     wanted = _forward_order(layers + [global_layer], order, model)
+                    if "predictions" in kept:
+                        # Class scores are kept in palette colours, as labels; a generated image
+                        # as generated.
+                        probe = _network_output(model(batch[:1].to(device)), output)[0]
+                        if output_is_classes(probe, provenance_model, output_kind):
+                            labels.append("predictions")
                     writer = StoreWriter(
                         out,
                         size,
@@ -267,7 +284,7 @@ def index(
                         overwrite=overwrite,
                     )
                 with Capture(model, wanted) as capture:
-                    model(batch.to(device))
+                    y = _network_output(model(batch.to(device)), output)
                     capture.check_called_once()
                 maps = {n: capture.values[n].float().cpu().permute(0, 2, 3, 1) for n in wanted}
                 for j in range(batch.shape[0]):
@@ -284,6 +301,9 @@ def index(
                                     f"{key}: holds {len(source)} images, fewer than given"
                                 )
                             pixels[key] = source[count]
+                    if "predictions" in kept:
+                        pixels["predictions"] = output_pixels(
+                            y[j].detach().float().cpu(), provenance_model, palette, output_kind)
                     writer.append(name, {n: maps[n][j].numpy() for n in wanted}, **pixels)
                     count += 1
                 bar.update(count)
@@ -354,6 +374,8 @@ def explain(
     output_kind=None,
     overlapping_blocks=False,
     threads=0,
+    k=1,
+    vote_power=1.0,
 ):
     """Explains ``model``'s prediction for ``query`` from ``store``: every cell of the query's
     activation map at ``layer`` is matched to a training cell, and the matches are pasted into an
@@ -378,6 +400,8 @@ def explain(
             (compnn index records it for TorchScript models), else "image" for 3 channels and
             "logits" for any other count.
         overlapping_blocks: paste whole hyperpatches, averaged (or voted for labels).
+        k: matches per cell; each pastes a vote weighted by its similarity ** ``vote_power``
+            (photos: weighted mean, labels: weighted majority), as ``compnn explain --k``.
 
     Returns:
         An :class:`compnn.explanation.Explanation` with ``nnf``, ``similarity``,
@@ -425,6 +449,7 @@ def explain(
         iterations=iterations,
         seed=seed,
         threads=threads,
+        k=k,
     )
     return from_search(
         store,
@@ -439,4 +464,5 @@ def explain(
         method=method,
         forward_seconds=forward,
         output_kind=output_kind,
+        vote_power=vote_power,
     )

@@ -43,10 +43,24 @@ Palette PaletteFromJson(const std::string& text) {
   return Palette::FromJson(j.at("classes"), "palette", j.value("ignore", nlohmann::json()));
 }
 
+// A field from the arrays of an explanation: nnf (H, W[, K], 3) and similarity (H, W[, K]).
+CorrespondenceField FieldWithSimilarity(const py::array& nnf, const py::object& values) {
+  CorrespondenceField field = FieldFromArrays(nnf);
+  const auto similarity =
+      py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(values);
+  Require(similarity && similarity.size() == static_cast<py::ssize_t>(field.matches.size()),
+          "similarity: must hold one value per cell of nnf");
+  for (std::size_t i = 0; i < field.matches.size(); ++i)
+    field.matches[i].similarity = similarity.data()[i];
+  return field;
+}
+
 py::array Reconstruct(const py::array& nnf, const py::array& sources, int stride,
-                      std::pair<int, int> block, const std::string& palette) {
-  const CorrespondenceField field = FieldFromArrays(nnf);
-  const PasteGeometry geometry{stride, {block.first, block.second}};
+                      std::pair<int, int> block, const std::string& palette,
+                      const py::object& similarity, double vote_power) {
+  const CorrespondenceField field =
+      similarity.is_none() ? FieldFromArrays(nnf) : FieldWithSimilarity(nnf, similarity);
+  const PasteGeometry geometry{stride, {block.first, block.second}, vote_power};
   geometry.Check();
   const std::vector<int> used = UsedImages(field);
   const std::vector<cv::Mat> images = UsedSources(sources, used);
@@ -64,18 +78,6 @@ py::array Reconstruct(const py::array& nnf, const py::array& sources, int stride
     }
   }
   return RgbArray(result);
-}
-
-// A field from the arrays of an explanation: nnf (H, W, 3) and similarity (H, W).
-CorrespondenceField FieldWithSimilarity(const py::array& nnf, const py::object& values) {
-  CorrespondenceField field = FieldFromArrays(nnf);
-  const auto similarity =
-      py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(values);
-  Require(similarity && similarity.size() == static_cast<py::ssize_t>(field.matches.size()),
-          "similarity: must hold one value per cell of nnf");
-  for (std::size_t i = 0; i < field.matches.size(); ++i)
-    field.matches[i].similarity = similarity.data()[i];
-  return field;
 }
 
 // Images indexed like the store (`count` of them): `compact` holds the images `indices` names,
@@ -107,6 +109,9 @@ std::string WriteExplanation(const std::string& dir, const py::dict& a) {
   e.network_output = BgrImage(a["network_output"], "network_output");
   e.input_reconstruction = BgrImage(a["input_reconstruction"], "input_reconstruction");
   e.output_reconstruction = BgrImage(a["output_reconstruction"], "output_reconstruction");
+  if (a.contains("prediction_reconstruction") && !a["prediction_reconstruction"].is_none())
+    e.prediction_reconstruction =
+        BgrImage(a["prediction_reconstruction"], "prediction_reconstruction");
   e.field = FieldWithSimilarity(a["nnf"].cast<py::array>(), a["similarity"]);
   // The figure's sources: the used images' targets, given compactly.
   e.names = a["names"].cast<std::vector<std::string>>();
@@ -168,7 +173,8 @@ std::vector<LayerShape> Shapes(const std::vector<std::tuple<std::string, int, in
 
 void RegisterExplain(py::module_& m) {
   m.def("_reconstruct", &Reconstruct, py::arg("nnf"), py::arg("sources"), py::arg("stride"),
-        py::arg("block"), py::arg("palette"));
+        py::arg("block"), py::arg("palette"), py::arg("similarity") = py::none(),
+        py::arg("vote_power") = 1.0);
   m.def("_write_explanation", &WriteExplanation, py::arg("dir"), py::arg("parts"));
   m.def("_write_explorer", &WriteExplorerPage, py::arg("path"), py::arg("page"));
   m.def("_bottleneck", [](const std::vector<std::tuple<std::string, int, int, int>>& layers) {

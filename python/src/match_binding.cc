@@ -1,6 +1,8 @@
 // compnn.match: the search of `compnn match` on arrays in memory.
 #include <pybind11/stl.h>
 
+#include <algorithm>
+
 #include "bindings.h"
 #include "compnn/core/exact_search.h"
 #include "compnn/core/global_prefilter.h"
@@ -58,7 +60,7 @@ py::tuple Match(const py::array& query_array, const py::array& database_array,
           "hyperpatch: both sides must be at least 1");
   Require(a.topk_images >= 0, "topk_images: must not be negative");
   Require(a.k >= 1, "k: must be positive");
-  Require(a.k == 1 || method == SearchMethod::kExact, "k > 1 needs method='exact'");
+  Require(a.k <= kMaxPatchMatchTopK, "k: must be at most " + std::to_string(kMaxPatchMatchTopK));
   Require(a.iterations >= 0, "iterations: must not be negative");
   Require(a.threads >= 0, "threads: must not be negative");
   std::vector<float> scratch;
@@ -99,6 +101,8 @@ py::tuple Match(const py::array& query_array, const py::array& database_array,
       options.candidates = candidates;
       options.threads = a.threads;
       options.seed = a.seed;
+      options.top_k = a.k;
+      options.shortlist = std::max(options.shortlist, a.k);
       field = ProjectedSearch(query, maps.maps.database, options);
     } else {
       PatchMatchOptions options;
@@ -107,6 +111,7 @@ py::tuple Match(const py::array& query_array, const py::array& database_array,
       options.threads = a.threads;
       options.max_iterations = a.iterations;
       options.seed = a.seed;
+      options.top_k = a.k;
       field = HyperPatchMatch(query, maps.maps.database, options).field;
     }
   }

@@ -149,11 +149,13 @@ py::tuple FieldArrays(const CorrespondenceField& field) {
 }
 
 CorrespondenceField FieldFromArrays(const py::array& in) {
-  Require(in.ndim() == 3 && in.shape(2) == 3,
-          "nnf: shape " + ShapeText(in) + " is not a field of best matches, (H, W, 3)");
+  Require(
+      (in.ndim() == 3 || in.ndim() == 4) && in.shape(in.ndim() - 1) == 3,
+      "nnf: shape " + ShapeText(in) + " is not a field of best matches, (H, W, 3) or (H, W, K, 3)");
   const auto nnf = py::array_t<std::int32_t, py::array::c_style | py::array::forcecast>::ensure(in);
   Require(static_cast<bool>(nnf), "nnf: not an integer array");
-  CorrespondenceField field(static_cast<int>(in.shape(0)), static_cast<int>(in.shape(1)));
+  CorrespondenceField field(static_cast<int>(in.shape(0)), static_cast<int>(in.shape(1)),
+                            in.ndim() == 4 ? static_cast<int>(in.shape(2)) : 1);
   const std::int32_t* p = nnf.data();
   for (std::size_t i = 0; i < field.matches.size(); ++i)
     field.matches[i] = Match{p[3 * i], p[3 * i + 1], p[3 * i + 2], 0.0f};

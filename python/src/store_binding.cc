@@ -85,7 +85,7 @@ std::vector<int> Allowed(const FeatureStore& store, const std::string& where,
 py::tuple Search(const StorePtr& store, const std::string& layer, const py::array& query_map,
                  const py::array& query_global, const std::string& method, int topk_images,
                  const std::string& where, const std::vector<std::string>& images, int iterations,
-                 std::uint64_t seed, int threads, bool channels_first) {
+                 std::uint64_t seed, int threads, bool channels_first, int k) {
   std::vector<float> scratch;
   const MapView query = QueryMap(query_map, channels_first, scratch, "query_map");
   const std::vector<float> global = Descriptor(query_global, "query_global");
@@ -96,6 +96,7 @@ py::tuple Search(const StorePtr& store, const std::string& layer, const py::arra
   options.patch_match.max_iterations = iterations;
   options.patch_match.seed = seed;
   options.threads = threads;
+  options.k = k;
   StoreSearchResult result;
   {
     py::gil_scoped_release release;
@@ -146,7 +147,8 @@ void RegisterStore(py::module_& m) {
       .def("default_explain_layer", [](const FeatureStore& s) { return DefaultExplainLayer(s); })
       .def("search", &Search, py::arg("layer"), py::arg("query_map"), py::arg("query_global"),
            py::arg("method"), py::arg("topk_images"), py::arg("where"), py::arg("images"),
-           py::arg("iterations"), py::arg("seed"), py::arg("threads"), py::arg("channels_first"));
+           py::arg("iterations"), py::arg("seed"), py::arg("threads"), py::arg("channels_first"),
+           py::arg("k") = 1);
 }
 
 }  // namespace compnn::python

@@ -33,7 +33,9 @@ def maps(rng, n=6, h=7, w=9, d=12):
     [
         ({"method": "exact"}, ["--method", "exact"]),
         ({"method": "exact", "hyperpatch": (3, 1)}, ["--method", "exact", "--hyperpatch", 3, 1]),
-        ({"method": "exact", "k": 3}, ["--method", "exact", "--matches-per-cell", 3]),
+        ({"method": "exact", "k": 3}, ["--method", "exact", "--k", 3]),
+        ({"method": "hpm", "k": 3, "seed": 4}, ["--method", "hpm", "--k", 3, "--seed", 4]),
+        ({"method": "projected", "k": 20}, ["--method", "projected", "--k", 20]),
         ({"method": "exact", "images": [4, 1]}, ["--method", "exact", "--images", "4,1"]),
         ({"method": "hpm", "seed": 7, "iterations": 5},
          ["--method", "hpm", "--seed", 7, "--iterations", 5]),
@@ -129,7 +131,7 @@ def test_channels_first_tensors_and_dlpack_give_the_same_result(rng):
         (np.ones((4, 4, 3), np.float32), np.ones((2, 4, 4, 3), np.float32), {"topk_images": 1},
          "needs query_global"),
         (np.ones((4, 4, 3), np.float32), np.ones((2, 4, 4, 3), np.float32),
-         {"method": "hpm", "k": 2}, "k > 1 needs"),
+         {"method": "hpm", "k": 0}, "k: must be"),
         ("not an array", np.ones((2, 4, 4, 3), np.float32), {}, "is not"),
     ],
 )

@@ -221,3 +221,61 @@ def test_compnn_index_keeps_pixels_that_paste_as_the_dataset_does(cli, stores, u
     np.testing.assert_array_equal(e_kept.nnf, e_bare.nnf)
     np.testing.assert_array_equal(e_kept.input_reconstruction, e_bare.input_reconstruction)
     np.testing.assert_array_equal(e_kept.output_reconstruction, e_bare.output_reconstruction)
+
+
+def test_predictions_are_the_networks_outputs_and_k_matches_vote_by_similarity(unet, facades,
+                                                                               tmp_path):
+    data = compnn.Dataset(facades, "train")
+    assert data.target_is_labels  # photos in, label images out
+    store = compnn.torch.index(unet, data, ["up_path.1"], tmp_path / "s", progress=False)
+    # The kept predictions: the network's output as it draws it, in 0..255 (numpy reference); a
+    # label image it generates stays as generated (not palette colours).
+    ready = torch.from_numpy(np.stack([data[i] for i in range(len(data))]))
+    with torch.no_grad():
+        raw = unet(ready).numpy().transpose(0, 2, 3, 1)
+    rgb = np.clip(np.round((raw + 1) * 127.5), 0, 255)
+    assert np.abs(store.predictions - rgb).max() <= 1  # batches may differ in the last bits
+    assert not store.pixels_are_labels("predictions")
+
+    query = torch.from_numpy(compnn.Dataset(facades, "val")[0])
+    e = compnn.torch.explain(unet, store, query, method="exact", topk_images=0, k=3)
+    assert e.nnf.shape[2:] == (3, 3) and e.similarity.shape[2] == 3
+    assert (np.diff(e.similarity, axis=2) <= 0).all()  # best first
+    stride = e.stride
+    # Photos (the inputs): the similarity-weighted mean of each cell's three patches.
+    weights = np.maximum(e.similarity, 0).astype(np.float64)
+    expected = np.zeros(e.input_reconstruction.shape, np.float64)
+    for y in range(e.nnf.shape[0]):
+        for x in range(e.nnf.shape[1]):
+            block = np.zeros((stride, stride, 3))
+            for r in range(3):
+                i, my, mx = e.nnf[y, x, r]
+                block += weights[y, x, r] * store.inputs[i, my * stride:(my + 1) * stride,
+                                                         mx * stride:(mx + 1) * stride]
+            expected[y * stride:(y + 1) * stride, x * stride:(x + 1) * stride] = (
+                block / weights[y, x].sum())
+    assert np.abs(e.input_reconstruction - expected).max() <= 0.5 + 1e-6
+    # Generated images (the predictions) are averaged the same way.
+    expected = np.zeros(e.prediction_reconstruction.shape, np.float64)
+    for y in range(e.nnf.shape[0]):
+        for x in range(e.nnf.shape[1]):
+            for r in range(3):
+                i, my, mx = e.nnf[y, x, r]
+                expected[y * stride:(y + 1) * stride, x * stride:(x + 1) * stride] += (
+                    weights[y, x, r] / weights[y, x].sum() * store.predictions[
+                        i, my * stride:(my + 1) * stride, mx * stride:(mx + 1) * stride])
+    assert np.abs(e.prediction_reconstruction - expected).max() <= 0.5 + 1e-6
+    # Label images (the targets): each pixel takes the colour of the heaviest vote.
+    for pasted, sources in ((e.output_reconstruction, store.targets),):
+        for y, x in ((0, 0), (5, 7), (e.nnf.shape[0] - 1, e.nnf.shape[1] - 1)):
+            for py in range(stride):
+                for px in range(stride):
+                    votes = {}
+                    for r in range(3):
+                        i, my, mx = e.nnf[y, x, r]
+                        colour = tuple(sources[i, my * stride + py, mx * stride + px])
+                        votes[colour] = votes.get(colour, 0) + weights[y, x, r]
+                    heaviest = max(votes.values())
+                    assert votes[tuple(pasted[y * stride + py, x * stride + px])] == heaviest
+    summary = e.save(tmp_path / "out")
+    assert summary["k"] == 3 and "prediction-reconstruction.png" in summary["files"]

@@ -27,6 +27,8 @@ void PatchMatchOptions::Check() const {
     COMPNN_CHECK_OPTION(count >= 0 && count <= kMaxPatchMatchTries, field, "must be in [0, ",
                         kMaxPatchMatchTries, "], got ", count);  // initial_samples 0 draws one
   }
+  COMPNN_CHECK_OPTION(top_k >= 1 && top_k <= kMaxPatchMatchTopK, "top_k", "must be in [1, ",
+                      kMaxPatchMatchTopK, "], got ", top_k);
   COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
                       kMaxThreads, "], got ", threads);
 }
@@ -68,7 +70,8 @@ class PatchMatcher {
         length_(options.hyperpatch.length(query.depth)),
         query_unit_(UnitHyperpatchRows(query, options.hyperpatch, threads)),
         cell_norms_(database.size()),
-        field_(query.height, query.width),
+        k_(options.top_k),
+        field_(query.height, query.width, options.top_k),
         changed_at_(query.cells(), 0) {
     // Each candidate cell is visited many times: its squared norm is computed once, so that a
     // cosine costs one dot product.
@@ -77,16 +80,28 @@ class PatchMatcher {
       cell_norms_[candidates_[i]] = CellSquaredNorms(database_[candidates_[i]]);
   }
 
-  // Random initialisation: the best of `initial_samples` random cells of random candidates.
+  // Random initialisation: the best of `initial_samples` random cells of random candidates (at
+  // least top_k of them). Slots that random draws left empty (draws can repeat a cell) take the
+  // first candidate cells in order.
   void Initialise(int threads) {
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int cell = 0; cell < query_.cells(); ++cell) {
       CounterRng rng(options_.seed, 0, cell);
-      Match& best = field_.matches[cell];
-      best = Match{};
-      best.similarity = -2.0f;  // below any cosine
-      for (int s = 0; s < std::max(1, options_.initial_samples); ++s)
+      Match* best = Matches(cell);
+      for (int r = 0; r < k_; ++r) {
+        best[r] = Match{};
+        best[r].similarity = -2.0f;  // below any cosine
+      }
+      for (int s = 0; s < std::max({1, options_.initial_samples, k_}); ++s)
         TryRandomImage(cell, best, rng);
+      const auto unfilled = [&] {
+        return best[k_ - 1].image < 0 && non_finite_image_.load(std::memory_order_relaxed) < 0;
+      };
+      for (std::size_t i = 0; i < candidates_.size() && unfilled(); ++i) {
+        const View& map = database_[candidates_[i]];
+        for (int c = 0; c < map.cells() && unfilled(); ++c)
+          Try(cell, best, candidates_[i], c / map.width, c % map.width);
+      }
     }
     ThrowIfNonFinite();
   }
@@ -116,6 +131,8 @@ class PatchMatcher {
   const CorrespondenceField& field() const { return field_; }
 
  private:
+  Match* Matches(int cell) { return &field_.matches[static_cast<std::size_t>(cell) * k_]; }
+
   float* QueryUnit(int cell) {
     return query_unit_.data() + static_cast<std::size_t>(cell) * length_;
   }
@@ -136,27 +153,32 @@ class PatchMatcher {
 
   bool VisitCell(int iteration, int y, int x, int direction) {
     const int cell = y * query_.width + x;
-    Match& best = field_.matches[cell];
-    const Match start = best;
+    Match* best = Matches(cell);
+    thread_local std::vector<Match> start;
+    start.assign(best, best + k_);
 
-    // Propagation: a neighbour's match, shifted by the neighbour's offset to this cell. The same
-    // scan two iterations ago already tried it, unless the neighbour's match has changed since
-    // (the neighbour is visited before this cell in this scan order, so that means in the last
-    // pass or in this one); and a match that lost then loses now, since `best` only improves.
+    // Propagation: a neighbour's matches, shifted by the neighbour's offset to this cell. The same
+    // scan two iterations ago already tried them, unless the neighbour's matches have changed
+    // since (the neighbour is visited before this cell in this scan order, so that means in the
+    // last pass or in this one); and a match that lost then loses now, since `best` only improves.
     const auto unchanged_since_tried = [&](int neighbour) {
       return iteration > 2 && changed_at_[neighbour] < iteration - 1;
     };
     const int nx = x - direction;
     if (nx >= 0 && nx < query_.width && !unchanged_since_tried(cell - direction)) {
-      const Match& n = field_.at(y, nx);
-      const View& map = database_[n.image];
-      Try(cell, best, n.image, n.y, std::clamp(n.x + direction, 0, map.width - 1));
+      for (int r = 0; r < k_; ++r) {
+        const Match& n = field_.at(y, nx, r);
+        const View& map = database_[n.image];
+        Try(cell, best, n.image, n.y, std::clamp(n.x + direction, 0, map.width - 1));
+      }
     }
     const int ny = y - direction;
     if (ny >= 0 && ny < query_.height && !unchanged_since_tried(cell - direction * query_.width)) {
-      const Match& n = field_.at(ny, x);
-      const View& map = database_[n.image];
-      Try(cell, best, n.image, std::clamp(n.y + direction, 0, map.height - 1), n.x);
+      for (int r = 0; r < k_; ++r) {
+        const Match& n = field_.at(ny, x, r);
+        const View& map = database_[n.image];
+        Try(cell, best, n.image, std::clamp(n.y + direction, 0, map.height - 1), n.x);
+      }
     }
 
     // The random tries below do not depend on each other's outcome: all are drawn first and
@@ -166,24 +188,28 @@ class PatchMatcher {
     thread_local std::vector<Position> tries;
     tries.clear();
     CounterRng rng(options_.seed, iteration, cell);
-    // Random search in an exponentially shrinking window around the current match.
-    const int image = best.image;
-    const View& map = database_[image];
-    const int cy = best.y, cx = best.x;
-    for (int radius = std::max(map.height, map.width); radius >= 1; radius /= 2) {
-      // Column first, then row: the order every earlier version drew them in.
-      const int tx = rng.Between(std::max(0, cx - radius), std::min(map.width - 1, cx + radius));
-      tries.push_back({image,
-                       rng.Between(std::max(0, cy - radius), std::min(map.height - 1, cy + radius)),
-                       tx});
+    // Random search in an exponentially shrinking window around each current match, best first.
+    thread_local std::vector<Match> centres;
+    centres.assign(best, best + k_);
+    for (const Match& centre : centres) {
+      const int image = centre.image;
+      const View& map = database_[image];
+      const int cy = centre.y, cx = centre.x;
+      for (int radius = std::max(map.height, map.width); radius >= 1; radius /= 2) {
+        // Column first, then row: the order every earlier version drew them in.
+        const int tx = rng.Between(std::max(0, cx - radius), std::min(map.width - 1, cx + radius));
+        tries.push_back(
+            {image, rng.Between(std::max(0, cy - radius), std::min(map.height - 1, cy + radius)),
+             tx});
+      }
     }
     // Exploration: random cells of random candidate images.
     for (int s = 0; s < options_.random_images; ++s) tries.push_back(RandomCell(rng));
-    // Long-range propagation from random cells of the query, read from the snapshot so that the
-    // result does not depend on the order in which threads visit cells.
+    // Long-range propagation from the best matches of random cells of the query, read from the
+    // snapshot so that the result does not depend on the order in which threads visit cells.
     for (int s = 0; s < options_.long_range; ++s) {
       const int other = rng.Below(query_.cells());
-      const Match& m = snapshot_[other];
+      const Match& m = snapshot_[static_cast<std::size_t>(other) * k_];
       const View& source = database_[m.image];
       tries.push_back({m.image, std::clamp(m.y + y - other / query_.width, 0, source.height - 1),
                        std::clamp(m.x + x - other % query_.width, 0, source.width - 1)});
@@ -192,10 +218,14 @@ class PatchMatcher {
       PrefetchHyperpatch(database_[t.image], options_.hyperpatch, t.y, t.x);
     for (const Position& t : tries) Try(cell, best, t.image, t.y, t.x);
 
-    // The match only ever changes to a better one.
-    const bool changed = best.image != start.image || best.y != start.y || best.x != start.x;
+    // The matches only ever change to better ones.
+    bool changed = false;
+    for (int r = 0; r < k_ && !changed; ++r)
+      changed =
+          best[r].image != start[r].image || best[r].y != start[r].y || best[r].x != start[r].x;
     if (changed) changed_at_[cell] = iteration;
-    return changed;
+    // Improvement is counted on the best match, as with one match per cell.
+    return best[0].image != start[0].image || best[0].y != start[0].y || best[0].x != start[0].x;
   }
 
   // A random cell of a uniformly drawn candidate image.
@@ -206,13 +236,16 @@ class PatchMatcher {
     return {image, rng.Below(map.height), x};
   }
 
-  void TryRandomImage(int cell, Match& best, CounterRng& rng) {
+  void TryRandomImage(int cell, Match* best, CounterRng& rng) {
     const Position p = RandomCell(rng);
     Try(cell, best, p.image, p.y, p.x);
   }
 
-  void Try(int cell, Match& best, int image, int y, int x) {
-    if (image == best.image && y == best.y && x == best.x) return;
+  // Offers a database cell to a cell's matches (best first, distinct): it takes its place in
+  // the ranking if it beats the last one.
+  void Try(int cell, Match* best, int image, int y, int x) {
+    for (int r = 0; r < k_; ++r)
+      if (image == best[r].image && y == best[r].y && x == best[r].x) return;
     Match candidate{image, y, x,
                     CosineToCell(QueryUnit(cell), database_[image], cell_norms_[image].data(),
                                  options_.hyperpatch, y, x)};
@@ -220,7 +253,10 @@ class PatchMatcher {
       non_finite_image_.store(image, std::memory_order_relaxed);
       return;
     }
-    if (candidate.BetterThan(best)) best = candidate;
+    if (!candidate.BetterThan(best[k_ - 1])) return;
+    int r = k_ - 1;
+    for (; r > 0 && candidate.BetterThan(best[r - 1]); --r) best[r] = best[r - 1];
+    best[r] = candidate;
   }
 
   void ThrowIfNonFinite() const {
@@ -238,6 +274,7 @@ class PatchMatcher {
   const int length_;
   std::vector<float> query_unit_;
   std::vector<std::vector<float>> cell_norms_;  // per database image; filled for candidates
+  const int k_;                                 // matches per cell
   CorrespondenceField field_;
   std::vector<Match> snapshot_;  // the field at the start of the current pass
   std::vector<int> changed_at_;  // per query cell: the last iteration its match changed (0: none)
@@ -254,6 +291,11 @@ PatchMatchResult RunPatchMatch(const MapView& query, const MapDatabase<View>& da
   options.Check();
   std::vector<int> candidates =
       CheckSearchInputs(query, database, options.hyperpatch, options.candidates);
+  long long candidate_cells = 0;
+  for (int image : candidates) candidate_cells += database[image].cells();
+  COMPNN_CHECK_OPTION(options.top_k <= candidate_cells, "top_k",
+                      "must be between 1 and the candidates' ", candidate_cells, " cells, got ",
+                      options.top_k);
 
   const int threads = internal::ResolveThreads(options.threads);
   PatchMatcher<View> matcher(query, database, options, std::move(candidates), threads);

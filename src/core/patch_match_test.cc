@@ -223,6 +223,74 @@ TEST(HyperPatchMatch, StaysWithinTheCandidatesAndStopsEarly) {
   }
 }
 
+// Incoherent maps, small enough that a long random search visits nearly every cell.
+testing::SearchCase SmallRandomCase(unsigned seed) {
+  std::mt19937 rng(seed);
+  testing::SearchCase c;
+  for (int i = 0; i < 3; ++i) c.maps.push_back(testing::RandomMap(6, 6, 6, rng));
+  c.query = testing::RandomMap(5, 5, 6, rng);
+  return c;
+}
+
+TEST(HyperPatchMatch, KeepsTheTopKDistinctMatchesOfBruteForce) {
+  const testing::SearchCase c = SmallRandomCase(31);
+  const std::vector<MapView> views = c.views();
+  PatchMatchOptions options;
+  options.top_k = 4;
+  options.max_iterations = 24;
+  options.min_improved_fraction = 0.0;
+  options.random_images = 16;
+  const PatchMatchResult result = HyperPatchMatch(c.query.view(), Database(views), options);
+  ASSERT_EQ(result.field.k, 4);
+  int found = 0, ranks = 0;
+  for (int y = 0; y < c.query.height; ++y) {
+    for (int x = 0; x < c.query.width; ++x) {
+      const std::vector<double> ref =
+          testing::ReferenceRankedSimilarities(c.query.view(), views, {0, 1, 2}, 2, 2, y, x);
+      for (int r = 0; r < 4; ++r) {
+        const Match& m = result.field.at(y, x, r);
+        // Every match is a true cosine, ranked, and distinct from the better ones.
+        EXPECT_NEAR(
+            m.similarity,
+            testing::ReferenceCosine(testing::ReferenceHyperpatch(c.query.view(), 2, 2, y, x),
+                                     testing::ReferenceHyperpatch(views[m.image], 2, 2, m.y, m.x)),
+            2e-5);
+        for (int o = 0; o < r; ++o) {
+          const Match& before = result.field.at(y, x, o);
+          EXPECT_GE(before.similarity, m.similarity);
+          EXPECT_FALSE(before.image == m.image && before.y == m.y && before.x == m.x);
+        }
+        found += std::abs(m.similarity - ref[r]) < 1e-5;
+        ++ranks;
+      }
+    }
+  }
+  // 108 database cells and 24 iterations of 16 random cells each: nearly every rank is exact.
+  EXPECT_GE(found, ranks * 95 / 100) << found << " of " << ranks;
+}
+
+TEST(HyperPatchMatch, TopKIsTheSameWhateverTheThreadCount) {
+  const CropCase c = MakeCropCase(5, 20, 17, 13, 32);
+  const Database db(c.views());
+  PatchMatchOptions options;
+  options.top_k = 3;
+  options.seed = 5;
+  options.max_iterations = 4;
+  options.threads = 1;
+  const PatchMatchResult one = HyperPatchMatch(c.query.view(), db, options);
+  options.threads = 3;
+  const PatchMatchResult three = HyperPatchMatch(c.query.view(), db, options);
+  ASSERT_EQ(one.field.matches.size(), three.field.matches.size());
+  for (std::size_t i = 0; i < one.field.matches.size(); ++i) {
+    EXPECT_EQ(one.field.matches[i].image, three.field.matches[i].image);
+    EXPECT_EQ(one.field.matches[i].y, three.field.matches[i].y);
+    EXPECT_EQ(one.field.matches[i].x, three.field.matches[i].x);
+    EXPECT_EQ(one.field.matches[i].similarity, three.field.matches[i].similarity);
+  }
+  options.top_k = 5 * 20 * 20 + 1;  // more than the database's cells
+  EXPECT_THROW(HyperPatchMatch(c.query.view(), db, options), OptionError);
+}
+
 TEST(HyperPatchMatch, RejectsNonFiniteActivations) {
   CropCase c = MakeCropCase(2, 8, 4, 4, 25);
   for (float& v : c.maps[1].values) v = NAN;
@@ -244,6 +312,9 @@ TEST(PatchMatchOptionsCheck, NamesTheFieldOutOfRange) {
   o = {};
   o.initial_samples = -1;
   EXPECT_EQ(testing::FieldRefused(o), "initial_samples");
+  o = {};
+  o.top_k = 0;
+  EXPECT_EQ(testing::FieldRefused(o), "top_k");
   ExactSearchOptions e;
   e.top_k = 0;
   EXPECT_THROW(e.Check(), OptionError);

@@ -21,6 +21,8 @@ void ProjectedSearchOptions::Check() const {
                       "must be in [1, ", kMaxProjectedComponents, "], got ", components);
   COMPNN_CHECK_OPTION(shortlist >= 1 && shortlist <= kMaxProjectedShortlist, "shortlist",
                       "must be in [1, ", kMaxProjectedShortlist, "], got ", shortlist);
+  COMPNN_CHECK_OPTION(top_k >= 1 && top_k <= shortlist, "top_k",
+                      "must be between 1 and the shortlist's ", shortlist, ", got ", top_k);
   COMPNN_CHECK_OPTION(sample >= 1 && sample <= (1 << 24), "sample", "must be in [1, ", 1 << 24,
                       "], got ", sample);
   COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
@@ -151,6 +153,9 @@ CorrespondenceField ProjectedSearch(const MapView& query, const Database& databa
   // Exact search in the projection keeps the shortlist of every cell.
   long long candidate_cells = 0;
   for (int image : candidates) candidate_cells += database[image].cells();
+  COMPNN_CHECK_OPTION(options.top_k <= candidate_cells, "top_k",
+                      "must be between 1 and the candidates' ", candidate_cells, " cells, got ",
+                      options.top_k);
   ExactSearchOptions exact;
   exact.hyperpatch = HyperpatchShape{1, 1};
   exact.candidates = candidates;
@@ -162,12 +167,13 @@ CorrespondenceField ProjectedSearch(const MapView& query, const Database& databa
   // The shortlist ranked again at full length.
   std::vector<std::vector<float>> norms(database.size());
   for (int image : candidates) norms[image] = CellSquaredNorms(database[image]);
-  CorrespondenceField field(query.height, query.width);
+  const int k = options.top_k;
+  CorrespondenceField field(query.height, query.width, k);
   std::atomic<int> non_finite_image{-1};
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int cell = 0; cell < query.cells(); ++cell) {
-    Match best;
-    best.similarity = -2.0f;
+    std::vector<Match> ranked;
+    ranked.reserve(shortlist.k);
     const float* q = query_unit.data() + static_cast<std::size_t>(cell) * length;
     for (int r = 0; r < shortlist.k; ++r) {
       const Match& m = shortlist.matches[static_cast<std::size_t>(cell) * shortlist.k + r];
@@ -175,9 +181,13 @@ CorrespondenceField ProjectedSearch(const MapView& query, const Database& databa
       const Match full{m.image, m.y, m.x,
                        CosineToCell(q, database[m.image], norms[m.image].data(), shape, m.y, m.x)};
       if (std::isnan(full.similarity)) non_finite_image.store(m.image);
-      if (full.BetterThan(best)) best = full;
+      ranked.push_back(full);
     }
-    field.matches[cell] = best;
+    const std::size_t kept = std::min<std::size_t>(k, ranked.size());
+    std::partial_sort(ranked.begin(), ranked.begin() + kept, ranked.end(),
+                      [](const Match& a, const Match& b) { return a.BetterThan(b); });
+    Match* out = &field.matches[static_cast<std::size_t>(cell) * k];
+    for (std::size_t r = 0; r < kept; ++r) out[r] = ranked[r];
   }
   if (non_finite_image.load() >= 0) {
     throw std::invalid_argument("database image " + std::to_string(non_finite_image.load()) +

@@ -79,6 +79,33 @@ TEST(ProjectedSearch, WithEveryComponentItIsExactSearch) {
   }
 }
 
+TEST(ProjectedSearch, WithEveryComponentItsTopKIsExactSearchs) {
+  const SearchCase c = MakeCase(14);
+  const std::vector<MapView> views = c.views();
+  ProjectedSearchOptions options;
+  options.components = 24;
+  options.shortlist = 6;
+  options.top_k = 3;
+  const CorrespondenceField field = ProjectedSearch(c.query.view(), Database(views), options);
+  ASSERT_EQ(field.k, 3);
+  for (int y = 0; y < c.query.height; ++y) {
+    for (int x = 0; x < c.query.width; ++x) {
+      const std::vector<double> ref =
+          testing::ReferenceRankedSimilarities(c.query.view(), views, {0, 1, 2, 3, 4}, 2, 2, y, x);
+      for (int r = 0; r < 3; ++r) {
+        const Match& m = field.at(y, x, r);
+        EXPECT_NEAR(m.similarity, ref[r], 2e-5) << "cell (" << y << ", " << x << ") rank " << r;
+        for (int o = 0; o < r; ++o) {
+          const Match& before = field.at(y, x, o);
+          EXPECT_FALSE(before.image == m.image && before.y == m.y && before.x == m.x);
+        }
+      }
+    }
+  }
+  options.top_k = 7;  // more than the shortlist
+  EXPECT_EQ(testing::FieldRefused(options), "top_k");
+}
+
 TEST(ProjectedSearch, FewComponentsStayCloseToExactAndAreDeterministic) {
   const SearchCase c = MakeCase(12);
   const std::vector<MapView> views = c.views();

@@ -1,6 +1,7 @@
 #include "compnn/eval/metrics.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -78,6 +79,38 @@ double ConfusionMatrix::MeanIoU() const {
     ++present;
   }
   return present ? sum / present : 0.0;
+}
+
+std::vector<ClassScore> ConfusionMatrix::PerClass() const {
+  std::vector<ClassScore> scores(classes_);
+  for (int c = 0; c < classes_; ++c) {
+    ClassScore& s = scores[c];
+    s.pixels = TruthTotal(c);
+    if (s.pixels > 0) s.accuracy = static_cast<double>(at(c, c)) / s.pixels;
+    std::int64_t predicted = 0;
+    for (int o = 0; o < classes_; ++o) predicted += at(o, c);
+    const std::int64_t uni = s.pixels + predicted - at(c, c);
+    if (uni > 0) s.iou = static_cast<double>(at(c, c)) / uni;
+  }
+  return scores;
+}
+
+double MeanAbsoluteError(const std::uint8_t* a, const std::uint8_t* b, std::size_t count) {
+  if (count == 0) throw std::invalid_argument("mean absolute error of empty images");
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < count; ++i) sum += a[i] > b[i] ? a[i] - b[i] : b[i] - a[i];
+  return static_cast<double>(sum) / count;
+}
+
+double PeakSignalToNoise(const std::uint8_t* a, const std::uint8_t* b, std::size_t count) {
+  if (count == 0) throw std::invalid_argument("PSNR of empty images");
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const int d = int(a[i]) - int(b[i]);
+    sum += static_cast<std::uint64_t>(d * d);
+  }
+  if (sum == 0) return kMaxPsnr;
+  return std::min(kMaxPsnr, 10.0 * std::log10(255.0 * 255.0 * count / static_cast<double>(sum)));
 }
 
 }  // namespace compnn

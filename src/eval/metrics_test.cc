@@ -19,6 +19,31 @@ TEST(ConfusionMatrix, HandComputedCase) {
   EXPECT_EQ(m.at(0, 1), 1);
 }
 
+TEST(ConfusionMatrix, PerClassScoresOfTheHandComputedCase) {
+  const std::uint8_t truth[] = {0, 0, 0, 1, 1, 2}, predicted[] = {0, 0, 1, 1, 2, 2};
+  ConfusionMatrix m(4);
+  m.Add(predicted, truth, 6);
+  const std::vector<ClassScore> s = m.PerClass();
+  ASSERT_EQ(s.size(), 4u);
+  EXPECT_EQ(s[0].pixels, 3);
+  EXPECT_DOUBLE_EQ(s[0].accuracy, 2.0 / 3);
+  EXPECT_DOUBLE_EQ(s[1].accuracy, 0.5);
+  EXPECT_DOUBLE_EQ(s[1].iou, 1.0 / 3);
+  EXPECT_DOUBLE_EQ(s[2].iou, 0.5);
+  EXPECT_EQ(s[3].pixels, 0);  // in neither: undefined
+  EXPECT_EQ(s[3].accuracy, -1);
+  EXPECT_EQ(s[3].iou, -1);
+}
+
+TEST(PhotoFidelity, HandComputedErrors) {
+  const std::uint8_t a[] = {0, 10, 200, 255}, b[] = {0, 20, 190, 255};
+  EXPECT_DOUBLE_EQ(MeanAbsoluteError(a, b, 4), 5.0);  // (0 + 10 + 10 + 0) / 4
+  // mean squared error 50: 10 log10(65025 / 50)
+  EXPECT_NEAR(PeakSignalToNoise(a, b, 4), 31.1411, 1e-4);
+  EXPECT_DOUBLE_EQ(PeakSignalToNoise(a, a, 4), kMaxPsnr);
+  EXPECT_THROW(MeanAbsoluteError(a, b, 0), std::invalid_argument);
+}
+
 TEST(ConfusionMatrix, ClassOnlyPredictedCountsInIoUNotInAccuracy) {
   const std::uint8_t truth[] = {0, 0}, predicted[] = {0, 1};
   ConfusionMatrix m(2);

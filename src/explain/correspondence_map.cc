@@ -75,7 +75,10 @@ cv::Mat CorrespondenceMapFigure(const CorrespondenceMapInputs& in) {
   rows[0].push_back({in.query_input, "query input", ""});
   if (!in.ground_truth.empty()) rows[0].push_back({in.ground_truth, "ground truth", ""});
   rows[0].push_back({in.network_output, "network output", ""});
-  rows[0].push_back({in.reconstruction, "output reconstruction", ""});
+  rows[0].push_back({in.reconstruction, "output reconstruction", "pasted training targets"});
+  if (!in.prediction_reconstruction.empty())
+    rows[0].push_back(
+        {in.prediction_reconstruction, "prediction reconstruction", "pasted network outputs"});
   char caption[96];
   std::snprintf(caption, sizeof caption, "%zu training images; grey: the rest", shares.size());
   rows[0].push_back({coded, "coloured by source image", caption});

@@ -11,6 +11,12 @@ void EvalOptions::Check() const {
   for (int k : topk) {
     COMPNN_CHECK_OPTION(k >= 0, "topk", "must not be negative, got ", k);
   }
+  COMPNN_CHECK_OPTION(!k.empty(), "k", "must list at least one number of matches per cell");
+  for (int v : k) {
+    COMPNN_CHECK_OPTION(v >= 1 && v <= kMaxPatchMatchTopK, "k", "must be in [1, ",
+                        kMaxPatchMatchTopK, "], got ", v);
+  }
+  CheckNested("paste", paste);
   COMPNN_CHECK_OPTION(quality_queries >= 0, "quality_queries", "must not be negative, got ",
                       quality_queries);
   COMPNN_CHECK_OPTION(quality_topk >= 0, "quality_topk", "must not be negative, got ",

@@ -36,11 +36,28 @@ std::string LayerTableHead(const LayerEval& l) {
          "|---|---|---|---|---|---|\n";
 }
 
+bool HasPredictionRows(const EvalReport& report) {
+  return std::any_of(report.layers.begin(), report.layers.end(),
+                     [](const LayerEval& l) { return !l.prediction_rows.empty(); });
+}
+
+constexpr const char* kOrAndPr =
+    " OR pastes the training targets, PR the network's own outputs on the training images.";
+
+bool HasPhotoRows(const EvalReport& report) {
+  const auto photo = [](const EvalRow& r) { return r.is_photo(); };
+  if (std::any_of(report.baselines.begin(), report.baselines.end(), photo)) return true;
+  return std::any_of(report.layers.begin(), report.layers.end(), [&](const LayerEval& l) {
+    return std::any_of(l.output_rows.begin(), l.output_rows.end(), photo);
+  });
+}
+
 // Table 1 per layer: the baseline in absolute numbers, then every other row relative to it.
 std::string OutputTables(const EvalReport& report) {
   std::string md =
       "Output reconstructions against the ground-truth labels (Table 1). Baseline in absolute "
-      "numbers, the others as differences from it.\n\n";
+      "numbers, the others as differences from it.";
+  md += HasPredictionRows(report) ? std::string(kOrAndPr) + "\n\n" : "\n\n";
   const EvalRow* base = report.baselines.empty() ? nullptr : &report.baselines.front();
   for (const LayerEval& l : report.layers) {
     md += LayerTableHead(l);
@@ -48,9 +65,104 @@ std::string OutputTables(const EvalReport& report) {
       md += MarkdownRow(report.baselines[i], base, i > 0);
     }
     for (const EvalRow& r : l.output_rows) md += MarkdownRow(r, base, true);
+    for (const EvalRow& r : l.prediction_rows) md += MarkdownRow(r, base, true);
     md += "\n";
   }
   return md;
+}
+
+std::string Measured(double value, const char* format) {
+  return value >= 0 ? Format(format, value) : "-";
+}
+
+std::string PhotoRow(const EvalRow& r) {
+  return Format("| %s | %s | %s | %s | %s | %.3f |\n", r.approach.c_str(),
+                Measured(r.l1_network, "%.2f").c_str(), Measured(r.psnr_network, "%.2f").c_str(),
+                Measured(r.l1_truth, "%.2f").c_str(), Measured(r.psnr_truth, "%.2f").c_str(),
+                r.seconds_per_query);
+}
+
+// Photo targets: how close each reconstruction comes to the network's output and to the truth.
+std::string PhotoTables(const EvalReport& report) {
+  std::string md =
+      "Output reconstructions of photos: mean absolute error (L1, 0-255) and PSNR (dB) against "
+      "the network's output and against the ground truth.";
+  md += HasPredictionRows(report) ? std::string(kOrAndPr) + "\n\n" : "\n\n";
+  for (const LayerEval& l : report.layers) {
+    md += "Layer " + l.layer + " (stride " + std::to_string(l.stride) + ")\n\n" +
+          "| approach | L1 to network | PSNR to network | L1 to truth | PSNR to truth | s / query "
+          "|\n|---|---|---|---|---|---|\n";
+    for (const EvalRow& r : report.baselines) md += PhotoRow(r);
+    for (const EvalRow& r : l.output_rows) md += PhotoRow(r);
+    for (const EvalRow& r : l.prediction_rows) md += PhotoRow(r);
+    md += "\n";
+  }
+  return md;
+}
+
+// The rows of a layer shown per class: those at its per_class_topk prefilter.
+std::vector<const EvalRow*> PerClassRows(const LayerEval& l) {
+  const std::string top = "(top " + std::to_string(l.per_class_topk);
+  std::vector<const EvalRow*> rows;
+  for (const auto* list : {&l.output_rows, &l.prediction_rows}) {
+    for (const EvalRow& r : *list) {
+      const std::size_t at = r.approach.find(top);
+      if (at != std::string::npos &&
+          (r.approach[at + top.size()] == ')' || r.approach[at + top.size()] == ','))
+        rows.push_back(&r);
+    }
+  }
+  return rows;
+}
+
+// Per class: its share of the truth's pixels, the network's accuracy, and each shown row's
+// accuracy and agreement with the network, so that "rare classes lose" is a table.
+std::string PerClassTables(const EvalReport& report) {
+  if (report.baselines.empty() || report.baselines.front().classes.empty()) return "";
+  const EvalRow& cnn = report.baselines.front();
+  std::int64_t total = 0;
+  for (const ClassScore& c : cnn.classes) total += c.pixels;
+  std::string md =
+      "Per class (accuracy against the truth / agreement with the network; - where the class "
+      "has no pixels)\n\n";
+  for (const LayerEval& l : report.layers) {
+    const std::vector<const EvalRow*> rows = PerClassRows(l);
+    md += "Layer " + l.layer + "\n\n| class | share of truth | Baseline CNN |";
+    std::string rule = "|---|---|---|";
+    for (const EvalRow* r : rows) {
+      md += " " + r->approach + " |";
+      rule += "---|";
+    }
+    md += "\n" + rule + "\n";
+    for (std::size_t c = 0; c < cnn.classes.size(); ++c) {
+      const std::string name =
+          c < report.class_names.size() ? report.class_names[c] : std::to_string(c);
+      md += Format("| %s | %.3f | %s |", name.c_str(),
+                   total ? double(cnn.classes[c].pixels) / total : 0.0,
+                   Measured(cnn.classes[c].accuracy, "%.3f").c_str());
+      for (const EvalRow* r : rows) {
+        const bool has = c < r->classes.size() && c < r->classes_network.size();
+        md += Format(" %s / %s |", has ? Measured(r->classes[c].accuracy, "%.3f").c_str() : "-",
+                     has ? Measured(r->classes_network[c].accuracy, "%.3f").c_str() : "-");
+      }
+      md += "\n";
+    }
+    md += "\n";
+  }
+  return md;
+}
+
+nlohmann::json ClassScoresJson(const std::vector<ClassScore>& scores,
+                               const std::vector<std::string>& names) {
+  nlohmann::json list = nlohmann::json::array();
+  for (std::size_t c = 0; c < scores.size(); ++c) {
+    nlohmann::json entry = {{"class", c < names.size() ? names[c] : std::to_string(c)},
+                            {"pixels", scores[c].pixels}};
+    if (scores[c].accuracy >= 0) entry["accuracy"] = scores[c].accuracy;
+    if (scores[c].iou >= 0) entry["iou"] = scores[c].iou;
+    list.push_back(entry);
+  }
+  return list;
 }
 
 // Table 2 per layer: input reconstructions have no baseline, so absolute numbers.
@@ -99,24 +211,41 @@ void RequireClassMap(const cv::Mat& map, const cv::Mat& predicted, const char* w
 
 }  // namespace
 
-nlohmann::json EvalRow::ToJson() const {
-  nlohmann::json j = {{"approach", approach},
-                      {"mean_pixel_accuracy", mean_pixel_accuracy},
-                      {"mean_iou", mean_iou},
-                      {"pixel_accuracy", pixel_accuracy},
-                      {"seconds_per_query", seconds_per_query}};
+nlohmann::json EvalRow::ToJson() const { return ToJson({}); }
+
+nlohmann::json EvalRow::ToJson(const std::vector<std::string>& class_names) const {
+  nlohmann::json j = {{"approach", approach}, {"seconds_per_query", seconds_per_query}};
+  if (!is_photo()) {
+    j["mean_pixel_accuracy"] = mean_pixel_accuracy;
+    j["mean_iou"] = mean_iou;
+    j["pixel_accuracy"] = pixel_accuracy;
+  }
+  if (!classes.empty()) j["per_class"] = ClassScoresJson(classes, class_names);
   if (agreement >= 0) j["agreement_with_network"] = agreement;
+  if (!classes_network.empty())
+    j["per_class_agreement"] = ClassScoresJson(classes_network, class_names);
+  for (const auto& [name, value] : {std::pair{"l1_to_truth", l1_truth},
+                                    {"psnr_to_truth", psnr_truth},
+                                    {"l1_to_network", l1_network},
+                                    {"psnr_to_network", psnr_network}}) {
+    if (value >= 0) j[name] = value;
+  }
   return j;
 }
 
 nlohmann::json EvalReport::ToJson() const {
-  nlohmann::json j = {{"model", model},   {"store", store},     {"split", split},
-                      {"method", method}, {"queries", queries}, {"seconds", seconds}};
-  for (const EvalRow& r : baselines) j["baselines"].push_back(r.ToJson());
+  nlohmann::json j = {{"model", model},   {"store", store},          {"split", split},
+                      {"method", method}, {"queries", queries},      {"seconds", seconds},
+                      {"k", k},           {"vote_power", vote_power}};
+  const std::vector<std::string>& names = class_names;
+  for (const EvalRow& r : baselines) j["baselines"].push_back(r.ToJson(names));
   for (const LayerEval& l : layers) {
     nlohmann::json layer = {{"layer", l.layer}, {"stride", l.stride}};
-    for (const EvalRow& r : l.output_rows) layer["output_reconstructions"].push_back(r.ToJson());
-    for (const EvalRow& r : l.input_rows) layer["input_reconstructions"].push_back(r.ToJson());
+    for (const EvalRow& r : l.output_rows)
+      layer["output_reconstructions"].push_back(r.ToJson(names));
+    for (const EvalRow& r : l.prediction_rows)
+      layer["prediction_reconstructions"].push_back(r.ToJson(names));
+    for (const EvalRow& r : l.input_rows) layer["input_reconstructions"].push_back(r.ToJson(names));
     if (l.quality_queries > 0) layer["search_quality"] = SearchQualityJson(l);
     j["layers"].push_back(layer);
   }
@@ -126,8 +255,12 @@ nlohmann::json EvalReport::ToJson() const {
 std::string EvalReport::ToMarkdown() const {
   std::string md = Format("compnn eval: %s on %d %s images, store %s, search %s\n\n", model.c_str(),
                           queries, split.c_str(), store.c_str(), method.c_str());
-  if (label_targets) md += OutputTables(*this);
+  if (label_targets)
+    md += OutputTables(*this);
+  else if (HasPhotoRows(*this))
+    md += PhotoTables(*this);
   if (label_inputs) md += InputTables(*this);
+  if (label_targets) md += PerClassTables(*this);
   const std::string quality = SearchQualityTable(*this);
   md += quality;
   md += Format("%sEvaluation took %.1f s.\n", quality.empty() ? "" : "\n", seconds);
@@ -141,6 +274,7 @@ void RowAccumulator::Add(const cv::Mat& predicted, const cv::Mat& reference, con
   RequireClassMap(predicted, predicted, "predicted");
   RequireClassMap(reference, predicted, "reference");
   reference_.Add(predicted.data, reference.data, predicted.total());
+  has_labels_ = true;
   if (network) {
     RequireClassMap(*network, predicted, "network's");
     // Pixels the ground truth ignores do not count towards the agreement either.
@@ -151,13 +285,51 @@ void RowAccumulator::Add(const cv::Mat& predicted, const cv::Mat& reference, con
   ++queries_;
 }
 
+void RowAccumulator::AddPhoto(const cv::Mat& image, const cv::Mat& truth, const cv::Mat* network,
+                              double seconds) {
+  const auto require = [&](const cv::Mat& other, const char* what) {
+    COMPNN_CHECK(other.type() == CV_8UC3 && other.isContinuous() && other.size() == image.size(),
+                 "the ", what, " photo is not a continuous 8-bit BGR image of the row's size");
+  };
+  require(image, "row's");
+  const std::size_t values = image.total() * 3;
+  if (!truth.empty()) {
+    require(truth, "ground-truth");
+    l1_truth_ += MeanAbsoluteError(image.data, truth.data, values);
+    psnr_truth_ += PeakSignalToNoise(image.data, truth.data, values);
+    ++photo_truths_;
+  }
+  if (network) {
+    require(*network, "network's");
+    l1_network_ += MeanAbsoluteError(image.data, network->data, values);
+    psnr_network_ += PeakSignalToNoise(image.data, network->data, values);
+    ++photo_networks_;
+  }
+  seconds_ += seconds;
+  ++queries_;
+}
+
 EvalRow RowAccumulator::Row(const std::string& approach) const {
   EvalRow r;
   r.approach = approach;
-  r.mean_pixel_accuracy = reference_.MeanPixelAccuracy();
-  r.mean_iou = reference_.MeanIoU();
-  r.pixel_accuracy = reference_.PixelAccuracy();
-  r.agreement = has_network_ ? network_.PixelAccuracy() : -1;
+  if (has_labels_) {
+    r.mean_pixel_accuracy = reference_.MeanPixelAccuracy();
+    r.mean_iou = reference_.MeanIoU();
+    r.pixel_accuracy = reference_.PixelAccuracy();
+    r.classes = reference_.PerClass();
+  }
+  if (has_network_) {
+    r.agreement = network_.PixelAccuracy();
+    r.classes_network = network_.PerClass();
+  }
+  if (photo_truths_) {
+    r.l1_truth = l1_truth_ / photo_truths_;
+    r.psnr_truth = psnr_truth_ / photo_truths_;
+  }
+  if (photo_networks_) {
+    r.l1_network = l1_network_ / photo_networks_;
+    r.psnr_network = psnr_network_ / photo_networks_;
+  }
   r.seconds_per_query = queries_ ? seconds_ / queries_ : 0;
   return r;
 }
@@ -194,18 +366,28 @@ std::vector<EvalRow> BaselineAccumulators::Rows(const std::string& penultimate) 
           gr_penultimate.Row("GR (penultimate: " + penultimate + ")")};
 }
 
-LayerAccumulators::LayerAccumulators(int classes, std::size_t topk_count)
-    : output(topk_count, RowAccumulator(classes)), input(topk_count, RowAccumulator(classes)) {}
+std::string RowGrid::Name(const std::string& kind, std::size_t row) const {
+  const int t = topk.at(row / k.size()), matches = k.at(row % k.size());
+  const bool only_one = k.size() == 1 && k[0] == 1;
+  return kind + " (top " + std::to_string(t) + (only_one ? "" : ", k " + std::to_string(matches)) +
+         ")";
+}
 
-LayerEval LayerAccumulators::Result(const StoreLayer& layer, const std::vector<int>& topk,
-                                    bool label_targets, bool label_inputs) const {
+LayerAccumulators::LayerAccumulators(int classes, std::size_t rows)
+    : output(rows, RowAccumulator(classes)),
+      prediction(rows, RowAccumulator(classes)),
+      input(rows, RowAccumulator(classes)) {}
+
+LayerEval LayerAccumulators::Result(const StoreLayer& layer, const RowGrid& grid, bool label_inputs,
+                                    bool predictions, int per_class_topk) const {
   LayerEval e;
   e.layer = layer.name;
   e.stride = layer.stride;
-  for (std::size_t k = 0; k < topk.size(); ++k) {
-    const std::string top = "(top " + std::to_string(topk[k]) + ")";
-    if (label_targets) e.output_rows.push_back(output[k].Row("OR " + top));
-    if (label_inputs) e.input_rows.push_back(input[k].Row("IR " + top));
+  e.per_class_topk = per_class_topk;
+  for (std::size_t row = 0; row < grid.size(); ++row) {
+    e.output_rows.push_back(output[row].Row(grid.Name("OR", row)));
+    if (predictions) e.prediction_rows.push_back(prediction[row].Row(grid.Name("PR", row)));
+    if (label_inputs) e.input_rows.push_back(input[row].Row(grid.Name("IR", row)));
   }
   quality.FillIn(e);
   return e;

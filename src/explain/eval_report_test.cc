@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
@@ -155,7 +156,8 @@ TEST_F(TwoQueriesTest, LayerResultNamesRowsPerTopKAndSide) {
   layer.name = "decoder2";
   layer.stride = 4;
 
-  const LayerEval both = totals.Result(layer, {1, 16}, true, true);
+  const RowGrid grid{{1, 16}, {1}};
+  const LayerEval both = totals.Result(layer, grid, true, false, 16);
   EXPECT_EQ(both.layer, "decoder2");
   EXPECT_EQ(both.stride, 4);
   ASSERT_EQ(both.output_rows.size(), 2u);
@@ -170,12 +172,67 @@ TEST_F(TwoQueriesTest, LayerResultNamesRowsPerTopKAndSide) {
   EXPECT_DOUBLE_EQ(both.input_rows[0].pixel_accuracy, 0.5);
   EXPECT_EQ(both.quality_queries, 0);
 
-  const LayerEval targets_only = totals.Result(layer, {1, 16}, true, false);
+  EXPECT_TRUE(both.prediction_rows.empty());
+  EXPECT_EQ(both.per_class_topk, 16);
+
+  const LayerEval targets_only = totals.Result(layer, grid, false, false, 16);
   EXPECT_EQ(targets_only.output_rows.size(), 2u);
   EXPECT_TRUE(targets_only.input_rows.empty());
-  const LayerEval inputs_only = totals.Result(layer, {1, 16}, false, true);
-  EXPECT_TRUE(inputs_only.output_rows.empty());
-  EXPECT_EQ(inputs_only.input_rows.size(), 2u);
+  const LayerEval with_predictions = totals.Result(layer, grid, false, true, 16);
+  ASSERT_EQ(with_predictions.prediction_rows.size(), 2u);
+  EXPECT_EQ(with_predictions.prediction_rows[1].approach, "PR (top 16)");
+}
+
+TEST(RowGridTest, NamesSayKOnlyWhenItIsNotJustOne) {
+  const RowGrid grid{{1, 16}, {1, 4}};
+  ASSERT_EQ(grid.size(), 4u);
+  EXPECT_EQ(grid.index(1, 0), 2u);
+  EXPECT_EQ(grid.Name("OR", 0), "OR (top 1, k 1)");
+  EXPECT_EQ(grid.Name("OR", 3), "OR (top 16, k 4)");
+  EXPECT_EQ((RowGrid{{16}, {1}}.Name("PR", 0)), "PR (top 16)");
+  EXPECT_EQ((RowGrid{{16}, {8}}.Name("PR", 0)), "PR (top 16, k 8)");
+}
+
+TEST_F(TwoQueriesTest, RowsScoreEveryClassAgainstTruthAndNetwork) {
+  RowAccumulator row(3);
+  row.Add(predicted1, truth1, &network1, 0.25);
+  row.Add(predicted2, truth2, &network2, 0.75);
+  const EvalRow r = row.Row("OR (top 1)");
+  // By hand, from the confusion matrix above: class accuracies 1, 1/3, 1/2.
+  ASSERT_EQ(r.classes.size(), 3u);
+  EXPECT_EQ(r.classes[0].pixels, 3);
+  EXPECT_DOUBLE_EQ(r.classes[1].accuracy, 1.0 / 3);
+  EXPECT_DOUBLE_EQ(r.classes[2].accuracy, 0.5);
+  // Against the network (network rows, predicted columns): network 0 is predicted 0 four times
+  // (query 1 one, query 2 three); network 1: query 1 predicts 1, 1, 2; query 2 predicts 0.
+  ASSERT_EQ(r.classes_network.size(), 3u);
+  EXPECT_EQ(r.classes_network[0].pixels, 4);
+  EXPECT_DOUBLE_EQ(r.classes_network[0].accuracy, 1.0);
+  EXPECT_EQ(r.classes_network[1].pixels, 4);
+  EXPECT_DOUBLE_EQ(r.classes_network[1].accuracy, 0.5);
+  EXPECT_EQ(r.classes_network[2].accuracy, -1);  // the network never says 2
+}
+
+TEST(RowAccumulatorTest, PhotosAreScoredAgainstTruthAndNetworkPerQuery) {
+  RowAccumulator row(1);
+  const cv::Mat image(1, 2, CV_8UC3, cv::Scalar(10, 10, 10));
+  const cv::Mat truth(1, 2, CV_8UC3, cv::Scalar(16, 10, 10));    // |d| 6 in 2 of 6 values
+  const cv::Mat network(1, 2, CV_8UC3, cv::Scalar(10, 10, 13));  // |d| 3 in 2 of 6 values
+  row.AddPhoto(image, truth, &network, 1.0);
+  row.AddPhoto(image, image, &image, 3.0);  // exact: L1 0, PSNR capped
+  const EvalRow r = row.Row("OR (top 16)");
+  EXPECT_TRUE(r.is_photo());
+  EXPECT_DOUBLE_EQ(r.l1_truth, (2.0 + 0.0) / 2);
+  EXPECT_DOUBLE_EQ(r.l1_network, (1.0 + 0.0) / 2);
+  // PSNR per query, then averaged: 10 log10(255^2 / (2 * 36 / 6)) and the cap.
+  EXPECT_NEAR(r.psnr_truth, (10 * std::log10(65025.0 / 12) + kMaxPsnr) / 2, 1e-9);
+  EXPECT_NEAR(r.psnr_network, (10 * std::log10(65025.0 / 3) + kMaxPsnr) / 2, 1e-9);
+  EXPECT_DOUBLE_EQ(r.seconds_per_query, 2.0);
+  EXPECT_EQ(r.agreement, -1);
+  const nlohmann::json j = r.ToJson();
+  EXPECT_FALSE(j.contains("mean_pixel_accuracy"));
+  EXPECT_DOUBLE_EQ(j["l1_to_network"].get<double>(), 0.5);
+  EXPECT_THROW(row.AddPhoto(image, cv::Mat(2, 2, CV_8UC3), nullptr, 0), std::runtime_error);
 }
 
 EvalRow Row(const std::string& approach, double mpa, double iou, double pixel, double agreement,

@@ -9,13 +9,12 @@
 
 namespace compnn {
 
-const std::vector<std::string>& ExplanationFileNames() {
-  static const std::vector<std::string> names = {"correspondence-map.png",
-                                                 "input-reconstruction.png",
-                                                 "output-reconstruction.png",
-                                                 "network-output.png",
-                                                 "nnf.npy",
-                                                 "similarity.npy"};
+std::vector<std::string> ExplanationFileNames(bool prediction_reconstruction) {
+  std::vector<std::string> names = {"correspondence-map.png", "input-reconstruction.png",
+                                    "output-reconstruction.png"};
+  if (prediction_reconstruction) names.push_back("prediction-reconstruction.png");
+  for (const char* name : {"network-output.png", "nnf.npy", "similarity.npy"})
+    names.push_back(name);
   return names;
 }
 
@@ -27,6 +26,7 @@ nlohmann::json WriteExplanationFiles(const std::string& dir, const ExplanationFi
   figure.ground_truth = e.ground_truth;
   figure.network_output = e.network_output;
   figure.reconstruction = e.output_reconstruction;
+  figure.prediction_reconstruction = e.prediction_reconstruction;
   figure.field = e.field;
   figure.stride = e.stride;
   figure.sources = e.sources;
@@ -35,6 +35,8 @@ nlohmann::json WriteExplanationFiles(const std::string& dir, const ExplanationFi
   WritePng(dir + "/correspondence-map.png", CorrespondenceMapFigure(figure));
   WritePng(dir + "/input-reconstruction.png", e.input_reconstruction);
   WritePng(dir + "/output-reconstruction.png", e.output_reconstruction);
+  const bool has_prediction = !e.prediction_reconstruction.empty();
+  if (has_prediction) WritePng(dir + "/prediction-reconstruction.png", e.prediction_reconstruction);
   WritePng(dir + "/network-output.png", e.network_output);
   WriteField(e.field, dir);
 
@@ -47,7 +49,7 @@ nlohmann::json WriteExplanationFiles(const std::string& dir, const ExplanationFi
           {"hyperpatch", {e.hyperpatch.height, e.hyperpatch.width}},
           {"sources", sources},
           {"mean_similarity", e.field.MeanSimilarity()},
-          {"files", ExplanationFileNames()}};
+          {"files", ExplanationFileNames(has_prediction)}};
 }
 
 }  // namespace compnn

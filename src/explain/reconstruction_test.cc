@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "compnn/core/check.h"
+
 #include <random>
 #include <set>
 
@@ -70,8 +72,11 @@ TEST(Reconstruction, PastesTheMatchedPatchHandComputed) {
   EXPECT_EQ(out.at<cv::Vec3b>(1, 3)[0], 13);
 }
 
-TEST(Reconstruction, OverlappingBlocksAreAveraged) {
-  // 1 x 2 cells, stride 1, blocks of 1 x 2: both cells' blocks cover both pixels.
+TEST(Reconstruction, OverlappingBlocksAreAveragedAndClampedCellByCell) {
+  // 1 x 2 cells, stride 1, blocks of 1 x 2 (the cell and its right neighbour). Cell 0's block
+  // pastes source 0's cells 0 and 1 onto pixels 0 and 1. Cell 1's block is clamped cell by cell,
+  // as its hyperpatch was: its right neighbour is itself, so it pastes source 1's cell 1 twice
+  // onto pixel 1.
   std::vector<cv::Mat> sources = {cv::Mat(1, 2, CV_8UC3, cv::Scalar(10, 20, 30)),
                                   cv::Mat(1, 2, CV_8UC3, cv::Scalar(30, 40, 51))};
   sources[0].at<cv::Vec3b>(0, 1) = cv::Vec3b(0, 0, 0);
@@ -79,41 +84,118 @@ TEST(Reconstruction, OverlappingBlocksAreAveraged) {
   field.at(0, 0) = {0, 0, 0, 1.0f};
   field.at(0, 1) = {1, 0, 1, 1.0f};
   const cv::Mat out = ReconstructPhoto(field, sources, {1, {1, 2}});
-  EXPECT_EQ(out.at<cv::Vec3b>(0, 0), cv::Vec3b(20, 30, 40));  // (10 + 30) / 2, ...
-  EXPECT_EQ(out.at<cv::Vec3b>(0, 1), cv::Vec3b(15, 20, 26));  // (0 + 30) / 2, 25.5 rounds to 26
+  EXPECT_EQ(out.at<cv::Vec3b>(0, 0), cv::Vec3b(10, 20, 30));
+  EXPECT_EQ(out.at<cv::Vec3b>(0, 1), cv::Vec3b(20, 27, 34));  // (0 + 2 * 30) / 3, 80 / 3, 102 / 3
 }
 
-TEST(Reconstruction, LabelsTakeTheMajorityVoteAndTiesGoToTheLowerClass) {
-  // 1 x 3 cells, stride 1, blocks of 1 x 3: every pixel gets one vote from each cell.
-  std::vector<cv::Mat> sources = {cv::Mat(1, 3, CV_8U, cv::Scalar(2)),
-                                  cv::Mat(1, 3, CV_8U, cv::Scalar(1)),
-                                  cv::Mat(1, 3, CV_8U, cv::Scalar(3))};
-  CorrespondenceField field(1, 3);
-  field.at(0, 0) = {0, 0, 0, 1};
-  field.at(0, 1) = {1, 0, 1, 1};
-  field.at(0, 2) = {0, 0, 2, 1};
-  cv::Mat out = ReconstructLabels(field, sources, {1, {1, 3}}, 4);
-  for (int x = 0; x < 3; ++x) EXPECT_EQ(out.at<uchar>(0, x), 2);
-  field.at(0, 2) = {2, 0, 2, 1};  // votes 2, 1, 3: a three-way tie goes to class 1
-  out = ReconstructLabels(field, sources, {1, {1, 3}}, 4);
-  for (int x = 0; x < 3; ++x) EXPECT_EQ(out.at<uchar>(0, x), 1);
+// Every cell's k matches, image by image, at cell (0, 0) of 1 x 1 sources.
+CorrespondenceField OneCellVotes(const std::vector<std::pair<int, float>>& votes) {
+  CorrespondenceField field(1, 1, static_cast<int>(votes.size()));
+  for (std::size_t r = 0; r < votes.size(); ++r)
+    field.at(0, 0, static_cast<int>(r)) = {votes[r].first, 0, 0, votes[r].second};
+  return field;
+}
+
+TEST(Reconstruction, KMatchesVoteWeightedBySimilarity) {
+  const std::vector<cv::Mat> photos = {cv::Mat(1, 1, CV_8UC3, cv::Scalar(0, 100, 200)),
+                                       cv::Mat(1, 1, CV_8UC3, cv::Scalar(200, 100, 0))};
+  const CorrespondenceField field = OneCellVotes({{0, 0.75f}, {1, 0.25f}});
+  PasteGeometry g;
+  // Weights 0.75 and 0.25: 0.75 * 0 + 0.25 * 200 = 50.
+  EXPECT_EQ(ReconstructPhoto(field, photos, g).at<cv::Vec3b>(0, 0), cv::Vec3b(50, 100, 150));
+  g.vote_power = 0;  // equal weights: the plain mean
+  EXPECT_EQ(ReconstructPhoto(field, photos, g).at<cv::Vec3b>(0, 0), cv::Vec3b(100, 100, 100));
+  g.vote_power = 2;  // weights 0.5625 and 0.0625: 200 * 0.1 = 20
+  EXPECT_EQ(ReconstructPhoto(field, photos, g).at<cv::Vec3b>(0, 0), cv::Vec3b(20, 100, 180));
+  // No positive similarity: the votes count equally.
+  EXPECT_EQ(ReconstructPhoto(OneCellVotes({{0, -0.5f}, {1, 0.0f}}), photos, PasteGeometry{})
+                .at<cv::Vec3b>(0, 0),
+            cv::Vec3b(100, 100, 100));
+  g.vote_power = -1;
+  EXPECT_THROW(ReconstructPhoto(field, photos, g), OptionError);
+}
+
+TEST(Reconstruction, LabelsTakeTheHeaviestVoteAndTiesGoToTheLowerClass) {
+  std::vector<cv::Mat> sources;
+  for (int c : {2, 1, 3}) sources.push_back(cv::Mat(1, 1, CV_8U, cv::Scalar(c)));
+  const auto vote = [&](const std::vector<std::pair<int, float>>& votes) {
+    return int(ReconstructLabels(OneCellVotes(votes), sources, PasteGeometry{}, 4).at<uchar>(0, 0));
+  };
+  EXPECT_EQ(vote({{0, 1}, {1, 1}, {0, 1}}), 2);           // two votes for 2, one for 1
+  EXPECT_EQ(vote({{0, 1}, {1, 1}, {2, 1}}), 1);           // a three-way tie goes to class 1
+  EXPECT_EQ(vote({{1, 0.9f}, {0, 0.4f}, {0, 0.4f}}), 1);  // 0.9 outweighs 0.4 + 0.4
+  EXPECT_EQ(vote({{1, 0.9f}, {0, 0.5f}, {0, 0.5f}}), 2);  // 1.0 outweighs 0.9
 }
 
 TEST(Reconstruction, IgnoreVotesLoseToAnyClassVote) {
-  // 1 x 3 cells, blocks of 1 x 3: every pixel gets one vote from each of the three cells.
-  const cv::Mat ignore(1, 3, CV_8U, cv::Scalar(kIgnoreClass)), two(1, 3, CV_8U, cv::Scalar(2));
-  std::vector<cv::Mat> sources = {ignore, two};
-  CorrespondenceField field(1, 3);
-  field.at(0, 0) = {0, 0, 0, 1};
-  field.at(0, 1) = {0, 0, 1, 1};
-  field.at(0, 2) = {1, 0, 2, 1};  // votes: ignore, ignore, 2
-  cv::Mat out = ReconstructLabels(field, sources, {1, {1, 3}}, 4);
-  for (int x = 0; x < 3; ++x) EXPECT_EQ(out.at<uchar>(0, x), 2);
-  field.at(0, 2) = {0, 0, 2, 1};  // every vote ignore: the pixel stays ignore
-  out = ReconstructLabels(field, sources, {1, {1, 3}}, 4);
-  for (int x = 0; x < 3; ++x) EXPECT_EQ(out.at<uchar>(0, x), kIgnoreClass);
-  const std::vector<cv::Mat> bad = {cv::Mat(1, 3, CV_8U, cv::Scalar(200)), two};
-  EXPECT_THROW(ReconstructLabels(field, bad, {1, {1, 3}}, 4), std::invalid_argument);
+  const cv::Mat ignore(1, 1, CV_8U, cv::Scalar(kIgnoreClass)), two(1, 1, CV_8U, cv::Scalar(2));
+  const std::vector<cv::Mat> sources = {ignore, two};
+  const PasteGeometry g;
+  cv::Mat out = ReconstructLabels(OneCellVotes({{0, 1}, {0, 1}, {1, 0.1f}}), sources, g, 4);
+  EXPECT_EQ(out.at<uchar>(0, 0), 2);
+  out = ReconstructLabels(OneCellVotes({{0, 1}, {0, 1}}), sources, g, 4);  // every vote ignore
+  EXPECT_EQ(out.at<uchar>(0, 0), kIgnoreClass);
+  const std::vector<cv::Mat> bad = {cv::Mat(1, 1, CV_8U, cv::Scalar(200)), two};
+  EXPECT_THROW(ReconstructLabels(OneCellVotes({{0, 1}}), bad, g, 4), std::invalid_argument);
+}
+
+// The cells a hyperpatch holds, in its order, read back through GatherHyperpatch from a map whose
+// cells hold their own coordinates.
+std::vector<std::pair<int, int>> HyperpatchCells(int height, int width,
+                                                 const HyperpatchShape& shape, int y, int x) {
+  OwnedMap coordinates(height, width, 2);
+  for (int cy = 0; cy < height; ++cy)
+    for (int cx = 0; cx < width; ++cx) {
+      coordinates.values[(static_cast<std::size_t>(cy) * width + cx) * 2] = float(cy);
+      coordinates.values[(static_cast<std::size_t>(cy) * width + cx) * 2 + 1] = float(cx);
+    }
+  std::vector<float> gathered(shape.length(2));
+  GatherHyperpatch(coordinates.view(), shape, y, x, gathered.data());
+  std::vector<std::pair<int, int>> cells;
+  for (std::size_t i = 0; i < gathered.size(); i += 2)
+    cells.emplace_back(int(gathered[i]), int(gathered[i + 1]));
+  return cells;
+}
+
+TEST(Reconstruction, BlocksPasteExactlyTheCellsTheirHyperpatchesCompared) {
+  // Random matches, many at the border, pasted with hyperpatch-shaped blocks, against a reference
+  // that pastes the i-th cell of the source's hyperpatch onto the i-th cell of the query's.
+  std::mt19937 rng(8);
+  const int source_cells = 5, stride = 2;
+  std::vector<cv::Mat> photos;
+  for (int i = 0; i < 3; ++i) photos.push_back(RandomPhoto(source_cells * stride, rng));
+  for (HyperpatchShape block : {HyperpatchShape{2, 2}, HyperpatchShape{3, 3}, HyperpatchShape{1, 3},
+                                HyperpatchShape{4, 2}}) {
+    CorrespondenceField field(4, 6);
+    std::uniform_int_distribution<int> image(0, 2), cell(0, source_cells - 1);
+    std::uniform_real_distribution<float> similarity(0.1f, 1.0f);
+    for (Match& m : field.matches) m = {image(rng), cell(rng), cell(rng), similarity(rng)};
+    cv::Mat sum(field.height * stride, field.width * stride, CV_64FC3, cv::Scalar::all(0));
+    cv::Mat weight(sum.size(), CV_64F, cv::Scalar(0));
+    for (int y = 0; y < field.height; ++y)
+      for (int x = 0; x < field.width; ++x) {
+        const Match& m = field.at(y, x);
+        const auto query = HyperpatchCells(field.height, field.width, block, y, x);
+        const auto source = HyperpatchCells(source_cells, source_cells, block, m.y, m.x);
+        for (std::size_t i = 0; i < query.size(); ++i)
+          for (int py = 0; py < stride; ++py)
+            for (int px = 0; px < stride; ++px) {
+              const cv::Vec3b v = photos[m.image].at<cv::Vec3b>(source[i].first * stride + py,
+                                                                source[i].second * stride + px);
+              const int qy = query[i].first * stride + py, qx = query[i].second * stride + px;
+              sum.at<cv::Vec3d>(qy, qx) += double(m.similarity) * cv::Vec3d(v[0], v[1], v[2]);
+              weight.at<double>(qy, qx) += m.similarity;
+            }
+      }
+    const cv::Mat out = ReconstructPhoto(field, photos, {stride, block});
+    for (int y = 0; y < out.rows; ++y)
+      for (int x = 0; x < out.cols; ++x) {
+        const cv::Vec3d expected = sum.at<cv::Vec3d>(y, x) / weight.at<double>(y, x);
+        for (int c = 0; c < 3; ++c)
+          ASSERT_NEAR(out.at<cv::Vec3b>(y, x)[c], expected[c], 0.5 + 1e-9)
+              << block.height << "x" << block.width << " at " << y << "," << x;
+      }
+  }
 }
 
 TEST(Reconstruction, LabelVoteNeverInventsAClass) {

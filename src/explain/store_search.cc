@@ -1,5 +1,6 @@
 #include "compnn/explain/store_search.h"
 
+#include <algorithm>
 #include <numeric>
 #include <stdexcept>
 
@@ -38,6 +39,8 @@ void StoreSearchOptions::Check() const {
   COMPNN_CHECK_OPTION(topk_images >= 0, "topk_images", "must not be negative, got ", topk_images);
   COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
                       kMaxThreads, "], got ", threads);
+  COMPNN_CHECK_OPTION(k >= 1 && k <= kMaxPatchMatchTopK, "k", "must be in [1, ", kMaxPatchMatchTopK,
+                      "], got ", k);
   CheckNested("patch_match", patch_match);
   CheckNested("projected", projected);
 }
@@ -77,18 +80,22 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
     exact.hyperpatch = layer.hyperpatch;
     exact.candidates = result.candidates;
     exact.threads = o.threads;
+    exact.top_k = o.k;
     result.field = ExactSearch(query, maps.database, exact);
   } else if (o.method == SearchMethod::kProjected) {
     ProjectedSearchOptions projected = o.projected;
     projected.hyperpatch = layer.hyperpatch;
     projected.candidates = result.candidates;
     projected.threads = o.threads;
+    projected.top_k = o.k;
+    projected.shortlist = std::max(projected.shortlist, o.k);
     result.field = ProjectedSearch(query, maps.database, projected);
   } else {
     PatchMatchOptions hpm = o.patch_match;
     hpm.hyperpatch = layer.hyperpatch;
     hpm.candidates = result.candidates;
     hpm.threads = o.threads;
+    hpm.top_k = o.k;
     PatchMatchResult found =
         in_place ? HyperPatchMatch(query, halves, hpm) : HyperPatchMatch(query, maps.database, hpm);
     result.field = std::move(found.field);

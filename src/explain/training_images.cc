@@ -124,17 +124,66 @@ void TrainingImages::Load(int image) {
     target_classes_[image] = palette_->Classes(targets_[image], false, pair.path);
 }
 
+namespace {
+
+// Image `image` of a store's pixel file `side` (RGB at `size`) as BGR, and as classes when it
+// holds labels.
+void ReadStorePixels(const FeatureStore& store, const char* side, int image, const ImageSize& size,
+                     const Palette* labels, const std::string& name, cv::Mat& bgr,
+                     cv::Mat& classes) {
+  const NpyFile& file = *store.PixelFile(side);
+  const std::size_t bytes = static_cast<std::size_t>(size.height) * size.width * 3;
+  const cv::Mat rgb(size.height, size.width, CV_8UC3,
+                    const_cast<std::uint8_t*>(file.data_as<std::uint8_t>()) + image * bytes);
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  if (labels) classes = labels->Classes(bgr, false, file.path() + " (" + name + ")");
+}
+
+}  // namespace
+
 void TrainingImages::LoadFromStore(int image) {
-  const auto read = [&](const char* side, bool labels, cv::Mat& bgr, cv::Mat& classes) {
-    const NpyFile& file = *store_->PixelFile(side);
-    const std::size_t bytes = static_cast<std::size_t>(size_.height) * size_.width * 3;
-    const cv::Mat rgb(size_.height, size_.width, CV_8UC3,
-                      const_cast<std::uint8_t*>(file.data_as<std::uint8_t>()) + image * bytes);
-    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
-    if (labels) classes = palette_->Classes(bgr, false, file.path() + " (" + names_[image] + ")");
-  };
-  read("inputs", input_is_labels_, inputs_[image], input_classes_[image]);
-  read("targets", target_is_labels_, targets_[image], target_classes_[image]);
+  ReadStorePixels(*store_, "inputs", image, size_, input_is_labels_ ? palette_ : nullptr,
+                  names_[image], inputs_[image], input_classes_[image]);
+  ReadStorePixels(*store_, "targets", image, size_, target_is_labels_ ? palette_ : nullptr,
+                  names_[image], targets_[image], target_classes_[image]);
+}
+
+void TrainingImages::UsePredictions(const FeatureStore& store) {
+  COMPNN_CHECK(store.PixelFile("predictions"), store.dir(),
+               " keeps no predictions (index it with them)");
+  predictions_are_labels_ = store.manifest().pixel("predictions")->labels;
+  COMPNN_CHECK(palette_ || !predictions_are_labels_, store.dir(),
+               ": its predictions are label images, but there is no palette");
+  predictions_store_ = &store;
+  predictions_.assign(names_.size(), cv::Mat());
+  prediction_classes_.assign(names_.size(), cv::Mat());
+}
+
+void TrainingImages::LoadPrediction(int image) {
+  COMPNN_CHECK(predictions_store_, "no predictions of the training images are loaded");
+  if (image < 0 || image >= size())
+    throw std::out_of_range("training image " + std::to_string(image) + " of " +
+                            std::to_string(size()));
+  if (!predictions_[image].empty()) return;
+  ReadStorePixels(*predictions_store_, "predictions", image, size_,
+                  predictions_are_labels_ ? palette_ : nullptr, names_[image], predictions_[image],
+                  prediction_classes_[image]);
+}
+
+bool TrainingImages::Has(PasteSource source) const {
+  return source != PasteSource::kPredictions || has_predictions();
+}
+
+bool TrainingImages::IsLabels(PasteSource source) const {
+  switch (source) {
+    case PasteSource::kInputs:
+      return input_is_labels_;
+    case PasteSource::kTargets:
+      return target_is_labels_;
+    case PasteSource::kPredictions:
+      break;
+  }
+  return predictions_are_labels_;
 }
 
 const cv::Mat& TrainingImages::Input(int image) {
@@ -177,6 +226,37 @@ std::vector<cv::Mat> TrainingImages::TargetClassMaps(const std::vector<int>& use
 }
 std::vector<cv::Mat> TrainingImages::InputClassMaps(const std::vector<int>& used) {
   return Gather(size(), used, [&](int i) { return InputClasses(i); });
+}
+
+std::vector<cv::Mat> TrainingImages::Images(PasteSource source, const std::vector<int>& used) {
+  switch (source) {
+    case PasteSource::kInputs:
+      return Inputs(used);
+    case PasteSource::kTargets:
+      return Targets(used);
+    case PasteSource::kPredictions:
+      break;
+  }
+  return Gather(size(), used, [&](int i) {
+    LoadPrediction(i);
+    return predictions_[i];
+  });
+}
+
+std::vector<cv::Mat> TrainingImages::ClassMaps(PasteSource source, const std::vector<int>& used) {
+  switch (source) {
+    case PasteSource::kInputs:
+      return InputClassMaps(used);
+    case PasteSource::kTargets:
+      return TargetClassMaps(used);
+    case PasteSource::kPredictions:
+      break;
+  }
+  COMPNN_CHECK(predictions_are_labels_, "the network's outputs are not label images");
+  return Gather(size(), used, [&](int i) {
+    LoadPrediction(i);
+    return prediction_classes_[i];
+  });
 }
 
 std::vector<int> UsedImages(const CorrespondenceField& field) {

@@ -1,5 +1,7 @@
 #include "compnn/models/evaluation.h"
 
+#include <algorithm>
+
 #include "compnn/core/check.h"
 #include "compnn/core/global_prefilter.h"
 #include "compnn/core/stopwatch.h"
@@ -10,24 +12,39 @@
 namespace compnn {
 namespace {
 
-// The report's description of the run. Throws when neither side holds labels: nothing to score.
-EvalReport StartReport(const Explainer& explainer, const EvalOptions& o) {
+// The report's description of the run.
+EvalReport StartReport(Explainer& explainer, const EvalOptions& o) {
   EvalReport report;
   report.store = explainer.store().dir();
   report.split = o.split;
   report.method = ToString(o.search.method);
   report.label_targets = explainer.target_is_labels();
   report.label_inputs = explainer.input_is_labels();
-  COMPNN_CHECK(report.label_targets || report.label_inputs,
-               "the dataset has no label images on either side: nothing to score");
+  report.k = o.k;
+  report.vote_power = o.paste.vote_power;
+  if (explainer.palette()) {
+    for (const LabelClass& c : explainer.palette()->classes()) report.class_names.push_back(c.name);
+  }
   return report;
 }
 
-// A query's class maps, each empty where its side does not hold labels.
+// What a query's reconstructions are scored against: class maps where a side holds labels
+// (each empty where it does not), photos where the targets are photos.
 struct QueryClasses {
-  cv::Mat truth, network;  // the ground truth and the network's output (label targets)
-  cv::Mat input;           // the input labels (label inputs)
+  cv::Mat truth, network;              // the ground truth and the network's output (label targets)
+  cv::Mat input;                       // the input labels (label inputs)
+  cv::Mat truth_photo, network_photo;  // BGR (photo targets); the truth may be empty
 };
+
+// A field's first `k` matches per cell.
+CorrespondenceField BestMatches(const CorrespondenceField& field, int k) {
+  if (k == field.k) return field;
+  CorrespondenceField best(field.height, field.width, k);
+  for (int y = 0; y < field.height; ++y)
+    for (int x = 0; x < field.width; ++x)
+      for (int r = 0; r < k; ++r) best.at(y, x, r) = field.at(y, x, r);
+  return best;
+}
 
 // Runs the network over a split's queries and adds each to the accumulators of every row.
 class SplitEvaluation {
@@ -45,8 +62,8 @@ class SplitEvaluation {
   void AddBaselines(const QueryRun& run, double forward_seconds, const QueryClasses& c);
   void AddLayer(std::size_t l, int q, const QueryRun& run, const QueryClasses& c);
   void AddReconstructions(const CorrespondenceField& field, const PasteGeometry& geometry,
-                          double search_seconds, const QueryClasses& c, RowAccumulator& output,
-                          RowAccumulator& input);
+                          double search_seconds, const QueryClasses& c, LayerAccumulators& totals,
+                          std::size_t row);
   StoreSearchResult Search(const std::string& layer, const QueryRun& run,
                            const StoreSearchOptions& search) const;
   const OwnedMap& GlobalOf(const QueryRun& run) const {
@@ -58,6 +75,7 @@ class SplitEvaluation {
   const EvalOptions& o_;
   EvalReport report_;  // the description; the rows are filled in by Report()
   EvalLayers layers_;
+  RowGrid grid_;
   std::vector<std::string> captured_;  // what the network gives per query
   std::vector<std::string> names_;     // the queries
   int classes_;
@@ -73,11 +91,12 @@ SplitEvaluation::SplitEvaluation(Explainer& explainer, const EvalOptions& option
       o_(options),
       report_(StartReport(explainer, options)),
       layers_(ResolveEvalLayers(store_, options)),
+      grid_{options.topk, options.k},
       captured_(layers_.Captured()),
       names_(QueriesToEvaluate(explainer.dataset().Names(options.split), options)),
-      classes_(explainer.dataset().palette().size()),
+      classes_(explainer.palette() ? explainer.palette()->size() : 1),
       baselines_(classes_),
-      layer_totals_(layers_.evaluated.size(), LayerAccumulators(classes_, options.topk.size())) {
+      layer_totals_(layers_.evaluated.size(), LayerAccumulators(classes_, grid_.size())) {
   report_.queries = static_cast<int>(names_.size());
 }
 
@@ -88,18 +107,26 @@ void SplitEvaluation::AddQuery(int q) {
   const QueryRun run = explainer_.Run(query, captured_);
   const double forward_seconds = SecondsSince(forward_start);
   const QueryClasses classes = ClassesOf(query, run);
-  if (report_.label_targets) AddBaselines(run, forward_seconds, classes);
+  AddBaselines(run, forward_seconds, classes);
   for (std::size_t l = 0; l < layers_.evaluated.size(); ++l) AddLayer(l, q, run, classes);
 }
 
 // The network's output maps to classes through the nearest palette colour (it need not hit one
 // exactly); label images must hold palette colours only.
 QueryClasses SplitEvaluation::ClassesOf(const Query& query, const QueryRun& run) const {
-  const Palette& palette = explainer_.dataset().palette();
   QueryClasses c;
+  if (!report_.label_targets && !report_.label_inputs) {
+    c.truth_photo = query.truth;
+    c.network_photo = run.output;
+    return c;
+  }
+  const Palette& palette = *explainer_.palette();
   if (report_.label_targets) {
     c.truth = palette.Classes(query.truth, false, query.name);
     c.network = palette.Classes(run.output, true, "network output");
+  } else {
+    c.truth_photo = query.truth;
+    c.network_photo = run.output;
   }
   if (report_.label_inputs) c.input = palette.Classes(query.input, false, query.name);
   return c;
@@ -110,58 +137,88 @@ QueryClasses SplitEvaluation::ClassesOf(const Query& query, const QueryRun& run)
 void SplitEvaluation::AddBaselines(const QueryRun& run, double forward_seconds,
                                    const QueryClasses& c) {
   TrainingImages& training = explainer_.training();
-  baselines_.network.Add(c.network, c.truth, nullptr, forward_seconds);
+  const bool labels = report_.label_targets;
+  // A whole training target as a row's prediction: scored as labels or as a photo.
+  const auto add = [&](RowAccumulator& row, int image, double seconds) {
+    if (labels)
+      row.Add(training.TargetClasses(image), c.truth, &c.network, seconds);
+    else
+      row.AddPhoto(training.Target(image), c.truth_photo, &c.network_photo, seconds);
+  };
+  if (labels)
+    baselines_.network.Add(c.network, c.truth, nullptr, forward_seconds);
+  else
+    baselines_.network.AddPhoto(c.network_photo, c.truth_photo, nullptr, forward_seconds);
   auto t = Clock::now();
   const int nearest = GlobalTopK(GlobalOf(run).values, store_.Globals(), 1).front();
-  baselines_.gr_bottleneck.Add(training.TargetClasses(nearest), c.truth, &c.network,
-                               SecondsSince(t));
+  add(baselines_.gr_bottleneck, nearest, SecondsSince(t));
   t = Clock::now();
   const std::string& penultimate = layers_.penultimate;
   const int nearest_map = NearestByWholeMap(store_, penultimate, run.maps.at(penultimate).view());
-  baselines_.gr_penultimate.Add(training.TargetClasses(nearest_map), c.truth, &c.network,
-                                SecondsSince(t));
+  add(baselines_.gr_penultimate, nearest_map, SecondsSince(t));
 }
 
-// One layer's rows for one query: a search per top k; on the first queries, the same search run
-// exactly to measure HyperPatch-Match.
+// One layer's rows for one query: a search per prefilter size, with the largest k; on the first
+// queries, the same search run exactly (one match per cell) to measure HyperPatch-Match.
 void SplitEvaluation::AddLayer(std::size_t l, int q, const QueryRun& run, const QueryClasses& c) {
   const StoreLayer& layer = store_.manifest().layer(layers_.evaluated[l]);
-  const PasteGeometry geometry{layer.stride,
-                               o_.overlapping_blocks ? layer.hyperpatch : HyperpatchShape{1, 1}};
+  const PasteGeometry geometry = o_.paste.ForLayer(layer.stride, layer.hyperpatch);
   LayerAccumulators& totals = layer_totals_[l];
-  for (std::size_t k = 0; k < o_.topk.size(); ++k) {
+  const int most = *std::max_element(o_.k.begin(), o_.k.end());
+  for (std::size_t t = 0; t < o_.topk.size(); ++t) {
     StoreSearchOptions search = o_.search;
-    search.topk_images = o_.topk[k];
-    const auto t = Clock::now();
+    search.topk_images = o_.topk[t];
+    search.k = most;
+    const auto start = Clock::now();
     const StoreSearchResult found = Search(layer.name, run, search);
-    const double search_seconds = SecondsSince(t);
-    AddReconstructions(found.field, geometry, search_seconds, c, totals.output[k], totals.input[k]);
-    if (ComparesWithExactSearch(o_, q, o_.topk[k])) {
-      StoreSearchOptions exact = search;
+    const double search_seconds = SecondsSince(start);
+    for (std::size_t k = 0; k < o_.k.size(); ++k) {
+      AddReconstructions(BestMatches(found.field, o_.k[k]), geometry, search_seconds, c, totals,
+                         grid_.index(t, k));
+    }
+    if (ComparesWithExactSearch(o_, q, o_.topk[t])) {
+      StoreSearchOptions one = search, exact = search;
+      one.k = exact.k = 1;
       exact.method = SearchMethod::kExact;
-      totals.quality.Add(found, Search(layer.name, run, exact));
+      StoreSearchResult best = found;
+      best.field = BestMatches(found.field, 1);
+      totals.quality.Add(best, Search(layer.name, run, exact));
     }
   }
 }
 
-// The output and input reconstructions of one search, each timed with the search: that is what
-// a user waits for.
+// The output, prediction and input reconstructions of one search, each timed with the search:
+// that is what a user waits for.
 void SplitEvaluation::AddReconstructions(const CorrespondenceField& field,
                                          const PasteGeometry& geometry, double search_seconds,
-                                         const QueryClasses& c, RowAccumulator& output,
-                                         RowAccumulator& input) {
+                                         const QueryClasses& c, LayerAccumulators& totals,
+                                         std::size_t row) {
   TrainingImages& training = explainer_.training();
   const std::vector<int> used = UsedImages(field);
-  if (report_.label_targets) {
+  const auto add_target_side = [&](PasteSource source, RowAccumulator& accumulator) {
     const auto r = Clock::now();
-    const cv::Mat out =
-        ReconstructLabels(field, training.TargetClassMaps(used), geometry, classes_);
-    output.Add(out, c.truth, &c.network, search_seconds + SecondsSince(r));
-  }
+    if (report_.label_targets && training.IsLabels(source)) {
+      const cv::Mat out =
+          ReconstructLabels(field, training.ClassMaps(source, used), geometry, classes_);
+      accumulator.Add(out, c.truth, &c.network, search_seconds + SecondsSince(r));
+    } else if (report_.label_targets) {
+      // Label images the network generates: averaged as it draws them, then read as classes
+      // the way its own output is.
+      const cv::Mat drawn = ReconstructPhoto(field, training.Images(source, used), geometry);
+      const cv::Mat out = explainer_.palette()->Classes(drawn, true, "prediction reconstruction");
+      accumulator.Add(out, c.truth, &c.network, search_seconds + SecondsSince(r));
+    } else {
+      const cv::Mat out = ReconstructPhoto(field, training.Images(source, used), geometry);
+      accumulator.AddPhoto(out, c.truth_photo, &c.network_photo, search_seconds + SecondsSince(r));
+    }
+  };
+  add_target_side(PasteSource::kTargets, totals.output[row]);
+  if (training.has_predictions())
+    add_target_side(PasteSource::kPredictions, totals.prediction[row]);
   if (report_.label_inputs) {
     const auto r = Clock::now();
     const cv::Mat in = ReconstructLabels(field, training.InputClassMaps(used), geometry, classes_);
-    input.Add(in, c.input, nullptr, search_seconds + SecondsSince(r));
+    totals.input[row].Add(in, c.input, nullptr, search_seconds + SecondsSince(r));
   }
 }
 
@@ -172,11 +229,16 @@ StoreSearchResult SplitEvaluation::Search(const std::string& layer, const QueryR
 
 EvalReport SplitEvaluation::Report() const {
   EvalReport report = report_;
-  if (report.label_targets) report.baselines = baselines_.Rows(layers_.penultimate);
+  report.baselines = baselines_.Rows(layers_.penultimate);
+  // The per-class table shows the rows of the prefilter HyperPatch-Match is measured at, or the
+  // first one.
+  const bool has_quality =
+      std::find(o_.topk.begin(), o_.topk.end(), o_.quality_topk) != o_.topk.end();
+  const int per_class_topk = has_quality ? o_.quality_topk : o_.topk.front();
   for (std::size_t l = 0; l < layers_.evaluated.size(); ++l) {
-    report.layers.push_back(layer_totals_[l].Result(store_.manifest().layer(layers_.evaluated[l]),
-                                                    o_.topk, report.label_targets,
-                                                    report.label_inputs));
+    report.layers.push_back(layer_totals_[l].Result(
+        store_.manifest().layer(layers_.evaluated[l]), grid_, report.label_inputs,
+        explainer_.training().has_predictions(), per_class_topk));
   }
   return report;
 }

@@ -60,6 +60,7 @@ Explainer::Explainer(const std::string& model, const std::string& store, const s
     training_ = std::make_unique<TrainingImages>(*dataset_, split, store_.manifest().images,
                                                  direction_, input_size_);
   }
+  if (store_.PixelFile("predictions")) training_->UsePredictions(store_);
 }
 
 const Dataset& Explainer::dataset() const {
@@ -100,23 +101,20 @@ QueryRun Explainer::Run(const Query& query, const std::vector<std::string>& laye
 }
 
 cv::Mat Explainer::Reconstruct(const CorrespondenceField& field, const std::string& layer,
-                               bool outputs, bool overlapping_blocks) {
+                               PasteSource source, const PasteOptions& paste) {
   const StoreLayer& info = store_.manifest().layer(layer);
-  PasteGeometry geometry{info.stride, overlapping_blocks ? info.hyperpatch : HyperpatchShape{1, 1}};
+  const PasteGeometry geometry = paste.ForLayer(info.stride, info.hyperpatch);
   const std::vector<int> used = UsedImages(field);
-  const bool labels = outputs ? target_is_labels() : input_is_labels();
-  if (labels) {
-    const std::vector<cv::Mat> sources =
-        outputs ? training_->TargetClassMaps(used) : training_->InputClassMaps(used);
-    return palette_->Colourise(ReconstructLabels(field, sources, geometry, palette_->size()));
+  if (training_->IsLabels(source)) {
+    return palette_->Colourise(
+        ReconstructLabels(field, training_->ClassMaps(source, used), geometry, palette_->size()));
   }
-  return ReconstructPhoto(field, outputs ? training_->Targets(used) : training_->Inputs(used),
-                          geometry);
+  return ReconstructPhoto(field, training_->Images(source, used), geometry);
 }
 
 LayerExplanation Explainer::ExplainLayer(const QueryRun& run, const std::string& layer,
                                          const StoreSearchOptions& options,
-                                         bool overlapping_blocks) {
+                                         const PasteOptions& paste) {
   const auto map = run.maps.find(layer);
   if (map == run.maps.end())
     throw std::logic_error("the query was not run with layer " + layer + " captured");
@@ -126,8 +124,11 @@ LayerExplanation Explainer::ExplainLayer(const QueryRun& run, const std::string&
   e.stride = store_.manifest().layer(layer).stride;
   e.search = SearchStore(store_, layer, map->second.view(), global.values, options);
   const auto start = Clock::now();
-  e.input_reconstruction = Reconstruct(e.search.field, layer, false, overlapping_blocks);
-  e.output_reconstruction = Reconstruct(e.search.field, layer, true, overlapping_blocks);
+  e.input_reconstruction = Reconstruct(e.search.field, layer, PasteSource::kInputs, paste);
+  e.output_reconstruction = Reconstruct(e.search.field, layer, PasteSource::kTargets, paste);
+  if (training_->has_predictions())
+    e.prediction_reconstruction =
+        Reconstruct(e.search.field, layer, PasteSource::kPredictions, paste);
   e.reconstruct_seconds = SecondsSince(start);
   return e;
 }

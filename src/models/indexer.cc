@@ -24,6 +24,22 @@ void IndexOptions::Check() const {
   CheckImageSize(size, "size");
 }
 
+namespace {
+
+// The network's output on one training image as the store keeps it: RGB at the input size, as
+// the network draws it. Class scores become palette colours; a generated image (a label image
+// pix2pix paints) stays as generated, so that reconstructions average it as the network's own
+// colours before reading classes from it, as its output is read.
+cv::Mat PredictionPixels(Model& model, const torch::Tensor& chw, const Palette* palette,
+                         const ImageSize& size) {
+  const cv::Mat bgr = ResizeForModel(model.OutputImage(chw, palette), size, model.OutputsClasses());
+  cv::Mat rgb;
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  return rgb;
+}
+
+}  // namespace
+
 void IndexDataset(const IndexOptions& o) {
   o.Check();
   UseAllCores();
@@ -86,10 +102,13 @@ void IndexDataset(const IndexOptions& o) {
   if (o.keep_pixels) {
     plan.pixels = {{"inputs", input_is_labels, "inputs.npy", ""},
                    {"targets", target_is_labels, "targets.npy", ""}};
-    if (dataset.has_labels()) {
-      plan.palette = {{"classes", dataset.palette().ToJson()},
-                      {"ignore", dataset.palette().IgnoreJson()}};
-    }
+  }
+  // Predictions are label images only when they are class scores drawn in palette colours.
+  if (o.keep_predictions)
+    plan.pixels.push_back({"predictions", model->OutputsClasses(), "predictions.npy", ""});
+  const Palette* palette = dataset.has_labels() ? &dataset.palette() : nullptr;
+  if (!plan.pixels.empty() && palette) {
+    plan.palette = {{"classes", palette->ToJson()}, {"ignore", palette->IgnoreJson()}};
   }
 
   StoreWriter writer(o.out, plan, o.overwrite);
@@ -128,7 +147,12 @@ void IndexDataset(const IndexOptions& o) {
       inputs.push_back(model->Prepare(image, input_is_labels));
     }
     capture.values.clear();
-    model->Forward(torch::stack(inputs), &capture);
+    const torch::Tensor outputs = model->Forward(torch::stack(inputs), &capture);
+    std::vector<cv::Mat> predictions;
+    if (o.keep_predictions) {
+      for (int j = 0; j < count; ++j)
+        predictions.push_back(PredictionPixels(*model, outputs[j], palette, size));
+    }
     std::map<std::string, torch::Tensor> channels_last;
     for (const StoreLayer& l : plan.layers)
       channels_last[l.name] = capture.values.at(l.name).permute({0, 2, 3, 1}).contiguous();
@@ -143,6 +167,7 @@ void IndexDataset(const IndexOptions& o) {
         pixels["inputs"] = batch.rgb_inputs[j].ptr<std::uint8_t>();
         pixels["targets"] = batch.rgb_targets[j].ptr<std::uint8_t>();
       }
+      if (o.keep_predictions) pixels["predictions"] = predictions[j].ptr<std::uint8_t>();
       writer.Write(start + j, maps, maps.at(plan.global_layer), pixels);
     }
     if (o.progress) o.progress(start + count, n);

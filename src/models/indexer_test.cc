@@ -1,7 +1,9 @@
 #include "compnn/models/indexer.h"
 
 #include <gtest/gtest.h>
+
 #include <torch/torch.h>
+#include <algorithm>
 
 #include "compnn/data/generators.h"
 #include "compnn/explain/training_images.h"
@@ -51,7 +53,8 @@ TEST_F(Indexer, StoreHoldsTheActivationsOfAForwardPass) {
     Capture capture;
     capture.wanted = {"decoder3", "encoder5"};
     torch::NoGradGuard no_grad;
-    network->Forward(models::ImageToTensor(pair.b, {32, 32}, true).unsqueeze(0), &capture);
+    const torch::Tensor output =
+        network->Forward(models::ImageToTensor(pair.b, {32, 32}, true).unsqueeze(0), &capture);
     const torch::Tensor expected = capture.values["decoder3"][0].permute({1, 2, 0}).contiguous();
     const float* e = expected.data_ptr<float>();
     for (int k = 0; k < 8 * 8 * 16; ++k)
@@ -75,7 +78,19 @@ TEST_F(Indexer, StoreHoldsTheActivationsOfAForwardPass) {
         }
       }
     }
+    // The network's output (a photo in -1..1, channels RGB) kept as bytes: (v + 1) * 127.5,
+    // rounded; the batched pass may differ from this single one in the last float bit.
+    const std::uint8_t* kept = store.PixelFile("predictions")->data_as<std::uint8_t>() +
+                               static_cast<std::size_t>(i) * 32 * 32 * 3;
+    const torch::Tensor hwc = output[0].permute({1, 2, 0}).contiguous();
+    for (int k = 0; k < 32 * 32 * 3; ++k) {
+      const double expected = std::clamp((hwc.data_ptr<float>()[k] + 1.0) * 127.5, 0.0, 255.0);
+      ASSERT_NEAR(kept[k], expected, 0.5 + 1e-3) << "prediction " << i << " value " << k;
+    }
   }
+  ASSERT_NE(store.manifest().pixel("predictions"), nullptr);
+  EXPECT_EQ(store.manifest().pixel("predictions")->labels,
+            dataset.target_is_labels(Direction::kBtoA));
   ASSERT_NE(store.manifest().pixel("targets"), nullptr);
   EXPECT_EQ(store.manifest().pixel("inputs")->labels, dataset.input_is_labels(Direction::kBtoA));
   EXPECT_EQ(store.manifest().pixel("targets")->labels, dataset.target_is_labels(Direction::kBtoA));
@@ -83,6 +98,7 @@ TEST_F(Indexer, StoreHoldsTheActivationsOfAForwardPass) {
 
   // Without pixels, the store keeps none.
   o.keep_pixels = false;
+  o.keep_predictions = false;
   o.out = Path("bare");
   IndexDataset(o);
   EXPECT_TRUE(FeatureStore::Open(Path("bare")).manifest().pixels.empty());

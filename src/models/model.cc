@@ -160,8 +160,7 @@ torch::Tensor Model::Forward(const torch::Tensor& x, Capture* capture) {
 }
 
 cv::Mat Model::OutputImage(const torch::Tensor& chw, const Palette* palette) const {
-  const bool classes = arch_ == Architecture::kSegNet || output_kind_ == OutputKind::kLogits;
-  if (!classes) {
+  if (!OutputsClasses()) {
     COMPNN_CHECK(chw.size(0) == 3, path_, ": the output has ", chw.size(0),
                  " channels, not an RGB image (class scores? set the output kind to logits)");
     if (normalisation_) return models::TensorToImage(chw * 2 - 1);  // an image in 0..1

@@ -145,8 +145,9 @@ StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string
     for (const nlohmann::json& p : j.value("pixels", nlohmann::json::array())) {
       StorePixels pixels{p.at("name").get<std::string>(), p.at("labels").get<bool>(),
                          p.at("file").get<std::string>(), p.value("checksum", "")};
-      COMPNN_CHECK(pixels.name == "inputs" || pixels.name == "targets", "unknown pixels '",
-                   pixels.name, "' (inputs or targets)");
+      COMPNN_CHECK(
+          pixels.name == "inputs" || pixels.name == "targets" || pixels.name == "predictions",
+          "unknown pixels '", pixels.name, "' (inputs, targets or predictions)");
       m.pixels.push_back(pixels);
     }
     m.palette = j.value("palette", nlohmann::json());

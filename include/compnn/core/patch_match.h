@@ -20,11 +20,17 @@ struct PatchMatchIteration {
 // The most iterations, and the most tries of one kind per cell and iteration, a search accepts.
 inline constexpr int kMaxPatchMatchIterations = 10000;
 inline constexpr int kMaxPatchMatchTries = 1024;
+// The most matches per cell a search keeps.
+inline constexpr int kMaxPatchMatchTopK = 256;
 
 struct PatchMatchOptions {
   HyperpatchShape hyperpatch;
   // Database images to search; empty means all of them.
   std::vector<int> candidates;
+  // Matches kept per query cell, best first and distinct. With more than one, propagation offers
+  // every match of a neighbour and the random search looks around each of the cell's matches, as
+  // in k-nearest-neighbour PatchMatch; the search then costs about top_k times as much.
+  int top_k = 1;
   // Stops after this many iterations, or earlier when fewer than `min_improved_fraction` of the
   // cells improved in an iteration.
   int max_iterations = 32;
@@ -45,8 +51,8 @@ struct PatchMatchOptions {
   // Called after every iteration.
   std::function<void(const PatchMatchIteration&)> on_iteration;
 
-  // Throws OptionError naming the field: counts outside [0, the bounds above], a fraction outside
-  // [0, 1] (NaN included).
+  // Throws OptionError naming the field: counts outside [0, the bounds above], top_k outside
+  // [1, kMaxPatchMatchTopK], a fraction outside [0, 1] (NaN included).
   void Check() const;
 };
 
@@ -55,7 +61,8 @@ struct PatchMatchResult {
   std::vector<PatchMatchIteration> iterations;
 };
 
-// Approximate best match of every query cell. Deterministic for a seed, whatever the thread count:
+// Approximate best top_k matches of every query cell (mean similarities and improvement counts
+// follow the best). Deterministic for a seed, whatever the thread count:
 // random draws come from a counter-based generator keyed by (seed, iteration, cell), and
 // propagation runs tiles of cells in wavefront order, which reproduces the sequential scan exactly.
 // Throws std::invalid_argument on malformed input or non-finite values.

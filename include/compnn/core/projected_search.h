@@ -25,6 +25,8 @@ struct ProjectedSearchOptions {
   int components = 32;
   // Best matches per cell in the projection that are ranked again at full length.
   int shortlist = 16;
+  // Matches kept per query cell, best first (at most the shortlist).
+  int top_k = 1;
   // Database hyperpatches the directions are estimated from, drawn at random from the candidates.
   int sample = 8192;
   std::uint64_t seed = 0;
@@ -32,7 +34,7 @@ struct ProjectedSearchOptions {
   int threads = 0;
 
   // Throws OptionError naming the field: components, shortlist or sample below 1 or above their
-  // bounds, threads outside [0, kMaxThreads].
+  // bounds, top_k below 1 or above the shortlist, threads outside [0, kMaxThreads].
   void Check() const;
 };
 
@@ -42,9 +44,9 @@ struct ProjectedSearchOptions {
 std::vector<float> PrincipalDirections(const std::vector<float>& rows, int count, int length,
                                        int components, std::uint64_t seed);
 
-// The best match of every query cell among its shortlist; similarities are full-length cosines,
-// as exact search computes them. Deterministic for a seed and thread count. Throws
-// std::invalid_argument on malformed input or non-finite values.
+// The top_k best matches of every query cell among its shortlist, best first; similarities are
+// full-length cosines, as exact search computes them. Deterministic for a seed and thread count.
+// Throws std::invalid_argument on malformed input or non-finite values.
 CorrespondenceField ProjectedSearch(const MapView& query, const Database& database,
                                     const ProjectedSearchOptions& options = {});
 

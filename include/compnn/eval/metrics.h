@@ -17,6 +17,13 @@ namespace compnn {
 // trained on. Class maps are 8-bit, so real classes are 0..254.
 inline constexpr std::uint8_t kIgnoreClass = 255;
 
+// One class's scores in a confusion matrix.
+struct ClassScore {
+  std::int64_t pixels = 0;  // of the class in the truth
+  double accuracy = -1;     // the fraction of them predicted as the class; -1 when there are none
+  double iou = -1;          // |pred = c and truth = c| / |pred = c or truth = c|; -1 when empty
+};
+
 class ConfusionMatrix {
  public:
   explicit ConfusionMatrix(int classes);
@@ -36,6 +43,9 @@ class ConfusionMatrix {
   double PixelAccuracy() const;
   double MeanPixelAccuracy() const;
   double MeanIoU() const;
+  // Every class's scores, indexed by class id: MeanPixelAccuracy and MeanIoU are their means over
+  // the classes where they are defined.
+  std::vector<ClassScore> PerClass() const;
 
  private:
   std::int64_t TruthTotal(int truth) const;  // pixels of a true class, predicted ignore included
@@ -44,5 +54,12 @@ class ConfusionMatrix {
   // truth-major, classes_ + 1 columns: the last one counts predictions of the ignore class
   std::vector<std::int64_t> counts_;
 };
+
+// Photo fidelity over `count` 8-bit values (pixels times channels) of two images:
+//   mean absolute error = mean |a - b|, in 0..255 units
+//   PSNR                = 10 log10(255^2 / mean (a - b)^2) dB, capped at kMaxPsnr for equal images
+inline constexpr double kMaxPsnr = 100.0;
+double MeanAbsoluteError(const std::uint8_t* a, const std::uint8_t* b, std::size_t count);
+double PeakSignalToNoise(const std::uint8_t* a, const std::uint8_t* b, std::size_t count);
 
 }  // namespace compnn

@@ -37,6 +37,7 @@ struct CorrespondenceMapInputs {
   std::string heading;
   cv::Mat query_input, ground_truth, network_output;  // BGR; ground truth may be empty
   cv::Mat reconstruction;                             // the output reconstruction
+  cv::Mat prediction_reconstruction;  // pasted from the network's outputs; empty: not shown
   CorrespondenceField field;
   int stride = 1;
   std::vector<cv::Mat> sources;  // training targets, indexed like the field's images
@@ -45,9 +46,9 @@ struct CorrespondenceMapInputs {
   int side = 256;  // pixels per tile
 };
 
-// The figure: query, truth, network output, reconstruction and its colour-coded sources on the
-// first row; the highlighted source images with the regions used outlined in their colours, and
-// captioned with their names and shares, below.
+// The figure: query, truth, network output, output reconstruction, prediction reconstruction
+// (when given) and the colour-coded sources on the first row; the highlighted source images with
+// the regions used outlined in their colours, and captioned with their names and shares, below.
 cv::Mat CorrespondenceMapFigure(const CorrespondenceMapInputs& inputs);
 
 }  // namespace compnn

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "compnn/explain/reconstruction.h"
 #include "compnn/explain/store_search.h"
 #include "compnn/store/feature_store.h"
 
@@ -17,11 +18,14 @@ struct EvalOptions {
   int count = 0;                    // first N images of the split; 0: all
   std::vector<std::string> layers;  // empty: the finest layer after the bottleneck
   std::vector<int> topk = {1, 16, 32, 64};
-  StoreSearchOptions search;        // method, iterations, seed, threads (topk is set per row)
-  bool overlapping_blocks = false;  // paste whole hyperpatches, voted (see PasteGeometry)
-  std::string penultimate;          // GR (penultimate) layer; empty: the last decoder layer
-  int quality_queries = 8;          // HyperPatch-Match against exact search on this many queries
-  int quality_topk = 16;            // ... over this many prefiltered images
+  // Matches per cell, a row each: every prefilter is searched once with the largest, and a row of
+  // a smaller k pastes the best k of those.
+  std::vector<int> k = {1};
+  StoreSearchOptions search;  // method, iterations, seed, threads (topk and k are set per row)
+  PasteOptions paste;         // overlapping blocks, vote power
+  std::string penultimate;    // GR (penultimate) layer; empty: the last decoder layer
+  int quality_queries = 8;    // HyperPatch-Match against exact search on this many queries
+  int quality_topk = 16;      // ... over this many prefiltered images
   std::function<void(int, int)> progress;  // (queries done, queries)
 
   // Throws OptionError naming the field (search's as search.FIELD).

@@ -6,6 +6,8 @@
 //   mean pixel accuracy (MPA) = mean over classes present in the truth of per-class accuracy
 //   mean IoU                  = mean over classes present in prediction or truth of IoU
 //   agreement                 = pixel accuracy of a reconstruction against the network's output
+// Photo targets are scored by mean absolute error (0..255) and PSNR (dB), per query then averaged,
+// against the ground truth and against the network's output.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -23,14 +25,25 @@ struct EvalRow {
   double mean_pixel_accuracy = 0, mean_iou = 0, pixel_accuracy = 0;
   double agreement = -1;  // with the network's output; -1 when not measured
   double seconds_per_query = 0;
+  // Label rows: every class's scores against the truth, and against the network's output (its
+  // accuracy is the class's agreement); empty when not measured.
+  std::vector<ClassScore> classes, classes_network;
+  // Photo rows: fidelity to the ground truth and to the network's output; -1 when not measured.
+  double l1_truth = -1, psnr_truth = -1, l1_network = -1, psnr_network = -1;
+  bool is_photo() const { return l1_truth >= 0 || l1_network >= 0; }
   nlohmann::json ToJson() const;
+  nlohmann::json ToJson(const std::vector<std::string>& class_names) const;
 };
 
 struct LayerEval {
   std::string layer;
   int stride = 1;
-  std::vector<EvalRow> output_rows;  // OR (top k) against the ground truth (label targets)
-  std::vector<EvalRow> input_rows;   // IR (top k) against the input labels (label inputs)
+  std::vector<EvalRow> output_rows;      // OR rows: pasted training targets
+  std::vector<EvalRow> prediction_rows;  // PR rows: pasted network outputs (stores that keep them)
+  std::vector<EvalRow> input_rows;       // IR rows against the input labels (label inputs)
+  // Which rows the per-class table shows: those of this prefilter (the quality one when
+  // evaluated, else the first).
+  int per_class_topk = 0;
   // HyperPatch-Match against exact search on `quality_queries` queries.
   int quality_queries = 0;
   double similarity_ratio = 0, exact_cell_fraction = 0;
@@ -41,6 +54,9 @@ struct EvalReport {
   std::string model, store, split, method;  // method: ToString(SearchMethod), "hpm" or "exact"
   int queries = 0;
   bool label_targets = false, label_inputs = false;
+  std::vector<std::string> class_names;  // label datasets: by class id
+  std::vector<int> k;                    // matches per cell of the rows, as evaluated
+  double vote_power = 1.0;
   std::vector<EvalRow> baselines;  // Baseline CNN, GR (bottleneck), GR (penultimate)
   std::vector<LayerEval> layers;
   double seconds = 0;
@@ -51,7 +67,7 @@ struct EvalReport {
 };
 
 // One row's running totals over the queries: a confusion matrix against the reference labels, one
-// against the network's output (for the agreement), and the time.
+// against the network's output (for the agreement), photo errors, and the time.
 class RowAccumulator {
  public:
   explicit RowAccumulator(int classes);
@@ -61,14 +77,20 @@ class RowAccumulator {
   // Throws std::runtime_error for maps of different sizes or types.
   void Add(const cv::Mat& predicted, const cv::Mat& reference, const cv::Mat* network,
            double seconds);
+  // One query's photos (CV_8UC3, all of one size); `truth` may be empty (a query without its
+  // pair), `network` null (the baseline is the network itself).
+  void AddPhoto(const cv::Mat& image, const cv::Mat& truth, const cv::Mat* network, double seconds);
   // The row's metrics so far; seconds_per_query is 0 before the first query.
   EvalRow Row(const std::string& approach) const;
 
  private:
   ConfusionMatrix reference_, network_;
-  bool has_network_ = false;
+  bool has_labels_ = false, has_network_ = false;
   double seconds_ = 0;
   int queries_ = 0;
+  // Photo errors summed over the queries, and how many queries each sum holds.
+  double l1_truth_ = 0, psnr_truth_ = 0, l1_network_ = 0, psnr_network_ = 0;
+  int photo_truths_ = 0, photo_networks_ = 0;
 };
 
 // How close one query's HyperPatch-Match field came to exact search's over the same candidates.
@@ -103,15 +125,25 @@ struct BaselineAccumulators {
   std::vector<EvalRow> Rows(const std::string& penultimate) const;
 };
 
-// One evaluated layer's totals: an OR and an IR row per top k, and the search quality.
+// The rows of one evaluated layer: one per prefilter size (topk) and matches per cell (k),
+// topk-major. Row names say "(top T)" when k is only 1, "(top T, k K)" otherwise.
+struct RowGrid {
+  std::vector<int> topk, k;
+  std::size_t size() const { return topk.size() * k.size(); }
+  std::size_t index(std::size_t t, std::size_t k_index) const { return t * k.size() + k_index; }
+  std::string Name(const std::string& kind, std::size_t row) const;
+};
+
+// One evaluated layer's totals: OR, PR and IR rows (see RowGrid), and the search quality.
 struct LayerAccumulators {
-  LayerAccumulators(int classes, std::size_t topk_count);
-  std::vector<RowAccumulator> output, input;  // indexed like EvalOptions::topk
+  LayerAccumulators(int classes, std::size_t rows);
+  std::vector<RowAccumulator> output, prediction, input;  // indexed like the RowGrid
   SearchQualityAccumulator quality;
 
-  // "OR (top k)" rows when the targets are labels, "IR (top k)" rows when the inputs are.
-  LayerEval Result(const StoreLayer& layer, const std::vector<int>& topk, bool label_targets,
-                   bool label_inputs) const;
+  // OR rows always (labels or photos, as the targets are), PR rows with `predictions`, IR rows
+  // when the inputs are labels.
+  LayerEval Result(const StoreLayer& layer, const RowGrid& grid, bool label_inputs,
+                   bool predictions, int per_class_topk) const;
 };
 
 }  // namespace compnn

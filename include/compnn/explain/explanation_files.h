@@ -21,17 +21,20 @@ struct ExplanationFiles {
   std::string heading;                                  // the figure's title
   cv::Mat query_input, ground_truth, network_output;    // BGR; ground truth may be empty
   cv::Mat input_reconstruction, output_reconstruction;  // BGR
+  cv::Mat prediction_reconstruction;  // BGR, pasted from the network's outputs; may be empty
   CorrespondenceField field;
   std::vector<cv::Mat> sources;    // training targets (BGR) indexed like the store; unused empty
   std::vector<std::string> names;  // the store's image names
   int highlighted = 5;             // source images shown with their regions outlined
 };
 
-// The file names WriteExplanationFiles writes, in the order summaries list them.
-const std::vector<std::string>& ExplanationFileNames();
+// The file names WriteExplanationFiles writes, in the order summaries list them (with or without
+// a prediction reconstruction).
+std::vector<std::string> ExplanationFileNames(bool prediction_reconstruction = false);
 
 // Writes correspondence-map.png, input-reconstruction.png, output-reconstruction.png,
-// network-output.png, nnf.npy and similarity.npy into `dir` (created), each atomically. Returns
+// prediction-reconstruction.png (when there is one), network-output.png, nnf.npy and
+// similarity.npy into `dir` (created), each atomically. Returns
 // the summary's common part: query, layer, stride, hyperpatch, sources (name and share of the
 // reconstruction's pixels, largest first), mean_similarity and files.
 nlohmann::json WriteExplanationFiles(const std::string& dir, const ExplanationFiles& e);

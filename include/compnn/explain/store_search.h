@@ -22,6 +22,9 @@ struct StoreSearchOptions {
   PatchMatchOptions patch_match;     // its hyperpatch and candidates are set from the store
   ProjectedSearchOptions projected;  // likewise
   int threads = 0;                   // 0: every core (rules over patch_match.threads)
+  // Matches kept per query cell, best first (rules over patch_match.top_k and projected.top_k;
+  // a projected shortlist shorter than k grows to k).
+  int k = 1;
 
   // Throws OptionError naming the field (patch_match's as patch_match.FIELD, projected's as
   // projected.FIELD).

@@ -41,6 +41,10 @@ Query LoadQueryFile(const std::string& path, Direction direction, const ImageSiz
 Query LoadSplitQuery(const Dataset& dataset, Direction direction, const ImageSize& size,
                      const std::string& split, const std::string& name);
 
+// What a reconstruction pastes: the training inputs (IR), targets (OR), or the network's own
+// outputs on the training images (PR), which a store keeps when indexed with predictions.
+enum class PasteSource { kInputs, kTargets, kPredictions };
+
 class TrainingImages {
  public:
   // `names` in the order of the feature store's images.
@@ -53,11 +57,21 @@ class TrainingImages {
   TrainingImages(const FeatureStore& store, const Palette* palette);
   // Whether `store` keeps both sides of its training pairs.
   static bool KeepsPixels(const FeatureStore& store);
+  // Reads the network's outputs on the training images from `store` (predictions.npy), which
+  // must outlive this. Throws when the store keeps none, or they are label images and there is
+  // no palette.
+  void UsePredictions(const FeatureStore& store);
 
   int size() const { return static_cast<int>(names_.size()); }
   const std::vector<std::string>& names() const { return names_; }
   bool input_is_labels() const { return input_is_labels_; }
   bool target_is_labels() const { return target_is_labels_; }
+  bool has_predictions() const { return predictions_store_ != nullptr; }
+  // Whether a source is there to paste from (predictions only after UsePredictions), and whether
+  // its images are labels (predictions are when the network outputs class scores; a label image
+  // it generates is a photo to average, read as classes afterwards).
+  bool Has(PasteSource source) const;
+  bool IsLabels(PasteSource source) const;
 
   const cv::Mat& Input(int image);
   const cv::Mat& Target(int image);
@@ -71,10 +85,15 @@ class TrainingImages {
   std::vector<cv::Mat> Targets(const std::vector<int>& used);
   std::vector<cv::Mat> TargetClassMaps(const std::vector<int>& used);
   std::vector<cv::Mat> InputClassMaps(const std::vector<int>& used);
+  // The same for any source: BGR images, or class maps (label sources only). Throws
+  // std::runtime_error for a source this lacks.
+  std::vector<cv::Mat> Images(PasteSource source, const std::vector<int>& used);
+  std::vector<cv::Mat> ClassMaps(PasteSource source, const std::vector<int>& used);
 
  private:
   void Load(int image);
   void LoadFromStore(int image);
+  void LoadPrediction(int image);
 
   const Dataset* dataset_ = nullptr;     // pairs read from the dataset, or
   const FeatureStore* store_ = nullptr;  // from the store's pixels
@@ -84,7 +103,10 @@ class TrainingImages {
   Direction direction_;
   ImageSize size_;
   bool input_is_labels_ = false, target_is_labels_ = false;
+  const FeatureStore* predictions_store_ = nullptr;
+  bool predictions_are_labels_ = false;
   std::vector<cv::Mat> inputs_, targets_, input_classes_, target_classes_;
+  std::vector<cv::Mat> predictions_, prediction_classes_;
 };
 
 // The distinct images a field's matches use, ascending.

@@ -25,6 +25,7 @@ struct LayerExplanation {
   int stride = 1;
   StoreSearchResult search;
   cv::Mat input_reconstruction, output_reconstruction;  // BGR (label images in palette colours)
+  cv::Mat prediction_reconstruction;  // pasted from the network's outputs; empty without them
   double reconstruct_seconds = 0;
 };
 
@@ -33,8 +34,10 @@ class Explainer {
   // Opens the model (compnn's own, or TorchScript with the input size, direction and input range
   // the store records), the store and the dataset (`data`, or the one the store was built from).
   // A store that keeps its training pixels needs no dataset: reconstructions paste its pixels,
-  // and queries are PNG files. Throws std::runtime_error when the store was built from another
-  // model file (checksums differ), or for a model or store that cannot be read.
+  // and queries are PNG files. A store that keeps the network's outputs on its training images
+  // (predictions) gives prediction reconstructions too. Throws std::runtime_error when the store
+  // was built from another model file (checksums differ), or for a model or store that cannot be
+  // read.
   Explainer(const std::string& model, const std::string& store, const std::string& data = "");
   ~Explainer();
 
@@ -58,12 +61,12 @@ class Explainer {
   // The network's pass over the query, capturing `layers` and the store's global layer.
   QueryRun Run(const Query& query, const std::vector<std::string>& layers);
 
-  // Search at `layer` and both reconstructions.
+  // Search at `layer` and every reconstruction there is a source for.
   LayerExplanation ExplainLayer(const QueryRun& run, const std::string& layer,
-                                const StoreSearchOptions& options, bool overlapping_blocks = false);
-  // Reconstructions from a given field at `layer`.
-  cv::Mat Reconstruct(const CorrespondenceField& field, const std::string& layer, bool outputs,
-                      bool overlapping_blocks = false);
+                                const StoreSearchOptions& options, const PasteOptions& paste = {});
+  // A reconstruction from a given field at `layer`, BGR (label images in palette colours).
+  cv::Mat Reconstruct(const CorrespondenceField& field, const std::string& layer,
+                      PasteSource source, const PasteOptions& paste = {});
 
  private:
   std::unique_ptr<Model> model_;

@@ -24,6 +24,12 @@ struct IndexOptions {
   // input size), so that explanations paste from the mapped store instead of decoding the
   // dataset's PNGs, and the store explains without its dataset.
   bool keep_pixels = true;
+  // Keeps the network's output on every training image (predictions.npy: RGB at the input size,
+  // as the network draws it: class scores in palette colours, generated images as generated),
+  // so that explanations can paste what
+  // the network does on its nearest training patches (the prediction reconstruction) beside what
+  // the ground truth says (the output reconstruction).
+  bool keep_predictions = true;
   // A TorchScript model (MODEL.pt) records none of these: its input size (none: the dataset's
   // own), the side of the pairs it reads, and the range it expects pixels in ("-1,1", pix2pix's
   // convention, or "0,1").

@@ -61,6 +61,11 @@ class Model {
   const std::optional<InputNormalisation>& normalisation() const { return normalisation_; }
   const std::string& output() const { return output_; }
   OutputKind output_kind() const { return output_kind_; }
+  // Whether the output is class scores (drawn as the arg-max class in palette colours) rather
+  // than an image the network generates.
+  bool OutputsClasses() const {
+    return arch_ == Architecture::kSegNet || output_kind_ == OutputKind::kLogits;
+  }
   // Every capturable layer with its shape and stride at size() (one dummy pass, done once).
   const std::vector<LayerInfo>& layers();
   // The same for another input size (one dummy pass each call).

@@ -6,6 +6,9 @@
 //   STORE/global.npy      (N, D_g) float32: each image's global descriptor (a layer, flattened)
 //   STORE/inputs.npy      optional (N, H, W, 3) uint8 RGB: the training inputs, at the input size,
 //   STORE/targets.npy     and targets, so that reconstructions paste without the dataset folder
+//   STORE/predictions.npy optional (N, H, W, 3) uint8 RGB: the network's output on each training
+//                         image as it draws it (class scores in palette colours), for prediction
+//                         reconstructions
 // A store is written in STORE.partial and renamed into place when complete, so a folder named
 // STORE is always whole; an interrupted run resumes from STORE.partial.
 #pragma once
@@ -50,7 +53,7 @@ struct StoreManifest {
   std::vector<StoreLayer> layers;
   std::string global_layer;
   std::string global_checksum;
-  std::vector<StorePixels> pixels;  // none, or inputs and/or targets
+  std::vector<StorePixels> pixels;  // none, or inputs, targets and/or predictions
   nlohmann::json palette;           // labels.json's {"classes", "ignore"} for label pixels, or null
 
   const StorePixels* pixel(const std::string& name) const;  // nullptr when not kept
