@@ -52,9 +52,10 @@ void AddEvalCommand(CLI::App& app, Command& run) {
   cmd->add_option("--layer", o->eval.layers,
                   "layers to evaluate (comma-separated; default: the last decoder layer)")
       ->delimiter(',');
-  cmd->add_option("--topk", o->eval.topk, "prefiltered training images per OR/IR row")
+  cmd->add_option("--topk", o->eval.topk,
+                  "prefiltered training images per OR/PR/IR row (0: all, no prefilter)")
       ->delimiter(',')
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::NonNegativeNumber)
       ->default_str("1,16,32,64");
   // eval takes a list of k, a row each, where the other commands take one.
   cmd->remove_option(cmd->get_option("--k"));

@@ -68,7 +68,9 @@ void RunExplain(const ExplainCommandOptions& o) {
     files.hyperpatch = info.hyperpatch;
     files.heading = "compnn: " + query.name + " explained at " + Describe(info) + " by " +
                     std::to_string(e.search.candidates.size()) + " training images (" +
-                    ToString(o.search.method) + ")";
+                    ToString(o.search.method) +
+                    (o.search.k > 1 ? ", " + std::to_string(o.search.k) + " matches a cell" : "") +
+                    ")";
     files.query_input = query.input;
     files.ground_truth = query.truth;
     files.network_output = run.output;

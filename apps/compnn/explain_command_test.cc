@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "compnn/data/dataset.h"
 #include "compnn/data/generators.h"
@@ -149,6 +150,97 @@ TEST_F(ExplainCommand, EvalScoresBaselineGlobalAndOutputReconstructions) {
   EXPECT_FALSE(ReadBytes(Path("ev/table.md")).empty());
   r = testing::RunCompnn("eval" + Common() + " --split nope --out " + Path("ev2"));
   EXPECT_EQ(r.status, 2) << r.output;
+}
+
+TEST_F(ExplainCommand, KMatchesAndPredictionReconstructionsInExplainAndEval) {
+  MakeModelAndStore();
+  const std::string search = " --method exact --topk-images 4";
+  testing::ProcessResult r = testing::RunCompnn("explain" + Common() + search +
+                                                " --query-split val --k 3 --out " + Path("k3"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = testing::RunCompnn("explain" + Common() + search + " --query-split val --out " + Path("k1"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const Dataset dataset = Dataset::Open(Path("facades"));
+  const Palette& palette = dataset.palette();
+  // The agreement of each query's prediction reconstruction with the network's output, counted
+  // here from the PNGs explain writes (network output read through the nearest palette colour).
+  std::int64_t agree = 0, counted = 0;
+  for (const std::string& name : dataset.Names("val")) {
+    const NpyFile nnf = NpyFile::Open(Path("k3/" + name + "/nnf.npy"));
+    EXPECT_EQ(nnf.shape(), (std::vector<std::int64_t>{16, 16, 3, 3}));
+    EXPECT_EQ(ReadJson(Path("k3/" + name + "/summary.json"))["k"], 3);
+    const std::string dir = Path("k1/" + name);
+    const cv::Mat pr = cv::imread(dir + "/prediction-reconstruction.png");
+    const cv::Mat out = cv::imread(dir + "/network-output.png");
+    cv::Mat truth;  // label images are resized by nearest neighbour, as the model reads them
+    cv::resize(dataset.Read("val", name).b, truth, cv::Size(32, 32), 0, 0, cv::INTER_NEAREST);
+    ASSERT_EQ(pr.size(), cv::Size(32, 32));
+    for (int y = 0; y < 32; ++y) {
+      for (int x = 0; x < 32; ++x) {
+        if (palette.Find(truth.at<cv::Vec3b>(y, x)) == kIgnoreClass) continue;
+        ++counted;
+        agree += palette.Find(pr.at<cv::Vec3b>(y, x)) == palette.Nearest(out.at<cv::Vec3b>(y, x));
+      }
+    }
+  }
+  r = testing::RunCompnn("eval" + Common() + " --method exact --split val --topk 4 --k 1,3 --out " +
+                         Path("ev"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json layer = ReadJson(Path("ev/table.json"))["layers"][0];
+  ASSERT_EQ(layer["output_reconstructions"].size(), 2u);
+  ASSERT_EQ(layer["prediction_reconstructions"].size(), 2u);
+  EXPECT_EQ(layer["prediction_reconstructions"][1]["approach"], "PR (top 4, k 3)");
+  EXPECT_NEAR(layer["prediction_reconstructions"][0]["agreement_with_network"].get<double>(),
+              static_cast<double>(agree) / counted, 1e-9);
+  EXPECT_EQ(layer["output_reconstructions"][0]["per_class"].size(), palette.size());
+  EXPECT_NE(r.output.find("Per class"), std::string::npos) << r.output;
+}
+
+TEST_F(ExplainCommand, EvalScoresPhotoOutputsAgainstNetworkAndTruth) {
+  // A labels-to-photo model: its outputs are photos, scored by L1 and PSNR.
+  GenerateFacades(testing::TinyDataset(Path("facades"), 10, 2, 1));
+  testing::ProcessResult r =
+      testing::RunCompnn("train --arch pix2pix --direction BtoA --data " + Path("facades") +
+                         " --size 32 --ngf 4 --epochs 1 --batch 2 --out " + Path("l2p.model"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string common = " --model " + Path("l2p.model") + " --store " + Path("s");
+  r = testing::RunCompnn("index --model " + Path("l2p.model") + " --data " + Path("facades") +
+                         " --layers decoder2 --out " + Path("s"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = testing::RunCompnn("explain" + common + " --query-split val --method exact --out " +
+                         Path("ex"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  // The network's L1 to the truth, per query then averaged, counted here from explain's PNGs.
+  const Dataset dataset = Dataset::Open(Path("facades"));
+  double l1 = 0;
+  for (const std::string& name : dataset.Names("val")) {
+    const cv::Mat out = cv::imread(Path("ex/" + name + "/network-output.png"));
+    cv::Mat truth;  // photos are resized by area, as the model reads them
+    cv::resize(dataset.Read("val", name).a, truth, cv::Size(32, 32), 0, 0, cv::INTER_AREA);
+    l1 += cv::norm(out, truth, cv::NORM_L1) / (32.0 * 32 * 3);
+  }
+  l1 /= dataset.Names("val").size();
+  r = testing::RunCompnn("eval" + common + " --split val --method exact --topk 4 --k 1,2 --out " +
+                         Path("ev"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("| approach | L1 to network | PSNR to network |"), std::string::npos)
+      << r.output;
+  const nlohmann::json table = ReadJson(Path("ev/table.json"));
+  const nlohmann::json& cnn = table["baselines"][0];
+  EXPECT_NEAR(cnn["l1_to_truth"].get<double>(), l1, 1e-9);
+  EXPECT_FALSE(cnn.contains("l1_to_network"));  // the network itself
+  EXPECT_FALSE(cnn.contains("mean_pixel_accuracy"));
+  const nlohmann::json layer = table["layers"][0];
+  ASSERT_EQ(layer["output_reconstructions"].size(), 2u);
+  ASSERT_EQ(layer["prediction_reconstructions"].size(), 2u);
+  for (const char* rows : {"output_reconstructions", "prediction_reconstructions"}) {
+    for (const auto& row : layer[rows]) {
+      EXPECT_GT(row["l1_to_network"].get<double>(), 0.0);
+      EXPECT_GT(row["psnr_to_truth"].get<double>(), 0.0);
+    }
+  }
+  // IR rows: the inputs are label maps.
+  EXPECT_EQ(layer["input_reconstructions"].size(), 2u);
 }
 
 TEST_F(ExplainCommand, BadInputGivesClearErrors) {

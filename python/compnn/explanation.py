@@ -246,10 +246,13 @@ def output_pixels(output, model_record, palette, output_kind=None):
     return _compnn._colourise(classes, json.dumps(palette))
 
 
-def output_is_classes(output, model_record, output_kind=None):
-    """Whether a (C, H, W) output is drawn as classes (class scores) rather than as an image."""
-    default_kind = "image" if output.shape[0] == 3 else "logits"
-    return (output_kind or model_record.get("output_kind") or default_kind) == "logits"
+def prediction_pixels(output, model_record, palette, labels, output_kind=None):
+    """The network's output on a training image as a store keeps it (predictions): its pixels,
+    for label targets in the palette colours of the classes they are read as."""
+    rgb = output_pixels(output, model_record, palette, output_kind)
+    if labels and palette is not None:
+        rgb = _compnn._snap_to_palette(rgb, json.dumps(palette))
+    return rgb
 
 
 class _TrainingPixels:

@@ -24,7 +24,7 @@ from . import _compnn
 from ._arrays import as_array
 from ._hooks import Capture, layer_shapes, split_name
 from .dataset import Dataset
-from .explanation import Explanation, from_search, output_is_classes, output_pixels
+from .explanation import Explanation, from_search, prediction_pixels
 from .store import FeatureStore, StoreWriter
 
 __all__ = ["index", "explain", "layers"]
@@ -181,10 +181,10 @@ def index(
             default: the network's bottleneck, as ``compnn index`` chooses it.
         hyperpatch: (height, width) in cells searched around each cell.
         overwrite: replace an existing store.
-        predictions: keep the network's output on every training image as it draws it (as
-            ``compnn index`` does: class scores in palette colours, an image as generated), so
-            that explanations paste a prediction reconstruction too; kept when the store keeps
-            its pixels (a Dataset, or inputs and targets).
+        predictions: keep the network's output on every training image (as ``compnn index``
+            does; label outputs in the palette colours of the classes they are read as), so that
+            explanations paste a prediction reconstruction too; kept when the store keeps its
+            pixels (a Dataset, or inputs and targets).
         output, output_kind: which of the network's outputs, and how to draw it, as
             :func:`explain` takes them.
 
@@ -240,6 +240,8 @@ def index(
     kept = ["inputs", "targets"] if dataset is not None or inputs is not None else []
     if predictions and kept:
         kept.append("predictions")
+        if dataset is not None and dataset.target_is_labels:
+            labels.append("predictions")
     total = len(names) if names is not None else None
     if total is None and hasattr(images, "__len__"):
         total = len(images)
@@ -264,12 +266,6 @@ def index(
                             [(n, s[2], s[3], max(1, size[0] // s[2])) for n, s in shapes.items()]
                         )
                     wanted = _forward_order(layers + [global_layer], order, model)
-                    if "predictions" in kept:
-                        # Class scores are kept in palette colours, as labels; a generated image
-                        # as generated.
-                        probe = _network_output(model(batch[:1].to(device)), output)[0]
-                        if output_is_classes(probe, provenance_model, output_kind):
-                            labels.append("predictions")
                     writer = StoreWriter(
                         out,
                         size,
@@ -302,8 +298,9 @@ def index(
                                 )
                             pixels[key] = source[count]
                     if "predictions" in kept:
-                        pixels["predictions"] = output_pixels(
-                            y[j].detach().float().cpu(), provenance_model, palette, output_kind)
+                        pixels["predictions"] = prediction_pixels(
+                            y[j].detach().float().cpu(), provenance_model, palette,
+                            "predictions" in labels, output_kind)
                     writer.append(name, {n: maps[n][j].numpy() for n in wanted}, **pixels)
                     count += 1
                 bar.update(count)

@@ -198,6 +198,11 @@ void RegisterExplain(py::module_& m) {
                       const_cast<std::uint8_t*>(a.data()));
     return RgbArray(PaletteFromJson(palette).Colourise(ids));
   });
+  // A label image a network painted, each pixel in the palette's nearest class colour.
+  m.def("_snap_to_palette", [](const py::array& rgb, const std::string& palette) {
+    const Palette p = PaletteFromJson(palette);
+    return RgbArray(p.Colourise(p.Classes(BgrImage(rgb, "image"), true, "network output")));
+  });
 }
 
 }  // namespace compnn::python

@@ -228,14 +228,17 @@ def test_predictions_are_the_networks_outputs_and_k_matches_vote_by_similarity(u
     data = compnn.Dataset(facades, "train")
     assert data.target_is_labels  # photos in, label images out
     store = compnn.torch.index(unet, data, ["up_path.1"], tmp_path / "s", progress=False)
-    # The kept predictions: the network's output as it draws it, in 0..255 (numpy reference); a
-    # label image it generates stays as generated (not palette colours).
+    # The kept predictions: the network's output in 0..255, each pixel in the nearest palette
+    # colour (numpy reference).
     ready = torch.from_numpy(np.stack([data[i] for i in range(len(data))]))
     with torch.no_grad():
         raw = unet(ready).numpy().transpose(0, 2, 3, 1)
     rgb = np.clip(np.round((raw + 1) * 127.5), 0, 255)
-    assert np.abs(store.predictions - rgb).max() <= 1  # batches may differ in the last bits
-    assert not store.pixels_are_labels("predictions")
+    colours = np.array([c["colour"] for c in data.palette["classes"]], np.float64)
+    nearest = ((rgb[..., None, :] - colours) ** 2).sum(-1).argmin(-1)
+    matches = (store.predictions == colours[nearest].astype(np.uint8)).all(-1)
+    assert matches.mean() > 0.99  # batched and whole passes may differ in the last bits
+    assert store.pixels_are_labels("predictions")
 
     query = torch.from_numpy(compnn.Dataset(facades, "val")[0])
     e = compnn.torch.explain(unet, store, query, method="exact", topk_images=0, k=3)
@@ -255,18 +258,9 @@ def test_predictions_are_the_networks_outputs_and_k_matches_vote_by_similarity(u
             expected[y * stride:(y + 1) * stride, x * stride:(x + 1) * stride] = (
                 block / weights[y, x].sum())
     assert np.abs(e.input_reconstruction - expected).max() <= 0.5 + 1e-6
-    # Generated images (the predictions) are averaged the same way.
-    expected = np.zeros(e.prediction_reconstruction.shape, np.float64)
-    for y in range(e.nnf.shape[0]):
-        for x in range(e.nnf.shape[1]):
-            for r in range(3):
-                i, my, mx = e.nnf[y, x, r]
-                expected[y * stride:(y + 1) * stride, x * stride:(x + 1) * stride] += (
-                    weights[y, x, r] / weights[y, x].sum() * store.predictions[
-                        i, my * stride:(my + 1) * stride, mx * stride:(mx + 1) * stride])
-    assert np.abs(e.prediction_reconstruction - expected).max() <= 0.5 + 1e-6
-    # Label images (the targets): each pixel takes the colour of the heaviest vote.
-    for pasted, sources in ((e.output_reconstruction, store.targets),):
+    # Label images (targets and predictions): each pixel takes the colour of the heaviest vote.
+    for pasted, sources in ((e.output_reconstruction, store.targets),
+                            (e.prediction_reconstruction, store.predictions)):
         for y, x in ((0, 0), (5, 7), (e.nnf.shape[0] - 1, e.nnf.shape[1] - 1)):
             for py in range(stride):
                 for px in range(stride):

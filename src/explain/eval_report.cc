@@ -102,14 +102,10 @@ std::string PhotoTables(const EvalReport& report) {
 
 // The rows of a layer shown per class: those at its per_class_topk prefilter.
 std::vector<const EvalRow*> PerClassRows(const LayerEval& l) {
-  const std::string top = "(top " + std::to_string(l.per_class_topk);
   std::vector<const EvalRow*> rows;
   for (const auto* list : {&l.output_rows, &l.prediction_rows}) {
     for (const EvalRow& r : *list) {
-      const std::size_t at = r.approach.find(top);
-      if (at != std::string::npos &&
-          (r.approach[at + top.size()] == ')' || r.approach[at + top.size()] == ','))
-        rows.push_back(&r);
+      if (r.topk == l.per_class_topk) rows.push_back(&r);
     }
   }
   return rows;
@@ -215,6 +211,10 @@ nlohmann::json EvalRow::ToJson() const { return ToJson({}); }
 
 nlohmann::json EvalRow::ToJson(const std::vector<std::string>& class_names) const {
   nlohmann::json j = {{"approach", approach}, {"seconds_per_query", seconds_per_query}};
+  if (topk >= 0) {
+    j["topk"] = topk;
+    j["k"] = k;
+  }
   if (!is_photo()) {
     j["mean_pixel_accuracy"] = mean_pixel_accuracy;
     j["mean_iou"] = mean_iou;
@@ -369,8 +369,8 @@ std::vector<EvalRow> BaselineAccumulators::Rows(const std::string& penultimate) 
 std::string RowGrid::Name(const std::string& kind, std::size_t row) const {
   const int t = topk.at(row / k.size()), matches = k.at(row % k.size());
   const bool only_one = k.size() == 1 && k[0] == 1;
-  return kind + " (top " + std::to_string(t) + (only_one ? "" : ", k " + std::to_string(matches)) +
-         ")";
+  return kind + " (" + (t > 0 ? "top " + std::to_string(t) : std::string("all")) +
+         (only_one ? "" : ", k " + std::to_string(matches)) + ")";
 }
 
 LayerAccumulators::LayerAccumulators(int classes, std::size_t rows)
@@ -385,9 +385,15 @@ LayerEval LayerAccumulators::Result(const StoreLayer& layer, const RowGrid& grid
   e.stride = layer.stride;
   e.per_class_topk = per_class_topk;
   for (std::size_t row = 0; row < grid.size(); ++row) {
-    e.output_rows.push_back(output[row].Row(grid.Name("OR", row)));
-    if (predictions) e.prediction_rows.push_back(prediction[row].Row(grid.Name("PR", row)));
-    if (label_inputs) e.input_rows.push_back(input[row].Row(grid.Name("IR", row)));
+    const auto add = [&](std::vector<EvalRow>& rows, const RowAccumulator& totals,
+                         const char* kind) {
+      rows.push_back(totals.Row(grid.Name(kind, row)));
+      rows.back().topk = grid.topk.at(row / grid.k.size());
+      rows.back().k = grid.k.at(row % grid.k.size());
+    };
+    add(e.output_rows, output[row], "OR");
+    if (predictions) add(e.prediction_rows, prediction[row], "PR");
+    if (label_inputs) add(e.input_rows, input[row], "IR");
   }
   quality.FillIn(e);
   return e;

@@ -174,6 +174,8 @@ TEST_F(TwoQueriesTest, LayerResultNamesRowsPerTopKAndSide) {
 
   EXPECT_TRUE(both.prediction_rows.empty());
   EXPECT_EQ(both.per_class_topk, 16);
+  EXPECT_EQ(both.output_rows[1].topk, 16);
+  EXPECT_EQ(both.output_rows[1].k, 1);
 
   const LayerEval targets_only = totals.Result(layer, grid, false, false, 16);
   EXPECT_EQ(targets_only.output_rows.size(), 2u);
@@ -191,6 +193,7 @@ TEST(RowGridTest, NamesSayKOnlyWhenItIsNotJustOne) {
   EXPECT_EQ(grid.Name("OR", 3), "OR (top 16, k 4)");
   EXPECT_EQ((RowGrid{{16}, {1}}.Name("PR", 0)), "PR (top 16)");
   EXPECT_EQ((RowGrid{{16}, {8}}.Name("PR", 0)), "PR (top 16, k 8)");
+  EXPECT_EQ((RowGrid{{0}, {1}}.Name("OR", 0)), "OR (all)");  // no prefilter
 }
 
 TEST_F(TwoQueriesTest, RowsScoreEveryClassAgainstTruthAndNetwork) {
@@ -333,6 +336,33 @@ TEST(EvalReportTest, MarkdownShowsInputReconstructionsInAbsoluteNumbers) {
             "| IR (top 1) | 0.300 | 0.200 | 0.600 | - | 0.040 |\n"
             "\n"
             "Evaluation took 0.0 s.\n");
+}
+
+TEST(EvalReportTest, MarkdownHasAPerClassTableOfTheChosenPrefilter) {
+  EvalReport report = OutputReport();
+  report.class_names = {"sky", "wall"};
+  report.baselines[0].classes = {{30, 0.9, 0.8}, {10, 0.5, 0.4}};
+  EvalRow top1 = Row("OR (top 1)", 0.4, 0.3, 0.6, 0.7, 0.1),
+          pr = Row("PR (top 16)", 0.5, 0.4, 0.7, 0.8, 0.1);
+  top1.topk = 1;
+  pr.topk = 16;
+  report.layers[0].output_rows[0].topk = 16;
+  for (EvalRow* r : {&report.layers[0].output_rows[0], &pr, &top1}) {
+    r->classes = {{30, 0.75, 0.6}, {10, -1, -1}};
+    r->classes_network = {{20, 0.5, 0.4}, {20, 0.25, 0.2}};
+  }
+  report.layers[0].output_rows.insert(report.layers[0].output_rows.begin(), top1);
+  report.layers[0].prediction_rows = {pr};
+  report.layers[0].per_class_topk = 16;
+  const std::string md = report.ToMarkdown();
+  const std::string table =
+      "Layer decoder3\n\n"
+      "| class | share of truth | Baseline CNN | OR (top 16) | PR (top 16) |\n"
+      "|---|---|---|---|---|\n"
+      "| sky | 0.750 | 0.900 | 0.750 / 0.500 | 0.750 / 0.500 |\n"
+      "| wall | 0.250 | 0.500 | - / 0.250 | - / 0.250 |\n";
+  EXPECT_NE(md.find(table), std::string::npos) << md;
+  EXPECT_NE(md.find("| PR (top 16) | +0.000 |"), std::string::npos) << md;  // in Table 1 too
 }
 
 TEST(EvalReportTest, JsonHasTheDocumentedKeys) {

@@ -26,13 +26,15 @@ void IndexOptions::Check() const {
 
 namespace {
 
-// The network's output on one training image as the store keeps it: RGB at the input size, as
-// the network draws it. Class scores become palette colours; a generated image (a label image
-// pix2pix paints) stays as generated, so that reconstructions average it as the network's own
-// colours before reading classes from it, as its output is read.
+// The network's output on one training image as the store keeps it: RGB at the input size; for
+// label targets, read as classes the way eval reads the network's output (a label image pix2pix
+// paints is snapped to the nearest palette colours), so that reconstructions vote classes.
+// (Averaging the painted colours first and reading classes afterwards agreed less with the
+// network: the mean of two class colours is often a third class's.)
 cv::Mat PredictionPixels(Model& model, const torch::Tensor& chw, const Palette* palette,
-                         const ImageSize& size) {
-  const cv::Mat bgr = ResizeForModel(model.OutputImage(chw, palette), size, model.OutputsClasses());
+                         bool labels, const ImageSize& size) {
+  cv::Mat bgr = ResizeForModel(model.OutputImage(chw, palette), size, labels);
+  if (labels) bgr = palette->Colourise(palette->Classes(bgr, true, "network output"));
   cv::Mat rgb;
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
   return rgb;
@@ -103,9 +105,8 @@ void IndexDataset(const IndexOptions& o) {
     plan.pixels = {{"inputs", input_is_labels, "inputs.npy", ""},
                    {"targets", target_is_labels, "targets.npy", ""}};
   }
-  // Predictions are label images only when they are class scores drawn in palette colours.
   if (o.keep_predictions)
-    plan.pixels.push_back({"predictions", model->OutputsClasses(), "predictions.npy", ""});
+    plan.pixels.push_back({"predictions", target_is_labels, "predictions.npy", ""});
   const Palette* palette = dataset.has_labels() ? &dataset.palette() : nullptr;
   if (!plan.pixels.empty() && palette) {
     plan.palette = {{"classes", palette->ToJson()}, {"ignore", palette->IgnoreJson()}};
@@ -151,7 +152,8 @@ void IndexDataset(const IndexOptions& o) {
     std::vector<cv::Mat> predictions;
     if (o.keep_predictions) {
       for (int j = 0; j < count; ++j)
-        predictions.push_back(PredictionPixels(*model, outputs[j], palette, size));
+        predictions.push_back(
+            PredictionPixels(*model, outputs[j], palette, target_is_labels, size));
     }
     std::map<std::string, torch::Tensor> channels_last;
     for (const StoreLayer& l : plan.layers)

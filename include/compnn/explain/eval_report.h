@@ -25,6 +25,7 @@ struct EvalRow {
   double mean_pixel_accuracy = 0, mean_iou = 0, pixel_accuracy = 0;
   double agreement = -1;  // with the network's output; -1 when not measured
   double seconds_per_query = 0;
+  int topk = -1, k = 1;  // reconstruction rows: their prefilter (0: all images) and matches a cell
   // Label rows: every class's scores against the truth, and against the network's output (its
   // accuracy is the class's agreement); empty when not measured.
   std::vector<ClassScore> classes, classes_network;

@@ -68,8 +68,7 @@ class TrainingImages {
   bool target_is_labels() const { return target_is_labels_; }
   bool has_predictions() const { return predictions_store_ != nullptr; }
   // Whether a source is there to paste from (predictions only after UsePredictions), and whether
-  // its images are labels (predictions are when the network outputs class scores; a label image
-  // it generates is a photo to average, read as classes afterwards).
+  // its images are labels (predictions are when the targets are).
   bool Has(PasteSource source) const;
   bool IsLabels(PasteSource source) const;
 

@@ -25,8 +25,7 @@ struct IndexOptions {
   // dataset's PNGs, and the store explains without its dataset.
   bool keep_pixels = true;
   // Keeps the network's output on every training image (predictions.npy: RGB at the input size,
-  // as the network draws it: class scores in palette colours, generated images as generated),
-  // so that explanations can paste what
+  // label outputs in the palette colours of the classes they are read as), so that explanations can paste what
   // the network does on its nearest training patches (the prediction reconstruction) beside what
   // the ground truth says (the output reconstruction).
   bool keep_predictions = true;

@@ -7,7 +7,7 @@
 //   STORE/inputs.npy      optional (N, H, W, 3) uint8 RGB: the training inputs, at the input size,
 //   STORE/targets.npy     and targets, so that reconstructions paste without the dataset folder
 //   STORE/predictions.npy optional (N, H, W, 3) uint8 RGB: the network's output on each training
-//                         image as it draws it (class scores in palette colours), for prediction
+//                         image (label outputs in palette colours), for prediction
 //                         reconstructions
 // A store is written in STORE.partial and renamed into place when complete, so a folder named
 // STORE is always whole; an interrupted run resumes from STORE.partial.
