@@ -58,14 +58,14 @@ void RunExplain(const ExplainCommandOptions& o) {
     const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.paste);
     const double total = SecondsSince(start);
     page.AddQuery(query, run.output);
-    page.AddField(layer, database, info, e);
+    page.AddField(layer, database, e);
 
     const std::string dir = o.out + "/" + SafeName(query.name);
     ExplanationFiles files;
     files.query = query.name;
     files.layer = layer;
     files.stride = e.stride;
-    files.hyperpatch = info.hyperpatch;
+    files.hyperpatch = e.search.hyperpatch;
     files.heading = "compnn: " + query.name + " explained at " + Describe(info) + " by " +
                     std::to_string(e.search.candidates.size()) + " training images (" +
                     ToString(o.search.method) +
@@ -142,7 +142,7 @@ void RunSweep(const SweepOptions& o) {
     ProgressBar bar("sweep " + query.name, static_cast<long long>(layers.size()));
     for (std::size_t i = 0; i < layers.size(); ++i) {
       const LayerExplanation e = explainer.ExplainLayer(run, layers[i], search, o.paste);
-      page.AddField(layers[i], "", explainer.store().manifest().layer(layers[i]), e);
+      page.AddField(layers[i], "", e);
       const std::string title = layers[i] + " (s " + std::to_string(e.stride) + ")";
       char caption[64];
       std::snprintf(caption, sizeof caption, "similarity %.3f", e.search.field.MeanSimilarity());
@@ -215,7 +215,7 @@ void RunControl(const ControlOptions& o) {
       StoreSearchOptions search = o.search;
       search.allowed = databases[d].second;
       const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.paste);
-      page.AddField(layer, databases[d].first, info, e);
+      page.AddField(layer, databases[d].first, e);
       const std::size_t size =
           databases[d].second.empty() ? names.size() : databases[d].second.size();
       row.push_back({e.output_reconstruction, databases[d].first,

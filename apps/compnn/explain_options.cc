@@ -45,6 +45,15 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
   cmd->add_option("--threads", o->search.threads, "worker threads (0: every core)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  cmd->add_option_function<std::vector<int>>(
+         "--hyperpatch",
+         [o](const std::vector<int>& sides) {
+           o->search.hyperpatch = {sides[0], sides[1]};
+         },
+         "cells compared around each cell, H W (default: the layer's, set at index time; a "
+         "larger one covers more of the context the next layers read)")
+      ->expected(2)
+      ->check(CLI::Range(1, 64));
   cmd->add_option("--k", o->search.k,
                   "matches per cell: each pastes a vote weighted by its similarity (photos: "
                   "weighted mean, labels: weighted majority); hpm costs about K times as much")

@@ -35,10 +35,11 @@ void ExplorerOutput::AddQuery(const Query& query, const cv::Mat& output) {
 }
 
 void ExplorerOutput::AddField(const std::string& layer, const std::string& database,
-                              const StoreLayer& info, const LayerExplanation& e) {
+                              const LayerExplanation& e) {
   if (!enabled_) return;
-  page_.queries.back().fields.push_back({layer, database, e.stride, info.hyperpatch, e.search.field,
-                                         e.input_reconstruction, e.output_reconstruction});
+  page_.queries.back().fields.push_back({layer, database, e.stride, e.search.hyperpatch,
+                                         e.search.field, e.input_reconstruction,
+                                         e.output_reconstruction});
 }
 
 void ExplorerOutput::Write(Explainer& explainer, const std::string& out) {

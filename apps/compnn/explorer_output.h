@@ -29,8 +29,7 @@ class ExplorerOutput {
   void AddQuery(const Query& query, const cv::Mat& output);
   // One explanation of the last query added at `layer`, against `database` (empty: all training
   // images).
-  void AddField(const std::string& layer, const std::string& database, const StoreLayer& info,
-                const LayerExplanation& e);
+  void AddField(const std::string& layer, const std::string& database, const LayerExplanation& e);
   // Writes OUT/explorer.html with the training images the fields use, and says where.
   void Write(Explainer& explainer, const std::string& out);
 

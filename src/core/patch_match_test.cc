@@ -41,6 +41,17 @@ CropCase MakeCropCase(int images, int size, int qh, int qw, unsigned seed) {
   return c;
 }
 
+// The fields hold the same matches with bit-identical similarities.
+void ExpectSameField(const CorrespondenceField& a, const CorrespondenceField& b) {
+  ASSERT_EQ(a.matches.size(), b.matches.size());
+  for (std::size_t i = 0; i < a.matches.size(); ++i) {
+    EXPECT_EQ(a.matches[i].image, b.matches[i].image) << i;
+    EXPECT_EQ(a.matches[i].y, b.matches[i].y) << i;
+    EXPECT_EQ(a.matches[i].x, b.matches[i].x) << i;
+    EXPECT_EQ(a.matches[i].similarity, b.matches[i].similarity) << i;
+  }
+}
+
 TEST(HyperPatchMatch, RecoversTheKnownFieldOfAShiftedCrop) {
   const CropCase c = MakeCropCase(8, 32, 20, 24, 21);
   const Database db(c.views());
@@ -87,14 +98,8 @@ TEST(HyperPatchMatch, SameSeedSameFieldWhateverTheThreadCount) {
   const PatchMatchResult two = HyperPatchMatch(c.query.view(), db, options);
   options.threads = 3;
   const PatchMatchResult three = HyperPatchMatch(c.query.view(), db, options);
-  for (std::size_t i = 0; i < one.field.matches.size(); ++i) {
-    for (const PatchMatchResult* other : {&two, &three}) {
-      EXPECT_EQ(one.field.matches[i].image, other->field.matches[i].image);
-      EXPECT_EQ(one.field.matches[i].y, other->field.matches[i].y);
-      EXPECT_EQ(one.field.matches[i].x, other->field.matches[i].x);
-      EXPECT_EQ(one.field.matches[i].similarity, other->field.matches[i].similarity);
-    }
-  }
+  ExpectSameField(one.field, two.field);
+  ExpectSameField(one.field, three.field);
   // A different seed explores differently (after few iterations the fields differ somewhere).
   options.seed = 100;
   options.max_iterations = 1;
@@ -280,13 +285,7 @@ TEST(HyperPatchMatch, TopKIsTheSameWhateverTheThreadCount) {
   const PatchMatchResult one = HyperPatchMatch(c.query.view(), db, options);
   options.threads = 3;
   const PatchMatchResult three = HyperPatchMatch(c.query.view(), db, options);
-  ASSERT_EQ(one.field.matches.size(), three.field.matches.size());
-  for (std::size_t i = 0; i < one.field.matches.size(); ++i) {
-    EXPECT_EQ(one.field.matches[i].image, three.field.matches[i].image);
-    EXPECT_EQ(one.field.matches[i].y, three.field.matches[i].y);
-    EXPECT_EQ(one.field.matches[i].x, three.field.matches[i].x);
-    EXPECT_EQ(one.field.matches[i].similarity, three.field.matches[i].similarity);
-  }
+  ExpectSameField(one.field, three.field);
   options.top_k = 5 * 20 * 20 + 1;  // more than the database's cells
   EXPECT_THROW(HyperPatchMatch(c.query.view(), db, options), OptionError);
 }

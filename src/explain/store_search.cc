@@ -41,6 +41,10 @@ void StoreSearchOptions::Check() const {
                       kMaxThreads, "], got ", threads);
   COMPNN_CHECK_OPTION(k >= 1 && k <= kMaxPatchMatchTopK, "k", "must be in [1, ", kMaxPatchMatchTopK,
                       "], got ", k);
+  COMPNN_CHECK_OPTION(!hyperpatch || (hyperpatch->height >= 1 && hyperpatch->width >= 1 &&
+                                      hyperpatch->height <= 64 && hyperpatch->width <= 64),
+                      "hyperpatch", "sides must be in [1, 64], got ", hyperpatch->height, " x ",
+                      hyperpatch->width);
   CheckNested("patch_match", patch_match);
   CheckNested("projected", projected);
 }
@@ -52,6 +56,7 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
   const StoreLayer& layer = store.manifest().layer(layer_name);
   RequireSameDepth(store, layer, query);
   StoreSearchResult result;
+  result.hyperpatch = o.hyperpatch.value_or(layer.hyperpatch);
   auto start = Clock::now();
   const std::vector<int> allowed = AllowedOrAll(store, o.allowed);
   if (o.topk_images > 0 && o.topk_images < static_cast<int>(allowed.size())) {
@@ -77,14 +82,14 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
   start = Clock::now();
   if (o.method == SearchMethod::kExact) {
     ExactSearchOptions exact;
-    exact.hyperpatch = layer.hyperpatch;
+    exact.hyperpatch = result.hyperpatch;
     exact.candidates = result.candidates;
     exact.threads = o.threads;
     exact.top_k = o.k;
     result.field = ExactSearch(query, maps.database, exact);
   } else if (o.method == SearchMethod::kProjected) {
     ProjectedSearchOptions projected = o.projected;
-    projected.hyperpatch = layer.hyperpatch;
+    projected.hyperpatch = result.hyperpatch;
     projected.candidates = result.candidates;
     projected.threads = o.threads;
     projected.top_k = o.k;
@@ -92,7 +97,7 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
     result.field = ProjectedSearch(query, maps.database, projected);
   } else {
     PatchMatchOptions hpm = o.patch_match;
-    hpm.hyperpatch = layer.hyperpatch;
+    hpm.hyperpatch = result.hyperpatch;
     hpm.candidates = result.candidates;
     hpm.threads = o.threads;
     hpm.top_k = o.k;

@@ -9,6 +9,7 @@
 #include "compnn/core/check.h"
 #include "compnn/core/global_prefilter.h"
 #include "compnn/store/importer.h"
+#include "option_field.h"
 #include "temp_dir.h"
 
 namespace compnn {
@@ -70,6 +71,32 @@ TEST_F(StoreSearchTest, ExactSearchOverAllowedImagesMatchesBruteForce) {
       EXPECT_NEAR(m.similarity, ref.similarity, 1e-5);
     }
   }
+}
+
+TEST_F(StoreSearchTest, AnotherHyperpatchAndKMatchesAreTheBruteForceOnes) {
+  const FeatureStore store = FeatureStore::Open(Path("store"));
+  std::mt19937 rng(13);
+  const OwnedMap query = testing::SmoothMap(6, 6, 4, rng);
+  StoreSearchOptions o;
+  o.method = SearchMethod::kExact;
+  o.topk_images = 0;
+  o.hyperpatch = HyperpatchShape{3, 3};
+  o.k = 2;
+  const StoreSearchResult result = SearchStore(store, "fine", query.view(), {}, o);
+  EXPECT_EQ(result.hyperpatch.height, 3);
+  ASSERT_EQ(result.field.k, 2);
+  std::vector<int> all(kImages);
+  for (int i = 0; i < kImages; ++i) all[i] = i;
+  for (int y = 0; y < 6; ++y) {
+    for (int x = 0; x < 6; ++x) {
+      const std::vector<double> ref =
+          testing::ReferenceRankedSimilarities(query.view(), Views(), all, 3, 3, y, x);
+      EXPECT_NEAR(result.field.at(y, x, 0).similarity, ref[0], 1e-5);
+      EXPECT_NEAR(result.field.at(y, x, 1).similarity, ref[1], 1e-5);
+    }
+  }
+  o.hyperpatch = HyperpatchShape{0, 2};
+  EXPECT_EQ(testing::FieldRefused(o), "hyperpatch");
 }
 
 TEST_F(StoreSearchTest, PrefilterKeepsTheGloballyNearestAllowedImages) {

@@ -162,7 +162,8 @@ void SplitEvaluation::AddBaselines(const QueryRun& run, double forward_seconds,
 // queries, the same search run exactly (one match per cell) to measure HyperPatch-Match.
 void SplitEvaluation::AddLayer(std::size_t l, int q, const QueryRun& run, const QueryClasses& c) {
   const StoreLayer& layer = store_.manifest().layer(layers_.evaluated[l]);
-  const PasteGeometry geometry = o_.paste.ForLayer(layer.stride, layer.hyperpatch);
+  const PasteGeometry geometry =
+      o_.paste.ForLayer(layer.stride, o_.search.hyperpatch.value_or(layer.hyperpatch));
   LayerAccumulators& totals = layer_totals_[l];
   const int most = *std::max_element(o_.k.begin(), o_.k.end());
   for (std::size_t t = 0; t < o_.topk.size(); ++t) {

@@ -101,9 +101,10 @@ QueryRun Explainer::Run(const Query& query, const std::vector<std::string>& laye
 }
 
 cv::Mat Explainer::Reconstruct(const CorrespondenceField& field, const std::string& layer,
-                               PasteSource source, const PasteOptions& paste) {
+                               PasteSource source, const PasteOptions& paste,
+                               std::optional<HyperpatchShape> hyperpatch) {
   const StoreLayer& info = store_.manifest().layer(layer);
-  const PasteGeometry geometry = paste.ForLayer(info.stride, info.hyperpatch);
+  const PasteGeometry geometry = paste.ForLayer(info.stride, hyperpatch.value_or(info.hyperpatch));
   const std::vector<int> used = UsedImages(field);
   if (training_->IsLabels(source)) {
     return palette_->Colourise(
@@ -124,11 +125,14 @@ LayerExplanation Explainer::ExplainLayer(const QueryRun& run, const std::string&
   e.stride = store_.manifest().layer(layer).stride;
   e.search = SearchStore(store_, layer, map->second.view(), global.values, options);
   const auto start = Clock::now();
-  e.input_reconstruction = Reconstruct(e.search.field, layer, PasteSource::kInputs, paste);
-  e.output_reconstruction = Reconstruct(e.search.field, layer, PasteSource::kTargets, paste);
+  const HyperpatchShape searched = e.search.hyperpatch;
+  e.input_reconstruction =
+      Reconstruct(e.search.field, layer, PasteSource::kInputs, paste, searched);
+  e.output_reconstruction =
+      Reconstruct(e.search.field, layer, PasteSource::kTargets, paste, searched);
   if (training_->has_predictions())
     e.prediction_reconstruction =
-        Reconstruct(e.search.field, layer, PasteSource::kPredictions, paste);
+        Reconstruct(e.search.field, layer, PasteSource::kPredictions, paste, searched);
   e.reconstruct_seconds = SecondsSince(start);
   return e;
 }

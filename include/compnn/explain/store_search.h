@@ -4,6 +4,7 @@
 // (read through the memory mapping, so memory follows the candidates, not the store).
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -22,6 +23,9 @@ struct StoreSearchOptions {
   PatchMatchOptions patch_match;     // its hyperpatch and candidates are set from the store
   ProjectedSearchOptions projected;  // likewise
   int threads = 0;                   // 0: every core (rules over patch_match.threads)
+  // The hyperpatch compared around each cell; empty: the layer's (recorded at index time). A
+  // larger one covers more of the context the next layers read.
+  std::optional<HyperpatchShape> hyperpatch;
   // Matches kept per query cell, best first (rules over patch_match.top_k and projected.top_k;
   // a projected shortlist shorter than k grows to k).
   int k = 1;
@@ -34,6 +38,7 @@ struct StoreSearchOptions {
 struct StoreSearchResult {
   CorrespondenceField field;
   std::vector<int> candidates;  // store image indices searched, most similar globally first
+  HyperpatchShape hyperpatch;   // the shape compared
   int iterations = 0;           // HyperPatch-Match iterations run
   double prefilter_seconds = 0, load_seconds = 0, search_seconds = 0;
 };

@@ -65,8 +65,10 @@ class Explainer {
   LayerExplanation ExplainLayer(const QueryRun& run, const std::string& layer,
                                 const StoreSearchOptions& options, const PasteOptions& paste = {});
   // A reconstruction from a given field at `layer`, BGR (label images in palette colours).
+  // Overlapping blocks take the shape of `hyperpatch` (the one searched), else the layer's.
   cv::Mat Reconstruct(const CorrespondenceField& field, const std::string& layer,
-                      PasteSource source, const PasteOptions& paste = {});
+                      PasteSource source, const PasteOptions& paste = {},
+                      std::optional<HyperpatchShape> hyperpatch = {});
 
  private:
   std::unique_ptr<Model> model_;
