@@ -18,7 +18,7 @@ inline CorrespondenceField SequentialPatchMatch(const MapView& query, const Data
                                                 const PatchMatchOptions& o) {
   const int length = o.hyperpatch.length(query.depth);
   const std::vector<float> unit = UnitHyperpatchRows(query, o.hyperpatch, 1);
-  std::vector<std::vector<float>> norms;
+  std::vector<std::vector<double>> norms;
   std::vector<int> candidates = o.candidates;
   for (int i = 0; i < db.size(); ++i) {
     norms.push_back(CellSquaredNorms(db[i]));

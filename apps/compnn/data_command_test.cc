@@ -27,6 +27,11 @@ TEST_F(DataCommand, GenerateCheckSheetAndBrokenDataset) {
   r = testing::RunCompnn("data facades --size 64 --train 1 --val 1 --test 1 --out " + Path("f"));
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.output.find("--overwrite"), std::string::npos) << r.output;
+  // No training pairs: a dataset `data check` would refuse is refused here.
+  r = testing::RunCompnn("data facades --size 64 --train 0 --out " + Path("empty"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("--train must be at least 1"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(Path("empty")));
   // A label pixel outside the palette.
   const std::string victim = Path("f/val/facade_val_0000.png");
   cv::Mat pair = cv::imread(victim);

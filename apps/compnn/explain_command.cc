@@ -16,6 +16,7 @@
 #include "explain_options.h"
 #include "explorer_output.h"
 #include "progress_bar.h"
+#include "typed_options.h"
 
 namespace compnn::cli {
 namespace {
@@ -258,8 +259,10 @@ void AddExplainCommand(CLI::App& app, Command& run) {
       "--layer", o->layer,
       "layer to explain at (default: the finest layer after the bottleneck, e.g. decoder2)");
   cmd->add_option("--where", o->where,
-                  "search only training images whose attributes satisfy KEY=VALUE[,KEY!=VALUE...]");
-  cmd->add_option("--images", o->images, "search only these training images (comma-separated)");
+                  "search only training images whose attributes satisfy KEY=VALUE[,KEY!=VALUE...]")
+      ->check(NotEmpty("a condition, KEY=VALUE"));
+  cmd->add_option("--images", o->images, "search only these training images (comma-separated)")
+      ->check(NotEmpty("image names"));
   cmd->add_option("--highlight", o->highlighted, "source images shown in colour")
       ->check(CLI::Range(1, 10))
       ->capture_default_str();
@@ -285,8 +288,10 @@ void AddControlCommand(CLI::App& app, Command& run) {
   cmd->add_option("--layer", o->layer,
                   "layer (default: the finest layer after the bottleneck, e.g. decoder2)");
   cmd->add_option("--where", o->where,
-                  "a database: training images satisfying KEY=VALUE[,KEY!=VALUE...]; repeatable");
-  cmd->add_option("--images", o->images, "a database: comma-separated image names; repeatable");
+                  "a database: training images satisfying KEY=VALUE[,KEY!=VALUE...]; repeatable")
+      ->check(NotEmpty("a condition, KEY=VALUE"));
+  cmd->add_option("--images", o->images, "a database: comma-separated image names; repeatable")
+      ->check(NotEmpty("image names"));
   AddHtmlOptions(cmd, &o->html);
   cmd->callback([&run, o] { run = [o] { RunControl(*o); }; });
 }

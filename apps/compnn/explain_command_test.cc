@@ -150,6 +150,10 @@ TEST_F(ExplainCommand, EvalScoresBaselineGlobalAndOutputReconstructions) {
   EXPECT_FALSE(ReadBytes(Path("ev/table.md")).empty());
   r = testing::RunCompnn("eval" + Common() + " --split nope --out " + Path("ev2"));
   EXPECT_EQ(r.status, 2) << r.output;
+  // A prefilter larger than the store (10 images) is refused, not printed as "top 100".
+  r = testing::RunCompnn("eval" + Common() + " --split val --topk 100 --out " + Path("ev3"));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--topk 100 is more than the 10 images"), std::string::npos) << r.output;
 }
 
 TEST_F(ExplainCommand, KMatchesAndPredictionReconstructionsInExplainAndEval) {
@@ -261,6 +265,11 @@ TEST_F(ExplainCommand, BadInputGivesClearErrors) {
       "restricted database is empty");
   expect_error("control" + Common() + " --query-split val --out " + Path("x"),
                "at least one --where");
+  // An empty condition names --where, not the other option.
+  expect_error("control" + Common() + " --query-split val --where '' --out " + Path("x"),
+               "--where: is empty");
+  expect_error("explain" + Common() + " --query-split val --images '' --out " + Path("x"),
+               "--images: is empty");
   // A store built from another model.
   testing::ProcessResult r = testing::RunCompnn(
       "train --arch pix2pix --data " + Path("facades") +

@@ -1,6 +1,7 @@
 // compnn train, layers and predict as a user runs them.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 
 #include "compnn/data/generators.h"
@@ -52,6 +53,17 @@ TEST_F(TrainCommand, TrainListPredictAndRefuseBadInput) {
   r = testing::RunCompnn("layers " + Path("junk.model"));
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("junk.model: not a compnn model file"), std::string::npos) << r.output;
+
+  // A learning rate that is not a number, and a size PatchGAN cannot halve three times: one line
+  // naming the flag, not a LibTorch trace or a NaN model marked best.
+  const std::string small = "train --data " + Path("facades") + " --ngf 4 --epochs 1";
+  for (const std::string bad : {base + " --lr inf", base + " --lr nan", small + " --size 16"}) {
+    r = testing::RunCompnn(bad + " --arch pix2pix --out " + Path("bad.model"));
+    EXPECT_EQ(r.status, 2) << bad << r.output;
+    EXPECT_EQ(r.output.find("Exception raised from"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(bad.substr(bad.rfind(" --"), 6)), std::string::npos) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(Path("bad.model"))) << bad;
+  }
 
   r = testing::RunCompnn(base + " --arch pix2pix --out " + Path("fresh.model") + " --resume");
   EXPECT_EQ(r.status, 2) << r.output;

@@ -26,6 +26,14 @@ std::string FlagForField(const std::string& field) {
   return "--" + flag;
 }
 
+CLI::Validator NotEmpty(const std::string& what) {
+  return CLI::Validator(
+      [what](std::string& value) -> std::string {
+        return value.empty() ? "is empty: give " + what : std::string();
+      },
+      "");
+}
+
 CLI::Option* AddImageSizeOption(CLI::App* cmd, const std::string& flag,
                                 std::optional<ImageSize>& size, const std::string& help) {
   CLI::Validator readable(

@@ -55,6 +55,10 @@ void AddNormalisationOptions(CLI::App* cmd, std::optional<InputNormalisation>& n
 // whole dotted field and then for ever shorter suffixes (search.patch_match.max_iterations).
 std::string FlagForField(const std::string& field);
 
+// Refuses an empty value ("" from a script's unset variable) where `what` is expected, instead of
+// treating it as not given.
+CLI::Validator NotEmpty(const std::string& what);
+
 // The error's text with the field named by its flag: "--topk-images must not be negative".
 std::string DescribeForCommandLine(const OptionError& error);
 

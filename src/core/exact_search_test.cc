@@ -163,6 +163,33 @@ TEST(ExactSearch, ZeroBlocksHaveSimilarityZeroAndNoNaN) {
   }
 }
 
+// Maps scaled far from 1, where float squares leave float's range: denormal activations (1e-42)
+// and large ones (1e20). Cosines do not depend on the scale, so both must match the brute force
+// of the unscaled maps.
+OwnedMap Scaled(const OwnedMap& map, float scale) {
+  OwnedMap scaled = map;
+  for (float& v : scaled.values) v *= scale;
+  return scaled;
+}
+
+TEST(ExactSearch, DenormalAndLargeActivationsGiveTheUnscaledCosines) {
+  std::mt19937 rng(17);
+  const OwnedMap query = testing::SmoothMap(5, 5, 8, rng), image = testing::SmoothMap(6, 6, 8, rng);
+  for (float scale : {1e-40f, 1e20f}) {
+    const OwnedMap q = Scaled(query, scale), d = Scaled(image, scale);
+    const CorrespondenceField field = ExactSearch(q.view(), Database({d.view()}));
+    for (int y = 0; y < 5; ++y) {
+      for (int x = 0; x < 5; ++x) {
+        const auto ref = testing::ReferenceBest(query.view(), {image.view()}, {0}, 2, 2, y, x);
+        const Match& m = field.at(y, x);
+        EXPECT_EQ(m.image, 0) << scale;
+        // Denormals keep few significant bits: their cosines are close, not exact.
+        EXPECT_NEAR(m.similarity, ref.similarity, scale < 1 ? 2e-2 : 1e-5) << scale;
+      }
+    }
+  }
+}
+
 TEST(ExactSearch, TopKIsSortedAndAgreesWithBruteForce) {
   std::mt19937 rng(8);
   Case c;

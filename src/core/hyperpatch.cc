@@ -62,9 +62,15 @@ bool PackUnitHyperpatches(const MapView& map, const HyperpatchShape& shape, int 
 #pragma omp simd reduction(+ : squared)
     for (int j = 0; j < length; ++j) squared += static_cast<double>(row[j]) * row[j];
     if (!std::isfinite(squared)) finite = false;
-    // A zero block stays zero: its cosine with anything is then 0, never NaN.
-    const float scale = squared > 0.0 ? static_cast<float>(1.0 / std::sqrt(squared)) : 0.0f;
-    for (int j = 0; j < length; ++j) row[j] *= scale;
+    // A zero block stays zero: its cosine with anything is then 0, never NaN. Blocks of denormal
+    // activations (1e-42), whose scale a float cannot hold, are scaled in double.
+    const double scale = squared > 0.0 ? 1.0 / std::sqrt(squared) : 0.0;
+    const float float_scale = static_cast<float>(scale);
+    if (std::isfinite(float_scale)) {
+      for (int j = 0; j < length; ++j) row[j] *= float_scale;
+    } else {
+      for (int j = 0; j < length; ++j) row[j] = static_cast<float>(row[j] * scale);
+    }
   }
   return finite;
 }
@@ -94,28 +100,30 @@ inline const float* CellValues(const HalfMapView& map, int y, int x, float* buff
 template <typename View>
 constexpr bool kConverts = std::is_same_v<View, HalfMapView>;
 
+// In double: the squares of large activations (1e20) overflow a float and those of denormal ones
+// (1e-42) vanish in it.
 template <typename View>
-std::vector<float> AnyCellSquaredNorms(const View& map) {
-  std::vector<float> norms(static_cast<std::size_t>(map.cells()));
+std::vector<double> AnyCellSquaredNorms(const View& map) {
+  std::vector<double> norms(static_cast<std::size_t>(map.cells()));
   std::vector<float> buffer(kConverts<View> ? map.depth : 0);
   for (int cell = 0; cell < map.cells(); ++cell) {
     const float* v = CellValues(map, cell / map.width, cell % map.width, buffer.data());
-    float squared = 0.0f;
+    double squared = 0.0;
 #pragma omp simd reduction(+ : squared)
-    for (int c = 0; c < map.depth; ++c) squared += v[c] * v[c];
+    for (int c = 0; c < map.depth; ++c) squared += static_cast<double>(v[c]) * v[c];
     norms[cell] = squared;
   }
   return norms;
 }
 
 template <typename View>
-float AnyCosineToCell(const float* unit_query, const View& map, const float* cell_squared_norms,
+float AnyCosineToCell(const float* unit_query, const View& map, const double* cell_squared_norms,
                       const HyperpatchShape& shape, int y, int x) {
   const int depth = map.depth;
   const int y0 = y - shape.top();
   const int x0 = x - shape.left();
   internal::HyperpatchDot accumulator;
-  float squared = 0.0f;
+  double squared = 0.0;
   for (int dy = 0; dy < shape.height; ++dy) {
     const int cy = std::clamp(y0 + dy, 0, map.height - 1);
     for (int dx = 0; dx < shape.width; ++dx) {
@@ -127,20 +135,20 @@ float AnyCosineToCell(const float* unit_query, const View& map, const float* cel
   }
   const float dot = accumulator.Sum();
   if (!std::isfinite(dot) || !std::isfinite(squared)) return NAN;
-  return squared > 0.0f ? dot / std::sqrt(squared) : 0.0f;
+  return squared > 0.0 ? static_cast<float>(dot / std::sqrt(squared)) : 0.0f;
 }
 
 }  // namespace
 
-std::vector<float> CellSquaredNorms(const MapView& map) { return AnyCellSquaredNorms(map); }
-std::vector<float> CellSquaredNorms(const HalfMapView& map) { return AnyCellSquaredNorms(map); }
+std::vector<double> CellSquaredNorms(const MapView& map) { return AnyCellSquaredNorms(map); }
+std::vector<double> CellSquaredNorms(const HalfMapView& map) { return AnyCellSquaredNorms(map); }
 
-float CosineToCell(const float* unit_query, const MapView& map, const float* cell_squared_norms,
+float CosineToCell(const float* unit_query, const MapView& map, const double* cell_squared_norms,
                    const HyperpatchShape& shape, int y, int x) {
   return AnyCosineToCell(unit_query, map, cell_squared_norms, shape, y, x);
 }
-float CosineToCell(const float* unit_query, const HalfMapView& map, const float* cell_squared_norms,
-                   const HyperpatchShape& shape, int y, int x) {
+float CosineToCell(const float* unit_query, const HalfMapView& map,
+                   const double* cell_squared_norms, const HyperpatchShape& shape, int y, int x) {
   return AnyCosineToCell(unit_query, map, cell_squared_norms, shape, y, x);
 }
 

@@ -58,7 +58,7 @@ TEST(Hyperpatch, CosineToCellAgreesWithReference) {
                           b = testing::RandomMap(4, 3, 7, rng);
   const HyperpatchShape shape{3, 2};
   std::vector<float> unit(shape.length(7));
-  const std::vector<float> norms = CellSquaredNorms(b.view());
+  const std::vector<double> norms = CellSquaredNorms(b.view());
   for (int y = 0; y < a.height; ++y) {
     for (int x = 0; x < a.width; ++x) {
       ASSERT_TRUE(PackUnitHyperpatches(a.view(), shape, y * a.width + x, 1, unit.data()));

@@ -273,8 +273,8 @@ class PatchMatcher {
   const std::vector<int> candidates_;
   const int length_;
   std::vector<float> query_unit_;
-  std::vector<std::vector<float>> cell_norms_;  // per database image; filled for candidates
-  const int k_;                                 // matches per cell
+  std::vector<std::vector<double>> cell_norms_;  // per database image; filled for candidates
+  const int k_;                                  // matches per cell
   CorrespondenceField field_;
   std::vector<Match> snapshot_;  // the field at the start of the current pass
   std::vector<int> changed_at_;  // per query cell: the last iteration its match changed (0: none)

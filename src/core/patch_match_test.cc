@@ -290,6 +290,31 @@ TEST(HyperPatchMatch, TopKIsTheSameWhateverTheThreadCount) {
   EXPECT_THROW(HyperPatchMatch(c.query.view(), db, options), OptionError);
 }
 
+TEST(HyperPatchMatch, DenormalAndLargeActivationsGiveTrueCosines) {
+  const CropCase c = MakeCropCase(3, 10, 6, 6, 33);
+  for (float scale : {1e-40f, 1e20f}) {
+    CropCase scaled = c;
+    for (OwnedMap& m : scaled.maps)
+      for (float& v : m.values) v *= scale;
+    for (float& v : scaled.query.values) v *= scale;
+    PatchMatchOptions options;
+    options.max_iterations = 4;
+    const PatchMatchResult result =
+        HyperPatchMatch(scaled.query.view(), Database(scaled.views()), options);
+    const auto views = c.views();
+    for (int y = 0; y < 6; ++y) {
+      for (int x = 0; x < 6; ++x) {
+        const Match& m = result.field.at(y, x);
+        const double truth =
+            testing::ReferenceCosine(testing::ReferenceHyperpatch(c.query.view(), 2, 2, y, x),
+                                     testing::ReferenceHyperpatch(views[m.image], 2, 2, m.y, m.x));
+        // Denormals keep few significant bits: their cosines are close, not exact.
+        EXPECT_NEAR(m.similarity, truth, scale < 1 ? 2e-2 : 1e-5) << scale;
+      }
+    }
+  }
+}
+
 TEST(HyperPatchMatch, RejectsNonFiniteActivations) {
   CropCase c = MakeCropCase(2, 8, 4, 4, 25);
   for (float& v : c.maps[1].values) v = NAN;

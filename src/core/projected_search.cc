@@ -165,7 +165,7 @@ CorrespondenceField ProjectedSearch(const MapView& query, const Database& databa
   const CorrespondenceField shortlist = ExactSearch(query_map, Database(projected_maps), exact);
 
   // The shortlist ranked again at full length.
-  std::vector<std::vector<float>> norms(database.size());
+  std::vector<std::vector<double>> norms(database.size());
   for (int image : candidates) norms[image] = CellSquaredNorms(database[image]);
   const int k = options.top_k;
   CorrespondenceField field(query.height, query.width, k);

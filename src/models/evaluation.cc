@@ -98,6 +98,11 @@ SplitEvaluation::SplitEvaluation(Explainer& explainer, const EvalOptions& option
       baselines_(classes_),
       layer_totals_(layers_.evaluated.size(), LayerAccumulators(classes_, grid_.size())) {
   report_.queries = static_cast<int>(names_.size());
+  // A prefilter of more images than the store holds would search them all under another name.
+  for (int t : options.topk) {
+    COMPNN_CHECK_OPTION(t <= store_.size(), "topk", t, " is more than the ", store_.size(),
+                        " images of ", store_.dir(), " (0 searches them all)");
+  }
 }
 
 void SplitEvaluation::AddQuery(int q) {

@@ -1,5 +1,7 @@
 #include "compnn/models/training.h"
 
+#include <cmath>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -337,8 +339,14 @@ void TrainOptions::Check() const {
                       "must be in [0, epochs = ", epochs, "], got ", decay_epochs);
   COMPNN_CHECK_OPTION(min_crop > 0.0 && min_crop <= 1.0, "min_crop", "must be in (0, 1], got ",
                       min_crop);
-  COMPNN_CHECK_OPTION(learning_rate >= 0.0, "learning_rate", "must not be negative, got ",
-                      learning_rate);
+  COMPNN_CHECK_OPTION(std::isfinite(learning_rate) && learning_rate >= 0.0, "learning_rate",
+                      "must be a finite number >= 0, got ", learning_rate);
+  // PatchGAN halves the image three times, then convolves with 4 x 4 kernels.
+  COMPNN_CHECK_OPTION(
+      arch != Architecture::kPix2Pix || !size || std::min(size->height, size->width) >= 32, "size",
+      "must be at least 32 x 32 for pix2pix (its discriminator halves "
+      "the image three times), got ",
+      size ? size->ToString() : "");
   COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
                       kMaxThreads, "], got ", threads);
   COMPNN_CHECK_OPTION(train_images >= 0, "train_images", "must not be negative, got ",
@@ -398,6 +406,11 @@ std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks
     if (run.optimizer_d) SetLearningRate(*run.optimizer_d, rate);
     const auto start = Clock::now();
     const auto [loss, loss_d] = TrainEpoch(run, callbacks, epoch);
+    // A diverged run keeps the model of its last good epoch, and says so.
+    COMPNN_CHECK(std::isfinite(loss) && std::isfinite(loss_d), "training diverged in epoch ", epoch,
+                 ": the loss is ", loss, " (discriminator ", loss_d, "); lower the learning rate (",
+                 options.learning_rate, ")",
+                 run.reports.empty() ? "" : "; the model file keeps the best earlier epoch");
     EpochReport report;
     report.epoch = epoch;
     report.seconds = SecondsSince(start);

@@ -42,19 +42,20 @@ bool PackUnitHyperpatches(const MapView& map, const HyperpatchShape& shape, int 
 std::vector<float> UnitHyperpatchRows(const MapView& map, const HyperpatchShape& shape,
                                       int threads);
 
-// Every cell's squared norm (height * width floats, raster order): with them, a hyperpatch's norm
-// is a sum of a few values, and a cosine costs one dot product.
-std::vector<float> CellSquaredNorms(const MapView& map);
-std::vector<float> CellSquaredNorms(const HalfMapView& map);
+// Every cell's squared norm (height * width values, raster order, in double so that neither large
+// nor denormal activations leave float's range): with them, a hyperpatch's norm is a sum of a
+// few values, and a cosine costs one dot product.
+std::vector<double> CellSquaredNorms(const MapView& map);
+std::vector<double> CellSquaredNorms(const HalfMapView& map);
 
 // Cosine similarity between a unit-length flattened hyperpatch `unit_query` and the hyperpatch
 // of cell (y, x) of `map`, computed without materialising the latter; `cell_squared_norms` are
 // the map's CellSquaredNorms. Returns 0 when the latter has norm 0, and NaN when the map holds a
 // NaN or an infinity there.
 // A float16 map gives exactly what its float32 copy gives.
-float CosineToCell(const float* unit_query, const MapView& map, const float* cell_squared_norms,
+float CosineToCell(const float* unit_query, const MapView& map, const double* cell_squared_norms,
                    const HyperpatchShape& shape, int y, int x);
-float CosineToCell(const float* unit_query, const HalfMapView& map, const float* cell_squared_norms,
-                   const HyperpatchShape& shape, int y, int x);
+float CosineToCell(const float* unit_query, const HalfMapView& map,
+                   const double* cell_squared_norms, const HyperpatchShape& shape, int y, int x);
 
 }  // namespace compnn
