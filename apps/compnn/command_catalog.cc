@@ -32,8 +32,8 @@ const std::vector<CommandInfo>& CommandCatalog() {
        "space at one layer, to training patches from the feature store, and compose input and\n"
        "output reconstructions from them, with a correspondence map of the training images used.\n"
        "Writes OUT/<query>/{correspondence-map.png, input-reconstruction.png,\n"
-       "output-reconstruction.png, network-output.png, nnf.npy, similarity.npy, summary.json}, "
-       "and\n"
+       "output-reconstruction.png, prediction-reconstruction.png (from stores that keep the\n"
+       "network's outputs), network-output.png, nnf.npy, similarity.npy, summary.json}, and\n"
        "OUT/explorer.html with --html."},
       {"sweep", CommandWeight::kFull,
        "Layer sweep (paper, Figures 5 and 6): input and output reconstructions of a query at\n"
