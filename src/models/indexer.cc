@@ -1,5 +1,6 @@
 #include "compnn/models/indexer.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <future>
 
@@ -22,6 +23,11 @@ void IndexOptions::Check() const {
   COMPNN_CHECK_OPTION(!split.empty(), "split", "is empty");
   COMPNN_CHECK_OPTION(batch >= 1, "batch", "must be positive, got ", batch);
   CheckImageSize(size, "size");
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    COMPNN_CHECK_OPTION(
+        std::find(layers.begin(), layers.begin() + i, layers[i]) == layers.begin() + i, "layers",
+        "names ", layers[i], " twice");
+  }
 }
 
 namespace {

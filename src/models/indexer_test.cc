@@ -4,7 +4,9 @@
 
 #include <torch/torch.h>
 #include <algorithm>
+#include <filesystem>
 
+#include "compnn/core/check.h"
 #include "compnn/data/generators.h"
 #include "compnn/explain/training_images.h"
 #include "compnn/models/network.h"
@@ -102,6 +104,17 @@ TEST_F(Indexer, StoreHoldsTheActivationsOfAForwardPass) {
   o.out = Path("bare");
   IndexDataset(o);
   EXPECT_TRUE(FeatureStore::Open(Path("bare")).manifest().pixels.empty());
+
+  // A layer named twice would be listed twice in the manifest: refused before any work.
+  o.layers = {"decoder3", "encoder1", "decoder3"};
+  o.out = Path("twice");
+  try {
+    IndexDataset(o);
+    ADD_FAILURE() << "a layer named twice was accepted";
+  } catch (const OptionError& e) {
+    EXPECT_EQ(e.field(), "layers");
+  }
+  EXPECT_FALSE(std::filesystem::exists(Path("twice")));
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "compnn/store/feature_store.h"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -104,6 +106,17 @@ nlohmann::json StoreManifest::ToJson() const {
   return json;
 }
 
+namespace {
+
+// A manifest names its files inside the store's folder: a plain file name, never a path out of it
+// ("../x.npy", "/etc/passwd") or into a subfolder.
+void RequireFileInStore(const std::string& file, const std::string& what) {
+  COMPNN_CHECK(!file.empty() && file != "." && file != ".." && file.find('/') == std::string::npos,
+               what, ": file '", file, "' is not a file name inside the store's folder");
+}
+
+}  // namespace
+
 StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string& path) {
   StoreManifest m;
   try {
@@ -116,6 +129,10 @@ StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string
     for (const nlohmann::json& l : j.at("layers")) {
       StoreLayer layer;
       layer.name = l.at("name").get<std::string>();
+      COMPNN_CHECK(!layer.name.empty(), "a layer has an empty name");
+      COMPNN_CHECK(std::none_of(m.layers.begin(), m.layers.end(),
+                                [&](const StoreLayer& other) { return other.name == layer.name; }),
+                   "layer ", layer.name, " is listed twice");
       const auto shape = l.at("shape").get<std::vector<std::int64_t>>();
       COMPNN_CHECK(shape.size() == 4, "layer ", layer.name, " has no 4-d shape");
       layer.height = static_cast<int>(shape[1]);
@@ -137,6 +154,7 @@ StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string
       }
       layer.dtype = ParseDType(l.at("dtype").get<std::string>(), path);
       layer.file = l.at("file").get<std::string>();
+      RequireFileInStore(layer.file, "layer " + layer.name);
       layer.checksum = l.value("checksum", "");
       m.layers.push_back(layer);
     }
@@ -148,6 +166,8 @@ StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string
       COMPNN_CHECK(
           pixels.name == "inputs" || pixels.name == "targets" || pixels.name == "predictions",
           "unknown pixels '", pixels.name, "' (inputs, targets or predictions)");
+      COMPNN_CHECK(m.pixel(pixels.name) == nullptr, "pixels '", pixels.name, "' listed twice");
+      RequireFileInStore(pixels.file, "pixels '" + pixels.name + "'");
       m.pixels.push_back(pixels);
     }
     m.palette = j.value("palette", nlohmann::json());

@@ -239,6 +239,9 @@ TEST_F(StoreTest, ImpossibleLayerGeometryInTheManifestIsRefusedOnOpen) {
       {[](nlohmann::json& l) { l["stride"] = 0; }, "stride must be at least 1, got 0"},
       {[](nlohmann::json& l) { l["stride"] = -4; }, "stride must be at least 1, got -4"},
       {[](nlohmann::json& l) { l["shape"][1] = 0; }, "must be at least 1"},
+      {[](nlohmann::json& l) { l["name"] = ""; }, "a layer has an empty name"},
+      {[](nlohmann::json& l) { l["file"] = "../outside.npy"; }, "is not a file name inside"},
+      {[](nlohmann::json& l) { l["file"] = "/etc/passwd"; }, "is not a file name inside"},
   };
   for (std::size_t i = 0; i < edits.size(); ++i) {
     const std::string dir = "edit" + std::to_string(i);
@@ -248,6 +251,12 @@ TEST_F(StoreTest, ImpossibleLayerGeometryInTheManifestIsRefusedOnOpen) {
     WriteText(dir + "/manifest.json", edited.dump());
     ExpectError([&] { FeatureStore::Open(Path(dir)); }, edits[i].second);
   }
+  // A layer listed twice (as `index --layers decoder2,decoder2` once wrote).
+  fs::copy(Path("s"), Path("twice"), fs::copy_options::recursive);
+  nlohmann::json twice = manifest;
+  twice["layers"].push_back(twice["layers"][0]);
+  WriteText("twice/manifest.json", twice.dump());
+  ExpectError([&] { FeatureStore::Open(Path("twice")); }, "is listed twice");
   // Importing a layer with an empty side divided by its height (SIGFPE).
   WriteNpy(Path("acts/empty.npy"), DType::kFloat32, {4, 0, 8, 16}, nullptr);
   ExpectError([&] { ImportActivations(Options("with-empty")); }, "has an empty side");
