@@ -25,9 +25,9 @@ struct IndexOptions {
   // dataset's PNGs, and the store explains without its dataset.
   bool keep_pixels = true;
   // Keeps the network's output on every training image (predictions.npy: RGB at the input size,
-  // label outputs in the palette colours of the classes they are read as), so that explanations can paste what
-  // the network does on its nearest training patches (the prediction reconstruction) beside what
-  // the ground truth says (the output reconstruction).
+  // label outputs in the palette colours of the classes they are read as), so that explanations can
+  // paste what the network does on its nearest training patches (the prediction reconstruction)
+  // beside what the ground truth says (the output reconstruction).
   bool keep_predictions = true;
   // A TorchScript model (MODEL.pt) records none of these: its input size (none: the dataset's
   // own), the side of the pairs it reads, and the range it expects pixels in ("-1,1", pix2pix's
