@@ -120,20 +120,16 @@ void SplitEvaluation::AddQuery(int q) {
 // exactly); label images must hold palette colours only.
 QueryClasses SplitEvaluation::ClassesOf(const Query& query, const QueryRun& run) const {
   QueryClasses c;
-  if (!report_.label_targets && !report_.label_inputs) {
-    c.truth_photo = query.truth;
-    c.network_photo = run.output;
-    return c;
-  }
-  const Palette& palette = *explainer_.palette();
+  // The palette is read only where a side holds labels (a photo-to-photo dataset has none).
   if (report_.label_targets) {
+    const Palette& palette = *explainer_.palette();
     c.truth = palette.Classes(query.truth, false, query.name);
     c.network = palette.Classes(run.output, true, "network output");
   } else {
     c.truth_photo = query.truth;
     c.network_photo = run.output;
   }
-  if (report_.label_inputs) c.input = palette.Classes(query.input, false, query.name);
+  if (report_.label_inputs) c.input = explainer_.palette()->Classes(query.input, false, query.name);
   return c;
 }
 
