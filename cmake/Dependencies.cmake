@@ -28,6 +28,8 @@ if(COMPNN_CORE_ONLY)
   return()
 endif()
 find_package(CLI11 REQUIRED)
+# zlib's CRC-32, to check PNG chunks before OpenCV's decoder sees them.
+find_package(ZLIB REQUIRED)
 
 # OpenCV's core, imgproc and imgcodecs only. Debian ships OpenCV's CMake config just in
 # libopencv-dev, which drags in every module (VTK included), so the three are found directly.

@@ -138,11 +138,10 @@ void AddCorrespondCommand(CLI::App& app, Command& run) {
       ->check(CLI::IsMember({"class", "position"}))
       ->capture_default_str();
   cmd->add_option("--lines", o->lines, "matches drawn as lines")
-      ->check(CLI::NonNegativeNumber)
+      ->check(AtLeast(0))
       ->capture_default_str();
   cmd->add_option("--seed", o->seed, "which matches are drawn")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "worker threads (0: every core)")
-      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", o->threads, "worker threads (0: every core)")->check(AtLeast(0));
   cmd->callback([&run, o] { run = [o] { RunCorrespond(*o); }; });
 }
 

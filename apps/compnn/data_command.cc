@@ -10,6 +10,7 @@
 #include "compnn/data/dataset_writer.h"
 #include "compnn/data/generators.h"
 #include "progress_bar.h"
+#include "typed_options.h"
 
 namespace compnn::cli {
 namespace {
@@ -24,9 +25,9 @@ void AddGenerator(CLI::App& data, Command& run, const std::string& name, const s
       ->check(CLI::Range(32, 4096))
       ->capture_default_str();
   cmd->add_option("--train", o->train, "training images (default " + defaults + ")")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--val", o->val, "validation images")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--test", o->test, "test images")->check(CLI::NonNegativeNumber);
+      ->check(AtLeast(0));
+  cmd->add_option("--val", o->val, "validation images")->check(AtLeast(0));
+  cmd->add_option("--test", o->test, "test images")->check(AtLeast(0));
   cmd->add_option("--seed", o->seed, "random seed: same seed, same dataset")->capture_default_str();
   cmd->add_flag("--overwrite", o->overwrite, "replace an existing dataset folder");
   cmd->callback([&run, o, generate, name] {
@@ -119,10 +120,8 @@ void AddDataCommand(CLI::App& app, Command& run) {
   sheet->add_option("DIR", s->dir, "dataset folder")->required();
   sheet->add_option("--out", s->out, "PNG file to write")->required();
   sheet->add_option("--split", s->split)->capture_default_str();
-  sheet->add_option("--count", s->count, "pairs to show")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  sheet->add_option("--columns", s->columns)->check(CLI::PositiveNumber)->capture_default_str();
+  sheet->add_option("--count", s->count, "pairs to show")->check(AtLeast(1))->capture_default_str();
+  sheet->add_option("--columns", s->columns)->check(AtLeast(1))->capture_default_str();
   sheet->add_option("--tile", s->tile, "side of each image in pixels")
       ->check(CLI::Range(16, 1024))
       ->capture_default_str();

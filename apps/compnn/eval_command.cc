@@ -11,6 +11,7 @@
 #include "compnn/store/json_file.h"
 #include "explain_options.h"
 #include "progress_bar.h"
+#include "typed_options.h"
 
 namespace compnn::cli {
 namespace {
@@ -47,7 +48,7 @@ void AddEvalCommand(CLI::App& app, Command& run) {
   AddExplainOptions(cmd, o.get(), /*queries=*/false);
   cmd->add_option("--split", o->eval.split, "split to evaluate on")->capture_default_str();
   cmd->add_option("--count", o->eval.count, "first N images of the split (0: all)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(AtLeast(0))
       ->capture_default_str();
   cmd->add_option("--layer", o->eval.layers,
                   "layers to evaluate (comma-separated; default: the last decoder layer)")
@@ -55,7 +56,7 @@ void AddEvalCommand(CLI::App& app, Command& run) {
   cmd->add_option("--topk", o->eval.topk,
                   "prefiltered training images per OR/PR/IR row (0: all, no prefilter)")
       ->delimiter(',')
-      ->check(CLI::NonNegativeNumber)
+      ->check(AtLeast(0))
       ->default_str("1,16,32,64");
   // eval takes a list of k, a row each, where the other commands take one.
   cmd->remove_option(cmd->get_option("--k"));
@@ -70,7 +71,7 @@ void AddEvalCommand(CLI::App& app, Command& run) {
                   "bottleneck, e.g. decoder2)");
   cmd->add_option("--quality-queries", o->eval.quality_queries,
                   "hpm: queries on which it is compared with exact search")
-      ->check(CLI::NonNegativeNumber)
+      ->check(AtLeast(0))
       ->capture_default_str();
   cmd->add_option("--quality-topk", o->eval.quality_topk,
                   "hpm: the --topk row on which it is compared with exact search")

@@ -11,6 +11,7 @@
 #include "compnn/explain/correspondence_map.h"
 #include "compnn/explain/explanation_files.h"
 #include "compnn/explain/figure.h"
+#include "compnn/store/atomic_file.h"
 #include "compnn/store/field_io.h"
 #include "compnn/store/json_file.h"
 #include "explain_options.h"
@@ -61,7 +62,8 @@ void RunExplain(const ExplainCommandOptions& o) {
     page.AddQuery(query, run.output);
     page.AddField(layer, database, e);
 
-    const std::string dir = o.out + "/" + SafeName(query.name);
+    StagedFolder folder(o.out + "/" + SafeName(query.name));
+    const std::string& dir = folder.path();
     ExplanationFiles files;
     files.query = query.name;
     files.layer = layer;
@@ -93,6 +95,7 @@ void RunExplain(const ExplainCommandOptions& o) {
     summary["seconds"]["reconstruct"] = e.reconstruct_seconds;
     summary["seconds"]["total"] = total;
     WriteJsonFile(dir + "/summary.json", summary);
+    folder.Commit();
     index.push_back({{"query", query.name}, {"folder", SafeName(query.name)}});
     bar.Update(static_cast<long long>(q + 1));
     if (!bar.enabled())
@@ -134,8 +137,8 @@ void RunSweep(const SweepOptions& o) {
     const QueryRun run = explainer.Run(query, layers);
     page.AddQuery(query, run.output);
     const double forward = SecondsSince(start);
-    const std::string dir = o.out + "/" + SafeName(query.name);
-    fs::create_directories(dir);
+    StagedFolder folder(o.out + "/" + SafeName(query.name));
+    const std::string& dir = folder.path();
     std::vector<Tile> inputs = {{query.input, "query input", ""}, {}};
     std::vector<Tile> outputs = {{run.output, "network output", ""},
                                  {query.truth, query.truth.empty() ? "" : "ground truth", ""}};
@@ -170,9 +173,10 @@ void RunSweep(const SweepOptions& o) {
     WriteJsonFile(dir + "/summary.json", {{"query", query.name},
                                           {"layers", per_layer},
                                           {"seconds", {{"forward", forward}, {"total", total}}}});
+    folder.Commit();
     index.push_back({{"query", query.name}, {"folder", SafeName(query.name)}});
-    std::printf("%s: %zu layers in %.2f s; wrote %s/sweep.png\n", query.name.c_str(), layers.size(),
-                total, dir.c_str());
+    std::printf("%s: %zu layers in %.2f s; wrote %s/%s/sweep.png\n", query.name.c_str(),
+                layers.size(), total, o.out.c_str(), SafeName(query.name).c_str());
   }
   WriteJsonFile(o.out + "/summary.json", {{"layers", layers}, {"queries", index}});
   page.Write(explainer, o.out);
@@ -208,8 +212,8 @@ void RunControl(const ControlOptions& o) {
   for (const Query& query : queries) {
     const QueryRun run = explainer.Run(query, {layer});
     page.AddQuery(query, run.output);
-    const std::string dir = o.out + "/" + SafeName(query.name);
-    fs::create_directories(dir);
+    StagedFolder folder(o.out + "/" + SafeName(query.name));
+    const std::string& dir = folder.path();
     std::vector<Tile> row = {{query.input, "query input", ""}, {run.output, "network output", ""}};
     nlohmann::json entries = nlohmann::json::array();
     for (std::size_t d = 0; d < databases.size(); ++d) {
@@ -241,9 +245,10 @@ void RunControl(const ControlOptions& o) {
                       {row}, TileFor(query.input.size(), 200)));
     WriteJsonFile(dir + "/summary.json",
                   {{"query", query.name}, {"layer", layer}, {"databases", entries}});
+    folder.Commit();
     index.push_back({{"query", query.name}, {"folder", SafeName(query.name)}});
-    std::printf("%s: %zu databases; wrote %s/control.png\n", query.name.c_str(), databases.size(),
-                dir.c_str());
+    std::printf("%s: %zu databases; wrote %s/%s/control.png\n", query.name.c_str(),
+                databases.size(), o.out.c_str(), SafeName(query.name).c_str());
   }
   WriteJsonFile(o.out + "/summary.json", {{"layer", layer}, {"queries", index}});
   page.Write(explainer, o.out);

@@ -285,6 +285,24 @@ TEST_F(ExplainCommand, BadInputGivesClearErrors) {
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("warning: query odd is 50x70 (HxW); resized"), std::string::npos)
       << r.output;
+  // A truncated query PNG is named, in compnn's one line (libpng never sees it).
+  const std::string whole = ReadBytes(Path("odd.png"));
+  WriteText("cut.png", whole.substr(0, whole.size() / 2));
+  r = testing::RunCompnn("explain" + Common() + " --query " + Path("cut.png") + " --out " +
+                         Path("cut"));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_EQ(r.output, "compnn: error: " + Path("cut.png") +
+                          ": truncated PNG (chunk IDAT runs past the end of the file)\n");
+  // A query's folder is written whole: an output path taken by a folder does not stop it, and a
+  // failed run leaves the previous folder as it was.
+  std::filesystem::remove(Path("odd/odd/nnf.npy"));
+  std::filesystem::create_directories(Path("odd/odd/nnf.npy"));
+  std::filesystem::remove(Path("odd/odd/summary.json"));
+  r = testing::RunCompnn("explain" + Common() + " --query " + Path("odd.png") + " --out " +
+                         Path("odd"));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(std::filesystem::is_regular_file(Path("odd/odd/nnf.npy")));
+  EXPECT_TRUE(std::filesystem::is_regular_file(Path("odd/odd/summary.json")));
 }
 
 }  // namespace

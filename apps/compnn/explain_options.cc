@@ -25,7 +25,7 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
                     "(a pair A|B gives the ground truth too); repeat for several");
     cmd->add_option("--query-split", o->query_split, "explain the images of this split instead");
     cmd->add_option("--count", o->count, "with --query-split: the first N images (0: all)")
-        ->check(CLI::NonNegativeNumber)
+        ->check(AtLeast(0))
         ->capture_default_str();
   }
   cmd->add_option("--out", o->out, "output folder")->required();
@@ -36,14 +36,14 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
   cmd->add_option("--topk-images", o->search.topk_images,
                   "search only the K training images with the most similar global descriptor "
                   "(0: all)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(AtLeast(0))
       ->capture_default_str();
   cmd->add_option("--iterations", o->search.patch_match.max_iterations, "hpm: most iterations")
-      ->check(CLI::PositiveNumber)
+      ->check(AtLeast(1))
       ->capture_default_str();
   cmd->add_option("--seed", o->search.patch_match.seed, "hpm: random seed")->capture_default_str();
   cmd->add_option("--threads", o->search.threads, "worker threads (0: every core)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(AtLeast(0))
       ->capture_default_str();
   cmd->add_option_function<std::vector<int>>(
          "--hyperpatch",

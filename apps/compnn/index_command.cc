@@ -113,7 +113,7 @@ void AddIndexCommand(CLI::App& app, Command& run) {
                 "TorchScript: image (in the input range) or logits (N x C x H x W class scores in "
                 "labels.json's order)");
   cmd->add_option("--batch", o->index.batch, "images per forward pass")
-      ->check(CLI::PositiveNumber)
+      ->check(AtLeast(1))
       ->capture_default_str();
 #endif
   cmd->add_option("--layers", o->layers,

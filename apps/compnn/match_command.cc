@@ -208,7 +208,7 @@ void AddMatchCommand(CLI::App& app, Command& run) {
       ->delimiter(',');
   cmd->add_option("--topk-images", o->topk_images,
                   "keep the K images whose global descriptors are nearest the query's")
-      ->check(CLI::PositiveNumber);
+      ->check(AtLeast(1));
   cmd->add_option("--query-global", o->query_global,
                   "query global descriptor: float32 (D,) or (1, D)")
       ->check(CLI::ExistingFile);
@@ -221,7 +221,7 @@ void AddMatchCommand(CLI::App& app, Command& run) {
       ->check(CLI::Range(1, kMaxPatchMatchTopK))
       ->capture_default_str();
   cmd->add_option("--iterations", o->hpm.max_iterations, "hpm: iteration cap")
-      ->check(CLI::NonNegativeNumber)
+      ->check(AtLeast(0))
       ->capture_default_str();
   cmd->add_option("--min-improved", o->hpm.min_improved_fraction,
                   "hpm: stop once fewer than this fraction of cells improve in an iteration")
@@ -229,11 +229,11 @@ void AddMatchCommand(CLI::App& app, Command& run) {
       ->capture_default_str();
   cmd->add_option("--random-images", o->hpm.random_images,
                   "hpm: random cells of other candidate images tried per cell and iteration")
-      ->check(CLI::NonNegativeNumber)
+      ->check(AtLeast(0))
       ->capture_default_str();
   cmd->add_option("--long-range", o->hpm.long_range,
                   "hpm: matches of random other query cells, shifted, tried per cell and iteration")
-      ->check(CLI::NonNegativeNumber)
+      ->check(AtLeast(0))
       ->capture_default_str();
   cmd->add_option("--components", o->projected.components,
                   "projected: principal components the hyperpatches are projected on")
@@ -245,7 +245,7 @@ void AddMatchCommand(CLI::App& app, Command& run) {
       ->capture_default_str();
   cmd->add_option("--seed", o->hpm.seed, "hpm and projected: random seed")->capture_default_str();
   cmd->add_option("--threads", o->threads, "worker threads (0: all cores)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(AtLeast(0))
       ->capture_default_str();
   cmd->callback([&run, o] { run = [o] { RunMatch(*o); }; });
 }

@@ -1,7 +1,9 @@
 // Runs the compnn binary as a user would: good input gives the brute-force field, bad input one
 // clear line and exit status 2.
 #include <gtest/gtest.h>
+
 #include <sys/stat.h>
+#include <algorithm>
 
 #include <cstdio>
 #include <filesystem>
@@ -131,6 +133,9 @@ TEST_F(MatchCommand, BadInputGivesOneClearLineAndStatus2) {
     const ProcessResult run = RunCompnn(args);
     EXPECT_EQ(run.status, 2) << args << "\n" << run.output;
     EXPECT_NE(run.output.find(needle), std::string::npos) << args << "\n" << run.output;
+    // One line, the program's own.
+    EXPECT_EQ(std::count(run.output.begin(), run.output.end(), '\n'), 1) << run.output;
+    EXPECT_EQ(run.output.rfind("compnn: error: ", 0), 0u) << run.output;
   };
   const std::string out = " --out " + P("bad");
   expect_error("match --query " + P("nope.npy") + " --database " + P("db.npy") + out, "nope.npy");
@@ -191,9 +196,14 @@ TEST_F(MatchCommand, BadInputGivesOneClearLineAndStatus2) {
   ASSERT_EQ(::mkfifo(P("fifo.npy").c_str(), 0600), 0);
   expect_error("match --query " + P("q.npy") + " --database " + P("fifo.npy") + out,
                "fifo.npy: not a regular file");
-  // Usage errors are status 2 as well.
-  expect_error("match --query " + P("q.npy") + out, "--database");
+  // Usage errors are status 2 as well, in one line that names the command's help.
+  expect_error("match --query " + P("q.npy") + out,
+               "--database is required (see compnn match --help)");
   expect_error(Base() + " --method fast" + out, "method");
+  expect_error(Base() + " --iterations -1" + out, "--iterations: must be at least 0, got -1");
+  expect_error(Base() + " --threads 99999999999999999999" + out,
+               "--threads = 99999999999999999999");
+  expect_error(Base() + " --no-such-flag" + out, "--no-such-flag");
 }
 
 }  // namespace

@@ -27,13 +27,13 @@ void AddTrainCommand(CLI::App& app, Command& run) {
   AddImageSizeOption(cmd, "--size", o->size,
                      "training image size HxW, or N for N x N (default: 128 on the shorter side at "
                      "the dataset's aspect ratio)");
-  cmd->add_option("--epochs", o->epochs)->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--batch", o->batch)->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--epochs", o->epochs)->check(AtLeast(1))->capture_default_str();
+  cmd->add_option("--batch", o->batch)->check(AtLeast(1))->capture_default_str();
   cmd->add_option("--ngf", o->ngf, "pix2pix: filters of the first layer")
-      ->check(CLI::PositiveNumber)
+      ->check(AtLeast(1))
       ->capture_default_str();
   cmd->add_option("--max-mult", o->max_mult, "pix2pix: filters capped at ngf x this")
-      ->check(CLI::PositiveNumber)
+      ->check(AtLeast(1))
       ->capture_default_str();
   cmd->add_option("--widths", o->widths, "segnet: filters of each encoder block")
       ->delimiter(',')
@@ -42,7 +42,7 @@ void AddTrainCommand(CLI::App& app, Command& run) {
       ->capture_default_str();
   cmd->add_option("--decay-epochs", o->decay_epochs,
                   "lower the learning rate linearly to 0 over the last N epochs")
-      ->check(CLI::NonNegativeNumber)
+      ->check(AtLeast(0))
       ->capture_default_str();
   cmd->add_option("--min-crop", o->min_crop,
                   "augment with random crops of at least this fraction of the side (1: none)")
@@ -56,7 +56,7 @@ void AddTrainCommand(CLI::App& app, Command& run) {
       ->capture_default_str();
   cmd->add_option("--threads", o->threads,
                   "LibTorch threads (0: every core); fewer leaves cores for other work")
-      ->check(CLI::NonNegativeNumber)
+      ->check(AtLeast(0))
       ->capture_default_str();
   cmd->add_flag("--resume", o->resume, "continue from MODEL.ckpt");
   cmd->add_option("--init", o->init,
@@ -152,7 +152,7 @@ void AddPredictCommand(CLI::App& app, Command& run) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--data", o->data, "dataset folder")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--split", o->split)->capture_default_str();
-  cmd->add_option("--count", o->count, "images")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--count", o->count, "images")->check(AtLeast(1))->capture_default_str();
   cmd->add_option("--tile", o->tile, "side of each image in the sheet")
       ->check(CLI::Range(16, 1024))
       ->capture_default_str();

@@ -1,6 +1,8 @@
 // compnn train, layers and predict as a user runs them.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 
@@ -57,12 +59,23 @@ TEST_F(TrainCommand, TrainListPredictAndRefuseBadInput) {
   // A learning rate that is not a number, and a size PatchGAN cannot halve three times: one line
   // naming the flag, not a LibTorch trace or a NaN model marked best.
   const std::string small = "train --data " + Path("facades") + " --ngf 4 --epochs 1";
-  for (const std::string bad : {base + " --lr inf", base + " --lr nan", small + " --size 16"}) {
+  for (const std::string& bad : {base + " --lr inf", base + " --lr nan", small + " --size 16"}) {
     r = testing::RunCompnn(bad + " --arch pix2pix --out " + Path("bad.model"));
     EXPECT_EQ(r.status, 2) << bad << r.output;
     EXPECT_EQ(r.output.find("Exception raised from"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find(bad.substr(bad.rfind(" --"), 6)), std::string::npos) << r.output;
     EXPECT_FALSE(std::filesystem::exists(Path("bad.model"))) << bad;
+  }
+  // Architectures LibTorch cannot build (empty filters) or memory cannot hold: one line each.
+  for (const auto& [arch, bad, message] :
+       {std::tuple{"segnet", " --widths 0 8", "--widths must each be in [1, 4096], got 0"},
+        {"pix2pix", " --ngf 100000", "--ngf must be in [1, 4096], got 100000"},
+        {"pix2pix", " --size 99999", "--size: sides must be at most 8192"}}) {
+    r = testing::RunCompnn("train --data " + Path("facades") + " --epochs 1" + bad + " --arch " +
+                           arch + " --out " + Path("bad.model"));
+    EXPECT_EQ(r.status, 2) << bad << r.output;
+    EXPECT_NE(r.output.find(message), std::string::npos) << r.output;
+    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
   }
 
   r = testing::RunCompnn(base + " --arch pix2pix --out " + Path("fresh.model") + " --resume");

@@ -1,5 +1,7 @@
 #include "typed_options.h"
 
+#include <cstdlib>
+
 namespace compnn::cli {
 
 std::string FlagForField(const std::string& field) {
@@ -30,6 +32,20 @@ CLI::Validator NotEmpty(const std::string& what) {
   return CLI::Validator(
       [what](std::string& value) -> std::string {
         return value.empty() ? "is empty: give " + what : std::string();
+      },
+      "");
+}
+
+CLI::Validator AtLeast(long long minimum) {
+  return CLI::Validator(
+      [minimum](std::string& value) -> std::string {
+        // Text that is no number is left for the conversion to refuse; a number below the bound
+        // is named with the bound (CLI11's own checks print the largest double in full).
+        char* end = nullptr;
+        const long double number = std::strtold(value.c_str(), &end);
+        if (end == value.c_str() || *end != '\0') return "";
+        if (number >= static_cast<long double>(minimum)) return "";
+        return "must be at least " + std::to_string(minimum) + ", got " + value;
       },
       "");
 }

@@ -59,6 +59,10 @@ std::string FlagForField(const std::string& field);
 // treating it as not given.
 CLI::Validator NotEmpty(const std::string& what);
 
+// Refuses a number below `minimum`, naming the bound: AtLeast(0) for counts that may be zero,
+// AtLeast(1) for those that may not.
+CLI::Validator AtLeast(long long minimum);
+
 // The error's text with the field named by its flag: "--topk-images must not be negative".
 std::string DescribeForCommandLine(const OptionError& error);
 

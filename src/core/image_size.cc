@@ -33,6 +33,10 @@ ImageSize ParseImageSize(const std::string& text) {
         "got '" +
         text + "'");
   }
+  if (height > kMaxImageSide || width > kMaxImageSide) {
+    throw std::invalid_argument("sides must be at most " + std::to_string(kMaxImageSide) +
+                                ", got '" + text + "'");
+  }
   return {height, width};
 }
 
@@ -40,6 +44,8 @@ void CheckImageSize(const std::optional<ImageSize>& size, const std::string& fie
   COMPNN_CHECK_OPTION(!size || (size->height >= smallest && size->width >= smallest), field,
                       "must be at least ", smallest, "x", smallest, ", got ",
                       size ? size->ToString() : "");
+  COMPNN_CHECK_OPTION(!size || (size->height <= kMaxImageSide && size->width <= kMaxImageSide),
+                      field, "sides must be at most ", kMaxImageSide, ", got ", size->ToString());
 }
 
 }  // namespace compnn

@@ -1,10 +1,12 @@
 #include "compnn/data/dataset.h"
 
 #include "compnn/core/check.h"
+#include "compnn/data/image_file.h"
 #include "compnn/store/json_file.h"
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <opencv2/imgcodecs.hpp>
 #include <stdexcept>
 
@@ -32,6 +34,7 @@ Dataset Dataset::Open(const std::string& dir) {
   if (fs::exists(meta_path)) {
     std::ifstream in(meta_path);
     std::string line;
+    std::map<std::pair<std::string, std::string>, int> seen;  // (split, name) -> line
     for (int number = 1; std::getline(in, line); ++number) {
       if (line.empty()) continue;
       try {
@@ -41,8 +44,13 @@ Dataset Dataset::Open(const std::string& dir) {
                                  ": not valid JSON: " + e.what());
       }
       const nlohmann::json& record = dataset.meta_.back();
-      COMPNN_CHECK(record.is_object() && record.contains("split") && record.contains("name"),
-                   meta_path, ":", std::to_string(number), ": each line needs 'split' and 'name'");
+      COMPNN_CHECK(record.is_object() && record.contains("split") && record.contains("name") &&
+                       record["split"].is_string() && record["name"].is_string(),
+                   meta_path, ":", number, ": each line needs 'split' and 'name' (strings)");
+      const auto [at, added] = seen.emplace(
+          std::pair(record["split"].get<std::string>(), record["name"].get<std::string>()), number);
+      COMPNN_CHECK(added, meta_path, ":", number, ": ", at->first.first, "/", at->first.second,
+                   " was described already on line ", at->second);
     }
   }
   return dataset;
@@ -80,19 +88,9 @@ std::vector<std::string> Dataset::Names(const std::string& split) const {
 
 ImagePair Dataset::Read(const std::string& split, const std::string& name) const {
   const std::string path = (fs::path(dir_) / split / (name + ".png")).string();
-  // OpenCV decodes whatever format it finds; the layout promises PNG, so check the signature.
-  std::ifstream file(path, std::ios::binary);
-  COMPNN_CHECK(file, path, ": missing");
-  char signature[8] = {};
-  file.read(signature, sizeof signature);
-  cv::Mat pair;
-  if (std::string_view(signature, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8)) {
-    try {
-      pair = cv::imread(path, cv::IMREAD_COLOR);
-    } catch (const cv::Exception&) {
-    }
-  }
-  if (pair.empty()) throw std::runtime_error(path + ": not a readable PNG image");
+  COMPNN_CHECK(fs::exists(path), path, ": missing");
+  // OpenCV decodes whatever format it finds; the layout promises PNG.
+  const cv::Mat pair = ReadImageFile(path, cv::IMREAD_COLOR, ImageFormats::kPngOnly);
   if (pair.cols % 2 != 0) {
     throw std::runtime_error(path + ": width " + std::to_string(pair.cols) +
                              " is odd, so it is not two images side by side");

@@ -125,6 +125,13 @@ TEST_F(DatasetTest, EachDefectGivesAnErrorNamingTheFile) {
   std::filesystem::remove(Path("d/labels.json"));
   WriteText("d/meta.jsonl", "{\"split\": \"train\", \"name\": \"p1\"}\n{oops\n");
   ExpectError([&] { Dataset::Open(Path("d")); }, "meta.jsonl:2", "not valid JSON");
+  WriteText("d/meta.jsonl",
+            "{\"split\": \"train\", \"name\": \"p1\"}\n{\"split\": \"val\", \"name\": \"p1\"}\n"
+            "{\"split\": \"train\", \"name\": \"p1\", \"colour\": \"blue\"}\n");
+  ExpectError([&] { Dataset::Open(Path("d")); }, "meta.jsonl:3",
+              "train/p1 was described already on line 1");
+  WriteText("d/meta.jsonl", "{\"split\": \"train\", \"name\": 7}\n");
+  ExpectError([&] { Dataset::Open(Path("d")); }, "meta.jsonl:1", "'split' and 'name' (strings)");
   ExpectError([&] { Dataset::Open(Path("nowhere")); }, "nowhere", "no such dataset");
 }
 

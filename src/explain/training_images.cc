@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "compnn/core/check.h"
+#include "compnn/data/image_file.h"
 
 namespace compnn {
 
@@ -39,8 +40,7 @@ Query LoadQueryFile(const std::string& arg, Direction direction, const ImageSize
                     bool input_is_labels, bool target_is_labels,
                     std::vector<std::string>* warnings) {
   COMPNN_CHECK(fs::is_regular_file(arg), "query '", arg, "': no such file");
-  const cv::Mat image = cv::imread(arg, cv::IMREAD_COLOR);
-  if (image.empty()) throw std::runtime_error(arg + ": not an image OpenCV can read");
+  const cv::Mat image = ReadImageFile(arg, cv::IMREAD_COLOR);
   Query query;
   query.name = fs::path(arg).stem().string();
   cv::Mat input = image, truth;

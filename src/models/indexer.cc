@@ -157,6 +157,10 @@ void IndexDataset(const IndexOptions& o) {
     const torch::Tensor outputs = model->Forward(torch::stack(inputs), &capture);
     std::vector<cv::Mat> predictions;
     if (o.keep_predictions) {
+      for (int j = 0; j < count; ++j) {
+        COMPNN_CHECK(torch::isfinite(outputs[j]).all().item<bool>(), "image ",
+                     plan.images[start + j], ": the network's output holds NaN or infinite values");
+      }
       for (int j = 0; j < count; ++j)
         predictions.push_back(
             PredictionPixels(*model, outputs[j], palette, target_is_labels, size));

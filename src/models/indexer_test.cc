@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 
 #include "compnn/core/check.h"
 #include "compnn/data/generators.h"
@@ -115,6 +116,47 @@ TEST_F(Indexer, StoreHoldsTheActivationsOfAForwardPass) {
     EXPECT_EQ(e.field(), "layers");
   }
   EXPECT_FALSE(std::filesystem::exists(Path("twice")));
+}
+
+TEST_F(Indexer, NonFiniteOutputsAndActivationsBeyondFloat16AreRefusedNamingTheImage) {
+  GenerateFacades(testing::TinyDataset(Path("facades"), 3, 1, 1));
+  NetworkConfig config;
+  config.arch = Architecture::kPix2Pix;
+  config.size = {32, 32};
+  config.ngf = 4;
+  const auto index_with = [&](const std::string& name, bool predictions,
+                              const std::function<void(Network&)>& change) {
+    torch::manual_seed(1);
+    auto network = MakeNetwork(config);
+    torch::NoGradGuard no_grad;
+    change(*network);
+    SaveNetwork(*network, Path(name + ".model"));
+    IndexOptions o;
+    o.model = Path(name + ".model");
+    o.data = Path("facades");
+    o.out = Path(name);
+    o.layers = {"encoder1"};
+    o.keep_predictions = predictions;
+    return [o] { IndexDataset(o); };
+  };
+  const auto expect_error = [](const std::function<void()>& run, const std::string& needle) {
+    try {
+      run();
+      ADD_FAILURE() << "no error, expected " << needle;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  // The last parameter is the output convolution's bias: NaN there leaves the layers finite.
+  expect_error(index_with("nan-output", true, [](Network& n) { n.parameters().back().fill_(NAN); }),
+               "image facade_train_0000: the network's output holds NaN or infinite values");
+  // Scaled first filters put encoder1 beyond what float16 holds (float16 is the default); the
+  // output, not kept here, overflows too.
+  expect_error(index_with("huge", false, [](Network& n) { n.parameters().front().mul_(1e5); }),
+               ", layer encoder1: cell (");
+  expect_error(index_with("huge2", false, [](Network& n) { n.parameters().front().mul_(1e5); }),
+               "beyond float16's range");
+  EXPECT_FALSE(std::filesystem::exists(Path("huge")));
 }
 
 }  // namespace

@@ -35,10 +35,34 @@ NetworkConfig NetworkConfig::FromJson(const nlohmann::json& j) {
   c.max_mult = j.value("max_mult", c.max_mult);
   c.widths = j.value("widths", c.widths);
   c.extra = j.value("extra", nlohmann::json::object());
+  if (c.extra.is_null()) c.extra = nlohmann::json::object();
+  COMPNN_CHECK(c.extra.is_object(), "'extra' must be an object");
   return c;
 }
 
+void NetworkConfig::Check() const {
+  // Far above any network compnn trains, far below what exhausts memory on being built.
+  constexpr int kMaxChannels = 1024, kMaxFilters = 4096, kMaxBlocks = 8;
+  COMPNN_CHECK_OPTION(in_channels >= 1 && in_channels <= kMaxChannels, "in_channels",
+                      "must be in [1, ", kMaxChannels, "], got ", in_channels);
+  COMPNN_CHECK_OPTION(out_channels >= 1 && out_channels <= kMaxChannels, "out_channels",
+                      "must be in [1, ", kMaxChannels, "], got ", out_channels);
+  CheckImageSize(size, "size");
+  COMPNN_CHECK_OPTION(ngf >= 1 && ngf <= kMaxFilters, "ngf", "must be in [1, ", kMaxFilters,
+                      "], got ", ngf);
+  COMPNN_CHECK_OPTION(max_mult >= 1 && static_cast<long long>(ngf) * max_mult <= kMaxFilters,
+                      "max_mult", "must be at least 1 with ngf x max_mult at most ", kMaxFilters,
+                      ", got ", max_mult, " (ngf ", ngf, ")");
+  COMPNN_CHECK_OPTION(!widths.empty() && widths.size() <= kMaxBlocks, "widths", "must list 1 to ",
+                      kMaxBlocks, " encoder widths, got ", widths.size());
+  for (const int width : widths) {
+    COMPNN_CHECK_OPTION(width >= 1 && width <= kMaxFilters, "widths", "must each be in [1, ",
+                        kMaxFilters, "], got ", width);
+  }
+}
+
 std::shared_ptr<Network> MakeNetwork(const NetworkConfig& config) {
+  config.Check();
   if (config.arch == Architecture::kPix2Pix) return std::make_shared<models::UNet>(config);
   if (config.arch == Architecture::kSegNet) return std::make_shared<models::SegNet>(config);
   throw std::invalid_argument("a " + ToString(config.arch) + " network is not built by compnn");
@@ -95,6 +119,7 @@ std::shared_ptr<Network> LoadNetwork(const std::string& path,
     const nlohmann::json json = nlohmann::json::parse(text.toStringRef());
     if (json.value("format", "") != "compnn-network-1") throw std::runtime_error("unknown format");
     config = NetworkConfig::FromJson(json);
+    config.Check();
   } catch (const std::exception& e) {
     std::string why = e.what();
     why = why.substr(0, why.find('\n'));

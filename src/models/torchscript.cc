@@ -196,6 +196,30 @@ ScriptModel::Plan& ScriptModel::PlanFor(const std::vector<std::string>& names) {
   return *plan;
 }
 
+namespace {
+
+std::string ShapeText(const torch::Tensor& x) {
+  std::vector<std::string> sizes;
+  for (const std::int64_t size : x.sizes()) sizes.push_back(std::to_string(size));
+  return Join(sizes, " x ");
+}
+
+// The TorchScript interpreter's error is its own traceback; the last line that names an error
+// ("RuntimeError: expected input[1, 3, 64, 64] to have 1 channels ...") says what went wrong.
+std::string InterpreterError(const std::string& text) {
+  std::string found = text.substr(0, text.find('\n'));
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    const std::string line = text.substr(start, end - start);
+    if (line.find("Error: ") != std::string::npos) found = line;
+    start = end + 1;
+  }
+  return found;
+}
+
+}  // namespace
+
 torch::Tensor ScriptModel::Forward(const torch::Tensor& x, Capture* capture) {
   Capture none;
   const torch::Tensor out = OutputTensor(Run(x, capture ? *capture : none));
@@ -210,7 +234,12 @@ c10::IValue ScriptModel::Run(const torch::Tensor& x, Capture& capture) {
   }
   Plan& plan = PlanFor(names);
   torch::jit::Stack stack = {module_._ivalue(), x};
-  plan.executor->run(stack);
+  try {
+    plan.executor->run(stack);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path_ + ": the model's forward failed on a " + ShapeText(x) +
+                             " input: " + InterpreterError(e.what()));
+  }
   if (stack.size() != names.size() + 1)
     throw std::runtime_error(path_ + ": the model returned more than one value");
   for (std::size_t i = 0; i < names.size(); ++i) capture.values[names[i]] = stack[i + 1].toTensor();

@@ -80,6 +80,21 @@ TEST_P(ScriptModelTest, RefusesWhatItCannotCapture) {
   }
 }
 
+TEST_P(ScriptModelTest, AFailedForwardPassIsOneLineThatNamesTheFileAndTheInput) {
+  ScriptModel model(kFixtures + "/" + GetParam());
+  try {
+    model.Forward(torch::zeros({1, 1, 32, 32}));  // the model takes 3 channels
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(GetParam() + ": the model's forward failed on a 1 x 1 x 32 x 32 input: "),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find("channels"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(ScriptedAndTraced, ScriptModelTest,
                          ::testing::Values("unet_scripted.pt", "unet_traced.pt"));
 

@@ -352,6 +352,13 @@ void TrainOptions::Check() const {
   COMPNN_CHECK_OPTION(train_images >= 0, "train_images", "must not be negative, got ",
                       train_images);
   COMPNN_CHECK_OPTION(val_images >= 0, "val_images", "must not be negative, got ", val_images);
+  // The architecture's counts, bounded as a model file's are (the size and the classes come later).
+  NetworkConfig architecture;
+  architecture.arch = arch;
+  architecture.ngf = ngf;
+  architecture.max_mult = max_mult;
+  architecture.widths = widths;
+  architecture.Check();
 }
 
 double EpochReport::Score() const {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 
 namespace compnn {
@@ -53,6 +54,41 @@ void WriteFileAtomically(const std::string& path, std::string_view header, const
     errno = saved;
     Fail(path, "rename the temporary file into place");
   }
+}
+
+StagedFolder::StagedFolder(std::string dir) : dir_(std::move(dir)) {
+  const std::filesystem::path target(dir_);
+  std::string hidden = ".";
+  hidden += target.filename().string();
+  hidden += ".partial";
+  staging_ = (target.parent_path() / hidden).string();
+  std::error_code error;
+  std::filesystem::remove_all(staging_, error);
+  std::filesystem::create_directories(staging_, error);
+  if (error) throw std::runtime_error(staging_ + ": cannot create: " + error.message());
+}
+
+StagedFolder::~StagedFolder() {
+  if (committed_) return;
+  std::error_code ignored;
+  std::filesystem::remove_all(staging_, ignored);
+}
+
+void StagedFolder::Commit() {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const std::string old = staging_ + ".old";
+  fs::remove_all(old, error);
+  if (fs::exists(fs::symlink_status(dir_))) {
+    if (!fs::is_directory(fs::symlink_status(dir_)))
+      throw std::runtime_error(dir_ + ": exists and is not a folder");
+    fs::rename(dir_, old, error);
+    if (error) throw std::runtime_error(dir_ + ": cannot replace: " + error.message());
+  }
+  fs::rename(staging_, dir_, error);
+  if (error) throw std::runtime_error(dir_ + ": cannot move into place: " + error.message());
+  committed_ = true;
+  fs::remove_all(old, error);
 }
 
 }  // namespace compnn

@@ -9,6 +9,7 @@
 #include <xxhash.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -70,7 +71,8 @@ const StoreLayer& StoreManifest::layer(const std::string& name) const {
   }
   std::vector<std::string> have;
   for (const StoreLayer& l : layers) have.push_back(l.name);
-  throw std::runtime_error("layer '" + name + "' is not in the store (it has " + Join(have) + ")");
+  throw std::runtime_error("layer '" + name + "' is not in the store (it has " +
+                           (have.empty() ? std::string("none") : Join(have)) + ")");
 }
 
 nlohmann::json StoreManifest::ToJson() const {
@@ -135,6 +137,8 @@ StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string
                    "layer ", layer.name, " is listed twice");
       const auto shape = l.at("shape").get<std::vector<std::int64_t>>();
       COMPNN_CHECK(shape.size() == 4, "layer ", layer.name, " has no 4-d shape");
+      COMPNN_CHECK(shape[0] == static_cast<std::int64_t>(m.images.size()), "layer ", layer.name,
+                   " holds ", shape[0], " images, but the store lists ", m.images.size());
       layer.height = static_cast<int>(shape[1]);
       layer.width = static_cast<int>(shape[2]);
       layer.depth = static_cast<int>(shape[3]);
@@ -158,7 +162,9 @@ StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string
       layer.checksum = l.value("checksum", "");
       m.layers.push_back(layer);
     }
+    COMPNN_CHECK(!m.layers.empty(), "it lists no layers");
     m.global_layer = j.at("global").at("layer").get<std::string>();
+    m.layer(m.global_layer);  // the global descriptor is one of the layers
     m.global_checksum = j.at("global").value("checksum", "");
     for (const nlohmann::json& p : j.value("pixels", nlohmann::json::array())) {
       StorePixels pixels{p.at("name").get<std::string>(), p.at("labels").get<bool>(),
@@ -384,19 +390,23 @@ StoreWriter::StoreWriter(std::string dir, StoreManifest plan, bool overwrite)
                " holds an interrupted indexing run that can resume; resume it, or delete it to "
                "start over");
   bool resume = false;
+  nlohmann::json saved_hashes;
   if (!streaming_ && fs::exists(progress)) {
     const nlohmann::json saved = ReadJsonFile(progress);
-    if (!saved.contains("plan") || !saved.contains("done") || !saved["done"].is_number_integer()) {
+    if (!saved.contains("plan") || !saved.contains("done") || !saved["done"].is_number_integer() ||
+        !saved.contains("hashes") || !saved["hashes"].is_object()) {
       throw std::runtime_error(progress + ": malformed; delete " + partial_ + " to start over");
     }
     COMPNN_CHECK(
         saved["plan"] == plan_.ToJson(), partial_,
         ": left by an interrupted run with other options or inputs; delete it to start over");
-    next_image_ = saved.at("done").get<int>();
+    const std::int64_t done = saved.at("done").get<std::int64_t>();
+    saved_hashes = saved["hashes"];
     // A count outside the plan would write (or resume reading) outside the preallocated files.
-    COMPNN_CHECK(next_image_ >= 0 && next_image_ <= static_cast<int>(plan_.images.size()), progress,
-                 ": says ", next_image_, " images are done, but the run has ", plan_.images.size(),
+    COMPNN_CHECK(done >= 0 && done <= static_cast<std::int64_t>(plan_.images.size()), progress,
+                 ": says ", done, " images are done, but the run has ", plan_.images.size(),
                  "; delete ", partial_, " to start over");
+    next_image_ = static_cast<int>(done);
     resume = true;
   } else {
     fs::remove_all(partial_);
@@ -409,7 +419,11 @@ StoreWriter::StoreWriter(std::string dir, StoreManifest plan, bool overwrite)
                                  {plan_.input_size.height, plan_.input_size.width, 3}, resume);
   }
   global_ = OpenOutput("global.npy", DType::kFloat32, {GlobalLength(plan_)}, resume);
-  if (!resume) SaveProgress();
+  if (resume) {
+    CheckResumable(saved_hashes);
+  } else {
+    SaveProgress();
+  }
 }
 
 StoreWriter::Output StoreWriter::OpenOutput(const std::string& file, DType dtype,
@@ -451,29 +465,119 @@ void StoreWriter::SaveProgress() {
   for (auto& [name, out] : pixels_) ::fdatasync(out.fd);
   ::fdatasync(global_.fd);
   if (streaming_) return;  // a streaming run cannot resume: nothing to record
+  nlohmann::json hashes = nlohmann::json::object();
+  for (const auto& [name, out] : layers_) hashes[out.file] = out.hash;
+  for (const auto& [name, out] : pixels_) hashes[out.file] = out.hash;
+  hashes[global_.file] = global_.hash;
   WriteFileAtomically(
       partial_ + "/progress.json",
-      nlohmann::json{{"plan", plan_.ToJson()}, {"done", next_image_}}.dump() + "\n");
+      nlohmann::json{{"plan", plan_.ToJson()}, {"done", next_image_}, {"hashes", hashes}}.dump() +
+          "\n");
 }
 
-void StoreWriter::WriteImage(const Output& out, int index, const void* data) {
-  std::int64_t elements = 1;
-  for (std::int64_t d : out.image_shape) elements *= d;
-  const off_t offset =
-      static_cast<off_t>(out.header_bytes + index * elements * DTypeSize(out.dtype));
+std::size_t StoreWriter::Output::ImageBytes() const {
+  std::size_t elements = 1;
+  for (std::int64_t d : image_shape) elements *= static_cast<std::size_t>(d);
+  return elements * DTypeSize(dtype);
+}
+
+void StoreWriter::WriteImage(Output& out, int index, const void* data) {
+  const std::size_t bytes = out.ImageBytes();
+  const off_t offset = static_cast<off_t>(out.header_bytes + index * bytes);
   if (out.dtype == DType::kFloat16) {
-    halves_.resize(elements);
-    FloatsToHalves(static_cast<const float*>(data), halves_.data(), elements);
-    PwriteAll(out.fd, halves_.data(), elements * 2, offset, out.file);
-  } else {
-    PwriteAll(out.fd, data, elements * DTypeSize(out.dtype), offset, out.file);
+    halves_.resize(bytes / 2);
+    FloatsToHalves(static_cast<const float*>(data), halves_.data(), bytes / 2);
+    data = halves_.data();
   }
+  PwriteAll(out.fd, data, bytes, offset, out.file);
+  out.hash = XXH3_64bits_withSeed(data, bytes, out.hash);
+}
+
+void StoreWriter::CheckResumable(const nlohmann::json& hashes) {
+  const std::string start_over = "; delete " + partial_ + " to start over";
+  const auto check = [&](Output& out) {
+    const std::string path = partial_ + "/" + out.file;
+    struct stat st {};
+    COMPNN_CHECK(::fstat(out.fd, &st) == 0, path, ": cannot read: ", std::strerror(errno));
+    const std::size_t bytes = out.ImageBytes();
+    const std::size_t expected = out.header_bytes + bytes * plan_.images.size();
+    COMPNN_CHECK(static_cast<std::size_t>(st.st_size) == expected, path, ": damaged (", st.st_size,
+                 " bytes, expected ", expected, ")", start_over);
+    std::vector<std::int64_t> shape = out.image_shape;
+    shape.insert(shape.begin(), static_cast<std::int64_t>(plan_.images.size()));
+    const std::string header = NpyHeaderBytes(out.dtype, shape);
+    std::string found(header.size(), '\0');
+    COMPNN_CHECK(
+        header.size() == out.header_bytes &&
+            ::pread(out.fd, found.data(), found.size(), 0) == static_cast<ssize_t>(found.size()) &&
+            found == header,
+        path, ": damaged header", start_over);
+    // The finished images are read back and hashed as they were written: a file changed or
+    // truncated since, or a progress record ahead of the data, shows as another hash.
+    std::vector<char> image(bytes);
+    std::uint64_t hash = 0;
+    for (int i = 0; i < next_image_; ++i) {
+      const off_t offset = static_cast<off_t>(out.header_bytes + i * bytes);
+      COMPNN_CHECK(::pread(out.fd, image.data(), bytes, offset) == static_cast<ssize_t>(bytes),
+                   path, ": cannot read image ", i, start_over);
+      hash = XXH3_64bits_withSeed(image.data(), bytes, hash);
+    }
+    COMPNN_CHECK(hashes.contains(out.file) && hashes[out.file].is_number_unsigned() &&
+                     hashes[out.file].get<std::uint64_t>() == hash,
+                 path, ": its first ", next_image_,
+                 " images differ from what the interrupted run wrote", start_over);
+    out.hash = hash;
+  };
+  for (auto& [name, out] : layers_) check(out);
+  for (auto& [name, out] : pixels_) check(out);
+  check(global_);
+}
+
+namespace {
+
+// Throws naming the first value a store could not keep faithfully: NaN or infinite, or (for
+// float16) beyond its largest finite value, which would be stored as infinite.
+void CheckMap(const float* values, const std::vector<std::int64_t>& shape, DType dtype,
+              const std::string& what) {
+  std::int64_t count = 1;
+  for (const std::int64_t d : shape) count *= d;
+  constexpr float kLargestHalf = 65504.0f;
+  const bool half = dtype == DType::kFloat16;
+  for (std::int64_t i = 0; i < count; ++i) {
+    const float v = values[i];
+    if (std::isfinite(v) && (!half || std::fabs(v) <= kLargestHalf)) continue;
+    std::string where = "value " + std::to_string(i);
+    if (shape.size() == 3) {
+      const std::int64_t depth = shape[2], width = shape[1];
+      where = "cell (" + std::to_string(i / depth / width) + ", " +
+              std::to_string(i / depth % width) + "), channel " + std::to_string(i % depth);
+    }
+    if (!std::isfinite(v)) throw std::runtime_error(what + ": " + where + " is " + Concat(v));
+    throw std::runtime_error(what + ": " + where + " is " + Concat(v) +
+                             ", beyond float16's range (+-65504); keep the store in float32");
+  }
+}
+
+}  // namespace
+
+void StoreWriter::CheckValues(const std::string& image,
+                              const std::map<std::string, const float*>& maps,
+                              const float* global) const {
+  for (const StoreLayer& l : plan_.layers) {
+    const Output& out = layers_.at(l.name);
+    CheckMap(maps.at(l.name), out.image_shape, out.dtype, "image " + image + ", layer " + l.name);
+  }
+  CheckMap(global, global_.image_shape, global_.dtype,
+           "image " + image + ", global descriptor (" + plan_.global_layer + ")");
 }
 
 void StoreWriter::Write(int index, const std::map<std::string, const float*>& maps,
                         const float* global,
                         const std::map<std::string, const std::uint8_t*>& pixels) {
   if (index != next_image_) throw std::logic_error("store images must be written in order");
+  CheckValues(
+      index < static_cast<int>(plan_.images.size()) ? plan_.images[index] : Concat("#", index),
+      maps, global);
   for (const StoreLayer& l : plan_.layers) WriteImage(layers_.at(l.name), index, maps.at(l.name));
   for (const StorePixels& p : plan_.pixels) {
     const auto it = pixels.find(p.name);
@@ -489,8 +593,13 @@ void StoreWriter::Append(const std::string& name, const std::map<std::string, co
                          const float* global,
                          const std::map<std::string, const std::uint8_t*>& pixels) {
   if (!streaming_) throw std::logic_error("Append is for streaming stores (a plan without images)");
-  Write(next_image_, maps, global, pixels);
-  plan_.images.push_back(name);
+  plan_.images.push_back(name);  // first, so that a refused value names the image
+  try {
+    Write(next_image_, maps, global, pixels);
+  } catch (...) {
+    plan_.images.pop_back();
+    throw;
+  }
 }
 
 void StoreWriter::Commit() {

@@ -77,6 +77,24 @@ class StoreTest : public testing::TempDirTest {
     }
   }
 
+  // Writes the first `images` images of the "whole" store's plan into STORE and dies (SIGKILL)
+  // before committing: the writer records its progress every 16 images.
+  bool KillWriterAfter(const std::string& store, int images) {
+    const pid_t child = ::fork();
+    if (child == 0) {
+      StoreWriter writer(Path(store), UnsealedPlan(Path("whole")), false);
+      for (int i = 0; i < images; ++i) {
+        std::map<std::string, const float*> maps = {{"wide", wide_.data() + i * 144},
+                                                    {"deep", deep_.data() + i * 20}};
+        writer.Write(i, maps, deep_.data() + i * 20);
+      }
+      ::raise(SIGKILL);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return WIFSIGNALED(status);
+  }
+
   std::vector<float> wide_, deep_;
 };
 
@@ -148,20 +166,7 @@ TEST_F(StoreTest, HalfPrecisionStaysWithinItsErrorBoundAndConvertsOnlyCandidates
 TEST_F(StoreTest, KilledWriterLeavesNoStoreAndResumesToTheSameBytes) {
   WriteActivations(40, false);
   ImportActivations(Options("whole"));
-  const pid_t child = ::fork();
-  if (child == 0) {
-    // The writer, killed midway: after 20 of 40 images.
-    StoreWriter writer(Path("killed"), UnsealedPlan(Path("whole")), false);
-    for (int i = 0; i < 20; ++i) {
-      std::map<std::string, const float*> maps = {{"wide", wide_.data() + i * 144},
-                                                  {"deep", deep_.data() + i * 20}};
-      writer.Write(i, maps, deep_.data() + i * 20);
-    }
-    ::raise(SIGKILL);
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_TRUE(KillWriterAfter("killed", 20));
   EXPECT_FALSE(fs::exists(Path("killed")));
   ExpectError([&] { FeatureStore::Open(Path("killed")); }, "interrupted run left");
   // Running it again resumes after the last recorded image and ends with the same files.
@@ -176,7 +181,9 @@ TEST_F(StoreTest, KilledWriterLeavesNoStoreAndResumesToTheSameBytes) {
   // A progress count outside the run (negative, or past its images) is refused, not followed.
   for (int done : {-5, 41}) {
     const std::string name = "tampered" + std::to_string(done + 5);
-    nlohmann::json progress = {{"plan", UnsealedPlan(Path("whole")).ToJson()}, {"done", done}};
+    nlohmann::json progress = {{"plan", UnsealedPlan(Path("whole")).ToJson()},
+                               {"done", done},
+                               {"hashes", nlohmann::json::object()}};
     WriteText(name + ".partial/progress.json", progress.dump());
     ExpectError([&] { StoreWriter(Path(name), UnsealedPlan(Path("whole")), false); },
                 "images are done, but the run has 40");
@@ -186,6 +193,74 @@ TEST_F(StoreTest, KilledWriterLeavesNoStoreAndResumesToTheSameBytes) {
   fs::create_directories(Path("killed2.partial"));
   fs::copy_file(Path("whole/manifest.json"), Path("killed2.partial/progress.json"));
   ExpectError([&] { ImportActivations(Options("killed2")); }, "progress.json");
+}
+
+TEST_F(StoreTest, DamagedPartialStoreIsRefusedInsteadOfResumed) {
+  WriteActivations(40, false);
+  ImportActivations(Options("whole"));
+  ASSERT_TRUE(KillWriterAfter("killed", 20));
+  const auto damaged = [&](const std::string& name,
+                           const std::function<void(const std::string&)>& damage) {
+    fs::copy(Path("killed.partial"), Path(name + ".partial"));
+    damage(Path(name + ".partial/"));
+    return [this, name] { StoreWriter(Path(name), UnsealedPlan(Path("whole")), false); };
+  };
+  const auto flip_byte = [](const std::string& path, std::streamoff offset) {
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(offset);
+    const char byte = static_cast<char>(file.get() ^ 0x5a);
+    file.seekp(offset);
+    file.put(byte);
+  };
+  ExpectError(damaged("truncated",
+                      [](const std::string& dir) {
+                        fs::resize_file(dir + "wide.npy", fs::file_size(dir + "wide.npy") - 10);
+                      }),
+              "wide.npy: damaged (");
+  // The recorded count moved past the images whose data was synced with it.
+  ExpectError(damaged("ahead",
+                      [](const std::string& dir) {
+                        nlohmann::json progress = ReadJsonFile(dir + "progress.json");
+                        progress["done"] = 20;
+                        std::ofstream(dir + "progress.json") << progress.dump();
+                      }),
+              "images differ from what the interrupted run wrote");
+  // A finished image changed on disk (image 3 of deep.npy, float32 after a 128-byte header).
+  ExpectError(
+      damaged("changed",
+              [&](const std::string& dir) { flip_byte(dir + "deep.npy", 128 + 3 * 20 * 4 + 7); }),
+      "deep.npy: its first 16 images differ");
+  ExpectError(damaged("header", [&](const std::string& dir) { flip_byte(dir + "global.npy", 20); }),
+              "global.npy: damaged header");
+  // The untouched copy still resumes.
+  fs::copy(Path("killed.partial"), Path("intact.partial"));
+  StoreWriter writer(Path("intact"), UnsealedPlan(Path("whole")), false);
+  EXPECT_EQ(writer.next_image(), 16);
+}
+
+TEST_F(StoreTest, ValuesAStoreCannotKeepAreRefusedNamingImageLayerAndCell) {
+  WriteActivations(2, false);
+  ImportActivations(Options("whole"));
+  StoreManifest plan = UnsealedPlan(Path("whole"));
+  for (StoreLayer& l : plan.layers) l.dtype = l.name == "wide" ? DType::kFloat16 : DType::kFloat32;
+  const auto write = [&](const std::string& store, std::size_t wide_at, float wide_value,
+                         std::size_t deep_at, float deep_value) {
+    std::vector<float> wide(wide_.begin(), wide_.begin() + 144),
+        deep(deep_.begin(), deep_.begin() + 20);
+    wide[wide_at] = wide_value;
+    deep[deep_at] = deep_value;
+    StoreWriter writer(Path(store), plan, false);
+    writer.Write(0, {{"wide", wide.data()}, {"deep", deep.data()}}, deep.data());
+  };
+  // wide is 8 x 6 x 3: value 50 is cell (2, 4), channel 2.
+  ExpectError([&] { write("nan", 50, std::nanf(""), 0, 0.0f); },
+              "image img0, layer wide: cell (2, 4), channel 2 is nan");
+  ExpectError([&] { write("big16", 50, 70000.0f, 0, 0.0f); },
+              "cell (2, 4), channel 2 is 70000, beyond float16's range");
+  ExpectError([&] { write("inf", 0, 0.0f, 7, -INFINITY); },
+              "layer deep: cell (0, 1), channel 2 is -inf");
+  // float32 keeps large finite values; float16 its largest.
+  EXPECT_NO_THROW(write("fine", 50, 65504.0f, 7, 1e30f));
 }
 
 TEST_F(StoreTest, EachKindOfCorruptionGivesAClearError) {

@@ -28,11 +28,15 @@ nlohmann::json ImageSizeToJson(const ImageSize& size) {
 }
 
 ImageSize ImageSizeFromJson(const nlohmann::json& json) {
-  if (json.is_number_integer()) return {json.get<int>(), json.get<int>()};
-  if (json.is_array() && json.size() == 2 && json[0].is_number_integer() &&
-      json[1].is_number_integer())
+  const auto side = [](const nlohmann::json& value) {
+    return value.is_number_integer() && value.get<std::int64_t>() >= 1 &&
+           value.get<std::int64_t>() <= kMaxImageSide;
+  };
+  if (side(json)) return {json.get<int>(), json.get<int>()};
+  if (json.is_array() && json.size() == 2 && side(json[0]) && side(json[1]))
     return {json[0].get<int>(), json[1].get<int>()};
-  throw std::runtime_error("an image size is N or [height, width], got " + json.dump());
+  throw std::runtime_error("an image size is N or [height, width] with sides in [1, " +
+                           std::to_string(kMaxImageSide) + "], got " + json.dump());
 }
 
 }  // namespace compnn

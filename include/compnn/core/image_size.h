@@ -14,6 +14,10 @@ struct ImageSize {
   std::string ToString() const;  // "HxW"
 };
 
+// The largest image side compnn reads or makes: twice Cityscapes' 2048, far below sizes whose
+// pixel counts overflow or exhaust memory.
+constexpr int kMaxImageSide = 8192;
+
 // "HxW" (e.g. "256x512") or "N" (N x N); both sides positive. Throws std::invalid_argument with a
 // message that shows the expected form.
 ImageSize ParseImageSize(const std::string& text);

@@ -29,8 +29,12 @@ struct NetworkConfig {
   int ngf = 32;                                  // pix2pix: filters of the first layer
   int max_mult = 4;                              // pix2pix: filters are capped at ngf * max_mult
   std::vector<int> widths = {32, 64, 128, 256};  // segnet: filters per encoder block
-  nlohmann::json extra;  // provenance: dataset, direction, palette, training recipe
+  nlohmann::json extra =
+      nlohmann::json::object();  // provenance: dataset, direction, palette, recipe
 
+  // Bounds every count (a model file or an option can ask for any number): throws OptionError
+  // naming the field.
+  void Check() const;
   nlohmann::json ToJson() const;
   static NetworkConfig FromJson(const nlohmann::json& json);
 };

@@ -15,4 +15,23 @@ inline void WriteFileAtomically(const std::string& path, std::string_view conten
   WriteFileAtomically(path, contents, nullptr, 0);
 }
 
+// A folder written whole: its files go into a hidden staging folder beside it (.NAME.partial),
+// which Commit() renames into place, replacing an earlier folder of that name. Until then the
+// folder keeps its old contents (or stays absent); a staging folder left by a killed run is
+// cleared by the next one, and one not committed is removed on destruction.
+class StagedFolder {
+ public:
+  explicit StagedFolder(std::string dir);
+  ~StagedFolder();
+  StagedFolder(const StagedFolder&) = delete;
+  StagedFolder& operator=(const StagedFolder&) = delete;
+
+  const std::string& path() const { return staging_; }  // where the files are written
+  void Commit();
+
+ private:
+  std::string dir_, staging_;
+  bool committed_ = false;
+};
+
 }  // namespace compnn

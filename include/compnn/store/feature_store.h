@@ -128,7 +128,9 @@ class StoreWriter {
   bool streaming() const { return streaming_; }
   // Writes image `index` (== next_image()): one H x W x D float map per layer, channels last, the
   // global descriptor, and H x W x 3 RGB pixels for each of the plan's pixels. Progress is flushed
-  // to disk and recorded every 16 images.
+  // to disk and recorded every 16 images. A NaN or infinite value, or one beyond float16's range in
+  // a float16 layer, is refused naming the image, the layer and the cell, before anything of the
+  // image is written.
   void Write(int index, const std::map<std::string, const float*>& maps, const float* global,
              const std::map<std::string, const std::uint8_t*>& pixels = {});
   // Streaming: the next image, named `name`.
@@ -144,10 +146,16 @@ class StoreWriter {
     std::vector<std::int64_t> image_shape;  // one image's shape
     std::size_t header_bytes = 0;           // where the data starts
     std::string file;
+    std::uint64_t hash = 0;  // chained over the images written, recorded for resuming
+    std::size_t ImageBytes() const;
   };
   Output OpenOutput(const std::string& file, DType dtype, std::vector<std::int64_t> image_shape,
                     bool resume);
-  void WriteImage(const Output& out, int index, const void* data);
+  void WriteImage(Output& out, int index, const void* data);
+  // On resuming: every file whole, and its finished images the ones the progress recorded.
+  void CheckResumable(const nlohmann::json& hashes);
+  void CheckValues(const std::string& image, const std::map<std::string, const float*>& maps,
+                   const float* global) const;
   void SaveProgress();
 
   std::string dir_, partial_;

@@ -48,7 +48,9 @@ std::vector<SourceImage> FindImages(const std::string& root) {
   return images;
 }
 
-data::ConvertedImage Convert(const SourceImage& source) {
+}  // namespace
+
+data::ConvertedImage data::ConvertCamVidImage(const SourceImage& source) {
   data::ConvertedImage image;
   image.photo = data::ReadImage(source.photo, cv::IMREAD_COLOR);
   image.classes = data::ReadLabelIds(source.labels);
@@ -64,12 +66,11 @@ data::ConvertedImage Convert(const SourceImage& source) {
   return image;
 }
 
-}  // namespace
-
 ImportReport ImportCamVid(const DatasetImportOptions& options) {
   options.Check();
   const std::vector<SourceImage> images = FindImages(options.source);
-  return data::RunImport(options, images, {CamVidPalette(), PairSide::kB, Convert});
+  return data::RunImport(options, images,
+                         {CamVidPalette(), PairSide::kB, data::ConvertCamVidImage, {}});
 }
 
 }  // namespace compnn

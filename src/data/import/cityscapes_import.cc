@@ -65,7 +65,9 @@ std::vector<SourceImage> FindImages(const std::string& root) {
   return images;
 }
 
-data::ConvertedImage Convert(const SourceImage& source) {
+}  // namespace
+
+data::ConvertedImage data::ConvertCityscapesImage(const SourceImage& source) {
   data::ConvertedImage image;
   image.photo = data::ReadImage(source.photo, cv::IMREAD_COLOR);
   const cv::Mat ids = data::ReadLabelIds(source.labels);
@@ -85,12 +87,12 @@ data::ConvertedImage Convert(const SourceImage& source) {
   return image;
 }
 
-}  // namespace
-
 ImportReport ImportCityscapes(const DatasetImportOptions& options) {
   options.Check();
   const std::vector<SourceImage> images = FindImages(options.source);
-  return data::RunImport(options, images, {CityscapesColours().palette, PairSide::kB, Convert});
+  return data::RunImport(
+      options, images,
+      {CityscapesColours().palette, PairSide::kB, data::ConvertCityscapesImage, {}});
 }
 
 }  // namespace compnn

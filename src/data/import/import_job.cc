@@ -10,6 +10,7 @@
 #include "compnn/core/check.h"
 #include "compnn/core/stopwatch.h"
 #include "compnn/data/dataset_writer.h"
+#include "compnn/data/image_file.h"
 
 namespace compnn {
 
@@ -60,15 +61,7 @@ std::vector<std::string> FoldersIn(const std::string& dir, const std::string& wh
   return EntriesIn(dir, what, true);
 }
 
-cv::Mat ReadImage(const std::string& path, int flags) {
-  cv::Mat image;
-  try {
-    image = cv::imread(path, flags);
-  } catch (const cv::Exception&) {
-  }
-  COMPNN_CHECK(!image.empty(), path, ": not a readable image");
-  return image;
-}
+cv::Mat ReadImage(const std::string& path, int flags) { return ReadImageFile(path, flags); }
 
 cv::Mat ReadLabelIds(const std::string& path) {
   const cv::Mat ids = ReadImage(path, cv::IMREAD_UNCHANGED);

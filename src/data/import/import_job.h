@@ -33,6 +33,13 @@ struct ImportJob {
   std::vector<std::string> notes;  // what finding the images showed, for the report
 };
 
+// Each published layout's reader of one image (photo and labels): what the importers run on every
+// file they find, and what the fuzz targets feed damaged files to.
+ConvertedImage ConvertCityscapesImage(const SourceImage& source);  // labelIds PNG
+ConvertedImage ConvertCamVidImage(const SourceImage& source);      // class-index annotation PNG
+ConvertedImage ConvertPix2PixPair(const SourceImage& source,       // A | B side by side
+                                  const Pix2PixLabels& labels);
+
 // Converts and writes every image; returns the per-split report.
 ImportReport RunImport(const DatasetImportOptions& options, const std::vector<SourceImage>& images,
                        const ImportJob& job);

@@ -55,28 +55,33 @@ std::string Percent(double fraction) {
 
 }  // namespace
 
+data::ConvertedImage data::ConvertPix2PixPair(const SourceImage& source,
+                                              const Pix2PixLabels& labels) {
+  const cv::Mat pair = data::ReadImage(source.photo, cv::IMREAD_COLOR);
+  COMPNN_CHECK(pair.cols % 2 == 0, source.photo, ": width ", pair.cols,
+               " is odd, so it is not two images side by side");
+  const int half = pair.cols / 2;
+  const cv::Mat a = pair.colRange(0, half), b = pair.colRange(half, pair.cols);
+  data::ConvertedImage image;
+  image.photo = (labels.side == PairSide::kA ? b : a).clone();
+  image.classes = RecoverLabelClasses(labels.side == PairSide::kA ? a : b, labels.colours.colours,
+                                      labels.tolerance, &image.colours);
+  const double far = image.colours.FarFraction();
+  COMPNN_CHECK(far <= labels.max_far_fraction, source.photo, ": ", Percent(far),
+               " of the label pixels (side ", ToString(labels.side), ") are farther than ",
+               labels.tolerance, " from every colour of palette '", labels.colours.name,
+               "' (at most ", Percent(labels.max_far_fraction),
+               " expected): is it the right palette, and are the labels on that side?");
+  return image;
+}
+
 ImportReport ImportPix2Pix(const DatasetImportOptions& options, const Pix2PixLabels& labels) {
   options.Check();
   labels.Check();
   std::vector<std::string> notes;
   const std::vector<SourceImage> images = FindImages(options.source, notes);
   const auto convert = [&labels](const SourceImage& source) {
-    const cv::Mat pair = data::ReadImage(source.photo, cv::IMREAD_COLOR);
-    COMPNN_CHECK(pair.cols % 2 == 0, source.photo, ": width ", pair.cols,
-                 " is odd, so it is not two images side by side");
-    const int half = pair.cols / 2;
-    const cv::Mat a = pair.colRange(0, half), b = pair.colRange(half, pair.cols);
-    data::ConvertedImage image;
-    image.photo = (labels.side == PairSide::kA ? b : a).clone();
-    image.classes = RecoverLabelClasses(labels.side == PairSide::kA ? a : b, labels.colours.colours,
-                                        labels.tolerance, &image.colours);
-    const double far = image.colours.FarFraction();
-    COMPNN_CHECK(far <= labels.max_far_fraction, source.photo, ": ", Percent(far),
-                 " of the label pixels (side ", ToString(labels.side), ") are farther than ",
-                 labels.tolerance, " from every colour of palette '", labels.colours.name,
-                 "' (at most ", Percent(labels.max_far_fraction),
-                 " expected): is it the right palette, and are the labels on that side?");
-    return image;
+    return data::ConvertPix2PixPair(source, labels);
   };
   return data::RunImport(options, images, {labels.colours.palette, labels.side, convert, notes});
 }
