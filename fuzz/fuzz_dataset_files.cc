@@ -13,7 +13,7 @@
 namespace {
 
 // A valid dataset of one 4 x 4 pair per split, labels on side B in two colours.
-const std::string& Dataset() {
+const std::string& DatasetDir() {
   static const std::string dir = [] {
     using namespace compnn;
     const std::string out = fuzz::WorkDir() + "/dataset";
@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace compnn;
   if (size == 0) return 0;
   const std::string_view text = fuzz::AsText(data + 1, size - 1);
-  const std::string& dir = Dataset();
+  const std::string& dir = DatasetDir();
   std::filesystem::remove(dir + "/labels.json");
   std::filesystem::remove(dir + "/meta.jsonl");
   switch (data[0] % 3) {

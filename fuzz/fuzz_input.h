@@ -15,19 +15,21 @@
 
 namespace compnn::fuzz {
 
-// A folder for this process's files, made once and reused: libFuzzer runs one input at a time.
+// A folder for this process's files, made once and reused (libFuzzer runs one input at a time),
+// and removed at exit. The path outlives static destructors, which run before the exit handler.
 inline const std::string& WorkDir() {
-  static const std::string dir = [] {
-    const auto path =
-        std::filesystem::temp_directory_path() / ("compnn-fuzz-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(path);
+  static const std::string* const dir = [] {
+    const auto* path = new std::string(
+        (std::filesystem::temp_directory_path() / ("compnn-fuzz-" + std::to_string(::getpid())))
+            .string());
+    std::filesystem::create_directories(*path);
     std::atexit([] {
       std::error_code ignored;
       std::filesystem::remove_all(WorkDir(), ignored);
     });
-    return path.string();
+    return path;
   }();
-  return dir;
+  return *dir;
 }
 
 inline std::string WriteFile(const std::string& name, std::string_view bytes) {

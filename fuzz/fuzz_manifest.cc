@@ -1,6 +1,7 @@
 // A feature store's manifest: opened and verified against real layer files, then every layer's
 // maps, the global descriptors and the pixels read as explanations read them.
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <vector>
 
@@ -35,6 +36,10 @@ const std::string& Store() {
                    {{"inputs", pixels.data()}});
     }
     writer.Commit();
+    // How the seed corpus's manifest was made: COMPNN_FUZZ_SEED=corpus/fuzz_manifest/store.json.
+    if (const char* seed = std::getenv("COMPNN_FUZZ_SEED"))
+      std::filesystem::copy_file(out + "/manifest.json", seed,
+                                 std::filesystem::copy_options::overwrite_existing);
     return out;
   }();
   return dir;
@@ -52,10 +57,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     volatile float sum = 0.0f;
     for (const StoreLayer& layer : store.manifest().layers) {
       const LayerMaps maps = store.Maps(layer.name);
-      for (const auto& map : maps.database)
-        for (std::int64_t k = 0; k < static_cast<std::int64_t>(map.height) * map.width * map.depth;
-             ++k)
+      for (int i = 0; i < maps.database.size(); ++i) {
+        const MapView& map = maps.database[i];
+        for (std::int64_t k = 0; k < static_cast<std::int64_t>(map.cells()) * map.depth; ++k)
           sum = sum + map.data[k];
+      }
     }
     const DescriptorMatrix globals = store.Globals();
     for (int i = 0; i < store.size(); ++i) sum = sum + globals.row(i)[globals.length - 1];

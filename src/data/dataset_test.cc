@@ -135,6 +135,17 @@ TEST_F(DatasetTest, EachDefectGivesAnErrorNamingTheFile) {
   ExpectError([&] { Dataset::Open(Path("nowhere")); }, "nowhere", "no such dataset");
 }
 
+TEST_F(DatasetTest, ASecondWriterOfTheSameDatasetIsRefused) {
+  DatasetWriter first(Path("d"), false);
+  try {
+    DatasetWriter second(Path("d"), true);
+    ADD_FAILURE() << "two writers of one dataset";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("d: another compnn process"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(DatasetTest, AnUncommittedWriterLeavesNothingBehind) {
   {
     DatasetWriter writer(Path("partial"), false);

@@ -23,13 +23,12 @@ void WritePng(const std::string& path, const cv::Mat& image) {
 }
 
 DatasetWriter::DatasetWriter(std::string dir, bool overwrite)
-    : dir_(std::move(dir)), overwrite_(overwrite) {
+    : dir_(std::move(dir)), overwrite_(overwrite), lock_(dir_) {
   COMPNN_CHECK_OPTION(!fs::exists(dir_) || overwrite_, "overwrite", "is not set and ", dir_,
                       " already exists");
   const fs::path target = fs::absolute(dir_);
-  temporary_ = (target.parent_path() /
-                ("." + target.filename().string() + ".partial." + std::to_string(::getpid())))
-                   .string();
+  // Under the lock no other writer is at work: a staging folder there is a killed run's.
+  temporary_ = (target.parent_path() / ("." + target.filename().string() + ".partial")).string();
   fs::remove_all(temporary_);
   fs::create_directories(temporary_);
 }

@@ -8,6 +8,7 @@
 #include "compnn/core/check.h"
 #include "compnn/store/atomic_file.h"
 #include "compnn/store/json_file.h"
+#include "compnn/store/zip_check.h"
 #include "segnet.h"
 #include "unet.h"
 
@@ -113,6 +114,7 @@ std::shared_ptr<Network> LoadNetwork(const std::string& path,
   torch::serialize::InputArchive archive;
   NetworkConfig config;
   try {
+    CheckZipFile(path);
     archive.load_from(path);
     c10::IValue text;
     archive.read("config", text);
@@ -122,6 +124,7 @@ std::shared_ptr<Network> LoadNetwork(const std::string& path,
     config.Check();
   } catch (const std::exception& e) {
     std::string why = e.what();
+    if (why.rfind(path + ": ", 0) == 0) why = why.substr(path.size() + 2);  // CheckZipFile's
     why = why.substr(0, why.find('\n'));
     throw std::runtime_error(path + ": not a compnn model file, or truncated (" + why + ")");
   }

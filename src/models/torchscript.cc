@@ -9,6 +9,7 @@
 
 #include "compnn/core/check.h"
 #include "compnn/core/strings.h"
+#include "compnn/store/zip_check.h"
 
 namespace compnn {
 namespace {
@@ -59,9 +60,11 @@ ScriptModel::ScriptModel(const std::string& path) : path_(path) {
   if (!std::filesystem::is_regular_file(path))
     throw std::runtime_error(path + ": no such TorchScript file");
   try {
+    CheckZipFile(path);
     module_ = torch::jit::load(path);
   } catch (const std::exception& e) {
     std::string why = e.what();
+    if (why.rfind(path + ": ", 0) == 0) why = why.substr(path.size() + 2);  // CheckZipFile's
     throw std::runtime_error(
         path + ": not a TorchScript model torch.jit.load can read (" +
         why.substr(0, why.find('\n')) +

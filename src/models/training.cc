@@ -17,6 +17,7 @@
 #include "compnn/models/network.h"
 #include "compnn/store/atomic_file.h"
 #include "compnn/store/json_file.h"
+#include "compnn/store/writer_lock.h"
 #include "losses.h"
 #include "training_data.h"
 #include "unet.h"
@@ -106,10 +107,33 @@ nlohmann::json Fingerprint(const TrainOptions& o) {
   return fingerprint;
 }
 
+EpochReport ReportFromJson(const nlohmann::json& j) {
+  EpochReport r;
+  r.epoch = j.at("epoch");
+  r.seconds = j.at("seconds");
+  r.images_per_second = j.at("images_per_second");
+  r.loss = j.at("loss");
+  r.loss_d = j.value("loss_d", 0.0);
+  r.validation = j.at("validation");
+  r.best = j.value("best", false);
+  return r;
+}
+
+void WriteLog(const Run& run) {
+  std::string log;
+  for (const EpochReport& r : run.reports) log += r.ToJson().dump() + "\n";
+  WriteFileAtomically(run.log_path(), log);
+}
+
 void SaveCheckpoint(Run& run) {
   torch::serialize::OutputArchive archive;
   archive.write("fingerprint", c10::IValue(Fingerprint(run.options).dump()));
   archive.write("epoch", c10::IValue(static_cast<int64_t>(run.epoch)));
+  // The epochs' reports travel with the state they describe: a run killed after the checkpoint
+  // but before the log resumes with every report (the log is rewritten from these).
+  nlohmann::json reports = nlohmann::json::array();
+  for (const EpochReport& r : run.reports) reports.push_back(r.ToJson());
+  archive.write("reports", c10::IValue(reports.dump()));
   torch::serialize::OutputArchive g, og;
   run.generator->save(g);
   run.optimizer->save(og);
@@ -129,6 +153,7 @@ void SaveCheckpoint(Run& run) {
 
 void LoadCheckpoint(Run& run) {
   const std::string path = run.checkpoint_path();
+  std::string saved_reports;
   if (!fs::exists(path)) throw std::runtime_error(path + ": no checkpoint to resume from");
   try {
     torch::serialize::InputArchive archive;
@@ -139,6 +164,8 @@ void LoadCheckpoint(Run& run) {
                  "it was made with other options: ", fingerprint.toStringRef());
     archive.read("epoch", epoch);
     run.epoch = static_cast<int>(epoch.toInt());
+    c10::IValue reports;
+    if (archive.try_read("reports", reports)) saved_reports = reports.toStringRef();
     torch::serialize::InputArchive g, og;
     archive.read("generator", g);
     archive.read("optimizer", og);
@@ -155,20 +182,17 @@ void LoadCheckpoint(Run& run) {
     std::string why = e.what();
     throw std::runtime_error(path + ": cannot resume: " + why.substr(0, why.find('\n')));
   }
-  std::ifstream log(run.log_path());
-  std::string line;
-  while (std::getline(log, line) && static_cast<int>(run.reports.size()) < run.epoch) {
-    const nlohmann::json j = nlohmann::json::parse(line);
-    EpochReport r;
-    r.epoch = j["epoch"];
-    r.seconds = j["seconds"];
-    r.images_per_second = j["images_per_second"];
-    r.loss = j["loss"];
-    r.loss_d = j.value("loss_d", 0.0);
-    r.validation = j["validation"];
-    r.best = j.value("best", false);
-    run.reports.push_back(r);
+  if (!saved_reports.empty()) {
+    for (const nlohmann::json& j : nlohmann::json::parse(saved_reports))
+      run.reports.push_back(ReportFromJson(j));
+  } else {
+    // A checkpoint from before reports were kept in it: the log's first lines.
+    std::ifstream log(run.log_path());
+    std::string line;
+    while (std::getline(log, line) && static_cast<int>(run.reports.size()) < run.epoch)
+      run.reports.push_back(ReportFromJson(nlohmann::json::parse(line)));
   }
+  WriteLog(run);  // the log of the state resumed from, whatever a kill left in it
 }
 
 nlohmann::json Validate(Run& run) {
@@ -368,6 +392,7 @@ double EpochReport::Score() const {
 
 std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks& callbacks) {
   options.Check();
+  const WriterLock lock(options.out);  // one training run per model file
   UseAllCores(options.threads);
   Run run;
   run.options = options;
@@ -436,9 +461,7 @@ std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks
     // The model first, then the checkpoint: a crash between them resumes from the older epoch.
     if (report.best) SaveNetwork(*run.generator, options.out);
     SaveCheckpoint(run);
-    std::string log;
-    for (const EpochReport& r : run.reports) log += r.ToJson().dump() + "\n";
-    WriteFileAtomically(run.log_path(), log);
+    WriteLog(run);
     if (callbacks.on_epoch) callbacks.on_epoch(report);
   }
   return run.reports;

@@ -56,7 +56,7 @@ void WriteFileAtomically(const std::string& path, std::string_view header, const
   }
 }
 
-StagedFolder::StagedFolder(std::string dir) : dir_(std::move(dir)) {
+StagedFolder::StagedFolder(std::string dir) : dir_(std::move(dir)), lock_(dir_) {
   const std::filesystem::path target(dir_);
   std::string hidden = ".";
   hidden += target.filename().string();

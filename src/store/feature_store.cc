@@ -191,6 +191,17 @@ std::string LayerFileName(const std::string& layer) {
   return file + ".npy";
 }
 
+namespace {
+
+std::string HexChecksum(std::string_view bytes) {
+  const XXH64_hash_t hash = XXH3_64bits(bytes.data(), bytes.size());
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+  return hex;
+}
+
+}  // namespace
+
 std::string FileChecksum(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   COMPNN_CHECK(fd >= 0, path, ": cannot open: ", std::strerror(errno));
@@ -214,6 +225,26 @@ std::string FileChecksum(const std::string& path) {
 }
 
 FeatureStore FeatureStore::Open(const std::string& dir) {
+  // A store replaced (--overwrite) while it is opened could pair the old manifest with the new
+  // files: the folder's identity before and after tells, and the opening starts over.
+  const auto identity = [&] {
+    struct stat st {};
+    return ::stat(dir.c_str(), &st) == 0 ? std::pair(st.st_dev, st.st_ino)
+                                         : std::pair(dev_t{}, ino_t{});
+  };
+  for (int attempt = 0;; ++attempt) {
+    const auto before = identity();
+    try {
+      FeatureStore store = OpenOnce(dir);
+      if (identity() == before) return store;
+    } catch (const std::exception&) {
+      if (identity() == before || attempt >= 3) throw;
+    }
+    COMPNN_CHECK(attempt < 3, dir, ": replaced repeatedly while being opened");
+  }
+}
+
+FeatureStore FeatureStore::OpenOnce(const std::string& dir) {
   if (!fs::is_directory(dir)) {
     throw std::runtime_error(dir + (fs::is_directory(dir + ".partial")
                                         ? ": incomplete (an interrupted run left " + dir +
@@ -256,19 +287,17 @@ FeatureStore FeatureStore::Open(const std::string& dir) {
 }
 
 void FeatureStore::Verify() const {
+  // The files as opened (mapped), not as their paths name them now.
   for (const StoreLayer& l : manifest_.layers) {
-    const std::string path = dir_ + "/" + l.file;
-    COMPNN_CHECK(FileChecksum(path) == l.checksum, path,
+    COMPNN_CHECK(HexChecksum(files_.at(l.name)->bytes()) == l.checksum, dir_, "/", l.file,
                  ": checksum mismatch (the file is corrupt)");
   }
   for (const StorePixels& p : manifest_.pixels) {
-    const std::string path = dir_ + "/" + p.file;
-    COMPNN_CHECK(FileChecksum(path) == p.checksum, path,
+    COMPNN_CHECK(HexChecksum(pixel_files_.at(p.name)->bytes()) == p.checksum, dir_, "/", p.file,
                  ": checksum mismatch (the file is corrupt)");
   }
-  const std::string global_path = dir_ + "/global.npy";
-  COMPNN_CHECK(FileChecksum(global_path) == manifest_.global_checksum, global_path,
-               ": checksum mismatch (the file is corrupt)");
+  COMPNN_CHECK(HexChecksum(global_->bytes()) == manifest_.global_checksum, dir_,
+               "/global.npy: checksum mismatch (the file is corrupt)");
 }
 
 const NpyFile& FeatureStore::LayerFile(const std::string& layer) const {
@@ -369,7 +398,7 @@ DescriptorMatrix FeatureStore::Globals() const {
 }
 
 StoreWriter::StoreWriter(std::string dir, StoreManifest plan, bool overwrite)
-    : dir_(std::move(dir)), partial_(dir_ + ".partial"), plan_(std::move(plan)) {
+    : dir_(std::move(dir)), partial_(dir_ + ".partial"), lock_(dir_), plan_(std::move(plan)) {
   COMPNN_CHECK_OPTION(!fs::exists(dir_) || overwrite, "overwrite", "is not set and ", dir_,
                       " already exists");
   plan_.layer(plan_.global_layer);  // throws when the global layer is not among the layers

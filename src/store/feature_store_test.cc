@@ -263,6 +263,15 @@ TEST_F(StoreTest, ValuesAStoreCannotKeepAreRefusedNamingImageLayerAndCell) {
   EXPECT_NO_THROW(write("fine", 50, 65504.0f, 7, 1e30f));
 }
 
+TEST_F(StoreTest, ASecondWriterOfTheSameStoreIsRefusedAndThePartialKept) {
+  WriteActivations(40, false);
+  ImportActivations(Options("whole"));
+  StoreWriter first(Path("busy"), UnsealedPlan(Path("whole")), false);
+  ExpectError([&] { StoreWriter(Path("busy"), UnsealedPlan(Path("whole")), true); },
+              "busy: another compnn process (process " + std::to_string(::getpid()) + ")");
+  EXPECT_TRUE(fs::exists(Path("busy.partial/progress.json")));
+}
+
 TEST_F(StoreTest, EachKindOfCorruptionGivesAClearError) {
   WriteActivations(4, false);
   ImportActivations(Options("s"));

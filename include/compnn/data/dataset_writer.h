@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compnn/data/dataset.h"
+#include "compnn/store/writer_lock.h"
 
 namespace compnn {
 
@@ -29,6 +30,7 @@ class DatasetWriter {
  private:
   std::string dir_, temporary_;
   bool overwrite_;
+  WriterLock lock_;  // held from construction: one writer per dataset folder
   bool committed_ = false;
   nlohmann::json labels_;
   std::vector<nlohmann::json> meta_;

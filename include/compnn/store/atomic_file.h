@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "compnn/store/writer_lock.h"
+
 namespace compnn {
 
 // Throws std::runtime_error naming `path` when the file cannot be written.
@@ -31,6 +33,7 @@ class StagedFolder {
 
  private:
   std::string dir_, staging_;
+  WriterLock lock_;
   bool committed_ = false;
 };
 

@@ -26,6 +26,7 @@
 #include "compnn/core/global_prefilter.h"
 #include "compnn/core/hyperpatch.h"
 #include "compnn/store/npy.h"
+#include "compnn/store/writer_lock.h"
 
 namespace compnn {
 
@@ -104,6 +105,8 @@ class FeatureStore {
   const NpyFile* PixelFile(const std::string& name) const;
 
  private:
+  static FeatureStore OpenOnce(const std::string& dir);
+
   std::string dir_;
   StoreManifest manifest_;
   std::map<std::string, std::shared_ptr<NpyFile>> files_;
@@ -159,6 +162,7 @@ class StoreWriter {
   void SaveProgress();
 
   std::string dir_, partial_;
+  WriterLock lock_;  // held from construction: one writer per store
   StoreManifest plan_;
   bool streaming_ = false;
   int next_image_ = 0;

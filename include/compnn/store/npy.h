@@ -52,6 +52,9 @@ class NpyFile {
     return static_cast<const T*>(data());
   }
 
+  // The whole file as mapped, header included (what its checksum covers).
+  std::string_view bytes() const { return {static_cast<const char*>(mapping_), mapped_bytes_}; }
+
   // Throws std::runtime_error naming the file unless it holds `dtype` with a rank in the list.
   void Require(DType dtype, std::initializer_list<int> ranks) const;
 
