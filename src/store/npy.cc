@@ -186,6 +186,8 @@ NpyHeader ParseNpyHeader(std::string_view bytes, const std::string& path) {
   } else {
     Corrupt(path, "format version " + std::to_string(major) + " is not supported");
   }
+  // Found by fuzzing: a version 2 header's length takes 4 bytes, past a 10-byte file's end.
+  if (bytes.size() < 8 + length_bytes) Corrupt(path, "header is truncated");
   std::size_t header_length = 0;
   for (std::size_t i = 0; i < length_bytes; ++i) {
     header_length |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);

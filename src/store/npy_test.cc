@@ -148,5 +148,17 @@ TEST_F(NpyTest, ErrorsNameTheFileAndTheProblem) {
   expect_error("cut.npy", "truncated");
 }
 
+TEST_F(NpyTest, AVersion2HeaderCutInsideItsLengthIsTruncated) {
+  // Found by fuzz_npy: 11 bytes whose 4-byte header length runs past the end (read out of bounds).
+  const std::string bytes("\x93NUMPY\x02\x00\x74\x00\x00", 11);
+  try {
+    ParseNpyHeader(bytes, "v2.npy");
+    ADD_FAILURE() << "parsed";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("v2.npy: not a valid .npy file: header is truncated"), std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace compnn
