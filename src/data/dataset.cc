@@ -3,6 +3,7 @@
 #include "compnn/core/check.h"
 #include "compnn/data/image_file.h"
 #include "compnn/store/json_file.h"
+#include "compnn/store/regular_file.h"
 
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,9 @@ Dataset Dataset::Open(const std::string& dir) {
   Dataset dataset;
   dataset.dir_ = dir;
   const std::string labels_path = dir + "/labels.json";
+  for (const char* file : {"/labels.json", "/meta.jsonl"}) {
+    if (fs::exists(dir + file)) RequireInside(dir + file, dir);
+  }
   if (fs::exists(labels_path)) {
     const nlohmann::json labels = ReadJsonFile(labels_path);
     if (!labels.is_object() || !labels.contains("classes")) {
@@ -79,6 +83,7 @@ std::vector<std::string> Dataset::Names(const std::string& split) const {
                  entry.path().string(),
                  ": not a .png file (a split holds only the "
                  "image pairs)");
+    RequireInside(entry.path().string(), dir_);
     names.push_back(entry.path().stem().string());
   }
   std::sort(names.begin(), names.end());

@@ -135,6 +135,20 @@ TEST_F(DatasetTest, EachDefectGivesAnErrorNamingTheFile) {
   ExpectError([&] { Dataset::Open(Path("nowhere")); }, "nowhere", "no such dataset");
 }
 
+TEST_F(DatasetTest, SymbolicLinksThatLeadOutOfTheDatasetAreRefused) {
+  WriteValid("d");
+  WriteValid("elsewhere");
+  // Inside the folder a link is fine; one to another folder's pair, or its labels.json, is not.
+  std::filesystem::create_symlink(Path("d/train/p1.png"), Path("d/val/p2.png"));
+  EXPECT_EQ(Dataset::Open(Path("d")).Names("val").size(), 2u);
+  std::filesystem::create_symlink(Path("elsewhere/train/p1.png"), Path("d/train/p3.png"));
+  ExpectError([&] { Dataset::Open(Path("d")).Names("train"); }, "d/train/p3.png", "leads out of");
+  std::filesystem::remove(Path("d/train/p3.png"));
+  std::filesystem::remove(Path("d/labels.json"));
+  std::filesystem::create_symlink(Path("elsewhere/labels.json"), Path("d/labels.json"));
+  ExpectError([&] { Dataset::Open(Path("d")); }, "d/labels.json", "leads out of");
+}
+
 TEST_F(DatasetTest, ASecondWriterOfTheSameDatasetIsRefused) {
   DatasetWriter first(Path("d"), false);
   try {

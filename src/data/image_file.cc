@@ -5,14 +5,13 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <stdexcept>
 #include <vector>
 
 #include "compnn/core/check.h"
 #include "compnn/core/image_size.h"
+#include "compnn/store/regular_file.h"
 
 namespace compnn {
 namespace {
@@ -90,12 +89,7 @@ void CheckImageBytes(std::string_view bytes, const std::string& path) {
 }
 
 cv::Mat ReadImageFile(const std::string& path, int flags, ImageFormats formats) {
-  std::error_code error;
-  COMPNN_CHECK(std::filesystem::is_regular_file(path, error), path,
-               std::filesystem::exists(path, error) ? ": not a regular file" : ": no such file");
-  std::ifstream file(path, std::ios::binary);
-  COMPNN_CHECK(file, path, ": cannot open");
-  const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const std::string bytes = ReadRegularFile(path);
   COMPNN_CHECK(!bytes.empty(), path, ": empty file");
   COMPNN_CHECK(bytes.size() < std::size_t{1} << 31, path, ": ", bytes.size(),
                " bytes is too large for an image");

@@ -8,7 +8,7 @@
 #include "compnn/core/check.h"
 #include "compnn/store/atomic_file.h"
 #include "compnn/store/json_file.h"
-#include "compnn/store/zip_check.h"
+#include "compnn/models/zip_check.h"
 #include "segnet.h"
 #include "unet.h"
 

@@ -9,7 +9,7 @@
 
 #include "compnn/core/check.h"
 #include "compnn/core/strings.h"
-#include "compnn/store/zip_check.h"
+#include "compnn/models/zip_check.h"
 
 namespace compnn {
 namespace {

@@ -22,6 +22,7 @@
 #include "compnn/core/strings.h"
 #include "compnn/store/atomic_file.h"
 #include "compnn/store/json_file.h"
+#include "compnn/store/regular_file.h"
 
 namespace compnn {
 
@@ -261,6 +262,7 @@ FeatureStore FeatureStore::OpenOnce(const std::string& dir) {
     const std::string path = dir + "/" + l.file;
     COMPNN_CHECK(fs::exists(path), manifest_path, ": names layer '", l.name, "' but ", path,
                  " is missing");
+    RequireInside(path, dir);
     auto file = std::make_shared<NpyFile>(NpyFile::Open(path));
     file->Require(l.dtype, {4});
     const std::vector<std::int64_t> expected = {n, l.height, l.width, l.depth};
@@ -269,6 +271,7 @@ FeatureStore FeatureStore::OpenOnce(const std::string& dir) {
   }
   for (const StorePixels& p : store.manifest_.pixels) {
     const std::string path = dir + "/" + p.file;
+    RequireInside(path, dir);
     auto file = std::make_shared<NpyFile>(NpyFile::Open(path));
     file->Require(DType::kUInt8, {4});
     const std::vector<std::int64_t> expected = {n, store.manifest_.input_size.height,
@@ -278,6 +281,7 @@ FeatureStore FeatureStore::OpenOnce(const std::string& dir) {
     store.pixel_files_[p.name] = file;
   }
   const std::string global_path = dir + "/global.npy";
+  RequireInside(global_path, dir);
   store.global_ = std::make_shared<NpyFile>(NpyFile::Open(global_path));
   store.global_->Require(DType::kFloat32, {2});
   const std::vector<std::int64_t> global_shape = {n, GlobalLength(store.manifest_)};

@@ -288,6 +288,11 @@ TEST_F(StoreTest, EachKindOfCorruptionGivesAClearError) {
   fs::copy(Path("s"), Path("cut"), fs::copy_options::recursive);
   fs::resize_file(Path("cut/deep.npy"), fs::file_size(Path("cut/deep.npy")) - 8);
   ExpectError([&] { FeatureStore::Open(Path("cut")); }, "deep.npy: not a valid .npy file");
+  // A layer file that is a symbolic link out of the store's folder.
+  fs::copy(Path("s"), Path("linked"), fs::copy_options::recursive);
+  fs::remove(Path("linked/wide.npy"));
+  fs::create_symlink(Path("s/wide.npy"), Path("linked/wide.npy"));
+  ExpectError([&] { FeatureStore::Open(Path("linked")); }, "linked/wide.npy: leads out of");
   // Manifest naming a missing layer.
   fs::copy(Path("s"), Path("missing"), fs::copy_options::recursive);
   fs::remove(Path("missing/wide.npy"));

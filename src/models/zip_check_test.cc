@@ -1,4 +1,4 @@
-#include "compnn/store/zip_check.h"
+#include "compnn/models/zip_check.h"
 
 #include <gtest/gtest.h>
 
@@ -9,6 +9,16 @@
 namespace compnn {
 namespace {
 
+// CRC-32 (the polynomial zip uses, reflected), bit by bit: independent of zlib's tables.
+std::uint32_t Crc32(const std::string& data) {
+  std::uint32_t crc = 0xffffffffu;
+  for (const char c : data) {
+    crc ^= static_cast<unsigned char>(c);
+    for (int bit = 0; bit < 8; ++bit) crc = crc & 1 ? (crc >> 1) ^ 0xedb88320u : crc >> 1;
+  }
+  return ~crc;
+}
+
 // A zip archive of two stored entries, "a" (3 bytes) and "bb" (0 bytes), laid out by hand after
 // APPNOTE.TXT: local headers and data, the central directory, the end record.
 std::string TwoEntryZip() {
@@ -18,16 +28,17 @@ std::string TwoEntryZip() {
     return s;
   };
   const auto local = [&](const std::string& name, const std::string& data) {
-    return le(0x04034b50, 4) + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(0, 4) +
+    return le(0x04034b50, 4) + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(Crc32(data), 4) +
            le(data.size(), 4) + le(data.size(), 4) + le(name.size(), 2) + le(0, 2) + name + data;
   };
-  const auto central = [&](const std::string& name, std::size_t size, std::size_t offset) {
-    return le(0x02014b50, 4) + le(20, 2) + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(0, 4) +
-           le(size, 4) + le(size, 4) + le(name.size(), 2) + le(0, 2) + le(0, 2) + le(0, 2) +
-           le(0, 2) + le(0, 4) + le(offset, 4) + name;
+  const auto central = [&](const std::string& name, const std::string& data, std::size_t offset) {
+    const std::size_t size = data.size();
+    return le(0x02014b50, 4) + le(20, 2) + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 4) +
+           le(Crc32(data), 4) + le(size, 4) + le(size, 4) + le(name.size(), 2) + le(0, 2) +
+           le(0, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(offset, 4) + name;
   };
   const std::string first = local("a", "xyz"), second = local("bb", "");
-  const std::string directory = central("a", 3, 0) + central("bb", 0, first.size());
+  const std::string directory = central("a", "xyz", 0) + central("bb", "", first.size());
   const std::size_t start = first.size() + second.size();
   return first + second + directory + le(0x06054b50, 4) + le(0, 2) + le(0, 2) + le(2, 2) +
          le(2, 2) + le(directory.size(), 4) + le(start, 4) + le(0, 2);
@@ -72,6 +83,28 @@ TEST(ZipCheck, RefusesTruncationDuplicatesAndEntriesClaimingMoreThanTheFile) {
   EXPECT_NE(Refusal(huge).find("entry 'a' lies outside the file"), std::string::npos)
       << Refusal(huge);
   EXPECT_EQ(Refusal(huge).rfind("m.pt: damaged archive (", 0), 0u);
+  // A byte of entry "a"'s data changed (its local header is 31 bytes: 30 and the name).
+  std::string changed = zip;
+  changed[31] = 'q';
+  EXPECT_NE(Refusal(changed).find("entry 'a' fails its CRC"), std::string::npos)
+      << Refusal(changed);
+}
+
+TEST(ZipCheck, RefusesAModelFileWithAChangedByteInsideAnEntry) {
+  std::ifstream in(std::string(COMPNN_SOURCE_DIR) + "/fuzz/corpus/fuzz_model_file/segnet.model",
+                   std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  std::string model = bytes.str();
+  ASSERT_EQ(Refusal(model), "");
+  // The second byte of the first entry's data, after its local header (30 bytes, the name, and
+  // the extra field LibTorch pads with to align the data).
+  const auto u16 = [&](std::size_t at) {
+    return static_cast<unsigned char>(model[at]) | static_cast<unsigned char>(model[at + 1]) << 8;
+  };
+  model[30 + u16(26) + u16(28) + 1] ^= 0x40;
+  EXPECT_NE(Refusal(model).find("m.pt: damaged archive (entry '"), std::string::npos)
+      << Refusal(model);
 }
 
 }  // namespace

@@ -1,20 +1,22 @@
-#include "compnn/store/zip_check.h"
+#include "compnn/models/zip_check.h"
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <set>
 #include <stdexcept>
+#include <vector>
 
 #include "compnn/core/check.h"
+#include "compnn/store/regular_file.h"
 
 namespace compnn {
 namespace {
 
 // Zip's records (APPNOTE.TXT, sections 4.3.12, 4.3.14, 4.3.15, 4.3.16, 4.5.3).
-constexpr std::uint32_t kCentralEntry = 0x02014b50, kEnd = 0x06054b50, kEnd64 = 0x06064b50,
-                        kEnd64Locator = 0x07064b50;
+constexpr std::uint32_t kLocalEntry = 0x04034b50, kCentralEntry = 0x02014b50, kEnd = 0x06054b50,
+                        kEnd64 = 0x06064b50, kEnd64Locator = 0x07064b50;
 constexpr std::uint64_t kDeflateMaxRatio = 1032;  // deflate's largest expansion
 
 std::uint64_t Little(std::string_view bytes, std::size_t at, int size) {
@@ -22,6 +24,51 @@ std::uint64_t Little(std::string_view bytes, std::size_t at, int size) {
   for (int i = size - 1; i >= 0; --i)
     value = value << 8 | static_cast<unsigned char>(bytes[at + static_cast<std::size_t>(i)]);
   return value;
+}
+
+// The entry's data, found through its local header, against the CRC-32 the directory records
+// (of the data unpacked): LibTorch does not check it, and its readers (the unpickler, the
+// TorchScript parser) crash on some damaged contents.
+void CheckEntryData(std::string_view bytes, std::uint64_t offset, std::uint64_t packed,
+                    std::uint64_t unpacked, std::uint64_t method, std::uint64_t crc,
+                    std::string_view name, const std::string& bad) {
+  COMPNN_CHECK(offset <= bytes.size() - 30 && Little(bytes, offset, 4) == kLocalEntry, bad,
+               "entry '", name, "' has no local header)");
+  const std::uint64_t start =
+      offset + 30 + Little(bytes, offset + 26, 2) + Little(bytes, offset + 28, 2);
+  COMPNN_CHECK(start <= bytes.size() && packed <= bytes.size() - start, bad, "entry '", name,
+               "' runs past the end of the file)");
+  const auto* data = reinterpret_cast<const Bytef*>(bytes.data() + start);
+  uLong found = crc32(0L, Z_NULL, 0);
+  if (method == 0) {
+    for (std::uint64_t done = 0; done < packed;) {
+      const uInt chunk = static_cast<uInt>(std::min<std::uint64_t>(packed - done, 1u << 30));
+      found = crc32(found, data + done, chunk);
+      done += chunk;
+    }
+  } else {
+    // Raw deflate, inflated in pieces; the size was bounded against `packed` above.
+    z_stream stream{};
+    COMPNN_CHECK(inflateInit2(&stream, -MAX_WBITS) == Z_OK, bad, "cannot inflate)");
+    stream.next_in = const_cast<Bytef*>(data);
+    stream.avail_in = static_cast<uInt>(std::min<std::uint64_t>(packed, 1u << 30));
+    std::vector<Bytef> out(1 << 16);
+    std::uint64_t total = 0;
+    int status = Z_OK;
+    while (status == Z_OK) {
+      stream.next_out = out.data();
+      stream.avail_out = static_cast<uInt>(out.size());
+      status = inflate(&stream, Z_NO_FLUSH);
+      const std::uint64_t produced = out.size() - stream.avail_out;
+      found = crc32(found, out.data(), static_cast<uInt>(produced));
+      total += produced;
+      if (status == Z_OK && produced == 0 && stream.avail_in == 0) break;
+    }
+    inflateEnd(&stream);
+    COMPNN_CHECK(status == Z_STREAM_END && total == unpacked, bad, "entry '", name,
+                 "' does not inflate to its ", unpacked, " bytes)");
+  }
+  COMPNN_CHECK(found == crc, bad, "entry '", name, "' fails its CRC)");
 }
 
 }  // namespace
@@ -89,18 +136,11 @@ void CheckZipArchive(std::string_view bytes, const std::string& path) {
                  "entry '", name, "' claims ", unpacked, " bytes from ", packed, ")");
     COMPNN_CHECK(offset < bytes.size() && packed <= bytes.size() - offset, bad, "entry '", name,
                  "' lies outside the file)");
+    CheckEntryData(bytes, offset, packed, unpacked, method, Little(bytes, at + 16, 4), name, bad);
     at += record;
   }
 }
 
-void CheckZipFile(const std::string& path) {
-  std::error_code error;
-  COMPNN_CHECK(std::filesystem::is_regular_file(path, error), path,
-               std::filesystem::exists(path, error) ? ": not a regular file" : ": no such file");
-  std::ifstream file(path, std::ios::binary);
-  COMPNN_CHECK(file, path, ": cannot open");
-  const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  CheckZipArchive(bytes, path);
-}
+void CheckZipFile(const std::string& path) { CheckZipArchive(ReadRegularFile(path), path); }
 
 }  // namespace compnn
