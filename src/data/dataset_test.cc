@@ -6,6 +6,7 @@
 
 #include "compnn/core/check.h"
 #include "compnn/data/dataset_writer.h"
+#include "compnn/data/image_file.h"
 #include "temp_dir.h"
 
 namespace compnn {
@@ -74,6 +75,19 @@ TEST(Palette, IgnoreClassIsFoundColouredAndNeverNearest) {
   EXPECT_THROW(Palette(TwoClasses().classes(), LabelClass{0, "void", cv::Vec3b(255, 0, 0)}),
                std::runtime_error);
   EXPECT_THROW(TwoClasses().Colourise(ids), std::runtime_error);  // no ignore class to draw
+}
+
+TEST(ImageFile, AJpegDeclaringHugeSidesIsRefusedBeforeDecoding) {
+  // Found by fuzzing: SOI, then a baseline frame header (SOF0) of 255 rows of 65296 pixels.
+  std::string jpeg("\xff\xd8\xff\xc0\x00\x11\x08\x00\xff\xff\x10\x03", 12);
+  jpeg += std::string(9, '\x01') + "\xff\xd9";
+  try {
+    CheckImageBytes(jpeg, "huge.jpg");
+    ADD_FAILURE() << "accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "huge.jpg: JPEG of 65296 x 255 pixels; sides must be at most 16384");
+  }
 }
 
 TEST_F(DatasetTest, ReadsWhatTheWriterWrote) {

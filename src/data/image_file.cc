@@ -70,7 +70,34 @@ void CheckPng(std::string_view bytes, const std::string& path) {
   }
 }
 
+std::uint32_t BigEndian16(std::string_view bytes, std::size_t at) {
+  return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at])) << 8 |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at + 1]));
+}
+
+// The frame header's size, read from the segments before the scan (ITU T.81, B.1.1.2 and B.2.2):
+// found by fuzzing, a 662-byte JPEG declaring 65296 x 255 pixels kept the decoder busy for long.
+void CheckJpegSize(std::string_view bytes, const std::string& path) {
+  std::size_t at = 2;
+  while (at + 4 <= bytes.size() && bytes[at] == '\xff') {
+    const auto marker = static_cast<unsigned char>(bytes[at + 1]);
+    if (marker == 0xda) return;  // the scan starts: no frame header came first
+    const std::size_t length = BigEndian16(bytes, at + 2);
+    const bool frame =
+        marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+    if (frame && at + 9 <= bytes.size()) {
+      const std::uint32_t height = BigEndian16(bytes, at + 5), width = BigEndian16(bytes, at + 7);
+      constexpr std::uint32_t kLargest = 2 * kMaxImageSide;
+      COMPNN_CHECK(width <= kLargest && height <= kLargest, path, ": JPEG of ", width, " x ",
+                   height, " pixels; sides must be at most ", kLargest);
+      return;
+    }
+    at += 2 + length;
+  }
+}
+
 void CheckJpeg(std::string_view bytes, const std::string& path) {
+  CheckJpegSize(bytes, path);
   // A JPEG ends with the EOI marker; encoders may pad after it, so trailing zeros are allowed.
   std::size_t end = bytes.size();
   while (end > 2 && bytes[end - 1] == '\0') --end;

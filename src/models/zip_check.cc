@@ -32,8 +32,9 @@ std::uint64_t Little(std::string_view bytes, std::size_t at, int size) {
 void CheckEntryData(std::string_view bytes, std::uint64_t offset, std::uint64_t packed,
                     std::uint64_t unpacked, std::uint64_t method, std::uint64_t crc,
                     std::string_view name, const std::string& bad) {
-  COMPNN_CHECK(offset <= bytes.size() - 30 && Little(bytes, offset, 4) == kLocalEntry, bad,
-               "entry '", name, "' has no local header)");
+  COMPNN_CHECK(
+      bytes.size() >= 30 && offset <= bytes.size() - 30 && Little(bytes, offset, 4) == kLocalEntry,
+      bad, "entry '", name, "' has no local header)");
   const std::uint64_t start =
       offset + 30 + Little(bytes, offset + 26, 2) + Little(bytes, offset + 28, 2);
   COMPNN_CHECK(start <= bytes.size() && packed <= bytes.size() - start, bad, "entry '", name,
@@ -91,8 +92,10 @@ void CheckZipArchive(std::string_view bytes, const std::string& path) {
   // Zip64: the locator just before the end record points at the zip64 end record.
   if (end >= 20 && Little(bytes, end - 20, 4) == kEnd64Locator) {
     const std::uint64_t end64 = Little(bytes, end - 12, 8);
-    COMPNN_CHECK(end64 <= bytes.size() - 56 && Little(bytes, end64, 4) == kEnd64, bad,
-                 "zip64 end record outside the file)");
+    // Found by fuzzing: a file shorter than the zip64 record made this bound wrap around.
+    COMPNN_CHECK(
+        bytes.size() >= 56 && end64 <= bytes.size() - 56 && Little(bytes, end64, 4) == kEnd64, bad,
+        "zip64 end record outside the file)");
     entries = Little(bytes, end64 + 32, 8);
     directory_size = Little(bytes, end64 + 40, 8);
     directory = Little(bytes, end64 + 48, 8);

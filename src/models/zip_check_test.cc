@@ -90,6 +90,18 @@ TEST(ZipCheck, RefusesTruncationDuplicatesAndEntriesClaimingMoreThanTheFile) {
       << Refusal(changed);
 }
 
+TEST(ZipCheck, AFileShorterThanTheZip64RecordItPointsAtIsRefused) {
+  // Found by fuzzing (48 bytes): the bound on the zip64 end record's offset wrapped around.
+  std::ifstream in(
+      std::string(COMPNN_SOURCE_DIR) + "/fuzz/corpus/fuzz_model_file/regression-short-zip64.model",
+      std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  ASSERT_EQ(bytes.str().size(), 48u);
+  EXPECT_NE(Refusal(bytes.str()).find("damaged archive ("), std::string::npos)
+      << Refusal(bytes.str());
+}
+
 TEST(ZipCheck, RefusesAModelFileWithAChangedByteInsideAnEntry) {
   std::ifstream in(std::string(COMPNN_SOURCE_DIR) + "/fuzz/corpus/fuzz_model_file/segnet.model",
                    std::ios::binary);
