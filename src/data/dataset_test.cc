@@ -77,6 +77,19 @@ TEST(Palette, IgnoreClassIsFoundColouredAndNeverNearest) {
   EXPECT_THROW(TwoClasses().Colourise(ids), std::runtime_error);  // no ignore class to draw
 }
 
+TEST(ImageFile, FormatsOtherThanPngAndJpegAreRefusedBeforeAnyDecoder) {
+  for (const std::string& bytes : {std::string("GIF89a\x01\x00\x01\x00", 10), std::string("BM"),
+                                   std::string("II*\x00", 4), std::string("plain text")}) {
+    try {
+      CheckImageBytes(bytes, "other.img");
+      ADD_FAILURE() << "accepted " << bytes;
+    } catch (const std::runtime_error& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "other.img: not a readable image (compnn reads PNG and JPEG files)");
+    }
+  }
+}
+
 TEST(ImageFile, AJpegDeclaringHugeSidesIsRefusedBeforeDecoding) {
   // Found by fuzzing: SOI, then a baseline frame header (SOF0) of 255 rows of 65296 pixels.
   std::string jpeg("\xff\xd8\xff\xc0\x00\x11\x08\x00\xff\xff\x10\x03", 12);

@@ -112,6 +112,10 @@ void CheckImageBytes(std::string_view bytes, const std::string& path) {
     CheckPng(bytes, path);
   } else if (bytes.substr(0, 3) == std::string_view("\xff\xd8\xff", 3)) {
     CheckJpeg(bytes, path);
+  } else {
+    // Other formats would reach OpenCV's remaining decoders (GDAL among them), which print their
+    // own errors; found by fuzzing.
+    throw std::runtime_error(path + ": not a readable image (compnn reads PNG and JPEG files)");
   }
 }
 

@@ -10,8 +10,9 @@
 namespace compnn {
 
 // The file's bytes, checked: a PNG's chunks each whole with a matching CRC, up to IEND, and its
-// header's size within 2 x kMaxImageSide on each side; a JPEG starts with SOI and ends with EOI.
-// Other formats pass unchecked. Throws std::runtime_error naming `path` and the fault.
+// header's size within 2 x kMaxImageSide on each side; a JPEG starts with SOI, ends with EOI, and
+// its frame header's sides are within the same bound. Other formats are refused. Throws
+// std::runtime_error naming `path` and the fault.
 void CheckImageBytes(std::string_view bytes, const std::string& path);
 
 // Which formats a reader takes: any OpenCV decodes, or PNG only (a dataset's layout promises PNG).
