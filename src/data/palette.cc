@@ -115,9 +115,19 @@ nlohmann::json EntryJson(const LabelClass& c) {
 LabelClass EntryFromJson(const nlohmann::json& entry, bool has_id, const std::string& path,
                          const std::string& what) {
   try {
-    const auto colour = entry.at("colour").get<std::vector<int>>();
-    COMPNN_CHECK(colour.size() == 3, "colour must be [r, g, b]");
-    for (int v : colour) COMPNN_CHECK(v >= 0 && v <= 255, "colour components must be 0..255");
+    // Whole numbers in range are checked before conversion: nlohmann converts a float such as
+    // 7e300 to int by a cast, which overflows (found by fuzzing, UBSan).
+    const auto whole = [](const nlohmann::json& v, long long low, long long high) {
+      return v.is_number_integer() && v.get<long long>() >= low && v.get<long long>() <= high;
+    };
+    const nlohmann::json& components = entry.at("colour");
+    COMPNN_CHECK(components.is_array() && components.size() == 3, "colour must be [r, g, b]");
+    std::vector<int> colour;
+    for (const nlohmann::json& v : components) {
+      COMPNN_CHECK(whole(v, 0, 255), "colour components must be whole numbers 0..255");
+      colour.push_back(v.get<int>());
+    }
+    COMPNN_CHECK(!has_id || whole(entry.at("id"), 0, 254), "id must be a whole number 0..254");
     return {has_id ? entry.at("id").get<int>() : kIgnoreClass, entry.at("name").get<std::string>(),
             cv::Vec3b(colour[0], colour[1], colour[2])};
   } catch (const std::exception& e) {
