@@ -6,9 +6,9 @@
 #include <torch/torch.h>
 
 #include "compnn/core/check.h"
+#include "compnn/models/zip_check.h"
 #include "compnn/store/atomic_file.h"
 #include "compnn/store/json_file.h"
-#include "compnn/models/zip_check.h"
 #include "segnet.h"
 #include "unet.h"
 

@@ -155,7 +155,8 @@ TEST_F(NpyTest, AVersion2HeaderCutInsideItsLengthIsTruncated) {
     ParseNpyHeader(bytes, "v2.npy");
     ADD_FAILURE() << "parsed";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("v2.npy: not a valid .npy file: header is truncated"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("v2.npy: not a valid .npy file: header is truncated"),
+              std::string::npos)
         << e.what();
   }
 }
