@@ -26,34 +26,50 @@ namespace {
 constexpr int kQueryTile = 256;
 constexpr int kDatabaseTile = 1024;
 
+// One product tile's database rows: `count` consecutive cells of one image from `first_cell`.
+struct DatabaseTile {
+  int row = 0;  // first row in the block
+  int count = 0;
+};
+
 // A block of database hyperpatches packed as unit rows, in ascending (image, y, x) order, so that
 // scanning rows in order and replacing only on a strictly greater similarity keeps ties at the
 // lowest (image, y, x).
+//
+// Tiles never span images and start at multiples of kDatabaseTile within their image, so every
+// product is computed by the same sgemm call, on the same operands, whichever other images are
+// searched (a candidate subset, a rank's shard) and whatever the thread count: a (query cell,
+// database cell) similarity is bit-identical across all of them, and fields found over disjoint
+// shards merge into exactly the field of one search over their union.
 struct DatabaseBlock {
   std::vector<float> rows;
   std::vector<Match> origin;  // image, y, x of each row
+  std::vector<DatabaseTile> tiles;
   int size = 0;
 };
 
-// Walks the candidates' cells in order, one block at a time.
+// Walks the candidates' cells in order, one block of whole tiles at a time.
 class BlockFiller {
  public:
   BlockFiller(const Database& database, const std::vector<int>& candidates,
               const HyperpatchShape& shape, int capacity)
       : database_(database), candidates_(candidates), shape_(shape), capacity_(capacity) {}
 
-  // Fills `block` with the next cells; returns false when none are left.
+  // Fills `block` with the next tiles; returns false when none are left.
   bool Next(DatabaseBlock& block, int threads) {
     block.size = 0;
+    block.tiles.clear();
     block.origin.resize(capacity_);
-    while (block.size < capacity_ && next_candidate_ < candidates_.size()) {
+    while (next_candidate_ < candidates_.size()) {
       const int image = candidates_[next_candidate_];
       const MapView& map = database_[image];
-      const int take = std::min(capacity_ - block.size, map.cells() - next_cell_);
+      const int take = std::min(kDatabaseTile, map.cells() - next_cell_);
+      if (block.size + take > capacity_) break;
       for (int i = 0; i < take; ++i) {
         const int cell = next_cell_ + i;
         block.origin[block.size + i] = Match{image, cell / map.width, cell % map.width, 0.0f};
       }
+      block.tiles.push_back({block.size, take});
       block.size += take;
       next_cell_ += take;
       if (next_cell_ == map.cells()) {
@@ -153,11 +169,11 @@ CorrespondenceField ExactSearch(const MapView& query, const Database& database,
   BlockFiller filler(database, candidates, shape, capacity);
   DatabaseBlock block;
   long long done_cells = 0;
-  // Smaller query tiles for small queries, so that every thread gets work.
-  const int query_tile = std::clamp((query_rows + 2 * threads - 1) / (2 * threads), 16, kQueryTile);
+  // Smaller query tiles for small queries, so that several threads get work. A function of the
+  // query alone (not of the thread count), so that the products are the same sgemm calls always.
+  const int query_tile = std::clamp((query_rows + 7) / 8, 16, kQueryTile);
   const int query_tiles = (query_rows + query_tile - 1) / query_tile;
   while (filler.Next(block, threads)) {
-    const int database_tiles = (block.size + kDatabaseTile - 1) / kDatabaseTile;
 #pragma omp parallel num_threads(threads)
     {
       std::vector<float> products(static_cast<std::size_t>(kQueryTile) * kDatabaseTile);
@@ -166,9 +182,9 @@ CorrespondenceField ExactSearch(const MapView& query, const Database& database,
       for (int qt = 0; qt < query_tiles; ++qt) {
         const int q0 = qt * query_tile;
         const int rows = std::min(query_tile, query_rows - q0);
-        for (int dt = 0; dt < database_tiles; ++dt) {
-          const int d0 = dt * kDatabaseTile;
-          const int cols = std::min(kDatabaseTile, block.size - d0);
+        for (const DatabaseTile& tile : block.tiles) {
+          const int d0 = tile.row;
+          const int cols = tile.count;
           cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, cols, length, 1.0f,
                       query_unit.data() + static_cast<std::size_t>(q0) * length, length,
                       block.rows.data() + static_cast<std::size_t>(d0) * length, length, 0.0f,

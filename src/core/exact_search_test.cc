@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <numeric>
+#include <tuple>
 
 #include "brute_force_reference.h"
 
@@ -236,6 +240,53 @@ TEST(ExactSearch, ThreadCountDoesNotChangeTheResult) {
     EXPECT_EQ(a.matches[i].image, b.matches[i].image);
     EXPECT_EQ(a.matches[i].y, b.matches[i].y);
     EXPECT_EQ(a.matches[i].x, b.matches[i].x);
+  }
+}
+
+// Sharded search (one rank per shard) relies on this: a pair's similarity must not depend on
+// which other images are searched, nor on the thread count, so the shards' fields merge into the
+// whole search's bit for bit, ties across a shard boundary included.
+TEST(ExactSearch, ShardsMergeIntoTheWholeSearchBitForBit) {
+  std::mt19937 rng(11);
+  Case c;
+  // Maps of several sizes, one wider than a product tile (1024 cells), and a repeated image so
+  // that ties fall across shard boundaries.
+  for (auto [h, w] : {std::pair{40, 31}, {9, 7}, {17, 23}, {40, 31}, {3, 5}, {26, 20}}) {
+    c.maps.push_back(testing::SmoothMap(h, w, 24, rng));
+  }
+  c.maps[3] = c.maps[0];
+  c.query = testing::SmoothMap(21, 19, 24, rng);
+  const Database db(c.views());
+  for (int k : {1, 3}) {
+    SCOPED_TRACE("k = " + std::to_string(k));
+    ExactSearchOptions whole;
+    whole.hyperpatch = {3, 3};
+    whole.top_k = k;
+    whole.threads = 2;
+    const CorrespondenceField expected = ExactSearch(c.query.view(), db, whole);
+    for (const std::vector<std::vector<int>>& shards :
+         {std::vector<std::vector<int>>{{0, 1}, {2}, {3, 4, 5}},
+          std::vector<std::vector<int>>{{0}, {1, 2, 3}, {4, 5}}}) {
+      CorrespondenceField merged(expected.height, expected.width, k);
+      for (Match& m : merged.matches) m.similarity = -std::numeric_limits<float>::infinity();
+      for (const std::vector<int>& shard : shards) {
+        ExactSearchOptions part = whole;
+        part.candidates = shard;
+        part.threads = 1;
+        part.block_bytes = 1;  // other block boundaries than the whole search's
+        MergeFields(merged, ExactSearch(c.query.view(), db, part));
+      }
+      int ties_across = 0;
+      for (std::size_t i = 0; i < expected.matches.size(); ++i) {
+        const Match &e = expected.matches[i], &m = merged.matches[i];
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(m.similarity),
+                  std::bit_cast<std::uint32_t>(e.similarity))
+            << "match " << i << ": " << m.similarity << " vs " << e.similarity;
+        ASSERT_EQ(std::tie(m.image, m.y, m.x), std::tie(e.image, e.y, e.x)) << "match " << i;
+        ties_across += e.image == 0;  // image 3 holds the same cells and lost every tie
+      }
+      EXPECT_GT(ties_across, 0);
+    }
   }
 }
 

@@ -6,8 +6,9 @@ namespace compnn::internal {
 // `requested` when positive, otherwise every thread OpenMP offers.
 int ResolveThreads(int requested);
 
-// While alive, makes a pthread-built OpenBLAS run single-threaded, so that calls from inside our
-// own parallel regions do not oversubscribe the cores. The OpenMP build needs no help.
+// While alive, makes OpenBLAS run single-threaded: calls from inside our own parallel regions do
+// not oversubscribe the cores, and every product is computed the same way whatever our thread
+// count.
 class SingleThreadedBlas {
  public:
   SingleThreadedBlas();
@@ -17,6 +18,7 @@ class SingleThreadedBlas {
 
  private:
   int saved_threads_ = 0;
+  int saved_omp_threads_ = 0;
 };
 
 }  // namespace compnn::internal

@@ -46,6 +46,12 @@ struct CorrespondenceField {
   double MeanSimilarity() const;
 };
 
+// Keeps in `field`, for every cell, the k best of its own and `other`'s matches, best first (ties
+// to the lowest (image, y, x)): the field of a search over the union of two disjoint sets of
+// images, from the fields of the searches over each. Unfilled slots (image -1, similarity -inf)
+// lose to every match. Throws std::invalid_argument when the fields' shapes or k differ.
+void MergeFields(CorrespondenceField& field, const CorrespondenceField& other);
+
 // The fraction of matches that are the same (image, y, x) in both fields, as when judging an
 // approximate search by an exact one; 0 for empty fields. Throws std::runtime_error when the
 // fields hold different numbers of matches.
