@@ -23,6 +23,19 @@ target_include_directories(compnn_blas SYSTEM INTERFACE ${COMPNN_CBLAS_INCLUDE_D
 
 include(GoogleTest)
 
+# MPI (Open MPI from libopenmpi-dev), for compnn-full's ranks: its C interface, through the C++ wrapper. Not
+# in the sanitizer and fuzzing builds: Open MPI's own allocations at start-up read as leaks there.
+set(COMPNN_WITH_MPI OFF)
+if(COMPNN_MPI AND NOT COMPNN_SANITIZE AND NOT COMPNN_FUZZ)
+  find_package(MPI COMPONENTS CXX QUIET)
+  if(MPI_CXX_FOUND)
+    set(COMPNN_WITH_MPI ON)
+    find_program(COMPNN_MPIEXEC NAMES mpirun mpiexec)
+  else()
+    message(STATUS "MPI not found: compnn runs as one process only (run scripts/install-deps)")
+  endif()
+endif()
+
 # Everything past here serves the datasets, explanations, models and the command line tool.
 if(COMPNN_CORE_ONLY)
   return()

@@ -15,6 +15,7 @@
 #include "command_catalog.h"
 #include "commands.h"
 #include "run_tool.h"
+#include "tool_ranks.h"
 
 namespace {
 
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
   if (argc > 1) {
     const CommandInfo* command = FindCommand(argv[1]);
     if (command && command->weight == CommandWeight::kFull) return HandToFullTool(argv);
+    // Ranks need MPI, which only compnn-full loads.
+    if (StartedByMpiLauncher()) return HandToFullTool(argv);
   }
   CLI::App app{kToolDescription};
   app.require_subcommand(1);

@@ -1,10 +1,65 @@
 // compnn-full: the whole compnn tool, every command in one binary. `compnn` hands it the commands
 // that need LibTorch or OpenCV (command_catalog.h); it can also be run directly.
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+
 #include "command_catalog.h"
 #include "commands.h"
 #include "run_tool.h"
+#include "tool_ranks.h"
+#ifdef COMPNN_WITH_MPI
+#include "compnn/mpi/mpi_ranks.h"
+#endif
+
+namespace compnn::cli {
+namespace {
+
+// Under an MPI launcher: starts MPI, and refuses the commands that run as one process only.
+void JoinRanks(int& argc, char**& argv) {
+#ifdef COMPNN_WITH_MPI
+  try {
+    std::unique_ptr<MpiRanks> ranks = MpiRanks::Initialize(&argc, &argv);
+    MpiRanks* mpi = ranks.get();
+    SetToolRanks(std::move(ranks), [mpi](int status) { mpi->Finish(status); });
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "compnn: error: %s\n", e.what());
+    std::_Exit(2);
+  }
+#else
+  if (LauncherProcessCount() > 1) {
+    std::fprintf(stderr,
+                 "compnn: error: this compnn was built without MPI, so it cannot run as %d ranks "
+                 "(install libopenmpi-dev and build again, or run it without mpirun)\n",
+                 LauncherProcessCount());
+    std::_Exit(2);
+  }
+#endif
+  const Ranks& ranks = ToolRanks();
+  if (ranks.size() > 1 && argc > 1 && FindCommand(argv[1]) && !RunsAcrossRanks(argv[1])) {
+    if (ranks.is_root()) {
+      std::string across;
+      for (std::string_view name : CommandsAcrossRanks()) {
+        across += (across.empty() ? "" : ", ") + std::string(name);
+      }
+      std::fprintf(
+          stderr,
+          "compnn: error: compnn %s runs as one process; under mpirun only these commands run "
+          "across ranks: %s (run it without mpirun)\n",
+          argv[1], across.c_str());
+    }
+    std::fflush(stderr);
+    FinishToolRanks(0);  // every rank refuses alike: none waits on another
+    std::_Exit(2);
+  }
+}
+
+}  // namespace
+}  // namespace compnn::cli
 
 int main(int argc, char** argv) {
+  if (compnn::cli::StartedByMpiLauncher()) compnn::cli::JoinRanks(argc, argv);
   CLI::App app{compnn::cli::kToolDescription};
   app.require_subcommand(1);
   compnn::cli::Command run;

@@ -14,12 +14,14 @@
 #include "compnn/core/patch_match.h"
 #include "compnn/core/projected_search.h"
 #include "compnn/core/search_method.h"
+#include "compnn/core/sharded_search.h"
 #include "compnn/core/stopwatch.h"
 #include "compnn/store/feature_store.h"
 #include "compnn/store/field_io.h"
 #include "compnn/store/json_file.h"
 #include "compnn/store/npy.h"
 #include "progress_bar.h"
+#include "tool_ranks.h"
 #include "typed_options.h"
 
 namespace compnn::cli {
@@ -92,6 +94,54 @@ std::vector<int> PrefilterImages(const MatchOptions& o, int database_size,
                     images);
 }
 
+// The candidates every rank agrees on: `candidates` sorted and distinct, or all images.
+std::vector<int> SortedCandidates(std::vector<int> candidates, int images) {
+  if (candidates.empty()) {
+    candidates.resize(images);
+    for (int i = 0; i < images; ++i) candidates[i] = i;
+  }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  return candidates;
+}
+
+// Exact search across the ranks: each searches its shard of the candidates, rank 0 merges.
+CorrespondenceField MatchAcrossRanks(const MatchOptions& o, const MapView& query,
+                                     const NpyFile& database_file, int images,
+                                     const std::vector<int>& candidates, nlohmann::json& summary) {
+  const Ranks& ranks = ToolRanks();
+  const std::vector<int> all = SortedCandidates(candidates, images);
+  const std::vector<int> shard = ShardCandidates(all, ranks.rank(), ranks.size());
+  // Only the shard's maps: a rank's memory follows its shard. (No images asked for means all.)
+  const LayerMaps maps = shard.empty() ? LayerMaps{} : ReadMaps(database_file, shard);
+  ExactSearchOptions options = o.exact;
+  options.hyperpatch = {o.hyperpatch[0], o.hyperpatch[1]};
+  options.threads = o.threads;
+  options.top_k = o.k;
+  std::unique_ptr<ProgressBar> bar;
+  if (ranks.is_root()) {
+    bar = std::make_unique<ProgressBar>("exact search (rank 0's shard)", 1000);
+    options.progress = [&bar](long long done, long long total) {
+      bar->Update(static_cast<long long>(1000.0 * done / total));
+    };
+  }
+  ShardedSearchResult found = ShardedExactSearch(query, maps.database, shard, options, ranks);
+  nlohmann::json shards = nlohmann::json::array();
+  for (int r = 0; r < ranks.size(); ++r) {
+    const std::vector<int> part = ShardCandidates(all, r, ranks.size());
+    shards.push_back({{"rank", r},
+                      {"images", part.size()},
+                      {"first_image", part.empty() ? -1 : part.front()},
+                      {"last_image", part.empty() ? -1 : part.back()}});
+  }
+  summary["ranks"] = ranks.size();
+  summary["shards"] = shards;
+  // Every rank but 0 sends its field once (a reduction tree); they all hold fields of one size.
+  summary["bytes_sent_per_rank"] =
+      static_cast<std::int64_t>(found.field.matches.size() * sizeof(Match));
+  return std::move(found.field);
+}
+
 void RunMatch(const MatchOptions& o) {
   COMPNN_CHECK(o.hyperpatch.size() == 2, "--hyperpatch takes two numbers: H W");
   const NpyFile query_file = NpyFile::Open(o.query);
@@ -106,10 +156,14 @@ void RunMatch(const MatchOptions& o) {
                  std::to_string(image), " (", o.database, " holds ", std::to_string(images), ")");
   }
   const std::vector<int> candidates = PrefilterImages(o, images, o.images);
-  const LayerMaps maps = ReadMaps(database_file, candidates);
+  const Ranks& ranks = ToolRanks();
+  const bool across_ranks = ranks.size() > 1 && o.method == SearchMethod::kExact;
+  // Other methods run on rank 0 alone.
+  if (!across_ranks && !ranks.is_root()) return;
+  const LayerMaps maps = across_ranks ? LayerMaps{} : ReadMaps(database_file, candidates);
   const Database& database = maps.database;
   const HyperpatchShape shape{o.hyperpatch[0], o.hyperpatch[1]};
-  std::filesystem::create_directories(o.out);
+  if (ranks.is_root()) std::filesystem::create_directories(o.out);
 
   nlohmann::json summary = {
       {"query", o.query},
@@ -121,7 +175,10 @@ void RunMatch(const MatchOptions& o) {
   const auto start = Clock::now();
   CorrespondenceField field;
   try {
-    if (o.method == SearchMethod::kExact) {
+    if (across_ranks) {
+      field = MatchAcrossRanks(o, query, database_file, images, candidates, summary);
+      if (!ranks.is_root()) return;
+    } else if (o.method == SearchMethod::kExact) {
       ExactSearchOptions options = o.exact;
       options.hyperpatch = shape;
       options.candidates = candidates;

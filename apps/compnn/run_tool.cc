@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "compnn/core/check.h"
+#include "tool_ranks.h"
 #include "typed_options.h"
 
 namespace compnn::cli {
@@ -29,6 +30,21 @@ std::string CommandPath(const CLI::App& app) {
   return path;
 }
 
+// "compnn: error: ", naming the rank when there are several (each prints its own).
+std::string ErrorPrefix() {
+  const Ranks& ranks = ToolRanks();
+  if (ranks.size() == 1) return "compnn: error: ";
+  return "compnn: error (rank " + std::to_string(ranks.rank()) + " of " +
+         std::to_string(ranks.size()) + "): ";
+}
+
+[[noreturn]] void Exit(int status) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  FinishToolRanks(status);
+  std::_Exit(status);
+}
+
 }  // namespace
 
 void RunTool(CLI::App& app, const Command& run, int argc, char** argv) {
@@ -38,28 +54,31 @@ void RunTool(CLI::App& app, const Command& run, int argc, char** argv) {
     // --help and --version print as CLI11 formats them; a refusal is one line, with the command
     // whose --help tells more.
     if (e.get_exit_code() == 0) {
-      app.exit(e);
-      std::fflush(stdout);
-      std::_Exit(0);
+      if (ToolRanks().is_root()) app.exit(e);
+      Exit(0);
+    }
+    // Every rank parses the same words: rank 0 alone tells, and none waits on another.
+    if (!ToolRanks().is_root()) {
+      FinishToolRanks(0);
+      std::_Exit(2);
     }
     std::fprintf(stderr, "compnn: error: %s (see %s --help)\n", FirstLine(e.what()).c_str(),
                  CommandPath(app).c_str());
     std::fflush(stderr);
+    FinishToolRanks(0);
     std::_Exit(2);
   }
   int status = 0;
   try {
     if (run) run();
   } catch (const OptionError& e) {
-    std::fprintf(stderr, "compnn: error: %s\n", DescribeForCommandLine(e).c_str());
+    std::fprintf(stderr, "%s%s\n", ErrorPrefix().c_str(), DescribeForCommandLine(e).c_str());
     status = 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "compnn: error: %s\n", FirstLine(e.what()).c_str());
+    std::fprintf(stderr, "%s%s\n", ErrorPrefix().c_str(), FirstLine(e.what()).c_str());
     status = 2;
   }
-  std::fflush(stdout);
-  std::fflush(stderr);
-  std::_Exit(status);
+  Exit(status);
 }
 
 }  // namespace compnn::cli

@@ -7,6 +7,12 @@
 #include "compnn/core/check.h"
 
 namespace compnn {
+namespace {
+
+// Matches a cell merges on the stack; more go to the heap.
+constexpr int kMaxMergedMatches = 64;
+
+}  // namespace
 
 void MergeFields(CorrespondenceField& field, const CorrespondenceField& other) {
   if (field.height != other.height || field.width != other.width || field.k != other.k) {
@@ -16,16 +22,24 @@ void MergeFields(CorrespondenceField& field, const CorrespondenceField& other) {
                                 " x " + std::to_string(other.width) + " x " +
                                 std::to_string(other.k));
   }
-  const int k = field.k;
-  std::vector<Match> merged(k);
-  for (std::size_t cell = 0; cell < field.matches.size(); cell += k) {
-    Match* mine = &field.matches[cell];
-    const Match* theirs = &other.matches[cell];
-    // Both lists are sorted best first: the k best of their merge.
-    int i = 0, j = 0;
-    for (Match& slot : merged) slot = theirs[j].BetterThan(mine[i]) ? theirs[j++] : mine[i++];
-    std::copy(merged.begin(), merged.end(), mine);
+  for (std::size_t cell = 0; cell < field.matches.size(); cell += field.k) {
+    MergeMatchLists(&field.matches[cell], &other.matches[cell], field.k);
   }
+}
+
+void MergeMatchLists(Match* into, const Match* other, int k) {
+  // Both lists are sorted best first: the k best of their merge, written back into `into`.
+  Match merged[kMaxMergedMatches];
+  std::vector<Match> large;
+  Match* out = merged;
+  if (k > kMaxMergedMatches) {
+    large.resize(k);
+    out = large.data();
+  }
+  int i = 0, j = 0;
+  for (int slot = 0; slot < k; ++slot)
+    out[slot] = other[j].BetterThan(into[i]) ? other[j++] : into[i++];
+  std::copy(out, out + k, into);
 }
 
 double SameMatchFraction(const CorrespondenceField& a, const CorrespondenceField& b) {

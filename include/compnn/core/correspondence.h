@@ -51,6 +51,8 @@ struct CorrespondenceField {
 // images, from the fields of the searches over each. Unfilled slots (image -1, similarity -inf)
 // lose to every match. Throws std::invalid_argument when the fields' shapes or k differ.
 void MergeFields(CorrespondenceField& field, const CorrespondenceField& other);
+// One cell's part of MergeFields: `into` and `other` hold k matches each, best first.
+void MergeMatchLists(Match* into, const Match* other, int k);
 
 // The fraction of matches that are the same (image, y, x) in both fields, as when judging an
 // approximate search by an exact one; 0 for empty fields. Throws std::runtime_error when the

@@ -1,0 +1,137 @@
+"""compnn under mpirun: exact search across ranks is bit-identical to one process.
+
+Each test runs the same command as one plain process (the reference) and under
+`mpirun --oversubscribe -np R` for every R in COMPNN_MPI_RANKS (default "1,2,3"), and compares
+the output files byte for byte. The databases give uneven shards (7 images over 2 and 3 ranks),
+more ranks than images, and an image repeated across a shard boundary, whose ties must go to the
+lower index as in one process.
+"""
+
+import json
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+CLI = os.environ.get("COMPNN_CLI", "build/bin/compnn")
+MPIRUN = os.environ.get("COMPNN_MPIRUN", "mpirun")
+RANKS = [int(r) for r in os.environ.get("COMPNN_MPI_RANKS", "1,2,3").split(",")]
+
+# What CI needs as root, and the shared-memory transport (no network on a test machine).
+MPI_ENV = {
+    "OMPI_ALLOW_RUN_AS_ROOT": "1",
+    "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+    "OMPI_MCA_btl": "self,vader",
+    "OMPI_MCA_rmaps_base_oversubscribe": "1",
+}
+
+
+def plain_env():
+    return {k: v for k, v in os.environ.items() if not k.startswith(("OMPI_", "PMIX_", "PMI_"))}
+
+
+def run_plain(args):
+    return subprocess.run([CLI, *args], env=plain_env(), capture_output=True, text=True, timeout=300)
+
+
+def run_ranks(ranks, args):
+    env = {**plain_env(), **MPI_ENV}
+    return subprocess.run([MPIRUN, "--oversubscribe", "-np", str(ranks), CLI, *args], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def arrays(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("arrays")
+    rng = np.random.default_rng(7)
+    query = rng.standard_normal((13, 11, 24)).astype(np.float32)
+    database = rng.standard_normal((7, 9, 12, 24)).astype(np.float32)
+    # Image 4 repeats image 2: a cell matching one matches the other equally. Over 2 ranks
+    # (0-3 | 4-6) and 3 ranks (0-2 | 3-4 | 5-6) the two sit in different shards.
+    database[4] = database[2]
+    # A query patch cut from image 2, so that some best matches are certainly that tie.
+    query[3:8, 2:9] = database[2, 1:6, 3:10]
+    np.save(folder / "q.npy", query)
+    np.save(folder / "db.npy", database)
+    np.save(folder / "two.npy", database[:2].copy())
+    np.save(folder / "qg.npy", rng.standard_normal(16).astype(np.float32))
+    np.save(folder / "dbg.npy", rng.standard_normal((7, 16)).astype(np.float32))
+    return folder
+
+
+def match_args(folder, out, *extra):
+    return ["match", "--query", str(folder / "q.npy"), "--database", str(folder / "db.npy"),
+            "--out", str(out), *extra]
+
+
+def expect_same_outputs(reference, got):
+    for name in ("nnf.npy", "similarity.npy"):
+        assert (reference / name).read_bytes() == (got / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("ranks", RANKS)
+@pytest.mark.parametrize("extra", [
+    ["--method", "exact"],
+    ["--method", "exact", "--k", "3", "--hyperpatch", "3", "2"],
+    ["--method", "exact", "--images", "6,1,2,4"],
+    ["--method", "exact", "--topk-images", "5", "--query-global", "{folder}/qg.npy",
+     "--database-global", "{folder}/dbg.npy"],
+    ["--method", "hpm", "--seed", "3"],  # runs on rank 0 alone
+], ids=["exact", "exact-k3", "images", "prefilter", "hpm"])
+def test_match_is_bit_identical_at_any_rank_count(arrays, tmp_path, ranks, extra):
+    extra = [e.replace("{folder}", str(arrays)) for e in extra]
+    one = run_plain(match_args(arrays, tmp_path / "one", *extra))
+    assert one.returncode == 0, one.stderr
+    several = run_ranks(ranks, match_args(arrays, tmp_path / "ranks", *extra))
+    assert several.returncode == 0, several.stderr
+    expect_same_outputs(tmp_path / "one", tmp_path / "ranks")
+    summary = json.loads((tmp_path / "ranks" / "summary.json").read_text())
+    if "exact" in extra and ranks > 1:
+        assert summary["ranks"] == ranks
+        shards = summary["shards"]
+        assert [s["rank"] for s in shards] == list(range(ranks))
+        sizes = [s["images"] for s in shards]
+        assert max(sizes) - min(sizes) <= 1
+        # Each rank sends one field: H x W x k matches of 16 bytes, as much as the output files.
+        k = 3 if "3" in extra else 1
+        assert summary["bytes_sent_per_rank"] == 13 * 11 * k * 16
+    nnf = np.load(tmp_path / "ranks" / "nnf.npy")
+    if extra == ["--method", "exact"]:
+        # The cut-out cells' best match is the copy in image 2 (as good as image 4's: the tie
+        # goes to the lower index, whichever rank found each).
+        assert (nnf[4:7, 3:8, 0] == 2).all()
+
+
+@pytest.mark.parametrize("ranks", [r for r in RANKS if r > 2])
+def test_more_ranks_than_images(arrays, tmp_path, ranks):
+    args = ["match", "--query", str(arrays / "q.npy"), "--database", str(arrays / "two.npy"),
+            "--method", "exact", "--k", "2"]
+    one = run_plain([*args, "--out", str(tmp_path / "one")])
+    assert one.returncode == 0, one.stderr
+    several = run_ranks(ranks, [*args, "--out", str(tmp_path / "ranks")])
+    assert several.returncode == 0, several.stderr
+    expect_same_outputs(tmp_path / "one", tmp_path / "ranks")
+
+
+@pytest.mark.parametrize("ranks", [r for r in RANKS if r > 1])
+def test_refusals_under_mpirun(arrays, tmp_path, ranks):
+    # A command that runs as one process is refused, once, by rank 0.
+    refused = run_ranks(ranks, ["verify", str(tmp_path)])
+    assert refused.returncode != 0
+    lines = [l for l in refused.stderr.splitlines() if l.startswith("compnn:")]
+    assert lines == ["compnn: error: compnn verify runs as one process; under mpirun only these "
+                     "commands run across ranks: match (run it without mpirun)"]
+    # A bad option: one line from rank 0.
+    bad = run_ranks(ranks, match_args(arrays, tmp_path / "x", "--k", "0"))
+    assert bad.returncode != 0
+    lines = [l for l in bad.stderr.splitlines() if l.startswith("compnn:")]
+    assert len(lines) == 1 and "--k" in lines[0], bad.stderr
+    # A bad input found while running: each rank names itself; nothing is written.
+    # (The two images hold 216 cells: rank 0 finds it out after the merge.)
+    bad = run_ranks(ranks, ["match", "--query", str(arrays / "q.npy"), "--database",
+                            str(arrays / "two.npy"), "--out", str(tmp_path / "y"), "--method",
+                            "exact", "--k", "256"])
+    assert bad.returncode != 0
+    assert f"compnn: error (rank 0 of {ranks}): --k must not exceed" in bad.stderr, bad.stderr
+    assert not (tmp_path / "y" / "nnf.npy").exists()
