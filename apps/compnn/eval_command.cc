@@ -11,6 +11,7 @@
 #include "compnn/store/json_file.h"
 #include "explain_options.h"
 #include "progress_bar.h"
+#include "tool_ranks.h"
 #include "typed_options.h"
 
 namespace compnn::cli {
@@ -24,13 +25,22 @@ void RunEval(EvalCommandOptions& o) {
   Explainer explainer(o.model, o.store, o.data);
   o.eval.search = o.search;
   o.eval.paste = o.paste;
+  const Ranks& ranks = ToolRanks();
   std::unique_ptr<ProgressBar> bar;
-  o.eval.progress = [&](int done, int total) {
-    if (!bar) bar = std::make_unique<ProgressBar>("evaluating", total);
-    bar->Update(done);
-  };
-  EvalReport report = Evaluate(explainer, o.eval);
+  if (ranks.is_root()) {
+    o.eval.progress = [&](int done, int total) {
+      if (!bar) {
+        bar = std::make_unique<ProgressBar>(
+            ranks.size() > 1 ? "evaluating (rank 0's queries)" : "evaluating", total);
+      }
+      bar->Update(done);
+    };
+  }
+  EvalReport report = Evaluate(explainer, o.eval, ranks);
   if (bar) bar->Finish();
+  // Rank 0 alone holds every query's totals, and alone writes.
+  if (!ranks.is_root()) return;
+  report.ranks = ranks.size();
   report.model = o.model;
   std::filesystem::create_directories(o.out);
   const std::string markdown = report.ToMarkdown();

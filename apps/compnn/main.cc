@@ -41,7 +41,8 @@ void JoinRanks(int& argc, char**& argv) {
     if (ranks.is_root()) {
       std::string across;
       for (std::string_view name : CommandsAcrossRanks()) {
-        across += (across.empty() ? "" : ", ") + std::string(name);
+        if (!across.empty()) across.append(", ");
+        across.append(name);
       }
       std::fprintf(
           stderr,

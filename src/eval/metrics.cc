@@ -39,6 +39,17 @@ std::int64_t ConfusionMatrix::TruthTotal(int truth) const {
   return total;
 }
 
+ConfusionMatrix ConfusionMatrix::FromCounts(int classes, std::vector<std::int64_t> counts) {
+  ConfusionMatrix matrix(classes);
+  if (counts.size() != matrix.counts_.size()) {
+    throw std::invalid_argument("a confusion matrix of " + std::to_string(classes) +
+                                " classes holds " + std::to_string(matrix.counts_.size()) +
+                                " counts, not " + std::to_string(counts.size()));
+  }
+  matrix.counts_ = std::move(counts);
+  return matrix;
+}
+
 void ConfusionMatrix::Add(const ConfusionMatrix& other) {
   if (other.classes_ != classes_)
     throw std::invalid_argument("confusion matrices of different sizes");

@@ -2,11 +2,24 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <stdexcept>
+#include <string>
 
 #include "compnn/core/check.h"
 
 namespace compnn {
 namespace {
+
+// The mean of per-query values, summed in query order (as running totals were).
+double MeanInOrder(const std::vector<double>& values) {
+  double sum = 0;
+  for (double v : values) sum += v;
+  return sum / static_cast<double>(values.size());
+}
+
+void AppendValues(std::vector<double>& values, const nlohmann::json& more) {
+  for (const nlohmann::json& v : more) values.push_back(v.get<double>());
+}
 
 // printf into a string. The 512-character buffer is the one the tables have always been written
 // with: a longer line (an absurdly long path) is cut as it always was.
@@ -237,6 +250,7 @@ nlohmann::json EvalReport::ToJson() const {
   nlohmann::json j = {{"model", model},   {"store", store},          {"split", split},
                       {"method", method}, {"queries", queries},      {"seconds", seconds},
                       {"k", k},           {"vote_power", vote_power}};
+  if (ranks > 1) j["ranks"] = ranks;
   const std::vector<std::string>& names = class_names;
   for (const EvalRow& r : baselines) j["baselines"].push_back(r.ToJson(names));
   for (const LayerEval& l : layers) {
@@ -295,15 +309,13 @@ void RowAccumulator::AddPhoto(const cv::Mat& image, const cv::Mat& truth, const 
   const std::size_t values = image.total() * 3;
   if (!truth.empty()) {
     require(truth, "ground-truth");
-    l1_truth_ += MeanAbsoluteError(image.data, truth.data, values);
-    psnr_truth_ += PeakSignalToNoise(image.data, truth.data, values);
-    ++photo_truths_;
+    l1_truth_.push_back(MeanAbsoluteError(image.data, truth.data, values));
+    psnr_truth_.push_back(PeakSignalToNoise(image.data, truth.data, values));
   }
   if (network) {
     require(*network, "network's");
-    l1_network_ += MeanAbsoluteError(image.data, network->data, values);
-    psnr_network_ += PeakSignalToNoise(image.data, network->data, values);
-    ++photo_networks_;
+    l1_network_.push_back(MeanAbsoluteError(image.data, network->data, values));
+    psnr_network_.push_back(PeakSignalToNoise(image.data, network->data, values));
   }
   seconds_ += seconds;
   ++queries_;
@@ -322,16 +334,44 @@ EvalRow RowAccumulator::Row(const std::string& approach) const {
     r.agreement = network_.PixelAccuracy();
     r.classes_network = network_.PerClass();
   }
-  if (photo_truths_) {
-    r.l1_truth = l1_truth_ / photo_truths_;
-    r.psnr_truth = psnr_truth_ / photo_truths_;
+  if (!l1_truth_.empty()) {
+    r.l1_truth = MeanInOrder(l1_truth_);
+    r.psnr_truth = MeanInOrder(psnr_truth_);
   }
-  if (photo_networks_) {
-    r.l1_network = l1_network_ / photo_networks_;
-    r.psnr_network = psnr_network_ / photo_networks_;
+  if (!l1_network_.empty()) {
+    r.l1_network = MeanInOrder(l1_network_);
+    r.psnr_network = MeanInOrder(psnr_network_);
   }
   r.seconds_per_query = queries_ ? seconds_ / queries_ : 0;
   return r;
+}
+
+nlohmann::json RowAccumulator::State() const {
+  return {{"classes", reference_.classes()},
+          {"reference", reference_.counts()},
+          {"network", network_.counts()},
+          {"has_labels", has_labels_},
+          {"has_network", has_network_},
+          {"seconds", seconds_},
+          {"queries", queries_},
+          {"l1_truth", l1_truth_},
+          {"psnr_truth", psnr_truth_},
+          {"l1_network", l1_network_},
+          {"psnr_network", psnr_network_}};
+}
+
+void RowAccumulator::Append(const nlohmann::json& state) {
+  const int classes = state.at("classes").get<int>();
+  reference_.Add(ConfusionMatrix::FromCounts(classes, state.at("reference")));
+  network_.Add(ConfusionMatrix::FromCounts(classes, state.at("network")));
+  has_labels_ = has_labels_ || state.at("has_labels").get<bool>();
+  has_network_ = has_network_ || state.at("has_network").get<bool>();
+  seconds_ += state.at("seconds").get<double>();
+  queries_ += state.at("queries").get<int>();
+  AppendValues(l1_truth_, state.at("l1_truth"));
+  AppendValues(psnr_truth_, state.at("psnr_truth"));
+  AppendValues(l1_network_, state.at("l1_network"));
+  AppendValues(psnr_network_, state.at("psnr_network"));
 }
 
 ExactComparison CompareWithExact(const CorrespondenceField& hpm, const CorrespondenceField& exact) {
@@ -343,8 +383,8 @@ ExactComparison CompareWithExact(const CorrespondenceField& hpm, const Correspon
 void SearchQualityAccumulator::Add(const StoreSearchResult& hpm, const StoreSearchResult& exact) {
   const ExactComparison c = CompareWithExact(hpm.field, exact.field);
   ++queries_;
-  exact_cells_ += c.exact_cell_fraction;
-  similarity_ratio_ += c.similarity_ratio;
+  exact_cells_.push_back(c.exact_cell_fraction);
+  similarity_ratio_.push_back(c.similarity_ratio);
   exact_seconds_ += exact.search_seconds;
   hpm_seconds_ += hpm.search_seconds;
 }
@@ -352,10 +392,26 @@ void SearchQualityAccumulator::Add(const StoreSearchResult& hpm, const StoreSear
 void SearchQualityAccumulator::FillIn(LayerEval& layer) const {
   if (queries_ == 0) return;
   layer.quality_queries = queries_;
-  layer.exact_cell_fraction = exact_cells_ / queries_;
-  layer.similarity_ratio = similarity_ratio_ / queries_;
+  layer.exact_cell_fraction = MeanInOrder(exact_cells_);
+  layer.similarity_ratio = MeanInOrder(similarity_ratio_);
   layer.exact_seconds = exact_seconds_ / queries_;
   layer.hpm_seconds = hpm_seconds_ / queries_;
+}
+
+nlohmann::json SearchQualityAccumulator::State() const {
+  return {{"queries", queries_},
+          {"exact_cells", exact_cells_},
+          {"similarity_ratio", similarity_ratio_},
+          {"exact_seconds", exact_seconds_},
+          {"hpm_seconds", hpm_seconds_}};
+}
+
+void SearchQualityAccumulator::Append(const nlohmann::json& state) {
+  queries_ += state.at("queries").get<int>();
+  AppendValues(exact_cells_, state.at("exact_cells"));
+  AppendValues(similarity_ratio_, state.at("similarity_ratio"));
+  exact_seconds_ += state.at("exact_seconds").get<double>();
+  hpm_seconds_ += state.at("hpm_seconds").get<double>();
 }
 
 BaselineAccumulators::BaselineAccumulators(int classes)
@@ -364,6 +420,18 @@ BaselineAccumulators::BaselineAccumulators(int classes)
 std::vector<EvalRow> BaselineAccumulators::Rows(const std::string& penultimate) const {
   return {network.Row("Baseline CNN"), gr_bottleneck.Row("GR (bottleneck)"),
           gr_penultimate.Row("GR (penultimate: " + penultimate + ")")};
+}
+
+nlohmann::json BaselineAccumulators::State() const {
+  return {{"network", network.State()},
+          {"gr_bottleneck", gr_bottleneck.State()},
+          {"gr_penultimate", gr_penultimate.State()}};
+}
+
+void BaselineAccumulators::Append(const nlohmann::json& state) {
+  network.Append(state.at("network"));
+  gr_bottleneck.Append(state.at("gr_bottleneck"));
+  gr_penultimate.Append(state.at("gr_penultimate"));
 }
 
 std::string RowGrid::Name(const std::string& kind, std::size_t row) const {
@@ -397,6 +465,33 @@ LayerEval LayerAccumulators::Result(const StoreLayer& layer, const RowGrid& grid
   }
   quality.FillIn(e);
   return e;
+}
+
+nlohmann::json LayerAccumulators::State() const {
+  const auto rows = [](const std::vector<RowAccumulator>& accumulators) {
+    nlohmann::json states = nlohmann::json::array();
+    for (const RowAccumulator& a : accumulators) states.push_back(a.State());
+    return states;
+  };
+  return {{"output", rows(output)},
+          {"prediction", rows(prediction)},
+          {"input", rows(input)},
+          {"quality", quality.State()}};
+}
+
+void LayerAccumulators::Append(const nlohmann::json& state) {
+  const auto rows = [](std::vector<RowAccumulator>& accumulators, const nlohmann::json& states) {
+    if (states.size() != accumulators.size()) {
+      throw std::invalid_argument(
+          "accumulated rows of another evaluation: " + std::to_string(states.size()) +
+          " rows, not " + std::to_string(accumulators.size()));
+    }
+    for (std::size_t i = 0; i < accumulators.size(); ++i) accumulators[i].Append(states[i]);
+  };
+  rows(output, state.at("output"));
+  rows(prediction, state.at("prediction"));
+  rows(input, state.at("input"));
+  quality.Append(state.at("quality"));
 }
 
 }  // namespace compnn

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <random>
 #include <stdexcept>
 #include <vector>
 
@@ -236,6 +237,48 @@ TEST(RowAccumulatorTest, PhotosAreScoredAgainstTruthAndNetworkPerQuery) {
   EXPECT_FALSE(j.contains("mean_pixel_accuracy"));
   EXPECT_DOUBLE_EQ(j["l1_to_network"].get<double>(), 0.5);
   EXPECT_THROW(row.AddPhoto(image, cv::Mat(2, 2, CV_8UC3), nullptr, 0), std::runtime_error);
+}
+
+// Ranks carry their totals to rank 0 as State() and append them there: the rows must be those of
+// one accumulator over all queries, to the last bit (photo errors summed in query order).
+TEST(RowAccumulatorTest, AppendedStatesGiveTheRowsOfOneAccumulator) {
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> value(0, 255), label(0, 2);
+  const auto photo = [&] {
+    cv::Mat m(3, 5, CV_8UC3);
+    for (auto it = m.begin<cv::Vec3b>(); it != m.end<cv::Vec3b>(); ++it)
+      *it = cv::Vec3b(value(rng), value(rng), value(rng));
+    return m;
+  };
+  const auto labels = [&] {
+    cv::Mat m(3, 5, CV_8UC1);
+    for (auto it = m.begin<std::uint8_t>(); it != m.end<std::uint8_t>(); ++it) *it = label(rng);
+    return m;
+  };
+  RowAccumulator whole(3), first(3), second(3), third(3);
+  for (int q = 0; q < 7; ++q) {
+    const cv::Mat image = photo(), truth = photo(), network = photo();
+    const cv::Mat predicted = labels(), reference = labels(), agreed = labels();
+    RowAccumulator& part = q < 3 ? first : (q < 5 ? second : third);
+    for (RowAccumulator* row : {&whole, &part}) {
+      row->AddPhoto(image, truth, &network, 0.5);
+      row->Add(predicted, reference, &agreed, 0.25);
+    }
+  }
+  // Through CBOR, as between processes.
+  first.Append(nlohmann::json::from_cbor(nlohmann::json::to_cbor(second.State())));
+  first.Append(nlohmann::json::from_cbor(nlohmann::json::to_cbor(third.State())));
+  const EvalRow a = whole.Row("r"), b = first.Row("r");
+  EXPECT_EQ(a.l1_truth, b.l1_truth);
+  EXPECT_EQ(a.psnr_truth, b.psnr_truth);
+  EXPECT_EQ(a.l1_network, b.l1_network);
+  EXPECT_EQ(a.psnr_network, b.psnr_network);
+  EXPECT_EQ(a.mean_pixel_accuracy, b.mean_pixel_accuracy);
+  EXPECT_EQ(a.mean_iou, b.mean_iou);
+  EXPECT_EQ(a.agreement, b.agreement);
+  EXPECT_EQ(a.ToJson(), b.ToJson());
+  EXPECT_GT(a.l1_truth, 0);
+  EXPECT_GT(a.mean_iou, 0);
 }
 
 EvalRow Row(const std::string& approach, double mpa, double iou, double pixel, double agreement,

@@ -56,6 +56,9 @@ class SplitEvaluation {
   void AddQuery(int q);
   // The rows so far (seconds left at 0 for the caller to fill in).
   EvalReport Report() const;
+  // The totals so far, and those of later queries (another rank's) appended.
+  nlohmann::json State() const;
+  void Append(const nlohmann::json& state);
 
  private:
   QueryClasses ClassesOf(const Query& query, const QueryRun& run) const;
@@ -245,15 +248,40 @@ EvalReport SplitEvaluation::Report() const {
   return report;
 }
 
+nlohmann::json SplitEvaluation::State() const {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const LayerAccumulators& l : layer_totals_) layers.push_back(l.State());
+  return {{"baselines", baselines_.State()}, {"layers", layers}};
+}
+
+void SplitEvaluation::Append(const nlohmann::json& state) {
+  baselines_.Append(state.at("baselines"));
+  const nlohmann::json& layers = state.at("layers");
+  COMPNN_CHECK(layers.size() == layer_totals_.size(), "another rank evaluated ", layers.size(),
+               " layers, not ", layer_totals_.size());
+  for (std::size_t l = 0; l < layer_totals_.size(); ++l) layer_totals_[l].Append(layers[l]);
+}
+
 }  // namespace
 
-EvalReport Evaluate(Explainer& explainer, const EvalOptions& o) {
+EvalReport Evaluate(Explainer& explainer, const EvalOptions& o, const Ranks& ranks) {
   const auto start = Clock::now();
   o.Check();
   SplitEvaluation evaluation(explainer, o);
-  for (int q = 0; q < evaluation.queries(); ++q) {
+  const IndexRange mine = ShardOf(evaluation.queries(), ranks.rank(), ranks.size());
+  for (int q = mine.begin; q < mine.end; ++q) {
     evaluation.AddQuery(q);
-    if (o.progress) o.progress(q + 1, evaluation.queries());
+    if (o.progress) o.progress(q - mine.begin + 1, mine.size());
+  }
+  if (ranks.size() > 1) {
+    // CBOR keeps every double's bits. Rank r holds the r-th run of queries: appending the runs
+    // in rank order takes the queries in their order.
+    const std::vector<std::uint8_t> bytes = nlohmann::json::to_cbor(evaluation.State());
+    const std::vector<std::string> states =
+        ranks.GatherToRoot(std::string(bytes.begin(), bytes.end()));
+    for (std::size_t r = 1; r < states.size(); ++r) {
+      evaluation.Append(nlohmann::json::from_cbor(states[r]));
+    }
   }
   EvalReport report = evaluation.Report();
   report.seconds = SecondsSince(start);

@@ -14,7 +14,7 @@ import subprocess
 import numpy as np
 import pytest
 
-CLI = os.environ.get("COMPNN_CLI", "build/bin/compnn")
+CLI = os.path.abspath(os.environ.get("COMPNN_CLI", "build/bin/compnn"))
 MPIRUN = os.environ.get("COMPNN_MPIRUN", "mpirun")
 RANKS = [int(r) for r in os.environ.get("COMPNN_MPI_RANKS", "1,2,3").split(",")]
 
@@ -121,7 +121,7 @@ def test_refusals_under_mpirun(arrays, tmp_path, ranks):
     assert refused.returncode != 0
     lines = [l for l in refused.stderr.splitlines() if l.startswith("compnn:")]
     assert lines == ["compnn: error: compnn verify runs as one process; under mpirun only these "
-                     "commands run across ranks: match (run it without mpirun)"]
+                     "commands run across ranks: match, eval (run it without mpirun)"]
     # A bad option: one line from rank 0.
     bad = run_ranks(ranks, match_args(arrays, tmp_path / "x", "--k", "0"))
     assert bad.returncode != 0
@@ -135,3 +135,54 @@ def test_refusals_under_mpirun(arrays, tmp_path, ranks):
     assert bad.returncode != 0
     assert f"compnn: error (rank 0 of {ranks}): --k must not exceed" in bad.stderr, bad.stderr
     assert not (tmp_path / "y" / "nnf.npy").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# compnn eval: the queries spread over the ranks, the totals gathered on rank 0.
+
+TIMINGS = {"seconds", "seconds_per_query", "exact_seconds", "hpm_seconds", "ranks"}
+
+
+def without_timings(value):
+    """table.json with every timing (and the rank count) left out."""
+    if isinstance(value, dict):
+        return {k: without_timings(v) for k, v in value.items() if k not in TIMINGS}
+    if isinstance(value, list):
+        return [without_timings(v) for v in value]
+    return value
+
+
+def must_run(args, cwd):
+    done = subprocess.run([CLI, *args], cwd=cwd, env=plain_env(), capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, f"{args}: {done.stderr}"
+
+
+@pytest.fixture(scope="module")
+def model_and_store(tmp_path_factory):
+    root = tmp_path_factory.mktemp("eval")
+    # 5 val queries: uneven runs over 2 (3 + 2) and 3 ranks (2 + 2 + 1).
+    must_run(["data", "facades", "--out", "facades", "--size", "32", "--train", "12", "--val",
+              "5", "--test", "1", "--seed", "2"], root)
+    must_run(["train", "--arch", "pix2pix", "--data", "facades", "--size", "32", "--ngf", "4",
+              "--epochs", "1", "--batch", "2", "--threads", "1", "--out", "model"], root)
+    must_run(["index", "--model", "model", "--data", "facades", "--out", "store"], root)
+    return root
+
+
+@pytest.mark.parametrize("ranks", RANKS)
+@pytest.mark.parametrize("method", ["hpm", "exact"])
+def test_eval_table_equals_one_process(model_and_store, tmp_path, ranks, method):
+    root = model_and_store
+    args = ["eval", "--model", str(root / "model"), "--store", str(root / "store"), "--split",
+            "val", "--topk", "0,4", "--k", "1,2", "--method", method, "--quality-queries", "3",
+            "--threads", "1"]
+    one = run_plain([*args, "--out", str(tmp_path / "one")])
+    assert one.returncode == 0, one.stderr
+    several = run_ranks(ranks, [*args, "--out", str(tmp_path / "ranks")])
+    assert several.returncode == 0, several.stderr
+    expected = json.loads((tmp_path / "one" / "table.json").read_text())
+    got = json.loads((tmp_path / "ranks" / "table.json").read_text())
+    assert expected["queries"] == got["queries"] == 5
+    assert got.get("ranks", 1) == ranks
+    assert without_timings(got) == without_timings(expected)

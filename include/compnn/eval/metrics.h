@@ -35,6 +35,10 @@ class ConfusionMatrix {
   void Add(const std::uint8_t* predicted, const std::uint8_t* truth, std::size_t count,
            const std::uint8_t* scored = nullptr);
   void Add(const ConfusionMatrix& other);
+  // Every count, truth-major with classes() + 1 columns (the last: predictions of the ignore
+  // class); and a matrix rebuilt from them. Throws std::invalid_argument for a wrong length.
+  const std::vector<std::int64_t>& counts() const { return counts_; }
+  static ConfusionMatrix FromCounts(int classes, std::vector<std::int64_t> counts);
 
   int classes() const { return classes_; }
   std::int64_t at(int truth, int predicted) const {

@@ -61,6 +61,7 @@ struct EvalReport {
   std::vector<EvalRow> baselines;  // Baseline CNN, GR (bottleneck), GR (penultimate)
   std::vector<LayerEval> layers;
   double seconds = 0;
+  int ranks = 1;  // processes that shared the queries (recorded when more than one)
 
   nlohmann::json ToJson() const;
   // The tables as Markdown, reconstruction rows shown as differences from the baseline.
@@ -84,14 +85,19 @@ class RowAccumulator {
   // The row's metrics so far; seconds_per_query is 0 before the first query.
   EvalRow Row(const std::string& approach) const;
 
+  // The totals, to carry to another process (exact through a binary JSON such as CBOR), and the
+  // totals of queries evaluated after this one's appended: a row over both sets of queries, the
+  // same to the last bit as if one accumulator had taken them all in that order.
+  nlohmann::json State() const;
+  void Append(const nlohmann::json& state);
+
  private:
   ConfusionMatrix reference_, network_;
   bool has_labels_ = false, has_network_ = false;
   double seconds_ = 0;
   int queries_ = 0;
-  // Photo errors summed over the queries, and how many queries each sum holds.
-  double l1_truth_ = 0, psnr_truth_ = 0, l1_network_ = 0, psnr_network_ = 0;
-  int photo_truths_ = 0, photo_networks_ = 0;
+  // Photo errors per query, summed in query order when a row is made.
+  std::vector<double> l1_truth_, psnr_truth_, l1_network_, psnr_network_;
 };
 
 // How close one query's HyperPatch-Match field came to exact search's over the same candidates.
@@ -109,10 +115,14 @@ class SearchQualityAccumulator {
   int queries() const { return queries_; }
   // Sets `layer`'s quality fields to the means over the queries; leaves them alone when none.
   void FillIn(LayerEval& layer) const;
+  // As RowAccumulator's.
+  nlohmann::json State() const;
+  void Append(const nlohmann::json& state);
 
  private:
   int queries_ = 0;
-  double exact_cells_ = 0, similarity_ratio_ = 0, exact_seconds_ = 0, hpm_seconds_ = 0;
+  std::vector<double> exact_cells_, similarity_ratio_;  // per query, summed in order
+  double exact_seconds_ = 0, hpm_seconds_ = 0;
 };
 
 // Table 1's reference rows, which do not depend on the evaluated layer.
@@ -124,6 +134,9 @@ struct BaselineAccumulators {
 
   // "Baseline CNN", "GR (bottleneck)", "GR (penultimate: LAYER)".
   std::vector<EvalRow> Rows(const std::string& penultimate) const;
+  // As RowAccumulator's.
+  nlohmann::json State() const;
+  void Append(const nlohmann::json& state);
 };
 
 // The rows of one evaluated layer: one per prefilter size (topk) and matches per cell (k),
@@ -145,6 +158,9 @@ struct LayerAccumulators {
   // when the inputs are labels.
   LayerEval Result(const StoreLayer& layer, const RowGrid& grid, bool label_inputs,
                    bool predictions, int per_class_topk) const;
+  // As RowAccumulator's.
+  nlohmann::json State() const;
+  void Append(const nlohmann::json& state);
 };
 
 }  // namespace compnn

@@ -6,6 +6,7 @@
 // (eval_options.h, eval_report.h, which define the metrics); this runs the network over a split.
 #pragma once
 
+#include "compnn/core/ranks.h"
 #include "compnn/explain/eval_options.h"
 #include "compnn/explain/eval_report.h"
 
@@ -15,6 +16,11 @@ class Explainer;
 
 // Throws OptionError for options out of range (EvalOptions::Check), std::runtime_error for a
 // split without ground truth, unknown layers, or a store that does not fit the model.
-EvalReport Evaluate(Explainer& explainer, const EvalOptions& options);
+//
+// With several ranks, each evaluates a contiguous run of the queries (ShardOf) and rank 0 gathers
+// the totals: its report equals one process's, timings aside (confusion counts are integers, and
+// per-query values are summed in query order). Every rank must call it; options.progress then
+// counts this rank's queries. The other ranks' reports hold their own queries only.
+EvalReport Evaluate(Explainer& explainer, const EvalOptions& options, const Ranks& ranks = Ranks());
 
 }  // namespace compnn
