@@ -9,6 +9,7 @@
 #include "compnn/store/feature_store.h"
 #include "compnn/store/importer.h"
 #include "progress_bar.h"
+#include "tool_ranks.h"
 #include "typed_options.h"
 #ifdef COMPNN_WITH_TORCH
 #include "compnn/models/indexer.h"
@@ -48,12 +49,18 @@ void RunModelIndex(const IndexCommandOptions& o) {
   index.global_layer = o.global;
   index.overwrite = o.overwrite;
   index.layers = o.layers == "all" ? std::vector<std::string>{} : SplitList(o.layers);
+  const Ranks& ranks = ToolRanks();
   std::unique_ptr<ProgressBar> bar;
-  index.progress = [&bar](int done, int total) {
-    if (!bar) bar = std::make_unique<ProgressBar>("indexing", total);
-    bar->Update(done);
-  };
-  IndexDataset(index);
+  if (ranks.is_root()) {
+    index.progress = [&](int done, int total) {
+      if (!bar) {
+        bar = std::make_unique<ProgressBar>(
+            ranks.size() > 1 ? "indexing (rank 0's images)" : "indexing", total);
+      }
+      bar->Update(done);
+    };
+  }
+  IndexDataset(index, ranks);
   if (bar) bar->Finish();
 #else
   (void)o;
@@ -63,11 +70,15 @@ void RunModelIndex(const IndexCommandOptions& o) {
 
 void RunIndex(const IndexCommandOptions& o) {
   const auto start = Clock::now();
+  const Ranks& ranks = ToolRanks();
   if (!o.import.dir.empty()) {
+    COMPNN_CHECK(ranks.size() == 1, "index --import runs as one process (run it without mpirun)");
     RunImport(o);
   } else {
     RunModelIndex(o);
   }
+  // Rank 0 committed the store once every rank had written its images.
+  if (!ranks.is_root()) return;
   const double seconds = SecondsSince(start);
   const FeatureStore store = FeatureStore::Open(o.out);
   // The time covers the work (model, images, forward passes, files, checksums), not the start of

@@ -48,7 +48,7 @@ cv::Mat PredictionPixels(Model& model, const torch::Tensor& chw, const Palette* 
 
 }  // namespace
 
-void IndexDataset(const IndexOptions& o) {
+void IndexDataset(const IndexOptions& o, const Ranks& ranks) {
   o.Check();
   UseAllCores();
   const Dataset dataset = Dataset::Open(o.data);
@@ -118,8 +118,12 @@ void IndexDataset(const IndexOptions& o) {
     plan.palette = {{"classes", palette->ToJson()}, {"ignore", palette->IgnoreJson()}};
   }
 
-  StoreWriter writer(o.out, plan, o.overwrite);
   const int n = static_cast<int>(plan.images.size());
+  // This rank's run of whole batches (all of them, alone).
+  const IndexRange batches = ShardOf((n + o.batch - 1) / o.batch, ranks.rank(), ranks.size());
+  const IndexRange run{std::min(n, batches.begin * o.batch), std::min(n, batches.end * o.batch)};
+  StoreWriter writer(o.out, plan, o.overwrite, ranks, run);
+  const int end = run.end;
   Capture capture;
   for (const StoreLayer& l : plan.layers) capture.wanted.insert(l.name);
   torch::NoGradGuard no_grad;
@@ -130,7 +134,7 @@ void IndexDataset(const IndexOptions& o) {
   };
   auto read_batch = [&](int start) {
     Batch batch;
-    for (int i = start; i < std::min(n, start + o.batch); ++i) {
+    for (int i = start; i < std::min(end, start + o.batch); ++i) {
       const ImagePair pair = dataset.Read(o.split, plan.images[i]);
       batch.inputs.push_back(ResizeForModel(InputOf(pair, direction), size, input_is_labels));
       if (!o.keep_pixels) continue;
@@ -143,12 +147,12 @@ void IndexDataset(const IndexOptions& o) {
     return batch;
   };
   std::future<Batch> next;
-  if (writer.next_image() < n)
+  if (writer.next_image() < end)
     next = std::async(std::launch::async, read_batch, writer.next_image());
-  for (int start = writer.next_image(); start < n; start += o.batch) {
-    const int count = std::min(o.batch, n - start);
+  for (int start = writer.next_image(); start < end; start += o.batch) {
+    const int count = std::min(o.batch, end - start);
     const Batch batch = next.get();
-    if (start + o.batch < n) next = std::async(std::launch::async, read_batch, start + o.batch);
+    if (start + o.batch < end) next = std::async(std::launch::async, read_batch, start + o.batch);
     std::vector<torch::Tensor> inputs;
     for (const cv::Mat& image : batch.inputs) {
       inputs.push_back(model->Prepare(image, input_is_labels));
@@ -182,7 +186,7 @@ void IndexDataset(const IndexOptions& o) {
       if (o.keep_predictions) pixels["predictions"] = predictions[j].ptr<std::uint8_t>();
       writer.Write(start + j, maps, maps.at(plan.global_layer), pixels);
     }
-    if (o.progress) o.progress(start + count, n);
+    if (o.progress) o.progress(start + count - run.begin, run.size());
   }
   writer.Commit();
 }

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -401,62 +402,137 @@ DescriptorMatrix FeatureStore::Globals() const {
                           static_cast<int>(GlobalLength(manifest_))};
 }
 
+namespace {
+
+// The single process's ranks, for writers that run alone.
+const Ranks& OneProcess() {
+  static const Ranks one;
+  return one;
+}
+
+// Each rank records its own progress: progress.json alone, progress.R-of-N.json among N ranks.
+std::string ProgressFileName(const Ranks& ranks) {
+  if (ranks.size() == 1) return "progress.json";
+  return Concat("progress.", ranks.rank(), "-of-", ranks.size(), ".json");
+}
+
+// The rank count a progress file was written at (1 for progress.json); 0 for other files.
+int RanksOfProgressFile(const std::string& name) {
+  if (name == "progress.json") return 1;
+  int rank = 0, ranks = 0, end = 0;
+  if (std::sscanf(name.c_str(), "progress.%d-of-%d.json%n", &rank, &ranks, &end) == 2 &&
+      end == static_cast<int>(name.size())) {
+    return ranks;
+  }
+  return 0;
+}
+
+}  // namespace
+
 StoreWriter::StoreWriter(std::string dir, StoreManifest plan, bool overwrite)
-    : dir_(std::move(dir)), partial_(dir_ + ".partial"), lock_(dir_), plan_(std::move(plan)) {
-  COMPNN_CHECK_OPTION(!fs::exists(dir_) || overwrite, "overwrite", "is not set and ", dir_,
-                      " already exists");
-  plan_.layer(plan_.global_layer);  // throws when the global layer is not among the layers
-  // Every array needs its own file: a layer named "global", say, must not share global.npy.
-  std::set<std::string> files = {"global.npy", "manifest.json", "progress.json"};
-  for (const StoreLayer& l : plan_.layers) {
-    COMPNN_CHECK(files.insert(l.file).second, dir_, ": layer '", l.name, "' would be stored in ",
-                 l.file, ", which another array of the store uses; rename the layer");
-  }
-  for (const StorePixels& p : plan_.pixels) {
-    COMPNN_CHECK(files.insert(p.file).second, dir_, ": the ", p.name, " pixels would be stored in ",
-                 p.file, ", which a layer uses; rename the layer");
-  }
+    : StoreWriter(std::move(dir), plan, overwrite, OneProcess(),
+                  {0, static_cast<int>(plan.images.size())}) {}
+
+StoreWriter::StoreWriter(std::string dir, StoreManifest plan, bool overwrite, const Ranks& ranks,
+                         IndexRange images)
+    : dir_(std::move(dir)),
+      partial_(dir_ + ".partial"),
+      ranks_(&ranks),
+      range_(images),
+      progress_file_(ProgressFileName(ranks)),
+      plan_(std::move(plan)) {
   streaming_ = plan_.images.empty();
-  const std::string progress = partial_ + "/progress.json";
-  // A streaming run cannot resume, but must not wipe out one that can.
-  COMPNN_CHECK(!(streaming_ && fs::exists(progress)), partial_,
-               " holds an interrupted indexing run that can resume; resume it, or delete it to "
-               "start over");
+  COMPNN_CHECK(!(streaming_ && ranks.size() > 1), dir_,
+               ": a store whose images are not known in advance is written by one process");
+  if (!streaming_ && (range_.begin < 0 || range_.begin > range_.end ||
+                      range_.end > static_cast<int>(plan_.images.size()))) {
+    throw std::logic_error(Concat("images ", range_.begin, " to ", range_.end,
+                                  " are not a run of the plan's ", plan_.images.size()));
+  }
+  next_image_ = range_.begin;
+  const std::string progress = partial_ + "/" + progress_file_;
   bool resume = false;
   nlohmann::json saved_hashes;
-  if (!streaming_ && fs::exists(progress)) {
-    const nlohmann::json saved = ReadJsonFile(progress);
-    if (!saved.contains("plan") || !saved.contains("done") || !saved["done"].is_number_integer() ||
-        !saved.contains("hashes") || !saved["hashes"].is_object()) {
-      throw std::runtime_error(progress + ": malformed; delete " + partial_ + " to start over");
+  if (ranks.is_root()) {
+    lock_.emplace(dir_);
+    COMPNN_CHECK_OPTION(!fs::exists(dir_) || overwrite, "overwrite", "is not set and ", dir_,
+                        " already exists");
+    plan_.layer(plan_.global_layer);  // throws when the global layer is not among the layers
+    // Every array needs its own file: a layer named "global", say, must not share global.npy.
+    std::set<std::string> files = {"global.npy", "manifest.json", "progress.json"};
+    for (const StoreLayer& l : plan_.layers) {
+      COMPNN_CHECK(files.insert(l.file).second, dir_, ": layer '", l.name, "' would be stored in ",
+                   l.file, ", which another array of the store uses; rename the layer");
     }
-    COMPNN_CHECK(
-        saved["plan"] == plan_.ToJson(), partial_,
-        ": left by an interrupted run with other options or inputs; delete it to start over");
-    const std::int64_t done = saved.at("done").get<std::int64_t>();
-    saved_hashes = saved["hashes"];
-    // A count outside the plan would write (or resume reading) outside the preallocated files.
-    COMPNN_CHECK(done >= 0 && done <= static_cast<std::int64_t>(plan_.images.size()), progress,
-                 ": says ", done, " images are done, but the run has ", plan_.images.size(),
-                 "; delete ", partial_, " to start over");
-    next_image_ = static_cast<int>(done);
-    resume = true;
-  } else {
-    fs::remove_all(partial_);
-    fs::create_directories(partial_);
+    for (const StorePixels& p : plan_.pixels) {
+      COMPNN_CHECK(files.insert(p.file).second, dir_, ": the ", p.name,
+                   " pixels would be stored in ", p.file, ", which a layer uses; rename the layer");
+    }
+    resume = PrepareFolder(progress, saved_hashes);
+    OpenOutputs(/*create=*/!resume);
   }
-  for (const StoreLayer& l : plan_.layers)
-    layers_[l.name] = OpenOutput(l.file, l.dtype, {l.height, l.width, l.depth}, resume);
-  for (const StorePixels& p : plan_.pixels) {
-    pixels_[p.name] = OpenOutput(p.file, DType::kUInt8,
-                                 {plan_.input_size.height, plan_.input_size.width, 3}, resume);
+  // The other ranks open the files rank 0 prepared.
+  ranks.Barrier();
+  if (!ranks.is_root()) {
+    resume = ReadProgress(progress, saved_hashes);
+    OpenOutputs(/*create=*/false);
   }
-  global_ = OpenOutput("global.npy", DType::kFloat32, {GlobalLength(plan_)}, resume);
   if (resume) {
     CheckResumable(saved_hashes);
   } else {
     SaveProgress();
   }
+}
+
+bool StoreWriter::PrepareFolder(const std::string& progress, nlohmann::json& saved_hashes) {
+  // A streaming run cannot resume, but must not wipe out one that can.
+  COMPNN_CHECK(!(streaming_ && fs::exists(partial_ + "/progress.json")), partial_,
+               " holds an interrupted indexing run that can resume; resume it, or delete it to "
+               "start over");
+  if (!streaming_ && fs::is_directory(partial_)) {
+    for (const fs::directory_entry& entry : fs::directory_iterator(partial_)) {
+      const int ranks = RanksOfProgressFile(entry.path().filename().string());
+      COMPNN_CHECK(ranks == 0 || ranks == ranks_->size(), partial_, " holds a run interrupted at ",
+                   ranks, ranks == 1 ? " process" : " ranks", "; resume it ",
+                   ranks == 1 ? "without mpirun" : Concat("with mpirun -np ", ranks),
+                   ", or delete it to start over");
+    }
+  }
+  if (!streaming_ && ReadProgress(progress, saved_hashes)) return true;
+  fs::remove_all(partial_);
+  fs::create_directories(partial_);
+  return false;
+}
+
+bool StoreWriter::ReadProgress(const std::string& progress, nlohmann::json& saved_hashes) {
+  if (!fs::exists(progress)) return false;
+  const nlohmann::json saved = ReadJsonFile(progress);
+  if (!saved.contains("plan") || !saved.contains("done") || !saved["done"].is_number_integer() ||
+      !saved.contains("hashes") || !saved["hashes"].is_object()) {
+    throw std::runtime_error(progress + ": malformed; delete " + partial_ + " to start over");
+  }
+  COMPNN_CHECK(
+      saved["plan"] == plan_.ToJson(), partial_,
+      ": left by an interrupted run with other options or inputs; delete it to start over");
+  const std::int64_t done = saved.at("done").get<std::int64_t>();
+  saved_hashes = saved["hashes"];
+  // A count outside the run would write (or resume reading) outside the preallocated files.
+  COMPNN_CHECK(done >= range_.begin && done <= range_.end, progress, ": says ", done,
+               " images are done, but the run has ", range_.end, range_.begin > 0 ? " (from " : "",
+               range_.begin > 0 ? Concat(range_.begin, ")") : "", "; delete ", partial_,
+               " to start over");
+  next_image_ = static_cast<int>(done);
+  return true;
+}
+
+void StoreWriter::OpenOutputs(bool create) {
+  for (const StoreLayer& l : plan_.layers)
+    layers_[l.name] = OpenOutput(l.file, l.dtype, {l.height, l.width, l.depth}, !create);
+  for (const StorePixels& p : plan_.pixels) {
+    pixels_[p.name] = OpenOutput(p.file, DType::kUInt8,
+                                 {plan_.input_size.height, plan_.input_size.width, 3}, !create);
+  }
+  global_ = OpenOutput("global.npy", DType::kFloat32, {GlobalLength(plan_)}, !create);
 }
 
 StoreWriter::Output StoreWriter::OpenOutput(const std::string& file, DType dtype,
@@ -503,7 +579,7 @@ void StoreWriter::SaveProgress() {
   for (const auto& [name, out] : pixels_) hashes[out.file] = out.hash;
   hashes[global_.file] = global_.hash;
   WriteFileAtomically(
-      partial_ + "/progress.json",
+      partial_ + "/" + progress_file_,
       nlohmann::json{{"plan", plan_.ToJson()}, {"done", next_image_}, {"hashes", hashes}}.dump() +
           "\n");
 }
@@ -549,7 +625,7 @@ void StoreWriter::CheckResumable(const nlohmann::json& hashes) {
     // truncated since, or a progress record ahead of the data, shows as another hash.
     std::vector<char> image(bytes);
     std::uint64_t hash = 0;
-    for (int i = 0; i < next_image_; ++i) {
+    for (int i = range_.begin; i < next_image_; ++i) {
       const off_t offset = static_cast<off_t>(out.header_bytes + i * bytes);
       COMPNN_CHECK(::pread(out.fd, image.data(), bytes, offset) == static_cast<ssize_t>(bytes),
                    path, ": cannot read image ", i, start_over);
@@ -557,8 +633,8 @@ void StoreWriter::CheckResumable(const nlohmann::json& hashes) {
     }
     COMPNN_CHECK(hashes.contains(out.file) && hashes[out.file].is_number_unsigned() &&
                      hashes[out.file].get<std::uint64_t>() == hash,
-                 path, ": its first ", next_image_,
-                 " images differ from what the interrupted run wrote", start_over);
+                 path, ": images ", range_.begin, " to ", next_image_ - 1,
+                 " differ from what the interrupted run wrote", start_over);
     out.hash = hash;
   };
   for (auto& [name, out] : layers_) check(out);
@@ -608,6 +684,7 @@ void StoreWriter::Write(int index, const std::map<std::string, const float*>& ma
                         const float* global,
                         const std::map<std::string, const std::uint8_t*>& pixels) {
   if (index != next_image_) throw std::logic_error("store images must be written in order");
+  if (!streaming_ && index >= range_.end) throw std::logic_error("image outside the writer's run");
   CheckValues(
       index < static_cast<int>(plan_.images.size()) ? plan_.images[index] : Concat("#", index),
       maps, global);
@@ -619,7 +696,7 @@ void StoreWriter::Write(int index, const std::map<std::string, const float*>& ma
   }
   WriteImage(global_, index, global);
   ++next_image_;
-  if (next_image_ % kSyncEvery == 0) SaveProgress();
+  if ((next_image_ - range_.begin) % kSyncEvery == 0) SaveProgress();
 }
 
 void StoreWriter::Append(const std::string& name, const std::map<std::string, const float*>& maps,
@@ -636,7 +713,16 @@ void StoreWriter::Append(const std::string& name, const std::map<std::string, co
 }
 
 void StoreWriter::Commit() {
-  if (streaming_) {
+  if (ranks_->size() > 1) {
+    if (next_image_ != range_.end) {
+      throw std::logic_error(Concat("rank ", ranks_->rank(), " committed with ",
+                                    next_image_ - range_.begin, " of its ", range_.size(),
+                                    " images"));
+    }
+    SaveProgress();  // this rank's data on disk before rank 0 reads it
+    ranks_->Barrier();
+    if (!ranks_->is_root()) return;
+  } else if (streaming_) {
     COMPNN_CHECK(next_image_ > 0, dir_, ": no images were written");
     // The headers now get the final count, padded to the length reserved for them.
     const auto seal = [&](const Output& out) {
@@ -660,7 +746,9 @@ void StoreWriter::Commit() {
   for (StorePixels& p : plan_.pixels) p.checksum = FileChecksum(partial_ + "/" + p.file);
   plan_.global_checksum = FileChecksum(partial_ + "/global.npy");
   WriteJsonFile(partial_ + "/manifest.json", plan_.ToJson());
-  fs::remove(partial_ + "/progress.json");
+  for (const fs::directory_entry& entry : fs::directory_iterator(partial_)) {
+    if (RanksOfProgressFile(entry.path().filename().string()) > 0) fs::remove(entry.path());
+  }
   if (fs::exists(dir_)) {
     const std::string old = dir_ + ".old";
     fs::remove_all(old);

@@ -224,12 +224,12 @@ TEST_F(StoreTest, DamagedPartialStoreIsRefusedInsteadOfResumed) {
                         progress["done"] = 20;
                         std::ofstream(dir + "progress.json") << progress.dump();
                       }),
-              "images differ from what the interrupted run wrote");
+              "differ from what the interrupted run wrote");
   // A finished image changed on disk (image 3 of deep.npy, float32 after a 128-byte header).
   ExpectError(
       damaged("changed",
               [&](const std::string& dir) { flip_byte(dir + "deep.npy", 128 + 3 * 20 * 4 + 7); }),
-      "deep.npy: its first 16 images differ");
+      "deep.npy: images 0 to 15 differ");
   ExpectError(damaged("header", [&](const std::string& dir) { flip_byte(dir + "global.npy", 20); }),
               "global.npy: damaged header");
   // The untouched copy still resumes.

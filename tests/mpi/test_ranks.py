@@ -121,7 +121,7 @@ def test_refusals_under_mpirun(arrays, tmp_path, ranks):
     assert refused.returncode != 0
     lines = [l for l in refused.stderr.splitlines() if l.startswith("compnn:")]
     assert lines == ["compnn: error: compnn verify runs as one process; under mpirun only these "
-                     "commands run across ranks: match, eval (run it without mpirun)"]
+                     "commands run across ranks: index, match, eval (run it without mpirun)"]
     # A bad option: one line from rank 0.
     bad = run_ranks(ranks, match_args(arrays, tmp_path / "x", "--k", "0"))
     assert bad.returncode != 0
@@ -186,3 +186,48 @@ def test_eval_table_equals_one_process(model_and_store, tmp_path, ranks, method)
     assert expected["queries"] == got["queries"] == 5
     assert got.get("ranks", 1) == ranks
     assert without_timings(got) == without_timings(expected)
+
+
+# ---------------------------------------------------------------------------------------------
+# compnn index: runs of whole batches written by each rank into the same files.
+
+
+def tree_bytes(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("ranks", RANKS)
+def test_index_is_byte_identical_at_any_rank_count(model_and_store, tmp_path, ranks):
+    root = model_and_store
+    # 12 images in batches of 5: runs of 2 + 1 batches over 2 ranks, 1 + 1 + 1 over 3 (the last
+    # batch short), so each rank passes the very batches one process does.
+    args = ["index", "--model", str(root / "model"), "--data", str(root / "facades"),
+            "--batch", "5"]
+    one = run_plain([*args, "--out", str(tmp_path / "one")])
+    assert one.returncode == 0, one.stderr
+    several = run_ranks(ranks, [*args, "--out", str(tmp_path / "ranks")])
+    assert several.returncode == 0, several.stderr
+    expected, got = tree_bytes(tmp_path / "one"), tree_bytes(tmp_path / "ranks")
+    assert sorted(got) == sorted(expected)
+    for name in expected:
+        assert got[name] == expected[name], name
+    assert not (tmp_path / "ranks.partial").exists()
+    # Rank 0 alone reports the store.
+    assert several.stdout.count("wrote ") == 1, several.stdout
+    verified = run_plain(["verify", str(tmp_path / "ranks")])
+    assert verified.returncode == 0, verified.stderr
+
+
+@pytest.mark.parametrize("ranks", [r for r in RANKS if r > 1])
+def test_index_refuses_a_partial_store_of_another_rank_count(model_and_store, tmp_path, ranks):
+    root = model_and_store
+    # A partial store as one process leaves it when interrupted: its progress.json.
+    partial = tmp_path / "store.partial"
+    partial.mkdir()
+    (partial / "progress.json").write_text("{}")
+    several = run_ranks(ranks, ["index", "--model", str(root / "model"), "--data",
+                                str(root / "facades"), "--out", str(tmp_path / "store")])
+    assert several.returncode != 0
+    assert "holds a run interrupted at 1 process; resume it without mpirun" in several.stderr
+    assert (partial / "progress.json").exists()

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "compnn/core/ranks.h"
 #include "compnn/data/dataset.h"
 #include "compnn/models/model_types.h"
 #include "compnn/store/npy.h"
@@ -49,6 +50,11 @@ struct IndexOptions {
 };
 
 // Throws std::runtime_error naming the file or the unknown layer (with the layers there are).
-void IndexDataset(const IndexOptions& options);
+//
+// With several ranks (every rank calls it), each indexes a run of whole batches into the same
+// files (StoreWriter's ranks), so that every batch is the one a single process passes through the
+// network: the store is byte-identical to one process's. options.progress then counts this rank's
+// images.
+void IndexDataset(const IndexOptions& options, const Ranks& ranks = Ranks());
 
 }  // namespace compnn

@@ -19,12 +19,14 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "compnn/core/activation_map.h"
 #include "compnn/core/global_prefilter.h"
 #include "compnn/core/hyperpatch.h"
+#include "compnn/core/ranks.h"
 #include "compnn/store/npy.h"
 #include "compnn/store/writer_lock.h"
 
@@ -125,9 +127,20 @@ class StoreWriter {
   // A plan without images streams: images are appended (Append) until Commit, for callers that
   // do not know how many will come; an interrupted streaming run starts over.
   StoreWriter(std::string dir, StoreManifest plan, bool overwrite);
+  // One of several ranks writing disjoint runs of the images into the same files (core/ranks.h,
+  // on a filesystem they share): rank 0 checks and prepares STORE.partial, then each rank writes
+  // `images` (its run) and records its own progress, and Commit() waits for all before rank 0
+  // commits. The files are those one process writes, byte for byte. Every rank must construct it
+  // and call Commit(). An interrupted run resumes at the same rank count; a STORE.partial left at
+  // another count is refused. Not for streaming plans.
+  StoreWriter(std::string dir, StoreManifest plan, bool overwrite, const Ranks& ranks,
+              IndexRange images);
   ~StoreWriter();
 
+  // The next image to write: this writer's run starts at images().begin and ends at
+  // images().end.
   int next_image() const { return next_image_; }
+  IndexRange images() const { return range_; }
   bool streaming() const { return streaming_; }
   // Writes image `index` (== next_image()): one H x W x D float map per layer, channels last, the
   // global descriptor, and H x W x 3 RGB pixels for each of the plan's pixels. Progress is flushed
@@ -139,7 +152,8 @@ class StoreWriter {
   // Streaming: the next image, named `name`.
   void Append(const std::string& name, const std::map<std::string, const float*>& maps,
               const float* global, const std::map<std::string, const std::uint8_t*>& pixels = {});
-  // Computes the checksums, writes the manifest and renames the folder into place.
+  // Computes the checksums, writes the manifest and renames the folder into place (rank 0, once
+  // every rank has written its run).
   void Commit();
 
  private:
@@ -160,9 +174,17 @@ class StoreWriter {
   void CheckValues(const std::string& image, const std::map<std::string, const float*>& maps,
                    const float* global) const;
   void SaveProgress();
+  // Rank 0: resumes or starts over (the folder emptied); returns whether it resumes.
+  bool PrepareFolder(const std::string& progress, nlohmann::json& saved_hashes);
+  // Reads this rank's progress file, if any; returns whether there is one to resume.
+  bool ReadProgress(const std::string& progress, nlohmann::json& saved_hashes);
+  void OpenOutputs(bool create);
 
   std::string dir_, partial_;
-  WriterLock lock_;  // held from construction: one writer per store
+  std::optional<WriterLock> lock_;  // rank 0's, held from construction: one writer per store
+  const Ranks* ranks_;
+  IndexRange range_;
+  std::string progress_file_;  // this rank's, inside STORE.partial
   StoreManifest plan_;
   bool streaming_ = false;
   int next_image_ = 0;
