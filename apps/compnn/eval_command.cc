@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "compnn/models/evaluation.h"
 #include "compnn/models/explainer.h"
+#include "compnn/models/model.h"
 #include "compnn/store/atomic_file.h"
 #include "compnn/store/json_file.h"
 #include "explain_options.h"
@@ -23,6 +24,7 @@ struct EvalCommandOptions : ExplainOptions {
 
 void RunEval(EvalCommandOptions& o) {
   Explainer explainer(o.model, o.store, o.data);
+  if (o.search.threads > 0) UseAllCores(o.search.threads);  // the forward passes too
   o.eval.search = o.search;
   o.eval.paste = o.paste;
   const Ranks& ranks = ToolRanks();

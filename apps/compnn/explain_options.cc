@@ -42,7 +42,9 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
       ->check(AtLeast(1))
       ->capture_default_str();
   cmd->add_option("--seed", o->search.patch_match.seed, "hpm: random seed")->capture_default_str();
-  cmd->add_option("--threads", o->search.threads, "worker threads (0: every core)")
+  cmd->add_option(
+         "--threads", o->search.threads,
+         "worker threads (0: every core; under mpirun, each rank's share of its machine's cores)")
       ->check(AtLeast(0))
       ->capture_default_str();
   cmd->add_option_function<std::vector<int>>(

@@ -123,6 +123,11 @@ void AddIndexCommand(CLI::App& app, Command& run) {
   AddEnumOption(cmd, "--output-kind", o->index.output_kind, OutputKindNames(),
                 "TorchScript: image (in the input range) or logits (N x C x H x W class scores in "
                 "labels.json's order)");
+  cmd->add_option("--threads", o->index.threads,
+                  "threads of the forward passes (0: all cores; under mpirun, each rank's share "
+                  "of its machine's cores)")
+      ->check(AtLeast(0))
+      ->capture_default_str();
   cmd->add_option("--batch", o->index.batch, "images per forward pass")
       ->check(AtLeast(1))
       ->capture_default_str();

@@ -1,5 +1,8 @@
 // compnn-full: the whole compnn tool, every command in one binary. `compnn` hands it the commands
 // that need LibTorch or OpenCV (command_catalog.h); it can also be run directly.
+#include <omp.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -22,6 +25,11 @@ void JoinRanks(int& argc, char**& argv) {
   try {
     std::unique_ptr<MpiRanks> ranks = MpiRanks::Initialize(&argc, &argv);
     MpiRanks* mpi = ranks.get();
+    // Ranks on one machine share its cores: each gets its share as the default thread count
+    // (--threads, and OMP_NUM_THREADS, still rule).
+    if (std::getenv("OMP_NUM_THREADS") == nullptr) {
+      omp_set_num_threads(std::max(1, omp_get_num_procs() / mpi->local_size()));
+    }
     SetToolRanks(std::move(ranks), [mpi](int status) { mpi->Finish(status); });
   } catch (const std::exception& e) {
     std::fprintf(stderr, "compnn: error: %s\n", e.what());

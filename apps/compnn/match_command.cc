@@ -301,7 +301,9 @@ void AddMatchCommand(CLI::App& app, Command& run) {
       ->check(CLI::Range(1, kMaxProjectedShortlist))
       ->capture_default_str();
   cmd->add_option("--seed", o->hpm.seed, "hpm and projected: random seed")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "worker threads (0: all cores)")
+  cmd->add_option("--threads", o->threads,
+                  "worker threads (0: all cores; under mpirun, each rank's share of its "
+                  "machine's cores)")
       ->check(AtLeast(0))
       ->capture_default_str();
   cmd->callback([&run, o] { run = [o] { RunMatch(*o); }; });

@@ -103,6 +103,35 @@ TEST(ImageFile, AJpegDeclaringHugeSidesIsRefusedBeforeDecoding) {
   }
 }
 
+TEST(ImageFile, AFrameHeaderBehindStrayBytesIsStillChecked) {
+  // Found by fuzzing: a stray byte and 0xFF fill bytes between two segments, which libjpeg skips,
+  // hid a frame of 248 rows of 65040 pixels from a walk that stopped there.
+  std::string jpeg(
+      "\xff\xd8\xff\xe0\x00\x04\x61\x62\x32\xff\xff\xff\xc0\x00\x11\x08\x00\xf8\xfe\x10\x03", 21);
+  jpeg += std::string(9, '\x01') + "\xff\xd9";
+  try {
+    CheckImageBytes(jpeg, "hidden.jpg");
+    ADD_FAILURE() << "accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "hidden.jpg: JPEG of 65040 x 248 pixels; sides must be at most 16384");
+  }
+  // The reference: libjpeg (through OpenCV) reads past such a byte to the frame. A real JPEG with
+  // a stray byte before its second segment is accepted and decodes at its size.
+  std::vector<std::uint8_t> encoded;
+  cv::imencode(".jpg", cv::Mat(6, 10, CV_8UC3, cv::Scalar(20, 90, 200)), encoded);
+  std::string real(encoded.begin(), encoded.end());
+  const std::size_t second =
+      4 + ((static_cast<unsigned char>(real[4]) << 8) | static_cast<unsigned char>(real[5]));
+  ASSERT_EQ(real[second], '\xff');
+  real.insert(second, 1, '\x32');
+  EXPECT_NO_THROW(CheckImageBytes(real, "stray.jpg"));
+  const cv::Mat decoded =
+      cv::imdecode(std::vector<std::uint8_t>(real.begin(), real.end()), cv::IMREAD_COLOR);
+  EXPECT_EQ(decoded.rows, 6);
+  EXPECT_EQ(decoded.cols, 10);
+}
+
 TEST_F(DatasetTest, ReadsWhatTheWriterWrote) {
   WriteValid("d");
   const Dataset d = Dataset::Open(Path("d"));

@@ -77,11 +77,22 @@ std::uint32_t BigEndian16(std::string_view bytes, std::size_t at) {
 
 // The frame header's size, read from the segments before the scan (ITU T.81, B.1.1.2 and B.2.2):
 // found by fuzzing, a 662-byte JPEG declaring 65296 x 255 pixels kept the decoder busy for long.
+// The walk skips what libjpeg's marker reader skips (bytes before a marker, 0xFF fill bytes,
+// markers without a length), so that the frame header checked is the one it decodes: found by
+// fuzzing, one stray byte between two segments hid a 65040-pixel-wide frame from a stricter walk.
 void CheckJpegSize(std::string_view bytes, const std::string& path) {
   std::size_t at = 2;
-  while (at + 4 <= bytes.size() && bytes[at] == '\xff') {
+  while (at + 4 <= bytes.size()) {
+    if (bytes[at] != '\xff' || bytes[at + 1] == '\xff' || bytes[at + 1] == '\0') {
+      ++at;  // not (yet) at a marker
+      continue;
+    }
     const auto marker = static_cast<unsigned char>(bytes[at + 1]);
     if (marker == 0xda) return;  // the scan starts: no frame header came first
+    if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd9)) {
+      at += 2;  // TEM, RSTn, SOI, EOI: no length follows
+      continue;
+    }
     const std::size_t length = BigEndian16(bytes, at + 2);
     const bool frame =
         marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;

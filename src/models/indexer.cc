@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "compnn/core/check.h"
+#include "compnn/core/thread_limit.h"
 #include "compnn/data/dataset.h"
 #include "compnn/explain/training_images.h"
 #include "compnn/models/model.h"
@@ -22,6 +23,8 @@ void IndexOptions::Check() const {
   COMPNN_CHECK_OPTION(!out.empty(), "out", "is empty: name the store folder to write");
   COMPNN_CHECK_OPTION(!split.empty(), "split", "is empty");
   COMPNN_CHECK_OPTION(batch >= 1, "batch", "must be positive, got ", batch);
+  COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
+                      kMaxThreads, "], got ", threads);
   CheckImageSize(size, "size");
   for (std::size_t i = 0; i < layers.size(); ++i) {
     COMPNN_CHECK_OPTION(
@@ -50,7 +53,7 @@ cv::Mat PredictionPixels(Model& model, const torch::Tensor& chw, const Palette* 
 
 void IndexDataset(const IndexOptions& o, const Ranks& ranks) {
   o.Check();
-  UseAllCores();
+  UseAllCores(o.threads);
   const Dataset dataset = Dataset::Open(o.data);
   // A TorchScript model runs at the dataset's own size unless told otherwise.
   const ImageSize own = o.size ? *o.size : dataset.ImageSizeOf(o.split);

@@ -1,5 +1,7 @@
 #include "compnn/models/network.h"
 
+#include <omp.h>
+
 #include <sstream>
 #include <thread>
 
@@ -157,12 +159,9 @@ std::shared_ptr<Network> LoadNetwork(const std::string& path,
 }
 
 void UseAllCores(int threads) {
-  const unsigned cores = std::thread::hardware_concurrency();
-  if (threads > 0) {
-    torch::set_num_threads(threads);
-  } else if (cores > 0) {
-    torch::set_num_threads(static_cast<int>(cores));
-  }
+  // OpenMP's default team: every core, or the share of them that compnn-full gives each of
+  // several ranks on one machine (or OMP_NUM_THREADS).
+  torch::set_num_threads(threads > 0 ? threads : std::max(1, omp_get_max_threads()));
 }
 
 }  // namespace compnn

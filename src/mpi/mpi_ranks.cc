@@ -38,7 +38,13 @@ std::unique_ptr<MpiRanks> MpiRanks::Initialize(int* argc, char*** argv) {
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  return std::unique_ptr<MpiRanks>(new MpiRanks(rank, size));
+  std::unique_ptr<MpiRanks> ranks(new MpiRanks(rank, size));
+  MPI_Comm local;
+  Require(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &local),
+          "finding the ranks on this machine");
+  MPI_Comm_size(local, &ranks->local_size_);
+  MPI_Comm_free(&local);
+  return ranks;
 }
 
 MpiRanks::~MpiRanks() { Finish(0); }

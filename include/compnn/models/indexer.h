@@ -20,6 +20,7 @@ struct IndexOptions {
   std::string global_layer;         // empty: the bottleneck (the deepest encoder layer)
   DType dtype = DType::kFloat16;
   int batch = 8;
+  int threads = 0;  // LibTorch threads for the forward passes; 0: the default (all cores)
   bool overwrite = false;
   // Keeps the training pairs' pixels in the store (inputs.npy and targets.npy: RGB at the model's
   // input size), so that explanations paste from the mapped store instead of decoding the

@@ -21,6 +21,8 @@ class MpiRanks final : public Ranks {
   // other ranks run, aborts them all (they may wait on this rank in a collective step forever).
   void Finish(int status);
 
+  // Ranks on this rank's machine (sharing its memory).
+  int local_size() const { return local_size_; }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   std::int64_t ReduceField(CorrespondenceField& field) const override;
@@ -30,7 +32,7 @@ class MpiRanks final : public Ranks {
 
  private:
   MpiRanks(int rank, int size) : rank_(rank), size_(size) {}
-  int rank_ = 0, size_ = 1;
+  int rank_ = 0, size_ = 1, local_size_ = 1;
   bool finished_ = false;
 };
 
