@@ -6,6 +6,8 @@
 
 #include "command_catalog.h"
 #include "commands.h"
+#include "compnn/core/check.h"
+#include "compnn/core/ranks.h"
 #include "compnn/core/stopwatch.h"
 #include "compnn/data/dataset_writer.h"
 #include "compnn/explain/correspondence_map.h"
@@ -17,6 +19,7 @@
 #include "explain_options.h"
 #include "explorer_output.h"
 #include "progress_bar.h"
+#include "tool_ranks.h"
 #include "typed_options.h"
 
 namespace compnn::cli {
@@ -44,6 +47,19 @@ void RunExplain(const ExplainCommandOptions& o) {
   if (!o.where.empty() || !o.images.empty())
     search.allowed = RestrictedImages(explainer, o.where, o.images);
   const std::vector<Query> queries = ResolveQueries(explainer, o);
+  // Under mpirun: exact search splits each query's database over the ranks (rank 0 pastes and
+  // writes); the other methods spread the queries (each rank writes its own).
+  const Ranks& ranks = ToolRanks();
+  const bool split_database = ranks.size() > 1 && o.search.method == SearchMethod::kExact;
+  if (split_database) search.ranks = &ranks;
+  COMPNN_CHECK(!(ranks.size() > 1 && !split_database && o.html.html),
+               "--html under mpirun needs "
+               "--method exact (rank 0 builds the page from every query's field)");
+  const IndexRange mine =
+      ranks.size() == 1 || split_database
+          ? IndexRange{0, static_cast<int>(queries.size())}
+          : ShardOf(static_cast<int>(queries.size()), ranks.rank(), ranks.size());
+  const bool writes = ranks.is_root() || !split_database;
   fs::create_directories(o.out);
   const std::vector<std::string>& names = explainer.store().manifest().images;
   nlohmann::json index = nlohmann::json::array();
@@ -51,14 +67,23 @@ void RunExplain(const ExplainCommandOptions& o) {
                                : !o.images.empty() ? "images " + o.images
                                                    : "";
   ExplorerOutput page(o.html, "compnn explorer: explained at " + Describe(info), layer);
-  ProgressBar bar("explaining", static_cast<long long>(queries.size()));
-  for (std::size_t q = 0; q < queries.size(); ++q) {
+  for (const Query& query : queries) {
+    index.push_back({{"query", query.name}, {"folder", SafeName(query.name)}});
+  }
+  std::unique_ptr<ProgressBar> bar;
+  if (ranks.is_root()) {
+    bar = std::make_unique<ProgressBar>(
+        !split_database && ranks.size() > 1 ? "explaining (rank 0's queries)" : "explaining",
+        mine.size());
+  }
+  for (int q = mine.begin; q < mine.end; ++q) {
     const Query& query = queries[q];
     const auto start = Clock::now();
     const QueryRun run = explainer.Run(query, {layer});
     const double forward = SecondsSince(start);
     const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.paste);
     const double total = SecondsSince(start);
+    if (!writes) continue;
     page.AddQuery(query, run.output);
     page.AddField(layer, database, e);
 
@@ -94,15 +119,19 @@ void RunExplain(const ExplainCommandOptions& o) {
     summary["seconds"]["forward"] = forward;
     summary["seconds"]["reconstruct"] = e.reconstruct_seconds;
     summary["seconds"]["total"] = total;
+    if (split_database) summary["ranks"] = ranks.size();
     WriteJsonFile(dir + "/summary.json", summary);
     folder.Commit();
-    index.push_back({{"query", query.name}, {"folder", SafeName(query.name)}});
-    bar.Update(static_cast<long long>(q + 1));
-    if (!bar.enabled())
+    if (!bar) continue;
+    bar->Update(static_cast<long long>(q - mine.begin + 1));
+    if (!bar->enabled())
       std::printf("%s: %zu source images, mean similarity %.4f, %.2f s\n", query.name.c_str(),
                   source_count, e.search.field.MeanSimilarity(), total);
   }
-  bar.Finish();
+  // Every query's folder is in place before rank 0 lists them.
+  ranks.Barrier();
+  if (!ranks.is_root()) return;
+  bar->Finish();
   WriteJsonFile(o.out + "/summary.json", {{"layer", layer}, {"queries", index}});
   page.Write(explainer, o.out);
   std::printf("explained %zu quer%s at %s; figures in %s/<query>/correspondence-map.png\n",

@@ -45,7 +45,7 @@ void FinishToolRanks(int status) {
 }
 
 const std::vector<std::string_view>& CommandsAcrossRanks() {
-  static const std::vector<std::string_view> commands = {"index", "match", "eval"};
+  static const std::vector<std::string_view> commands = {"index", "match", "explain", "eval"};
   return commands;
 }
 

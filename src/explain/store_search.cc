@@ -8,6 +8,7 @@
 #include "compnn/core/exact_search.h"
 #include "compnn/core/global_prefilter.h"
 #include "compnn/core/layer_choice.h"
+#include "compnn/core/sharded_search.h"
 #include "compnn/core/stopwatch.h"
 #include "compnn/core/strings.h"
 #include "compnn/core/thread_limit.h"
@@ -73,8 +74,19 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
   // HyperPatch-Match reads float16 layers in place; exact search multiplies float32 copies.
   const bool in_place =
       o.method == SearchMethod::kHyperPatchMatch && layer.dtype == DType::kFloat16;
+  // Across ranks, each loads and searches its run of the candidates only.
+  const bool sharded = o.method == SearchMethod::kExact && o.ranks && o.ranks->size() > 1;
+  std::vector<int> shard;
+  if (sharded) {
+    std::vector<int> sorted = result.candidates;
+    std::sort(sorted.begin(), sorted.end());
+    shard = ShardCandidates(sorted, o.ranks->rank(), o.ranks->size());
+  }
   start = Clock::now();
-  const LayerMaps maps = in_place ? LayerMaps{} : store.Maps(layer_name, result.candidates);
+  const LayerMaps maps = in_place        ? LayerMaps{}
+                         : !sharded      ? store.Maps(layer_name, result.candidates)
+                         : shard.empty() ? LayerMaps{}  // (Maps of no images would be all of them)
+                                         : store.Maps(layer_name, shard);
   const HalfDatabase halves =
       in_place ? store.HalfMaps(layer_name, result.candidates) : HalfDatabase{};
   result.load_seconds = SecondsSince(start);
@@ -86,7 +98,8 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
     exact.candidates = result.candidates;
     exact.threads = o.threads;
     exact.top_k = o.k;
-    result.field = ExactSearch(query, maps.database, exact);
+    result.field = sharded ? ShardedExactSearch(query, maps.database, shard, exact, *o.ranks).field
+                           : ExactSearch(query, maps.database, exact);
   } else if (o.method == SearchMethod::kProjected) {
     ProjectedSearchOptions projected = o.projected;
     projected.hyperpatch = result.hyperpatch;

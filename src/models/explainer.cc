@@ -124,6 +124,8 @@ LayerExplanation Explainer::ExplainLayer(const QueryRun& run, const std::string&
   e.layer = layer;
   e.stride = store_.manifest().layer(layer).stride;
   e.search = SearchStore(store_, layer, map->second.view(), global.values, options);
+  // Across ranks only rank 0 holds the whole field: the others have nothing to paste.
+  if (options.ranks && !options.ranks->is_root()) return e;
   const auto start = Clock::now();
   const HyperpatchShape searched = e.search.hyperpatch;
   e.input_reconstruction =

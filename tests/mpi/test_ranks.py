@@ -121,7 +121,7 @@ def test_refusals_under_mpirun(arrays, tmp_path, ranks):
     assert refused.returncode != 0
     lines = [l for l in refused.stderr.splitlines() if l.startswith("compnn:")]
     assert lines == ["compnn: error: compnn verify runs as one process; under mpirun only these "
-                     "commands run across ranks: index, match, eval (run it without mpirun)"]
+                     "commands run across ranks: index, match, explain, eval (run it without mpirun)"]
     # A bad option: one line from rank 0.
     bad = run_ranks(ranks, match_args(arrays, tmp_path / "x", "--k", "0"))
     assert bad.returncode != 0
@@ -231,3 +231,51 @@ def test_index_refuses_a_partial_store_of_another_rank_count(model_and_store, tm
     assert several.returncode != 0
     assert "holds a run interrupted at 1 process; resume it without mpirun" in several.stderr
     assert (partial / "progress.json").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# compnn explain: exact search splits each query's database; other methods spread the queries.
+
+
+def explanation_tree(folder):
+    """Every file's bytes; summary.json files as JSON without timings and the rank count."""
+    tree = {}
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(folder).as_posix()
+        if path.name == "summary.json":
+            tree[name] = without_timings(json.loads(path.read_text()))
+        else:
+            tree[name] = path.read_bytes()
+    return tree
+
+
+@pytest.mark.parametrize("ranks", RANKS)
+@pytest.mark.parametrize("method", ["exact", "hpm"])
+def test_explain_writes_what_one_process_writes(model_and_store, tmp_path, ranks, method):
+    root = model_and_store
+    args = ["explain", "--model", str(root / "model"), "--store", str(root / "store"),
+            "--query-split", "val", "--method", method, "--k", "2", "--threads", "1", "--seed", "4"]
+    one = run_plain([*args, "--out", str(tmp_path / "one")])
+    assert one.returncode == 0, one.stderr
+    several = run_ranks(ranks, [*args, "--out", str(tmp_path / "ranks")])
+    assert several.returncode == 0, several.stderr
+    expected, got = explanation_tree(tmp_path / "one"), explanation_tree(tmp_path / "ranks")
+    assert sorted(got) == sorted(expected)
+    assert len([n for n in got if n.endswith("nnf.npy")]) == 5
+    for name in expected:
+        assert got[name] == expected[name], name
+    if method == "exact" and ranks > 1:
+        first = sorted(n for n in got if n.endswith("/summary.json"))[0]
+        assert json.loads((tmp_path / "ranks" / first).read_text())["ranks"] == ranks
+
+
+@pytest.mark.parametrize("ranks", [r for r in RANKS if r > 1])
+def test_explain_page_needs_exact_search_under_mpirun(model_and_store, tmp_path, ranks):
+    root = model_and_store
+    refused = run_ranks(ranks, ["explain", "--model", str(root / "model"), "--store",
+                                str(root / "store"), "--query-split", "val", "--html", "--out",
+                                str(tmp_path / "x")])
+    assert refused.returncode != 0
+    assert "--html under mpirun needs --method exact" in refused.stderr

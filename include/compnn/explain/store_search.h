@@ -11,6 +11,7 @@
 
 #include "compnn/core/patch_match.h"
 #include "compnn/core/projected_search.h"
+#include "compnn/core/ranks.h"
 #include "compnn/core/search_method.h"
 #include "compnn/store/feature_store.h"
 
@@ -29,6 +30,10 @@ struct StoreSearchOptions {
   // Matches kept per query cell, best first (rules over patch_match.top_k and projected.top_k;
   // a projected shortlist shorter than k grows to k).
   int k = 1;
+  // Exact search split across these ranks (core/ranks.h): each searches a run of the candidates
+  // and the field is merged on rank 0, the same to the bit as one process's; every rank must
+  // search. Null (or one rank): this process searches alone. Other methods ignore it.
+  const Ranks* ranks = nullptr;
 
   // Throws OptionError naming the field (patch_match's as patch_match.FIELD, projected's as
   // projected.FIELD).
@@ -36,7 +41,7 @@ struct StoreSearchOptions {
 };
 
 struct StoreSearchResult {
-  CorrespondenceField field;
+  CorrespondenceField field;    // with ranks: complete on rank 0; the others hold their own part
   std::vector<int> candidates;  // store image indices searched, most similar globally first
   HyperpatchShape hyperpatch;   // the shape compared
   int iterations = 0;           // HyperPatch-Match iterations run

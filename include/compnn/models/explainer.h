@@ -61,7 +61,8 @@ class Explainer {
   // The network's pass over the query, capturing `layers` and the store's global layer.
   QueryRun Run(const Query& query, const std::vector<std::string>& layers);
 
-  // Search at `layer` and every reconstruction there is a source for.
+  // Search at `layer` and every reconstruction there is a source for (with options.ranks, the
+  // search alone on ranks other than 0, which hold only their part of the field).
   LayerExplanation ExplainLayer(const QueryRun& run, const std::string& layer,
                                 const StoreSearchOptions& options, const PasteOptions& paste = {});
   // A reconstruction from a given field at `layer`, BGR (label images in palette colours).
