@@ -23,10 +23,11 @@ target_include_directories(compnn_blas SYSTEM INTERFACE ${COMPNN_CBLAS_INCLUDE_D
 
 include(GoogleTest)
 
-# MPI (Open MPI from libopenmpi-dev), for compnn-full's ranks: its C interface, through the C++ wrapper. Not
-# in the sanitizer and fuzzing builds: Open MPI's own allocations at start-up read as leaks there.
+# MPI (Open MPI from libopenmpi-dev), for compnn-full's ranks: its C interface, through the C++
+# wrapper. Not in the core-only build (the core has no MPI), nor under the sanitizers and
+# libFuzzer, where Open MPI's own allocations at start-up read as leaks.
 set(COMPNN_WITH_MPI OFF)
-if(COMPNN_MPI AND NOT COMPNN_SANITIZE AND NOT COMPNN_FUZZ)
+if(COMPNN_MPI AND NOT COMPNN_SANITIZE AND NOT COMPNN_FUZZ AND NOT COMPNN_CORE_ONLY)
   find_package(MPI COMPONENTS CXX QUIET)
   if(MPI_CXX_FOUND)
     set(COMPNN_WITH_MPI ON)
