@@ -60,9 +60,24 @@ def arrays(tmp_path_factory):
     return folder
 
 
-def match_args(folder, out, *extra):
+def match_args(folder, *extra):
     return ["match", "--query", str(folder / "q.npy"), "--database", str(folder / "db.npy"),
-            "--out", str(out), *extra]
+            *extra]
+
+
+def run_both(ranks, args, folder):
+    """Runs `args` as one plain process into folder/one and under mpirun into folder/ranks."""
+    one = run_plain([*args, "--out", str(folder / "one")])
+    assert one.returncode == 0, one.stderr
+    several = run_ranks(ranks, [*args, "--out", str(folder / "ranks")])
+    assert several.returncode == 0, several.stderr
+    return several
+
+
+def expect_same_trees(expected, got):
+    assert sorted(got) == sorted(expected)
+    for name in expected:
+        assert got[name] == expected[name], name
 
 
 def expect_same_outputs(reference, got):
@@ -81,10 +96,7 @@ def expect_same_outputs(reference, got):
 ], ids=["exact", "exact-k3", "images", "prefilter", "hpm"])
 def test_match_is_bit_identical_at_any_rank_count(arrays, tmp_path, ranks, extra):
     extra = [e.replace("{folder}", str(arrays)) for e in extra]
-    one = run_plain(match_args(arrays, tmp_path / "one", *extra))
-    assert one.returncode == 0, one.stderr
-    several = run_ranks(ranks, match_args(arrays, tmp_path / "ranks", *extra))
-    assert several.returncode == 0, several.stderr
+    run_both(ranks, match_args(arrays, *extra), tmp_path)
     expect_same_outputs(tmp_path / "one", tmp_path / "ranks")
     summary = json.loads((tmp_path / "ranks" / "summary.json").read_text())
     if "exact" in extra and ranks > 1:
@@ -107,10 +119,7 @@ def test_match_is_bit_identical_at_any_rank_count(arrays, tmp_path, ranks, extra
 def test_more_ranks_than_images(arrays, tmp_path, ranks):
     args = ["match", "--query", str(arrays / "q.npy"), "--database", str(arrays / "two.npy"),
             "--method", "exact", "--k", "2"]
-    one = run_plain([*args, "--out", str(tmp_path / "one")])
-    assert one.returncode == 0, one.stderr
-    several = run_ranks(ranks, [*args, "--out", str(tmp_path / "ranks")])
-    assert several.returncode == 0, several.stderr
+    run_both(ranks, args, tmp_path)
     expect_same_outputs(tmp_path / "one", tmp_path / "ranks")
 
 
@@ -123,7 +132,7 @@ def test_refusals_under_mpirun(arrays, tmp_path, ranks):
     assert lines == ["compnn: error: compnn verify runs as one process; under mpirun only these "
                      "commands run across ranks: index, match, explain, eval (run it without mpirun)"]
     # A bad option: one line from rank 0.
-    bad = run_ranks(ranks, match_args(arrays, tmp_path / "x", "--k", "0"))
+    bad = run_ranks(ranks, match_args(arrays, "--out", str(tmp_path / "x"), "--k", "0"))
     assert bad.returncode != 0
     lines = [l for l in bad.stderr.splitlines() if l.startswith("compnn:")]
     assert len(lines) == 1 and "--k" in lines[0], bad.stderr
@@ -177,10 +186,7 @@ def test_eval_table_equals_one_process(model_and_store, tmp_path, ranks, method)
     args = ["eval", "--model", str(root / "model"), "--store", str(root / "store"), "--split",
             "val", "--topk", "0,4", "--k", "1,2", "--method", method, "--quality-queries", "3",
             "--threads", "1"]
-    one = run_plain([*args, "--out", str(tmp_path / "one")])
-    assert one.returncode == 0, one.stderr
-    several = run_ranks(ranks, [*args, "--out", str(tmp_path / "ranks")])
-    assert several.returncode == 0, several.stderr
+    run_both(ranks, args, tmp_path)
     expected = json.loads((tmp_path / "one" / "table.json").read_text())
     got = json.loads((tmp_path / "ranks" / "table.json").read_text())
     assert expected["queries"] == got["queries"] == 5
@@ -204,14 +210,8 @@ def test_index_is_byte_identical_at_any_rank_count(model_and_store, tmp_path, ra
     # batch short), so each rank passes the very batches one process does.
     args = ["index", "--model", str(root / "model"), "--data", str(root / "facades"),
             "--batch", "5"]
-    one = run_plain([*args, "--out", str(tmp_path / "one")])
-    assert one.returncode == 0, one.stderr
-    several = run_ranks(ranks, [*args, "--out", str(tmp_path / "ranks")])
-    assert several.returncode == 0, several.stderr
-    expected, got = tree_bytes(tmp_path / "one"), tree_bytes(tmp_path / "ranks")
-    assert sorted(got) == sorted(expected)
-    for name in expected:
-        assert got[name] == expected[name], name
+    several = run_both(ranks, args, tmp_path)
+    expect_same_trees(tree_bytes(tmp_path / "one"), tree_bytes(tmp_path / "ranks"))
     assert not (tmp_path / "ranks.partial").exists()
     # Rank 0 alone reports the store.
     assert several.stdout.count("wrote ") == 1, several.stdout
@@ -257,15 +257,10 @@ def test_explain_writes_what_one_process_writes(model_and_store, tmp_path, ranks
     root = model_and_store
     args = ["explain", "--model", str(root / "model"), "--store", str(root / "store"),
             "--query-split", "val", "--method", method, "--k", "2", "--threads", "1", "--seed", "4"]
-    one = run_plain([*args, "--out", str(tmp_path / "one")])
-    assert one.returncode == 0, one.stderr
-    several = run_ranks(ranks, [*args, "--out", str(tmp_path / "ranks")])
-    assert several.returncode == 0, several.stderr
-    expected, got = explanation_tree(tmp_path / "one"), explanation_tree(tmp_path / "ranks")
-    assert sorted(got) == sorted(expected)
+    run_both(ranks, args, tmp_path)
+    got = explanation_tree(tmp_path / "ranks")
+    expect_same_trees(explanation_tree(tmp_path / "one"), got)
     assert len([n for n in got if n.endswith("nnf.npy")]) == 5
-    for name in expected:
-        assert got[name] == expected[name], name
     if method == "exact" and ranks > 1:
         first = sorted(n for n in got if n.endswith("/summary.json"))[0]
         assert json.loads((tmp_path / "ranks" / first).read_text())["ranks"] == ranks
