@@ -485,15 +485,16 @@ StoreWriter::StoreWriter(std::string dir, StoreManifest plan, bool overwrite, co
 }
 
 bool StoreWriter::PrepareFolder(const std::string& progress, nlohmann::json& saved_hashes) {
-  // A streaming run cannot resume, but must not wipe out one that can.
-  COMPNN_CHECK(!(streaming_ && fs::exists(partial_ + "/progress.json")), partial_,
-               " holds an interrupted indexing run that can resume; resume it, or delete it to "
-               "start over");
-  if (!streaming_ && fs::is_directory(partial_)) {
+  if (fs::is_directory(partial_)) {
     for (const fs::directory_entry& entry : fs::directory_iterator(partial_)) {
       const int ranks = RanksOfProgressFile(entry.path().filename().string());
-      COMPNN_CHECK(ranks == 0 || ranks == ranks_->size(), partial_, " holds a run interrupted at ",
-                   ranks, ranks == 1 ? " process" : " ranks", "; resume it ",
+      if (ranks == 0) continue;
+      // A streaming run cannot resume, but must not wipe out one that can.
+      COMPNN_CHECK(!streaming_, partial_,
+                   " holds an interrupted indexing run that can resume; resume it, or delete it "
+                   "to start over");
+      COMPNN_CHECK(ranks == ranks_->size(), partial_, " holds a run interrupted at ", ranks,
+                   ranks == 1 ? " process" : " ranks", "; resume it ",
                    ranks == 1 ? "without mpirun" : Concat("with mpirun -np ", ranks),
                    ", or delete it to start over");
     }
