@@ -8,20 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-/tmp/compnn-scaling}
-compnn=$PWD/build/bin/compnn
-model=models/facades-photo2label.model
-store=out/stores/facades-photo2label
-[[ -x $compnn && -f $model && -d $store ]] || { echo "needs $compnn, $model and $store (scripts/demo)" >&2; exit 2; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
+source bench/scaling_common.sh
 rm -rf "$out" && mkdir -p "$out"
-
-seconds() { # COMMAND...: runs it, prints its wall time in seconds
-  local start end
-  start=$(date +%s.%N)
-  "$@" >"$out/last.log" 2>&1 || { cat "$out/last.log" >&2; exit 1; }
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc
-}
 on_ranks() { # R COMMAND...
   local r=$1
   shift
@@ -32,7 +20,7 @@ on_ranks() { # R COMMAND...
 # matches are not simply itself.
 echo "ranks, index (400 images) s, exact match (1 query, 400 images) s, hpm match s, eval (16 queries) s"
 for r in 1 2 3; do
-  t_index=$(seconds on_ranks "$r" "$compnn" index --model "$model" --data data/facades \
+  t_index=$(seconds "$out/last.log" on_ranks "$r" "$compnn" index --model "$model" --data data/facades \
     --threads 1 --out "$out/index-$r")
   if ((r == 1)); then
     /usr/bin/python3 -c "
@@ -40,11 +28,11 @@ import numpy as np
 m = np.load('$out/index-1/decoder2.npy', mmap_mode='r')[7].astype(np.float32)
 np.save('$out/query.npy', m + np.random.default_rng(0).normal(0, 0.3, m.shape).astype(np.float32))"
   fi
-  t_exact=$(seconds on_ranks "$r" "$compnn" match --query "$out/query.npy" \
+  t_exact=$(seconds "$out/last.log" on_ranks "$r" "$compnn" match --query "$out/query.npy" \
     --database "$store/decoder2.npy" --method exact --threads 1 --out "$out/exact-$r")
-  t_hpm=$(seconds on_ranks "$r" "$compnn" match --query "$out/query.npy" \
+  t_hpm=$(seconds "$out/last.log" on_ranks "$r" "$compnn" match --query "$out/query.npy" \
     --database "$store/decoder2.npy" --method hpm --seed 0 --threads 1 --out "$out/hpm-$r")
-  t_eval=$(seconds on_ranks "$r" "$compnn" eval --model "$model" --store "$store" --split val \
+  t_eval=$(seconds "$out/last.log" on_ranks "$r" "$compnn" eval --model "$model" --store "$store" --split val \
     --count 16 --topk 16 --threads 1 --quality-queries 0 --out "$out/eval-$r")
   echo "$r, $t_index, $t_exact, $t_hpm, $t_eval"
 done

@@ -7,29 +7,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats=${1:-3}
 queries=${2:-32}
-compnn=$PWD/build/bin/compnn
-model=models/facades-photo2label.model
-store=out/stores/facades-photo2label
-[[ -x $compnn && -f $model && -d $store ]] || { echo "needs $compnn, $model and $store (scripts/demo)" >&2; exit 2; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
+source bench/scaling_common.sh
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-
-seconds() {
-  local start end
-  start=$(date +%s.%N)
-  "$@" >"$out/log" 2>&1 || { cat "$out/log" >&2; exit 1; }
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc
-}
 run() { # RANKS WHAT
   local ranks=$1 what=$2 launcher=()
   ((ranks > 1)) && launcher=(mpirun -np "$ranks")
   rm -rf "$out/$what"
   case $what in
-    index) seconds "${launcher[@]}" "$compnn" index --model "$model" --data data/facades \
+    index) seconds "$out/log" "${launcher[@]}" "$compnn" index --model "$model" --data data/facades \
       --threads 1 --out "$out/index" ;;
-    eval) seconds "${launcher[@]}" "$compnn" eval --model "$model" --store "$store" --split val \
+    eval) seconds "$out/log" "${launcher[@]}" "$compnn" eval --model "$model" --store "$store" --split val \
       --count "$queries" --topk 16 --threads 1 --quality-queries 0 --out "$out/eval" ;;
   esac
 }

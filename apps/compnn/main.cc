@@ -10,6 +10,7 @@
 
 #include "command_catalog.h"
 #include "commands.h"
+#include "compnn/core/strings.h"
 #include "run_tool.h"
 #include "tool_ranks.h"
 #ifdef COMPNN_WITH_MPI
@@ -46,21 +47,9 @@ void JoinRanks(int& argc, char**& argv) {
 #endif
   const Ranks& ranks = ToolRanks();
   if (ranks.size() > 1 && argc > 1 && FindCommand(argv[1]) && !RunsAcrossRanks(argv[1])) {
-    if (ranks.is_root()) {
-      std::string across;
-      for (std::string_view name : CommandsAcrossRanks()) {
-        if (!across.empty()) across.append(", ");
-        across.append(name);
-      }
-      std::fprintf(
-          stderr,
-          "compnn: error: compnn %s runs as one process; under mpirun only these commands run "
-          "across ranks: %s (run it without mpirun)\n",
-          argv[1], across.c_str());
-    }
-    std::fflush(stderr);
-    FinishToolRanks(0);  // every rank refuses alike: none waits on another
-    std::_Exit(2);
+    RefuseOnEveryRank("compnn: error: compnn " + std::string(argv[1]) +
+                      " runs as one process; under mpirun only these commands run across ranks: " +
+                      Join(CommandsAcrossRanks()) + " (run it without mpirun)");
   }
 }
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <stdexcept>
 
 #include "command_catalog.h"
@@ -94,14 +95,12 @@ std::vector<int> PrefilterImages(const MatchOptions& o, int database_size,
                     images);
 }
 
-// The candidates every rank agrees on: `candidates` sorted and distinct, or all images.
-std::vector<int> SortedCandidates(std::vector<int> candidates, int images) {
+// `candidates`, or every image when there are none.
+std::vector<int> CandidatesOrAll(std::vector<int> candidates, int images) {
   if (candidates.empty()) {
     candidates.resize(images);
-    for (int i = 0; i < images; ++i) candidates[i] = i;
+    std::iota(candidates.begin(), candidates.end(), 0);
   }
-  std::sort(candidates.begin(), candidates.end());
-  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
   return candidates;
 }
 
@@ -110,7 +109,7 @@ CorrespondenceField MatchAcrossRanks(const MatchOptions& o, const MapView& query
                                      const NpyFile& database_file, int images,
                                      const std::vector<int>& candidates, nlohmann::json& summary) {
   const Ranks& ranks = ToolRanks();
-  const std::vector<int> all = SortedCandidates(candidates, images);
+  const std::vector<int> all = CandidatesOrAll(candidates, images);
   const std::vector<int> shard = ShardCandidates(all, ranks.rank(), ranks.size());
   // Only the shard's maps: a rank's memory follows its shard. (No images asked for means all.)
   const LayerMaps maps = shard.empty() ? LayerMaps{} : ReadMaps(database_file, shard);

@@ -47,6 +47,13 @@ std::string ErrorPrefix() {
 
 }  // namespace
 
+void RefuseOnEveryRank(const std::string& line) {
+  if (ToolRanks().is_root()) std::fprintf(stderr, "%s\n", line.c_str());
+  std::fflush(stderr);
+  FinishToolRanks(0);  // a normal end: no rank is left waiting on another
+  std::_Exit(2);
+}
+
 void RunTool(CLI::App& app, const Command& run, int argc, char** argv) {
   try {
     app.parse(argc, argv);
@@ -57,16 +64,8 @@ void RunTool(CLI::App& app, const Command& run, int argc, char** argv) {
       if (ToolRanks().is_root()) app.exit(e);
       Exit(0);
     }
-    // Every rank parses the same words: rank 0 alone tells, and none waits on another.
-    if (!ToolRanks().is_root()) {
-      FinishToolRanks(0);
-      std::_Exit(2);
-    }
-    std::fprintf(stderr, "compnn: error: %s (see %s --help)\n", FirstLine(e.what()).c_str(),
-                 CommandPath(app).c_str());
-    std::fflush(stderr);
-    FinishToolRanks(0);
-    std::_Exit(2);
+    RefuseOnEveryRank("compnn: error: " + FirstLine(e.what()) + " (see " + CommandPath(app) +
+                      " --help)");
   }
   int status = 0;
   try {

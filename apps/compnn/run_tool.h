@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
 
 #include "commands.h"
 
@@ -12,5 +13,10 @@ namespace compnn::cli {
 // process with its status, skipping static destructors (LibTorch's worker threads can still be
 // alive then, and tearing down under them has crashed long runs).
 [[noreturn]] void RunTool(CLI::App& app, const Command& run, int argc, char** argv);
+
+// A refusal every rank reaches alike (the same words, parsed the same way): rank 0 alone prints
+// `line` (one line, without its newline), and every rank exits with status 2 without waiting on
+// another.
+[[noreturn]] void RefuseOnEveryRank(const std::string& line);
 
 }  // namespace compnn::cli

@@ -44,8 +44,8 @@ void FinishToolRanks(int status) {
   if (InstalledFinish()) InstalledFinish()(status);
 }
 
-const std::vector<std::string_view>& CommandsAcrossRanks() {
-  static const std::vector<std::string_view> commands = {"index", "match", "explain", "eval"};
+const std::vector<std::string>& CommandsAcrossRanks() {
+  static const std::vector<std::string> commands = {"index", "match", "explain", "eval"};
   return commands;
 }
 

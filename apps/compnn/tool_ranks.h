@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,7 +26,7 @@ void SetToolRanks(std::unique_ptr<Ranks> ranks, std::function<void(int)> finish)
 void FinishToolRanks(int status);
 
 // The commands that run as several ranks; under mpirun every other command is refused.
-const std::vector<std::string_view>& CommandsAcrossRanks();
+const std::vector<std::string>& CommandsAcrossRanks();
 bool RunsAcrossRanks(std::string_view command);
 
 }  // namespace compnn::cli

@@ -9,7 +9,9 @@
 
 namespace compnn {
 
-std::vector<int> ShardCandidates(const std::vector<int>& candidates, int rank, int ranks) {
+std::vector<int> ShardCandidates(std::vector<int> candidates, int rank, int ranks) {
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
   const IndexRange range = ShardOf(static_cast<int>(candidates.size()), rank, ranks);
   return {candidates.begin() + range.begin, candidates.begin() + range.end};
 }

@@ -42,6 +42,8 @@ TEST(ShardCandidates, SplitsThePositionsNotTheIndices) {
   EXPECT_EQ(ShardCandidates(candidates, 0, 2), (std::vector<int>{2, 9, 10}));
   EXPECT_EQ(ShardCandidates(candidates, 1, 2), (std::vector<int>{40, 41}));
   EXPECT_TRUE(ShardCandidates({3}, 1, 2).empty());
+  // Given in any order and with repeats, every rank agrees on the same runs.
+  EXPECT_EQ(ShardCandidates({41, 9, 2, 40, 10, 9}, 0, 2), (std::vector<int>{2, 9, 10}));
 }
 
 TEST(MergeFields, KeepsTheKBestTiesToTheLowestCellUnfilledSlotsLast) {

@@ -76,12 +76,9 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
       o.method == SearchMethod::kHyperPatchMatch && layer.dtype == DType::kFloat16;
   // Across ranks, each loads and searches its run of the candidates only.
   const bool sharded = o.method == SearchMethod::kExact && o.ranks && o.ranks->size() > 1;
-  std::vector<int> shard;
-  if (sharded) {
-    std::vector<int> sorted = result.candidates;
-    std::sort(sorted.begin(), sorted.end());
-    shard = ShardCandidates(sorted, o.ranks->rank(), o.ranks->size());
-  }
+  const std::vector<int> shard =
+      sharded ? ShardCandidates(result.candidates, o.ranks->rank(), o.ranks->size())
+              : std::vector<int>{};
   start = Clock::now();
   const LayerMaps maps = in_place        ? LayerMaps{}
                          : !sharded      ? store.Maps(layer_name, result.candidates)

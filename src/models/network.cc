@@ -3,7 +3,6 @@
 #include <omp.h>
 
 #include <sstream>
-#include <thread>
 
 #include <torch/torch.h>
 

@@ -11,9 +11,10 @@
 
 namespace compnn {
 
-// The part of `candidates` (sorted, distinct) that `rank` of `ranks` searches: a contiguous run,
-// run lengths differing by at most one. Empty when there are more ranks than candidates.
-std::vector<int> ShardCandidates(const std::vector<int>& candidates, int rank, int ranks);
+// The part of `candidates` that `rank` of `ranks` searches: a contiguous run of them sorted and
+// de-duplicated (so every rank, given them in any order, agrees), run lengths differing by at
+// most one. Empty when there are more ranks than candidates.
+std::vector<int> ShardCandidates(std::vector<int> candidates, int rank, int ranks);
 
 struct ShardedSearchResult {
   CorrespondenceField field;    // on rank 0, the search over all shards; elsewhere unspecified
