@@ -79,11 +79,11 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
   const std::vector<int> shard =
       sharded ? ShardCandidates(result.candidates, o.ranks->rank(), o.ranks->size())
               : std::vector<int>{};
+  const std::vector<int>& searched = sharded ? shard : result.candidates;
   start = Clock::now();
-  const LayerMaps maps = in_place        ? LayerMaps{}
-                         : !sharded      ? store.Maps(layer_name, result.candidates)
-                         : shard.empty() ? LayerMaps{}  // (Maps of no images would be all of them)
-                                         : store.Maps(layer_name, shard);
+  // (Maps of no images would be all of them: a rank with an empty shard loads none.)
+  const LayerMaps maps =
+      in_place || searched.empty() ? LayerMaps{} : store.Maps(layer_name, searched);
   const HalfDatabase halves =
       in_place ? store.HalfMaps(layer_name, result.candidates) : HalfDatabase{};
   result.load_seconds = SecondsSince(start);
