@@ -103,6 +103,20 @@ TEST(ImageFile, AJpegDeclaringHugeSidesIsRefusedBeforeDecoding) {
   }
 }
 
+TEST(ImageFile, AJpegOfMorePixelsThanAPairOfTheLargestImagesIsRefused) {
+  // Found by fuzzing: each side within bounds, 14895 x 12048 pixels in all (more than two 8192 x
+  // 8192 images), which kept the decoder busy past 20 s.
+  std::string jpeg("\xff\xd8\xff\xc0\x00\x11\x08\x3a\x2f\x2f\x10\x03", 12);
+  jpeg += std::string(9, '\x01') + "\xff\xd9";
+  try {
+    CheckImageBytes(jpeg, "many.jpg");
+    ADD_FAILURE() << "accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "many.jpg: JPEG of 12048 x 14895 pixels; at most 134217728 pixels are read");
+  }
+}
+
 TEST(ImageFile, AFrameHeaderBehindStrayBytesIsStillChecked) {
   // Found by fuzzing: a stray byte and 0xFF fill bytes between two segments, which libjpeg skips,
   // hid a frame of 248 rows of 65040 pixels from a walk that stopped there.
