@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <future>
+#include <memory>
 
 #include <torch/torch.h>
 #include <opencv2/imgproc.hpp>
@@ -149,12 +150,36 @@ void IndexDataset(const IndexOptions& o, const Ranks& ranks) {
     }
     return batch;
   };
+  struct WrittenBatch {
+    int start = 0, count = 0;
+    std::map<std::string, torch::Tensor> maps;  // channels last, one per layer
+    Batch pixels;
+    std::vector<cv::Mat> predictions;
+  };
+  auto write_batch = [&](std::shared_ptr<WrittenBatch> b) {
+    for (int j = 0; j < b->count; ++j) {
+      std::map<std::string, const float*> maps;
+      for (const StoreLayer& l : plan.layers) {
+        maps[l.name] = b->maps.at(l.name).data_ptr<float>() +
+                       static_cast<std::int64_t>(j) * l.height * l.width * l.depth;
+      }
+      std::map<std::string, const std::uint8_t*> pixels;
+      if (o.keep_pixels) {
+        pixels["inputs"] = b->pixels.rgb_inputs[j].ptr<std::uint8_t>();
+        pixels["targets"] = b->pixels.rgb_targets[j].ptr<std::uint8_t>();
+      }
+      if (o.keep_predictions) pixels["predictions"] = b->predictions[j].ptr<std::uint8_t>();
+      writer.Write(b->start + j, maps, maps.at(plan.global_layer), pixels);
+    }
+    if (o.progress) o.progress(b->start + b->count - run.begin, run.size());
+  };
+  std::future<void> writing;
   std::future<Batch> next;
   if (writer.next_image() < end)
     next = std::async(std::launch::async, read_batch, writer.next_image());
   for (int start = writer.next_image(); start < end; start += o.batch) {
     const int count = std::min(o.batch, end - start);
-    const Batch batch = next.get();
+    Batch batch = next.get();
     if (start + o.batch < end) next = std::async(std::launch::async, read_batch, start + o.batch);
     std::vector<torch::Tensor> inputs;
     for (const cv::Mat& image : batch.inputs) {
@@ -172,25 +197,20 @@ void IndexDataset(const IndexOptions& o, const Ranks& ranks) {
         predictions.push_back(
             PredictionPixels(*model, outputs[j], palette, target_is_labels, size));
     }
-    std::map<std::string, torch::Tensor> channels_last;
+    // Written on a thread of its own while the network runs on the next batch: float16
+    // conversion, checksums and the periodic syncs no longer wait for the forward pass, nor it
+    // for them. One batch is in flight at a time, so images reach the store in order.
+    auto written = std::make_shared<WrittenBatch>();
+    written->start = start;
+    written->count = count;
     for (const StoreLayer& l : plan.layers)
-      channels_last[l.name] = capture.values.at(l.name).permute({0, 2, 3, 1}).contiguous();
-    for (int j = 0; j < count; ++j) {
-      std::map<std::string, const float*> maps;
-      for (const StoreLayer& l : plan.layers) {
-        maps[l.name] = channels_last[l.name].data_ptr<float>() +
-                       static_cast<std::int64_t>(j) * l.height * l.width * l.depth;
-      }
-      std::map<std::string, const std::uint8_t*> pixels;
-      if (o.keep_pixels) {
-        pixels["inputs"] = batch.rgb_inputs[j].ptr<std::uint8_t>();
-        pixels["targets"] = batch.rgb_targets[j].ptr<std::uint8_t>();
-      }
-      if (o.keep_predictions) pixels["predictions"] = predictions[j].ptr<std::uint8_t>();
-      writer.Write(start + j, maps, maps.at(plan.global_layer), pixels);
-    }
-    if (o.progress) o.progress(start + count - run.begin, run.size());
+      written->maps[l.name] = capture.values.at(l.name).permute({0, 2, 3, 1}).contiguous();
+    written->pixels = std::move(batch);
+    written->predictions = std::move(predictions);
+    if (writing.valid()) writing.get();
+    writing = std::async(std::launch::async, write_batch, std::move(written));
   }
+  if (writing.valid()) writing.get();
   writer.Commit();
 }
 
