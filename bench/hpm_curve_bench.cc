@@ -85,11 +85,10 @@ nlohmann::json ReportPoint(const CurvePoint& point, const InterleavedTiming& t,
 }
 
 nlohmann::json OptionsJson(const PatchMatchOptions& o) {
-  return {{"random_images", o.random_images},
-          {"long_range", o.long_range},
-          {"initial_samples", o.initial_samples},
-          {"max_iterations", o.max_iterations},
-          {"min_improved_fraction", o.min_improved_fraction}};
+  return {
+      {"random_images", o.random_images},     {"long_range", o.long_range},
+      {"initial_samples", o.initial_samples}, {"search_matches", o.search_matches},
+      {"max_iterations", o.max_iterations},   {"min_improved_fraction", o.min_improved_fraction}};
 }
 
 int Main(int argc, char** argv) {

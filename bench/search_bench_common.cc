@@ -35,6 +35,9 @@ void AddPatchMatchOptions(CLI::App& app, PatchMatchOptions& options) {
       ->capture_default_str();
   app.add_option("--initial-samples", options.initial_samples, "HyperPatch-Match option")
       ->capture_default_str();
+  app.add_option("--search-matches", options.search_matches,
+                 "matches HyperPatch-Match keeps per cell while it searches (the best is compared)")
+      ->capture_default_str();
 }
 
 void PrintThreads(nlohmann::json& report) {
@@ -136,7 +139,7 @@ void ExactFields::Complete() {
 FieldComparison Compare(const CorrespondenceField& approx, const CorrespondenceField& exact,
                         double random_similarity) {
   FieldComparison c;
-  c.exact_fraction = SameMatchFraction(approx, exact);
+  c.exact_fraction = SameMatchFraction(BestMatches(approx), BestMatches(exact));
   c.similarity_ratio = approx.MeanSimilarity() / exact.MeanSimilarity();
   c.gap_closed =
       (approx.MeanSimilarity() - random_similarity) / (exact.MeanSimilarity() - random_similarity);

@@ -35,7 +35,8 @@ struct SearchBenchOptions {
 void AddSearchBenchOptions(CLI::App& app, SearchBenchOptions& options,
                            const std::string& queries_help);
 
-// Registers HyperPatch-Match's --random-images, --long-range and --initial-samples.
+// Registers HyperPatch-Match's --random-images, --long-range, --initial-samples and
+// --search-matches.
 void AddPatchMatchOptions(CLI::App& app, PatchMatchOptions& options);
 
 // Prints the thread count and the OpenBLAS build (its threading decides sgemm's speed) and records
@@ -113,6 +114,7 @@ struct FieldComparison {
   // Share of the gap between `random_similarity` (a random field's mean) and exact that is closed.
   double gap_closed = 0;
 };
+// Compares the best matches of the two fields.
 FieldComparison Compare(const CorrespondenceField& approx, const CorrespondenceField& exact,
                         double random_similarity);
 

@@ -41,6 +41,11 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
   cmd->add_option("--iterations", o->search.patch_match.max_iterations, "hpm: most iterations")
       ->check(AtLeast(1))
       ->capture_default_str();
+  cmd->add_option("--search-matches", o->search.patch_match.search_matches,
+                  "hpm: matches kept per cell while searching (at least --k); 2 finds better "
+                  "best matches at about 1.2-1.4x the time")
+      ->check(CLI::Range(1, kMaxPatchMatchTopK))
+      ->capture_default_str();
   cmd->add_option("--seed", o->search.patch_match.seed, "hpm: random seed")->capture_default_str();
   cmd->add_option(
          "--threads", o->search.threads,
@@ -100,6 +105,7 @@ nlohmann::json SearchSummary(const StoreSearchOptions& o, const PasteOptions& pa
   if (o.method == SearchMethod::kHyperPatchMatch) {
     summary["iterations"] = search.iterations;
     summary["max_iterations"] = o.patch_match.max_iterations;
+    summary["search_matches"] = std::max(o.k, o.patch_match.search_matches);
     summary["seed"] = o.patch_match.seed;
   }
   return summary;

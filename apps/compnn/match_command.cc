@@ -215,6 +215,7 @@ void RunMatch(const MatchOptions& o) {
       };
       field = HyperPatchMatch(query, database, options).field;
       summary["iterations"] = iterations;
+      summary["search_matches"] = options.SearchedMatches();
       summary["seed"] = o.hpm.seed;
     }
   } catch (const OptionError&) {
@@ -278,6 +279,11 @@ void AddMatchCommand(CLI::App& app, Command& run) {
       ->capture_default_str();
   cmd->add_option("--iterations", o->hpm.max_iterations, "hpm: iteration cap")
       ->check(AtLeast(0))
+      ->capture_default_str();
+  cmd->add_option("--search-matches", o->hpm.search_matches,
+                  "hpm: matches kept per cell while searching (at least --k); 2 finds better "
+                  "best matches at about 1.2-1.4x the time")
+      ->check(CLI::Range(1, kMaxPatchMatchTopK))
       ->capture_default_str();
   cmd->add_option("--min-improved", o->hpm.min_improved_fraction,
                   "hpm: stop once fewer than this fraction of cells improve in an iteration")

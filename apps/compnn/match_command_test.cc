@@ -192,6 +192,7 @@ TEST_F(MatchCommand, BadInputGivesOneClearLineAndStatus2) {
   expect_error(Base() + " --iterations 1 --long-range 2000000000" + out,
                "--long-range must be in [0, 1024], got 2000000000");
   expect_error(Base() + " --min-improved nan" + out, "--min-improved must be in [0, 1]");
+  expect_error(Base() + " --search-matches 0" + out, "--search-matches: Value 0 not in range");
   // A FIFO in place of an array would block the open until a writer came.
   ASSERT_EQ(::mkfifo(P("fifo.npy").c_str(), 0600), 0);
   expect_error("match --query " + P("q.npy") + " --database " + P("fifo.npy") + out,

@@ -18,6 +18,7 @@ def match(
     k=1,
     channels_first=False,
     threads=0,
+    search_matches=1,
 ):
     """Match every cell of ``query`` to the most similar hyperpatch of ``database``.
 
@@ -46,6 +47,9 @@ def match(
             K > 1; HyperPatch-Match then costs about K times as much).
         channels_first: the maps are (D, H, W) / (N, D, H, W), as PyTorch lays them out.
         threads: worker threads, 0 for every core.
+        search_matches: HyperPatch-Match keeps this many matches per cell while it searches (at
+            least ``k``) and returns the best ``k``: 2 finds better best matches at about 1.2-1.4
+            times the time.
 
     Returns:
         ``(nnf, similarity)``: nnf is int32 (H, W, 3) holding each match's image, y and x (or
@@ -81,4 +85,5 @@ def match(
         int(k),
         resolve_threads(threads),
         bool(channels_first),
+        int(search_matches),
     )

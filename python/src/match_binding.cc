@@ -24,6 +24,7 @@ struct MatchArguments {
   int k = 1;
   int threads = 0;
   bool channels_first = false;
+  int search_matches = 1;
 };
 
 // The global prefilter, as compnn match applies it: the K images nearest the query's descriptor,
@@ -62,6 +63,8 @@ py::tuple Match(const py::array& query_array, const py::array& database_array,
   Require(a.k >= 1, "k: must be positive");
   Require(a.k <= kMaxPatchMatchTopK, "k: must be at most " + std::to_string(kMaxPatchMatchTopK));
   Require(a.iterations >= 0, "iterations: must not be negative");
+  Require(a.search_matches >= 1 && a.search_matches <= kMaxPatchMatchTopK,
+          "search_matches: must be in [1, " + std::to_string(kMaxPatchMatchTopK) + "]");
   Require(a.threads >= 0, "threads: must not be negative");
   std::vector<float> scratch;
   const MapView query = QueryMap(query_array, a.channels_first, scratch, "query");
@@ -112,6 +115,7 @@ py::tuple Match(const py::array& query_array, const py::array& database_array,
       options.max_iterations = a.iterations;
       options.seed = a.seed;
       options.top_k = a.k;
+      options.search_matches = a.search_matches;
       field = HyperPatchMatch(query, maps.maps.database, options).field;
     }
   }
@@ -126,15 +130,16 @@ void RegisterMatch(py::module_& m) {
       [](const py::array& query, const py::array& database, const std::string& method,
          std::pair<int, int> hyperpatch, std::vector<int> images, int topk_images,
          std::optional<py::array> query_global, std::optional<py::array> database_global,
-         int iterations, std::uint64_t seed, int k, int threads, bool channels_first) {
-        MatchArguments a{method, hyperpatch, std::move(images), topk_images,   iterations,
-                         seed,   k,          threads,           channels_first};
+         int iterations, std::uint64_t seed, int k, int threads, bool channels_first,
+         int search_matches) {
+        MatchArguments a{method, hyperpatch, std::move(images), topk_images,    iterations,
+                         seed,   k,          threads,           channels_first, search_matches};
         return Match(query, database, a, query_global, database_global);
       },
       py::arg("query"), py::arg("database"), py::arg("method"), py::arg("hyperpatch"),
       py::arg("images"), py::arg("topk_images"), py::arg("query_global"),
       py::arg("database_global"), py::arg("iterations"), py::arg("seed"), py::arg("k"),
-      py::arg("threads"), py::arg("channels_first"));
+      py::arg("threads"), py::arg("channels_first"), py::arg("search_matches"));
 }
 
 }  // namespace compnn::python

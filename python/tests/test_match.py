@@ -40,6 +40,8 @@ def maps(rng, n=6, h=7, w=9, d=12):
         ({"method": "hpm", "seed": 7, "iterations": 5},
          ["--method", "hpm", "--seed", 7, "--iterations", 5]),
         ({"method": "projected", "seed": 3}, ["--method", "projected", "--seed", 3]),
+        ({"method": "hpm", "search_matches": 3, "seed": 2},
+         ["--method", "hpm", "--search-matches", 3, "--seed", 2]),
     ],
 )
 def test_match_equals_the_command(cli, tmp_path, rng, kwargs, flags):
@@ -72,6 +74,15 @@ def test_float16_database_equals_the_command(cli, tmp_path, rng):
     want_nnf, want_similarity = cli_match(cli, tmp_path, query, database, "--method", "exact")
     np.testing.assert_array_equal(nnf, want_nnf)
     np.testing.assert_array_equal(similarity, want_similarity)
+
+
+def test_more_matches_searched_return_the_best_of_them(rng):
+    query, database = maps(rng)
+    nnf3, similarity3 = compnn.match(query, database, method="hpm", k=3, seed=5, iterations=4)
+    nnf, similarity = compnn.match(query, database, method="hpm", search_matches=3, seed=5,
+                                   iterations=4)
+    np.testing.assert_array_equal(nnf, nnf3[:, :, 0])
+    np.testing.assert_array_equal(similarity, similarity3[:, :, 0])
 
 
 def test_one_by_one_hyperpatch_equals_numpy_brute_force(rng):
@@ -132,6 +143,8 @@ def test_channels_first_tensors_and_dlpack_give_the_same_result(rng):
          "needs query_global"),
         (np.ones((4, 4, 3), np.float32), np.ones((2, 4, 4, 3), np.float32),
          {"method": "hpm", "k": 0}, "k: must be"),
+        (np.ones((4, 4, 3), np.float32), np.ones((2, 4, 4, 3), np.float32),
+         {"method": "hpm", "search_matches": 0}, "search_matches: must be"),
         ("not an array", np.ones((2, 4, 4, 3), np.float32), {}, "is not"),
     ],
 )

@@ -42,6 +42,16 @@ void MergeMatchLists(Match* into, const Match* other, int k) {
   std::copy(out, out + k, into);
 }
 
+CorrespondenceField BestMatches(const CorrespondenceField& field, int k) {
+  COMPNN_CHECK(k >= 1 && k <= field.k, "cannot keep ", k, " of ", field.k, " matches per cell");
+  if (k == field.k) return field;
+  CorrespondenceField best(field.height, field.width, k);
+  for (int y = 0; y < field.height; ++y)
+    for (int x = 0; x < field.width; ++x)
+      for (int r = 0; r < k; ++r) best.at(y, x, r) = field.at(y, x, r);
+  return best;
+}
+
 double SameMatchFraction(const CorrespondenceField& a, const CorrespondenceField& b) {
   COMPNN_CHECK(a.matches.size() == b.matches.size(), "fields of ", a.matches.size(), " and ",
                b.matches.size(), " matches cannot be compared");

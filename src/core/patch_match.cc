@@ -29,6 +29,8 @@ void PatchMatchOptions::Check() const {
   }
   COMPNN_CHECK_OPTION(top_k >= 1 && top_k <= kMaxPatchMatchTopK, "top_k", "must be in [1, ",
                       kMaxPatchMatchTopK, "], got ", top_k);
+  COMPNN_CHECK_OPTION(search_matches >= 1 && search_matches <= kMaxPatchMatchTopK, "search_matches",
+                      "must be in [1, ", kMaxPatchMatchTopK, "], got ", search_matches);
   COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
                       kMaxThreads, "], got ", threads);
 }
@@ -70,8 +72,8 @@ class PatchMatcher {
         length_(options.hyperpatch.length(query.depth)),
         query_unit_(UnitHyperpatchRows(query, options.hyperpatch, threads)),
         cell_norms_(database.size()),
-        k_(options.top_k),
-        field_(query.height, query.width, options.top_k),
+        k_(options.SearchedMatches()),
+        field_(query.height, query.width, k_),
         changed_at_(query.cells(), 0) {
     // Each candidate cell is visited many times: its squared norm is computed once, so that a
     // cosine costs one dot product.
@@ -296,9 +298,13 @@ PatchMatchResult RunPatchMatch(const MapView& query, const MapDatabase<View>& da
   COMPNN_CHECK_OPTION(options.top_k <= candidate_cells, "top_k",
                       "must be between 1 and the candidates' ", candidate_cells, " cells, got ",
                       options.top_k);
+  // Searching with more matches than the candidates hold cannot fill them: search with all.
+  PatchMatchOptions searched = options;
+  searched.search_matches =
+      static_cast<int>(std::min<long long>(options.search_matches, candidate_cells));
 
   const int threads = internal::ResolveThreads(options.threads);
-  PatchMatcher<View> matcher(query, database, options, std::move(candidates), threads);
+  PatchMatcher<View> matcher(query, database, searched, std::move(candidates), threads);
   matcher.Initialise(threads);
 
   PatchMatchResult result;
@@ -310,7 +316,7 @@ PatchMatchResult RunPatchMatch(const MapView& query, const MapDatabase<View>& da
     if (options.on_iteration) options.on_iteration(stats);
     if (stats.improved_fraction < options.min_improved_fraction) break;
   }
-  result.field = matcher.field();
+  result.field = BestMatches(matcher.field(), options.top_k);
   return result;
 }
 

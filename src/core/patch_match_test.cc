@@ -281,6 +281,39 @@ TEST(HyperPatchMatch, KeepsTheTopKDistinctMatchesOfBruteForce) {
   EXPECT_THROW(HyperPatchMatch(c.query.view(), Database(views), options), OptionError);
 }
 
+TEST(HyperPatchMatch, SearchingWithMoreMatchesReturnsTheBestOfThem) {
+  const testing::SearchCase c = SmallRandomCase(37);
+  const std::vector<MapView> views = c.views();
+  PatchMatchOptions wide;
+  wide.top_k = 3;
+  wide.max_iterations = 6;
+  wide.min_improved_fraction = 0.0;
+  wide.seed = 5;
+  const CorrespondenceField three = HyperPatchMatch(c.query.view(), Database(views), wide).field;
+  for (int threads : {1, 2, 3}) {
+    PatchMatchOptions options = wide;
+    options.top_k = 1;
+    options.search_matches = 3;
+    options.threads = threads;
+    const CorrespondenceField best =
+        HyperPatchMatch(c.query.view(), Database(views), options).field;
+    ASSERT_EQ(best.k, 1);
+    ExpectSameField(best, BestMatches(three, 1));
+    // search_matches below top_k searches with top_k.
+    options.top_k = 3;
+    options.search_matches = 2;
+    ExpectSameField(HyperPatchMatch(c.query.view(), Database(views), options).field, three);
+  }
+  // More than the candidates' cells: searched with all of them, as many as asked returned.
+  PatchMatchOptions all;
+  all.search_matches = kMaxPatchMatchTopK;
+  all.candidates = {1};
+  all.max_iterations = 2;
+  const CorrespondenceField one = HyperPatchMatch(c.query.view(), Database(views), all).field;
+  EXPECT_EQ(one.k, 1);
+  for (const Match& m : one.matches) EXPECT_EQ(m.image, 1);
+}
+
 TEST(HyperPatchMatch, DenormalAndLargeActivationsGiveTrueCosines) {
   const CropCase c = MakeCropCase(3, 10, 6, 6, 33);
   for (float scale : {1e-40f, 1e20f}) {
@@ -330,9 +363,28 @@ TEST(PatchMatchOptionsCheck, NamesTheFieldOutOfRange) {
   o = {};
   o.top_k = 0;
   EXPECT_EQ(testing::FieldRefused(o), "top_k");
+  o = {};
+  o.search_matches = 0;
+  EXPECT_EQ(testing::FieldRefused(o), "search_matches");
+  o.search_matches = kMaxPatchMatchTopK + 1;
+  EXPECT_EQ(testing::FieldRefused(o), "search_matches");
   ExactSearchOptions e;
   e.top_k = 0;
   EXPECT_THROW(e.Check(), OptionError);
+}
+
+TEST(BestMatches, KeepsTheFirstKOfEveryCell) {
+  CorrespondenceField field(1, 2, 3);
+  for (int x = 0; x < 2; ++x)
+    for (int r = 0; r < 3; ++r) field.at(0, x, r) = {r, x, r + 1, 0.9f - 0.1f * r};
+  const CorrespondenceField two = BestMatches(field, 2);
+  ASSERT_EQ(two.k, 2);
+  ASSERT_EQ(two.matches.size(), 4u);
+  EXPECT_EQ(two.at(0, 1, 1).image, 1);
+  EXPECT_EQ(two.at(0, 1, 1).y, 1);
+  EXPECT_FLOAT_EQ(two.at(0, 1, 1).similarity, 0.8f);
+  EXPECT_EQ(two.at(0, 0, 0).x, 1);
+  EXPECT_THROW(BestMatches(field, 4), std::runtime_error);
 }
 
 TEST(SameMatchFraction, CountsMatchesEqualInImageAndCell) {

@@ -36,16 +36,6 @@ struct QueryClasses {
   cv::Mat truth_photo, network_photo;  // BGR (photo targets); the truth may be empty
 };
 
-// A field's first `k` matches per cell.
-CorrespondenceField BestMatches(const CorrespondenceField& field, int k) {
-  if (k == field.k) return field;
-  CorrespondenceField best(field.height, field.width, k);
-  for (int y = 0; y < field.height; ++y)
-    for (int x = 0; x < field.width; ++x)
-      for (int r = 0; r < k; ++r) best.at(y, x, r) = field.at(y, x, r);
-  return best;
-}
-
 // Runs the network over a split's queries and adds each to the accumulators of every row.
 class SplitEvaluation {
  public:

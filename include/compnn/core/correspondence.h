@@ -54,6 +54,9 @@ void MergeFields(CorrespondenceField& field, const CorrespondenceField& other);
 // One cell's part of MergeFields: `into` and `other` hold k matches each, best first.
 void MergeMatchLists(Match* into, const Match* other, int k);
 
+// The first (best) k matches of every cell of `field`; k at most field.k.
+CorrespondenceField BestMatches(const CorrespondenceField& field, int k = 1);
+
 // The fraction of matches that are the same (image, y, x) in both fields, as when judging an
 // approximate search by an exact one; 0 for empty fields. Throws std::runtime_error when the
 // fields hold different numbers of matches.
