@@ -164,8 +164,12 @@ CorrespondenceField ExactSearch(const MapView& query, const Database& database,
   CorrespondenceField field(query.height, query.width, k);
   for (Match& m : field.matches) m.similarity = -std::numeric_limits<float>::infinity();
 
-  const int capacity = static_cast<int>(std::clamp<std::size_t>(
-      options.block_bytes / (sizeof(float) * length), kDatabaseTile, 1 << 20));
+  // No larger than the candidates need: zeroing an 8 MiB block for a few cells was most of a
+  // small search's time (the blocks' contents do not change the result).
+  const int capacity = static_cast<int>(
+      std::min<long long>(std::clamp<std::size_t>(options.block_bytes / (sizeof(float) * length),
+                                                  kDatabaseTile, 1 << 20),
+                          total_cells));
   BlockFiller filler(database, candidates, shape, capacity);
   DatabaseBlock block;
   long long done_cells = 0;
@@ -176,7 +180,8 @@ CorrespondenceField ExactSearch(const MapView& query, const Database& database,
   while (filler.Next(block, threads)) {
 #pragma omp parallel num_threads(threads)
     {
-      std::vector<float> products(static_cast<std::size_t>(kQueryTile) * kDatabaseTile);
+      std::vector<float> products(static_cast<std::size_t>(query_tile) *
+                                  std::min(kDatabaseTile, capacity));
       // Each task owns a range of query rows, so no two threads update the same match.
 #pragma omp for schedule(dynamic)
       for (int qt = 0; qt < query_tiles; ++qt) {
