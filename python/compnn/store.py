@@ -144,6 +144,7 @@ class FeatureStore:
         threads=0,
         channels_first=False,
         k=1,
+        search_matches=1,
     ):
         """Matches a query's map at ``layer`` against the store, as ``compnn explain`` does.
 
@@ -162,6 +163,8 @@ class FeatureStore:
             channels_first: ``query_map`` is (D, H, W) or (1, D, H, W), as PyTorch lays it out.
             k: matches kept per cell, best first and distinct (nnf and similarity gain a K axis
                 when k > 1; HyperPatch-Match then costs about k times as much).
+            search_matches: HyperPatch-Match keeps this many matches per cell while it searches
+                (at least ``k``) and returns the best ``k`` (``--search-matches`` of the CLI).
 
         Returns:
             :class:`SearchResult` (nnf, similarity, candidates). The GIL is released while
@@ -176,6 +179,8 @@ class FeatureStore:
             raise ValueError(f"iterations: must not be negative, got {iterations}")
         if not 1 <= int(k) <= 256:
             raise ValueError(f"k: must be in [1, 256], got {k}")
+        if not 1 <= int(search_matches) <= 256:
+            raise ValueError(f"search_matches: must be in [1, 256], got {search_matches}")
         query_map = as_float_array(query_map, "query_map")
         query_global = as_float_array(query_global, "query_global").reshape(-1)
         depth = self._layers[layer]["shape"][3]
@@ -204,6 +209,7 @@ class FeatureStore:
             resolve_threads(threads),
             bool(channels_first),
             int(k),
+            int(search_matches),
         )
         return SearchResult(nnf, similarity, candidates)
 

@@ -85,7 +85,7 @@ std::vector<int> Allowed(const FeatureStore& store, const std::string& where,
 py::tuple Search(const StorePtr& store, const std::string& layer, const py::array& query_map,
                  const py::array& query_global, const std::string& method, int topk_images,
                  const std::string& where, const std::vector<std::string>& images, int iterations,
-                 std::uint64_t seed, int threads, bool channels_first, int k) {
+                 std::uint64_t seed, int threads, bool channels_first, int k, int search_matches) {
   std::vector<float> scratch;
   const MapView query = QueryMap(query_map, channels_first, scratch, "query_map");
   const std::vector<float> global = Descriptor(query_global, "query_global");
@@ -95,6 +95,7 @@ py::tuple Search(const StorePtr& store, const std::string& layer, const py::arra
   options.allowed = Allowed(*store, where, images);
   options.patch_match.max_iterations = iterations;
   options.patch_match.seed = seed;
+  options.patch_match.search_matches = search_matches;
   options.threads = threads;
   options.k = k;
   StoreSearchResult result;
@@ -148,7 +149,7 @@ void RegisterStore(py::module_& m) {
       .def("search", &Search, py::arg("layer"), py::arg("query_map"), py::arg("query_global"),
            py::arg("method"), py::arg("topk_images"), py::arg("where"), py::arg("images"),
            py::arg("iterations"), py::arg("seed"), py::arg("threads"), py::arg("channels_first"),
-           py::arg("k") = 1);
+           py::arg("k") = 1, py::arg("search_matches") = 1);
 }
 
 }  // namespace compnn::python

@@ -74,6 +74,12 @@ def test_store_search_equals_match_on_the_layer(tmp_path, rng):
     restricted = store.search("fine", query, np.ones(128, np.float32), method="exact",
                               topk_images=0, images=["im2", "im4"])
     assert set(np.unique(restricted.nnf[..., 0])) <= {2, 4}
+    # More matches searched: the first match of a search that keeps them all.
+    wide = store.search("fine", query, np.ones(128, np.float32), topk_images=0, k=3, seed=2)
+    best = store.search("fine", query, np.ones(128, np.float32), topk_images=0, search_matches=3,
+                        seed=2)
+    np.testing.assert_array_equal(best.nnf, wide.nnf[:, :, 0])
+    np.testing.assert_array_equal(best.similarity, wide.similarity[:, :, 0])
 
 
 def test_concurrent_searches_equal_serial_ones(tmp_path, rng, concurrently):

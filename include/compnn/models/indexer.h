@@ -43,7 +43,9 @@ struct IndexOptions {
   std::optional<InputNormalisation> normalisation;
   std::string output;
   OutputKind output_kind = OutputKind::kImage;
-  std::function<void(int, int)> progress;  // (images done, images in all)
+  // (images done, images in all), called after each batch is written: from the writing thread,
+  // one call at a time.
+  std::function<void(int, int)> progress;
 
   // Throws OptionError naming the field: a missing model, data or out; an empty split; a batch
   // or a size side below 1.
