@@ -64,7 +64,8 @@ template <typename View>
 class PatchMatcher {
  public:
   PatchMatcher(const MapView& query, const MapDatabase<View>& database,
-               const PatchMatchOptions& options, std::vector<int> candidates, int threads)
+               const PatchMatchOptions& options, std::vector<int> candidates, int threads,
+               int matches_kept)
       : query_(query),
         database_(database),
         options_(options),
@@ -72,7 +73,7 @@ class PatchMatcher {
         length_(options.hyperpatch.length(query.depth)),
         query_unit_(UnitHyperpatchRows(query, options.hyperpatch, threads)),
         cell_norms_(database.size()),
-        k_(options.SearchedMatches()),
+        k_(matches_kept),
         field_(query.height, query.width, k_),
         changed_at_(query.cells(), 0) {
     // Each candidate cell is visited many times: its squared norm is computed once, so that a
@@ -299,12 +300,12 @@ PatchMatchResult RunPatchMatch(const MapView& query, const MapDatabase<View>& da
                       "must be between 1 and the candidates' ", candidate_cells, " cells, got ",
                       options.top_k);
   // Searching with more matches than the candidates hold cannot fill them: search with all.
-  PatchMatchOptions searched = options;
-  searched.search_matches =
-      static_cast<int>(std::min<long long>(options.search_matches, candidate_cells));
+  const int matches_kept =
+      static_cast<int>(std::min<long long>(options.SearchedMatches(), candidate_cells));
 
   const int threads = internal::ResolveThreads(options.threads);
-  PatchMatcher<View> matcher(query, database, searched, std::move(candidates), threads);
+  PatchMatcher<View> matcher(query, database, options, std::move(candidates), threads,
+                             matches_kept);
   matcher.Initialise(threads);
 
   PatchMatchResult result;
