@@ -33,7 +33,7 @@ np.save('$out/query.npy', m + np.random.default_rng(0).normal(0, 0.3, m.shape).a
   t_hpm=$(seconds "$out/last.log" on_ranks "$r" "$compnn" match --query "$out/query.npy" \
     --database "$store/decoder2.npy" --method hpm --seed 0 --threads 1 --out "$out/hpm-$r")
   t_eval=$(seconds "$out/last.log" on_ranks "$r" "$compnn" eval --model "$model" --store "$store" --split val \
-    --count 16 --topk 16 --threads 1 --quality-queries 0 --out "$out/eval-$r")
+    --count 16 --topk-images 16 --threads 1 --quality-queries 0 --out "$out/eval-$r")
   echo "$r, $t_index, $t_exact, $t_hpm, $t_eval"
 done
 # The outputs of every rank count against one rank's.

@@ -18,7 +18,7 @@ run() { # RANKS WHAT
     index) seconds "$out/log" "${launcher[@]}" "$compnn" index --model "$model" --data data/facades \
       --threads 1 --out "$out/index" ;;
     eval) seconds "$out/log" "${launcher[@]}" "$compnn" eval --model "$model" --store "$store" --split val \
-      --count "$queries" --topk 16 --threads 1 --quality-queries 0 --out "$out/eval" ;;
+      --count "$queries" --topk-images 16 --threads 1 --quality-queries 0 --out "$out/eval" ;;
   esac
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }

@@ -17,9 +17,14 @@ find_path(COMPNN_CBLAS_INCLUDE_DIR cblas.h PATHS /usr/include/x86_64-linux-gnu/o
 if(NOT COMPNN_OPENBLAS_LIBRARY OR NOT COMPNN_CBLAS_INCLUDE_DIR)
   message(FATAL_ERROR "OpenMP OpenBLAS not found: run scripts/install-deps")
 endif()
+# OpenBLAS, xxhash and OpenCV (below) come without CMake packages: each is an INTERFACE target whose
+# paths hold in the build tree only. Installed, they are compnn::blas, compnn::xxhash and
+# compnn::opencv, which compnnConfig.cmake fills with the libraries it finds on the consumer's machine.
 add_library(compnn_blas INTERFACE)
-target_link_libraries(compnn_blas INTERFACE ${COMPNN_OPENBLAS_LIBRARY})
-target_include_directories(compnn_blas SYSTEM INTERFACE ${COMPNN_CBLAS_INCLUDE_DIR})
+target_link_libraries(compnn_blas INTERFACE $<BUILD_INTERFACE:${COMPNN_OPENBLAS_LIBRARY}>)
+target_include_directories(compnn_blas SYSTEM INTERFACE $<BUILD_INTERFACE:${COMPNN_CBLAS_INCLUDE_DIR}>)
+add_library(compnn_xxhash INTERFACE)
+target_link_libraries(compnn_xxhash INTERFACE $<BUILD_INTERFACE:${COMPNN_XXHASH_LIBRARY}>)
 
 include(GoogleTest)
 
@@ -56,9 +61,9 @@ if(NOT COMPNN_OPENCV_INCLUDE_DIR OR NOT COMPNN_OPENCV_CORE OR NOT COMPNN_OPENCV_
   message(FATAL_ERROR "OpenCV core/imgproc/imgcodecs not found: run scripts/install-deps")
 endif()
 add_library(compnn_opencv INTERFACE)
-target_include_directories(compnn_opencv SYSTEM INTERFACE ${COMPNN_OPENCV_INCLUDE_DIR})
-target_link_libraries(compnn_opencv INTERFACE ${COMPNN_OPENCV_IMGCODECS} ${COMPNN_OPENCV_IMGPROC}
-                      ${COMPNN_OPENCV_CORE})
+target_include_directories(compnn_opencv SYSTEM INTERFACE $<BUILD_INTERFACE:${COMPNN_OPENCV_INCLUDE_DIR}>)
+target_link_libraries(compnn_opencv INTERFACE $<BUILD_INTERFACE:${COMPNN_OPENCV_IMGCODECS}>
+                      $<BUILD_INTERFACE:${COMPNN_OPENCV_IMGPROC}> $<BUILD_INTERFACE:${COMPNN_OPENCV_CORE}>)
 
 # pybind11 from pybind11-dev, for Debian's own interpreter (which has python3-torch and numpy;
 # another python3 may come first on PATH). Not under the sanitizers: the interpreter is not built

@@ -65,11 +65,24 @@ void AddEvalCommand(CLI::App& app, Command& run) {
   cmd->add_option("--layer", o->eval.layers,
                   "layers to evaluate (comma-separated; default: the last decoder layer)")
       ->delimiter(',');
-  cmd->add_option("--topk", o->eval.topk,
-                  "prefiltered training images per OR/PR/IR row (0: all, no prefilter)")
+  // eval takes a list of prefilter sizes, a row each, where the other commands take one.
+  cmd->remove_option(cmd->get_option("--topk-images"));
+  cmd->add_option("--topk-images", o->eval.topk_images,
+                  "training images kept by the global prefilter, a row each (comma-separated; "
+                  "0: every image, no prefilter)")
       ->delimiter(',')
       ->check(AtLeast(0))
       ->default_str("1,16,32,64");
+  cmd->add_option_function<std::vector<int>>(
+         "--topk",
+         [o](const std::vector<int>& rows) {
+           std::fprintf(stderr, "compnn: warning: --topk is an old name of --topk-images\n");
+           o->eval.topk_images = rows;
+         },
+         "old name of --topk-images")
+      ->delimiter(',')
+      ->check(AtLeast(0))
+      ->excludes(cmd->get_option("--topk-images"));
   // eval takes a list of k, a row each, where the other commands take one.
   cmd->remove_option(cmd->get_option("--k"));
   cmd->add_option("--k", o->eval.k,
@@ -86,7 +99,7 @@ void AddEvalCommand(CLI::App& app, Command& run) {
       ->check(AtLeast(0))
       ->capture_default_str();
   cmd->add_option("--quality-topk", o->eval.quality_topk,
-                  "hpm: the --topk row on which it is compared with exact search")
+                  "hpm: the --topk-images row on which it is compared with exact search")
       ->capture_default_str();
   cmd->callback([&run, o] { run = [o] { RunEval(*o); }; });
 }

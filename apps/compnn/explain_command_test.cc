@@ -82,6 +82,22 @@ TEST_F(ExplainCommand, RestrictedDatabaseOnlyContributesSatisfyingImages) {
   for (const auto& source : summary["sources"])
     EXPECT_EQ(dataset.Meta("train", source["image"])["wall_colour"], colour);
 
+  // --where and --images together: only listed images that satisfy the condition contribute.
+  std::vector<std::string> others;  // the training images of other colours
+  for (const std::string& name : dataset.Names("train"))
+    if (dataset.Meta("train", name)["wall_colour"] != colour) others.push_back(name);
+  ASSERT_GE(others.size(), 3u);
+  const std::string listed = others[0] + "," + others[1] + "," + dataset.Names("train")[0];
+  r = testing::RunCompnn("explain" + Common() +
+                         " --query-split val --count 1 --topk-images 0 --method exact"
+                         " --where wall_colour!=" +
+                         colour + " --images " + listed + " --out " + Path("both"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const nlohmann::json both = ReadJson(Path("both/" + dataset.Names("val")[0] + "/summary.json"));
+  ASSERT_FALSE(both["sources"].empty());
+  for (const auto& source : both["sources"])
+    EXPECT_TRUE(source["image"] == others[0] || source["image"] == others[1]) << source.dump();
+
   r = testing::RunCompnn("control" + Common() +
                          " --query-split val --count 1 --where wall_colour=" + colour + " --out " +
                          Path("ctl"));
@@ -115,10 +131,11 @@ TEST_F(ExplainCommand, SweepAndCorrespondWriteTheirFigures) {
 
 TEST_F(ExplainCommand, EvalScoresBaselineGlobalAndOutputReconstructions) {
   MakeModelAndStore();
-  testing::ProcessResult r = testing::RunCompnn("eval" + Common() +
-                                                " --split val --topk 1,3 --layer decoder2,encoder2"
-                                                " --quality-queries 2 --quality-topk 3 --out " +
-                                                Path("ev"));
+  testing::ProcessResult r =
+      testing::RunCompnn("eval" + Common() +
+                         " --split val --topk-images 1,3 --layer decoder2,encoder2"
+                         " --quality-queries 2 --quality-topk 3 --out " +
+                         Path("ev"));
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("| Baseline CNN |"), std::string::npos) << r.output;
   const nlohmann::json table = ReadJson(Path("ev/table.json"));
@@ -151,9 +168,18 @@ TEST_F(ExplainCommand, EvalScoresBaselineGlobalAndOutputReconstructions) {
   r = testing::RunCompnn("eval" + Common() + " --split nope --out " + Path("ev2"));
   EXPECT_EQ(r.status, 2) << r.output;
   // A prefilter larger than the store (10 images) is refused, not printed as "top 100".
-  r = testing::RunCompnn("eval" + Common() + " --split val --topk 100 --out " + Path("ev3"));
+  r = testing::RunCompnn("eval" + Common() + " --split val --topk-images 100 --out " + Path("ev3"));
   EXPECT_EQ(r.status, 2) << r.output;
-  EXPECT_NE(r.output.find("--topk 100 is more than the 10 images"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--topk-images 100 is more than the 10 images"), std::string::npos)
+      << r.output;
+  // The old name still sets the rows, with a warning.
+  r = testing::RunCompnn("eval" + Common() + " --split val --count 1 --topk 2 --quality-queries 0" +
+                         " --out " + Path("ev4"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("--topk is an old name of --topk-images"), std::string::npos) << r.output;
+  const nlohmann::json old_name = ReadJson(Path("ev4/table.json"));
+  ASSERT_EQ(old_name["layers"][0]["output_reconstructions"].size(), 1u);
+  EXPECT_EQ(old_name["layers"][0]["output_reconstructions"][0]["topk"], 2);
 }
 
 TEST_F(ExplainCommand, KMatchesAndPredictionReconstructionsInExplainAndEval) {
@@ -187,8 +213,8 @@ TEST_F(ExplainCommand, KMatchesAndPredictionReconstructionsInExplainAndEval) {
       }
     }
   }
-  r = testing::RunCompnn("eval" + Common() + " --method exact --split val --topk 4 --k 1,3 --out " +
-                         Path("ev"));
+  r = testing::RunCompnn("eval" + Common() +
+                         " --method exact --split val --topk-images 4 --k 1,3 --out " + Path("ev"));
   ASSERT_EQ(r.status, 0) << r.output;
   const nlohmann::json layer = ReadJson(Path("ev/table.json"))["layers"][0];
   ASSERT_EQ(layer["output_reconstructions"].size(), 2u);
@@ -224,8 +250,8 @@ TEST_F(ExplainCommand, EvalScoresPhotoOutputsAgainstNetworkAndTruth) {
     l1 += cv::norm(out, truth, cv::NORM_L1) / (32.0 * 32 * 3);
   }
   l1 /= dataset.Names("val").size();
-  r = testing::RunCompnn("eval" + common + " --split val --method exact --topk 4 --k 1,2 --out " +
-                         Path("ev"));
+  r = testing::RunCompnn("eval" + common +
+                         " --split val --method exact --topk-images 4 --k 1,2 --out " + Path("ev"));
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("| approach | L1 to network | PSNR to network |"), std::string::npos)
       << r.output;
@@ -262,7 +288,7 @@ TEST_F(ExplainCommand, BadInputGivesClearErrors) {
                "no train image has the attribute 'roof'");
   expect_error(
       "explain" + Common() + " --query-split val --where wall_colour=plaid --out " + Path("x"),
-      "restricted database is empty");
+      "satisfies 'wall_colour=plaid': the database is empty");
   expect_error("control" + Common() + " --query-split val --out " + Path("x"),
                "at least one --where");
   // An empty condition names --where, not the other option.

@@ -43,10 +43,11 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
       ->capture_default_str();
   cmd->add_option("--search-matches", o->search.patch_match.search_matches,
                   "hpm: matches kept per cell while searching (at least --k); 2 finds better "
-                  "best matches at about 1.2-1.4x the time")
+                  "best matches at some extra cost (docs/performance.md)")
       ->check(CLI::Range(1, kMaxPatchMatchTopK))
       ->capture_default_str();
-  cmd->add_option("--seed", o->search.patch_match.seed, "hpm: random seed")->capture_default_str();
+  cmd->add_option("--seed", o->search.seed, "hpm and projected: random seed")
+      ->capture_default_str();
   cmd->add_option(
          "--threads", o->search.threads,
          "worker threads (0: every core; under mpirun, each rank's share of its machine's cores)")
@@ -106,33 +107,21 @@ nlohmann::json SearchSummary(const StoreSearchOptions& o, const PasteOptions& pa
     summary["iterations"] = search.iterations;
     summary["max_iterations"] = o.patch_match.max_iterations;
     summary["search_matches"] = std::max(o.k, o.patch_match.search_matches);
-    summary["seed"] = o.patch_match.seed;
   }
+  if (o.method != SearchMethod::kExact) summary["seed"] = o.seed;
   return summary;
 }
 
 std::vector<int> RestrictedImages(const Explainer& explainer, const std::string& where,
                                   const std::string& images) {
-  const FeatureStore& store = explainer.store();
-  const std::vector<std::string>& names = store.manifest().images;
-  std::vector<int> selected;
-  if (!where.empty()) {
-    const std::string split = store.manifest().dataset.value("split", std::string("train"));
-    selected = ImagesWhere(explainer.dataset(), split, names, ParseWhere(where));
-    if (selected.empty())
-      throw std::runtime_error("no training image satisfies '" + where +
-                               "': the restricted database is empty");
-    return selected;
-  }
+  std::vector<std::string> names;
   std::stringstream stream(images);
   std::string name;
-  while (std::getline(stream, name, ',')) {
-    const auto it = std::find(names.begin(), names.end(), name);
-    COMPNN_CHECK(it != names.end(), "image '", name, "' is not in ", store.dir());
-    selected.push_back(static_cast<int>(it - names.begin()));
-  }
-  COMPNN_CHECK(!selected.empty(), "--images names no image");
-  return selected;
+  while (std::getline(stream, name, ',')) names.push_back(name);
+  COMPNN_CHECK(images.empty() || !names.empty(), "--images names no image");
+  // The dataset is read only for attributes: a store of bare activations may still list names.
+  return AllowedImages(explainer.store(), where, names,
+                       where.empty() ? nullptr : &explainer.dataset());
 }
 
 std::string SafeName(std::string name) {

@@ -14,6 +14,7 @@
 #include "compnn/core/global_prefilter.h"
 #include "compnn/core/patch_match.h"
 #include "compnn/core/projected_search.h"
+#include "compnn/core/search.h"
 #include "compnn/core/search_method.h"
 #include "compnn/core/sharded_search.h"
 #include "compnn/core/stopwatch.h"
@@ -28,20 +29,15 @@
 namespace compnn::cli {
 namespace {
 
-// The flags bind straight to the engine's own options structs; only the files, the hyperpatch,
-// the candidates and the thread count are shared by both methods and set at run time.
+// The flags bind straight to the engine's search options (core/search.h); only the files, the
+// hyperpatch and the candidates are set at run time.
 struct MatchOptions {
   std::string query, database, out;
-  SearchMethod method = SearchMethod::kHyperPatchMatch;
   std::string query_global, database_global;
   std::vector<int> hyperpatch = {2, 2};
   std::vector<int> images;
   int topk_images = 0;
-  int threads = 0;
-  int k = 1;  // matches per cell, whatever the method
-  ExactSearchOptions exact;
-  PatchMatchOptions hpm;
-  ProjectedSearchOptions projected;
+  SearchOptions search;
 };
 
 // The query map: float32 (H, W, D) or (1, H, W, D).
@@ -113,10 +109,10 @@ CorrespondenceField MatchAcrossRanks(const MatchOptions& o, const MapView& query
   const std::vector<int> shard = ShardCandidates(all, ranks.rank(), ranks.size());
   // Only the shard's maps: a rank's memory follows its shard. (No images asked for means all.)
   const LayerMaps maps = shard.empty() ? LayerMaps{} : ReadMaps(database_file, shard);
-  ExactSearchOptions options = o.exact;
-  options.hyperpatch = {o.hyperpatch[0], o.hyperpatch[1]};
-  options.threads = o.threads;
-  options.top_k = o.k;
+  SearchOptions search = o.search;
+  search.hyperpatch = {o.hyperpatch[0], o.hyperpatch[1]};
+  search.candidates.clear();  // the shard is the candidates
+  ExactSearchOptions options = search.ForExact();
   std::unique_ptr<ProgressBar> bar;
   if (ranks.is_root()) {
     bar = std::make_unique<ProgressBar>("exact search (rank 0's shard)", 1000);
@@ -156,7 +152,7 @@ void RunMatch(const MatchOptions& o) {
   }
   const std::vector<int> candidates = PrefilterImages(o, images, o.images);
   const Ranks& ranks = ToolRanks();
-  const bool across_ranks = ranks.size() > 1 && o.method == SearchMethod::kExact;
+  const bool across_ranks = ranks.size() > 1 && o.search.method == SearchMethod::kExact;
   // Other methods run on rank 0 alone.
   if (!across_ranks && !ranks.is_root()) return;
   const LayerMaps maps = across_ranks ? LayerMaps{} : ReadMaps(database_file, candidates);
@@ -167,8 +163,8 @@ void RunMatch(const MatchOptions& o) {
   nlohmann::json summary = {
       {"query", o.query},
       {"database", o.database},
-      {"method", ToString(o.method)},
-      {"k", o.k},
+      {"method", ToString(o.search.method)},
+      {"k", o.search.k},
       {"hyperpatch", o.hyperpatch},
       {"candidates", candidates.empty() ? nlohmann::json("all") : nlohmann::json(candidates)}};
   const auto start = Clock::now();
@@ -177,46 +173,39 @@ void RunMatch(const MatchOptions& o) {
     if (across_ranks) {
       field = MatchAcrossRanks(o, query, database_file, images, candidates, summary);
       if (!ranks.is_root()) return;
-    } else if (o.method == SearchMethod::kExact) {
-      ExactSearchOptions options = o.exact;
-      options.hyperpatch = shape;
-      options.candidates = candidates;
-      options.threads = o.threads;
-      options.top_k = o.k;
-      ProgressBar bar("exact search", 1000);
-      options.progress = [&bar](long long done, long long total) {
-        bar.Update(static_cast<long long>(1000.0 * done / total));
-      };
-      field = ExactSearch(query, database, options);
-    } else if (o.method == SearchMethod::kProjected) {
-      ProjectedSearchOptions options = o.projected;
-      options.hyperpatch = shape;
-      options.candidates = candidates;
-      options.threads = o.threads;
-      options.seed = o.hpm.seed;
-      options.top_k = o.k;
-      options.shortlist = std::max(options.shortlist, o.k);
-      field = ProjectedSearch(query, database, options);
-      summary["components"] = options.components;
-      summary["shortlist"] = options.shortlist;
     } else {
-      PatchMatchOptions options = o.hpm;
-      options.hyperpatch = shape;
-      options.candidates = candidates;
-      options.threads = o.threads;
-      options.top_k = o.k;
-      ProgressBar bar("hyperpatch-match", options.max_iterations);
-      nlohmann::json iterations = nlohmann::json::array();
-      options.on_iteration = [&](const PatchMatchIteration& it) {
-        bar.Update(it.iteration);
-        iterations.push_back({{"iteration", it.iteration},
-                              {"improved_fraction", it.improved_fraction},
-                              {"mean_similarity", it.mean_similarity}});
-      };
-      field = HyperPatchMatch(query, database, options).field;
-      summary["iterations"] = iterations;
-      summary["search_matches"] = options.SearchedMatches();
-      summary["seed"] = o.hpm.seed;
+      SearchOptions search = o.search;
+      search.hyperpatch = shape;
+      search.candidates = candidates;
+      const SearchMethod method = search.method;
+      std::unique_ptr<ProgressBar> bar;
+      if (method == SearchMethod::kExact) {
+        bar = std::make_unique<ProgressBar>("exact search", 1000);
+        search.exact.progress = [&bar](long long done, long long total) {
+          bar->Update(static_cast<long long>(1000.0 * done / total));
+        };
+      } else if (method == SearchMethod::kHyperPatchMatch) {
+        bar = std::make_unique<ProgressBar>("hyperpatch-match", search.patch_match.max_iterations);
+        search.patch_match.on_iteration = [&bar](const PatchMatchIteration& it) {
+          bar->Update(it.iteration);
+        };
+      }
+      const SearchResult found = Search(query, database, search);
+      field = found.field;
+      if (method == SearchMethod::kProjected) {
+        summary["components"] = search.ForProjected().components;
+        summary["shortlist"] = search.ForProjected().shortlist;
+      } else if (method == SearchMethod::kHyperPatchMatch) {
+        nlohmann::json iterations = nlohmann::json::array();
+        for (const PatchMatchIteration& it : found.iterations) {
+          iterations.push_back({{"iteration", it.iteration},
+                                {"improved_fraction", it.improved_fraction},
+                                {"mean_similarity", it.mean_similarity}});
+        }
+        summary["iterations"] = iterations;
+        summary["search_matches"] = search.ForPatchMatch().SearchedMatches();
+      }
+      if (method != SearchMethod::kExact) summary["seed"] = search.seed;
     }
   } catch (const OptionError&) {
     throw;  // told in terms of flags by main
@@ -254,10 +243,10 @@ void AddMatchCommand(CLI::App& app, Command& run) {
                   "output folder: nnf.npy (int32 H x W x 3: image, y, x), "
                   "similarity.npy (float32 H x W), summary.json")
       ->required();
-  AddEnumOption(cmd, "--method", o->method, SearchMethodNames(),
+  AddEnumOption(cmd, "--method", o->search.method, SearchMethodNames(),
                 "exact: exhaustive search; hpm: HyperPatch-Match; projected: exact search in the "
                 "hyperpatches' leading principal components, the best of each cell ranked again "
-                "at full length (near-exact, several times faster than exact)");
+                "at full length (near-exact, faster than exact)");
   cmd->add_option("--hyperpatch", o->hyperpatch, "hyperpatch height and width in cells")
       ->expected(2)
       ->capture_default_str();
@@ -272,41 +261,42 @@ void AddMatchCommand(CLI::App& app, Command& run) {
   cmd->add_option("--database-global", o->database_global,
                   "database global descriptors: float32 (N, D)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--k,--matches-per-cell", o->k,
+  cmd->add_option("--k,--matches-per-cell", o->search.k,
                   "keep the K best matches per cell, distinct (outputs gain a K axis when K > 1; "
                   "hpm then costs about K times as much)")
       ->check(CLI::Range(1, kMaxPatchMatchTopK))
       ->capture_default_str();
-  cmd->add_option("--iterations", o->hpm.max_iterations, "hpm: iteration cap")
+  cmd->add_option("--iterations", o->search.patch_match.max_iterations, "hpm: iteration cap")
       ->check(AtLeast(0))
       ->capture_default_str();
-  cmd->add_option("--search-matches", o->hpm.search_matches,
+  cmd->add_option("--search-matches", o->search.patch_match.search_matches,
                   "hpm: matches kept per cell while searching (at least --k); 2 finds better "
-                  "best matches at about 1.2-1.4x the time")
+                  "best matches at some extra cost (docs/performance.md)")
       ->check(CLI::Range(1, kMaxPatchMatchTopK))
       ->capture_default_str();
-  cmd->add_option("--min-improved", o->hpm.min_improved_fraction,
+  cmd->add_option("--min-improved", o->search.patch_match.min_improved_fraction,
                   "hpm: stop once fewer than this fraction of cells improve in an iteration")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_option("--random-images", o->hpm.random_images,
+  cmd->add_option("--random-images", o->search.patch_match.random_images,
                   "hpm: random cells of other candidate images tried per cell and iteration")
       ->check(AtLeast(0))
       ->capture_default_str();
-  cmd->add_option("--long-range", o->hpm.long_range,
+  cmd->add_option("--long-range", o->search.patch_match.long_range,
                   "hpm: matches of random other query cells, shifted, tried per cell and iteration")
       ->check(AtLeast(0))
       ->capture_default_str();
-  cmd->add_option("--components", o->projected.components,
+  cmd->add_option("--components", o->search.projected.components,
                   "projected: principal components the hyperpatches are projected on")
       ->check(CLI::Range(1, kMaxProjectedComponents))
       ->capture_default_str();
-  cmd->add_option("--shortlist", o->projected.shortlist,
+  cmd->add_option("--shortlist", o->search.projected.shortlist,
                   "projected: best matches per cell in the projection ranked again at full length")
       ->check(CLI::Range(1, kMaxProjectedShortlist))
       ->capture_default_str();
-  cmd->add_option("--seed", o->hpm.seed, "hpm and projected: random seed")->capture_default_str();
-  cmd->add_option("--threads", o->threads,
+  cmd->add_option("--seed", o->search.seed, "hpm and projected: random seed")
+      ->capture_default_str();
+  cmd->add_option("--threads", o->search.threads,
                   "worker threads (0: all cores; under mpirun, each rank's share of its "
                   "machine's cores)")
       ->check(AtLeast(0))

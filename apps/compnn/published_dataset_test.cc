@@ -47,8 +47,8 @@ TEST_F(PublishedDataset, NonSquareCamVidImportsTrainsIndexesExplainsAndEvaluates
             cv::Size(172, 128));
   EXPECT_FALSE(cv::imread(Path("ex/" + name + "/correspondence-map.png")).empty());
 
-  r = testing::RunCompnn("eval" + common + " --split val --topk 1,3 --layer decoder2 --out " +
-                         Path("ev"));
+  r = testing::RunCompnn("eval" + common +
+                         " --split val --topk-images 1,3 --layer decoder2 --out " + Path("ev"));
   ASSERT_EQ(r.status, 0) << r.output;
   const nlohmann::json table = nlohmann::json::parse(ReadBytes(Path("ev/table.json")));
   ASSERT_EQ(table["layers"][0]["output_reconstructions"].size(), 2u);

@@ -62,7 +62,8 @@ TEST_F(TorchvisionEval, BaselineRowEqualsPyTorchsForLrAsppAndDeepLabV3) {
         Path(model + "-store"));
     ASSERT_EQ(r.status, 0) << r.output;
     r = testing::RunCompnn("eval --model " + pt + " --store " + Path(model + "-store") +
-                           " --split val --topk 1 --layer classifier --out " + Path(model + "-ev"));
+                           " --split val --topk-images 1 --layer classifier --out " +
+                           Path(model + "-ev"));
     ASSERT_EQ(r.status, 0) << r.output;
     const nlohmann::json table = nlohmann::json::parse(ReadBytes(Path(model + "-ev/table.json")));
     const nlohmann::json& baseline = table["baselines"][0];

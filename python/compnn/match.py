@@ -48,8 +48,8 @@ def match(
         channels_first: the maps are (D, H, W) / (N, D, H, W), as PyTorch lays them out.
         threads: worker threads, 0 for every core.
         search_matches: HyperPatch-Match keeps this many matches per cell while it searches (at
-            least ``k``) and returns the best ``k``: 2 finds better best matches at about 1.2-1.4
-            times the time.
+            least ``k``) and returns the best ``k``: 2 finds better best matches at some extra
+            cost (docs/performance.md).
 
     Returns:
         ``(nnf, similarity)``: nnf is int32 (H, W, 3) holding each match's image, y and x (or

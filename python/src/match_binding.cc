@@ -4,11 +4,8 @@
 #include <algorithm>
 
 #include "bindings.h"
-#include "compnn/core/exact_search.h"
 #include "compnn/core/global_prefilter.h"
-#include "compnn/core/patch_match.h"
-#include "compnn/core/projected_search.h"
-#include "compnn/core/search_method.h"
+#include "compnn/core/search.h"
 #include "numpy_maps.h"
 
 namespace compnn::python {
@@ -91,33 +88,16 @@ py::tuple Match(const py::array& query_array, const py::array& database_array,
   CorrespondenceField field;
   {
     py::gil_scoped_release release;
-    if (method == SearchMethod::kExact) {
-      ExactSearchOptions options;
-      options.hyperpatch = shape;
-      options.candidates = candidates;
-      options.threads = a.threads;
-      options.top_k = a.k;
-      field = ExactSearch(query, maps.maps.database, options);
-    } else if (method == SearchMethod::kProjected) {
-      ProjectedSearchOptions options;
-      options.hyperpatch = shape;
-      options.candidates = candidates;
-      options.threads = a.threads;
-      options.seed = a.seed;
-      options.top_k = a.k;
-      options.shortlist = std::max(options.shortlist, a.k);
-      field = ProjectedSearch(query, maps.maps.database, options);
-    } else {
-      PatchMatchOptions options;
-      options.hyperpatch = shape;
-      options.candidates = candidates;
-      options.threads = a.threads;
-      options.max_iterations = a.iterations;
-      options.seed = a.seed;
-      options.top_k = a.k;
-      options.search_matches = a.search_matches;
-      field = HyperPatchMatch(query, maps.maps.database, options).field;
-    }
+    SearchOptions options;
+    options.method = method;
+    options.hyperpatch = shape;
+    options.candidates = candidates;
+    options.k = a.k;
+    options.seed = a.seed;
+    options.threads = a.threads;
+    options.patch_match.max_iterations = a.iterations;
+    options.patch_match.search_matches = a.search_matches;
+    field = Search(query, maps.maps.database, options).field;
   }
   return FieldArrays(field);
 }

@@ -48,38 +48,15 @@ py::dict LayerDict(const StoreLayer& l, std::size_t images) {
   return d;
 }
 
-// The images `where` (attribute conditions of the store's dataset, e.g. "style=paris") and
-// `images` (names) allow; empty when neither restricts.
+// The images `where` and `images` allow (AllowedImages); bad restrictions are the caller's
+// ValueError.
 std::vector<int> Allowed(const FeatureStore& store, const std::string& where,
                          const std::vector<std::string>& images) {
-  const std::vector<std::string>& names = store.manifest().images;
-  std::vector<int> allowed;
-  if (!where.empty()) {
-    const std::string dir = store.manifest().dataset.value("dir", std::string());
-    Require(!dir.empty() && std::filesystem::is_directory(dir),
-            "where: " + store.dir() + " names no dataset folder with the images' attributes");
-    const Dataset dataset = Dataset::Open(dir);
-    const std::string split = store.manifest().dataset.value("split", std::string("train"));
-    allowed = ImagesWhere(dataset, split, names, ParseWhere(where));
-    Require(!allowed.empty(),
-            "where: no training image satisfies '" + where + "': the database is empty");
+  try {
+    return AllowedImages(store, where, images);
+  } catch (const std::runtime_error& e) {
+    throw py::value_error(e.what());
   }
-  if (!images.empty()) {
-    std::vector<int> listed;
-    for (const std::string& name : images) {
-      const auto it = std::find(names.begin(), names.end(), name);
-      Require(it != names.end(), "images: '" + name + "' is not in " + store.dir());
-      listed.push_back(static_cast<int>(it - names.begin()));
-    }
-    if (where.empty()) return listed;
-    std::vector<int> both;  // both restrictions hold
-    for (int i : listed) {
-      if (std::find(allowed.begin(), allowed.end(), i) != allowed.end()) both.push_back(i);
-    }
-    Require(!both.empty(), "images and where together allow no image");
-    return both;
-  }
-  return allowed;
 }
 
 py::tuple Search(const StorePtr& store, const std::string& layer, const py::array& query_map,
@@ -94,7 +71,7 @@ py::tuple Search(const StorePtr& store, const std::string& layer, const py::arra
   options.topk_images = topk_images;
   options.allowed = Allowed(*store, where, images);
   options.patch_match.max_iterations = iterations;
-  options.patch_match.seed = seed;
+  options.seed = seed;
   options.patch_match.search_matches = search_matches;
   options.threads = threads;
   options.k = k;

@@ -1,9 +1,13 @@
 #include "compnn/explain/attribute_filter.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 
+#include "compnn/core/check.h"
 #include "compnn/core/strings.h"
 
 namespace compnn {
@@ -81,6 +85,40 @@ std::vector<int> ImagesWhere(const Dataset& dataset, const std::string& split,
     if (Satisfies(metas[i], conditions)) selected.push_back(static_cast<int>(i));
   }
   return selected;
+}
+
+std::vector<int> AllowedImages(const FeatureStore& store, const std::string& where,
+                               const std::vector<std::string>& names, const Dataset* dataset) {
+  const std::vector<std::string>& images = store.manifest().images;
+  std::vector<int> listed;
+  for (const std::string& name : names) {
+    const auto it = std::find(images.begin(), images.end(), name);
+    COMPNN_CHECK(it != images.end(), "images: '", name, "' is not in ", store.dir());
+    listed.push_back(static_cast<int>(it - images.begin()));
+  }
+  if (where.empty()) return listed;
+
+  std::optional<Dataset> opened;
+  if (!dataset) {
+    const std::string dir = store.manifest().dataset.value("dir", std::string());
+    COMPNN_CHECK(!dir.empty() && std::filesystem::is_directory(dir), "where: ", store.dir(),
+                 " names no dataset folder with the images' attributes",
+                 dir.empty() ? "" : " (" + dir + " is not a folder)");
+    opened = Dataset::Open(dir);
+    dataset = &*opened;
+  }
+  const std::string split = store.manifest().dataset.value("split", std::string("train"));
+  std::vector<int> allowed = ImagesWhere(*dataset, split, images, ParseWhere(where));
+  COMPNN_CHECK(!allowed.empty(), "where: no image of ", store.dir(), " satisfies '", where,
+               "': the database is empty");
+  if (listed.empty()) return allowed;
+  std::vector<int> both;  // in the list's order
+  for (int i : listed) {
+    if (std::find(allowed.begin(), allowed.end(), i) != allowed.end()) both.push_back(i);
+  }
+  COMPNN_CHECK(!both.empty(), "images and where together allow no image of ", store.dir(),
+               ": none of the ", listed.size(), " images named satisfies '", where, "'");
+  return both;
 }
 
 }  // namespace compnn

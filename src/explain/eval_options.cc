@@ -7,9 +7,10 @@ namespace compnn {
 void EvalOptions::Check() const {
   COMPNN_CHECK_OPTION(!split.empty(), "split", "must name a split");
   COMPNN_CHECK_OPTION(count >= 0, "count", "must not be negative, got ", count);
-  COMPNN_CHECK_OPTION(!topk.empty(), "topk", "must list at least one number of images");
-  for (int k : topk) {
-    COMPNN_CHECK_OPTION(k >= 0, "topk", "must not be negative, got ", k);
+  COMPNN_CHECK_OPTION(!topk_images.empty(), "topk_images",
+                      "must list at least one number of images");
+  for (int k : topk_images) {
+    COMPNN_CHECK_OPTION(k >= 0, "topk_images", "must not be negative, got ", k);
   }
   COMPNN_CHECK_OPTION(!k.empty(), "k", "must list at least one number of matches per cell");
   for (int v : k) {

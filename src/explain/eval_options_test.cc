@@ -24,7 +24,7 @@ TEST(EvalOptionsTest, DefaultsAndBoundaryValuesPass) {
   EXPECT_NO_THROW(EvalOptions().Check());
   EvalOptions o;
   o.count = 0;
-  o.topk = {0};  // 0: no prefilter
+  o.topk_images = {0};  // 0: no prefilter
   o.quality_queries = 0;
   o.quality_topk = 0;
   EXPECT_NO_THROW(o.Check());
@@ -33,8 +33,8 @@ TEST(EvalOptionsTest, DefaultsAndBoundaryValuesPass) {
 TEST(EvalOptionsTest, EachFieldOutOfRangeIsNamed) {
   EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.split = ""; }), "split");
   EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.count = -1; }), "count");
-  EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.topk = {}; }), "topk");
-  EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.topk = {1, -16, 32}; }), "topk");
+  EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.topk_images = {}; }), "topk_images");
+  EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.topk_images = {1, -16, 32}; }), "topk_images");
   EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.quality_queries = -1; }), "quality_queries");
   EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.quality_topk = -1; }), "quality_topk");
   EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.search.topk_images = -1; }), "search.topk_images");

@@ -240,7 +240,9 @@ nlohmann::json EvalRow::ToJson(const std::vector<std::string>& class_names) cons
   for (const auto& [name, value] : {std::pair{"l1_to_truth", l1_truth},
                                     {"psnr_to_truth", psnr_truth},
                                     {"l1_to_network", l1_network},
-                                    {"psnr_to_network", psnr_network}}) {
+                                    {"psnr_to_network", psnr_network},
+                                    {"top5_source_share", top5_source_share},
+                                    {"mean_region_cells", mean_region_cells}}) {
     if (value >= 0) j[name] = value;
   }
   return j;
@@ -266,6 +268,28 @@ nlohmann::json EvalReport::ToJson() const {
   return j;
 }
 
+namespace {
+
+// How readable each search's explanation is: the OR rows' field coherence, one line each.
+std::string CoherenceTable(const EvalReport& report) {
+  std::string md;
+  for (const LayerEval& l : report.layers) {
+    for (const EvalRow& r : l.output_rows) {
+      if (r.top5_source_share < 0) continue;
+      if (md.empty()) {
+        md = "Coherence of the fields (share of the cells pasted from the 5 largest source images; "
+             "mean size of a same-source region, in cells)\n\n"
+             "| layer | search | top-5 share | mean region (cells) |\n|---|---|---|---|\n";
+      }
+      md += Format("| %s | %s | %.3f | %.1f |\n", l.layer.c_str(), r.approach.c_str(),
+                   r.top5_source_share, r.mean_region_cells);
+    }
+  }
+  return md.empty() ? md : md + "\n";
+}
+
+}  // namespace
+
 std::string EvalReport::ToMarkdown() const {
   std::string md = Format("compnn eval: %s on %d %s images, store %s, search %s\n\n", model.c_str(),
                           queries, split.c_str(), store.c_str(), method.c_str());
@@ -275,6 +299,7 @@ std::string EvalReport::ToMarkdown() const {
     md += PhotoTables(*this);
   if (label_inputs) md += InputTables(*this);
   if (label_targets) md += PerClassTables(*this);
+  md += CoherenceTable(*this);
   const std::string quality = SearchQualityTable(*this);
   md += quality;
   md += Format("%sEvaluation took %.1f s.\n", quality.empty() ? "" : "\n", seconds);
@@ -321,6 +346,11 @@ void RowAccumulator::AddPhoto(const cv::Mat& image, const cv::Mat& truth, const 
   ++queries_;
 }
 
+void RowAccumulator::AddCoherence(const FieldCoherence& coherence) {
+  top5_share_.push_back(coherence.top_sources_share);
+  region_cells_.push_back(coherence.mean_region_cells);
+}
+
 EvalRow RowAccumulator::Row(const std::string& approach) const {
   EvalRow r;
   r.approach = approach;
@@ -342,6 +372,10 @@ EvalRow RowAccumulator::Row(const std::string& approach) const {
     r.l1_network = MeanInOrder(l1_network_);
     r.psnr_network = MeanInOrder(psnr_network_);
   }
+  if (!top5_share_.empty()) {
+    r.top5_source_share = MeanInOrder(top5_share_);
+    r.mean_region_cells = MeanInOrder(region_cells_);
+  }
   r.seconds_per_query = queries_ ? seconds_ / queries_ : 0;
   return r;
 }
@@ -357,7 +391,9 @@ nlohmann::json RowAccumulator::State() const {
           {"l1_truth", l1_truth_},
           {"psnr_truth", psnr_truth_},
           {"l1_network", l1_network_},
-          {"psnr_network", psnr_network_}};
+          {"psnr_network", psnr_network_},
+          {"top5_share", top5_share_},
+          {"region_cells", region_cells_}};
 }
 
 void RowAccumulator::Append(const nlohmann::json& state) {
@@ -372,6 +408,8 @@ void RowAccumulator::Append(const nlohmann::json& state) {
   AppendValues(psnr_truth_, state.at("psnr_truth"));
   AppendValues(l1_network_, state.at("l1_network"));
   AppendValues(psnr_network_, state.at("psnr_network"));
+  AppendValues(top5_share_, state.at("top5_share"));
+  AppendValues(region_cells_, state.at("region_cells"));
 }
 
 ExactComparison CompareWithExact(const CorrespondenceField& hpm, const CorrespondenceField& exact) {

@@ -8,6 +8,7 @@
 #include "compnn/core/exact_search.h"
 #include "compnn/core/global_prefilter.h"
 #include "compnn/core/layer_choice.h"
+#include "compnn/core/search.h"
 #include "compnn/core/sharded_search.h"
 #include "compnn/core/stopwatch.h"
 #include "compnn/core/strings.h"
@@ -89,30 +90,21 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
   result.load_seconds = SecondsSince(start);
 
   start = Clock::now();
-  if (o.method == SearchMethod::kExact) {
-    ExactSearchOptions exact;
-    exact.hyperpatch = result.hyperpatch;
-    exact.candidates = result.candidates;
-    exact.threads = o.threads;
-    exact.top_k = o.k;
-    result.field = sharded ? ShardedExactSearch(query, maps.database, shard, exact, *o.ranks).field
-                           : ExactSearch(query, maps.database, exact);
-  } else if (o.method == SearchMethod::kProjected) {
-    ProjectedSearchOptions projected = o.projected;
-    projected.hyperpatch = result.hyperpatch;
-    projected.candidates = result.candidates;
-    projected.threads = o.threads;
-    projected.top_k = o.k;
-    projected.shortlist = std::max(projected.shortlist, o.k);
-    result.field = ProjectedSearch(query, maps.database, projected);
+  SearchOptions search;
+  search.method = o.method;
+  search.hyperpatch = result.hyperpatch;
+  search.candidates = result.candidates;
+  search.k = o.k;
+  search.seed = o.seed;
+  search.threads = o.threads;
+  search.patch_match = o.patch_match;
+  search.projected = o.projected;
+  if (sharded) {
+    result.field =
+        ShardedExactSearch(query, maps.database, shard, search.ForExact(), *o.ranks).field;
   } else {
-    PatchMatchOptions hpm = o.patch_match;
-    hpm.hyperpatch = result.hyperpatch;
-    hpm.candidates = result.candidates;
-    hpm.threads = o.threads;
-    hpm.top_k = o.k;
-    PatchMatchResult found =
-        in_place ? HyperPatchMatch(query, halves, hpm) : HyperPatchMatch(query, maps.database, hpm);
+    SearchResult found =
+        in_place ? Search(query, halves, search) : Search(query, maps.database, search);
     result.field = std::move(found.field);
     result.iterations = static_cast<int>(found.iterations.size());
   }

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <numeric>
 #include <random>
 
 #include "brute_force_reference.h"
@@ -125,6 +127,61 @@ TEST_F(StoreSearchTest, PrefilterKeepsTheGloballyNearestAllowedImages) {
   for (const Match& m : result.field.matches) {
     EXPECT_NE(std::find(result.candidates.begin(), result.candidates.end(), m.image),
               result.candidates.end());
+  }
+}
+
+bool SameField(const CorrespondenceField& a, const CorrespondenceField& b) {
+  if (a.matches.size() != b.matches.size()) return false;
+  for (std::size_t i = 0; i < a.matches.size(); ++i) {
+    const Match &p = a.matches[i], &q = b.matches[i];
+    if (p.image != q.image || p.y != q.y || p.x != q.x || p.similarity != q.similarity)
+      return false;
+  }
+  return true;
+}
+
+TEST_F(StoreSearchTest, TheSeedReachesProjectedSearchAndHyperPatchMatch) {
+  const FeatureStore store = FeatureStore::Open(Path("store"));
+  std::mt19937 rng(14);
+  const OwnedMap query = testing::SmoothMap(6, 6, 4, rng);
+  std::vector<int> all(kImages);
+  std::iota(all.begin(), all.end(), 0);
+  const LayerMaps maps = store.Maps("fine", all);
+  StoreSearchOptions o;
+  o.topk_images = 0;
+  // Directions from a few sampled hyperpatches and a short shortlist: the seed changes the answer.
+  o.projected.sample = 3;
+  o.projected.components = 3;
+  o.projected.shortlist = 1;
+  o.patch_match.max_iterations = 1;
+  for (const SearchMethod method : {SearchMethod::kProjected, SearchMethod::kHyperPatchMatch}) {
+    std::vector<CorrespondenceField> fields;
+    for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+      o.method = method;
+      o.seed = seed;
+      const StoreSearchResult found = SearchStore(store, "fine", query.view(), {}, o);
+      // The reference: the core search called directly with that seed.
+      CorrespondenceField expected;
+      if (method == SearchMethod::kProjected) {
+        ProjectedSearchOptions p = o.projected;
+        p.hyperpatch = store.manifest().layer("fine").hyperpatch;
+        p.candidates = all;
+        p.seed = seed;
+        expected = ProjectedSearch(query.view(), maps.database, p);
+      } else {
+        PatchMatchOptions p = o.patch_match;
+        p.hyperpatch = store.manifest().layer("fine").hyperpatch;
+        p.candidates = all;
+        p.seed = seed;
+        expected = HyperPatchMatch(query.view(), maps.database, p).field;
+      }
+      EXPECT_TRUE(SameField(found.field, expected)) << ToString(method) << " seed " << seed;
+      fields.push_back(found.field);
+    }
+    // Some seed answers differently from the first (a search that ignored the seed would not).
+    EXPECT_TRUE(std::any_of(fields.begin() + 1, fields.end(), [&](const CorrespondenceField& f) {
+      return !SameField(fields[0], f);
+    })) << ToString(method);
   }
 }
 

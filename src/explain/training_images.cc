@@ -9,17 +9,14 @@
 
 #include "compnn/core/check.h"
 #include "compnn/data/image_file.h"
+#include "compnn/data/resize.h"
 
 namespace compnn {
 
 namespace fs = std::filesystem;
 
 cv::Mat ResizeForModel(const cv::Mat& image, const ImageSize& size, bool labels) {
-  if (image.cols == size.width && image.rows == size.height) return image;
-  cv::Mat resized;
-  cv::resize(image, resized, cv::Size(size.width, size.height), 0, 0,
-             labels ? cv::INTER_NEAREST : cv::INTER_AREA);
-  return resized;
+  return ResizeImage(image, cv::Size(size.width, size.height), labels);
 }
 
 Query LoadQuery(const Dataset& dataset, Direction direction, const ImageSize& size,

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "compnn/core/check.h"
+#include "compnn/core/field_coherence.h"
 #include "compnn/core/global_prefilter.h"
 #include "compnn/core/stopwatch.h"
 #include "compnn/explain/reconstruction.h"
@@ -84,7 +85,7 @@ SplitEvaluation::SplitEvaluation(Explainer& explainer, const EvalOptions& option
       o_(options),
       report_(StartReport(explainer, options)),
       layers_(ResolveEvalLayers(store_, options)),
-      grid_{options.topk, options.k},
+      grid_{options.topk_images, options.k},
       captured_(layers_.Captured()),
       names_(QueriesToEvaluate(explainer.dataset().Names(options.split), options)),
       classes_(explainer.palette() ? explainer.palette()->size() : 1),
@@ -92,8 +93,8 @@ SplitEvaluation::SplitEvaluation(Explainer& explainer, const EvalOptions& option
       layer_totals_(layers_.evaluated.size(), LayerAccumulators(classes_, grid_.size())) {
   report_.queries = static_cast<int>(names_.size());
   // A prefilter of more images than the store holds would search them all under another name.
-  for (int t : options.topk) {
-    COMPNN_CHECK_OPTION(t <= store_.size(), "topk", t, " is more than the ", store_.size(),
+  for (int t : options.topk_images) {
+    COMPNN_CHECK_OPTION(t <= store_.size(), "topk_images", t, " is more than the ", store_.size(),
                         " images of ", store_.dir(), " (0 searches them all)");
   }
 }
@@ -160,9 +161,9 @@ void SplitEvaluation::AddLayer(std::size_t l, int q, const QueryRun& run, const 
       o_.paste.ForLayer(layer.stride, o_.search.hyperpatch.value_or(layer.hyperpatch));
   LayerAccumulators& totals = layer_totals_[l];
   const int most = *std::max_element(o_.k.begin(), o_.k.end());
-  for (std::size_t t = 0; t < o_.topk.size(); ++t) {
+  for (std::size_t t = 0; t < o_.topk_images.size(); ++t) {
     StoreSearchOptions search = o_.search;
-    search.topk_images = o_.topk[t];
+    search.topk_images = o_.topk_images[t];
     search.k = most;
     const auto start = Clock::now();
     const StoreSearchResult found = Search(layer.name, run, search);
@@ -171,7 +172,7 @@ void SplitEvaluation::AddLayer(std::size_t l, int q, const QueryRun& run, const 
       AddReconstructions(BestMatches(found.field, o_.k[k]), geometry, search_seconds, c, totals,
                          grid_.index(t, k));
     }
-    if (ComparesWithExactSearch(o_, q, o_.topk[t])) {
+    if (ComparesWithExactSearch(o_, q, o_.topk_images[t])) {
       StoreSearchOptions one = search, exact = search;
       one.k = exact.k = 1;
       exact.method = SearchMethod::kExact;
@@ -208,6 +209,7 @@ void SplitEvaluation::AddReconstructions(const CorrespondenceField& field,
     }
   };
   add_target_side(PasteSource::kTargets, totals.output[row]);
+  totals.output[row].AddCoherence(MeasureCoherence(field));
   if (training.has_predictions())
     add_target_side(PasteSource::kPredictions, totals.prediction[row]);
   if (report_.label_inputs) {
@@ -227,9 +229,9 @@ EvalReport SplitEvaluation::Report() const {
   report.baselines = baselines_.Rows(layers_.penultimate);
   // The per-class table shows the rows of the prefilter HyperPatch-Match is measured at, or the
   // first one.
-  const bool has_quality =
-      std::find(o_.topk.begin(), o_.topk.end(), o_.quality_topk) != o_.topk.end();
-  const int per_class_topk = has_quality ? o_.quality_topk : o_.topk.front();
+  const bool has_quality = std::find(o_.topk_images.begin(), o_.topk_images.end(),
+                                     o_.quality_topk) != o_.topk_images.end();
+  const int per_class_topk = has_quality ? o_.quality_topk : o_.topk_images.front();
   for (std::size_t l = 0; l < layers_.evaluated.size(); ++l) {
     report.layers.push_back(layer_totals_[l].Result(
         store_.manifest().layer(layers_.evaluated[l]), grid_, report.label_inputs,

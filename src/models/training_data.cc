@@ -2,16 +2,12 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "compnn/data/resize.h"
+
 namespace compnn::models {
 
 torch::Tensor ImageToTensor(const cv::Mat& bgr, const ImageSize& size, bool labels) {
-  cv::Mat resized;
-  if (bgr.rows == size.height && bgr.cols == size.width) {
-    resized = bgr;
-  } else {
-    cv::resize(bgr, resized, cv::Size(size.width, size.height), 0, 0,
-               labels ? cv::INTER_NEAREST : cv::INTER_AREA);
-  }
+  const cv::Mat resized = ResizeImage(bgr, cv::Size(size.width, size.height), labels);
   cv::Mat rgb;
   cv::cvtColor(resized, rgb, cv::COLOR_BGR2RGB);
   torch::Tensor t = torch::from_blob(rgb.data, {size.height, size.width, 3}, torch::kUInt8).clone();
@@ -50,8 +46,7 @@ SplitTensors LoadSplit(const Dataset& dataset, const std::string& split, Directi
     const cv::Mat& target = TargetOf(pair, direction);
     inputs.push_back(ImageToTensor(input, size, input_is_labels));
     if (target_is_labels) {
-      cv::Mat resized;
-      cv::resize(target, resized, cv::Size(size.width, size.height), 0, 0, cv::INTER_NEAREST);
+      const cv::Mat resized = ResizeLabels(target, cv::Size(size.width, size.height));
       const cv::Mat ids = dataset.palette().Classes(
           resized, false, dataset.dir() + "/" + split + "/" + name + ".png");
       classes.push_back(

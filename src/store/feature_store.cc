@@ -9,8 +9,10 @@
 #include <xxhash.h>
 
 #include <cerrno>
+#include <climits>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -119,6 +121,44 @@ void RequireFileInStore(const std::string& file, const std::string& what) {
                what, ": file '", file, "' is not a file name inside the store's folder");
 }
 
+// Whole numbers only: nlohmann's get<int> would truncate 3.5 to 3 without a word.
+std::vector<std::int64_t> Integers(const nlohmann::json& value, const std::string& what) {
+  COMPNN_CHECK(value.is_array(), what, " must be a list of integers, got ", value.dump());
+  std::vector<std::int64_t> out;
+  for (const nlohmann::json& v : value) {
+    COMPNN_CHECK(v.is_number_integer(), what, " must be a list of integers, got ", value.dump());
+    out.push_back(v.get<std::int64_t>());
+  }
+  return out;
+}
+
+int Integer(const nlohmann::json& value, const std::string& what) {
+  COMPNN_CHECK(value.is_number_integer() && value.get<std::int64_t>() >= INT_MIN &&
+                   value.get<std::int64_t>() <= INT_MAX,
+               what, " must be an integer, got ", value.dump());
+  return value.get<int>();
+}
+
+// A layer's name becomes its file's name (LayerFileName) and a folder name in explanations: no
+// path separators and no parent references.
+void CheckLayerName(const std::string& name) {
+  COMPNN_CHECK(!name.empty(), "a layer has an empty name");
+  COMPNN_CHECK(name.find('/') == std::string::npos && name.find("..") == std::string::npos,
+               "layer name '", name, "' holds '/' or '..'");
+}
+
+// Writers record stride = max(1, input height / map height); a map may also be the input's
+// height divided by the stride, rounded either way (odd sizes through strided layers).
+void CheckStride(const StoreLayer& layer, const ImageSize& input) {
+  const int recorded = std::max(1, input.height / layer.height);
+  const int down = input.height / layer.stride;
+  const int up = (input.height + layer.stride - 1) / layer.stride;
+  COMPNN_CHECK(layer.stride == recorded || layer.height == down || layer.height == up, "layer ",
+               layer.name, ": stride ", layer.stride, " does not match the input size ",
+               input.height, " x ", input.width, " and its map size ", layer.height, " x ",
+               layer.width, " (expected ", recorded, ")");
+}
+
 }  // namespace
 
 StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string& path) {
@@ -128,31 +168,48 @@ StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string
       throw std::runtime_error("not a " + std::string(kFormat) + " manifest");
     m.model = j.at("model");
     m.dataset = j.at("dataset");
+    if (m.dataset.contains("direction")) {
+      const nlohmann::json& direction = m.dataset.at("direction");
+      COMPNN_CHECK(direction == "AtoB" || direction == "BtoA",
+                   "dataset.direction must be AtoB or BtoA, got ", direction.dump());
+    }
     m.input_size = ImageSizeFromJson(j.at("input_size"));
     m.images = j.at("images").get<std::vector<std::string>>();
     for (const nlohmann::json& l : j.at("layers")) {
       StoreLayer layer;
       layer.name = l.at("name").get<std::string>();
-      COMPNN_CHECK(!layer.name.empty(), "a layer has an empty name");
+      CheckLayerName(layer.name);
       COMPNN_CHECK(std::none_of(m.layers.begin(), m.layers.end(),
                                 [&](const StoreLayer& other) { return other.name == layer.name; }),
                    "layer ", layer.name, " is listed twice");
-      const auto shape = l.at("shape").get<std::vector<std::int64_t>>();
+      const std::string what = "layer " + layer.name;
+      const auto shape = Integers(l.at("shape"), what + ": shape");
       COMPNN_CHECK(shape.size() == 4, "layer ", layer.name, " has no 4-d shape");
       COMPNN_CHECK(shape[0] == static_cast<std::int64_t>(m.images.size()), "layer ", layer.name,
                    " holds ", shape[0], " images, but the store lists ", m.images.size());
-      layer.height = static_cast<int>(shape[1]);
-      layer.width = static_cast<int>(shape[2]);
-      layer.depth = static_cast<int>(shape[3]);
-      layer.stride = l.at("stride").get<int>();
       for (int axis = 1; axis < 4; ++axis)
         COMPNN_CHECK(shape[axis] >= 1 && shape[axis] <= std::numeric_limits<int>::max(), "layer ",
                      layer.name, ": height, width and depth must be at least 1");
+      layer.height = static_cast<int>(shape[1]);
+      layer.width = static_cast<int>(shape[2]);
+      layer.depth = static_cast<int>(shape[3]);
+      layer.stride = Integer(l.at("stride"), what + ": stride");
       COMPNN_CHECK(layer.stride >= 1, "layer ", layer.name, ": stride must be at least 1, got ",
                    layer.stride);
-      const auto hp = l.at("hyperpatch").get<std::vector<int>>();
+      CheckStride(layer, m.input_size);
+      if (l.contains("patch")) {
+        const auto patch = Integers(l.at("patch"), what + ": patch");
+        COMPNN_CHECK(patch.size() == 2 && patch[0] >= 1 && patch[1] >= 1 &&
+                         patch[0] <= m.input_size.height && patch[1] <= m.input_size.width,
+                     "layer ", layer.name, ": patch must be [height, width] within the ",
+                     m.input_size.height, " x ", m.input_size.width, " input, got ",
+                     l.at("patch").dump());
+      }
+      const auto hp = Integers(l.at("hyperpatch"), what + ": hyperpatch");
       COMPNN_CHECK(hp.size() == 2, "layer ", layer.name, ": hyperpatch must be [height, width]");
-      layer.hyperpatch = {hp[0], hp[1]};
+      COMPNN_CHECK(std::abs(hp[0]) <= INT_MAX && std::abs(hp[1]) <= INT_MAX, "layer ", layer.name,
+                   ": hyperpatch out of range");
+      layer.hyperpatch = {static_cast<int>(hp[0]), static_cast<int>(hp[1])};
       try {
         ValidateHyperpatch(layer.hyperpatch, layer.height, layer.width, layer.depth);
       } catch (const std::invalid_argument& e) {

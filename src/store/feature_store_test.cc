@@ -331,6 +331,23 @@ TEST_F(StoreTest, ImpossibleLayerGeometryInTheManifestIsRefusedOnOpen) {
       {[](nlohmann::json& l) { l["name"] = ""; }, "a layer has an empty name"},
       {[](nlohmann::json& l) { l["file"] = "../outside.npy"; }, "is not a file name inside"},
       {[](nlohmann::json& l) { l["file"] = "/etc/passwd"; }, "is not a file name inside"},
+      {[](nlohmann::json& l) { l["shape"][1] = 3.5; }, "shape must be a list of integers"},
+      {[](nlohmann::json& l) { l["stride"] = 2.5; }, "stride must be an integer, got 2.5"},
+      {[](nlohmann::json& l) { l["stride"] = 7 * l["stride"].get<int>(); }, "does not match the"},
+      {[](nlohmann::json& l) {
+         l["patch"] = {0, 0};
+       },
+       "patch must be [height, width] within"},
+      {[](nlohmann::json& l) {
+         l["patch"] = {1, 100000};
+       },
+       "patch must be [height, width]"},
+      {[](nlohmann::json& l) {
+         l["hyperpatch"] = {1.5, 2};
+       },
+       "hyperpatch must be a list of"},
+      {[](nlohmann::json& l) { l["name"] = "a/b"; }, "layer name 'a/b' holds '/' or '..'"},
+      {[](nlohmann::json& l) { l["name"] = ".."; }, "holds '/' or '..'"},
   };
   for (std::size_t i = 0; i < edits.size(); ++i) {
     const std::string dir = "edit" + std::to_string(i);
@@ -340,6 +357,13 @@ TEST_F(StoreTest, ImpossibleLayerGeometryInTheManifestIsRefusedOnOpen) {
     WriteText(dir + "/manifest.json", edited.dump());
     ExpectError([&] { FeatureStore::Open(Path(dir)); }, edits[i].second);
   }
+  // A dataset direction other than AtoB or BtoA.
+  fs::copy(Path("s"), Path("sideways"), fs::copy_options::recursive);
+  nlohmann::json sideways = manifest;
+  sideways["dataset"]["direction"] = "sideways";
+  WriteText("sideways/manifest.json", sideways.dump());
+  ExpectError([&] { FeatureStore::Open(Path("sideways")); },
+              "dataset.direction must be AtoB or BtoA, got \"sideways\"");
   // A layer listed twice (as `index --layers decoder2,decoder2` once wrote).
   fs::copy(Path("s"), Path("twice"), fs::copy_options::recursive);
   nlohmann::json twice = manifest;

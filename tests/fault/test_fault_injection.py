@@ -1,7 +1,7 @@
 """Fault injection: SIGKILL at random moments, a full disk, and readers during a write.
 
 Every command's outputs are compared with an uninterrupted run of the same command (byte for
-byte, timings aside); nothing else compnn prints is taken as the truth. See README.md.
+byte, timings aside); nothing else compnn prints is taken as the truth. See docs/reliability.md.
 
 Environment: COMPNN_CLI (the compnn binary), COMPNN_KILL_TRIALS (default 50, spread over the
 commands in turn), COMPNN_FAULT_SEED (default 1).

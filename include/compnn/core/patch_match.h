@@ -33,8 +33,8 @@ struct PatchMatchOptions {
   int top_k = 1;
   // Matches kept per cell while searching, when more than top_k: the search then proceeds as with
   // that many (each offered to the neighbours, each searched around) and returns the best top_k.
-  // Two find a better best match than one, at about 1.2-1.4 times the time on conv features
-  // (README, "Results").
+  // Two find a better best match than one, at some extra time on conv features
+  // (docs/performance.md).
   int search_matches = 1;
   // Stops after this many iterations, or earlier when fewer than `min_improved_fraction` of the
   // cells improved in an iteration.

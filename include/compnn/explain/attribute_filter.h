@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "compnn/data/dataset.h"
+#include "compnn/store/feature_store.h"
 
 namespace compnn {
 
@@ -27,5 +28,15 @@ bool Satisfies(const nlohmann::json& meta, const std::vector<AttributeCondition>
 std::vector<int> ImagesWhere(const Dataset& dataset, const std::string& split,
                              const std::vector<std::string>& names,
                              const std::vector<AttributeCondition>& conditions);
+
+// The store images a search may use, as indices into the store's images: those whose attributes
+// satisfy `where` (ParseWhere's conditions; empty: no condition) and, when `names` is not empty,
+// are among those names; both restrictions hold together. Empty when neither restricts. The
+// attributes come from `dataset`, or when it is null from the dataset folder the store's manifest
+// names. Throws std::runtime_error naming the field ("where", "images") and the store: a name the
+// store lacks, a dataset that cannot be found, restrictions that together allow no image.
+std::vector<int> AllowedImages(const FeatureStore& store, const std::string& where,
+                               const std::vector<std::string>& names,
+                               const Dataset* dataset = nullptr);
 
 }  // namespace compnn

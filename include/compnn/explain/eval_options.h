@@ -17,7 +17,8 @@ struct EvalOptions {
   std::string split = "test";
   int count = 0;                    // first N images of the split; 0: all
   std::vector<std::string> layers;  // empty: the finest layer after the bottleneck
-  std::vector<int> topk = {1, 16, 32, 64};
+  // Training images kept by the global prefilter, a row each (0: every image, no prefilter).
+  std::vector<int> topk_images = {1, 16, 32, 64};
   // Matches per cell, a row each: every prefilter is searched once with the largest, and a row of
   // a smaller k pastes the best k of those.
   std::vector<int> k = {1};

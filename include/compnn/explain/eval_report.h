@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "compnn/core/field_coherence.h"
 #include "compnn/eval/metrics.h"
 #include "compnn/explain/store_search.h"
 
@@ -31,6 +32,10 @@ struct EvalRow {
   std::vector<ClassScore> classes, classes_network;
   // Photo rows: fidelity to the ground truth and to the network's output; -1 when not measured.
   double l1_truth = -1, psnr_truth = -1, l1_network = -1, psnr_network = -1;
+  // Reconstruction rows: the field's coherence (core/field_coherence.h), averaged over the
+  // queries: share of the cells from its 5 largest source images, mean same-source region size in
+  // cells; -1 when not measured.
+  double top5_source_share = -1, mean_region_cells = -1;
   bool is_photo() const { return l1_truth >= 0 || l1_network >= 0; }
   nlohmann::json ToJson() const;
   nlohmann::json ToJson(const std::vector<std::string>& class_names) const;
@@ -82,6 +87,8 @@ class RowAccumulator {
   // One query's photos (CV_8UC3, all of one size); `truth` may be empty (a query without its
   // pair), `network` null (the baseline is the network itself).
   void AddPhoto(const cv::Mat& image, const cv::Mat& truth, const cv::Mat* network, double seconds);
+  // One query's field coherence (a reconstruction row's search), alongside Add or AddPhoto.
+  void AddCoherence(const FieldCoherence& coherence);
   // The row's metrics so far; seconds_per_query is 0 before the first query.
   EvalRow Row(const std::string& approach) const;
 
@@ -98,6 +105,7 @@ class RowAccumulator {
   int queries_ = 0;
   // Photo errors per query, summed in query order when a row is made.
   std::vector<double> l1_truth_, psnr_truth_, l1_network_, psnr_network_;
+  std::vector<double> top5_share_, region_cells_;  // per query, as the photo errors
 };
 
 // How close one query's HyperPatch-Match field came to exact search's over the same candidates.

@@ -4,6 +4,7 @@
 // (read through the memory mapping, so memory follows the candidates, not the store).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -19,7 +20,10 @@ namespace compnn {
 
 struct StoreSearchOptions {
   SearchMethod method = SearchMethod::kHyperPatchMatch;
-  int topk_images = 16;              // candidates kept by the global prefilter; 0: no prefilter
+  int topk_images = 16;  // candidates kept by the global prefilter; 0: no prefilter
+  // Every random choice of the search: HyperPatch-Match's initial field and random images,
+  // projected search's sample (rules over patch_match.seed and projected.seed).
+  std::uint64_t seed = 0;
   std::vector<int> allowed;          // the database images the user allows; empty: all
   PatchMatchOptions patch_match;     // its hyperpatch and candidates are set from the store
   ProjectedSearchOptions projected;  // likewise

@@ -26,10 +26,13 @@ nlohmann::json MetaOf(const std::string& name) {
 
 std::string StemOf(const std::string& file) { return fs::path(file).stem().string(); }
 
-std::vector<SourceImage> FindImages(const std::string& root) {
+// SegNet's tutorial copy holds train, val and test; a test split whose two folders are both
+// absent is noted, not refused.
+std::vector<SourceImage> FindImages(const std::string& root, std::vector<std::string>& notes) {
   std::vector<SourceImage> images;
   for (const std::string& split : data::Splits()) {
     const std::string photos = root + "/" + split, labels = root + "/" + split + "annot";
+    if (data::SplitAbsent(split, {photos, labels}, notes)) continue;
     const std::vector<std::string> photo_files = data::FilesIn(photos, "the split's photos");
     const std::vector<std::string> label_files = data::FilesIn(labels, "the split's annotations");
     for (const std::string& file : photo_files) {
@@ -68,9 +71,10 @@ data::ConvertedImage data::ConvertCamVidImage(const SourceImage& source) {
 
 ImportReport ImportCamVid(const DatasetImportOptions& options) {
   options.Check();
-  const std::vector<SourceImage> images = FindImages(options.source);
+  std::vector<std::string> notes;
+  const std::vector<SourceImage> images = FindImages(options.source, notes);
   return data::RunImport(options, images,
-                         {CamVidPalette(), PairSide::kB, data::ConvertCamVidImage, {}});
+                         {CamVidPalette(), PairSide::kB, data::ConvertCamVidImage, notes});
 }
 
 }  // namespace compnn

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
@@ -36,9 +37,18 @@ class DatasetImportTest : public testing::TempDirTest {
       for (const auto& [name, truth] : images) {
         const ImagePair pair = dataset.Read(split, name);
         cv::Mat want = truth;
-        if (resized)
-          cv::resize(truth, want, cv::Size(resized->width, resized->height), 0, 0,
-                     cv::INTER_NEAREST);
+        if (resized) {
+          // The source pixel nearest each output pixel's centre, computed here independently.
+          want.create(resized->height, resized->width, CV_8UC1);
+          for (int y = 0; y < resized->height; ++y) {
+            for (int x = 0; x < resized->width; ++x) {
+              const double sy = (y + 0.5) * truth.rows / resized->height;
+              const double sx = (x + 0.5) * truth.cols / resized->width;
+              want.at<uchar>(y, x) = truth.at<uchar>(static_cast<int>(std::floor(sy)),
+                                                     static_cast<int>(std::floor(sx)));
+            }
+          }
+        }
         const cv::Mat got = dataset.palette().Classes(pair.b, false, name);
         ASSERT_EQ(got.size(), want.size()) << name;
         EXPECT_EQ(cv::countNonZero(got != want), 0) << split << "/" << name;
@@ -163,6 +173,21 @@ TEST_F(DatasetImportTest, Pix2PixRefusesAWrongPaletteNamingTheFile) {
   Pix2PixLabels labels;
   labels.colours = CityscapesColours();
   ExpectRefused([&] { ImportPix2Pix(Options("facades"), labels); }, "facades/", "right palette");
+}
+
+TEST_F(DatasetImportTest, CamVidWithoutATestSplitIsNotedAndHalfASplitIsRefused) {
+  testing::WriteCamVid(Path("camvid"), {});
+  fs::remove_all(Path("camvid/test"));
+  fs::remove_all(Path("camvid/testannot"));
+  const ImportReport report = ImportCamVid(Options("camvid"));
+  ASSERT_EQ(report.splits.size(), 2u);
+  ASSERT_EQ(report.notes.size(), 1u);
+  EXPECT_NE(report.notes[0].find("no test split"), std::string::npos) << report.notes[0];
+  EXPECT_FALSE(Dataset::Open(Path("out")).HasSplit("test"));
+  // Photos without their annotation folder are still refused, naming the folder.
+  fs::remove_all(Path("out"));
+  fs::create_directories(Path("camvid/test"));
+  ExpectRefused([&] { ImportCamVid(Options("camvid")); }, "camvid/testannot", "missing");
 }
 
 TEST_F(DatasetImportTest, MissingSplitIsRefused) {

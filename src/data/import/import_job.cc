@@ -11,6 +11,7 @@
 #include "compnn/core/stopwatch.h"
 #include "compnn/data/dataset_writer.h"
 #include "compnn/data/image_file.h"
+#include "compnn/data/resize.h"
 
 namespace compnn {
 
@@ -35,6 +36,19 @@ namespace fs = std::filesystem;
 const std::vector<std::string>& Splits() {
   static const std::vector<std::string> splits = {"train", "val", "test"};
   return splits;
+}
+
+bool SplitAbsent(const std::string& split, const std::vector<std::string>& folders,
+                 std::vector<std::string>& notes) {
+  if (split != "test") return false;
+  for (const std::string& folder : folders) {
+    if (fs::exists(folder)) return false;
+  }
+  std::string named;
+  for (const std::string& folder : folders) named += (named.empty() ? "" : " and ") + folder;
+  notes.push_back(named + (folders.size() > 1 ? " do" : " does") +
+                  " not exist, so the dataset has no " + split + " split; evaluate on val");
+  return true;
 }
 
 namespace {
@@ -92,11 +106,8 @@ ImportReport RunImport(const DatasetImportOptions& options, const std::vector<So
         const ImageSize source_size{image.photo.rows, image.photo.cols};
         if (options.size) {
           const cv::Size size(options.size->width, options.size->height);
-          cv::Mat photo, classes;
-          cv::resize(image.photo, photo, size, 0, 0, cv::INTER_AREA);
-          cv::resize(image.classes, classes, size, 0, 0, cv::INTER_NEAREST);
-          image.photo = photo;
-          image.classes = classes;
+          image.photo = ResizeImage(image.photo, size, false);
+          image.classes = ResizeLabels(image.classes, size);
         }
         const cv::Mat labels = job.palette.Colourise(image.classes);
         if (job.label_side == PairSide::kB) {

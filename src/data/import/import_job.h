@@ -46,6 +46,11 @@ ImportReport RunImport(const DatasetImportOptions& options, const std::vector<So
 
 // The split folders every published layout has.
 const std::vector<std::string>& Splits();
+// True when none of `folders` (a split's folders under a published layout) exists and the split
+// may be left out (test only: training validates on val): a note saying so goes to `notes`. A split
+// with some of its folders present is not absent: its readers refuse the missing ones by name.
+bool SplitAbsent(const std::string& split, const std::vector<std::string>& folders,
+                 std::vector<std::string>& notes);
 // The regular files of `dir`, sorted, hidden ones skipped. Throws naming `dir` (and `what` it
 // should hold) when it is missing.
 std::vector<std::string> FilesIn(const std::string& dir, const std::string& what);

@@ -19,16 +19,12 @@ bool IsImageFile(const std::string& file) {
   return extension == ".jpg" || extension == ".jpeg" || extension == ".png";
 }
 
-// pix2pix's cityscapes publishes train and val only: a missing test split is noted, not refused.
+// pix2pix's cityscapes publishes train and val only: a missing split is noted, not refused.
 std::vector<SourceImage> FindImages(const std::string& root, std::vector<std::string>& notes) {
   std::vector<SourceImage> images;
   for (const std::string& split : data::Splits()) {
     const std::string folder = root + "/" + split;
-    if (split == "test" && !fs::exists(folder)) {
-      notes.push_back(folder +
-                      " does not exist, so the dataset has no test split; evaluate on val");
-      continue;
-    }
+    if (data::SplitAbsent(split, {folder}, notes)) continue;
     const std::vector<std::string> files = data::FilesIn(folder, "the split's A|B pairs");
     for (const std::string& file : files) {
       const std::string path = folder + "/" + file;

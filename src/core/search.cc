@@ -1,0 +1,90 @@
+#include "compnn/core/search.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "compnn/core/check.h"
+#include "compnn/core/thread_limit.h"
+
+namespace compnn {
+
+ExactSearchOptions SearchOptions::ForExact() const {
+  ExactSearchOptions o = exact;
+  o.hyperpatch = hyperpatch;
+  o.candidates = candidates;
+  o.top_k = k;
+  o.threads = threads;
+  return o;
+}
+
+PatchMatchOptions SearchOptions::ForPatchMatch() const {
+  PatchMatchOptions o = patch_match;
+  o.hyperpatch = hyperpatch;
+  o.candidates = candidates;
+  o.top_k = k;
+  o.seed = seed;
+  o.threads = threads;
+  return o;
+}
+
+ProjectedSearchOptions SearchOptions::ForProjected() const {
+  ProjectedSearchOptions o = projected;
+  o.hyperpatch = hyperpatch;
+  o.candidates = candidates;
+  o.top_k = k;
+  o.shortlist = std::max(o.shortlist, k);
+  o.seed = seed;
+  o.threads = threads;
+  return o;
+}
+
+void SearchOptions::Check() const {
+  COMPNN_CHECK_OPTION(k >= 1 && k <= kMaxPatchMatchTopK, "k", "must be in [1, ", kMaxPatchMatchTopK,
+                      "], got ", k);
+  COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
+                      kMaxThreads, "], got ", threads);
+  switch (method) {
+    case SearchMethod::kExact:
+      CheckNested("exact", ForExact());
+      break;
+    case SearchMethod::kProjected:
+      CheckNested("projected", ForProjected());
+      break;
+    case SearchMethod::kHyperPatchMatch:
+      CheckNested("patch_match", ForPatchMatch());
+      break;
+  }
+}
+
+SearchResult Search(const MapView& query, const Database& database, const SearchOptions& options) {
+  options.Check();
+  SearchResult result;
+  switch (options.method) {
+    case SearchMethod::kExact:
+      result.field = ExactSearch(query, database, options.ForExact());
+      break;
+    case SearchMethod::kProjected:
+      result.field = ProjectedSearch(query, database, options.ForProjected());
+      break;
+    case SearchMethod::kHyperPatchMatch: {
+      PatchMatchResult found = HyperPatchMatch(query, database, options.ForPatchMatch());
+      result.field = std::move(found.field);
+      result.iterations = std::move(found.iterations);
+      break;
+    }
+  }
+  return result;
+}
+
+SearchResult Search(const MapView& query, const HalfDatabase& database,
+                    const SearchOptions& options) {
+  options.Check();
+  if (options.method != SearchMethod::kHyperPatchMatch) {
+    throw std::invalid_argument(ToString(options.method) +
+                                " search needs float32 maps; only hpm reads float16 in place");
+  }
+  PatchMatchResult found = HyperPatchMatch(query, database, options.ForPatchMatch());
+  return {std::move(found.field), std::move(found.iterations)};
+}
+
+}  // namespace compnn
