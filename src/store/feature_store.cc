@@ -12,7 +12,6 @@
 #include <climits>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -151,8 +150,8 @@ void CheckLayerName(const std::string& name) {
 // height divided by the stride, rounded either way (odd sizes through strided layers).
 void CheckStride(const StoreLayer& layer, const ImageSize& input) {
   const int recorded = std::max(1, input.height / layer.height);
-  const int down = input.height / layer.stride;
-  const int up = (input.height + layer.stride - 1) / layer.stride;
+  const std::int64_t down = input.height / layer.stride;
+  const std::int64_t up = (std::int64_t{input.height} + layer.stride - 1) / layer.stride;
   COMPNN_CHECK(layer.stride == recorded || layer.height == down || layer.height == up, "layer ",
                layer.name, ": stride ", layer.stride, " does not match the input size ",
                input.height, " x ", input.width, " and its map size ", layer.height, " x ",
@@ -207,8 +206,9 @@ StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string
       }
       const auto hp = Integers(l.at("hyperpatch"), what + ": hyperpatch");
       COMPNN_CHECK(hp.size() == 2, "layer ", layer.name, ": hyperpatch must be [height, width]");
-      COMPNN_CHECK(std::abs(hp[0]) <= INT_MAX && std::abs(hp[1]) <= INT_MAX, "layer ", layer.name,
-                   ": hyperpatch out of range");
+      for (const std::int64_t side : hp)
+        COMPNN_CHECK(side >= INT_MIN && side <= INT_MAX, "layer ", layer.name,
+                     ": hyperpatch out of range");
       layer.hyperpatch = {static_cast<int>(hp[0]), static_cast<int>(hp[1])};
       try {
         ValidateHyperpatch(layer.hyperpatch, layer.height, layer.width, layer.depth);
