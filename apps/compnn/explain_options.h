@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "compnn/explain/store_search.h"
+#include "compnn/store/store_search.h"
 #include "compnn/models/explainer.h"
 
 namespace compnn::cli {

@@ -8,7 +8,7 @@
 #include "bindings.h"
 #include "compnn/data/dataset.h"
 #include "compnn/explain/attribute_filter.h"
-#include "compnn/explain/store_search.h"
+#include "compnn/store/store_search.h"
 
 namespace compnn::python {
 namespace {

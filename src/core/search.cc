@@ -8,33 +8,32 @@
 
 namespace compnn {
 
-ExactSearchOptions SearchOptions::ForExact() const {
-  ExactSearchOptions o = exact;
-  o.hyperpatch = hyperpatch;
-  o.candidates = candidates;
-  o.top_k = k;
-  o.threads = threads;
+namespace {
+
+// A method's own options with the fields every method shares set from `shared`.
+template <typename MethodOptions>
+MethodOptions WithSharedFields(MethodOptions o, const SearchOptions& shared) {
+  o.hyperpatch = shared.hyperpatch;
+  o.candidates = shared.candidates;
+  o.top_k = shared.k;
+  o.threads = shared.threads;
   return o;
 }
 
+}  // namespace
+
+ExactSearchOptions SearchOptions::ForExact() const { return WithSharedFields(exact, *this); }
+
 PatchMatchOptions SearchOptions::ForPatchMatch() const {
-  PatchMatchOptions o = patch_match;
-  o.hyperpatch = hyperpatch;
-  o.candidates = candidates;
-  o.top_k = k;
+  PatchMatchOptions o = WithSharedFields(patch_match, *this);
   o.seed = seed;
-  o.threads = threads;
   return o;
 }
 
 ProjectedSearchOptions SearchOptions::ForProjected() const {
-  ProjectedSearchOptions o = projected;
-  o.hyperpatch = hyperpatch;
-  o.candidates = candidates;
-  o.top_k = k;
+  ProjectedSearchOptions o = WithSharedFields(projected, *this);
   o.shortlist = std::max(o.shortlist, k);
   o.seed = seed;
-  o.threads = threads;
   return o;
 }
 

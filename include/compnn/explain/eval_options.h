@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "compnn/explain/reconstruction.h"
-#include "compnn/explain/store_search.h"
+#include "compnn/store/store_search.h"
 #include "compnn/store/feature_store.h"
 
 namespace compnn {

@@ -17,7 +17,7 @@
 
 #include "compnn/core/field_coherence.h"
 #include "compnn/eval/metrics.h"
-#include "compnn/explain/store_search.h"
+#include "compnn/store/store_search.h"
 
 namespace compnn {
 

@@ -11,7 +11,7 @@
 
 #include "compnn/data/dataset.h"
 #include "compnn/explain/reconstruction.h"
-#include "compnn/explain/store_search.h"
+#include "compnn/store/store_search.h"
 #include "compnn/explain/training_images.h"
 #include "compnn/models/model.h"
 #include "compnn/models/prediction.h"

@@ -1,4 +1,4 @@
-#include "compnn/explain/store_search.h"
+#include "compnn/store/store_search.h"
 
 #include <algorithm>
 #include <numeric>
