@@ -3,7 +3,7 @@
 # the train split with the shipped SegNet, the paper's Table 1 column on val, and the layers and
 # methods compared for faithfulness (agreement with the network) and coherence (how few sources
 # and how large their regions). Writes OUT/table1/ and OUT/layers-*/ (table.md, table.json).
-#   bench/camvid.sh CAMVID_DIR [OUT]   (default OUT: out/camvid-bench; about 30 minutes on 2 cores)
+#   bench/camvid.sh CAMVID_DIR [OUT]   (default OUT: out/camvid-bench; about 6 minutes on 2 cores)
 set -euo pipefail
 [[ $# -ge 1 ]] || { echo "usage: bench/camvid.sh CAMVID_DIR [OUT]" >&2; exit 2; }
 source_dir=$(realpath "$1")

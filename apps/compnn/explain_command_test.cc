@@ -9,6 +9,7 @@
 
 #include "compnn/data/dataset.h"
 #include "compnn/data/generators.h"
+#include "compnn/data/resize.h"
 #include "compnn/store/npy.h"
 #include "run_compnn.h"
 #include "temp_dir.h"
@@ -202,8 +203,8 @@ TEST_F(ExplainCommand, KMatchesAndPredictionReconstructionsInExplainAndEval) {
     const std::string dir = Path("k1/" + name);
     const cv::Mat pr = cv::imread(dir + "/prediction-reconstruction.png");
     const cv::Mat out = cv::imread(dir + "/network-output.png");
-    cv::Mat truth;  // label images are resized by nearest neighbour, as the model reads them
-    cv::resize(dataset.Read("val", name).b, truth, cv::Size(32, 32), 0, 0, cv::INTER_NEAREST);
+    // Label images are resized at each pixel's centre, as the model reads them.
+    const cv::Mat truth = ResizeLabels(dataset.Read("val", name).b, cv::Size(32, 32));
     ASSERT_EQ(pr.size(), cv::Size(32, 32));
     for (int y = 0; y < 32; ++y) {
       for (int x = 0; x < 32; ++x) {

@@ -42,6 +42,11 @@ void SearchOptions::Check() const {
                       "], got ", k);
   COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
                       kMaxThreads, "], got ", threads);
+  // One seed rules every method: a nested one would be overwritten without a word.
+  COMPNN_CHECK_OPTION(patch_match.seed == 0, "patch_match.seed",
+                      "is not used: set seed, the search's one seed, got ", patch_match.seed);
+  COMPNN_CHECK_OPTION(projected.seed == 0, "projected.seed",
+                      "is not used: set seed, the search's one seed, got ", projected.seed);
   switch (method) {
     case SearchMethod::kExact:
       CheckNested("exact", ForExact());

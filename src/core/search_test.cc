@@ -96,6 +96,10 @@ TEST_F(SearchTest, OptionsAreRefusedNamingTheField) {
   o.method = SearchMethod::kProjected;
   o.projected.components = 0;
   EXPECT_EQ(field_of(o), "projected.components");
+  o.projected.components = 32;
+  o.patch_match.max_iterations = 32;
+  o.patch_match.seed = 3;  // the shared seed rules: a nested one is refused, not ignored
+  EXPECT_EQ(field_of(o), "patch_match.seed");
 }
 
 TEST_F(SearchTest, HalfMapsAreForHyperPatchMatchOnly) {

@@ -184,7 +184,7 @@ def model_and_store(tmp_path_factory):
 def test_eval_table_equals_one_process(model_and_store, tmp_path, ranks, method):
     root = model_and_store
     args = ["eval", "--model", str(root / "model"), "--store", str(root / "store"), "--split",
-            "val", "--topk", "0,4", "--k", "1,2", "--method", method, "--quality-queries", "3",
+            "val", "--topk-images", "0,4", "--k", "1,2", "--method", method, "--quality-queries", "3",
             "--threads", "1"]
     run_both(ranks, args, tmp_path)
     expected = json.loads((tmp_path / "one" / "table.json").read_text())

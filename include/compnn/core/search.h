@@ -26,7 +26,8 @@ struct SearchOptions {
   std::uint64_t seed = 0;  // every random choice: HyperPatch-Match's, projected search's sample
   int threads = 0;         // 0: every core OpenMP offers; the result does not depend on it
   // Each method's own parameters. The shared fields above rule over theirs (hyperpatch,
-  // candidates, top_k, seed, threads); a projected shortlist shorter than k grows to k.
+  // candidates, top_k, seed, threads); a projected shortlist shorter than k grows to k. Their own
+  // seeds must stay 0 (Check refuses another).
   ExactSearchOptions exact;
   PatchMatchOptions patch_match;
   ProjectedSearchOptions projected;

@@ -22,7 +22,7 @@ struct StoreSearchOptions {
   SearchMethod method = SearchMethod::kHyperPatchMatch;
   int topk_images = 16;  // candidates kept by the global prefilter; 0: no prefilter
   // Every random choice of the search: HyperPatch-Match's initial field and random images,
-  // projected search's sample (rules over patch_match.seed and projected.seed).
+  // projected search's sample (their own seeds must stay 0: Check refuses another).
   std::uint64_t seed = 0;
   std::vector<int> allowed;          // the database images the user allows; empty: all
   PatchMatchOptions patch_match;     // its hyperpatch and candidates are set from the store
