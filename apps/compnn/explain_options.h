@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "compnn/store/store_search.h"
 #include "compnn/models/explainer.h"
+#include "compnn/store/store_search.h"
 
 namespace compnn::cli {
 

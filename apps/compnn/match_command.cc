@@ -193,8 +193,9 @@ void RunMatch(const MatchOptions& o) {
       const SearchResult found = Search(query, database, search);
       field = found.field;
       if (method == SearchMethod::kProjected) {
-        summary["components"] = search.ForProjected().components;
-        summary["shortlist"] = search.ForProjected().shortlist;
+        const ProjectedSearchOptions used = search.ForProjected();
+        summary["components"] = used.components;
+        summary["shortlist"] = used.shortlist;
       } else if (method == SearchMethod::kHyperPatchMatch) {
         nlohmann::json iterations = nlohmann::json::array();
         for (const PatchMatchIteration& it : found.iterations) {

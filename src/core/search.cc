@@ -37,16 +37,21 @@ ProjectedSearchOptions SearchOptions::ForProjected() const {
   return o;
 }
 
-void SearchOptions::Check() const {
-  COMPNN_CHECK_OPTION(k >= 1 && k <= kMaxPatchMatchTopK, "k", "must be in [1, ", kMaxPatchMatchTopK,
-                      "], got ", k);
-  COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
-                      kMaxThreads, "], got ", threads);
+void CheckMethodSeedsUnset(const PatchMatchOptions& patch_match,
+                           const ProjectedSearchOptions& projected) {
   // One seed rules every method: a nested one would be overwritten without a word.
   COMPNN_CHECK_OPTION(patch_match.seed == 0, "patch_match.seed",
                       "is not used: set seed, the search's one seed, got ", patch_match.seed);
   COMPNN_CHECK_OPTION(projected.seed == 0, "projected.seed",
                       "is not used: set seed, the search's one seed, got ", projected.seed);
+}
+
+void SearchOptions::Check() const {
+  COMPNN_CHECK_OPTION(k >= 1 && k <= kMaxPatchMatchTopK, "k", "must be in [1, ", kMaxPatchMatchTopK,
+                      "], got ", k);
+  COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
+                      kMaxThreads, "], got ", threads);
+  CheckMethodSeedsUnset(patch_match, projected);
   switch (method) {
     case SearchMethod::kExact:
       CheckNested("exact", ForExact());

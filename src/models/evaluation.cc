@@ -168,9 +168,12 @@ void SplitEvaluation::AddLayer(std::size_t l, int q, const QueryRun& run, const 
     const auto start = Clock::now();
     const StoreSearchResult found = Search(layer.name, run, search);
     const double search_seconds = SecondsSince(start);
+    // Every k's row pastes the same best matches first: one coherence serves them all.
+    const FieldCoherence coherence = MeasureCoherence(found.field);
     for (std::size_t k = 0; k < o_.k.size(); ++k) {
       AddReconstructions(BestMatches(found.field, o_.k[k]), geometry, search_seconds, c, totals,
                          grid_.index(t, k));
+      totals.output[grid_.index(t, k)].AddCoherence(coherence);
     }
     if (ComparesWithExactSearch(o_, q, o_.topk_images[t])) {
       StoreSearchOptions one = search, exact = search;
@@ -209,7 +212,6 @@ void SplitEvaluation::AddReconstructions(const CorrespondenceField& field,
     }
   };
   add_target_side(PasteSource::kTargets, totals.output[row]);
-  totals.output[row].AddCoherence(MeasureCoherence(field));
   if (training.has_predictions())
     add_target_side(PasteSource::kPredictions, totals.prediction[row]);
   if (report_.label_inputs) {

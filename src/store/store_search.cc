@@ -47,11 +47,7 @@ void StoreSearchOptions::Check() const {
                                       hyperpatch->height <= 64 && hyperpatch->width <= 64),
                       "hyperpatch", "sides must be in [1, 64], got ", hyperpatch->height, " x ",
                       hyperpatch->width);
-  // One seed rules every method: a nested one would be overwritten without a word.
-  COMPNN_CHECK_OPTION(patch_match.seed == 0, "patch_match.seed",
-                      "is not used: set seed, the search's one seed, got ", patch_match.seed);
-  COMPNN_CHECK_OPTION(projected.seed == 0, "projected.seed",
-                      "is not used: set seed, the search's one seed, got ", projected.seed);
+  CheckMethodSeedsUnset(patch_match, projected);
   CheckNested("patch_match", patch_match);
   CheckNested("projected", projected);
 }

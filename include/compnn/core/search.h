@@ -49,6 +49,11 @@ struct SearchResult {
   std::vector<PatchMatchIteration> iterations;
 };
 
+// Throws OptionError naming patch_match.seed or projected.seed when either is set: options that
+// carry a search's one seed (SearchOptions::seed, StoreSearchOptions::seed) leave them 0.
+void CheckMethodSeedsUnset(const PatchMatchOptions& patch_match,
+                           const ProjectedSearchOptions& projected);
+
 // The best k matches of every query cell among the candidates, by the chosen method. Throws
 // OptionError for options out of range and std::invalid_argument for malformed maps.
 SearchResult Search(const MapView& query, const Database& database, const SearchOptions& options);

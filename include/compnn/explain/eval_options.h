@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "compnn/explain/reconstruction.h"
-#include "compnn/store/store_search.h"
 #include "compnn/store/feature_store.h"
+#include "compnn/store/store_search.h"
 
 namespace compnn {
 

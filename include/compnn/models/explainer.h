@@ -11,11 +11,11 @@
 
 #include "compnn/data/dataset.h"
 #include "compnn/explain/reconstruction.h"
-#include "compnn/store/store_search.h"
 #include "compnn/explain/training_images.h"
 #include "compnn/models/model.h"
 #include "compnn/models/prediction.h"
 #include "compnn/store/feature_store.h"
+#include "compnn/store/store_search.h"
 
 namespace compnn {
 
