@@ -2,6 +2,7 @@
 find_package(OpenMP REQUIRED)
 find_package(GTest REQUIRED)
 find_package(nlohmann_json REQUIRED)
+find_package(faiss REQUIRED)  # the cell index (store/cell_index.h)
 find_library(COMPNN_XXHASH_LIBRARY xxhash)
 find_path(COMPNN_XXHASH_INCLUDE_DIR xxhash.h)
 if(NOT COMPNN_XXHASH_LIBRARY OR NOT COMPNN_XXHASH_INCLUDE_DIR)

@@ -73,7 +73,7 @@ set(CPACK_COMPONENT_DEVELOPMENT_DESCRIPTION
     "compnn's C++ libraries (static), public headers and CMake package: find_package(compnn), compnn::core.")
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SHLIBDEPS OFF)
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_DEPENDS
-    "libopenblas-openmp-dev, nlohmann-json3-dev, libxxhash-dev")
+    "libopenblas-openmp-dev, nlohmann-json3-dev, libxxhash-dev, libfaiss-dev")
 set(COMPNN_DEB_DEV_RECOMMENDS)
 if(NOT COMPNN_CORE_ONLY)
   list(APPEND COMPNN_DEB_DEV_RECOMMENDS libopencv-core-dev libopencv-imgproc-dev

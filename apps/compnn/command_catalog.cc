@@ -15,6 +15,10 @@ const std::vector<CommandInfo>& CommandCatalog() {
        "activations saved by another tool as one .npy per layer (--import)."},
       {"verify", CommandWeight::kLight,
        "Check a feature store: shapes, sizes and every file's checksum."},
+      {"cell-index", CommandWeight::kLight,
+       "Build the index over a store layer's cells that searches over every training image\n"
+       "(--topk-images 0) use: FAISS inverted lists of compressed hyperpatches, whose shortlists\n"
+       "are ranked again at full precision. Writes STORE/cell-index/LAYER.HxW.{faiss,json}."},
       {"match", CommandWeight::kLight,
        "Match every cell of a query activation map to the most similar hyperpatch of a database "
        "of\n"

@@ -15,6 +15,7 @@ void AddDataCommand(CLI::App& app, Command& run);
 void AddImportCommand(CLI::App& data, Command& run);
 void AddIndexCommand(CLI::App& app, Command& run);
 void AddVerifyCommand(CLI::App& app, Command& run);
+void AddCellIndexCommand(CLI::App& app, Command& run);
 void AddTrainCommand(CLI::App& app, Command& run);
 void AddLayersCommand(CLI::App& app, Command& run);
 void AddPredictCommand(CLI::App& app, Command& run);

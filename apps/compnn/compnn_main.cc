@@ -44,8 +44,10 @@ int main(int argc, char** argv) {
   CLI::App app{kToolDescription};
   app.require_subcommand(1);
   Command run;
-  const std::map<std::string, void (*)(CLI::App&, Command&)> light = {{"match", AddMatchCommand},
-                                                                      {"verify", AddVerifyCommand}};
+  const std::map<std::string, void (*)(CLI::App&, Command&)> light = {
+      {"match", AddMatchCommand},
+      {"verify", AddVerifyCommand},
+      {"cell-index", AddCellIndexCommand}};
   for (const CommandInfo& command : CommandCatalog()) {
     if (command.weight == CommandWeight::kFull) {
       AddCatalogCommand(app, command.name);  // listed in --help; runs in compnn-full

@@ -6,6 +6,7 @@
 
 #include "compnn/core/check.h"
 #include "compnn/explain/attribute_filter.h"
+#include "run_tool.h"
 #include "typed_options.h"
 
 namespace compnn::cli {
@@ -38,6 +39,18 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
                   "(0: all)")
       ->check(AtLeast(0))
       ->capture_default_str();
+  cmd->add_flag("--no-cell-index{false}", o->search.use_cell_index,
+                "search every training image (--topk-images 0) by --method even where the store "
+                "has a cell index (compnn cell-index)");
+  cmd->add_option("--index-probes", o->search.cell_index.probes,
+                  "cell index: inverted lists searched per cell")
+      ->check(AtLeast(1))
+      ->capture_default_str();
+  cmd->add_option("--index-shortlist", o->search.cell_index.shortlist,
+                  "cell index: candidates per cell ranked again at full precision")
+      ->check(AtLeast(1))
+      ->capture_default_str();
+  o->search.note = NoteOnce;
   cmd->add_option("--iterations", o->search.patch_match.max_iterations, "hpm: most iterations")
       ->check(AtLeast(1))
       ->capture_default_str();
@@ -98,11 +111,17 @@ nlohmann::json SearchSummary(const StoreSearchOptions& o, const PasteOptions& pa
                             {"vote_power", paste.vote_power},
                             {"overlapping_blocks", paste.overlapping_blocks},
                             {"candidates", candidates},
+                            {"searched_by", search.searched_by},
                             {"mean_similarity", search.field.MeanSimilarity()},
                             {"seconds",
                              {{"prefilter", search.prefilter_seconds},
                               {"load", search.load_seconds},
                               {"search", search.search_seconds}}}};
+  if (search.used_cell_index) {
+    summary["cell_index"] = {{"probes", o.cell_index.probes},
+                             {"shortlist", std::max(o.cell_index.shortlist, o.k)}};
+    return summary;
+  }
   if (o.method == SearchMethod::kHyperPatchMatch) {
     summary["iterations"] = search.iterations;
     summary["max_iterations"] = o.patch_match.max_iterations;

@@ -110,8 +110,10 @@ void AddIndexCommand(CLI::App& app, Command& run) {
   cmd->add_flag("--no-predictions{false}", o->index.keep_predictions,
                 "do not keep the network's outputs on the training images (explanations then "
                 "have no prediction reconstruction)");
-  AddImageSizeOption(cmd, "--size", o->index.size,
-                     "TorchScript: input size HxW or N (default: the dataset's own)");
+  AddImageSizeOption(
+      cmd, "--size", o->index.size,
+      "input size HxW or N the network runs at (default: a model file's training "
+      "size; TorchScript: the dataset's own); explanations from the store run at it");
   AddEnumOption(cmd, "--direction", o->index.direction, DirectionNames(),
                 "TorchScript: AtoB reads A, BtoA reads B");
   AddEnumOption(cmd, "--input-range", o->index.input_range, InputRangeNames(),

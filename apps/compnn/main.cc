@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   compnn::cli::AddDataCommand(app, run);
   compnn::cli::AddIndexCommand(app, run);
   compnn::cli::AddVerifyCommand(app, run);
+  compnn::cli::AddCellIndexCommand(app, run);
   compnn::cli::AddMatchCommand(app, run);
 #ifdef COMPNN_WITH_TORCH
   compnn::cli::AddTrainCommand(app, run);

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <set>
 
 #include "compnn/core/check.h"
 #include "tool_ranks.h"
@@ -46,6 +47,13 @@ std::string ErrorPrefix() {
 }
 
 }  // namespace
+
+void NoteOnce(const std::string& line) {
+  static std::set<std::string> printed;
+  if (!ToolRanks().is_root() || !printed.insert(line).second) return;
+  std::fprintf(stderr, "compnn: note: %s\n", line.c_str());
+  std::fflush(stderr);
+}
 
 void RefuseOnEveryRank(const std::string& line) {
   if (ToolRanks().is_root()) std::fprintf(stderr, "%s\n", line.c_str());

@@ -14,6 +14,10 @@ namespace compnn::cli {
 // alive then, and tearing down under them has crashed long runs).
 [[noreturn]] void RunTool(CLI::App& app, const Command& run, int argc, char** argv);
 
+// Prints "compnn: note: LINE" on standard error from rank 0, once per distinct line in the process
+// (a search repeated over many queries notes the same thing once).
+void NoteOnce(const std::string& line);
+
 // A refusal every rank reaches alike (the same words, parsed the same way): rank 0 alone prints
 // `line` (one line, without its newline), and every rank exits with status 2 without waiting on
 // another.

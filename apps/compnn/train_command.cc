@@ -7,6 +7,7 @@
 #include "compnn/data/dataset_writer.h"
 #include "compnn/models/model.h"
 #include "compnn/models/prediction.h"
+#include "compnn/models/torchscript.h"
 #include "compnn/models/training.h"
 #include "progress_bar.h"
 #include "typed_options.h"
@@ -113,7 +114,8 @@ void AddLayersCommand(CLI::App& app, Command& run) {
     run = [o] {
       ModelSpec spec;
       spec.path = o->model;
-      spec.size = o->size ? *o->size : ImageSize{256, 256};
+      spec.size = o->size;
+      if (!spec.size && IsTorchScriptPath(o->model)) spec.size = ImageSize{256, 256};
       std::unique_ptr<Model> model = Model::Open(spec);
       if (model->arch() == Architecture::kTorchScript) {
         const ImageSize& size = model->size();

@@ -11,7 +11,11 @@ import numpy as np
 from . import _compnn
 from ._arrays import as_array, as_float_array, resolve_threads
 
-SearchResult = collections.namedtuple("SearchResult", ["nnf", "similarity", "candidates"])
+
+class SearchResult(collections.namedtuple("SearchResult", ["nnf", "similarity", "candidates"])):
+    searched_by = ""  # which search found the field: "hpm", "exact", "projected" or the cell index
+
+
 SearchResult.__doc__ = """A store search's result: nnf int32 (H, W, 3) holding image, y, x;
 similarity float32 (H, W) (with k > 1 matches per cell: (H, W, K, 3) and (H, W, K), best first);
 candidates, the store image indices searched (most similar globally
@@ -145,6 +149,10 @@ class FeatureStore:
         channels_first=False,
         k=1,
         search_matches=1,
+        *,
+        use_cell_index=True,
+        index_probes=1,
+        index_shortlist=64,
     ):
         """Matches a query's map at ``layer`` against the store, as ``compnn explain`` does.
 
@@ -165,10 +173,16 @@ class FeatureStore:
                 when k > 1; HyperPatch-Match then costs about k times as much).
             search_matches: HyperPatch-Match keeps this many matches per cell while it searches
                 (at least ``k``) and returns the best ``k`` (``--search-matches`` of the CLI).
+            use_cell_index: a search over every image (``topk_images=0``, no restriction) uses
+                the layer's cell index when the store has one (:meth:`build_cell_index`),
+                whatever the method; False searches by ``method``.
+            index_probes, index_shortlist: the cell index's lists probed per cell and candidates
+                per cell ranked again at full precision.
 
         Returns:
-            :class:`SearchResult` (nnf, similarity, candidates). The GIL is released while
-            searching, so threads may search one store concurrently.
+            :class:`SearchResult` (nnf, similarity, candidates; ``searched_by`` says which
+            search found them). The GIL is released while searching, so threads may search one
+            store concurrently.
         """
         self._check_layer(layer)
         if isinstance(images, str):
@@ -196,7 +210,7 @@ class FeatureStore:
                 f"query_global: {query_global.size} values, but the global descriptors of "
                 f"{self.path} ({self.global_layer}, flattened) have {length}"
             )
-        nnf, similarity, candidates = self._store.search(
+        nnf, similarity, candidates, searched_by = self._store.search(
             layer,
             query_map,
             query_global,
@@ -210,8 +224,50 @@ class FeatureStore:
             bool(channels_first),
             int(k),
             int(search_matches),
+            bool(use_cell_index),
+            int(index_probes),
+            int(index_shortlist),
         )
-        return SearchResult(nnf, similarity, candidates)
+        result = SearchResult(nnf, similarity, candidates)
+        result.searched_by = searched_by
+        return result
+
+    def build_cell_index(
+        self,
+        layer=None,
+        *,
+        hyperpatch=None,
+        lists=0,
+        code_bytes=16,
+        train_cells=65536,
+        seed=0,
+        threads=0,
+    ):
+        """Builds the index over ``layer``'s cells that searches over every image use, as
+        ``compnn cell-index`` does, and writes it beside the store (``cell-index/``).
+
+        Args:
+            layer: a stored layer (default: :meth:`default_layer`).
+            hyperpatch: (height, width) compared around each cell (default: the layer's).
+            lists: inverted lists (0: the power of two nearest sqrt(cells) / 2).
+            code_bytes: bytes each hyperpatch is compressed to (must divide its length).
+            train_cells: hyperpatches the lists and codes learn from.
+            seed, threads: the training sample's seed; worker threads (0: every core).
+
+        Returns:
+            dict with the index ``file``, build ``seconds``, ``bytes``, ``lists``, ``code_bytes``.
+        """
+        layer = self.default_layer() if layer is None else layer
+        self._check_layer(layer)
+        return self._store.build_cell_index(
+            layer,
+            [] if hyperpatch is None else [int(hyperpatch[0]), int(hyperpatch[1])],
+            int(lists),
+            int(code_bytes),
+            int(train_cells),
+            int(seed),
+            resolve_threads(threads),
+        )
 
 
 class StoreWriter:

@@ -8,6 +8,7 @@
 #include "bindings.h"
 #include "compnn/data/dataset.h"
 #include "compnn/explain/attribute_filter.h"
+#include "compnn/store/cell_index.h"
 #include "compnn/store/store_search.h"
 
 namespace compnn::python {
@@ -62,7 +63,8 @@ std::vector<int> Allowed(const FeatureStore& store, const std::string& where,
 py::tuple Search(const StorePtr& store, const std::string& layer, const py::array& query_map,
                  const py::array& query_global, const std::string& method, int topk_images,
                  const std::string& where, const std::vector<std::string>& images, int iterations,
-                 std::uint64_t seed, int threads, bool channels_first, int k, int search_matches) {
+                 std::uint64_t seed, int threads, bool channels_first, int k, int search_matches,
+                 bool use_cell_index, int index_probes, int index_shortlist) {
   std::vector<float> scratch;
   const MapView query = QueryMap(query_map, channels_first, scratch, "query_map");
   const std::vector<float> global = Descriptor(query_global, "query_global");
@@ -75,13 +77,42 @@ py::tuple Search(const StorePtr& store, const std::string& layer, const py::arra
   options.patch_match.search_matches = search_matches;
   options.threads = threads;
   options.k = k;
+  options.use_cell_index = use_cell_index;
+  options.cell_index.probes = index_probes;
+  options.cell_index.shortlist = index_shortlist;
   StoreSearchResult result;
   {
     py::gil_scoped_release release;
     result = SearchStore(*store, layer, query, global, options);
   }
   py::tuple field = FieldArrays(result.field);
-  return py::make_tuple(field[0], field[1], result.candidates);
+  return py::make_tuple(field[0], field[1], result.candidates, result.searched_by);
+}
+
+py::dict BuildIndex(const StorePtr& store, const std::string& layer,
+                    const std::vector<int>& hyperpatch, int lists, int code_bytes, int train_cells,
+                    std::uint64_t seed, int threads) {
+  CellIndexOptions options;
+  options.lists = lists;
+  options.code_bytes = code_bytes;
+  options.train_cells = train_cells;
+  options.seed = seed;
+  options.threads = threads;
+  const HyperpatchShape shape = hyperpatch.empty()
+                                    ? store->manifest().layer(layer).hyperpatch
+                                    : HyperpatchShape{hyperpatch.at(0), hyperpatch.at(1)};
+  CellIndexSummary built;
+  {
+    py::gil_scoped_release release;
+    built = BuildCellIndex(*store, layer, shape, options);
+  }
+  py::dict d;
+  d["file"] = built.file;
+  d["seconds"] = built.seconds;
+  d["bytes"] = built.bytes;
+  d["lists"] = built.lists;
+  d["code_bytes"] = built.code_bytes;
+  return d;
 }
 
 }  // namespace
@@ -126,7 +157,12 @@ void RegisterStore(py::module_& m) {
       .def("search", &Search, py::arg("layer"), py::arg("query_map"), py::arg("query_global"),
            py::arg("method"), py::arg("topk_images"), py::arg("where"), py::arg("images"),
            py::arg("iterations"), py::arg("seed"), py::arg("threads"), py::arg("channels_first"),
-           py::arg("k") = 1, py::arg("search_matches") = 1);
+           py::arg("k") = 1, py::arg("search_matches") = 1, py::arg("use_cell_index") = true,
+           py::arg("index_probes") = CellIndexSearchOptions{}.probes,
+           py::arg("index_shortlist") = CellIndexSearchOptions{}.shortlist)
+      .def("build_cell_index", &BuildIndex, py::arg("layer"), py::arg("hyperpatch"),
+           py::arg("lists"), py::arg("code_bytes"), py::arg("train_cells"), py::arg("seed"),
+           py::arg("threads"));
 }
 
 }  // namespace compnn::python

@@ -166,3 +166,28 @@ def test_names_that_would_share_a_file_and_empty_restrictions(tmp_path, rng):
     flat = store.search("fine", query, np.ones(128, np.float32), seed=1)
     shaped = store.search("fine", query, np.ones((4, 4, 8), np.float32), seed=1)
     np.testing.assert_array_equal(flat.nnf, shaped.nnf)
+
+
+def test_cell_index_serves_searches_over_every_image(tmp_path, rng):
+    write_store(tmp_path / "s", rng, n=12, dtype="f32")
+    store = compnn.FeatureStore(tmp_path / "s")
+    query = rng.standard_normal((8, 8, 6)).astype(np.float32)
+    descriptor = np.ones(128, np.float32)
+    plain = store.search("fine", query, descriptor, method="exact", topk_images=0)
+    assert plain.searched_by == "exact"
+    built = store.build_cell_index("fine", lists=4, code_bytes=6, train_cells=1024)
+    assert os.path.exists(built["file"]) and built["lists"] == 4
+    # Every list probed and all 768 cells shortlisted: re-ranking is exact search.
+    every = store.search("fine", query, descriptor, method="exact", topk_images=0,
+                         index_probes=4, index_shortlist=768)
+    assert every.searched_by.startswith("cell index IVF4,PQ6")
+    np.testing.assert_array_equal(every.nnf, plain.nnf)
+    np.testing.assert_allclose(every.similarity, plain.similarity, atol=1e-5)
+    short = store.search("fine", query, descriptor, topk_images=0, index_shortlist=16)
+    assert short.similarity.mean() >= 0.9 * plain.similarity.mean()
+    assert (short.similarity <= plain.similarity + 1e-5).all()
+    # Asked not to, or over a restricted database, the method searches.
+    assert store.search("fine", query, descriptor, method="exact", topk_images=0,
+                        use_cell_index=False).searched_by == "exact"
+    assert store.search("fine", query, descriptor, method="exact", topk_images=0,
+                        images=["im1", "im3"]).searched_by == "exact"

@@ -65,6 +65,21 @@ bool HasPhotoRows(const EvalReport& report) {
   });
 }
 
+// "\nSearched by: top 16: hpm; all: cell index ...\n" under a layer's table: which search found
+// each prefilter's rows (one line, each prefilter once); empty when not recorded.
+std::string SearchedByLine(const LayerEval& l) {
+  std::string line;
+  int last_topk = -2;
+  for (const EvalRow& r : l.output_rows) {
+    if (r.searched_by.empty() || r.topk == last_topk) continue;
+    last_topk = r.topk;
+    line += (line.empty() ? "" : "; ") +
+            (r.topk > 0 ? "top " + std::to_string(r.topk) : std::string("all")) + ": " +
+            r.searched_by;
+  }
+  return line.empty() ? "" : "\nSearched by: " + line + ".\n";
+}
+
 // Table 1 per layer: the baseline in absolute numbers, then every other row relative to it.
 std::string OutputTables(const EvalReport& report) {
   std::string md =
@@ -79,7 +94,7 @@ std::string OutputTables(const EvalReport& report) {
     }
     for (const EvalRow& r : l.output_rows) md += MarkdownRow(r, base, true);
     for (const EvalRow& r : l.prediction_rows) md += MarkdownRow(r, base, true);
-    md += "\n";
+    md += SearchedByLine(l) + "\n";
   }
   return md;
 }
@@ -228,6 +243,7 @@ nlohmann::json EvalRow::ToJson(const std::vector<std::string>& class_names) cons
     j["topk"] = topk;
     j["k"] = k;
   }
+  if (!searched_by.empty()) j["searched_by"] = searched_by;
   if (!is_photo()) {
     j["mean_pixel_accuracy"] = mean_pixel_accuracy;
     j["mean_iou"] = mean_iou;
@@ -496,6 +512,8 @@ LayerEval LayerAccumulators::Result(const StoreLayer& layer, const RowGrid& grid
       rows.push_back(totals.Row(grid.Name(kind, row)));
       rows.back().topk = grid.topk.at(row / grid.k.size());
       rows.back().k = grid.k.at(row % grid.k.size());
+      const std::size_t t = row / grid.k.size();
+      if (t < searched_by.size()) rows.back().searched_by = searched_by[t];
     };
     add(e.output_rows, output[row], "OR");
     if (predictions) add(e.prediction_rows, prediction[row], "PR");
@@ -514,7 +532,8 @@ nlohmann::json LayerAccumulators::State() const {
   return {{"output", rows(output)},
           {"prediction", rows(prediction)},
           {"input", rows(input)},
-          {"quality", quality.State()}};
+          {"quality", quality.State()},
+          {"searched_by", searched_by}};
 }
 
 void LayerAccumulators::Append(const nlohmann::json& state) {
@@ -530,6 +549,8 @@ void LayerAccumulators::Append(const nlohmann::json& state) {
   rows(prediction, state.at("prediction"));
   rows(input, state.at("input"));
   quality.Append(state.at("quality"));
+  if (searched_by.empty() && state.contains("searched_by"))
+    searched_by = state.at("searched_by").get<std::vector<std::string>>();
 }
 
 }  // namespace compnn

@@ -168,6 +168,8 @@ void SplitEvaluation::AddLayer(std::size_t l, int q, const QueryRun& run, const 
     const auto start = Clock::now();
     const StoreSearchResult found = Search(layer.name, run, search);
     const double search_seconds = SecondsSince(start);
+    if (totals.searched_by.size() <= t) totals.searched_by.resize(t + 1);
+    if (totals.searched_by[t].empty()) totals.searched_by[t] = found.searched_by;
     // Every k's row pastes the same best matches first: one coherence serves them all.
     const FieldCoherence coherence = MeasureCoherence(found.field);
     for (std::size_t k = 0; k < o_.k.size(); ++k) {

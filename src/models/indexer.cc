@@ -14,6 +14,7 @@
 #include "compnn/explain/training_images.h"
 #include "compnn/models/model.h"
 #include "compnn/models/network.h"
+#include "compnn/models/torchscript.h"
 #include "compnn/store/feature_store.h"
 
 namespace compnn {
@@ -56,10 +57,12 @@ void IndexDataset(const IndexOptions& o, const Ranks& ranks) {
   o.Check();
   UseAllCores(o.threads);
   const Dataset dataset = Dataset::Open(o.data);
-  // A TorchScript model runs at the dataset's own size unless told otherwise.
-  const ImageSize own = o.size ? *o.size : dataset.ImageSizeOf(o.split);
+  // A TorchScript model runs at the dataset's own size unless told otherwise, a model file at its
+  // training size.
+  std::optional<ImageSize> size_asked = o.size;
+  if (!size_asked && IsTorchScriptPath(o.model)) size_asked = dataset.ImageSizeOf(o.split);
   std::unique_ptr<Model> model = Model::Open(
-      {o.model, own, o.direction, o.input_range, o.normalisation, o.output, o.output_kind});
+      {o.model, size_asked, o.direction, o.input_range, o.normalisation, o.output, o.output_kind});
   const Direction direction = model->direction();
   const bool input_is_labels = dataset.input_is_labels(direction);
   const bool target_is_labels = dataset.target_is_labels(direction);

@@ -39,7 +39,10 @@ std::unique_ptr<Model> Model::Open(const ModelSpec& spec) {
     m->script_->SelectOutput(spec.output);
     return m;
   }
-  return Wrap(LoadNetwork(spec.path), spec.path);
+  std::unique_ptr<Model> own = Wrap(LoadNetwork(spec.path), spec.path);
+  // compnn's networks are fully convolutional: they run at another size than they trained at.
+  if (spec.size) own->size_ = *spec.size;
+  return own;
 }
 
 std::unique_ptr<Model> Model::Wrap(std::shared_ptr<Network> network, std::string path) {

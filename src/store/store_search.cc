@@ -35,6 +35,26 @@ void RequireSameDepth(const FeatureStore& store, const StoreLayer& layer, const 
                " (was the store built from another model?)");
 }
 
+// The search over every image through the cell index: its shortlists ranked against the stored
+// cells, float16 ones read in place.
+void SearchWithCellIndex(const FeatureStore& store, const StoreLayer& layer, const MapView& query,
+                         const CellIndex& index, const StoreSearchOptions& o,
+                         StoreSearchResult& result) {
+  CellIndexSearchOptions search = o.cell_index;
+  search.shortlist = std::max(search.shortlist, o.k);
+  auto start = Clock::now();
+  const bool half = layer.dtype == DType::kFloat16;
+  const HalfDatabase halves = half ? store.HalfMaps(layer.name) : HalfDatabase{};
+  const LayerMaps maps = half ? LayerMaps{} : store.Maps(layer.name);
+  result.load_seconds = SecondsSince(start);
+  start = Clock::now();
+  result.field = half ? index.Search(query, halves, o.k, search, o.threads)
+                      : index.Search(query, maps.database, o.k, search, o.threads);
+  result.search_seconds = SecondsSince(start);
+  result.searched_by = index.Describe(search);
+  result.used_cell_index = true;
+}
+
 }  // namespace
 
 void StoreSearchOptions::Check() const {
@@ -50,6 +70,7 @@ void StoreSearchOptions::Check() const {
   CheckMethodSeedsUnset(patch_match, projected);
   CheckNested("patch_match", patch_match);
   CheckNested("projected", projected);
+  CheckNested("cell_index", cell_index);
 }
 
 StoreSearchResult SearchStore(const FeatureStore& store, const std::string& layer_name,
@@ -72,6 +93,20 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
     result.candidates = allowed;
   }
   result.prefilter_seconds = SecondsSince(start);
+
+  // Over every image, the cell index serves when there is one.
+  std::shared_ptr<const CellIndex> cell_index;
+  if (o.use_cell_index && static_cast<int>(result.candidates.size()) == store.size()) {
+    std::string why;
+    cell_index = CellIndex::Open(store, layer_name, result.hyperpatch, &why);
+    // Noted only when every image was asked for: a prefilter as large as a small store is not.
+    if (!cell_index && o.note && o.topk_images == 0) o.note(why);
+  }
+  if (cell_index) {
+    SearchWithCellIndex(store, layer, query, *cell_index, o, result);
+    return result;
+  }
+  result.searched_by = ToString(o.method);
 
   // HyperPatch-Match reads float16 layers in place; exact search multiplies float32 copies.
   const bool in_place =

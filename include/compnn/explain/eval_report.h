@@ -36,6 +36,8 @@ struct EvalRow {
   // queries: share of the cells from its 5 largest source images, mean same-source region size in
   // cells; -1 when not measured.
   double top5_source_share = -1, mean_region_cells = -1;
+  // Reconstruction rows: what searched them (StoreSearchResult::searched_by); empty when unknown.
+  std::string searched_by;
   bool is_photo() const { return l1_truth >= 0 || l1_network >= 0; }
   nlohmann::json ToJson() const;
   nlohmann::json ToJson(const std::vector<std::string>& class_names) const;
@@ -161,6 +163,8 @@ struct LayerAccumulators {
   LayerAccumulators(int classes, std::size_t rows);
   std::vector<RowAccumulator> output, prediction, input;  // indexed like the RowGrid
   SearchQualityAccumulator quality;
+  // Per prefilter (the RowGrid's topk): what searched it, as the first query's search said.
+  std::vector<std::string> searched_by;
 
   // OR rows always (labels or photos, as the targets are), PR rows with `predictions`, IR rows
   // when the inputs are labels.

@@ -26,10 +26,12 @@ class ScriptModel;
 struct Capture;
 
 // How to open a model file. A TorchScript file records none of these, so they come from here;
-// compnn's own model files record them and ignore these.
+// compnn's own model files record them and ignore these, all but the size.
 struct ModelSpec {
   std::string path;
-  // The input size (a TorchScript file needs one: index takes the dataset's own by default).
+  // The input size (a TorchScript file needs one: index takes the dataset's own by default). A
+  // compnn model file runs at its training size unless one is given (its sides must suit the
+  // network's downsampling: multiples of 16 for SegNet).
   std::optional<ImageSize> size;
   Direction direction = Direction::kAtoB;  // which side of a pair it reads
   InputRange input_range = InputRange::kMinusOneToOne;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -14,6 +15,7 @@
 #include "compnn/core/projected_search.h"
 #include "compnn/core/ranks.h"
 #include "compnn/core/search_method.h"
+#include "compnn/store/cell_index.h"
 #include "compnn/store/feature_store.h"
 
 namespace compnn {
@@ -38,6 +40,13 @@ struct StoreSearchOptions {
   // and the field is merged on rank 0, the same to the bit as one process's; every rank must
   // search. Null (or one rank): this process searches alone. Other methods ignore it.
   const Ranks* ranks = nullptr;
+  // A search over every image of the store (no prefilter, no restriction) uses the layer's cell
+  // index (store/cell_index.h) when the store has one for the hyperpatch compared, whatever the
+  // method; the method searches as it would without one when it is missing or stale, which
+  // `note` is told (one line) when every image was asked for (topk_images 0).
+  bool use_cell_index = true;
+  CellIndexSearchOptions cell_index;  // a shortlist shorter than k grows to k
+  std::function<void(const std::string&)> note;
 
   // Throws OptionError naming the field (patch_match's as patch_match.FIELD, projected's as
   // projected.FIELD).
@@ -49,6 +58,10 @@ struct StoreSearchResult {
   std::vector<int> candidates;  // store image indices searched, most similar globally first
   HyperpatchShape hyperpatch;   // the shape compared
   int iterations = 0;           // HyperPatch-Match iterations run
+  // What found the field: the method's name ("hpm", "exact", "projected"), or the cell index
+  // with its settings (CellIndex::Describe).
+  std::string searched_by;
+  bool used_cell_index = false;
   double prefilter_seconds = 0, load_seconds = 0, search_seconds = 0;
 };
 
