@@ -5,6 +5,8 @@
 
 #include "command_catalog.h"
 #include "commands.h"
+#include "compnn/data/dataset_writer.h"
+#include "compnn/models/credibility_eval.h"
 #include "compnn/models/evaluation.h"
 #include "compnn/models/explainer.h"
 #include "compnn/models/model.h"
@@ -20,7 +22,38 @@ namespace {
 
 struct EvalCommandOptions : ExplainOptions {
   EvalOptions eval;
+  bool credibility = false;
+  bool topk_given = false;
+  CredibilityEvalOptions credibility_eval;
 };
+
+// compnn eval --credibility: calibrate on the split's first images, measure the rest.
+void RunCredibility(EvalCommandOptions& o) {
+  Explainer explainer(o.model, o.store, o.data);
+  if (o.search.threads > 0) UseAllCores(o.search.threads);
+  CredibilityEvalOptions c = o.credibility_eval;
+  c.credibility.search = o.search;
+  c.credibility.search.topk_images = o.topk_given ? o.eval.topk_images.front() : 0;
+  c.credibility.layers = o.eval.layers;
+  c.split = o.eval.split;
+  c.count = o.eval.count;
+  std::filesystem::create_directories(o.out);
+  std::unique_ptr<ProgressBar> bar;
+  const CredibilityReport report =
+      EvaluateCredibility(explainer, c, o.out + "/calibration.json", [&](int done, int total) {
+        if (!bar) bar = std::make_unique<ProgressBar>("calibrating and evaluating", total);
+        bar->Update(done);
+      });
+  if (bar) bar->Finish();
+  const std::string markdown = report.ToMarkdown();
+  WriteFileAtomically(o.out + "/credibility.md", markdown);
+  WriteJsonFile(o.out + "/credibility.json", report.ToJson());
+  WritePng(o.out + "/risk-coverage.png", report.RiskCoveragePlot());
+  std::printf(
+      "%s\nwrote %s/{credibility.md, credibility.json, risk-coverage.png, "
+      "calibration.json}\n",
+      markdown.c_str(), o.out.c_str());
+}
 
 void RunEval(EvalCommandOptions& o) {
   Explainer explainer(o.model, o.store, o.data);
@@ -101,7 +134,38 @@ void AddEvalCommand(CLI::App& app, Command& run) {
   cmd->add_option("--quality-topk", o->eval.quality_topk,
                   "hpm: the --topk-images row on which it is compared with exact search")
       ->capture_default_str();
-  cmd->callback([&run, o] { run = [o] { RunEval(*o); }; });
+  cmd->add_flag("--credibility", o->credibility,
+                "instead of the tables: how well credibility (from the labels of the nearest "
+                "training cells at --layer) finds the network's errors, against its softmax "
+                "confidence; writes OUT/calibration.json for explain --credibility");
+  cmd->add_option("--credibility-k", o->credibility_eval.credibility.k,
+                  "--credibility: nearest training cells per cell and layer")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--calibration-count", o->credibility_eval.calibration_count,
+                  "--credibility: the split's first N images calibrate, the rest (--count of "
+                  "them) are evaluated")
+      ->check(AtLeast(1))
+      ->capture_default_str();
+  cmd->add_option("--ood-data", o->credibility_eval.ood_data,
+                  "--credibility: another dataset whose images (photo side) the network is fed, "
+                  "to compare their credibility")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--ood-split", o->credibility_eval.ood_split, "--credibility: its split")
+      ->capture_default_str();
+  cmd->add_option("--ood-count", o->credibility_eval.ood_count,
+                  "--credibility: its first N images (0: all)")
+      ->check(AtLeast(0))
+      ->capture_default_str();
+  cmd->callback([&run, o, cmd] {
+    o->topk_given = cmd->count("--topk-images") > 0;
+    run = [o] {
+      if (o->credibility)
+        RunCredibility(*o);
+      else
+        RunEval(*o);
+    };
+  });
 }
 
 }  // namespace compnn::cli

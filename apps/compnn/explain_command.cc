@@ -1,5 +1,6 @@
 // compnn explain, sweep and control: explanations of a model's predictions from its feature store.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -13,9 +14,11 @@
 #include "compnn/explain/correspondence_map.h"
 #include "compnn/explain/explanation_files.h"
 #include "compnn/explain/figure.h"
+#include "compnn/models/credibility_maps.h"
 #include "compnn/store/atomic_file.h"
 #include "compnn/store/field_io.h"
 #include "compnn/store/json_file.h"
+#include "compnn/store/npy.h"
 #include "explain_options.h"
 #include "explorer_output.h"
 #include "progress_bar.h"
@@ -34,13 +37,44 @@ std::string Describe(const StoreLayer& layer) {
 // ---- explain -------------------------------------------------------------------------------
 
 struct ExplainCommandOptions : ExplainOptions {
-  std::string layer, where, images;
+  std::string layer, where, images, credibility;
   int highlighted = 5;
   HtmlOptions html;
 };
 
+// credibility.png and credibility.npy: the credibility of the network's prediction per pixel;
+// returns summary.json's "credibility" entry.
+nlohmann::json WriteCredibility(CredibilityMapper& mapper,
+                                const CredibilityCalibration& calibration, const Query& query,
+                                const std::string& dir) {
+  const QueryCredibility c = mapper.Measure(query);
+  cv::Mat credibility(c.predicted.size(), CV_32F);
+  std::vector<float> known;
+  for (std::size_t p = 0; p < c.nonconformity.size(); ++p) {
+    const float v = calibration.Credibility(c.nonconformity[p]);
+    credibility.at<float>(static_cast<int>(p)) = v;
+    if (!std::isnan(v)) known.push_back(v);
+  }
+  WritePng(dir + "/credibility.png", CredibilityHeatMap(credibility));
+  WriteNpy(dir + "/credibility.npy", DType::kFloat32, {credibility.rows, credibility.cols},
+           credibility.ptr<float>());
+  std::sort(known.begin(), known.end());
+  const auto below = std::lower_bound(known.begin(), known.end(), 0.05f) - known.begin();
+  return {{"median", known.empty() ? -1.0 : known[known.size() / 2]},
+          {"share_below_0.05", known.empty() ? 0.0 : static_cast<double>(below) / known.size()},
+          {"searched_by", c.searched_by}};
+}
+
 void RunExplain(const ExplainCommandOptions& o) {
   Explainer explainer(o.model, o.store, o.data);
+  std::optional<LoadedCalibration> calibration;
+  std::unique_ptr<CredibilityMapper> mapper;
+  if (!o.credibility.empty()) {
+    calibration = LoadCalibration(o.credibility, explainer.store());
+    CredibilityOptions options = calibration->options;
+    options.search.threads = o.search.threads;
+    mapper = std::make_unique<CredibilityMapper>(explainer, options);
+  }
   const std::string layer = o.layer.empty() ? DefaultExplainLayer(explainer.store()) : o.layer;
   const StoreLayer& info = explainer.store().manifest().layer(layer);
   StoreSearchOptions search = o.search;
@@ -120,6 +154,11 @@ void RunExplain(const ExplainCommandOptions& o) {
     summary["seconds"]["reconstruct"] = e.reconstruct_seconds;
     summary["seconds"]["total"] = total;
     if (split_database) summary["ranks"] = ranks.size();
+    if (mapper) {
+      summary["credibility"] = WriteCredibility(*mapper, calibration->calibration, query, dir);
+      summary["files"].push_back("credibility.png");
+      summary["files"].push_back("credibility.npy");
+    }
     WriteJsonFile(dir + "/summary.json", summary);
     folder.Commit();
     if (!bar) continue;
@@ -300,6 +339,11 @@ void AddExplainCommand(CLI::App& app, Command& run) {
   cmd->add_option("--highlight", o->highlighted, "source images shown in colour")
       ->check(CLI::Range(1, 10))
       ->capture_default_str();
+  cmd->add_option("--credibility", o->credibility,
+                  "a calibration (OUT/calibration.json of compnn eval --credibility): also write "
+                  "credibility.png and credibility.npy, the credibility of the network's "
+                  "prediction per pixel")
+      ->check(CLI::ExistingFile);
   AddHtmlOptions(cmd, &o->html);
   cmd->callback([&run, o] { run = [o] { RunExplain(*o); }; });
 }

@@ -1,0 +1,170 @@
+#include "compnn/models/credibility_maps.h"
+
+#include <algorithm>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+#include <set>
+
+#include "compnn/core/check.h"
+#include "compnn/core/stopwatch.h"
+#include "compnn/eval/metrics.h"
+#include "compnn/store/json_file.h"
+
+namespace compnn {
+namespace {
+
+constexpr const char* kFormat = "compnn-calibration-1";
+constexpr const char* kLogitsLayer = "output";
+
+bool HasLayer(Model& model, const std::string& name) {
+  for (const LayerInfo& l : model.layers())
+    if (l.name == name) return true;
+  return false;
+}
+
+nlohmann::json SearchJson(const CredibilityOptions& o) {
+  return {{"method", ToString(o.search.method)},
+          {"topk_images", o.search.topk_images},
+          {"seed", o.search.seed},
+          {"use_cell_index", o.search.use_cell_index},
+          {"index_probes", o.search.cell_index.probes},
+          {"index_shortlist", o.search.cell_index.shortlist}};
+}
+
+}  // namespace
+
+void CredibilityOptions::Check() const {
+  COMPNN_CHECK_OPTION(k >= 1 && k <= 64, "k", "must be in [1, 64], got ", k);
+  CheckNested("search", search);
+}
+
+CredibilityMapper::CredibilityMapper(Explainer& explainer, CredibilityOptions options)
+    : explainer_(explainer), o_(std::move(options)) {
+  o_.Check();
+  o_.search.k = o_.k;
+  COMPNN_CHECK(explainer_.model().OutputsClasses() && explainer_.target_is_labels(),
+               explainer_.model().path(),
+               ": credibility needs a network that outputs classes, explained from label targets");
+  if (o_.layers.empty()) o_.layers = {DefaultExplainLayer(explainer_.store())};
+  for (const std::string& layer : o_.layers) explainer_.store().manifest().layer(layer);
+  logits_ = HasLayer(explainer_.model(), kLogitsLayer);
+}
+
+NeighbourVotes CredibilityMapper::Votes(const CorrespondenceField& field, int stride) {
+  NeighbourVotes v;
+  v.height = field.height;
+  v.width = field.width;
+  v.k = field.k;
+  v.stride = stride;
+  v.labels.resize(field.matches.size());
+  v.weights.resize(field.matches.size());
+  TrainingImages& training = explainer_.training();
+  for (std::size_t i = 0; i < field.matches.size(); ++i) {
+    const Match& m = field.matches[i];
+    v.weights[i] = m.image >= 0 ? m.similarity : 0.0f;
+    v.labels[i] = -1;
+    if (m.image < 0) continue;
+    // The training target's class at the centre of the matched cell's patch.
+    const cv::Mat& classes = training.TargetClasses(m.image);
+    const int y = std::min(m.y * stride + stride / 2, classes.rows - 1);
+    const int x = std::min(m.x * stride + stride / 2, classes.cols - 1);
+    const std::uint8_t label = classes.at<std::uint8_t>(y, x);
+    if (label != kIgnoreClass) v.labels[i] = label;
+  }
+  return v;
+}
+
+QueryCredibility CredibilityMapper::Measure(const Query& query) {
+  const FeatureStore& store = explainer_.store();
+  std::vector<std::string> capture = o_.layers;
+  if (logits_) capture.push_back(kLogitsLayer);
+  const QueryRun run = explainer_.Run(query, capture);
+  const Palette& palette = *explainer_.palette();
+  QueryCredibility c;
+  c.predicted = palette.Classes(run.output, true, "network output");
+  if (!query.truth.empty()) c.truth = palette.Classes(query.truth, false, query.name);
+
+  std::vector<NeighbourVotes> votes;
+  const auto start = Clock::now();
+  const std::vector<float>& global = run.maps.at(store.manifest().global_layer).values;
+  for (const std::string& layer : o_.layers) {
+    const StoreSearchResult found =
+        SearchStore(store, layer, run.maps.at(layer).view(), global, o_.search);
+    votes.push_back(Votes(found.field, store.manifest().layer(layer).stride));
+    if (c.searched_by.empty()) c.searched_by = found.searched_by;
+  }
+  c.search_seconds = SecondsSince(start);
+  const int rows = c.predicted.rows, cols = c.predicted.cols;
+  c.nonconformity = Nonconformity(votes, c.predicted.ptr<std::uint8_t>(), rows, cols, kIgnoreClass);
+  if (!c.truth.empty())
+    c.truth_nonconformity =
+        Nonconformity(votes, c.truth.ptr<std::uint8_t>(), rows, cols, kIgnoreClass);
+  if (logits_) {
+    const OwnedMap& scores = run.maps.at(kLogitsLayer);
+    COMPNN_CHECK(scores.height == rows && scores.width == cols, "the network's class scores are ",
+                 scores.height, " x ", scores.width, ", its classes ", rows, " x ", cols);
+    SoftmaxConfidence(scores.values.data(), static_cast<std::size_t>(rows) * cols, scores.depth,
+                      c.max_probability, c.entropy);
+  }
+  return c;
+}
+
+void SaveCalibration(const std::string& path, const CredibilityCalibration& calibration,
+                     const CredibilityOptions& options, const FeatureStore& store,
+                     const std::vector<std::string>& images) {
+  WriteJsonFile(path, {{"format", kFormat},
+                       {"store", store.dir()},
+                       {"model_checksum", store.manifest().model.value("checksum", "")},
+                       {"layers", options.layers},
+                       {"k", options.k},
+                       {"search", SearchJson(options)},
+                       {"images", images},
+                       {"pixels", calibration.Count()},
+                       {"nonconformity", calibration.Values()}});
+}
+
+LoadedCalibration LoadCalibration(const std::string& path, const FeatureStore& store) {
+  const nlohmann::json j = ReadJsonFile(path);
+  try {
+    COMPNN_CHECK(j.value("format", "") == kFormat, "not a compnn calibration (format ",
+                 j.value("format", std::string("missing")), ")");
+    COMPNN_CHECK(j.at("model_checksum") == store.manifest().model.value("checksum", ""),
+                 "calibrated with another model than ", store.dir(), "'s");
+    CredibilityOptions o;
+    o.layers = j.at("layers").get<std::vector<std::string>>();
+    o.k = j.at("k").get<int>();
+    const nlohmann::json& s = j.at("search");
+    const auto method = SearchMethodNames().find(s.at("method").get<std::string>());
+    COMPNN_CHECK(method != SearchMethodNames().end(), "unknown search method ", s.at("method"));
+    o.search.method = method->second;
+    o.search.topk_images = s.at("topk_images").get<int>();
+    o.search.seed = s.at("seed").get<std::uint64_t>();
+    o.search.use_cell_index = s.at("use_cell_index").get<bool>();
+    o.search.cell_index.probes = s.at("index_probes").get<int>();
+    o.search.cell_index.shortlist = s.at("index_shortlist").get<int>();
+    o.Check();
+    return {CredibilityCalibration(j.at("nonconformity").get<std::vector<float>>(),
+                                   j.at("pixels").get<long long>()),
+            o};
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
+}
+
+cv::Mat CredibilityHeatMap(const cv::Mat& credibility) {
+  cv::Mat scaled;
+  credibility.convertTo(scaled, CV_8U, 255.0);
+  cv::Mat heat;
+  // Low red, middle orange, high yellow-green: the low values, the ones to look at, stand out.
+  cv::applyColorMap(scaled, heat, cv::COLORMAP_AUTUMN);
+  cv::Mat bgr(credibility.size(), CV_8UC3);
+  for (int y = 0; y < heat.rows; ++y) {
+    for (int x = 0; x < heat.cols; ++x) {
+      const float v = credibility.at<float>(y, x);
+      bgr.at<cv::Vec3b>(y, x) = std::isnan(v) ? cv::Vec3b(128, 128, 128) : heat.at<cv::Vec3b>(y, x);
+    }
+  }
+  return bgr;
+}
+
+}  // namespace compnn
