@@ -10,6 +10,7 @@
 #include "compnn/models/evaluation.h"
 #include "compnn/models/explainer.h"
 #include "compnn/models/model.h"
+#include "compnn/models/sanity_check.h"
 #include "compnn/store/atomic_file.h"
 #include "compnn/store/json_file.h"
 #include "explain_options.h"
@@ -22,7 +23,7 @@ namespace {
 
 struct EvalCommandOptions : ExplainOptions {
   EvalOptions eval;
-  bool credibility = false;
+  bool credibility = false, sanity = false;
   bool topk_given = false;
   CredibilityEvalOptions credibility_eval;
 };
@@ -85,6 +86,33 @@ void RunEval(EvalCommandOptions& o) {
               o.out.c_str());
 }
 
+// compnn eval --sanity: the explanations of ever more randomised networks.
+void RunSanity(EvalCommandOptions& o) {
+  Explainer explainer(o.model, o.store, o.data);
+  if (o.search.threads > 0) UseAllCores(o.search.threads);
+  SanityOptions s;
+  COMPNN_CHECK(o.eval.layers.size() <= 1, "--sanity explains at one --layer");
+  if (!o.eval.layers.empty()) s.layer = o.eval.layers.front();
+  s.split = o.eval.split;
+  if (o.eval.count > 0) s.count = o.eval.count;
+  if (o.topk_given) s.topk_images = o.eval.topk_images.front();
+  s.seed = o.search.seed;
+  s.threads = o.search.threads;
+  std::filesystem::create_directories(o.out);
+  std::unique_ptr<ProgressBar> bar;
+  const SanityReport report = CascadingRandomisation(explainer, s, [&](int done, int total) {
+    if (!bar) bar = std::make_unique<ProgressBar>("randomising", total);
+    bar->Update(done);
+  });
+  if (bar) bar->Finish();
+  const std::string markdown = report.ToMarkdown();
+  WriteFileAtomically(o.out + "/sanity.md", markdown);
+  WriteJsonFile(o.out + "/sanity.json", report.ToJson());
+  WritePng(o.out + "/sanity.png", report.Plot());
+  std::printf("%s\nwrote %s/{sanity.md, sanity.json, sanity.png}\n", markdown.c_str(),
+              o.out.c_str());
+}
+
 }  // namespace
 
 void AddEvalCommand(CLI::App& app, Command& run) {
@@ -138,6 +166,11 @@ void AddEvalCommand(CLI::App& app, Command& run) {
                 "instead of the tables: how well credibility (from the labels of the nearest "
                 "training cells at --layer) finds the network's errors, against its softmax "
                 "confidence; writes OUT/calibration.json for explain --credibility");
+  cmd->add_flag("--sanity", o->sanity,
+                "instead of the tables: the sanity check, the explanations of the first --count "
+                "images (default 5) with the network's modules randomised one after another from "
+                "the output down, against the trained network's (one --layer; --topk-images: "
+                "each query's database, default 16)");
   cmd->add_option("--credibility-k", o->credibility_eval.credibility.k,
                   "--credibility: nearest training cells per cell and layer")
       ->check(CLI::Range(1, 64))
@@ -160,8 +193,11 @@ void AddEvalCommand(CLI::App& app, Command& run) {
   cmd->callback([&run, o, cmd] {
     o->topk_given = cmd->count("--topk-images") > 0;
     run = [o] {
+      COMPNN_CHECK(!(o->credibility && o->sanity), "give --credibility or --sanity, not both");
       if (o->credibility)
         RunCredibility(*o);
+      else if (o->sanity)
+        RunSanity(*o);
       else
         RunEval(*o);
     };

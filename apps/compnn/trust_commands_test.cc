@@ -1,6 +1,7 @@
-// Credibility end to end on a small SegNet: compnn eval --credibility calibrates and measures,
-// and explain --credibility's map is recomputed here from what explain writes (the matches of
-// every cell, the store's training targets, the network's output) and the calibration file.
+// Where (not) to trust a network, end to end on a small SegNet: compnn eval --credibility
+// calibrates and measures, explain --credibility's map is recomputed here from what explain
+// writes (the matches of every cell, the store's training targets, the network's output) and the
+// calibration file; compnn eval --sanity randomises the network from the output down.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -17,7 +18,7 @@
 namespace compnn {
 namespace {
 
-class CredibilityCommand : public testing::TempDirTest {
+class TrustCommands : public testing::TempDirTest {
  protected:
   void SetUp() override {
     TempDirTest::SetUp();
@@ -43,7 +44,7 @@ class CredibilityCommand : public testing::TempDirTest {
   std::string common_;
 };
 
-TEST_F(CredibilityCommand, EvalMeasuresErrorDetectionAgainstSoftmaxConfidence) {
+TEST_F(TrustCommands, EvalMeasuresErrorDetectionAgainstSoftmaxConfidence) {
   Run("eval" + common_ + " --credibility --calibration-count 1 --split val --layer decoder2" +
       " --out " + Path("ev"));
   const nlohmann::json report = Json("ev/credibility.json");
@@ -61,7 +62,7 @@ TEST_F(CredibilityCommand, EvalMeasuresErrorDetectionAgainstSoftmaxConfidence) {
   EXPECT_EQ(Json("ev/calibration.json")["format"], "compnn-calibration-1");
 }
 
-TEST_F(CredibilityCommand, ExplainsCredibilityMapIsTheNeighboursDisagreementCalibrated) {
+TEST_F(TrustCommands, ExplainsCredibilityMapIsTheNeighboursDisagreementCalibrated) {
   Run("eval" + common_ + " --credibility --calibration-count 1 --split val --layer decoder2" +
       " --credibility-k 4 --out " + Path("ev"));
   // The same search as the calibration's (every image, hpm, seed 0, 4 matches a cell), so that
@@ -123,13 +124,38 @@ TEST_F(CredibilityCommand, ExplainsCredibilityMapIsTheNeighboursDisagreementCali
   EXPECT_GT(summary["credibility"]["median"].get<double>(), 0.0);
 }
 
-TEST_F(CredibilityCommand, RefusesACalibrationOfAnotherKind) {
+TEST_F(TrustCommands, RefusesACalibrationOfAnotherKind) {
   WriteText("bad.json", "{\"format\": \"something else\"}");
   const testing::ProcessResult r =
       testing::RunCompnn("explain" + common_ + " --query-split val --count 1 --credibility " +
                          Path("bad.json") + " --out " + Path("ex"));
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("bad.json: not a compnn calibration"), std::string::npos) << r.output;
+}
+
+TEST_F(TrustCommands, SanityCheckRandomisesFromTheOutputDown) {
+  const std::string args = "eval" + common_ + " --sanity --count 2 --layer decoder2 --out ";
+  Run(args + Path("sa"));
+  const nlohmann::json report = Json("sa/sanity.json");
+  const nlohmann::json& steps = report["steps"];
+  // The trained network, then SegNet's modules from the output down (two blocks).
+  std::vector<std::string> order;
+  for (const nlohmann::json& s : steps) order.push_back(s["randomised"]);
+  EXPECT_EQ(order, (std::vector<std::string>{"", "classifier", "decoder1", "decoder2", "encoder2",
+                                             "encoder1"}));
+  EXPECT_EQ(steps[0]["changed_matches"], 0.0);
+  // decoder2's maps do not depend on the modules after it: its explanation stays, bit for bit,
+  // while the network's output changes.
+  for (int i : {1, 2}) {
+    EXPECT_EQ(steps[i]["changed_matches"], 0.0) << steps[i].dump();
+    EXPECT_EQ(steps[i]["changed_reconstruction"], 0.0) << steps[i].dump();
+  }
+  EXPECT_GT(steps[1]["changed_network"].get<double>(), 0.0);
+  // Randomising decoder2 itself moves the matches.
+  EXPECT_GT(steps[3]["changed_matches"].get<double>(), 0.0);
+  // The same seed, the same report.
+  Run(args + Path("sb"));
+  EXPECT_EQ(Json("sb/sanity.json"), report);
 }
 
 }  // namespace
