@@ -16,13 +16,14 @@ The package runs on compnn's C++ engine (the ``_compnn`` extension):
 
 import importlib
 
+from .credibility import credibility_map
 from .dataset import Dataset
 from .explanation import write_explorer
 from .match import match
 from .store import FeatureStore, SearchResult, StoreWriter
 
-__all__ = ["Dataset", "FeatureStore", "SearchResult", "StoreWriter", "match", "torch",
-           "write_explorer"]
+__all__ = ["Dataset", "FeatureStore", "SearchResult", "StoreWriter", "credibility_map", "match",
+           "torch", "write_explorer"]
 __version__ = "0.1.0"
 
 

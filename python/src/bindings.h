@@ -15,6 +15,7 @@ void RegisterStore(py::module_& m);
 void RegisterStoreWriter(py::module_& m);
 void RegisterExplain(py::module_& m);
 void RegisterDataset(py::module_& m);
+void RegisterCredibility(py::module_& m);
 
 // An enum's value from its name; raises ValueError naming `what` and the names there are.
 template <typename Enum>

@@ -10,4 +10,5 @@ PYBIND11_MODULE(_compnn, m) {
   compnn::python::RegisterStoreWriter(m);
   compnn::python::RegisterExplain(m);
   compnn::python::RegisterDataset(m);
+  compnn::python::RegisterCredibility(m);
 }

@@ -8,6 +8,7 @@
 #include "compnn/core/check.h"
 #include "compnn/core/stopwatch.h"
 #include "compnn/eval/metrics.h"
+#include "compnn/explain/neighbour_votes.h"
 #include "compnn/store/json_file.h"
 
 namespace compnn {
@@ -50,30 +51,6 @@ CredibilityMapper::CredibilityMapper(Explainer& explainer, CredibilityOptions op
   logits_ = HasLayer(explainer_.model(), kLogitsLayer);
 }
 
-NeighbourVotes CredibilityMapper::Votes(const CorrespondenceField& field, int stride) {
-  NeighbourVotes v;
-  v.height = field.height;
-  v.width = field.width;
-  v.k = field.k;
-  v.stride = stride;
-  v.labels.resize(field.matches.size());
-  v.weights.resize(field.matches.size());
-  TrainingImages& training = explainer_.training();
-  for (std::size_t i = 0; i < field.matches.size(); ++i) {
-    const Match& m = field.matches[i];
-    v.weights[i] = m.image >= 0 ? m.similarity : 0.0f;
-    v.labels[i] = -1;
-    if (m.image < 0) continue;
-    // The training target's class at the centre of the matched cell's patch.
-    const cv::Mat& classes = training.TargetClasses(m.image);
-    const int y = std::min(m.y * stride + stride / 2, classes.rows - 1);
-    const int x = std::min(m.x * stride + stride / 2, classes.cols - 1);
-    const std::uint8_t label = classes.at<std::uint8_t>(y, x);
-    if (label != kIgnoreClass) v.labels[i] = label;
-  }
-  return v;
-}
-
 QueryCredibility CredibilityMapper::Measure(const Query& query) {
   const FeatureStore& store = explainer_.store();
   std::vector<std::string> capture = o_.layers;
@@ -90,7 +67,8 @@ QueryCredibility CredibilityMapper::Measure(const Query& query) {
   for (const std::string& layer : o_.layers) {
     const StoreSearchResult found =
         SearchStore(store, layer, run.maps.at(layer).view(), global, o_.search);
-    votes.push_back(Votes(found.field, store.manifest().layer(layer).stride));
+    votes.push_back(
+        VotesOfField(found.field, store.manifest().layer(layer).stride, explainer_.training()));
     if (c.searched_by.empty()) c.searched_by = found.searched_by;
   }
   c.search_seconds = SecondsSince(start);

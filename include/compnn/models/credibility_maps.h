@@ -47,8 +47,6 @@ class CredibilityMapper {
   QueryCredibility Measure(const Query& query);
 
  private:
-  NeighbourVotes Votes(const CorrespondenceField& field, int stride);
-
   Explainer& explainer_;
   CredibilityOptions o_;
   bool logits_ = false;  // the network's class scores are capturable as layer "output"
