@@ -10,7 +10,7 @@ set -euo pipefail
 source_dir=$(realpath "$1")
 shift
 out=out/cell-index-bench
-if [[ $# -ge 1 && $1 != -* ]]; then out=$1; shift; fi
+if [[ $# -ge 1 && $1 != -* ]]; then out=$(realpath -m "$1"); shift; fi
 cd "$(dirname "$0")/.."
 compnn=./build/bin/compnn
 model=models/camvid-segnet.model

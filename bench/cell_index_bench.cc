@@ -203,6 +203,8 @@ int Main(int argc, char** argv) {
   count = std::min(count, query_store.size());
   const LayerMaps query_maps = query_store.Maps(layer_name, FirstImages(count));
   const LayerMaps database = store.Maps(layer_name);
+  COMPNN_CHECK(layer.dtype == DType::kFloat16, store.dir(), ": ", layer_name,
+               " is float32; the benchmark reads float16 stores (compnn index's default)");
   const HalfDatabase halves = store.HalfMaps(layer_name);
   const std::string stem = CellIndexStem(store, layer_name, shape);
   const double index_mb = std::filesystem::file_size(stem + ".faiss") / 1e6;

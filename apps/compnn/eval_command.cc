@@ -191,7 +191,7 @@ void AddEvalCommand(CLI::App& app, Command& run) {
       ->check(AtLeast(0))
       ->capture_default_str();
   cmd->callback([&run, o, cmd] {
-    o->topk_given = cmd->count("--topk-images") > 0;
+    o->topk_given = cmd->count("--topk-images") > 0 || cmd->count("--topk") > 0;
     run = [o] {
       COMPNN_CHECK(!(o->credibility && o->sanity), "give --credibility or --sanity, not both");
       if (o->credibility)

@@ -7,6 +7,8 @@ namespace compnn::cli {
 std::string FlagForField(const std::string& field) {
   static const std::map<std::string, std::string> renamed = {
       {"max_iterations", "--iterations"},
+      {"cell_index.probes", "--index-probes"},
+      {"cell_index.shortlist", "--index-shortlist"},
       {"min_improved_fraction", "--min-improved"},
       {"top_k", "--k"},
       {"path", "--model"},

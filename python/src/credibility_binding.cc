@@ -34,9 +34,12 @@ py::array_t<float> CredibilityMap(const std::shared_ptr<FeatureStore>& store,
             "similarity: one value per match of nnf expected");
     for (std::size_t i = 0; i < field.matches.size(); ++i)
       field.matches[i].similarity = similarity.data()[i];
-    for (const Match& m : field.matches)
+    for (const Match& m : field.matches) {
       Require(m.image < store->size(),
               "nnf: image " + std::to_string(m.image) + " is not in " + store->dir());
+      Require(m.image < 0 || (m.y >= 0 && m.x >= 0), "nnf: a negative cell");
+    }
+    Require(f[2].cast<int>() >= 1, "fields: a stride must be at least 1");
     votes.push_back(VotesOfField(field, f[2].cast<int>(), training));
   }
   const int rows = static_cast<int>(classes.shape(0)), cols = static_cast<int>(classes.shape(1));

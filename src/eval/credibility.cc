@@ -29,10 +29,12 @@ std::vector<std::size_t> Descending(const std::vector<float>& score) {
   return order;
 }
 
-void CheckSameLength(std::size_t a, std::size_t b, const char* what) {
-  if (a != b)
-    throw std::invalid_argument(std::string(what) + ": " + std::to_string(a) + " scores but " +
-                                std::to_string(b) + " labels");
+void CheckScores(const std::vector<float>& score, std::size_t labels, const char* what) {
+  if (score.size() != labels)
+    throw std::invalid_argument(std::string(what) + ": " + std::to_string(score.size()) +
+                                " scores but " + std::to_string(labels) + " labels");
+  if (std::any_of(score.begin(), score.end(), [](float v) { return std::isnan(v); }))
+    throw std::invalid_argument(std::string(what) + ": a score is NaN");
 }
 
 }  // namespace
@@ -108,7 +110,7 @@ float CredibilityCalibration::Credibility(float alpha) const {
 }
 
 double Auroc(const std::vector<float>& score, const std::vector<std::uint8_t>& positive) {
-  CheckSameLength(score.size(), positive.size(), "AUROC");
+  CheckScores(score, positive.size(), "AUROC");
   // Mann-Whitney: the sum of the positives' ranks (ties share their mean rank).
   std::vector<std::size_t> order(score.size());
   std::iota(order.begin(), order.end(), 0);
@@ -134,7 +136,7 @@ double Auroc(const std::vector<float>& score, const std::vector<std::uint8_t>& p
 
 double AveragePrecision(const std::vector<float>& score,
                         const std::vector<std::uint8_t>& positive) {
-  CheckSameLength(score.size(), positive.size(), "average precision");
+  CheckScores(score, positive.size(), "average precision");
   std::vector<std::size_t> order(score.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(),
@@ -158,7 +160,7 @@ double AveragePrecision(const std::vector<float>& score,
 std::vector<double> RiskAtCoverage(const std::vector<float>& confidence,
                                    const std::vector<std::uint8_t>& error,
                                    const std::vector<double>& coverages) {
-  CheckSameLength(confidence.size(), error.size(), "risk-coverage");
+  CheckScores(confidence, error.size(), "risk-coverage");
   const std::vector<std::size_t> order = Descending(confidence);
   std::vector<double> errors_before(order.size() + 1, 0.0);
   for (std::size_t i = 0; i < order.size(); ++i)

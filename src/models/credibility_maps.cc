@@ -24,7 +24,12 @@ bool HasLayer(Model& model, const std::string& name) {
 }
 
 nlohmann::json SearchJson(const CredibilityOptions& o) {
+  nlohmann::json hyperpatch = nullptr;  // null: each layer's own
+  if (o.search.hyperpatch) hyperpatch = {o.search.hyperpatch->height, o.search.hyperpatch->width};
   return {{"method", ToString(o.search.method)},
+          {"hyperpatch", hyperpatch},
+          {"iterations", o.search.patch_match.max_iterations},
+          {"search_matches", o.search.patch_match.search_matches},
           {"topk_images", o.search.topk_images},
           {"seed", o.search.seed},
           {"use_cell_index", o.search.use_cell_index},
@@ -120,6 +125,11 @@ LoadedCalibration LoadCalibration(const std::string& path, const FeatureStore& s
     o.search.use_cell_index = s.at("use_cell_index").get<bool>();
     o.search.cell_index.probes = s.at("index_probes").get<int>();
     o.search.cell_index.shortlist = s.at("index_shortlist").get<int>();
+    if (s.contains("hyperpatch") && !s.at("hyperpatch").is_null())
+      o.search.hyperpatch =
+          HyperpatchShape{s.at("hyperpatch")[0].get<int>(), s.at("hyperpatch")[1].get<int>()};
+    if (s.contains("iterations")) o.search.patch_match.max_iterations = s.at("iterations");
+    if (s.contains("search_matches")) o.search.patch_match.search_matches = s.at("search_matches");
     o.Check();
     return {CredibilityCalibration(j.at("nonconformity").get<std::vector<float>>(),
                                    j.at("pixels").get<long long>()),

@@ -178,9 +178,10 @@ void SplitEvaluation::AddLayer(std::size_t l, int q, const QueryRun& run, const 
       totals.output[grid_.index(t, k)].AddCoherence(coherence);
     }
     if (ComparesWithExactSearch(o_, q, o_.topk_images[t])) {
-      StoreSearchOptions one = search, exact = search;
-      one.k = exact.k = 1;
+      StoreSearchOptions exact = search;
+      exact.k = 1;
       exact.method = SearchMethod::kExact;
+      exact.use_cell_index = false;  // the reference itself, not another approximation
       StoreSearchResult best = found;
       best.field = BestMatches(found.field, 1);
       totals.quality.Add(best, Search(layer.name, run, exact));

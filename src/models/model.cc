@@ -39,20 +39,19 @@ std::unique_ptr<Model> Model::Open(const ModelSpec& spec) {
     m->script_->SelectOutput(spec.output);
     return m;
   }
-  std::unique_ptr<Model> own = Wrap(LoadNetwork(spec.path), spec.path);
   // compnn's networks are fully convolutional: they run at another size than they trained at.
-  if (spec.size) own->size_ = *spec.size;
-  return own;
+  return Wrap(LoadNetwork(spec.path), spec.path, spec.size);
 }
 
-std::unique_ptr<Model> Model::Wrap(std::shared_ptr<Network> network, std::string path) {
+std::unique_ptr<Model> Model::Wrap(std::shared_ptr<Network> network, std::string path,
+                                   std::optional<ImageSize> size) {
   std::unique_ptr<Model> m(new Model());
   m->path_ = std::move(path);
   m->network_ = std::move(network);
   m->network_->eval();
   m->arch_ = m->network_->config().arch;
   m->direction_ = ModelDirection(*m->network_);
-  m->size_ = m->network_->config().size;
+  m->size_ = size.value_or(m->network_->config().size);
   return m;
 }
 

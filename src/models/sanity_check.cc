@@ -124,15 +124,13 @@ SanityReport CascadingRandomisation(Explainer& explainer, const SanityOptions& o
       s.randomised = cascade[step - 1];
       Randomise(*network, s.randomised);
     }
-    std::unique_ptr<Model> model = Model::Wrap(network, trained.path());
-    COMPNN_CHECK(model->size() == explainer.input_size(), trained.path(), " runs at ",
-                 model->size().ToString(), " but ", store.dir(), " was indexed at ",
-                 explainer.input_size().ToString());
+    // At the store's size, as the explainer runs the trained network.
+    std::unique_ptr<Model> model = Model::Wrap(network, trained.path(), explainer.input_size());
     // The candidates' maps under this network.
     std::vector<OwnedMap> maps(store.size());
     std::vector<MapView> views(store.size());
-    static const float zero[4096] = {};
-    for (int i = 0; i < store.size(); ++i) views[i] = MapView{zero, 1, 1, layer.depth};
+    const std::vector<float> zero(layer.depth, 0.0f);  // images no query searches: one zero cell
+    for (int i = 0; i < store.size(); ++i) views[i] = MapView{zero.data(), 1, 1, layer.depth};
     for (int image : all_candidates) {
       maps[image] = RunQuery(*model, inputs[image], input_labels, &palette, {report.layer})
                         .maps.at(report.layer);

@@ -258,6 +258,9 @@ CellIndexSummary BuildCellIndex(const FeatureStore& store, const std::string& la
   const std::vector<std::uint8_t> bytes = Serialise(index);
   const std::string stem = CellIndexStem(store, layer_name, shape);
   std::filesystem::create_directories(std::filesystem::path(stem).parent_path());
+  // The old record goes first: until the new one is written, the index is missing (searches go on
+  // without it), never a record beside another index's file.
+  std::filesystem::remove(stem + ".json");
   WriteFileAtomically(stem + ".faiss", {}, bytes.data(), bytes.size());
   CellIndexSummary summary;
   summary.file = stem + ".faiss";
@@ -293,7 +296,12 @@ std::shared_ptr<const CellIndex> CellIndex::Open(const FeatureStore& store,
   const auto absent = [&](const std::string& reason) {
     if (why)
       *why = reason + "; searching without it (compnn cell-index " + store.dir() + " --layer " +
-             layer_name + " builds one)";
+             layer_name +
+             (shape.height == layer.hyperpatch.height && shape.width == layer.hyperpatch.width
+                  ? ""
+                  : " --hyperpatch " + std::to_string(shape.height) + " " +
+                        std::to_string(shape.width)) +
+             " builds one)";
     return nullptr;
   };
   if (!std::filesystem::exists(stem + ".json"))
@@ -311,10 +319,12 @@ std::shared_ptr<const CellIndex> CellIndex::Open(const FeatureStore& store,
 
   // One copy per file and checksum, shared by every search in the process.
   static std::mutex mutex;
-  static std::map<std::string, std::weak_ptr<const CellIndex>> cache;
+  // Held for the process: explaining many queries opens the same index once per query.
+  static std::map<std::string, std::shared_ptr<const CellIndex>> cache;
+  COMPNN_CHECK(field("checksum").is_string(), stem, ".json: \"checksum\" is not a string");
   const std::string key = stem + "#" + field("checksum").get<std::string>();
   std::lock_guard<std::mutex> lock(mutex);
-  if (auto cached = cache[key].lock()) return cached;
+  if (const auto cached = cache.find(key); cached != cache.end()) return cached->second;
   const std::string file = stem + ".faiss";
   COMPNN_CHECK(std::filesystem::exists(file), file, ": missing (its .json is there)");
   COMPNN_CHECK(FileChecksum(file) == field("checksum").get<std::string>(), file,

@@ -53,7 +53,8 @@ class CredibilityCalibration {
 // Error detection. `score`: higher means "more likely an error"; `positive`: 1 for an error.
 // Area under the ROC curve (the probability that an error outscores a correct pixel, ties
 // counting half), and average precision (the mean, over errors, of the precision among pixels
-// scoring at least as high). -1 when there are no errors or no correct pixels.
+// scoring at least as high). -1 when there are no errors or no correct pixels. Throw
+// std::invalid_argument for lengths that differ or a NaN score.
 double Auroc(const std::vector<float>& score, const std::vector<std::uint8_t>& positive);
 double AveragePrecision(const std::vector<float>& score, const std::vector<std::uint8_t>& positive);
 

@@ -51,8 +51,9 @@ class Model {
  public:
   // Throws std::runtime_error naming the file when it cannot be read.
   static std::unique_ptr<Model> Open(const ModelSpec& spec);
-  // A built-in network already in memory.
-  static std::unique_ptr<Model> Wrap(std::shared_ptr<Network> network, std::string path = "");
+  // A built-in network already in memory, run at `size` (default: its training size).
+  static std::unique_ptr<Model> Wrap(std::shared_ptr<Network> network, std::string path = "",
+                                     std::optional<ImageSize> size = std::nullopt);
   ~Model();
 
   const std::string& path() const { return path_; }

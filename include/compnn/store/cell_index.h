@@ -71,7 +71,7 @@ CellIndexSummary BuildCellIndex(const FeatureStore& store, const std::string& la
 
 class CellIndex {
  public:
-  // The index of `layer` at `hyperpatch`, read once per process and shared; nullptr when it is
+  // The index of `layer` at `hyperpatch`, read once per process and kept; nullptr when it is
   // missing or stale, with one line in `why` that says which (and how to build one). Throws
   // std::runtime_error naming the file when the files are there but damaged.
   static std::shared_ptr<const CellIndex> Open(const FeatureStore& store, const std::string& layer,
@@ -86,7 +86,8 @@ class CellIndex {
   CorrespondenceField Search(const MapView& query, const Database& database, int k,
                              const CellIndexSearchOptions& options, int threads) const;
 
-  // How it was built, as the .json records it; "IVF1024,PQ16 (2 of 1024 lists, shortlist 64)".
+  // How it was built, as the .json records it; and a search with it described:
+  // "cell index IVF1024,PQ16 (1 lists probed, 64 re-ranked)".
   const nlohmann::json& record() const { return record_; }
   std::string Describe(const CellIndexSearchOptions& options) const;
 
