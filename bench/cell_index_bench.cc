@@ -295,6 +295,18 @@ int Main(int argc, char** argv) {
   const std::vector<float> rows = PackUnitRows(database.database, FirstImages(store.size()), shape);
   const int length = shape.length(layer.depth);
   const faiss::Index::idx_t row_count = static_cast<faiss::Index::idx_t>(rows.size() / length);
+  // One pass of a FAISS index over the queries, timed and scored against exact search.
+  const auto measure = [&](const std::string& name, const faiss::Index& index,
+                           const faiss::SearchParameters& params) {
+    Point point{name, SecondsOf([&] {
+                        for (int q = 0; q < count; ++q)
+                          found[q] = FieldOf(index, query_maps.database[q], shape, layer.height,
+                                             layer.width, &params);
+                      }) / count};
+    Score(point, found, exact);
+    Print(point, exact_seconds);
+    report["faiss"].push_back(ToJson(point, exact_seconds));
+  };
   {
     const int lists = index->record().at("lists").get<int>();
     faiss::IndexFlatIP quantizer(length);
@@ -314,16 +326,7 @@ int Main(int argc, char** argv) {
     for (int p : faiss_probes) {
       faiss::SearchParametersIVF params;
       params.nprobe = p;
-      Point point{Concat("FAISS IVF", lists, ",Flat (", p, " lists probed)"), 0};
-      point.seconds_per_query = SecondsOf([&] {
-                                  for (int q = 0; q < count; ++q)
-                                    found[q] = FieldOf(ivf, query_maps.database[q], shape,
-                                                       layer.height, layer.width, &params);
-                                }) /
-                                count;
-      Score(point, found, exact);
-      Print(point, exact_seconds);
-      report["faiss"].push_back(ToJson(point, exact_seconds));
+      measure(Concat("FAISS IVF", lists, ",Flat (", p, " lists probed)"), ivf, params);
     }
   }
   if (hnsw_m > 0) {
@@ -333,16 +336,7 @@ int Main(int argc, char** argv) {
     for (int ef : hnsw_ef) {
       faiss::SearchParametersHNSW params;
       params.efSearch = ef;
-      Point point{Concat("FAISS HNSW", hnsw_m, ",Flat (efSearch ", ef, ")"), 0};
-      point.seconds_per_query = SecondsOf([&] {
-                                  for (int q = 0; q < count; ++q)
-                                    found[q] = FieldOf(hnsw, query_maps.database[q], shape,
-                                                       layer.height, layer.width, &params);
-                                }) /
-                                count;
-      Score(point, found, exact);
-      Print(point, exact_seconds);
-      report["faiss"].push_back(ToJson(point, exact_seconds));
+      measure(Concat("FAISS HNSW", hnsw_m, ",Flat (efSearch ", ef, ")"), hnsw, params);
     }
   }
   std::printf(

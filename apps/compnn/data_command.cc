@@ -33,13 +33,10 @@ void AddGenerator(CLI::App& data, Command& run, const std::string& name, const s
   cmd->callback([&run, o, generate, name] {
     run = [o, generate, name] {
       GeneratorOptions options = *o;
-      std::unique_ptr<ProgressBar> progress;
-      options.progress = [&progress, &name](int done, int total) {
-        if (!progress) progress = std::make_unique<ProgressBar>("generating " + name, total);
-        progress->Update(done);
-      };
+      LazyProgressBar progress("generating " + name);
+      options.progress = progress.Callback();
       generate(options);
-      if (progress) progress->Finish();
+      progress.Finish();
       std::printf("wrote the %s dataset to %s\n", name.c_str(), o->out.c_str());
     };
   });

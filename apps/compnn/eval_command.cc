@@ -39,13 +39,10 @@ void RunCredibility(EvalCommandOptions& o) {
   c.split = o.eval.split;
   c.count = o.eval.count;
   std::filesystem::create_directories(o.out);
-  std::unique_ptr<ProgressBar> bar;
+  LazyProgressBar bar("calibrating and evaluating");
   const CredibilityReport report =
-      EvaluateCredibility(explainer, c, o.out + "/calibration.json", [&](int done, int total) {
-        if (!bar) bar = std::make_unique<ProgressBar>("calibrating and evaluating", total);
-        bar->Update(done);
-      });
-  if (bar) bar->Finish();
+      EvaluateCredibility(explainer, c, o.out + "/calibration.json", bar.Callback());
+  bar.Finish();
   const std::string markdown = report.ToMarkdown();
   WriteFileAtomically(o.out + "/credibility.md", markdown);
   WriteJsonFile(o.out + "/credibility.json", report.ToJson());
@@ -62,18 +59,10 @@ void RunEval(EvalCommandOptions& o) {
   o.eval.search = o.search;
   o.eval.paste = o.paste;
   const Ranks& ranks = ToolRanks();
-  std::unique_ptr<ProgressBar> bar;
-  if (ranks.is_root()) {
-    o.eval.progress = [&](int done, int total) {
-      if (!bar) {
-        bar = std::make_unique<ProgressBar>(
-            ranks.size() > 1 ? "evaluating (rank 0's queries)" : "evaluating", total);
-      }
-      bar->Update(done);
-    };
-  }
+  LazyProgressBar bar(ranks.size() > 1 ? "evaluating (rank 0's queries)" : "evaluating");
+  if (ranks.is_root()) o.eval.progress = bar.Callback();
   EvalReport report = Evaluate(explainer, o.eval, ranks);
-  if (bar) bar->Finish();
+  bar.Finish();
   // Rank 0 alone holds every query's totals, and alone writes.
   if (!ranks.is_root()) return;
   report.ranks = ranks.size();
@@ -99,12 +88,9 @@ void RunSanity(EvalCommandOptions& o) {
   s.seed = o.search.seed;
   s.threads = o.search.threads;
   std::filesystem::create_directories(o.out);
-  std::unique_ptr<ProgressBar> bar;
-  const SanityReport report = CascadingRandomisation(explainer, s, [&](int done, int total) {
-    if (!bar) bar = std::make_unique<ProgressBar>("randomising", total);
-    bar->Update(done);
-  });
-  if (bar) bar->Finish();
+  LazyProgressBar bar("randomising");
+  const SanityReport report = CascadingRandomisation(explainer, s, bar.Callback());
+  bar.Finish();
   const std::string markdown = report.ToMarkdown();
   WriteFileAtomically(o.out + "/sanity.md", markdown);
   WriteJsonFile(o.out + "/sanity.json", report.ToJson());

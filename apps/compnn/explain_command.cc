@@ -46,8 +46,8 @@ struct ExplainCommandOptions : ExplainOptions {
 // returns summary.json's "credibility" entry.
 nlohmann::json WriteCredibility(CredibilityMapper& mapper,
                                 const CredibilityCalibration& calibration, const Query& query,
-                                const std::string& dir) {
-  const QueryCredibility c = mapper.Measure(query);
+                                const QueryRun& run, const std::string& dir) {
+  const QueryCredibility c = mapper.Measure(query, run);
   cv::Mat credibility(c.predicted.size(), CV_32F);
   std::vector<float> known;
   for (std::size_t p = 0; p < c.nonconformity.size(); ++p) {
@@ -110,10 +110,16 @@ void RunExplain(const ExplainCommandOptions& o) {
         !split_database && ranks.size() > 1 ? "explaining (rank 0's queries)" : "explaining",
         mine.size());
   }
+  // The layer explained, and what credibility reads, captured in one run.
+  std::vector<std::string> capture = {layer};
+  if (mapper) {
+    const std::vector<std::string> more = mapper->CapturedLayers();
+    capture.insert(capture.end(), more.begin(), more.end());
+  }
   for (int q = mine.begin; q < mine.end; ++q) {
     const Query& query = queries[q];
     const auto start = Clock::now();
-    const QueryRun run = explainer.Run(query, {layer});
+    const QueryRun run = explainer.Run(query, capture);
     const double forward = SecondsSince(start);
     const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.paste);
     const double total = SecondsSince(start);
@@ -155,7 +161,7 @@ void RunExplain(const ExplainCommandOptions& o) {
     summary["seconds"]["total"] = total;
     if (split_database) summary["ranks"] = ranks.size();
     if (mapper) {
-      summary["credibility"] = WriteCredibility(*mapper, calibration->calibration, query, dir);
+      summary["credibility"] = WriteCredibility(*mapper, calibration->calibration, query, run, dir);
       summary["files"].push_back("credibility.png");
       summary["files"].push_back("credibility.npy");
     }

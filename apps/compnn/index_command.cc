@@ -50,18 +50,10 @@ void RunModelIndex(const IndexCommandOptions& o) {
   index.overwrite = o.overwrite;
   index.layers = o.layers == "all" ? std::vector<std::string>{} : SplitList(o.layers);
   const Ranks& ranks = ToolRanks();
-  std::unique_ptr<ProgressBar> bar;
-  if (ranks.is_root()) {
-    index.progress = [&](int done, int total) {
-      if (!bar) {
-        bar = std::make_unique<ProgressBar>(
-            ranks.size() > 1 ? "indexing (rank 0's images)" : "indexing", total);
-      }
-      bar->Update(done);
-    };
-  }
+  LazyProgressBar bar(ranks.size() > 1 ? "indexing (rank 0's images)" : "indexing");
+  if (ranks.is_root()) index.progress = bar.Callback();
   IndexDataset(index, ranks);
-  if (bar) bar->Finish();
+  bar.Finish();
 #else
   (void)o;
   throw std::runtime_error("this compnn was built without LibTorch: only --import is available");

@@ -39,4 +39,13 @@ void ProgressBar::Finish() {
   std::fputc('\n', stderr);
 }
 
+void LazyProgressBar::Update(long long done, long long total) {
+  if (!bar_) bar_ = std::make_unique<ProgressBar>(label_, total);
+  bar_->Update(done);
+}
+
+void LazyProgressBar::Finish() {
+  if (bar_) bar_->Finish();
+}
+
 }  // namespace compnn::cli

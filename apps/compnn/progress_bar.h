@@ -3,6 +3,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <string>
 
 namespace compnn::cli {
@@ -23,6 +25,23 @@ class ProgressBar {
   bool enabled_;
   bool finished_ = false;
   std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+// A progress bar made on the first report, for work whose total the library tells with its
+// progress (a callback of (done, total)).
+class LazyProgressBar {
+ public:
+  explicit LazyProgressBar(std::string label) : label_(std::move(label)) {}
+  void Update(long long done, long long total);
+  void Finish();
+  // A library progress callback that reports to this bar, which must outlive it.
+  std::function<void(int, int)> Callback() {
+    return [this](int done, int total) { Update(done, total); };
+  }
+
+ private:
+  std::string label_;
+  std::unique_ptr<ProgressBar> bar_;
 };
 
 }  // namespace compnn::cli

@@ -1,8 +1,23 @@
 #include "compnn/core/strings.h"
 
+#include <cstdarg>
+#include <cstdio>
+
 #include <sstream>
 
 namespace compnn {
+
+std::string Format(const char* format, ...) {
+  va_list args, again;
+  va_start(args, format);
+  va_copy(again, args);
+  const int length = std::vsnprintf(nullptr, 0, format, args);
+  va_end(args);
+  std::string text(length > 0 ? static_cast<std::size_t>(length) : 0, '\0');
+  if (length > 0) std::vsnprintf(text.data(), text.size() + 1, format, again);
+  va_end(again);
+  return text;
+}
 
 std::string Join(const std::vector<std::string>& items, const std::string& separator) {
   std::string text;

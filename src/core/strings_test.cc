@@ -83,5 +83,12 @@ TEST(LayerChoice, DefaultExplainLayerAndFewestCells) {
             "b.16");
 }
 
+TEST(Format, PrintsIntoAStringOfAnyLength) {
+  EXPECT_EQ(Format("%d-%s %.3f", 3, "ab", 0.5), "3-ab 0.500");
+  EXPECT_EQ(Format("%s", ""), "");
+  const std::string long_text(2000, 'x');
+  EXPECT_EQ(Format("<%s>", long_text.c_str()), "<" + long_text + ">");
+}
+
 }  // namespace
 }  // namespace compnn

@@ -56,11 +56,18 @@ CredibilityMapper::CredibilityMapper(Explainer& explainer, CredibilityOptions op
   logits_ = HasLayer(explainer_.model(), kLogitsLayer);
 }
 
-QueryCredibility CredibilityMapper::Measure(const Query& query) {
-  const FeatureStore& store = explainer_.store();
+std::vector<std::string> CredibilityMapper::CapturedLayers() const {
   std::vector<std::string> capture = o_.layers;
   if (logits_) capture.push_back(kLogitsLayer);
-  const QueryRun run = explainer_.Run(query, capture);
+  return capture;
+}
+
+QueryCredibility CredibilityMapper::Measure(const Query& query) {
+  return Measure(query, explainer_.Run(query, CapturedLayers()));
+}
+
+QueryCredibility CredibilityMapper::Measure(const Query& query, const QueryRun& run) {
+  const FeatureStore& store = explainer_.store();
   const Palette& palette = *explainer_.palette();
   QueryCredibility c;
   c.predicted = palette.Classes(run.output, true, "network output");

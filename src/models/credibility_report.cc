@@ -1,19 +1,13 @@
 // CredibilityReport's forms: JSON, markdown tables and the risk-coverage plot.
+#include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <opencv2/imgproc.hpp>
 
 #include "compnn/core/strings.h"
+#include "compnn/explain/line_chart.h"
 #include "compnn/models/credibility_eval.h"
 
 namespace compnn {
 namespace {
-
-std::string Format(const char* format, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, format, value);
-  return text;
-}
 
 std::string Measured(double value) { return value >= 0 ? Format("%.3f", value) : "-"; }
 
@@ -84,44 +78,19 @@ std::string CredibilityReport::ToMarkdown() const {
 }
 
 cv::Mat CredibilityReport::RiskCoveragePlot() const {
-  const int width = 640, height = 420, left = 70, right = 250, top = 30, bottom = 50;
-  cv::Mat plot(height, width, CV_8UC3, cv::Scalar(255, 255, 255));
-  double top_risk = 0;
+  LineChart chart;
+  chart.title = "error rate of the pixels kept";
+  chart.x_caption = "coverage (share of pixels kept, most confident first)";
+  chart.y_format = "%.3f";
+  chart.y_max = 0;
   for (const ConfidenceRow& r : rows)
-    for (double v : r.risk) top_risk = std::max(top_risk, v);
-  top_risk = std::max(top_risk * 1.1, 1e-3);
-  const int plot_w = width - left - right, plot_h = height - top - bottom;
-  const auto point = [&](double coverage, double risk) {
-    return cv::Point(left + static_cast<int>(coverage * plot_w),
-                     top + plot_h - static_cast<int>(risk / top_risk * plot_h));
-  };
-  const cv::Scalar black(0, 0, 0), grey(200, 200, 200);
-  for (int t = 0; t <= 4; ++t) {
-    const double risk = top_risk * t / 4;
-    cv::line(plot, point(0, risk), point(1, risk), grey, 1);
-    cv::putText(plot, Format("%.3f", risk), cv::Point(8, point(0, risk).y + 4),
-                cv::FONT_HERSHEY_SIMPLEX, 0.4, black, 1, cv::LINE_AA);
-    cv::putText(plot, Format("%.2f", t / 4.0), cv::Point(point(t / 4.0, 0).x - 12, height - 30),
-                cv::FONT_HERSHEY_SIMPLEX, 0.4, black, 1, cv::LINE_AA);
-  }
-  cv::rectangle(plot, point(0, top_risk), point(1, 0), black, 1);
-  cv::putText(plot, "coverage (share of pixels kept, most confident first)",
-              cv::Point(left, height - 10), cv::FONT_HERSHEY_SIMPLEX, 0.45, black, 1, cv::LINE_AA);
-  cv::putText(plot, "error rate of the pixels kept", cv::Point(left, 18), cv::FONT_HERSHEY_SIMPLEX,
-              0.45, black, 1, cv::LINE_AA);
+    for (double v : r.risk) chart.y_max = std::max(chart.y_max, v);
+  chart.y_max = std::max(chart.y_max * 1.1, 1e-3);
+  for (int t = 0; t <= 4; ++t) chart.x_ticks.push_back({t / 4.0, Format("%.2f", t / 4.0)});
   const cv::Scalar colours[] = {{40, 40, 220}, {200, 120, 0}, {0, 160, 0}, {160, 0, 160}};
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    const cv::Scalar colour = colours[r % 4];
-    for (std::size_t i = 1; i < coverages.size(); ++i)
-      cv::line(plot, point(coverages[i - 1], rows[r].risk[i - 1]),
-               point(coverages[i], rows[r].risk[i]), colour, 2, cv::LINE_AA);
-    const int y = top + 20 + static_cast<int>(r) * 22;
-    cv::line(plot, cv::Point(width - right + 10, y - 4), cv::Point(width - right + 30, y - 4),
-             colour, 2, cv::LINE_AA);
-    cv::putText(plot, rows[r].name, cv::Point(width - right + 36, y), cv::FONT_HERSHEY_SIMPLEX, 0.4,
-                black, 1, cv::LINE_AA);
-  }
-  return plot;
+  for (std::size_t r = 0; r < rows.size(); ++r)
+    chart.curves.push_back({rows[r].name, colours[r % 4], coverages, rows[r].risk});
+  return chart.Draw();
 }
 
 }  // namespace compnn

@@ -7,9 +7,9 @@
 #include <random>
 
 #include "brute_force_reference.h"
-#include "compnn/store/importer.h"
 #include "compnn/store/json_file.h"
 #include "compnn/store/store_search.h"
+#include "imported_store.h"
 #include "option_field.h"
 #include "temp_dir.h"
 
@@ -29,25 +29,12 @@ class CellIndexTest : public testing::TempDirTest {
   void Import(unsigned seed) {
     std::mt19937 rng(seed);
     fine_.clear();
-    std::vector<float> fine, coarse;
+    std::vector<OwnedMap> coarse;
     for (int i = 0; i < kImages; ++i) {
       fine_.push_back(testing::SmoothMap(kSide, kSide, kDepth, rng));
-      fine.insert(fine.end(), fine_.back().values.begin(), fine_.back().values.end());
-      const OwnedMap c = testing::RandomMap(2, 2, 3, rng);
-      coarse.insert(coarse.end(), c.values.begin(), c.values.end());
+      coarse.push_back(testing::RandomMap(2, 2, 3, rng));
     }
-    std::filesystem::create_directories(Path("acts"));
-    WriteNpy(Path("acts/fine.npy"), DType::kFloat32, {kImages, kSide, kSide, kDepth}, fine.data());
-    WriteNpy(Path("acts/coarse.npy"), DType::kFloat32, {kImages, 2, 2, 3}, coarse.data());
-    std::string names;
-    for (int i = 0; i < kImages; ++i) names += "img" + std::to_string(i) + "\n";
-    WriteText("acts/names.txt", names);
-    ImportOptions o;
-    o.dir = Path("acts");
-    o.out = Path("store");
-    o.input_size = ImageSize{32, 32};
-    o.overwrite = true;
-    ImportActivations(o);
+    testing::ImportFineAndCoarse(Path(""), fine_, coarse, ImageSize{32, 32});
   }
   std::vector<MapView> Views() const {
     std::vector<MapView> views;

@@ -10,7 +10,7 @@
 #include "brute_force_reference.h"
 #include "compnn/core/check.h"
 #include "compnn/core/global_prefilter.h"
-#include "compnn/store/importer.h"
+#include "imported_store.h"
 #include "option_field.h"
 #include "temp_dir.h"
 
@@ -28,22 +28,7 @@ class StoreSearchTest : public testing::TempDirTest {
       fine_.push_back(testing::SmoothMap(6, 6, 4, rng));
       coarse_.push_back(testing::RandomMap(2, 2, 3, rng));
     }
-    std::filesystem::create_directories(Path("acts"));
-    WriteNpy(Path("acts/fine.npy"), DType::kFloat32, {kImages, 6, 6, 4}, Concat(fine_).data());
-    WriteNpy(Path("acts/coarse.npy"), DType::kFloat32, {kImages, 2, 2, 3}, Concat(coarse_).data());
-    std::string names;
-    for (int i = 0; i < kImages; ++i) names += "img" + std::to_string(i) + "\n";
-    WriteText("acts/names.txt", names);
-    ImportOptions o;
-    o.dir = Path("acts");
-    o.out = Path("store");
-    o.input_size = ImageSize{24, 24};
-    ImportActivations(o);
-  }
-  static std::vector<float> Concat(const std::vector<OwnedMap>& maps) {
-    std::vector<float> all;
-    for (const OwnedMap& m : maps) all.insert(all.end(), m.values.begin(), m.values.end());
-    return all;
+    testing::ImportFineAndCoarse(Path(""), fine_, coarse_, ImageSize{24, 24});
   }
   std::vector<MapView> Views() const {
     std::vector<MapView> views;

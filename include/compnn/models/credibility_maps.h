@@ -44,7 +44,10 @@ class CredibilityMapper {
   CredibilityMapper(Explainer& explainer, CredibilityOptions options);
 
   const CredibilityOptions& options() const { return o_; }  // with the layers resolved
-  QueryCredibility Measure(const Query& query);
+  // The layers a run of the network must capture for Measure(query, run).
+  std::vector<std::string> CapturedLayers() const;
+  QueryCredibility Measure(const Query& query);  // runs the network on the query
+  QueryCredibility Measure(const Query& query, const QueryRun& run);
 
  private:
   Explainer& explainer_;
