@@ -39,25 +39,20 @@ std::string Describe(const StoreLayer& layer) {
 struct ExplainCommandOptions : ExplainOptions {
   std::string layer, where, images, credibility;
   int highlighted = 5;
+  int credibility_patches = ExplorerCredibility().max_patches;
   HtmlOptions html;
 };
 
 // credibility.png and credibility.npy: the credibility of the network's prediction per pixel;
 // returns summary.json's "credibility" entry.
-nlohmann::json WriteCredibility(CredibilityMapper& mapper,
-                                const CredibilityCalibration& calibration, const Query& query,
-                                const QueryRun& run, const std::string& dir) {
-  const QueryCredibility c = mapper.Measure(query, run);
-  cv::Mat credibility(c.predicted.size(), CV_32F);
-  std::vector<float> known;
-  for (std::size_t p = 0; p < c.nonconformity.size(); ++p) {
-    const float v = calibration.Credibility(c.nonconformity[p]);
-    credibility.at<float>(static_cast<int>(p)) = v;
-    if (!std::isnan(v)) known.push_back(v);
-  }
+nlohmann::json WriteCredibility(const QueryCredibility& c, const cv::Mat& credibility,
+                                const std::string& dir) {
   WritePng(dir + "/credibility.png", CredibilityHeatMap(credibility));
   WriteNpy(dir + "/credibility.npy", DType::kFloat32, {credibility.rows, credibility.cols},
            credibility.ptr<float>());
+  std::vector<float> known;
+  for (auto it = credibility.begin<float>(); it != credibility.end<float>(); ++it)
+    if (!std::isnan(*it)) known.push_back(*it);
   std::sort(known.begin(), known.end());
   const auto below = std::lower_bound(known.begin(), known.end(), 0.05f) - known.begin();
   return {{"median", known.empty() ? -1.0 : known[known.size() / 2]},
@@ -161,7 +156,12 @@ void RunExplain(const ExplainCommandOptions& o) {
     summary["seconds"]["total"] = total;
     if (split_database) summary["ranks"] = ranks.size();
     if (mapper) {
-      summary["credibility"] = WriteCredibility(*mapper, calibration->calibration, query, run, dir);
+      const QueryCredibility c = mapper->Measure(query, run);
+      const cv::Mat credibility = CredibilityMap(c, calibration->calibration);
+      summary["credibility"] = WriteCredibility(c, credibility, dir);
+      ExplorerCredibility shown = ExplorerCredibilityOf(c, credibility, *explainer.palette());
+      shown.max_patches = o.credibility_patches;
+      page.AddCredibility(std::move(shown));
       summary["files"].push_back("credibility.png");
       summary["files"].push_back("credibility.npy");
     }
@@ -348,8 +348,14 @@ void AddExplainCommand(CLI::App& app, Command& run) {
   cmd->add_option("--credibility", o->credibility,
                   "a calibration (OUT/calibration.json of compnn eval --credibility): also write "
                   "credibility.png and credibility.npy, the credibility of the network's "
-                  "prediction per pixel")
+                  "prediction per pixel; with --html, the page shows it and, on hovering a "
+                  "pixel, the training patches that voted")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--credibility-patches", o->credibility_patches,
+                  "with --credibility and --html: training patches the page embeds a query, for "
+                  "its least credible cells")
+      ->check(CLI::Range(0, 32767))
+      ->capture_default_str();
   AddHtmlOptions(cmd, &o->html);
   cmd->callback([&run, o] { run = [o] { RunExplain(*o); }; });
 }

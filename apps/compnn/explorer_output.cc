@@ -31,7 +31,7 @@ ExplorerOutput::ExplorerOutput(const HtmlOptions& options, std::string title,
 }
 
 void ExplorerOutput::AddQuery(const Query& query, const cv::Mat& output) {
-  if (enabled_) page_.queries.push_back({query.name, query.input, query.truth, output, {}});
+  if (enabled_) page_.queries.push_back({query.name, query.input, query.truth, output, {}, {}});
 }
 
 void ExplorerOutput::AddField(const std::string& layer, const std::string& database,
@@ -42,10 +42,16 @@ void ExplorerOutput::AddField(const std::string& layer, const std::string& datab
                                          e.output_reconstruction});
 }
 
+void ExplorerOutput::AddCredibility(ExplorerCredibility credibility) {
+  if (enabled_) page_.queries.back().credibility = std::move(credibility);
+}
+
 void ExplorerOutput::Write(Explainer& explainer, const std::string& out) {
   if (!enabled_) return;
   page_.names = explainer.store().manifest().images;
-  const std::vector<int> used = ExplorerSourceImages(page_.queries);
+  std::vector<int> used = ExplorerSourceImages(page_.queries);
+  const std::vector<int> evidence = ExplorerEvidenceImages(page_.queries);
+  used.insert(used.end(), evidence.begin(), evidence.end());
   page_.source_inputs = explainer.training().Inputs(used);
   page_.source_targets = explainer.training().Targets(used);
   const std::string path = out + "/explorer.html";

@@ -30,6 +30,8 @@ class ExplorerOutput {
   // One explanation of the last query added at `layer`, against `database` (empty: all training
   // images).
   void AddField(const std::string& layer, const std::string& database, const LayerExplanation& e);
+  // The credibility of the last query added, and the neighbours behind it.
+  void AddCredibility(ExplorerCredibility credibility);
   // Writes OUT/explorer.html with the training images the fields use, and says where.
   void Write(Explainer& explainer, const std::string& out);
 

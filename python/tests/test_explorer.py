@@ -335,3 +335,86 @@ def test_shipped_pix2pix_page_and_screenshot(browser, cli, tmp_path):
     assert browser.save_screenshot(path)
     assert os.path.getsize(path) > 50_000  # a rendered page, not a blank one
     assert console_errors(browser) == []
+
+
+# ---- credibility: the shipped scenes SegNet ------------------------------------------------
+
+
+def test_credibility_view_shows_the_votes_behind_each_pixel(browser, cli, tmp_path):
+    """explain --credibility --html: hovering a cell reports the credibility.npy value of the
+    pixel at its centre; each layer's votes carry the class of the training target at the centre
+    of the matched cell (read here from the store's kept targets), a vote disagrees exactly when
+    that class is not the one the network predicted there (read from network-output.png), and
+    the least credible cells' disagreeing voters show their patch."""
+    import json
+    from PIL import Image
+
+    model = os.path.join(SOURCE_DIR, "models", "scenes-segnet.model")
+    cli("data", "scenes", "--out", tmp_path / "data", "--size", 128, "--train", 12, "--val", 3,
+        "--test", 0, "--seed", 4)
+    cli("index", "--model", model, "--data", tmp_path / "data", "--split", "train", "--out",
+        tmp_path / "store", "--layers", "decoder2,decoder3")
+    cli("eval", "--model", model, "--store", tmp_path / "store", "--credibility", "--split",
+        "val", "--calibration-count", 1, "--layer", "decoder2,decoder3", "--out", tmp_path / "ev")
+    query = "scene_val_0002"
+    cli("explain", "--model", model, "--store", tmp_path / "store", "--query", query,
+        "--credibility", tmp_path / "ev" / "calibration.json", "--credibility-patches", 32767,
+        "--html", "--out", tmp_path / "out")
+    out = tmp_path / "out" / query
+    credibility = np.load(out / "credibility.npy")
+    nnf, _ = field(out)
+    labels = json.loads((tmp_path / "data" / "labels.json").read_text())
+    colours = {tuple(c["colour"]): c["name"] for c in labels["classes"]}
+    predicted = np.asarray(Image.open(out / "network-output.png").convert("RGB"))
+    store = compnn.FeatureStore(tmp_path / "store")
+    targets, names = store.targets, store.images
+    strides = {name: store.layer_info(name)["stride"] for name in ("decoder2", "decoder3")}
+
+    open_page(browser, tmp_path / "out" / "explorer.html")
+    browser.find_element(By.CSS_SELECTOR, "#views button[data-view='credibility']").click()
+    assert browser.find_element(By.ID, "view-title").text == f"{query}: credibility"
+    h, w = credibility.shape
+    # Cells whose centre pixel is among the least credible, and random others.
+    low = np.argwhere(credibility < 0.1)
+    assert len(low) > 0, "no pixel below the page's threshold: the test shows nothing"
+    rng = np.random.default_rng(8)
+    pixels = [tuple(low[i]) for i in rng.choice(len(low), 6)]
+    pixels += [tuple(rng.integers(0, [h, w])) for _ in range(6)]
+    voters = patches = 0
+    for py, px in pixels:
+        cy, cx = py * nnf.shape[0] // h, px * nnf.shape[1] // w
+        hover_cell(browser, cy, cx, nnf.shape[:2])
+        shown = browser.find_element(By.ID, "credibility")
+        y, x = int(shown.get_attribute("data-pixel-y")), int(shown.get_attribute("data-pixel-x"))
+        assert (y, x) == ((2 * cy + 1) * h // (2 * nnf.shape[0]),
+                          (2 * cx + 1) * w // (2 * nnf.shape[1]))
+        assert abs(float(shown.get_attribute("data-credibility")) - credibility[y, x]) < 1e-4
+        network_class = colours[tuple(int(v) for v in predicted[y, x])]
+        assert shown.get_attribute("data-predicted") == network_class
+        layers = browser.find_elements(By.CSS_SELECTOR, "#votes .votes-layer")
+        assert [l.get_attribute("data-layer") for l in layers] == ["decoder2", "decoder3"]
+        for layer in layers:
+            votes = layer.find_elements(By.CSS_SELECTOR, "figure.vote")
+            assert len(votes) == 8  # --credibility-k's default
+            for vote in votes:
+                label = vote.get_attribute("data-label")
+                expected = ("none" if label == "void" else
+                            "agrees" if label == network_class else "disagrees")
+                assert vote.get_attribute("data-vote") == expected
+                if vote.get_attribute("data-image") is None:
+                    continue
+                voters += 1
+                s = strides[layer.get_attribute("data-layer")]
+                my, mx = int(vote.get_attribute("data-y")), int(vote.get_attribute("data-x"))
+                target = targets[names.index(vote.get_attribute("data-image"))]
+                centre = target[min(my * s + s // 2, h - 1), min(mx * s + s // 2, w - 1)]
+                assert colours.get(tuple(int(v) for v in centre), "void") == label
+                # With room for every patch, each disagreeing voter shows its own (an agreeing
+                # one may show a patch another cell embedded).
+                shows = len(vote.find_elements(By.TAG_NAME, "img"))
+                assert shows == 1 or expected != "disagrees"
+                patches += shows
+    assert voters > 0 and patches > 0
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    assert browser.save_screenshot(os.path.join(SCREENSHOTS, "explorer-credibility.png"))
+    assert console_errors(browser) == []

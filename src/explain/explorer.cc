@@ -11,6 +11,7 @@
 #include "compnn/store/atomic_file.h"
 #include "embedded_image.h"
 #include "explorer_assets.h"
+#include "explorer_credibility.h"
 
 namespace compnn {
 namespace {
@@ -70,6 +71,9 @@ nlohmann::json PageJson(const ExplorerPage& page) {
                        {"truth", ImageDataUri(q.truth)},
                        {"output", ImageDataUri(q.output)},
                        {"fields", fields}});
+    if (q.credibility)
+      queries.back()["credibility"] =
+          ExplorerCredibilityJson(*q.credibility, page.source_inputs, page.source_targets);
   }
   nlohmann::json sources = nlohmann::json::array();
   for (int i : ExplorerSourceImages(page.queries)) {
@@ -83,7 +87,11 @@ nlohmann::json PageJson(const ExplorerPage& page) {
   }
   nlohmann::json links = nlohmann::json::array();
   for (const ExplorerLink& l : page.links) links.push_back({{"text", l.text}, {"href", l.href}});
+  // Credibility's neighbours may come from any training image: their names are all there.
+  const bool evidence = std::any_of(page.queries.begin(), page.queries.end(),
+                                    [](const ExplorerQuery& q) { return q.credibility; });
   return {{"title", page.title},
+          {"names", evidence ? page.names : std::vector<std::string>()},
           {"first_layer",
            page.first_layer.empty() ? page.queries[0].fields[0].layer : page.first_layer},
           {"links", links},
@@ -144,6 +152,19 @@ void ExplorerPage::Check() const {
         }
     }
   }
+  for (const ExplorerQuery& q : queries) {
+    if (!q.credibility) continue;
+    const std::string what = "query '" + q.name + "'";
+    CheckExplorerCredibility(*q.credibility, q.input.size(), what);
+    for (const ExplorerEvidence& e : q.credibility->evidence)
+      for (const Match& m : e.field.matches)
+        if (m.image >= static_cast<int>(names.size()))
+          Fail(what + ", evidence at '" + e.layer + "': a match into image " +
+               std::to_string(m.image) + ", which has no name");
+    for (const EvidencePatch& p : ChooseEvidencePatches(*q.credibility))
+      if (source_inputs[p.image].empty() || source_targets[p.image].empty())
+        Fail(what + ": training image '" + names[p.image] + "' has no pixels for its evidence");
+  }
   Require(first_layer.empty() || layers.count(first_layer),
           "first_layer '" + first_layer + "' is not a layer of any field");
 }
@@ -154,6 +175,14 @@ std::vector<int> ExplorerSourceImages(const std::vector<ExplorerQuery>& queries)
     for (const ExplorerField& f : q.fields)
       for (int y = 0; y < f.field.height; ++y)
         for (int x = 0; x < f.field.width; ++x) used.insert(f.field.at(y, x).image);
+  return {used.begin(), used.end()};
+}
+
+std::vector<int> ExplorerEvidenceImages(const std::vector<ExplorerQuery>& queries) {
+  std::set<int> used;
+  for (const ExplorerQuery& q : queries)
+    if (q.credibility)
+      for (const EvidencePatch& p : ChooseEvidencePatches(*q.credibility)) used.insert(p.image);
   return {used.begin(), used.end()};
 }
 

@@ -79,8 +79,9 @@ QueryCredibility CredibilityMapper::Measure(const Query& query, const QueryRun& 
   for (const std::string& layer : o_.layers) {
     const StoreSearchResult found =
         SearchStore(store, layer, run.maps.at(layer).view(), global, o_.search);
-    votes.push_back(
-        VotesOfField(found.field, store.manifest().layer(layer).stride, explainer_.training()));
+    const int stride = store.manifest().layer(layer).stride;
+    votes.push_back(VotesOfField(found.field, stride, explainer_.training()));
+    c.evidence.push_back({layer, stride, found.field, votes.back()});
     if (c.searched_by.empty()) c.searched_by = found.searched_by;
   }
   c.search_seconds = SecondsSince(start);
@@ -144,6 +145,28 @@ LoadedCalibration LoadCalibration(const std::string& path, const FeatureStore& s
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": " + e.what());
   }
+}
+
+cv::Mat CredibilityMap(const QueryCredibility& c, const CredibilityCalibration& calibration) {
+  cv::Mat credibility(c.predicted.size(), CV_32F);
+  for (std::size_t p = 0; p < c.nonconformity.size(); ++p)
+    credibility.at<float>(static_cast<int>(p)) = calibration.Credibility(c.nonconformity[p]);
+  return credibility;
+}
+
+ExplorerCredibility ExplorerCredibilityOf(const QueryCredibility& c, const cv::Mat& credibility,
+                                          const Palette& palette) {
+  ExplorerCredibility e;
+  e.credibility = credibility;
+  e.heat_map = CredibilityHeatMap(credibility);
+  e.predicted = c.predicted;
+  for (const LabelClass& l : palette.classes()) {
+    e.class_names.push_back(l.name);
+    e.class_colours.push_back(palette.Bgr(l.id));
+  }
+  for (const CredibilityEvidence& layer : c.evidence)
+    e.evidence.push_back({layer.layer, layer.stride, layer.field, layer.votes.labels});
+  return e;
 }
 
 cv::Mat CredibilityHeatMap(const cv::Mat& credibility) {

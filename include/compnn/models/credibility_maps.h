@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "compnn/eval/credibility.h"
+#include "compnn/explain/explorer.h"
 #include "compnn/models/explainer.h"
 #include "compnn/store/store_search.h"
 
@@ -25,6 +26,14 @@ struct CredibilityOptions {
   void Check() const;
 };
 
+// The K nearest training cells of every query cell at one layer, and their votes.
+struct CredibilityEvidence {
+  std::string layer;
+  int stride = 1;
+  CorrespondenceField field;
+  NeighbourVotes votes;
+};
+
 // One query's evidence, at the model's input size.
 struct QueryCredibility {
   cv::Mat predicted;                       // CV_8U: the network's classes
@@ -33,9 +42,14 @@ struct QueryCredibility {
   std::vector<float> truth_nonconformity;  // of the true class; empty without the truth
   // The network's own confidence, from its class scores: empty for networks without them.
   std::vector<float> max_probability, entropy;
+  std::vector<CredibilityEvidence> evidence;  // one per layer searched, in the options' order
   double search_seconds = 0;
   std::string searched_by;  // what found the neighbours (StoreSearchResult::searched_by)
 };
+
+// The credibility of the predicted class per pixel (CV_32F at the model's input size; NaN where
+// the prediction is the ignore class).
+cv::Mat CredibilityMap(const QueryCredibility& c, const CredibilityCalibration& calibration);
 
 class CredibilityMapper {
  public:
@@ -70,5 +84,10 @@ LoadedCalibration LoadCalibration(const std::string& path, const FeatureStore& s
 
 // A credibility map as a heat map: low credibility red, high green-yellow (BGR).
 cv::Mat CredibilityHeatMap(const cv::Mat& credibility);
+
+// What the explorer page shows of a query's credibility (`credibility`: CredibilityMap's) and the
+// neighbours behind it, classes named by `palette`.
+ExplorerCredibility ExplorerCredibilityOf(const QueryCredibility& c, const cv::Mat& credibility,
+                                          const Palette& palette);
 
 }  // namespace compnn

@@ -14,7 +14,8 @@
   const VIEWS = [
     ["input", "input"], ["truth", "truth"], ["output", "network output"],
     ["output_reconstruction", "output reconstruction"],
-    ["input_reconstruction", "input reconstruction"], ["sources", "coloured by source"]];
+    ["input_reconstruction", "input reconstruction"], ["sources", "coloured by source"],
+    ["credibility", "credibility"]];
 
   function decode(base64, Type) {
     const text = atob(base64);
@@ -35,6 +36,21 @@
       f.ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])
         .map(([image, n]) => ({ image, cells: n, share: n / f.images.length }));
       f.rank = new Map(f.ranked.map((s, r) => [s.image, r]));
+    }
+    if (q.credibility) {
+      const c = q.credibility;
+      c.values = decode(c.values, Uint16Array);
+      c.predicted = decode(c.predicted, Uint8Array);
+      for (const l of c.layers) {
+        l.labels = decode(l.label, Uint8Array);
+        l.sims = Float32Array.from(decode(l.similarity, Uint16Array), (v) => v / 32767 - 1);
+        // Who voted is there for the least credible cells only: cell -> its first vote's place.
+        l.voters = new Map([...decode(l.cells, Int32Array)].map((cell, i) => [cell, i * l.k]));
+        l.images = decode(l.image, Int32Array);
+        l.ys = decode(l.y, Int16Array);
+        l.xs = decode(l.x, Int16Array);
+        l.patches = decode(l.patch, Int16Array);
+      }
     }
     q.layers = [...new Set(q.fields.map((f) => f.layer))];
     q.databases = [...new Set(q.fields.map((f) => f.database))];
@@ -125,7 +141,8 @@
   function drawView(canvas, q, f, view) {
     const ctx = blank(canvas, q.width, q.height);
     if (view === "sources") return drawSourcesView(ctx, f, q.width, q.height);
-    const uri = view in f ? f[view] : q[view];
+    const uri = view === "credibility" ? q.credibility && q.credibility.map :
+      view in f ? f[view] : q[view];
     const img = picture(uri);
     if (img) ctx.drawImage(img, 0, 0, q.width, q.height);
   }
@@ -241,8 +258,90 @@
     drawSource($("source-input"), src.input, f, m);
     drawSource($("source-target"), src.target, f, m);
     drawCloseUps(f, m, src);
+    updateCredibility();
     for (const li of $("legend").children) {
       li.classList.toggle("current", Number(li.dataset.index) === m.image);
+    }
+  }
+
+  // The credibility of the pixel at the centre of the hovered cell, and the votes behind it.
+  function updateCredibility() {
+    const q = query(), c = q.credibility, el = $("credibility"), votes = $("votes");
+    $("trust").hidden = !c;
+    if (!c || !state.cell) return;
+    const f = field();
+    const py = clamp(Math.floor((state.cell.y + 0.5) * q.height / f.height), 0, q.height - 1);
+    const px = clamp(Math.floor((state.cell.x + 0.5) * q.width / f.width), 0, q.width - 1);
+    const value = c.values[py * q.width + px];
+    const predicted = c.predicted[py * q.width + px];
+    const name = (label) => (label === 255 ? "void" : c.classes[label].name);
+    const credibility = value === 65535 ? null : value / 65534;
+    el.setAttribute("data-pixel-y", String(py));
+    el.setAttribute("data-pixel-x", String(px));
+    el.setAttribute("data-predicted", name(predicted));
+    if (credibility === null) el.removeAttribute("data-credibility");
+    else el.setAttribute("data-credibility", credibility.toFixed(5));
+    el.textContent = `pixel (${py}, ${px}): the network says ${name(predicted)}, credibility ` +
+      (credibility === null ? "none (an ignored class)" : credibility.toFixed(4) +
+        (credibility < c.threshold ? " — not supported by the training data" : ""));
+    votes.replaceChildren();
+    for (const l of c.layers) {
+      const y = Math.min(Math.floor(py / l.stride), l.height - 1);
+      const x = Math.min(Math.floor(px / l.stride), l.width - 1);
+      const cell = y * l.width + x;
+      const block = document.createElement("div");
+      block.className = "votes-layer";
+      block.setAttribute("data-layer", l.layer);
+      const heading = document.createElement("h3");
+      const row = document.createElement("div");
+      row.className = "votes-row";
+      let against = 0, silent = 0;
+      const voters = l.voters.get(cell);
+      for (let j = 0; j < l.k; ++j) {
+        const m = cell * l.k + j, v = voters === undefined ? -1 : voters + j;
+        if (v >= 0 && l.images[v] < 0) continue;
+        // A void neighbour casts no vote.
+        const voids = l.labels[m] === 255, agrees = l.labels[m] === predicted;
+        if (voids) ++silent;
+        else if (!agrees) ++against;
+        const figure = document.createElement("figure");
+        figure.className = voids ? "vote void" : agrees ? "vote" : "vote disagrees";
+        figure.setAttribute("data-label", name(l.labels[m]));
+        figure.setAttribute("data-vote", voids ? "none" : agrees ? "agrees" : "disagrees");
+        figure.setAttribute("data-similarity", l.sims[m].toFixed(4));
+        let patch, where = "";
+        if (v >= 0) {
+          where = `${data.names[l.images[v]]} (${l.ys[v]}, ${l.xs[v]})`;
+          figure.setAttribute("data-image", data.names[l.images[v]]);
+          figure.setAttribute("data-y", String(l.ys[v]));
+          figure.setAttribute("data-x", String(l.xs[v]));
+        }
+        if (v >= 0 && l.patches[v] >= 0) {
+          patch = document.createElement("img");
+          patch.src = c.patches[l.patches[v]];
+          patch.alt = where;
+        } else if (v >= 0 && !voids) {
+          patch = document.createElement("div");
+          patch.className = "no-patch";
+          patch.title = "patch not embedded: there were more than the page keeps";
+        } else if (v < 0) {
+          figure.classList.add("compact");  // a credible cell: its votes, not who cast them
+        }
+        const caption = document.createElement("figcaption");
+        const swatch = document.createElement("span");
+        swatch.className = "class-swatch";
+        swatch.style.background = l.labels[m] === 255 ? "#000" : c.classes[l.labels[m]].colour;
+        caption.append(swatch, `${name(l.labels[m])} \u00b7 ${l.sims[m].toFixed(3)}`);
+        if (where) caption.append(document.createElement("br"), where);
+        if (patch) figure.append(patch);
+        figure.append(caption);
+        row.append(figure);
+      }
+      heading.textContent = `${l.layer} cell (${y}, ${x}): ${against} of ${l.k - silent} ` +
+        `labelled neighbours disagree with ${name(predicted)}` +
+        (silent ? ` (${silent} void: no vote)` : "");
+      block.append(heading, row);
+      votes.append(block);
     }
   }
 
@@ -318,7 +417,8 @@
     const q = query(), f = field();
     const label = VIEWS.find(([v]) => v === state.view)[1];
     $("view-title").textContent = `${q.name}: ${label}` + (state.view === "input" ||
-      state.view === "truth" || state.view === "output" ? "" : ` at ${f.layer}`);
+      state.view === "truth" || state.view === "output" || state.view === "credibility" ? "" :
+      ` at ${f.layer}`);
     drawView($("view"), q, f, state.view);
     drawOverlay();
     updateMatch();
@@ -385,9 +485,13 @@
     fillSelect($("database"), q.databases.map((_, i) => i),
       q.databases.map((d) => d || "all training images"), state.database);
     for (const button of $("views").children) {
-      button.disabled = button.dataset.view === "truth" && !q.truth;
+      button.disabled = (button.dataset.view === "truth" && !q.truth) ||
+        (button.dataset.view === "credibility" && !q.credibility);
     }
-    if (state.view === "truth" && !q.truth) setView("output_reconstruction");
+    $("trust").hidden = !q.credibility;
+    if ((state.view === "truth" && !q.truth) || (state.view === "credibility" && !q.credibility)) {
+      setView("output_reconstruction");
+    }
   }
 
   function setView(view) {
