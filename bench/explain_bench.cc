@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     Explainer explainer(model, store);
     StoreSearchOptions search;
     search.topk_images = topk;
-    search.patch_match.max_iterations = iterations;
+    search.search.patch_match.max_iterations = iterations;
     std::vector<std::string> all_layers;
     for (const StoreLayer& l : explainer.store().manifest().layers) all_layers.push_back(l.name);
     const std::vector<Query> list = explainer.SplitQueries(split, queries);

@@ -31,7 +31,7 @@ struct EvalCommandOptions : ExplainOptions {
 // compnn eval --credibility: calibrate on the split's first images, measure the rest.
 void RunCredibility(EvalCommandOptions& o) {
   Explainer explainer(o.model, o.store, o.data);
-  if (o.search.threads > 0) UseAllCores(o.search.threads);
+  if (o.search.search.threads > 0) UseAllCores(o.search.search.threads);
   CredibilityEvalOptions c = o.credibility_eval;
   c.credibility.search = o.search;
   c.credibility.search.topk_images = o.topk_given ? o.eval.topk_images.front() : 0;
@@ -55,7 +55,7 @@ void RunCredibility(EvalCommandOptions& o) {
 
 void RunEval(EvalCommandOptions& o) {
   Explainer explainer(o.model, o.store, o.data);
-  if (o.search.threads > 0) UseAllCores(o.search.threads);  // the forward passes too
+  if (o.search.search.threads > 0) UseAllCores(o.search.search.threads);  // the forward passes too
   o.eval.search = o.search;
   o.eval.paste = o.paste;
   const Ranks& ranks = ToolRanks();
@@ -78,15 +78,15 @@ void RunEval(EvalCommandOptions& o) {
 // compnn eval --sanity: the explanations of ever more randomised networks.
 void RunSanity(EvalCommandOptions& o) {
   Explainer explainer(o.model, o.store, o.data);
-  if (o.search.threads > 0) UseAllCores(o.search.threads);
+  if (o.search.search.threads > 0) UseAllCores(o.search.search.threads);
   SanityOptions s;
   COMPNN_CHECK(o.eval.layers.size() <= 1, "--sanity explains at one --layer");
   if (!o.eval.layers.empty()) s.layer = o.eval.layers.front();
   s.split = o.eval.split;
   if (o.eval.count > 0) s.count = o.eval.count;
   if (o.topk_given) s.topk_images = o.eval.topk_images.front();
-  s.seed = o.search.seed;
-  s.threads = o.search.threads;
+  s.seed = o.search.search.seed;
+  s.threads = o.search.search.threads;
   std::filesystem::create_directories(o.out);
   LazyProgressBar bar("randomising");
   const SanityReport report = CascadingRandomisation(explainer, s, bar.Callback());

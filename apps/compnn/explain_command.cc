@@ -67,7 +67,7 @@ void RunExplain(const ExplainCommandOptions& o) {
   if (!o.credibility.empty()) {
     calibration = LoadCalibration(o.credibility, explainer.store());
     CredibilityOptions options = calibration->options;
-    options.search.threads = o.search.threads;
+    options.search.search.threads = o.search.search.threads;
     mapper = std::make_unique<CredibilityMapper>(explainer, options);
   }
   const std::string layer = o.layer.empty() ? DefaultExplainLayer(explainer.store()) : o.layer;
@@ -79,7 +79,7 @@ void RunExplain(const ExplainCommandOptions& o) {
   // Under mpirun: exact search splits each query's database over the ranks (rank 0 pastes and
   // writes); the other methods spread the queries (each rank writes its own).
   const Ranks& ranks = ToolRanks();
-  const bool split_database = ranks.size() > 1 && o.search.method == SearchMethod::kExact;
+  const bool split_database = ranks.size() > 1 && o.search.search.method == SearchMethod::kExact;
   if (split_database) search.ranks = &ranks;
   COMPNN_CHECK(!(ranks.size() > 1 && !split_database && o.html.html),
                "--html under mpirun needs "
@@ -131,8 +131,8 @@ void RunExplain(const ExplainCommandOptions& o) {
     files.hyperpatch = e.search.hyperpatch;
     files.heading = "compnn: " + query.name + " explained at " + Describe(info) + " by " +
                     std::to_string(e.search.candidates.size()) + " training images (" +
-                    ToString(o.search.method) +
-                    (o.search.k > 1 ? ", " + std::to_string(o.search.k) + " matches a cell" : "") +
+                    ToString(o.search.search.method) +
+                    (o.search.search.k > 1 ? ", " + std::to_string(o.search.search.k) + " matches a cell" : "") +
                     ")";
     files.query_input = query.input;
     files.ground_truth = query.truth;

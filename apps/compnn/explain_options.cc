@@ -30,7 +30,7 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
         ->capture_default_str();
   }
   cmd->add_option("--out", o->out, "output folder")->required();
-  AddEnumOption(cmd, "--method", o->search.method, SearchMethodNames(),
+  AddEnumOption(cmd, "--method", o->search.search.method, SearchMethodNames(),
                 "hpm (HyperPatch-Match), exact, or projected (near-exact: exact search in 32 "
                 "principal components of the hyperpatches, the 16 best ranked again at full "
                 "length)");
@@ -51,18 +51,19 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
       ->check(AtLeast(1))
       ->capture_default_str();
   o->search.note = NoteOnce;
-  cmd->add_option("--iterations", o->search.patch_match.max_iterations, "hpm: most iterations")
+  cmd->add_option("--iterations", o->search.search.patch_match.max_iterations,
+                  "hpm: most iterations")
       ->check(AtLeast(1))
       ->capture_default_str();
-  cmd->add_option("--search-matches", o->search.patch_match.search_matches,
+  cmd->add_option("--search-matches", o->search.search.patch_match.search_matches,
                   "hpm: matches kept per cell while searching (at least --k); 2 finds better "
                   "best matches at some extra cost (docs/performance.md)")
       ->check(CLI::Range(1, kMaxPatchMatchTopK))
       ->capture_default_str();
-  cmd->add_option("--seed", o->search.seed, "hpm and projected: random seed")
+  cmd->add_option("--seed", o->search.search.seed, "hpm and projected: random seed")
       ->capture_default_str();
   cmd->add_option(
-         "--threads", o->search.threads,
+         "--threads", o->search.search.threads,
          "worker threads (0: every core; under mpirun, each rank's share of its machine's cores)")
       ->check(AtLeast(0))
       ->capture_default_str();
@@ -75,7 +76,7 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
          "larger one covers more of the context the next layers read)")
       ->expected(2)
       ->check(CLI::Range(1, 64));
-  cmd->add_option("--k", o->search.k,
+  cmd->add_option("--k", o->search.search.k,
                   "matches per cell: each pastes a vote weighted by its similarity (photos: "
                   "weighted mean, labels: weighted majority); hpm costs about K times as much")
       ->check(CLI::Range(1, kMaxPatchMatchTopK))
@@ -105,9 +106,9 @@ nlohmann::json SearchSummary(const StoreSearchOptions& o, const PasteOptions& pa
                              const StoreSearchResult& search, const FeatureStore& store) {
   nlohmann::json candidates = nlohmann::json::array();
   for (int i : search.candidates) candidates.push_back(store.manifest().images[i]);
-  nlohmann::json summary = {{"method", ToString(o.method)},
+  nlohmann::json summary = {{"method", ToString(o.search.method)},
                             {"topk_images", o.topk_images},
-                            {"k", o.k},
+                            {"k", o.search.k},
                             {"vote_power", paste.vote_power},
                             {"overlapping_blocks", paste.overlapping_blocks},
                             {"candidates", candidates},
@@ -119,15 +120,15 @@ nlohmann::json SearchSummary(const StoreSearchOptions& o, const PasteOptions& pa
                               {"search", search.search_seconds}}}};
   if (search.used_cell_index) {
     summary["cell_index"] = {{"probes", o.cell_index.probes},
-                             {"shortlist", std::max(o.cell_index.shortlist, o.k)}};
+                             {"shortlist", std::max(o.cell_index.shortlist, o.search.k)}};
     return summary;
   }
-  if (o.method == SearchMethod::kHyperPatchMatch) {
+  if (o.search.method == SearchMethod::kHyperPatchMatch) {
     summary["iterations"] = search.iterations;
-    summary["max_iterations"] = o.patch_match.max_iterations;
-    summary["search_matches"] = std::max(o.k, o.patch_match.search_matches);
+    summary["max_iterations"] = o.search.patch_match.max_iterations;
+    summary["search_matches"] = std::max(o.search.k, o.search.patch_match.search_matches);
   }
-  if (o.method != SearchMethod::kExact) summary["seed"] = o.seed;
+  if (o.search.method != SearchMethod::kExact) summary["seed"] = o.search.seed;
   return summary;
 }
 

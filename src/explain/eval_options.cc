@@ -53,7 +53,7 @@ std::vector<std::string> QueriesToEvaluate(std::vector<std::string> names,
 }
 
 bool ComparesWithExactSearch(const EvalOptions& options, int query, int topk) {
-  return options.search.method == SearchMethod::kHyperPatchMatch &&
+  return options.search.search.method == SearchMethod::kHyperPatchMatch &&
          query < options.quality_queries && topk == options.quality_topk;
 }
 

@@ -38,7 +38,8 @@ TEST(EvalOptionsTest, EachFieldOutOfRangeIsNamed) {
   EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.quality_queries = -1; }), "quality_queries");
   EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.quality_topk = -1; }), "quality_topk");
   EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.search.topk_images = -1; }), "search.topk_images");
-  EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.search.threads = -2; }), "search.threads");
+  EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.search.search.threads = -2; }),
+            "search.search.threads");
 }
 
 TEST(EvalOptionsTest, TheMessageSaysWhatIsWrong) {
@@ -189,9 +190,9 @@ TEST(ComparesWithExactSearchTest, OnlyHyperPatchMatchOnTheFirstQueriesAtTheQuali
   EXPECT_TRUE(ComparesWithExactSearch(o, 1, 16));
   EXPECT_FALSE(ComparesWithExactSearch(o, 2, 16));  // past the first quality_queries
   EXPECT_FALSE(ComparesWithExactSearch(o, 0, 32));  // another row
-  o.search.method = SearchMethod::kExact;
+  o.search.search.method = SearchMethod::kExact;
   EXPECT_FALSE(ComparesWithExactSearch(o, 0, 16));  // exact search against itself
-  o.search.method = SearchMethod::kHyperPatchMatch;
+  o.search.search.method = SearchMethod::kHyperPatchMatch;
   o.quality_queries = 0;
   EXPECT_FALSE(ComparesWithExactSearch(o, 0, 16));
 }

@@ -26,12 +26,12 @@ bool HasLayer(Model& model, const std::string& name) {
 nlohmann::json SearchJson(const CredibilityOptions& o) {
   nlohmann::json hyperpatch = nullptr;  // null: each layer's own
   if (o.search.hyperpatch) hyperpatch = {o.search.hyperpatch->height, o.search.hyperpatch->width};
-  return {{"method", ToString(o.search.method)},
+  return {{"method", ToString(o.search.search.method)},
           {"hyperpatch", hyperpatch},
-          {"iterations", o.search.patch_match.max_iterations},
-          {"search_matches", o.search.patch_match.search_matches},
+          {"iterations", o.search.search.patch_match.max_iterations},
+          {"search_matches", o.search.search.patch_match.search_matches},
           {"topk_images", o.search.topk_images},
-          {"seed", o.search.seed},
+          {"seed", o.search.search.seed},
           {"use_cell_index", o.search.use_cell_index},
           {"index_probes", o.search.cell_index.probes},
           {"index_shortlist", o.search.cell_index.shortlist}};
@@ -47,7 +47,7 @@ void CredibilityOptions::Check() const {
 CredibilityMapper::CredibilityMapper(Explainer& explainer, CredibilityOptions options)
     : explainer_(explainer), o_(std::move(options)) {
   o_.Check();
-  o_.search.k = o_.k;
+  o_.search.search.k = o_.k;
   COMPNN_CHECK(explainer_.model().OutputsClasses() && explainer_.target_is_labels(),
                explainer_.model().path(),
                ": credibility needs a network that outputs classes, explained from label targets");
@@ -127,17 +127,18 @@ LoadedCalibration LoadCalibration(const std::string& path, const FeatureStore& s
     const nlohmann::json& s = j.at("search");
     const auto method = SearchMethodNames().find(s.at("method").get<std::string>());
     COMPNN_CHECK(method != SearchMethodNames().end(), "unknown search method ", s.at("method"));
-    o.search.method = method->second;
+    o.search.search.method = method->second;
     o.search.topk_images = s.at("topk_images").get<int>();
-    o.search.seed = s.at("seed").get<std::uint64_t>();
+    o.search.search.seed = s.at("seed").get<std::uint64_t>();
     o.search.use_cell_index = s.at("use_cell_index").get<bool>();
     o.search.cell_index.probes = s.at("index_probes").get<int>();
     o.search.cell_index.shortlist = s.at("index_shortlist").get<int>();
     if (s.contains("hyperpatch") && !s.at("hyperpatch").is_null())
       o.search.hyperpatch =
           HyperpatchShape{s.at("hyperpatch")[0].get<int>(), s.at("hyperpatch")[1].get<int>()};
-    if (s.contains("iterations")) o.search.patch_match.max_iterations = s.at("iterations");
-    if (s.contains("search_matches")) o.search.patch_match.search_matches = s.at("search_matches");
+    if (s.contains("iterations")) o.search.search.patch_match.max_iterations = s.at("iterations");
+    if (s.contains("search_matches"))
+      o.search.search.patch_match.search_matches = s.at("search_matches");
     o.Check();
     return {CredibilityCalibration(j.at("nonconformity").get<std::vector<float>>(),
                                    j.at("pixels").get<long long>()),

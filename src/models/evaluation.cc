@@ -18,7 +18,7 @@ EvalReport StartReport(Explainer& explainer, const EvalOptions& o) {
   EvalReport report;
   report.store = explainer.store().dir();
   report.split = o.split;
-  report.method = ToString(o.search.method);
+  report.method = ToString(o.search.search.method);
   report.label_targets = explainer.target_is_labels();
   report.label_inputs = explainer.input_is_labels();
   report.k = o.k;
@@ -164,7 +164,7 @@ void SplitEvaluation::AddLayer(std::size_t l, int q, const QueryRun& run, const 
   for (std::size_t t = 0; t < o_.topk_images.size(); ++t) {
     StoreSearchOptions search = o_.search;
     search.topk_images = o_.topk_images[t];
-    search.k = most;
+    search.search.k = most;
     const auto start = Clock::now();
     const StoreSearchResult found = Search(layer.name, run, search);
     const double search_seconds = SecondsSince(start);
@@ -179,8 +179,8 @@ void SplitEvaluation::AddLayer(std::size_t l, int q, const QueryRun& run, const 
     }
     if (ComparesWithExactSearch(o_, q, o_.topk_images[t])) {
       StoreSearchOptions exact = search;
-      exact.k = 1;
-      exact.method = SearchMethod::kExact;
+      exact.search.k = 1;
+      exact.search.method = SearchMethod::kExact;
       exact.use_cell_index = false;  // the reference itself, not another approximation
       StoreSearchResult best = found;
       best.field = BestMatches(found.field, 1);

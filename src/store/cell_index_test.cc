@@ -127,7 +127,7 @@ TEST_F(CellIndexTest, StoreSearchOverEveryImageUsesTheIndexAndNotesWhenItIsMissi
   std::mt19937 rng(25);
   const OwnedMap query = testing::SmoothMap(kSide, kSide, kDepth, rng);
   StoreSearchOptions o;
-  o.method = SearchMethod::kExact;
+  o.search.method = SearchMethod::kExact;
   o.topk_images = 0;
   std::vector<std::string> notes;
   o.note = [&](const std::string& line) { notes.push_back(line); };

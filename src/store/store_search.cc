@@ -41,15 +41,16 @@ void SearchWithCellIndex(const FeatureStore& store, const StoreLayer& layer, con
                          const CellIndex& index, const StoreSearchOptions& o,
                          StoreSearchResult& result) {
   CellIndexSearchOptions search = o.cell_index;
-  search.shortlist = std::max(search.shortlist, o.k);
+  search.shortlist = std::max(search.shortlist, o.search.k);
   auto start = Clock::now();
   const bool half = layer.dtype == DType::kFloat16;
   const HalfDatabase halves = half ? store.HalfMaps(layer.name) : HalfDatabase{};
   const LayerMaps maps = half ? LayerMaps{} : store.Maps(layer.name);
   result.load_seconds = SecondsSince(start);
   start = Clock::now();
-  result.field = half ? index.Search(query, halves, o.k, search, o.threads)
-                      : index.Search(query, maps.database, o.k, search, o.threads);
+  const int k = o.search.k, threads = o.search.threads;
+  result.field = half ? index.Search(query, halves, k, search, threads)
+                      : index.Search(query, maps.database, k, search, threads);
   result.search_seconds = SecondsSince(start);
   result.searched_by = index.Describe(search);
   result.used_cell_index = true;
@@ -59,17 +60,13 @@ void SearchWithCellIndex(const FeatureStore& store, const StoreLayer& layer, con
 
 void StoreSearchOptions::Check() const {
   COMPNN_CHECK_OPTION(topk_images >= 0, "topk_images", "must not be negative, got ", topk_images);
-  COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
-                      kMaxThreads, "], got ", threads);
-  COMPNN_CHECK_OPTION(k >= 1 && k <= kMaxPatchMatchTopK, "k", "must be in [1, ", kMaxPatchMatchTopK,
-                      "], got ", k);
   COMPNN_CHECK_OPTION(!hyperpatch || (hyperpatch->height >= 1 && hyperpatch->width >= 1 &&
                                       hyperpatch->height <= 64 && hyperpatch->width <= 64),
                       "hyperpatch", "sides must be in [1, 64], got ", hyperpatch->height, " x ",
                       hyperpatch->width);
-  CheckMethodSeedsUnset(patch_match, projected);
-  CheckNested("patch_match", patch_match);
-  CheckNested("projected", projected);
+  COMPNN_CHECK_OPTION(search.candidates.empty(), "search.candidates",
+                      "is set by the store search: restrict the database with allowed");
+  CheckNested("search", search);
   CheckNested("cell_index", cell_index);
 }
 
@@ -106,13 +103,13 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
     SearchWithCellIndex(store, layer, query, *cell_index, o, result);
     return result;
   }
-  result.searched_by = ToString(o.method);
+  result.searched_by = ToString(o.search.method);
 
   // HyperPatch-Match reads float16 layers in place; exact search multiplies float32 copies.
   const bool in_place =
-      o.method == SearchMethod::kHyperPatchMatch && layer.dtype == DType::kFloat16;
+      o.search.method == SearchMethod::kHyperPatchMatch && layer.dtype == DType::kFloat16;
   // Across ranks, each loads and searches its run of the candidates only.
-  const bool sharded = o.method == SearchMethod::kExact && o.ranks && o.ranks->size() > 1;
+  const bool sharded = o.search.method == SearchMethod::kExact && o.ranks && o.ranks->size() > 1;
   const std::vector<int> shard =
       sharded ? ShardCandidates(result.candidates, o.ranks->rank(), o.ranks->size())
               : std::vector<int>{};
@@ -126,15 +123,9 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
   result.load_seconds = SecondsSince(start);
 
   start = Clock::now();
-  SearchOptions search;
-  search.method = o.method;
+  SearchOptions search = o.search;
   search.hyperpatch = result.hyperpatch;
   search.candidates = result.candidates;
-  search.k = o.k;
-  search.seed = o.seed;
-  search.threads = o.threads;
-  search.patch_match = o.patch_match;
-  search.projected = o.projected;
   if (sharded) {
     result.field =
         ShardedExactSearch(query, maps.database, shard, search.ForExact(), *o.ranks).field;

@@ -45,7 +45,7 @@ TEST_F(StoreSearchTest, ExactSearchOverAllowedImagesMatchesBruteForce) {
   std::mt19937 rng(12);
   const OwnedMap query = testing::SmoothMap(6, 6, 4, rng);
   StoreSearchOptions o;
-  o.method = SearchMethod::kExact;
+  o.search.method = SearchMethod::kExact;
   o.topk_images = 0;
   o.allowed = {1, 4, 7, 8};
   const StoreSearchResult result = SearchStore(store, "fine", query.view(), {}, o);
@@ -65,10 +65,10 @@ TEST_F(StoreSearchTest, AnotherHyperpatchAndKMatchesAreTheBruteForceOnes) {
   std::mt19937 rng(13);
   const OwnedMap query = testing::SmoothMap(6, 6, 4, rng);
   StoreSearchOptions o;
-  o.method = SearchMethod::kExact;
+  o.search.method = SearchMethod::kExact;
   o.topk_images = 0;
   o.hyperpatch = HyperpatchShape{3, 3};
-  o.k = 2;
+  o.search.k = 2;
   const StoreSearchResult result = SearchStore(store, "fine", query.view(), {}, o);
   EXPECT_EQ(result.hyperpatch.height, 3);
   ASSERT_EQ(result.field.k, 2);
@@ -135,26 +135,26 @@ TEST_F(StoreSearchTest, TheSeedReachesProjectedSearchAndHyperPatchMatch) {
   StoreSearchOptions o;
   o.topk_images = 0;
   // Directions from a few sampled hyperpatches and a short shortlist: the seed changes the answer.
-  o.projected.sample = 3;
-  o.projected.components = 3;
-  o.projected.shortlist = 1;
-  o.patch_match.max_iterations = 1;
+  o.search.projected.sample = 3;
+  o.search.projected.components = 3;
+  o.search.projected.shortlist = 1;
+  o.search.patch_match.max_iterations = 1;
   for (const SearchMethod method : {SearchMethod::kProjected, SearchMethod::kHyperPatchMatch}) {
     std::vector<CorrespondenceField> fields;
     for (std::uint64_t seed = 1; seed <= 6; ++seed) {
-      o.method = method;
-      o.seed = seed;
+      o.search.method = method;
+      o.search.seed = seed;
       const StoreSearchResult found = SearchStore(store, "fine", query.view(), {}, o);
       // The reference: the core search called directly with that seed.
       CorrespondenceField expected;
       if (method == SearchMethod::kProjected) {
-        ProjectedSearchOptions p = o.projected;
+        ProjectedSearchOptions p = o.search.projected;
         p.hyperpatch = store.manifest().layer("fine").hyperpatch;
         p.candidates = all;
         p.seed = seed;
         expected = ProjectedSearch(query.view(), maps.database, p);
       } else {
-        PatchMatchOptions p = o.patch_match;
+        PatchMatchOptions p = o.search.patch_match;
         p.hyperpatch = store.manifest().layer("fine").hyperpatch;
         p.candidates = all;
         p.seed = seed;
@@ -219,13 +219,13 @@ TEST_F(StoreSearchTest, BadRequestsGiveClearErrors) {
 TEST(StoreSearchOptionsCheck, PrefixesTheNestedSearchFields) {
   StoreSearchOptions o;
   EXPECT_NO_THROW(o.Check());
-  o.patch_match.random_images = -2;
+  o.search.patch_match.random_images = -2;
   try {
     o.Check();
     ADD_FAILURE() << "accepted random_images -2";
   } catch (const OptionError& e) {
-    EXPECT_EQ(e.field(), "patch_match.random_images");
-    EXPECT_STREQ(e.what(), "patch_match.random_images must be in [0, 1024], got -2");
+    EXPECT_EQ(e.field(), "search.patch_match.random_images");
+    EXPECT_STREQ(e.what(), "search.patch_match.random_images must be in [0, 1024], got -2");
   }
   o = {};
   o.topk_images = -1;

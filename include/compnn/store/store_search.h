@@ -11,31 +11,24 @@
 #include <string>
 #include <vector>
 
-#include "compnn/core/patch_match.h"
-#include "compnn/core/projected_search.h"
 #include "compnn/core/ranks.h"
-#include "compnn/core/search_method.h"
+#include "compnn/core/search.h"
 #include "compnn/store/cell_index.h"
 #include "compnn/store/feature_store.h"
 
 namespace compnn {
 
 struct StoreSearchOptions {
-  SearchMethod method = SearchMethod::kHyperPatchMatch;
-  int topk_images = 16;  // candidates kept by the global prefilter; 0: no prefilter
-  // Every random choice of the search: HyperPatch-Match's initial field and random images,
-  // projected search's sample (their own seeds must stay 0: Check refuses another).
-  std::uint64_t seed = 0;
-  std::vector<int> allowed;          // the database images the user allows; empty: all
-  PatchMatchOptions patch_match;     // its hyperpatch and candidates are set from the store
-  ProjectedSearchOptions projected;  // likewise
-  int threads = 0;                   // 0: every core (rules over patch_match.threads)
+  // The method and what the search of a query's cells takes (core/search.h): matches per cell
+  // (k), the seed, threads and each method's own options. Its hyperpatch and candidates are the
+  // store search's to set, from `hyperpatch` below (or the layer's) and from the prefilter over
+  // `allowed`: Check refuses candidates given there.
+  SearchOptions search;
+  int topk_images = 16;      // candidates kept by the global prefilter; 0: no prefilter
+  std::vector<int> allowed;  // the database images the user allows; empty: all
   // The hyperpatch compared around each cell; empty: the layer's (recorded at index time). A
   // larger one covers more of the context the next layers read.
   std::optional<HyperpatchShape> hyperpatch;
-  // Matches kept per query cell, best first (rules over patch_match.top_k and projected.top_k;
-  // a projected shortlist shorter than k grows to k).
-  int k = 1;
   // Exact search split across these ranks (core/ranks.h): each searches a run of the candidates
   // and the field is merged on rank 0, the same to the bit as one process's; every rank must
   // search. Null (or one rank): this process searches alone. Other methods ignore it.
@@ -45,11 +38,10 @@ struct StoreSearchOptions {
   // method; the method searches as it would without one when it is missing or stale, which
   // `note` is told (one line) when every image was asked for (topk_images 0).
   bool use_cell_index = true;
-  CellIndexSearchOptions cell_index;  // a shortlist shorter than k grows to k
+  CellIndexSearchOptions cell_index;  // a shortlist shorter than search.k grows to it
   std::function<void(const std::string&)> note;
 
-  // Throws OptionError naming the field (patch_match's as patch_match.FIELD, projected's as
-  // projected.FIELD).
+  // Throws OptionError naming the field (search's as search.FIELD, e.g. search.patch_match.seed).
   void Check() const;
 };
 
