@@ -105,14 +105,8 @@ std::string Model::training_data() const {
 }
 
 std::string Model::DefaultGlobalLayer() {
-  if (network_) {
-    std::string global;
-    for (const LayerInfo& l : layers()) {
-      if (l.name.starts_with("encoder")) global = l.name;  // the last is the deepest
-    }
-    return global;
-  }
-  // The bottleneck of the whole forward pass, whichever layers are stored.
+  // The bottleneck of the whole forward pass, whichever layers are stored: one rule for compnn's
+  // networks (their deepest encoder), TorchScript models, imported activations and Python hooks.
   std::vector<LayerShape> shapes;
   for (const LayerInfo& l : layers()) {
     if (l.name != "output") shapes.push_back({l.name, l.height, l.width, l.stride});

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "compnn/core/check.h"
+#include "compnn/core/layer_choice.h"
 #include "compnn/store/feature_store.h"
 
 namespace compnn {
@@ -66,11 +67,10 @@ void ImportActivations(const ImportOptions& o) {
   plan.input_size = o.input_size ? *o.input_size : largest;
   for (StoreLayer& l : plan.layers) l.stride = std::max(1, plan.input_size.height / l.height);
   if (o.global_layer.empty()) {
-    const auto it = std::min_element(plan.layers.begin(), plan.layers.end(),
-                                     [](const StoreLayer& a, const StoreLayer& b) {
-                                       return a.height * a.width < b.height * b.width;
-                                     });
-    plan.global_layer = it->name;
+    // The layers in the order given, taken as the forward order (core/layer_choice.h).
+    std::vector<LayerShape> shapes;
+    for (const StoreLayer& l : plan.layers) shapes.push_back({l.name, l.height, l.width, l.stride});
+    plan.global_layer = Bottleneck(shapes);
   } else {
     plan.global_layer = o.global_layer;
   }

@@ -81,9 +81,9 @@ class Model {
   std::vector<std::string> Uncapturable() const;
   // The dataset a compnn model was trained on ("" for TorchScript, which does not record it).
   std::string training_data() const;
-  // The default global descriptor: the network's bottleneck, the deepest encoder layer of
-  // compnn's networks or, for TorchScript, Bottleneck() of the whole forward pass (index stores
-  // it, and records it in the manifest, whichever layers are chosen).
+  // The default global descriptor: Bottleneck() (core/layer_choice.h) of the whole forward pass,
+  // the deepest encoder layer of compnn's networks (index stores it, and records it in the
+  // manifest, whichever layers are chosen).
   std::string DefaultGlobalLayer();
 
   // An 8-bit BGR image as the network's input tensor (3 x H x W of size(), in its input range).

@@ -17,7 +17,8 @@ struct ImportOptions {
   DType dtype = DType::kFloat32;
   // The input images' size, for strides; none: the largest layer's.
   std::optional<ImageSize> input_size;
-  std::string global_layer;  // default: the layer with the fewest cells (the bottleneck)
+  // Default: Bottleneck() (core/layer_choice.h) of the layers in the order given.
+  std::string global_layer;
   bool overwrite = false;
 
   // Throws OptionError naming the field: an empty dir or out, an input_size side below 1, a dtype
