@@ -1,0 +1,43 @@
+// A store's manifest planned from its maps' shapes alone, for writers that run no compnn model
+// (imported activations, Python's StoreWriter): one rule for strides, file names, the default
+// global layer and the kept pixels, so no front end writes a manifest by hand.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "compnn/core/hyperpatch.h"
+#include "compnn/core/image_size.h"
+#include "compnn/store/feature_store.h"
+
+namespace compnn {
+
+// One layer's map per image: height x width cells of depth channels.
+struct PlannedLayer {
+  std::string name;
+  int height = 0, width = 0, depth = 0;
+};
+
+struct StorePlanOptions {
+  ImageSize input_size;      // of the images the maps were computed on
+  std::string global_layer;  // empty: Bottleneck() (core/layer_choice.h) of the layers in order
+  DType dtype = DType::kFloat16;
+  HyperpatchShape hyperpatch;       // recorded for every layer
+  std::vector<std::string> pixels;  // the training pixels kept: "inputs", "targets", "predictions"
+  std::vector<std::string> labels;  // those of them that are label images (palette colours)
+  nlohmann::json model = nlohmann::json::object();    // provenance, recorded as given
+  nlohmann::json dataset = nlohmann::json::object();  // likewise
+  nlohmann::json palette;  // {"classes", "ignore"} of label pixels, or null
+
+  // Throws OptionError naming the field: an input_size side below 1, a hyperpatch side outside
+  // [1, 64], a pixel side named twice or not one of the three, a label side not kept.
+  void Check() const;
+};
+
+// The manifest, without images: each layer's stride is max(1, input height / map height), its
+// file LayerFileName(name). Throws OptionError for bad options and std::runtime_error (through
+// StoreManifest's own checks) for no layers, a layer named twice or a global layer not among them.
+StoreManifest PlanStore(const std::vector<PlannedLayer>& layers, const StorePlanOptions& options);
+
+}  // namespace compnn
