@@ -61,6 +61,7 @@ struct StoreManifest {
 
   const StorePixels* pixel(const std::string& name) const;  // nullptr when not kept
   const StoreLayer& layer(const std::string& name) const;   // throws naming the layers it has
+  std::int64_t GlobalLength() const;  // values in one image's global descriptor
   nlohmann::json ToJson() const;
   static StoreManifest FromJson(const nlohmann::json& json, const std::string& path);
 };
