@@ -5,29 +5,52 @@ patch of a training image; pasting the matches rebuilds the network's input and 
 
 The package runs on compnn's C++ engine (the ``_compnn`` extension):
 
-- :func:`match` searches activation maps held in numpy arrays or CPU tensors;
-- :class:`FeatureStore` opens a feature store (``compnn index``'s output), memory-mapped;
+- :func:`match` searches activation maps held in numpy arrays or CPU tensors (a
+  :class:`MatchResult`);
+- :class:`FeatureStore` opens a feature store (``compnn index``'s output), memory-mapped, and
+  searches it (a :class:`SearchResult`);
 - :class:`StoreWriter` writes one image by image;
 - :class:`Dataset` reads a compnn dataset folder as model-ready arrays;
-- :func:`write_explorer` writes the interactive explorer page of explanations;
+- :func:`write_explorer` writes the interactive explorer page of :class:`Explanation` objects;
 - :mod:`compnn.torch` indexes and explains a plain ``torch.nn.Module`` with forward hooks
   (imported on first use, so ``import compnn`` does not load PyTorch).
+
+Data arguments are positional, every option is keyword-only, and the defaults are the command
+line's (``compnn match``, ``compnn explain``, ``compnn index``, ``compnn cell-index``). Results
+are named tuples (:class:`MatchResult`, :class:`SearchResult`, :class:`LayerInfo`,
+:class:`CellIndexInfo`, :class:`ImagePair`, :class:`Source`), so that unpacking them works.
 """
+
+from __future__ import annotations
 
 import importlib
 
 from .credibility import credibility_map
-from .dataset import Dataset
-from .explanation import write_explorer
-from .match import match
-from .store import FeatureStore, SearchResult, StoreWriter
+from .dataset import Dataset, ImagePair
+from .explanation import Explanation, Source, write_explorer
+from .match import MatchResult, match
+from .store import CellIndexInfo, FeatureStore, LayerInfo, SearchResult, StoreWriter
 
-__all__ = ["Dataset", "FeatureStore", "SearchResult", "StoreWriter", "credibility_map", "match",
-           "torch", "write_explorer"]
+__all__ = [
+    "CellIndexInfo",
+    "Dataset",
+    "Explanation",
+    "FeatureStore",
+    "ImagePair",
+    "LayerInfo",
+    "MatchResult",
+    "SearchResult",
+    "Source",
+    "StoreWriter",
+    "credibility_map",
+    "match",
+    "torch",
+    "write_explorer",
+]
 __version__ = "0.1.0"
 
 
-def __getattr__(name):
+def __getattr__(name: str):
     # compnn.torch loads PyTorch, so it is imported only when first used.
     if name == "torch":
         return importlib.import_module(".torch", __name__)

@@ -2,20 +2,44 @@
 training images they came from, with the files of ``compnn explain``, an HTML view for notebooks
 and the explorer page."""
 
+from __future__ import annotations
+
 import base64
 import html
 import json
 import os
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _compnn
-from ._arrays import as_array
+from ._arrays import StrPath, as_array
 from .dataset import Dataset
+
+if TYPE_CHECKING:
+    import torch
+
+    from .store import FeatureStore, SearchResult
+
+OutputKind = Literal["image", "logits"]
+
+
+class Source(NamedTuple):
+    """A training image a reconstruction pasted from (:attr:`Explanation.sources`):
+    ``name, share = source`` unpacks it.
+
+    Attributes:
+        name: the training image's name in the store.
+        share: the share of the reconstruction's pixels pasted from it (its cells' best matches).
+    """
+
+    name: str
+    share: float
 
 
 class Explanation:
-    """One query explained at one layer.
+    """One query explained at one layer (:func:`compnn.torch.explain`'s result).
 
     Attributes:
         name: the query's name.
@@ -27,38 +51,64 @@ class Explanation:
             and targets pasted by the matches (each match a vote weighted by its similarity).
         prediction_reconstruction: the network's own outputs on the training images pasted the
             same way, when the store keeps them; else None.
-        sources: [(training image name, share of the reconstruction's pixels)], largest first.
+        sources: [:class:`Source` (training image name, share of the reconstruction's pixels)],
+            largest first.
         candidates: the store images searched (after the global prefilter).
         query_pixels, network_output: (H', W', 3) uint8 RGB images of the query and the network's
             prediction; truth: the ground truth, or None.
+        method: the search asked for; overlapping_blocks, vote_power: how matches were pasted.
+        forward_seconds: the time of the network's forward pass.
     """
 
-    def __init__(self, **fields):
+    name: str
+    layer: str
+    stride: int
+    hyperpatch: tuple[int, int]
+    nnf: NDArray[np.int32]
+    similarity: NDArray[np.float32]
+    candidates: list[int]
+    input_reconstruction: NDArray[np.uint8]
+    output_reconstruction: NDArray[np.uint8]
+    prediction_reconstruction: NDArray[np.uint8] | None
+    sources: list[Source]
+    query_pixels: NDArray[np.uint8]
+    network_output: NDArray[np.uint8]
+    truth: NDArray[np.uint8] | None
+    method: str
+    overlapping_blocks: bool
+    vote_power: float
+    forward_seconds: float
+    _names: list[str]
+    _store_path: str
+    _sources_used: tuple[list[int], NDArray[np.uint8], NDArray[np.uint8]]
+
+    def __init__(self, **fields: Any) -> None:
         self.__dict__.update(fields)
 
     @property
-    def best_nnf(self):
+    def best_nnf(self) -> NDArray[np.int32]:
         """Each cell's best match, (H, W, 3), whatever the matches per cell."""
         return self.nnf[:, :, 0] if self.nnf.ndim == 4 else self.nnf
 
     @property
-    def mean_similarity(self):
+    def mean_similarity(self) -> float:
         """The mean similarity of the best matches."""
         best = self.similarity[:, :, 0] if self.similarity.ndim == 3 else self.similarity
         return float(best.mean())
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         top = ", ".join(f"{n} {s:.0%}" for n, s in self.sources[:3])
         return (
             f"<Explanation of {self.name} at {self.layer}: mean similarity "
             f"{self.mean_similarity:.3f}, {len(self.sources)} source images ({top}...)>"
         )
 
-    def save(self, dir, html=False):
+    def save(self, dir: StrPath, *, html: bool = False) -> dict[str, Any]:
         """Writes the files of ``compnn explain`` into ``dir``: correspondence-map.png,
         input-reconstruction.png, output-reconstruction.png, network-output.png, nnf.npy,
         similarity.npy and summary.json (each atomically), and with ``html=True`` the explorer
-        page explorer.html (see :func:`write_explorer`). Returns the summary as a dict."""
+        page explorer.html (see :func:`write_explorer`). Returns the summary (summary.json's
+        contents) as a dict."""
         summary = {
             "query": self.name,
             "method": self.method,
@@ -97,7 +147,7 @@ class Explanation:
             write_explorer(os.path.join(dir, "explorer.html"), [self])
         return json.loads(text)
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         tiles = [("query", self.query_pixels), ("network output", self.network_output),
                  ("output reconstruction", self.output_reconstruction),
                  ("input reconstruction", self.input_reconstruction)]
@@ -124,21 +174,29 @@ class Explanation:
         )
 
 
-def write_explorer(path, explanations, title=None, first_layer=None):
+def write_explorer(
+    path: StrPath,
+    explanations: Explanation | Iterable[Explanation],
+    *,
+    title: str | None = None,
+    first_layer: str | None = None,
+) -> None:
     """Writes the explorer page of ``compnn explain --html`` to ``path`` (atomically): one
     self-contained HTML file, opened offline, in which hovering any cell of a query shows the
     training patch it was pasted from, the similarity and the source's share.
 
     ``explanations`` (one Explanation or several, of one store) may hold several queries, told
     apart by name, and several layers of a query (a layer switcher appears). ``title`` heads the
-    page; ``first_layer`` is the layer shown first (default: the first explanation's)."""
+    page; ``first_layer`` is the layer shown first (default: the first explanation's); both are
+    keyword-only."""
     if isinstance(explanations, Explanation):
         explanations = [explanations]
     explanations = list(explanations)
     if not explanations:
         raise ValueError("write_explorer: no explanations")
     store = explanations[0]._store_path
-    queries, pixels = {}, {}
+    queries: dict[str, dict[str, Any]] = {}
+    pixels: dict[int, tuple[NDArray[np.uint8], NDArray[np.uint8]]] = {}
     for e in explanations:
         if e._store_path != store:
             raise ValueError(
@@ -170,7 +228,7 @@ def write_explorer(path, explanations, title=None, first_layer=None):
     })
 
 
-def _rgb(value, what):
+def _rgb(value: ArrayLike, what: str) -> NDArray[np.uint8]:
     """An (H, W, 3) uint8 RGB image argument, refused (not cast) in any other dtype or shape."""
     array = as_array(value, what)
     if array.dtype != np.uint8 or array.ndim != 3 or array.shape[2] != 3:
@@ -181,11 +239,11 @@ def _rgb(value, what):
     return np.ascontiguousarray(array)
 
 
-def _png_base64(rgb):
+def _png_base64(rgb: ArrayLike) -> str:
     return base64.b64encode(_compnn._encode_png(np.ascontiguousarray(rgb))).decode("ascii")
 
 
-def _to_pixels(chw, model_record):
+def _to_pixels(chw: torch.Tensor, model_record: Mapping[str, Any]) -> NDArray[np.uint8]:
     """A (3, H, W) float tensor in the model's input scaling as (H, W, 3) uint8 RGB."""
     x = chw.numpy().astype(np.float32)
     if "mean" in model_record:
@@ -199,7 +257,7 @@ def _to_pixels(chw, model_record):
     return np.ascontiguousarray(np.clip(np.round(x), 0, 255).astype(np.uint8).transpose(1, 2, 0))
 
 
-def _fallback_palette(classes):
+def _fallback_palette(classes: int) -> dict[str, Any]:
     """Distinct, seeded colours for class ids when the store has no palette."""
     rng = np.random.default_rng(0)
     colours = rng.integers(32, 256, size=(classes, 3))
@@ -212,7 +270,13 @@ def _fallback_palette(classes):
     }
 
 
-def output_pixels(output, model_record, palette, output_kind=None):
+def output_pixels(
+    output: torch.Tensor,
+    model_record: Mapping[str, Any],
+    palette: Mapping[str, Any] | None,
+    *,
+    output_kind: OutputKind | None = None,
+) -> NDArray[np.uint8]:
     """The network's (C, H, W) output for one image as (H, W, 3) uint8 RGB: an image in the
     model's input scaling, or class scores drawn as the arg-max class in the palette's colours.
     ``output_kind`` ("image" or "logits") defaults to the model record's, else "image" for 3
@@ -246,10 +310,17 @@ def output_pixels(output, model_record, palette, output_kind=None):
     return _compnn._colourise(classes, json.dumps(palette))
 
 
-def prediction_pixels(output, model_record, palette, labels, output_kind=None):
+def prediction_pixels(
+    output: torch.Tensor,
+    model_record: Mapping[str, Any],
+    palette: Mapping[str, Any] | None,
+    labels: bool,
+    *,
+    output_kind: OutputKind | None = None,
+) -> NDArray[np.uint8]:
     """The network's output on a training image as a store keeps it (predictions): its pixels,
     for label targets in the palette colours of the classes they are read as."""
-    rgb = output_pixels(output, model_record, palette, output_kind)
+    rgb = output_pixels(output, model_record, palette, output_kind=output_kind)
     if labels and palette is not None:
         rgb = _compnn._snap_to_palette(rgb, json.dumps(palette))
     return rgb
@@ -310,14 +381,28 @@ class _TrainingPixels:
                 for k, side in enumerate(("inputs", "targets"))} | predictions
 
 
-def from_search(store, layer, result, query, output, pixels, truth, name, overlapping_blocks,
-                method, forward_seconds, output_kind=None, vote_power=1.0):
+def from_search(
+    store: FeatureStore,
+    layer: str,
+    result: SearchResult,
+    *,
+    query: torch.Tensor,
+    output: torch.Tensor,
+    pixels: ArrayLike | None,
+    truth: ArrayLike | None,
+    name: str,
+    overlapping_blocks: bool,
+    method: str,
+    forward_seconds: float,
+    output_kind: OutputKind | None = None,
+    vote_power: float = 1.0,
+) -> Explanation:
     """The Explanation of a search's result: the reconstructions pasted from the store's kept
     pixels (or its dataset's), the query and the network's output as images, and the shares of
     the source images. ``query`` and ``output`` are the network's (C, H, W) input and output."""
     info = store.layer_info(layer)
-    stride = info["stride"]
-    block = info["hyperpatch"] if overlapping_blocks else (1, 1)
+    stride = info.stride
+    block = info.hyperpatch if overlapping_blocks else (1, 1)
     training = _TrainingPixels(store)
     palette = training.palette()
     nnf = result.nnf
@@ -339,7 +424,7 @@ def from_search(store, layer, result, query, output, pixels, truth, name, overla
 
     record = store.manifest.get("model", {})
     query_pixels = _to_pixels(query, record) if pixels is None else _rgb(pixels, "pixels")
-    network_output = output_pixels(output, record, palette, output_kind)
+    network_output = output_pixels(output, record, palette, output_kind=output_kind)
 
     # Sources: share of the reconstruction's pixels (every cell pastes stride x stride pixels of
     # its best match).
@@ -347,13 +432,13 @@ def from_search(store, layer, result, query, output, pixels, truth, name, overla
     counts = np.bincount(best[..., 0].ravel(), minlength=len(store.images))
     order = sorted(np.flatnonzero(counts), key=lambda i: (-counts[i], i))
     total = counts.sum()
-    sources = [(store.images[i], float(counts[i] / total)) for i in order]
+    sources = [Source(store.images[i], float(counts[i] / total)) for i in order]
 
     return Explanation(
         name=name,
         layer=layer,
         stride=stride,
-        hyperpatch=tuple(info["hyperpatch"]),
+        hyperpatch=info.hyperpatch,
         nnf=nnf,
         similarity=result.similarity,
         candidates=list(result.candidates),

@@ -1,28 +1,103 @@
 """Feature stores from Python: reading (memory-mapped, zero-copy) and writing (streaming,
 atomic)."""
 
-import collections
+from __future__ import annotations
+
 import json
 import os
 import shutil
+from typing import Any, Literal, Mapping, NamedTuple, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _compnn
-from ._arrays import as_array, as_float_array, resolve_threads
+from ._arrays import (Pair, StrPath, as_array, as_float_array, check_pair, check_seed,
+                      field_or_item, resolve_threads)
+
+Method = Literal["hpm", "exact", "projected"]
 
 
-class SearchResult(collections.namedtuple("SearchResult", ["nnf", "similarity", "candidates"])):
-    searched_by = ""  # which search found the field: "hpm", "exact", "projected" or the cell index
+class _SearchFields(NamedTuple):
+    nnf: NDArray[np.int32]
+    similarity: NDArray[np.float32]
+    candidates: list[int]
 
 
-SearchResult.__doc__ = """A store search's result: nnf int32 (H, W, 3) holding image, y, x;
-similarity float32 (H, W) (with k > 1 matches per cell: (H, W, K, 3) and (H, W, K), best first);
-candidates, the store image indices searched (most similar globally
-first)."""
+class SearchResult(_SearchFields):
+    """:meth:`FeatureStore.search`'s result, a named tuple:
+    ``nnf, similarity, candidates = store.search(...)`` unpacks it.
+
+    Attributes:
+        nnf: int32 (H, W, 3), each cell's match: store image index, y and x; (H, W, K, 3) with
+            ``k`` > 1, best first.
+        similarity: float32 (H, W), the cosine similarity of each match; (H, W, K) with ``k`` > 1.
+        candidates: the store image indices searched, most similar globally first.
+        searched_by: which search found the field (not a tuple field): ``"hpm"``, ``"exact"``,
+            ``"projected"`` or the cell index (``"cell index IVF..."``).
+    """
+
+    searched_by: str = ""
+
+    def __new__(cls, nnf: NDArray[np.int32], similarity: NDArray[np.float32],
+                candidates: list[int], searched_by: str = "") -> SearchResult:
+        self = super().__new__(cls, nnf, similarity, candidates)
+        self.searched_by = searched_by
+        return self
+
+    def _replace(self, **changes: Any) -> SearchResult:
+        result = super()._replace(**changes)
+        result.searched_by = self.searched_by
+        return result
 
 
-def _require_store_folder(path):
+class LayerInfo(NamedTuple):
+    """A stored layer, as :meth:`FeatureStore.layer_info` describes it (fields are also read by
+    name, ``info["stride"]``, as from the dict it replaces).
+
+    Attributes:
+        name: the layer's name.
+        shape: (N, H, W, D): images, cells high and wide, channels.
+        stride: input pixels per cell.
+        hyperpatch: (height, width) in cells compared around each cell by default.
+        dtype: ``"float16"`` or ``"float32"``, as the store keeps the maps.
+        file: the layer's file in the store folder.
+    """
+
+    name: str
+    shape: tuple[int, int, int, int]
+    stride: int
+    hyperpatch: tuple[int, int]
+    dtype: str
+    file: str
+
+    def __getitem__(self, key: Any) -> Any:
+        return field_or_item(self, key)
+
+
+class CellIndexInfo(NamedTuple):
+    """:meth:`FeatureStore.build_cell_index`'s result (fields are also read by name,
+    ``built["file"]``, as from the dict it replaces).
+
+    Attributes:
+        file: the index file written (``STORE/cell-index/LAYER.HxW.faiss``).
+        seconds: the time the build took.
+        bytes: the index file's size.
+        lists: inverted lists.
+        code_bytes: bytes each hyperpatch is compressed to.
+    """
+
+    file: str
+    seconds: float
+    bytes: int
+    lists: int
+    code_bytes: int
+
+    def __getitem__(self, key: Any) -> Any:
+        return field_or_item(self, key)
+
+
+def _require_store_folder(path: StrPath) -> str:
     path = os.fspath(path)
     if not os.path.isdir(path) and not os.path.isdir(path + ".partial"):
         raise FileNotFoundError(f"{path}: no such feature store")
@@ -40,66 +115,75 @@ class FeatureStore:
     or is incomplete (only ``path.partial`` exists); the message names the file and the problem.
     """
 
-    def __init__(self, path):
+    def __init__(self, path: StrPath) -> None:
         self._store = _compnn._Store(_require_store_folder(path))
         self.path = os.fspath(path)
         self.manifest = json.loads(self._store.manifest)
         self._layers = {layer["name"]: layer for layer in self._store.layers}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"FeatureStore({self.path!r}: {len(self.images)} images, "
             f"layers {', '.join(self.layers)})"
         )
 
     @property
-    def images(self):
+    def images(self) -> list[str]:
         """The training images' names, in store order (nnf image indices index this list)."""
         return self._store.images
 
     @property
-    def layers(self):
+    def layers(self) -> list[str]:
         """The stored layers' names, in the network's forward order."""
         return list(self._layers)
 
-    def layer_info(self, name):
-        """A layer's shape (N, H, W, D), stride (input pixels per cell), hyperpatch and dtype."""
+    def layer_info(self, name: str) -> LayerInfo:
+        """A layer's :class:`LayerInfo`: its shape (N, H, W, D), stride (input pixels per cell),
+        hyperpatch, dtype and file."""
         self._check_layer(name)
-        return dict(self._layers[name])
+        record = self._layers[name]
+        images, height, width, depth = (int(n) for n in record["shape"])
+        return LayerInfo(
+            name=record["name"],
+            shape=(images, height, width, depth),
+            stride=int(record["stride"]),
+            hyperpatch=check_pair(record["hyperpatch"], "hyperpatch"),
+            dtype=record["dtype"],
+            file=record["file"],
+        )
 
     @property
-    def global_layer(self):
+    def global_layer(self) -> str:
         """The layer whose flattened map is each image's global descriptor."""
         return self._store.global_layer
 
     @property
-    def global_descriptors(self):
+    def global_descriptors(self) -> NDArray[np.float32]:
         """(N, D_g) float32, read-only and memory-mapped: each image's global descriptor."""
         return self._store.global_descriptors()
 
     @property
-    def input_size(self):
+    def input_size(self) -> tuple[int, int]:
         """(height, width) of the images the activations were computed on."""
-        size = self.manifest["input_size"]
-        return (size, size) if isinstance(size, int) else tuple(size)
+        return check_pair(self.manifest["input_size"], "input_size")
 
     @property
-    def inputs(self):
+    def inputs(self) -> NDArray[np.uint8] | None:
         """The training inputs kept in the store, (N, H, W, 3) uint8 RGB memory-mapped, or None."""
         return self._store.pixels("inputs")
 
     @property
-    def targets(self):
+    def targets(self) -> NDArray[np.uint8] | None:
         """The training targets kept in the store, (N, H, W, 3) uint8 RGB memory-mapped, or None."""
         return self._store.pixels("targets")
 
     @property
-    def predictions(self):
+    def predictions(self) -> NDArray[np.uint8] | None:
         """The network's outputs on the training images, if the store keeps them (compnn index
         does, unless told --no-predictions): (N, H, W, 3) uint8 RGB memory-mapped, or None."""
         return self._store.pixels("predictions")
 
-    def pixels_are_labels(self, name):
+    def pixels_are_labels(self, name: str) -> bool:
         """Whether the kept "inputs", "targets" or "predictions" are label images (palette
         colours)."""
         for entry in self.manifest.get("pixels", []):
@@ -108,53 +192,54 @@ class FeatureStore:
         return False
 
     @property
-    def palette(self):
+    def palette(self) -> dict[str, Any] | None:
         """The label palette ({"classes": [...], "ignore": ...}) of label pixels, or None."""
         return self.manifest.get("palette")
 
-    def _check_layer(self, name):
+    def _check_layer(self, name: str) -> None:
         if name not in self._layers:
             raise ValueError(
                 f"layer {name!r} is not in {self.path} (it has {', '.join(self._layers)})"
             )
 
-    def layer(self, name):
+    def layer(self, name: str) -> np.ndarray:
         """The layer's maps, (N, H, W, D), as a read-only view of the memory-mapped file, as
         ``numpy.load(..., mmap_mode='r')`` gives it: float16 layers stay float16, nothing is
         copied."""
         self._check_layer(name)
         return self._store.layer(name)
 
-    def default_layer(self):
+    def default_layer(self) -> str:
         """The layer explanations use by default: after the bottleneck, the last stored layer of
         the finest stride."""
         return self._store.default_explain_layer()
 
-    def verify(self):
+    def verify(self) -> None:
         """Recomputes every file's checksum; raises RuntimeError naming the first that differs."""
         self._store.verify()
 
     def search(
         self,
-        layer,
-        query_map,
-        query_global,
-        method="hpm",
-        topk_images=16,
-        where=None,
-        images=None,
-        iterations=32,
-        seed=0,
-        threads=0,
-        channels_first=False,
-        k=1,
-        search_matches=1,
+        layer: str,
+        query_map: ArrayLike,
+        query_global: ArrayLike,
         *,
-        use_cell_index=True,
-        index_probes=1,
-        index_shortlist=64,
-    ):
-        """Matches a query's map at ``layer`` against the store, as ``compnn explain`` does.
+        method: Method = "hpm",
+        topk_images: int = 16,
+        where: str | None = None,
+        images: str | Sequence[str] | None = None,
+        iterations: int = 32,
+        seed: int = 0,
+        k: int = 1,
+        search_matches: int = 1,
+        use_cell_index: bool = True,
+        index_probes: int = 1,
+        index_shortlist: int = 64,
+        channels_first: bool = False,
+        threads: int = 0,
+    ) -> SearchResult:
+        """Matches a query's map at ``layer`` against the store, as ``compnn explain`` does, with
+        its defaults (every option is keyword-only).
 
         Args:
             layer: a stored layer's name.
@@ -167,8 +252,6 @@ class FeatureStore:
             where: attribute conditions of the store's dataset, e.g. ``"style=paris"``.
             images: names of the training images allowed (the database is restricted to them).
             iterations, seed: HyperPatch-Match's iteration cap and random seed.
-            threads: worker threads, 0 for every core.
-            channels_first: ``query_map`` is (D, H, W) or (1, D, H, W), as PyTorch lays it out.
             k: matches kept per cell, best first and distinct (nnf and similarity gain a K axis
                 when k > 1; HyperPatch-Match then costs about k times as much).
             search_matches: HyperPatch-Match keeps this many matches per cell while it searches
@@ -178,6 +261,8 @@ class FeatureStore:
                 whatever the method; False searches by ``method``.
             index_probes, index_shortlist: the cell index's lists probed per cell and candidates
                 per cell ranked again at full precision.
+            channels_first: ``query_map`` is (D, H, W) or (1, D, H, W), as PyTorch lays it out.
+            threads: worker threads, 0 for every core.
 
         Returns:
             :class:`SearchResult` (nnf, similarity, candidates; ``searched_by`` says which
@@ -219,7 +304,7 @@ class FeatureStore:
             where or "",
             list(images or []),
             int(iterations),
-            int(seed),
+            check_seed(seed),
             resolve_threads(threads),
             bool(channels_first),
             int(k),
@@ -228,21 +313,19 @@ class FeatureStore:
             int(index_probes),
             int(index_shortlist),
         )
-        result = SearchResult(nnf, similarity, candidates)
-        result.searched_by = searched_by
-        return result
+        return SearchResult(nnf, similarity, list(candidates), searched_by)
 
     def build_cell_index(
         self,
-        layer=None,
+        layer: str | None = None,
         *,
-        hyperpatch=None,
-        lists=0,
-        code_bytes=16,
-        train_cells=65536,
-        seed=0,
-        threads=0,
-    ):
+        hyperpatch: Pair | None = None,
+        lists: int = 0,
+        code_bytes: int = 16,
+        train_cells: int = 65536,
+        seed: int = 0,
+        threads: int = 0,
+    ) -> CellIndexInfo:
         """Builds the index over ``layer``'s cells that searches over every image use, as
         ``compnn cell-index`` does, and writes it beside the store (``cell-index/``).
 
@@ -255,19 +338,21 @@ class FeatureStore:
             seed, threads: the training sample's seed; worker threads (0: every core).
 
         Returns:
-            dict with the index ``file``, build ``seconds``, ``bytes``, ``lists``, ``code_bytes``.
+            :class:`CellIndexInfo`: the index ``file``, build ``seconds``, ``bytes``, ``lists``
+            and ``code_bytes``.
         """
         layer = self.default_layer() if layer is None else layer
         self._check_layer(layer)
-        return self._store.build_cell_index(
+        built = self._store.build_cell_index(
             layer,
-            [] if hyperpatch is None else [int(hyperpatch[0]), int(hyperpatch[1])],
+            [] if hyperpatch is None else list(check_pair(hyperpatch, "hyperpatch")),
             int(lists),
             int(code_bytes),
             int(train_cells),
-            int(seed),
+            check_seed(seed),
             resolve_threads(threads),
         )
+        return CellIndexInfo(**{field: built[field] for field in CellIndexInfo._fields})
 
 
 class StoreWriter:
@@ -285,7 +370,8 @@ class StoreWriter:
         global_layer: the layer whose flattened map is each image's global descriptor (it must be
             among the appended maps).
         dtype: "f16" (half the disk, the default) or "f32".
-        hyperpatch: (height, width) in cells searched around each cell, for every layer.
+        hyperpatch: (height, width) in cells searched around each cell, for every layer (an int
+            for a square).
         model, dataset: provenance recorded in the manifest (dicts of JSON values).
         pixels: which training pixels will be appended: a subset of ("inputs", "targets",
             "predictions"); predictions are the network's outputs on the training images, which
@@ -298,18 +384,19 @@ class StoreWriter:
 
     def __init__(
         self,
-        path,
-        input_size,
-        global_layer,
-        dtype="f16",
-        hyperpatch=(2, 2),
-        model=None,
-        dataset=None,
-        pixels=(),
-        labels=(),
-        palette=None,
-        overwrite=False,
-    ):
+        path: StrPath,
+        input_size: Pair,
+        global_layer: str,
+        *,
+        dtype: Literal["f16", "f32"] = "f16",
+        hyperpatch: Pair = (2, 2),
+        model: Mapping[str, Any] | None = None,
+        dataset: Mapping[str, Any] | None = None,
+        pixels: Sequence[str] = (),
+        labels: Sequence[str] = (),
+        palette: Mapping[str, Any] | None = None,
+        overwrite: bool = False,
+    ) -> None:
         self.path = os.fspath(path)
         if isinstance(input_size, int):
             input_size = (input_size, input_size)
@@ -331,16 +418,16 @@ class StoreWriter:
         self.input_size = tuple(int(s) for s in input_size)
         self.global_layer = global_layer
         self.dtype = dtype
-        self.hyperpatch = tuple(hyperpatch)
+        self.hyperpatch = check_pair(hyperpatch, "hyperpatch")
         self.model = model or {}
         self.dataset = dataset or {}
         self.pixels = tuple(pixels)
         self.labels = set(labels)
         self.palette = palette
         self.overwrite = overwrite
-        self._writer = None
-        self._names = set()
-        self._layer_order = None
+        self._writer: Any = None  # the extension's writer, made by the first append
+        self._names: set[str] = set()
+        self._layer_order: list[str] | None = None
 
     def _plan(self, maps):
         layers = []
@@ -378,9 +465,17 @@ class StoreWriter:
             plan["palette"] = self.palette
         return json.dumps(plan)
 
-    def append(self, name, maps, inputs=None, targets=None, channels_first=False,
-               predictions=None):
-        """Appends one image.
+    def append(
+        self,
+        name: str,
+        maps: Mapping[str, ArrayLike],
+        *,
+        inputs: ArrayLike | None = None,
+        targets: ArrayLike | None = None,
+        predictions: ArrayLike | None = None,
+        channels_first: bool = False,
+    ) -> None:
+        """Appends one image (the pixels and ``channels_first`` are keyword-only).
 
         Args:
             name: the image's name (unique in the store).
@@ -410,34 +505,34 @@ class StoreWriter:
                 f"image {name}: maps of layers {list(arrays)}, but the first image had "
                 f"{self._layer_order}"
             )
-        pixels = {}
-        for key, value in (("inputs", inputs), ("targets", targets), ("predictions", predictions)):
+        pixels: dict[str, np.ndarray] = {}
+        for key, given in (("inputs", inputs), ("targets", targets), ("predictions", predictions)):
             if key in self.pixels:
-                if value is None:
+                if given is None:
                     raise ValueError(f"image {name}: the writer keeps {key}, but none were given")
-                pixels[key] = as_array(value, f"{key} of image {name}")
+                pixels[key] = as_array(given, f"{key} of image {name}")
         self._writer.append(name, arrays, arrays[self.global_layer].reshape(-1), pixels)
         self._names.add(name)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._names)
 
-    def commit(self):
+    def commit(self) -> None:
         """Writes the checksums and manifest, and renames the folder into place."""
         if self._writer is None:
             raise ValueError(f"{self.path}: no images were appended")
         self._writer.commit()
 
-    def abort(self):
+    def abort(self) -> None:
         """Removes the partial folder this writer made: the store is not written."""
         if self._writer is not None:
             self._writer = None
             shutil.rmtree(self.path + ".partial", ignore_errors=True)
 
-    def __enter__(self):
+    def __enter__(self) -> StoreWriter:
         return self
 
-    def __exit__(self, kind, value, traceback):
+    def __exit__(self, kind, value, traceback) -> Literal[False]:
         if kind is None:
             self.commit()
         else:

@@ -5,32 +5,64 @@ NAME:input the tensor entering it.
     import compnn, compnn.torch
     data = compnn.Dataset("data/facades", "train")
     compnn.torch.index(net, data, ["decoder2"], "stores/net")
-    e = compnn.torch.explain(net, "stores/net", compnn.Dataset("data/facades", "val")[0])
-    e.save("out/query")
+    e = compnn.torch.explain(net, "stores/net", compnn.Dataset("data/facades", "val")[0],
+                             method="hpm", topk_images=16)
+    e.save("out/query", html=True)
+
+Data arguments are positional; every option is keyword-only, with the command line's defaults.
 """
 
+from __future__ import annotations
+
 import collections
+import collections.abc
 import concurrent.futures
 import os
 import sys
 import threading
 import time
 import weakref
+from typing import Any, Iterable, Literal, NamedTuple, Sequence
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from . import _compnn
-from ._arrays import as_array
+from ._arrays import Pair, StrPath, as_array, field_or_item
 from ._hooks import Capture, layer_shapes, split_name
-from .dataset import Dataset
-from .explanation import Explanation, from_search, prediction_pixels
-from .store import FeatureStore, StoreWriter
+from .dataset import Dataset, ImagePair
+from .explanation import Explanation, OutputKind, from_search, prediction_pixels
+from .store import FeatureStore, Method, StoreWriter
 
-__all__ = ["index", "explain", "layers"]
+__all__ = ["ModuleLayer", "explain", "index", "layers"]
+
+#: The key (a dict's) or index (a tuple's) of the network's output tensor.
+OutputKey = str | int
 
 
-def _as_tensor(value, what):
+class ModuleLayer(NamedTuple):
+    """A layer compnn can capture, as :func:`layers` lists it (and ``compnn layers``); fields are
+    also read by name, ``layer["stride"]``, as from the dict it replaces.
+
+    Attributes:
+        name: the submodule's name in ``model.named_modules()`` (NAME:input: the tensor entering
+            it).
+        channels, height, width: the activation's shape for the example given.
+        stride: input pixels per cell.
+    """
+
+    name: str
+    channels: int
+    height: int
+    width: int
+    stride: int
+
+    def __getitem__(self, key: Any) -> Any:
+        return field_or_item(self, key)
+
+
+def _as_tensor(value: ArrayLike | torch.Tensor, what: str) -> torch.Tensor:
     if isinstance(value, torch.Tensor):
         tensor = value
     else:
@@ -40,26 +72,23 @@ def _as_tensor(value, what):
     return tensor
 
 
-def _device(model):
+def _device(model: torch.nn.Module) -> torch.device:
     for parameter in model.parameters():
         return parameter.device
     return torch.device("cpu")
 
 
-def layers(model, example):
-    """The layers compnn can capture, as ``compnn layers`` lists them: a list of dicts with name,
-    channels, height, width and stride, in forward order, for one pass over ``example``
-    ((C, H, W) or (1, C, H, W))."""
+def layers(model: torch.nn.Module, example: ArrayLike | torch.Tensor) -> list[ModuleLayer]:
+    """The layers compnn can capture, as ``compnn layers`` lists them: a list of
+    :class:`ModuleLayer` (name, channels, height, width, stride), in forward order, for one pass
+    over ``example`` ((C, H, W) or (1, C, H, W))."""
     x = _as_tensor(example, "example")
     if x.dim() == 3:
         x = x.unsqueeze(0)
     model.eval()
     shapes = layer_shapes(model, x.to(_device(model)))
     height = x.shape[2]
-    return [
-        {"name": n, "channels": c, "height": h, "width": w, "stride": max(1, height // h)}
-        for n, c, h, w in shapes
-    ]
+    return [ModuleLayer(n, c, h, w, max(1, height // h)) for n, c, h, w in shapes]
 
 
 class _Progress:
@@ -140,26 +169,30 @@ def _pixel_source(value, what):
 
 
 def index(
-    model,
-    images,
-    layers,
-    out,
-    names=None,
-    batch_size=8,
-    dtype="f16",
-    progress=True,
-    inputs=None,
-    targets=None,
-    global_layer=None,
-    hyperpatch=(2, 2),
-    overwrite=False,
-    predictions=True,
-    output=None,
-    output_kind=None,
-):
+    model: torch.nn.Module,
+    images: Dataset | Iterable[ArrayLike | torch.Tensor],
+    layers: str | Sequence[str],
+    out: StrPath,
+    *,
+    names: Sequence[str] | None = None,
+    batch_size: int = 8,
+    dtype: Literal["f16", "f32"] = "f16",
+    global_layer: str | None = None,
+    hyperpatch: Pair = (2, 2),
+    inputs: ArrayLike | Sequence[ArrayLike] | None = None,
+    targets: ArrayLike | Sequence[ArrayLike] | None = None,
+    predictions: bool = True,
+    output: OutputKey | None = None,
+    output_kind: OutputKind | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> FeatureStore:
     """Captures ``layers`` of ``model`` over ``images`` with forward hooks and writes a feature
     store to ``out``, atomically (``out.partial`` is renamed when complete). The store opens in
     ``compnn verify``, ``compnn explain --store`` and :class:`compnn.FeatureStore`.
+
+    The options are keyword-only, with ``compnn index``'s defaults (``--batch 8 --dtype f16``,
+    the bottleneck as the global layer, the network's outputs kept).
 
     Args:
         model: a ``torch.nn.Module`` (not TorchScript); it is put in eval mode and run without
@@ -171,22 +204,22 @@ def index(
             tensor entering it; names come from ``model.named_modules()``.
         out: the store folder.
         names: the images' names (default ``image_00000``, ...; a Dataset's own names).
-        batch_size: images per forward pass.
+        batch_size: images per forward pass (``--batch``).
         dtype: "f16" (the default: half the disk) or "f32".
-        progress: report progress on stderr.
-        inputs, targets: the training images' pixels, (N, H, W, 3) uint8 RGB at the model's input
-            size (arrays, tensors or lists), kept in the store so that reconstructions paste them
-            without a dataset folder. A Dataset supplies both.
         global_layer: the layer whose map is each image's global descriptor (the prefilter's);
             default: the network's bottleneck, as ``compnn index`` chooses it.
         hyperpatch: (height, width) in cells searched around each cell.
-        overwrite: replace an existing store.
+        inputs, targets: the training images' pixels, (N, H, W, 3) uint8 RGB at the model's input
+            size (arrays, tensors or lists), kept in the store so that reconstructions paste them
+            without a dataset folder. A Dataset supplies both.
         predictions: keep the network's output on every training image (as ``compnn index``
             does; label outputs in the palette colours of the classes they are read as), so that
             explanations paste a prediction reconstruction too; kept when the store keeps its
             pixels (a Dataset, or inputs and targets).
         output, output_kind: which of the network's outputs, and how to draw it, as
             :func:`explain` takes them.
+        overwrite: replace an existing store.
+        progress: report progress on stderr.
 
     Returns:
         The written :class:`compnn.FeatureStore`.
@@ -222,7 +255,7 @@ def index(
             "direction": dataset.direction,
         }
         provenance_model["input_range"] = dataset.input_range
-        if dataset.mean is not None:
+        if dataset.mean is not None and dataset.std is not None:
             provenance_model["mean"] = dataset.mean.ravel().tolist()
             provenance_model["std"] = dataset.std.ravel().tolist()
         if dataset.input_is_labels:
@@ -230,23 +263,23 @@ def index(
         if dataset.target_is_labels:
             labels.append("targets")
         palette = dataset.palette
-    inputs = _pixel_source(inputs, "inputs")
-    targets = _pixel_source(targets, "targets")
-    if (inputs is None) != (targets is None):
+    input_pixels = _pixel_source(inputs, "inputs")
+    target_pixels = _pixel_source(targets, "targets")
+    if (input_pixels is None) != (target_pixels is None):
         raise ValueError(
             "inputs and targets go together: a store keeps both sides of its training pairs, "
             "or neither"
         )
-    kept = ["inputs", "targets"] if dataset is not None or inputs is not None else []
+    kept = ["inputs", "targets"] if dataset is not None or input_pixels is not None else []
     if predictions and kept:
         kept.append("predictions")
         if dataset is not None and dataset.target_is_labels:
             labels.append("predictions")
     total = len(names) if names is not None else None
-    if total is None and hasattr(images, "__len__"):
+    if total is None and isinstance(images, collections.abc.Sized):
         total = len(images)
 
-    dataset_pixels = {}
+    dataset_pixels: dict[int, ImagePair] = {}
     if dataset is not None:
         images = _dataset_images(dataset, dataset_pixels)
     model.eval()
@@ -287,10 +320,10 @@ def index(
                     if names is not None and count >= len(names):
                         raise ValueError(f"names: {len(names)} names for more images")
                     name = names[count] if names is not None else f"image_{count:05d}"
-                    pixels = {}
+                    pixels: dict[str, Any] = {}
                     if dataset is not None:
                         pixels["inputs"], pixels["targets"] = dataset_pixels.pop(count)
-                    for key, source in (("inputs", inputs), ("targets", targets)):
+                    for key, source in (("inputs", input_pixels), ("targets", target_pixels)):
                         if source is not None:
                             if count >= len(source):
                                 raise ValueError(
@@ -300,7 +333,7 @@ def index(
                     if "predictions" in kept:
                         pixels["predictions"] = prediction_pixels(
                             y[j].detach().float().cpu(), provenance_model, palette,
-                            "predictions" in labels, output_kind)
+                            "predictions" in labels, output_kind=output_kind)
                     writer.append(name, {n: maps[n][j].numpy() for n in wanted}, **pixels)
                     count += 1
                 bar.update(count)
@@ -317,7 +350,7 @@ def index(
     return FeatureStore(out)
 
 
-def _forward_order(names, order, model):
+def _forward_order(names: Iterable[str], order: list[str], model: torch.nn.Module) -> list[str]:
     """``names`` without repeats, in the forward pass's order (NAME:input just before NAME)."""
     rank = {}
     for name in dict.fromkeys(names):
@@ -331,52 +364,62 @@ def _forward_order(names, order, model):
                 )
             Capture(model, [name])  # raises naming the submodules there are
         rank[name] = 2 * order.index(path) - (1 if is_input else 0)
-    return sorted(rank, key=rank.get)
+    return sorted(rank, key=lambda name: rank[name])
 
 
-_model_locks = weakref.WeakKeyDictionary()
+_model_locks: weakref.WeakKeyDictionary[torch.nn.Module, threading.Lock] = (
+    weakref.WeakKeyDictionary())
 _model_locks_guard = threading.Lock()
 
 
-def _model_lock(model):
+def _model_lock(model: torch.nn.Module) -> threading.Lock:
     with _model_locks_guard:
         return _model_locks.setdefault(model, threading.Lock())
 
 
-def _network_output(output, key):
+def _network_output(output: Any, key: OutputKey | None) -> torch.Tensor:
     if isinstance(output, dict):
         if key is None:
             key = "out" if "out" in output else next(iter(output))
         return output[key]
     if isinstance(output, (tuple, list)):
-        return output[0 if key is None else key]
+        return output[0 if key is None else key]  # type: ignore[index]
     return output
 
 
 def explain(
-    model,
-    store,
-    query,
-    layer=None,
-    method="hpm",
-    topk_images=16,
-    where=None,
-    images=None,
-    iterations=32,
-    seed=0,
-    pixels=None,
-    truth=None,
-    name="query",
-    output=None,
-    output_kind=None,
-    overlapping_blocks=False,
-    threads=0,
-    k=1,
-    vote_power=1.0,
-):
+    model: torch.nn.Module,
+    store: FeatureStore | StrPath,
+    query: ArrayLike | torch.Tensor,
+    *,
+    layer: str | None = None,
+    method: Method = "hpm",
+    topk_images: int = 16,
+    where: str | None = None,
+    images: str | Sequence[str] | None = None,
+    iterations: int = 32,
+    seed: int = 0,
+    k: int = 1,
+    search_matches: int = 1,
+    use_cell_index: bool = True,
+    index_probes: int = 1,
+    index_shortlist: int = 64,
+    vote_power: float = 1.0,
+    overlapping_blocks: bool = False,
+    pixels: ArrayLike | None = None,
+    truth: ArrayLike | None = None,
+    name: str = "query",
+    output: OutputKey | None = None,
+    output_kind: OutputKind | None = None,
+    threads: int = 0,
+) -> Explanation:
     """Explains ``model``'s prediction for ``query`` from ``store``: every cell of the query's
     activation map at ``layer`` is matched to a training cell, and the matches are pasted into an
     input and an output reconstruction.
+
+    The options are keyword-only, with ``compnn explain``'s defaults (``--method hpm
+    --topk-images 16 --iterations 32 --seed 0 --k 1 --vote-power 1``, the cell index used where
+    the store has one, one probe, a shortlist of 64).
 
     Args:
         model: the ``torch.nn.Module`` the store was indexed from.
@@ -384,8 +427,14 @@ def explain(
         query: the model-ready input, (C, H, W) or (1, C, H, W), a tensor or array.
         layer: the stored layer to explain at; default: after the bottleneck, the last of the
             finest stride (as ``compnn explain``).
-        method, topk_images, where, images, iterations, seed, threads: the search, as
-            :meth:`compnn.FeatureStore.search`.
+        method, topk_images, where, images, iterations, seed, search_matches, use_cell_index,
+            index_probes, index_shortlist, threads: the search, as
+            :meth:`compnn.FeatureStore.search` takes them (``compnn explain``'s ``--method``,
+            ..., ``--no-cell-index``, ``--index-probes``, ``--index-shortlist``).
+        k: matches per cell; each pastes a vote weighted by its similarity ** ``vote_power``
+            (photos: weighted mean, labels: weighted majority), as ``compnn explain --k``.
+        overlapping_blocks: paste whole hyperpatches, averaged (or voted for labels), as
+            ``compnn explain --overlap``.
         pixels: the query as (H, W, 3) uint8 RGB for the figures; default: ``query`` scaled back
             with the store's input range or mean and std.
         truth: the query's ground truth, (H, W, 3) uint8 RGB, for the figure (optional).
@@ -396,15 +445,12 @@ def explain(
             drawn as the arg-max class in the palette's colours); default: the store's record
             (compnn index records it for TorchScript models), else "image" for 3 channels and
             "logits" for any other count.
-        overlapping_blocks: paste whole hyperpatches, averaged (or voted for labels).
-        k: matches per cell; each pastes a vote weighted by its similarity ** ``vote_power``
-            (photos: weighted mean, labels: weighted majority), as ``compnn explain --k``.
 
     Returns:
-        An :class:`compnn.explanation.Explanation` with ``nnf``, ``similarity``,
-        ``input_reconstruction``, ``output_reconstruction`` and ``sources``; ``save(dir)`` writes
-        the files of ``compnn explain`` (``html=True``: and its explorer page), and
-        :func:`compnn.write_explorer` puts several explanations on one explorer page.
+        A :class:`compnn.Explanation` with ``nnf``, ``similarity``, ``input_reconstruction``,
+        ``output_reconstruction`` and ``sources`` (:class:`compnn.Source` named tuples);
+        ``save(dir)`` writes the files of ``compnn explain`` (``html=True``: and its explorer
+        page), and :func:`compnn.write_explorer` puts several explanations on one explorer page.
     """
     if not isinstance(store, FeatureStore):
         store = FeatureStore(store)
@@ -445,8 +491,12 @@ def explain(
         images=images,
         iterations=iterations,
         seed=seed,
-        threads=threads,
         k=k,
+        search_matches=search_matches,
+        use_cell_index=use_cell_index,
+        index_probes=index_probes,
+        index_shortlist=index_shortlist,
+        threads=threads,
     )
     return from_search(
         store,

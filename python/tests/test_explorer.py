@@ -368,7 +368,7 @@ def test_credibility_view_shows_the_votes_behind_each_pixel(browser, cli, tmp_pa
     predicted = np.asarray(Image.open(out / "network-output.png").convert("RGB"))
     store = compnn.FeatureStore(tmp_path / "store")
     targets, names = store.targets, store.images
-    strides = {name: store.layer_info(name)["stride"] for name in ("decoder2", "decoder3")}
+    strides = {name: store.layer_info(name).stride for name in ("decoder2", "decoder3")}
 
     open_page(browser, tmp_path / "out" / "explorer.html")
     browser.find_element(By.CSS_SELECTOR, "#views button[data-view='credibility']").click()

@@ -1,6 +1,8 @@
 """compnn.match against the compnn match command on the same arrays, and against a brute-force
 numpy search."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -50,6 +52,28 @@ def test_match_equals_the_command(cli, tmp_path, rng, kwargs, flags):
     want_nnf, want_similarity = cli_match(cli, tmp_path, query, database, *flags)
     np.testing.assert_array_equal(nnf, want_nnf)
     np.testing.assert_array_equal(similarity, want_similarity)
+
+
+def test_defaults_are_the_commands(cli, tmp_path, rng):
+    # No method given: HyperPatch-Match, 2 x 2, 32 iterations, seed 0, as compnn match.
+    query, database = maps(rng)
+    result = compnn.match(query, database, threads=2)
+    want_nnf, want_similarity = cli_match(cli, tmp_path, query, database)
+    np.testing.assert_array_equal(result.nnf, want_nnf)
+    np.testing.assert_array_equal(result.similarity, want_similarity)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["method"] == "hpm"
+
+
+def test_the_result_is_a_named_tuple_and_options_are_keyword_only(rng):
+    query, database = maps(rng)
+    result = compnn.match(query, database, method="exact")
+    assert isinstance(result, compnn.MatchResult) and result._fields == ("nnf", "similarity")
+    nnf, similarity = result
+    assert nnf is result.nnf and similarity is result.similarity
+    assert nnf.dtype == np.int32 and similarity.dtype == np.float32
+    with pytest.raises(TypeError, match="positional"):
+        compnn.match(query, database, "exact")
 
 
 def test_global_prefilter_equals_the_command(cli, tmp_path, rng):
@@ -146,6 +170,10 @@ def test_channels_first_tensors_and_dlpack_give_the_same_result(rng):
         (np.ones((4, 4, 3), np.float32), np.ones((2, 4, 4, 3), np.float32),
          {"method": "hpm", "search_matches": 0}, "search_matches: must be"),
         ("not an array", np.ones((2, 4, 4, 3), np.float32), {}, "is not"),
+        (np.ones((4, 4, 3), np.float32), np.ones((2, 4, 4, 3), np.float32), {"seed": -1},
+         "seed: must be"),
+        (np.ones((4, 4, 3), np.float32), np.ones((2, 4, 4, 3), np.float32),
+         {"hyperpatch": (1, 2, 3)}, "hyperpatch: \\(1, 2, 3\\) is not"),
     ],
 )
 def test_bad_arguments_raise_value_errors(query, database, kwargs, message):

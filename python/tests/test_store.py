@@ -52,7 +52,7 @@ def test_python_written_store_passes_the_command_line_verify(cli, tmp_path, rng)
     store = compnn.FeatureStore(tmp_path / "s")
     np.testing.assert_array_equal(store.global_descriptors, maps["coarse"].reshape(6, -1))
     np.testing.assert_array_equal(store.inputs, images)
-    assert store.layer_info("fine")["stride"] == 4
+    assert store.layer_info("fine").stride == 4
     # Corrupt one byte: verify names the file.
     path = tmp_path / "s" / "targets.npy"
     data = bytearray(path.read_bytes())
@@ -80,6 +80,30 @@ def test_store_search_equals_match_on_the_layer(tmp_path, rng):
                         seed=2)
     np.testing.assert_array_equal(best.nnf, wide.nnf[:, :, 0])
     np.testing.assert_array_equal(best.similarity, wide.similarity[:, :, 0])
+
+
+def test_results_are_named_tuples_and_options_keyword_only(tmp_path, rng):
+    write_store(tmp_path / "s", rng, dtype="f32")
+    store = compnn.FeatureStore(tmp_path / "s")
+    query = rng.standard_normal((8, 8, 6)).astype(np.float32)
+    result = store.search("fine", query, np.ones(128, np.float32), method="exact", topk_images=0)
+    assert isinstance(result, compnn.SearchResult)
+    assert result._fields == ("nnf", "similarity", "candidates")
+    nnf, similarity, candidates = result
+    assert nnf is result.nnf and candidates == list(range(6))
+    assert result.searched_by == "exact"
+    info = store.layer_info("fine")
+    assert isinstance(info, compnn.LayerInfo)
+    assert info == ("fine", (6, 8, 8, 6), 4, (2, 2), "float32", info.file)
+    assert info["stride"] == info.stride == info[2]  # read by key too, as the dict it replaced
+    with pytest.raises(KeyError):
+        info["strides"]
+    with pytest.raises(TypeError, match="positional"):
+        store.search("fine", query, np.ones(128, np.float32), "exact")
+    with pytest.raises(TypeError, match="positional"):
+        compnn.StoreWriter(tmp_path / "t", 32, "fine", "f32")
+    with pytest.raises(ValueError, match="seed: must be"):
+        store.search("fine", query, np.ones(128, np.float32), seed=-1)
 
 
 def test_concurrent_searches_equal_serial_ones(tmp_path, rng, concurrently):
@@ -176,7 +200,8 @@ def test_cell_index_serves_searches_over_every_image(tmp_path, rng):
     plain = store.search("fine", query, descriptor, method="exact", topk_images=0)
     assert plain.searched_by == "exact"
     built = store.build_cell_index("fine", lists=4, code_bytes=6, train_cells=1024)
-    assert os.path.exists(built["file"]) and built["lists"] == 4
+    assert isinstance(built, compnn.CellIndexInfo)
+    assert os.path.exists(built.file) and built.lists == 4 and built.code_bytes == 6
     # Every list probed and all 768 cells shortlisted: re-ranking is exact search.
     every = store.search("fine", query, descriptor, method="exact", topk_images=0,
                          index_probes=4, index_shortlist=768)

@@ -33,7 +33,7 @@ def test_hooks_store_equals_the_torchscript_capture(stores):
     assert hooks.global_layer == script.global_layer
     assert hooks.input_size == script.input_size
     for name in script.layers:
-        assert hooks.layer_info(name)["stride"] == script.layer_info(name)["stride"]
+        assert hooks.layer_info(name).stride == script.layer_info(name).stride
         np.testing.assert_allclose(hooks.layer(name), script.layer(name), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(hooks.global_descriptors, script.global_descriptors, rtol=1e-5,
                                atol=1e-5)
@@ -101,6 +101,28 @@ def test_store_with_pixels_explains_without_a_dataset(unet, facades, tmp_path):
     assert e.layer == "up_path.1" and e.output_reconstruction.shape == (64, 64, 3)
     used = set(e.nnf[..., 0].ravel().tolist())
     assert {n for n, _ in e.sources} == {store.images[i] for i in used}
+
+
+def test_named_results_and_keyword_only_options(stores, unet, facades):
+    val = compnn.Dataset(facades, "val")
+    pair = val.pixels(0)
+    assert isinstance(pair, compnn.ImagePair) and pair.input.shape == pair.target.shape
+    _, truth = pair
+    layers = compnn.torch.layers(unet, val[0])
+    assert all(isinstance(layer, compnn.torch.ModuleLayer) for layer in layers)
+    by_name = {layer.name: layer for layer in layers}
+    assert by_name["up_path.1"].stride == 2 and by_name["up_path.1"].height == 32
+    store = compnn.FeatureStore(stores[1])
+    e = compnn.torch.explain(unet, store, val[0], layer="up_path.1", truth=truth)
+    assert isinstance(e, compnn.Explanation) and e.method == "hpm"
+    assert all(isinstance(source, compnn.Source) for source in e.sources)
+    assert e.sources[0].name == e.sources[0][0] and 0 < e.sources[0].share <= 1
+    with pytest.raises(TypeError, match="positional"):
+        compnn.torch.explain(unet, store, val[0], "up_path.1")
+    with pytest.raises(TypeError, match="positional"):
+        compnn.torch.index(unet, [val[0]], ["up_path.1"], "unused", ["name"])
+    with pytest.raises(TypeError, match="positional"):
+        compnn.Dataset(facades, "val", 64)
 
 
 def test_index_errors(unet, unet_script, tmp_path):
