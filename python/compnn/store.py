@@ -429,41 +429,26 @@ class StoreWriter:
         self._names: set[str] = set()
         self._layer_order: list[str] | None = None
 
-    def _plan(self, maps):
-        layers = []
-        for name, array in maps.items():
-            height, width, depth = array.shape
-            layers.append(
-                {
-                    "name": name,
-                    "shape": [0, height, width, depth],
-                    "stride": max(1, self.input_size[0] // height),
-                    "patch": [1, 1],
-                    "hyperpatch": list(self.hyperpatch),
-                    "dtype": self.dtype,
-                    "file": _compnn._layer_file_name(name),
-                }
-            )
-        if self.global_layer not in maps:
+    def _open_writer(self, arrays: dict[str, np.ndarray]) -> Any:
+        """The extension's writer; the manifest is planned in C++ from the first image's maps."""
+        if self.global_layer not in arrays:
             raise ValueError(
-                f"global_layer {self.global_layer!r} is not among the maps ({', '.join(maps)})"
+                f"global_layer {self.global_layer!r} is not among the maps ({', '.join(arrays)})"
             )
-        plan = {
-            "format": "compnn-store-1",
-            "model": self.model,
-            "dataset": self.dataset,
-            "input_size": list(self.input_size),
-            "images": [],
-            "layers": layers,
-            "global": {"layer": self.global_layer, "file": "global.npy"},
-        }
-        if self.pixels:
-            plan["pixels"] = [
-                {"name": p, "labels": p in self.labels, "file": p + ".npy"} for p in self.pixels
-            ]
-        if self.palette is not None:
-            plan["palette"] = self.palette
-        return json.dumps(plan)
+        return _compnn._StoreWriter(
+            self.path,
+            [(name, *array.shape) for name, array in arrays.items()],
+            self.input_size,
+            self.global_layer,
+            self.dtype,
+            self.hyperpatch,
+            json.dumps(self.model),
+            json.dumps(self.dataset),
+            list(self.pixels),
+            sorted(self.labels),
+            "" if self.palette is None else json.dumps(self.palette),
+            self.overwrite,
+        )
 
     def append(
         self,
@@ -499,7 +484,7 @@ class StoreWriter:
             arrays[layer] = np.ascontiguousarray(array, dtype=np.float32)
         if self._writer is None:
             self._layer_order = list(arrays)
-            self._writer = _compnn._StoreWriter(self.path, self._plan(arrays), self.overwrite)
+            self._writer = self._open_writer(arrays)
         elif list(arrays) != self._layer_order:
             raise ValueError(
                 f"image {name}: maps of layers {list(arrays)}, but the first image had "

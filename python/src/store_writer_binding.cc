@@ -7,6 +7,7 @@
 
 #include "bindings.h"
 #include "compnn/store/json_file.h"
+#include "compnn/store/store_plan.h"
 
 namespace compnn::python {
 namespace {
@@ -16,12 +17,11 @@ using ByteArray = py::array_t<std::uint8_t, py::array::c_style>;
 
 class PyStoreWriter {
  public:
-  // `plan`: a manifest (JSON text) without images; see StoreManifest.
-  PyStoreWriter(const std::string& dir, const std::string& plan, bool overwrite)
-      : plan_(StoreManifest::FromJson(nlohmann::json::parse(plan), dir + " (plan)")),
-        writer_(std::make_unique<StoreWriter>(dir, plan_, overwrite)) {
-    Require(plan_.images.empty(), "a Python store writer streams: its plan lists no images");
-  }
+  // The manifest is planned here (store/store_plan.h), from the first image's map shapes.
+  PyStoreWriter(const std::string& dir, const std::vector<PlannedLayer>& layers,
+                const StorePlanOptions& options, bool overwrite)
+      : plan_(PlanStore(layers, options)),
+        writer_(std::make_unique<StoreWriter>(dir, plan_, overwrite)) {}
 
   void Append(const std::string& name, const py::dict& maps, const py::array& global,
               const py::dict& pixels) {
@@ -96,13 +96,36 @@ class PyStoreWriter {
 
 void RegisterStoreWriter(py::module_& m) {
   py::class_<PyStoreWriter>(m, "_StoreWriter")
-      .def(py::init<const std::string&, const std::string&, bool>(), py::arg("dir"),
-           py::arg("plan"), py::arg("overwrite"))
+      .def(py::init([](const std::string& dir,
+                       const std::vector<std::tuple<std::string, int, int, int>>& layers,
+                       std::pair<int, int> input_size, const std::string& global_layer,
+                       const std::string& dtype, std::pair<int, int> hyperpatch,
+                       const std::string& model, const std::string& dataset,
+                       const std::vector<std::string>& pixels,
+                       const std::vector<std::string>& labels, const std::string& palette,
+                       bool overwrite) {
+             std::vector<PlannedLayer> planned;
+             for (const auto& [name, height, width, depth] : layers)
+               planned.push_back({name, height, width, depth});
+             StorePlanOptions o;
+             o.input_size = {input_size.first, input_size.second};
+             o.global_layer = global_layer;
+             o.dtype = dtype == "f32" ? DType::kFloat32 : DType::kFloat16;
+             o.hyperpatch = {hyperpatch.first, hyperpatch.second};
+             o.model = nlohmann::json::parse(model);
+             o.dataset = nlohmann::json::parse(dataset);
+             o.pixels = pixels;
+             o.labels = labels;
+             if (!palette.empty()) o.palette = nlohmann::json::parse(palette);
+             return std::make_unique<PyStoreWriter>(dir, planned, o, overwrite);
+           }),
+           py::arg("dir"), py::arg("layers"), py::arg("input_size"), py::arg("global_layer"),
+           py::arg("dtype"), py::arg("hyperpatch"), py::arg("model"), py::arg("dataset"),
+           py::arg("pixels"), py::arg("labels"), py::arg("palette"), py::arg("overwrite"))
       .def("append", &PyStoreWriter::Append, py::arg("name"), py::arg("maps"), py::arg("global_"),
            py::arg("pixels"))
       .def("commit", &PyStoreWriter::Commit)
       .def_property_readonly("count", &PyStoreWriter::count);
-  m.def("_layer_file_name", &LayerFileName);
 }
 
 }  // namespace compnn::python
