@@ -14,7 +14,8 @@
 #include "compnn/explain/correspondence_map.h"
 #include "compnn/explain/explanation_files.h"
 #include "compnn/explain/figure.h"
-#include "compnn/models/credibility_maps.h"
+#include "compnn/explain/search_summary.h"
+#include "compnn/models/explain_queries.h"
 #include "compnn/store/atomic_file.h"
 #include "compnn/store/field_io.h"
 #include "compnn/store/json_file.h"
@@ -30,10 +31,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Describe(const StoreLayer& layer) {
-  return layer.name + " (stride " + std::to_string(layer.stride) + ")";
-}
-
 // ---- explain -------------------------------------------------------------------------------
 
 struct ExplainCommandOptions : ExplainOptions {
@@ -43,144 +40,39 @@ struct ExplainCommandOptions : ExplainOptions {
   HtmlOptions html;
 };
 
-// credibility.png and credibility.npy: the credibility of the network's prediction per pixel;
-// returns summary.json's "credibility" entry.
-nlohmann::json WriteCredibility(const QueryCredibility& c, const cv::Mat& credibility,
-                                const std::string& dir) {
-  WritePng(dir + "/credibility.png", CredibilityHeatMap(credibility));
-  WriteNpy(dir + "/credibility.npy", DType::kFloat32, {credibility.rows, credibility.cols},
-           credibility.ptr<float>());
-  std::vector<float> known;
-  for (auto it = credibility.begin<float>(); it != credibility.end<float>(); ++it)
-    if (!std::isnan(*it)) known.push_back(*it);
-  std::sort(known.begin(), known.end());
-  const auto below = std::lower_bound(known.begin(), known.end(), 0.05f) - known.begin();
-  return {{"median", known.empty() ? -1.0 : known[known.size() / 2]},
-          {"share_below_0.05", known.empty() ? 0.0 : static_cast<double>(below) / known.size()},
-          {"searched_by", c.searched_by}};
-}
-
 void RunExplain(const ExplainCommandOptions& o) {
   Explainer explainer(o.model, o.store, o.data);
-  std::optional<LoadedCalibration> calibration;
-  std::unique_ptr<CredibilityMapper> mapper;
-  if (!o.credibility.empty()) {
-    calibration = LoadCalibration(o.credibility, explainer.store());
-    CredibilityOptions options = calibration->options;
-    options.search.search.threads = o.search.search.threads;
-    mapper = std::make_unique<CredibilityMapper>(explainer, options);
-  }
-  const std::string layer = o.layer.empty() ? DefaultExplainLayer(explainer.store()) : o.layer;
-  const StoreLayer& info = explainer.store().manifest().layer(layer);
-  StoreSearchOptions search = o.search;
-  if (!o.where.empty() || !o.images.empty())
-    search.allowed = RestrictedImages(explainer, o.where, o.images);
+  ExplainQueriesOptions options;
+  options.layer = o.layer;
+  options.search = o.search;
+  options.paste = o.paste;
+  options.where = o.where;
+  options.images = ImageNames(o.images);
+  options.highlighted = o.highlighted;
+  options.calibration = o.credibility;
+  options.credibility_patches = o.credibility_patches;
+  options.html = o.html.html;
+  options.links = PageLinks(o.html);
+  options.provenance = {{"model", fs::absolute(o.model).string()},
+                        {"store", fs::absolute(o.store).string()}};
   const std::vector<Query> queries = ResolveQueries(explainer, o);
-  // Under mpirun: exact search splits each query's database over the ranks (rank 0 pastes and
-  // writes); the other methods spread the queries (each rank writes its own).
   const Ranks& ranks = ToolRanks();
   const bool split_database = ranks.size() > 1 && o.search.search.method == SearchMethod::kExact;
-  if (split_database) search.ranks = &ranks;
-  COMPNN_CHECK(!(ranks.size() > 1 && !split_database && o.html.html),
-               "--html under mpirun needs "
-               "--method exact (rank 0 builds the page from every query's field)");
-  const IndexRange mine =
-      ranks.size() == 1 || split_database
-          ? IndexRange{0, static_cast<int>(queries.size())}
-          : ShardOf(static_cast<int>(queries.size()), ranks.rank(), ranks.size());
-  const bool writes = ranks.is_root() || !split_database;
-  fs::create_directories(o.out);
-  const std::vector<std::string>& names = explainer.store().manifest().images;
-  nlohmann::json index = nlohmann::json::array();
-  const std::string database = !o.where.empty()    ? "where " + o.where
-                               : !o.images.empty() ? "images " + o.images
-                                                   : "";
-  ExplorerOutput page(o.html, "compnn explorer: explained at " + Describe(info), layer);
-  for (const Query& query : queries) {
-    index.push_back({{"query", query.name}, {"folder", SafeName(query.name)}});
-  }
-  std::unique_ptr<ProgressBar> bar;
-  if (ranks.is_root()) {
-    bar = std::make_unique<ProgressBar>(
-        !split_database && ranks.size() > 1 ? "explaining (rank 0's queries)" : "explaining",
-        mine.size());
-  }
-  // The layer explained, and what credibility reads, captured in one run.
-  std::vector<std::string> capture = {layer};
-  if (mapper) {
-    const std::vector<std::string> more = mapper->CapturedLayers();
-    capture.insert(capture.end(), more.begin(), more.end());
-  }
-  for (int q = mine.begin; q < mine.end; ++q) {
-    const Query& query = queries[q];
-    const auto start = Clock::now();
-    const QueryRun run = explainer.Run(query, capture);
-    const double forward = SecondsSince(start);
-    const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.paste);
-    const double total = SecondsSince(start);
-    if (!writes) continue;
-    page.AddQuery(query, run.output);
-    page.AddField(layer, database, e);
-
-    StagedFolder folder(o.out + "/" + SafeName(query.name));
-    const std::string& dir = folder.path();
-    ExplanationFiles files;
-    files.query = query.name;
-    files.layer = layer;
-    files.stride = e.stride;
-    files.hyperpatch = e.search.hyperpatch;
-    files.heading = "compnn: " + query.name + " explained at " + Describe(info) + " by " +
-                    std::to_string(e.search.candidates.size()) + " training images (" +
-                    ToString(o.search.search.method) +
-                    (o.search.search.k > 1 ? ", " + std::to_string(o.search.search.k) + " matches a cell" : "") +
-                    ")";
-    files.query_input = query.input;
-    files.ground_truth = query.truth;
-    files.network_output = run.output;
-    files.input_reconstruction = e.input_reconstruction;
-    files.output_reconstruction = e.output_reconstruction;
-    files.prediction_reconstruction = e.prediction_reconstruction;
-    files.field = e.search.field;
-    files.sources = explainer.training().Targets(UsedImages(e.search.field));
-    files.names = names;
-    files.highlighted = o.highlighted;
-    nlohmann::json summary = SearchSummary(o.search, o.paste, e.search, explainer.store());
-    summary.update(WriteExplanationFiles(dir, files));
-    const std::size_t source_count = summary["sources"].size();
-    summary["model"] = fs::absolute(o.model).string();
-    summary["store"] = fs::absolute(o.store).string();
-    if (!o.where.empty()) summary["where"] = o.where;
-    if (!o.images.empty()) summary["images"] = o.images;
-    summary["seconds"]["forward"] = forward;
-    summary["seconds"]["reconstruct"] = e.reconstruct_seconds;
-    summary["seconds"]["total"] = total;
-    if (split_database) summary["ranks"] = ranks.size();
-    if (mapper) {
-      const QueryCredibility c = mapper->Measure(query, run);
-      const cv::Mat credibility = CredibilityMap(c, calibration->calibration);
-      summary["credibility"] = WriteCredibility(c, credibility, dir);
-      ExplorerCredibility shown = ExplorerCredibilityOf(c, credibility, *explainer.palette());
-      shown.max_patches = o.credibility_patches;
-      page.AddCredibility(std::move(shown));
-      summary["files"].push_back("credibility.png");
-      summary["files"].push_back("credibility.npy");
-    }
-    WriteJsonFile(dir + "/summary.json", summary);
-    folder.Commit();
-    if (!bar) continue;
-    bar->Update(static_cast<long long>(q - mine.begin + 1));
-    if (!bar->enabled())
-      std::printf("%s: %zu source images, mean similarity %.4f, %.2f s\n", query.name.c_str(),
-                  source_count, e.search.field.MeanSimilarity(), total);
-  }
-  // Every query's folder is in place before rank 0 lists them.
-  ranks.Barrier();
+  LazyProgressBar bar(!split_database && ranks.size() > 1 ? "explaining (rank 0's queries)"
+                                                          : "explaining");
+  const ExplainRun run =
+      ExplainQueries(explainer, queries, o.out, options, ranks,
+                     [&bar](int done, int total, const ExplainedQuery& q) {
+                       bar.Update(done, total);
+                       if (!bar.enabled())
+                         std::printf("%s: %zu source images, mean similarity %.4f, %.2f s\n",
+                                     q.name.c_str(), q.sources, q.mean_similarity, q.seconds);
+                     });
   if (!ranks.is_root()) return;
-  bar->Finish();
-  WriteJsonFile(o.out + "/summary.json", {{"layer", layer}, {"queries", index}});
-  page.Write(explainer, o.out);
+  bar.Finish();
+  SayPageWritten(run.page);
   std::printf("explained %zu quer%s at %s; figures in %s/<query>/correspondence-map.png\n",
-              queries.size(), queries.size() == 1 ? "y" : "ies", layer.c_str(), o.out.c_str());
+              queries.size(), queries.size() == 1 ? "y" : "ies", run.layer.c_str(), o.out.c_str());
 }
 
 // ---- sweep ---------------------------------------------------------------------------------
@@ -204,8 +96,9 @@ void RunSweep(const SweepOptions& o) {
   nlohmann::json index = nlohmann::json::array();
   // The page opens at the layer explain would choose, when the sweep has it.
   const std::string usual = DefaultExplainLayer(explainer.store());
-  ExplorerOutput page(o.html, "compnn explorer: layer sweep",
-                      std::count(layers.begin(), layers.end(), usual) ? usual : layers[0]);
+  ExplorerBuilder page(o.html.html, "compnn explorer: layer sweep",
+                       std::count(layers.begin(), layers.end(), usual) ? usual : layers[0],
+                       PageLinks(o.html));
   for (const Query& query : queries) {
     const auto start = Clock::now();
     const QueryRun run = explainer.Run(query, layers);
@@ -253,7 +146,7 @@ void RunSweep(const SweepOptions& o) {
                 layers.size(), total, o.out.c_str(), SafeName(query.name).c_str());
   }
   WriteJsonFile(o.out + "/summary.json", {{"layers", layers}, {"queries", index}});
-  page.Write(explainer, o.out);
+  SayPageWritten(page.Write(explainer, o.out));
 }
 
 // ---- control -------------------------------------------------------------------------------
@@ -279,10 +172,10 @@ void RunControl(const ControlOptions& o) {
   fs::create_directories(o.out);
   const std::vector<std::string>& names = explainer.store().manifest().images;
   nlohmann::json index = nlohmann::json::array();
-  ExplorerOutput page(o.html,
-                      "compnn explorer: property control at " + Describe(info) +
-                          ", restricted databases side by side",
-                      layer);
+  ExplorerBuilder page(o.html.html,
+                       "compnn explorer: property control at " + DescribeLayer(info) +
+                           ", restricted databases side by side",
+                       layer, PageLinks(o.html));
   for (const Query& query : queries) {
     const QueryRun run = explainer.Run(query, {layer});
     page.AddQuery(query, run.output);
@@ -314,7 +207,7 @@ void RunControl(const ControlOptions& o) {
       entries.push_back(entry);
     }
     WritePng(dir + "/control.png",
-             TileGrid("compnn property control: " + query.name + " at " + Describe(info) +
+             TileGrid("compnn property control: " + query.name + " at " + DescribeLayer(info) +
                           ", output reconstructions from restricted databases",
                       {row}, TileFor(query.input.size(), 200)));
     WriteJsonFile(dir + "/summary.json",
@@ -325,7 +218,7 @@ void RunControl(const ControlOptions& o) {
                 databases.size(), o.out.c_str(), SafeName(query.name).c_str());
   }
   WriteJsonFile(o.out + "/summary.json", {{"layer", layer}, {"queries", index}});
-  page.Write(explainer, o.out);
+  SayPageWritten(page.Write(explainer, o.out));
 }
 
 }  // namespace

@@ -27,16 +27,12 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries = true);
 // The queries asked for, with a warning on standard error for each one resized.
 std::vector<Query> ResolveQueries(const Explainer& explainer, const ExplainOptions& o);
 
-// The search's and the pasting's parameters and the search's timings, for summary.json.
-nlohmann::json SearchSummary(const StoreSearchOptions& options, const PasteOptions& paste,
-                             const StoreSearchResult& search, const FeatureStore& store);
+// The names of a comma-separated --images list; throws when it names none.
+std::vector<std::string> ImageNames(const std::string& list);
 
 // The training images that satisfy a --where condition (several joined by commas) or are named in
 // a comma-separated --images list; throws when none does.
 std::vector<int> RestrictedImages(const Explainer& explainer, const std::string& where,
                                   const std::string& images);
-
-// A file-system friendly form of a name.
-std::string SafeName(std::string name);
 
 }  // namespace compnn::cli

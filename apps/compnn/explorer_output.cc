@@ -19,43 +19,17 @@ void AddHtmlOptions(CLI::App* cmd, HtmlOptions* o) {
       });
 }
 
-ExplorerOutput::ExplorerOutput(const HtmlOptions& options, std::string title,
-                               std::string first_layer)
-    : enabled_(options.html) {
-  page_.title = std::move(title);
-  page_.first_layer = std::move(first_layer);
-  for (const std::string& link : options.links) {
+std::vector<ExplorerLink> PageLinks(const HtmlOptions& o) {
+  std::vector<ExplorerLink> links;
+  for (const std::string& link : o.links) {
     const std::size_t eq = link.find('=');
-    page_.links.push_back({link.substr(0, eq), link.substr(eq + 1)});
+    links.push_back({link.substr(0, eq), link.substr(eq + 1)});
   }
+  return links;
 }
 
-void ExplorerOutput::AddQuery(const Query& query, const cv::Mat& output) {
-  if (enabled_) page_.queries.push_back({query.name, query.input, query.truth, output, {}, {}});
-}
-
-void ExplorerOutput::AddField(const std::string& layer, const std::string& database,
-                              const LayerExplanation& e) {
-  if (!enabled_) return;
-  page_.queries.back().fields.push_back({layer, database, e.stride, e.search.hyperpatch,
-                                         e.search.field, e.input_reconstruction,
-                                         e.output_reconstruction});
-}
-
-void ExplorerOutput::AddCredibility(ExplorerCredibility credibility) {
-  if (enabled_) page_.queries.back().credibility = std::move(credibility);
-}
-
-void ExplorerOutput::Write(Explainer& explainer, const std::string& out) {
-  if (!enabled_) return;
-  page_.names = explainer.store().manifest().images;
-  std::vector<int> used = ExplorerSourceImages(page_.queries);
-  const std::vector<int> evidence = ExplorerEvidenceImages(page_.queries);
-  used.insert(used.end(), evidence.begin(), evidence.end());
-  page_.source_inputs = explainer.training().Inputs(used);
-  page_.source_targets = explainer.training().Targets(used);
-  const std::string path = out + "/explorer.html";
-  WriteExplorer(path, page_);
+void SayPageWritten(const std::string& path) {
+  if (path.empty()) return;
   std::printf("wrote %s (%.1f MB): open it in a browser and hover over the query\n", path.c_str(),
               static_cast<double>(std::filesystem::file_size(path)) / 1e6);
 }

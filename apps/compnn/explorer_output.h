@@ -1,13 +1,12 @@
 // --html for explain, sweep and control: the explanations of a run gathered into one explorer
-// page, OUT/explorer.html (see compnn/explain/explorer.h).
+// page, OUT/explorer.html (see compnn/models/explorer_builder.h).
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
 
-#include "compnn/explain/explorer.h"
-#include "compnn/models/explainer.h"
+#include "compnn/models/explorer_builder.h"
 
 namespace compnn::cli {
 
@@ -19,25 +18,10 @@ struct HtmlOptions {
 // Registers --html and --html-link.
 void AddHtmlOptions(CLI::App* cmd, HtmlOptions* o);
 
-// Collects the queries and fields of a run when --html was given; does nothing otherwise.
-class ExplorerOutput {
- public:
-  ExplorerOutput(const HtmlOptions& options, std::string title, std::string first_layer);
-  bool enabled() const { return enabled_; }
+// The links of --html-link as the page takes them.
+std::vector<ExplorerLink> PageLinks(const HtmlOptions& o);
 
-  // A query and the network's output on it; the fields added next belong to it.
-  void AddQuery(const Query& query, const cv::Mat& output);
-  // One explanation of the last query added at `layer`, against `database` (empty: all training
-  // images).
-  void AddField(const std::string& layer, const std::string& database, const LayerExplanation& e);
-  // The credibility of the last query added, and the neighbours behind it.
-  void AddCredibility(ExplorerCredibility credibility);
-  // Writes OUT/explorer.html with the training images the fields use, and says where.
-  void Write(Explainer& explainer, const std::string& out);
-
- private:
-  bool enabled_ = false;
-  ExplorerPage page_;
-};
+// Says where the page is and how large ("" : nothing to say).
+void SayPageWritten(const std::string& path);
 
 }  // namespace compnn::cli

@@ -34,6 +34,8 @@ class LazyProgressBar {
   explicit LazyProgressBar(std::string label) : label_(std::move(label)) {}
   void Update(long long done, long long total);
   void Finish();
+  // Whether a bar is drawn (once the first report made one, on a terminal).
+  bool enabled() const { return bar_ && bar_->enabled(); }
   // A library progress callback that reports to this bar, which must outlive it.
   std::function<void(int, int)> Callback() {
     return [this](int done, int total) { Update(done, total); };

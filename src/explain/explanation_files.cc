@@ -1,5 +1,7 @@
 #include "compnn/explain/explanation_files.h"
 
+#include <cctype>
+
 #include <filesystem>
 
 #include "compnn/data/dataset_writer.h"
@@ -50,6 +52,13 @@ nlohmann::json WriteExplanationFiles(const std::string& dir, const ExplanationFi
           {"sources", sources},
           {"mean_similarity", e.field.MeanSimilarity()},
           {"files", ExplanationFileNames(has_prediction)}};
+}
+
+std::string SafeName(std::string name) {
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+  }
+  return name;
 }
 
 }  // namespace compnn

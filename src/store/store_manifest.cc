@@ -219,4 +219,8 @@ std::string LayerFileName(const std::string& layer) {
   return file + ".npy";
 }
 
+std::string DescribeLayer(const StoreLayer& layer) {
+  return layer.name + " (stride " + std::to_string(layer.stride) + ")";
+}
+
 }  // namespace compnn

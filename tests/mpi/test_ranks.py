@@ -273,4 +273,4 @@ def test_explain_page_needs_exact_search_under_mpirun(model_and_store, tmp_path,
                                 str(root / "store"), "--query-split", "val", "--html", "--out",
                                 str(tmp_path / "x")])
     assert refused.returncode != 0
-    assert "--html under mpirun needs --method exact" in refused.stderr
+    assert "an explorer page under several ranks needs exact search" in refused.stderr

@@ -39,4 +39,7 @@ std::vector<std::string> ExplanationFileNames(bool prediction_reconstruction = f
 // reconstruction's pixels, largest first), mean_similarity and files.
 nlohmann::json WriteExplanationFiles(const std::string& dir, const ExplanationFiles& e);
 
+// A file-system friendly form of a name: a query's folder in an explanation's output.
+std::string SafeName(std::string name);
+
 }  // namespace compnn

@@ -196,6 +196,8 @@ class StoreWriter {
 
 // The file a layer is stored in: its name with ':' and '/' as '_', plus ".npy".
 std::string LayerFileName(const std::string& layer);
+// A layer as headings and page titles name it: "decoder2 (stride 2)".
+std::string DescribeLayer(const StoreLayer& layer);
 
 // The XXH3 64-bit checksum of a file, as 16 hex digits.
 std::string FileChecksum(const std::string& path);
