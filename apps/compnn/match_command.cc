@@ -137,6 +137,46 @@ CorrespondenceField MatchAcrossRanks(const MatchOptions& o, const MapView& query
   return std::move(found.field);
 }
 
+// The search on this process alone, with a progress bar; records its method's details in
+// `summary`.
+CorrespondenceField SearchHere(const MatchOptions& o, const MapView& query,
+                               const Database& database, const HyperpatchShape& shape,
+                               const std::vector<int>& candidates, nlohmann::json& summary) {
+  SearchOptions search = o.search;
+  search.hyperpatch = shape;
+  search.candidates = candidates;
+  const SearchMethod method = search.method;
+  std::unique_ptr<ProgressBar> bar;
+  if (method == SearchMethod::kExact) {
+    bar = std::make_unique<ProgressBar>("exact search", 1000);
+    search.exact.progress = [&bar](long long done, long long total) {
+      bar->Update(static_cast<long long>(1000.0 * done / total));
+    };
+  } else if (method == SearchMethod::kHyperPatchMatch) {
+    bar = std::make_unique<ProgressBar>("hyperpatch-match", search.patch_match.max_iterations);
+    search.patch_match.on_iteration = [&bar](const PatchMatchIteration& it) {
+      bar->Update(it.iteration);
+    };
+  }
+  const SearchResult found = Search(query, database, search);
+  if (method == SearchMethod::kProjected) {
+    const ProjectedSearchOptions used = search.ForProjected();
+    summary["components"] = used.components;
+    summary["shortlist"] = used.shortlist;
+  } else if (method == SearchMethod::kHyperPatchMatch) {
+    nlohmann::json iterations = nlohmann::json::array();
+    for (const PatchMatchIteration& it : found.iterations) {
+      iterations.push_back({{"iteration", it.iteration},
+                            {"improved_fraction", it.improved_fraction},
+                            {"mean_similarity", it.mean_similarity}});
+    }
+    summary["iterations"] = iterations;
+    summary["search_matches"] = search.ForPatchMatch().SearchedMatches();
+  }
+  if (method != SearchMethod::kExact) summary["seed"] = search.seed;
+  return found.field;
+}
+
 void RunMatch(const MatchOptions& o) {
   COMPNN_CHECK(o.hyperpatch.size() == 2, "--hyperpatch takes two numbers: H W");
   const NpyFile query_file = NpyFile::Open(o.query);
@@ -147,7 +187,7 @@ void RunMatch(const MatchOptions& o) {
   COMPNN_CHECK(query.depth == shape_db[3], o.query, " has depth ", std::to_string(query.depth),
                " but ", o.database, " has depth ", std::to_string(shape_db[3]));
   for (int image : o.images) {
-    COMPNN_CHECK(!(image < 0 || image >= images), "--images: unknown image index ",
+    COMPNN_CHECK(!(image < 0 || image >= images), "--image-indices: unknown image index ",
                  std::to_string(image), " (", o.database, " holds ", std::to_string(images), ")");
   }
   const std::vector<int> candidates = PrefilterImages(o, images, o.images);
@@ -174,39 +214,7 @@ void RunMatch(const MatchOptions& o) {
       field = MatchAcrossRanks(o, query, database_file, images, candidates, summary);
       if (!ranks.is_root()) return;
     } else {
-      SearchOptions search = o.search;
-      search.hyperpatch = shape;
-      search.candidates = candidates;
-      const SearchMethod method = search.method;
-      std::unique_ptr<ProgressBar> bar;
-      if (method == SearchMethod::kExact) {
-        bar = std::make_unique<ProgressBar>("exact search", 1000);
-        search.exact.progress = [&bar](long long done, long long total) {
-          bar->Update(static_cast<long long>(1000.0 * done / total));
-        };
-      } else if (method == SearchMethod::kHyperPatchMatch) {
-        bar = std::make_unique<ProgressBar>("hyperpatch-match", search.patch_match.max_iterations);
-        search.patch_match.on_iteration = [&bar](const PatchMatchIteration& it) {
-          bar->Update(it.iteration);
-        };
-      }
-      const SearchResult found = Search(query, database, search);
-      field = found.field;
-      if (method == SearchMethod::kProjected) {
-        const ProjectedSearchOptions used = search.ForProjected();
-        summary["components"] = used.components;
-        summary["shortlist"] = used.shortlist;
-      } else if (method == SearchMethod::kHyperPatchMatch) {
-        nlohmann::json iterations = nlohmann::json::array();
-        for (const PatchMatchIteration& it : found.iterations) {
-          iterations.push_back({{"iteration", it.iteration},
-                                {"improved_fraction", it.improved_fraction},
-                                {"mean_similarity", it.mean_similarity}});
-        }
-        summary["iterations"] = iterations;
-        summary["search_matches"] = search.ForPatchMatch().SearchedMatches();
-      }
-      if (method != SearchMethod::kExact) summary["seed"] = search.seed;
+      field = SearchHere(o, query, database, shape, candidates, summary);
     }
   } catch (const OptionError&) {
     throw;  // told in terms of flags by main
@@ -251,8 +259,21 @@ void AddMatchCommand(CLI::App& app, Command& run) {
   cmd->add_option("--hyperpatch", o->hyperpatch, "hyperpatch height and width in cells")
       ->expected(2)
       ->capture_default_str();
-  cmd->add_option("--images", o->images, "search only these database images (0-based indices)")
+  // Elsewhere --images takes training image names; a database of arrays has only indices.
+  cmd->add_option("--image-indices", o->images,
+                  "search only these database images (0-based indices, comma-separated)")
       ->delimiter(',');
+  cmd->add_option_function<std::vector<int>>(
+         "--images",
+         [o](const std::vector<int>& indices) {
+           std::fprintf(stderr,
+                        "compnn: warning: --images is an old name of --image-indices (match takes "
+                        "indices; the other commands' --images take names)\n");
+           o->images = indices;
+         },
+         "old name of --image-indices")
+      ->delimiter(',')
+      ->excludes(cmd->get_option("--image-indices"));
   cmd->add_option("--topk-images", o->topk_images,
                   "keep the K images whose global descriptors are nearest the query's")
       ->check(AtLeast(1));

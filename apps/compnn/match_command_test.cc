@@ -84,7 +84,7 @@ TEST_F(MatchCommand, ProjectedWithEveryComponentWritesTheBruteForceField) {
   // A 2 x 2 hyperpatch of 4 channels has 16 values: 16 components lose nothing.
   const ProcessResult run =
       RunCompnn(Base() + " --method projected --components 16 --shortlist 3 " +
-                "--images 0,2 --out " + P("projected"));
+                "--image-indices 0,2 --out " + P("projected"));
   ASSERT_EQ(run.status, 0) << run.output;
   ExpectBruteForceField(P("projected"), {0, 2});
   const ProcessResult bad = RunCompnn(Base() + " --method projected --shortlist 0 --out " + P("x"));
@@ -93,7 +93,8 @@ TEST_F(MatchCommand, ProjectedWithEveryComponentWritesTheBruteForceField) {
 }
 
 TEST_F(MatchCommand, ImageSubsetAndGlobalPrefilter) {
-  ProcessResult run = RunCompnn(Base() + " --method exact --images 1,2 --out " + P("subset"));
+  ProcessResult run =
+      RunCompnn(Base() + " --method exact --image-indices 1,2 --out " + P("subset"));
   ASSERT_EQ(run.status, 0) << run.output;
   ExpectBruteForceField(P("subset"), {1, 2});
   run = RunCompnn(Base() + " --method exact --topk-images 2 --query-global " + P("qg.npy") +
@@ -117,6 +118,9 @@ TEST_F(MatchCommand, ReadsFloat16DatabasesAsFeatureStoresKeepThem) {
         RunCompnn("match --query " + P("q.npy") + " --database " + P("db16.npy") + " --method " +
                   method + " --images 0,2 --out " + P("half"));
     ASSERT_EQ(run.status, 0) << run.output;
+    // The old name still restricts the database, with a warning.
+    EXPECT_NE(run.output.find("--images is an old name of --image-indices"), std::string::npos)
+        << run.output;
     ExpectBruteForceField(P("half"), {0, 2});
   }
 }
@@ -162,7 +166,7 @@ TEST_F(MatchCommand, BadInputGivesOneClearLineAndStatus2) {
                    P("dbg.npy") + out,
                "exceeds");
   expect_error(Base() + " --topk-images 2" + out, "--query-global");
-  expect_error(Base() + " --images 0,3" + out, "unknown image index 3");
+  expect_error(Base() + " --image-indices 0,3" + out, "unknown image index 3");
   // NaN activations, in the query and in the database.
   std::vector<float> nan_query = query_.values;
   nan_query[7] = NAN;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Literal, NamedTuple, Sequence
 
 import numpy as np
@@ -33,7 +34,7 @@ def match(
     *,
     method: Method = "hpm",
     hyperpatch: Pair = (2, 2),
-    images: Sequence[int] | None = None,
+    image_indices: Sequence[int] | None = None,
     topk_images: int = 0,
     query_global: ArrayLike | None = None,
     database_global: ArrayLike | None = None,
@@ -43,6 +44,7 @@ def match(
     search_matches: int = 1,
     channels_first: bool = False,
     threads: int = 0,
+    images: Sequence[int] | None = None,
 ) -> MatchResult:
     """Match every cell of ``query`` to the most similar hyperpatch of ``database``.
 
@@ -62,8 +64,8 @@ def match(
             near-exact, faster than exact).
         hyperpatch: (height, width) in cells of the neighbourhood compared around each cell (an
             int for a square).
-        images: search only these database images (indices); None for all (an empty list is an
-            error, not "all").
+        image_indices: search only these database images (indices); None for all (an empty list
+            is an error, not "all").
         topk_images: keep only the K images whose global descriptors are nearest the query's
             (needs ``query_global`` and ``database_global``); 0 for no prefilter.
         query_global: the query's global descriptor, (D_g,) or (1, D_g).
@@ -77,6 +79,7 @@ def match(
             cost (docs/performance.md).
         channels_first: the maps are (D, H, W) / (N, D, H, W), as PyTorch lays them out.
         threads: worker threads, 0 for every core.
+        images: the old name of ``image_indices`` (warns): elsewhere ``images`` takes names.
 
     Returns:
         :class:`MatchResult` ``(nnf, similarity)``: nnf is int32 (H, W, 3) holding each match's
@@ -89,8 +92,15 @@ def match(
     query = as_float_array(query, "query")
     database = as_float_array(database, "database")
     hyperpatch = check_pair(hyperpatch, "hyperpatch")
-    if images is not None and len(images) == 0:
-        raise ValueError("images: an empty list allows no image (None searches them all)")
+    if images is not None:
+        if image_indices is not None:
+            raise ValueError("give image_indices, not also images (its old name)")
+        warnings.warn("compnn.match: images is the old name of image_indices (elsewhere images "
+                      "takes names)", DeprecationWarning, stacklevel=2)
+        image_indices = images
+    if image_indices is not None and len(image_indices) == 0:
+        raise ValueError(
+            "image_indices: an empty list allows no image (None searches them all)")
     if int(iterations) < 0:
         raise ValueError(f"iterations: must not be negative, got {iterations}")
     globals_ = [
@@ -102,7 +112,7 @@ def match(
         database,
         method,
         hyperpatch,
-        [] if images is None else [int(i) for i in images],
+        [] if image_indices is None else [int(i) for i in image_indices],
         int(topk_images),
         globals_[0],
         globals_[1],

@@ -38,7 +38,8 @@ def maps(rng, n=6, h=7, w=9, d=12):
         ({"method": "exact", "k": 3}, ["--method", "exact", "--k", 3]),
         ({"method": "hpm", "k": 3, "seed": 4}, ["--method", "hpm", "--k", 3, "--seed", 4]),
         ({"method": "projected", "k": 20}, ["--method", "projected", "--k", 20]),
-        ({"method": "exact", "images": [4, 1]}, ["--method", "exact", "--images", "4,1"]),
+        ({"method": "exact", "image_indices": [4, 1]},
+         ["--method", "exact", "--image-indices", "4,1"]),
         ({"method": "hpm", "seed": 7, "iterations": 5},
          ["--method", "hpm", "--seed", 7, "--iterations", 5]),
         ({"method": "projected", "seed": 3}, ["--method", "projected", "--seed", 3]),
@@ -205,4 +206,15 @@ def test_equal_dtypes_that_are_other_objects_are_accepted(rng):
 def test_an_empty_image_list_is_not_all_images(rng):
     query, database = maps(rng)
     with pytest.raises(ValueError, match="an empty list allows no image"):
-        compnn.match(query, database, images=[])
+        compnn.match(query, database, image_indices=[])
+
+
+def test_images_is_the_old_name_of_image_indices(rng):
+    query, database = maps(rng)
+    with pytest.warns(DeprecationWarning, match="old name of image_indices"):
+        old = compnn.match(query, database, method="exact", images=[2, 0])
+    new = compnn.match(query, database, method="exact", image_indices=[2, 0])
+    np.testing.assert_array_equal(old.nnf, new.nnf)
+    assert set(np.unique(new.nnf[..., 0])) <= {0, 2}
+    with pytest.raises(ValueError, match="not also images"):
+        compnn.match(query, database, images=[1], image_indices=[1])

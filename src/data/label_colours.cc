@@ -218,50 +218,29 @@ cv::Mat LabelEdges(const std::vector<std::uint16_t>& labels, int rows, int cols)
   return high != low;  // 255 where different
 }
 
-}  // namespace
+// The first guess of every pixel's palette colour, and what it says of the pixel.
+struct FirstGuess {
+  std::vector<std::uint16_t> labels;  // index into the palette
+  // Per pixel: exactly a palette colour (it keeps its class: JPEG decodes flat areas exactly, and
+  // a lossless image needs no help), and farther than the tolerance from every palette colour.
+  std::vector<std::uint8_t> exact, far_from_palette;
+};
 
-void ColourRecoveryStats::Add(const ColourRecoveryStats& other) {
-  pixels += other.pixels;
-  inexact += other.inexact;
-  far += other.far;
-}
-
-double ColourRecoveryStats::FarFraction() const {
-  return pixels == 0 ? 0.0 : static_cast<double>(far) / static_cast<double>(pixels);
-}
-
-cv::Mat RecoverLabelClasses(const cv::Mat& bgr, const std::vector<LabelColour>& colours,
-                            double tolerance, ColourRecoveryStats* stats) {
-  COMPNN_CHECK(bgr.type() == CV_8UC3, "a label image must be 8-bit BGR, got OpenCV type ",
-               bgr.type());
-  COMPNN_CHECK(!colours.empty(), "label colours: none given");
-  COMPNN_CHECK(tolerance >= 0, "label colours: the tolerance must not be negative, got ",
-               tolerance);
-  const std::vector<PaletteColour> palette = UniqueColours(colours);
-  COMPNN_CHECK(palette.size() <= 65536, "label colours: at most 65536 different colours, got ",
-               palette.size());
-  const int rows = bgr.rows, cols = bgr.cols, n = static_cast<int>(palette.size());
-  cv::Mat classes(rows, cols, CV_8U);
-  ColourRecoveryStats counts;
-  counts.pixels = static_cast<std::int64_t>(rows) * cols;
-  if (counts.pixels == 0) {
-    if (stats) *stats = counts;
-    return classes;
-  }
-
-  // First guess, per pixel: the colour nearest in luma-weighted YCbCr. JPEG repeats colours a
-  // lot, so a small direct-mapped cache (packed colour -> answer) saves most of the searches.
+// Per pixel, the colour nearest in luma-weighted YCbCr. JPEG repeats colours a lot, so a small
+// direct-mapped cache (packed colour -> answer) saves most of the searches.
+FirstGuess NearestColours(const cv::Mat& bgr, const std::vector<PaletteColour>& palette, float far2,
+                          ColourRecoveryStats& counts) {
   struct Answer {
     std::uint32_t key = 0;  // packed colour + 1; 0 for empty
     std::uint16_t label = 0;
     bool exact = false, far = false;  // from the nearest palette colour
   };
+  const int rows = bgr.rows, cols = bgr.cols, n = static_cast<int>(palette.size());
   std::vector<Answer> cache(1 << 16);
-  std::vector<std::uint16_t> labels(static_cast<std::size_t>(rows) * cols);
-  // Per pixel: exactly a palette colour (it keeps its class: JPEG decodes flat areas exactly, and
-  // a lossless image needs no help), and farther than the tolerance from every palette colour.
-  std::vector<std::uint8_t> exact(labels.size()), far_from_palette(labels.size());
-  const float far2 = static_cast<float>(tolerance * tolerance);
+  FirstGuess guess;
+  guess.labels.resize(static_cast<std::size_t>(rows) * cols);
+  guess.exact.resize(guess.labels.size());
+  guess.far_from_palette.resize(guess.labels.size());
   for (int y = 0; y < rows; ++y) {
     const cv::Vec3b* row = bgr.ptr<cv::Vec3b>(y);
     for (int x = 0; x < cols; ++x) {
@@ -290,21 +269,26 @@ cv::Mat RecoverLabelClasses(const cv::Mat& bgr, const std::vector<LabelColour>& 
         a.exact = nearest == 0;
         a.far = static_cast<float>(nearest) > far2;
       }
-      labels[y * cols + x] = a.label;
-      exact[y * cols + x] = a.exact;
-      far_from_palette[y * cols + x] = a.far;
+      guess.labels[y * cols + x] = a.label;
+      guess.exact[y * cols + x] = a.exact;
+      guess.far_from_palette[y * cols + x] = a.far;
       counts.inexact += !a.exact;
     }
   }
+  return guess;
+}
 
-  // Where the image's 2 x 2 chroma grid lies (an image cut from a larger one at an odd offset
-  // shifts it): the phase whose model best reproduces the colours near label edges (elsewhere
-  // all phases agree).
-  cv::Mat edges = LabelEdges(labels, rows, cols), near_edges;
+// Where the image's 2 x 2 chroma grid lies (an image cut from a larger one at an odd offset
+// shifts it): the phase whose model best reproduces the colours near label edges (elsewhere all
+// phases agree).
+int ChromaPhase(const cv::Mat& bgr, const std::vector<std::uint16_t>& labels,
+                const std::vector<PaletteColour>& palette, const cv::Mat& edges) {
+  const int rows = bgr.rows, cols = bgr.cols;
+  cv::Mat near_edges;
   cv::dilate(edges, near_edges, cv::Mat());
   int best_phase = 0;
   double best_error = std::numeric_limits<double>::max();
-  for (int phase = 0; phase < 4 && n > 1; ++phase) {
+  for (int phase = 0; phase < 4 && palette.size() > 1; ++phase) {
     ChromaModel candidate(rows, cols, phase / 2, phase % 2);
     candidate.BuildMeans(labels, palette);
     double error = 0;
@@ -322,13 +306,15 @@ cv::Mat RecoverLabelClasses(const cv::Mat& bgr, const std::vector<LabelColour>& 
       best_phase = phase;
     }
   }
-  ChromaModel model(rows, cols, best_phase / 2, best_phase % 2);
-  model.BuildMeans(labels, palette);
-  model.BuildChroma();
+  return best_phase;
+}
 
-  // Relabel the pixels at label edges, in raster order; a change puts the pixels whose choice it
-  // touches (candidates within 1, chroma within 2 more) back on the list.
-  cv::Mat pending = edges;
+// Relabels the pixels at label edges, in raster order; a change puts the pixels whose choice it
+// touches (candidates within 1, chroma within 2 more) back on the list.
+void RelabelEdges(const cv::Mat& bgr, const std::vector<std::uint8_t>& exact, cv::Mat pending,
+                  const std::vector<PaletteColour>& palette, ChromaModel& model,
+                  std::vector<std::uint16_t>& labels) {
+  const int rows = bgr.rows, cols = bgr.cols;
   for (int sweep = 0; sweep < kMaxSweeps; ++sweep) {
     bool any = false;
     for (int y = 0; y < rows; ++y) {
@@ -346,6 +332,50 @@ cv::Mat RecoverLabelClasses(const cv::Mat& bgr, const std::vector<LabelColour>& 
     }
     if (!any) break;
   }
+}
+
+}  // namespace
+
+void ColourRecoveryStats::Add(const ColourRecoveryStats& other) {
+  pixels += other.pixels;
+  inexact += other.inexact;
+  far += other.far;
+}
+
+double ColourRecoveryStats::FarFraction() const {
+  return pixels == 0 ? 0.0 : static_cast<double>(far) / static_cast<double>(pixels);
+}
+
+cv::Mat RecoverLabelClasses(const cv::Mat& bgr, const std::vector<LabelColour>& colours,
+                            double tolerance, ColourRecoveryStats* stats) {
+  COMPNN_CHECK(bgr.type() == CV_8UC3, "a label image must be 8-bit BGR, got OpenCV type ",
+               bgr.type());
+  COMPNN_CHECK(!colours.empty(), "label colours: none given");
+  COMPNN_CHECK(tolerance >= 0, "label colours: the tolerance must not be negative, got ",
+               tolerance);
+  const std::vector<PaletteColour> palette = UniqueColours(colours);
+  COMPNN_CHECK(palette.size() <= 65536, "label colours: at most 65536 different colours, got ",
+               palette.size());
+  const int rows = bgr.rows, cols = bgr.cols;
+  cv::Mat classes(rows, cols, CV_8U);
+  ColourRecoveryStats counts;
+  counts.pixels = static_cast<std::int64_t>(rows) * cols;
+  if (counts.pixels == 0) {
+    if (stats) *stats = counts;
+    return classes;
+  }
+
+  const float far2 = static_cast<float>(tolerance * tolerance);
+  FirstGuess guess = NearestColours(bgr, palette, far2, counts);
+  std::vector<std::uint16_t>& labels = guess.labels;
+
+  const cv::Mat edges = LabelEdges(labels, rows, cols);
+  const int best_phase = ChromaPhase(bgr, labels, palette, edges);
+  ChromaModel model(rows, cols, best_phase / 2, best_phase % 2);
+  model.BuildMeans(labels, palette);
+  model.BuildChroma();
+
+  RelabelEdges(bgr, guess.exact, edges.clone(), palette, model, labels);
 
   // Far: farther than the tolerance from every palette colour and from what the recovered
   // labels decode to (at an edge, JPEG's blend of the classes' colours).
@@ -356,7 +386,7 @@ cv::Mat RecoverLabelClasses(const cv::Mat& bgr, const std::vector<LabelColour>& 
       const int i = y * cols + x;
       const cv::Vec2f& c = model.at(i);
       counts.far +=
-          far_from_palette[i] && PixelError(row[x], palette[labels[i]].y, c[0], c[1]) > far2;
+          guess.far_from_palette[i] && PixelError(row[x], palette[labels[i]].y, c[0], c[1]) > far2;
       out[x] = palette[labels[i]].id;
     }
   }
