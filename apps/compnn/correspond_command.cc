@@ -6,13 +6,9 @@
 #include "command_catalog.h"
 #include "commands.h"
 #include "compnn/core/check.h"
-#include "compnn/core/exact_search.h"
-#include "compnn/core/layer_choice.h"
 #include "compnn/data/dataset_writer.h"
 #include "compnn/explain/semantic_correspondence.h"
-#include "compnn/explain/training_images.h"
-#include "compnn/models/model.h"
-#include "compnn/models/prediction.h"
+#include "compnn/models/image_correspondence.h"
 #include "compnn/store/field_io.h"
 #include "compnn/store/json_file.h"
 #include "typed_options.h"
@@ -39,70 +35,30 @@ void RunCorrespond(const CorrespondOptions& o) {
   const std::string data = o.data.empty() ? model->training_data() : o.data;
   COMPNN_CHECK(!data.empty(), o.spec.path, " does not name its dataset; pass --data");
   const Dataset dataset = Dataset::Open(data);
-  const Direction direction = model->direction();
-  const ImageSize size = model->size();
-  std::string layer = o.layer;
-  if (layer.empty()) {
-    std::vector<std::string> names;
-    std::vector<LayerShape> shapes;
-    for (const LayerInfo& l : model->layers()) {
-      names.push_back(l.name);
-      shapes.push_back({l.name, l.height, l.width, l.stride});
-    }
-    layer = DefaultExplainLayer(shapes, model->DefaultGlobalLayer());
-    COMPNN_CHECK(!layer.empty(), o.spec.path,
-                 ": no layer follows the bottleneck, so there is no default; pass --layer (one of ",
-                 Join(names), ")");
-  }
+  ImageCorrespondenceOptions options;
+  options.layer = o.layer;
+  options.colour_by_class = o.colour == "class";
+  options.lines = o.lines;
+  options.seed = o.seed;
+  options.threads = o.threads;
   std::vector<std::string> warnings;
-  const Query a = LoadQuery(dataset, direction, size, o.a, &warnings);
-  const Query b = LoadQuery(dataset, direction, size, o.b, &warnings);
+  const ImageCorrespondence c = CorrespondImages(*model, dataset, o.a, o.b, options, &warnings);
   for (const std::string& w : warnings) std::fprintf(stderr, "compnn: warning: %s\n", w.c_str());
-  const Palette* palette = dataset.has_labels() ? &dataset.palette() : nullptr;
-  const bool input_labels = dataset.input_is_labels(direction);
-  const QueryRun run_a = RunQuery(*model, a.input, input_labels, palette, {layer});
-  const QueryRun run_b = RunQuery(*model, b.input, input_labels, palette, {layer});
-  const OwnedMap& map_a = run_a.maps.at(layer);
-  const OwnedMap& map_b = run_b.maps.at(layer);
-
-  ExactSearchOptions search;
-  search.threads = o.threads;
-  const CorrespondenceField field = ExactSearch(map_a.view(), Database({map_b.view()}), search);
-
-  SemanticCorrespondenceInputs in;
-  in.heading = "compnn semantic correspondence at " + layer + ": patches of A matched to B alone";
-  in.image_a = a.input;
-  in.image_b = b.input;
-  in.name_a = a.name;
-  in.name_b = b.name;
-  in.field = field;
-  in.stride = size.height / map_a.height;
-  in.lines = o.lines;
-  in.seed = o.seed;
-  if (o.colour == "class" && palette) {
-    // The class of A's pixels: the network's prediction when it predicts labels, else A's own
-    // label input.
-    const bool target_labels = dataset.target_is_labels(direction);
-    if (target_labels) {
-      in.classes_a = palette->Classes(run_a.output, true, "network output");
-    } else if (input_labels) {
-      in.classes_a = palette->Classes(a.input, true, a.name);
-    }
-    in.palette = palette;
-  }
+  const SemanticCorrespondenceInputs& in = c.figure;
   fs::create_directories(o.out);
   WritePng(o.out + "/correspondence.png", SemanticCorrespondenceFigure(in));
-  WriteField(field, o.out);
-  const nlohmann::json summary = {{"a", a.name},
-                                  {"b", b.name},
-                                  {"layer", layer},
+  WriteField(c.field, o.out);
+  const nlohmann::json summary = {{"a", in.name_a},
+                                  {"b", in.name_b},
+                                  {"layer", c.layer},
                                   {"stride", in.stride},
                                   {"colour", in.classes_a.empty() ? "position" : "class"},
-                                  {"mean_similarity", field.MeanSimilarity()},
+                                  {"mean_similarity", c.field.MeanSimilarity()},
                                   {"model", fs::absolute(o.spec.path).string()}};
   WriteJsonFile(o.out + "/summary.json", summary);
   std::printf("matched %s to %s at %s (mean similarity %.4f); wrote %s/correspondence.png\n",
-              a.name.c_str(), b.name.c_str(), layer.c_str(), field.MeanSimilarity(), o.out.c_str());
+              in.name_a.c_str(), in.name_b.c_str(), c.layer.c_str(), c.field.MeanSimilarity(),
+              o.out.c_str());
 }
 
 }  // namespace

@@ -82,6 +82,20 @@ struct SweepOptions : ExplainOptions {
   HtmlOptions html;
 };
 
+// One layer's reconstructions and field in a query's sweep folder; returns its summary entry.
+nlohmann::json WriteSweepLayer(Explainer& explainer, const SweepOptions& o,
+                               const std::string& layer, const LayerExplanation& e,
+                               const std::string& dir) {
+  WritePng(dir + "/" + SafeName(layer) + "-input-reconstruction.png", e.input_reconstruction);
+  WritePng(dir + "/" + SafeName(layer) + "-output-reconstruction.png", e.output_reconstruction);
+  WriteField(e.search.field, dir, SafeName(layer) + "-");
+  nlohmann::json entry = SearchSummary(o.search, o.paste, e.search, explainer.store());
+  entry["layer"] = layer;
+  entry["stride"] = e.stride;
+  entry["seconds"]["reconstruct"] = e.reconstruct_seconds;
+  return entry;
+}
+
 void RunSweep(const SweepOptions& o) {
   Explainer explainer(o.model, o.store, o.data);
   std::vector<std::string> layers = o.layers;
@@ -119,16 +133,7 @@ void RunSweep(const SweepOptions& o) {
       std::snprintf(caption, sizeof caption, "similarity %.3f", e.search.field.MeanSimilarity());
       inputs.push_back({e.input_reconstruction, "IR " + title, caption});
       outputs.push_back({e.output_reconstruction, "OR " + title, ""});
-      WritePng(dir + "/" + SafeName(layers[i]) + "-input-reconstruction.png",
-               e.input_reconstruction);
-      WritePng(dir + "/" + SafeName(layers[i]) + "-output-reconstruction.png",
-               e.output_reconstruction);
-      WriteField(e.search.field, dir, SafeName(layers[i]) + "-");
-      nlohmann::json entry = SearchSummary(o.search, o.paste, e.search, explainer.store());
-      entry["layer"] = layers[i];
-      entry["stride"] = e.stride;
-      entry["seconds"]["reconstruct"] = e.reconstruct_seconds;
-      per_layer.push_back(entry);
+      per_layer.push_back(WriteSweepLayer(explainer, o, layers[i], e, dir));
       bar.Update(static_cast<long long>(i + 1));
     }
     bar.Finish();
@@ -156,6 +161,23 @@ struct ControlOptions : ExplainOptions {
   std::vector<std::string> where, images;
   HtmlOptions html;
 };
+
+// Database d's output reconstruction and field in a query's control folder; returns its summary
+// entry.
+nlohmann::json WriteControlDatabase(Explainer& explainer, const ControlOptions& o, int d,
+                                    const LayerExplanation& e, const std::string& dir) {
+  const std::string file = "output-reconstruction-" + std::to_string(d) + ".png";
+  WritePng(dir + "/" + file, e.output_reconstruction);
+  const std::string stem = "database-" + std::to_string(d) + "-";
+  WriteField(e.search.field, dir, stem);
+  nlohmann::json used = nlohmann::json::array();
+  for (int i : UsedImages(e.search.field)) used.push_back(explainer.store().manifest().images[i]);
+  nlohmann::json entry = SearchSummary(o.search, o.paste, e.search, explainer.store());
+  entry["used_images"] = used;
+  entry["file"] = file;
+  entry["field"] = {stem + "nnf.npy", stem + "similarity.npy"};
+  return entry;
+}
 
 void RunControl(const ControlOptions& o) {
   if (o.where.empty() && o.images.empty())
@@ -192,18 +214,9 @@ void RunControl(const ControlOptions& o) {
           databases[d].second.empty() ? names.size() : databases[d].second.size();
       row.push_back({e.output_reconstruction, databases[d].first,
                      std::to_string(size) + " images in the database"});
-      const std::string file = "output-reconstruction-" + std::to_string(d) + ".png";
-      WritePng(dir + "/" + file, e.output_reconstruction);
-      const std::string stem = "database-" + std::to_string(d) + "-";
-      WriteField(e.search.field, dir, stem);
-      nlohmann::json used = nlohmann::json::array();
-      for (int i : UsedImages(e.search.field)) used.push_back(names[i]);
-      nlohmann::json entry = SearchSummary(o.search, o.paste, e.search, explainer.store());
+      nlohmann::json entry = WriteControlDatabase(explainer, o, static_cast<int>(d), e, dir);
       entry["database"] = databases[d].first;
       entry["database_size"] = size;
-      entry["used_images"] = used;
-      entry["file"] = file;
-      entry["field"] = {stem + "nnf.npy", stem + "similarity.npy"};
       entries.push_back(entry);
     }
     WritePng(dir + "/control.png",

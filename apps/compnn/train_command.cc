@@ -14,6 +14,51 @@
 
 namespace compnn::cli {
 
+namespace {
+
+// A bar per epoch over its batches, labelled with the running loss, and a line per epoch.
+class TrainingProgress {
+ public:
+  explicit TrainingProgress(Architecture arch) : gan_(arch == Architecture::kPix2Pix) {}
+
+  void OnBatch(const BatchStatus& s) {
+    if (s.epoch != bar_epoch_) {
+      bar_ = std::make_unique<ProgressBar>("", s.total);
+      bar_epoch_ = s.epoch;
+    }
+    char label[160];
+    std::snprintf(label, sizeof label, "epoch %d/%d loss %.3f%s %.1f img/s", s.epoch, s.epochs,
+                  s.loss, gan_ ? (" D " + std::to_string(s.loss_d).substr(0, 5)).c_str() : "",
+                  s.images_per_second);
+    bar_->SetLabel(label);
+    bar_->Update(s.done);
+  }
+
+  void OnEpoch(const EpochReport& r) {
+    if (bar_) bar_->Finish();
+    std::printf("epoch %d: loss %.4f%s, %.1f images/s, %.0f s; validation %s\n", r.epoch, r.loss,
+                gan_ ? (", D " + std::to_string(r.loss_d)).c_str() : "", r.images_per_second,
+                r.seconds, r.validation.dump().c_str());
+    std::fflush(stdout);
+  }
+
+ private:
+  bool gan_;
+  std::unique_ptr<ProgressBar> bar_;
+  int bar_epoch_ = 0;
+};
+
+void RunTrain(const TrainOptions& o) {
+  TrainingProgress progress(o.arch);
+  TrainCallbacks callbacks;
+  callbacks.on_batch = [&progress](const BatchStatus& s) { progress.OnBatch(s); };
+  callbacks.on_epoch = [&progress](const EpochReport& r) { progress.OnEpoch(r); };
+  Train(o, callbacks);
+  std::printf("wrote %s\n", o.out.c_str());
+}
+
+}  // namespace
+
 void AddTrainCommand(CLI::App& app, Command& run) {
   auto o = std::make_shared<TrainOptions>();
   CLI::App* cmd = AddCatalogCommand(app, "train");
@@ -63,38 +108,7 @@ void AddTrainCommand(CLI::App& app, Command& run) {
   cmd->add_option("--init", o->init,
                   "start from this model file's weights (same --arch and shapes): fine-tuning")
       ->check(CLI::ExistingFile);
-  cmd->callback([&run, o] {
-    run = [o] {
-      std::unique_ptr<ProgressBar> bar;
-      int bar_epoch = 0;
-      TrainCallbacks callbacks;
-      callbacks.on_batch = [&](const BatchStatus& s) {
-        if (s.epoch != bar_epoch) {
-          bar = std::make_unique<ProgressBar>("", s.total);
-          bar_epoch = s.epoch;
-        }
-        char label[160];
-        std::snprintf(label, sizeof label, "epoch %d/%d loss %.3f%s %.1f img/s", s.epoch, s.epochs,
-                      s.loss,
-                      o->arch == Architecture::kPix2Pix
-                          ? (" D " + std::to_string(s.loss_d).substr(0, 5)).c_str()
-                          : "",
-                      s.images_per_second);
-        bar->SetLabel(label);
-        bar->Update(s.done);
-      };
-      callbacks.on_epoch = [&](const EpochReport& r) {
-        if (bar) bar->Finish();
-        std::printf(
-            "epoch %d: loss %.4f%s, %.1f images/s, %.0f s; validation %s\n", r.epoch, r.loss,
-            o->arch == Architecture::kPix2Pix ? (", D " + std::to_string(r.loss_d)).c_str() : "",
-            r.images_per_second, r.seconds, r.validation.dump().c_str());
-        std::fflush(stdout);
-      };
-      Train(*o, callbacks);
-      std::printf("wrote %s\n", o->out.c_str());
-    };
-  });
+  cmd->callback([&run, o] { run = [o] { RunTrain(*o); }; });
 }
 
 void AddLayersCommand(CLI::App& app, Command& run) {

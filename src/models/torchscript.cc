@@ -75,9 +75,15 @@ ScriptModel::ScriptModel(const std::string& path) : path_(path) {
   const auto method = module_.find_method("forward");
   COMPNN_CHECK(method, path, ": the TorchScript model has no forward method");
   graph_ = method->graph()->copy();
+  InlineSubmoduleCalls();
+  MarkNestedCalls();
+  torch::jit::Inline(*graph_);  // what is left: free functions, calls inside blocks
+}
+
+void ScriptModel::InlineSubmoduleCalls() {
   const Value* self = graph_->inputs()[0];
-  // Inline submodule calls one at a time, outermost first, so every call is seen with the path of
-  // the module it calls; values recorded earlier that an inlined call replaces are followed.
+  // One call at a time, so every call is seen with the path of the module it calls; values
+  // recorded earlier that an inlined call replaces are followed.
   for (bool again = true; again;) {
     again = false;
     for (Node* node : graph_->block()->nodes()) {
@@ -116,7 +122,10 @@ ScriptModel::ScriptModel(const std::string& path) : path_(path) {
       break;  // the node list changed
     }
   }
-  // Calls left inside loop or branch blocks cannot be captured as values of the graph.
+}
+
+void ScriptModel::MarkNestedCalls() {
+  const Value* self = graph_->inputs()[0];
   for (Node* node : graph_->nodes()) {
     for (torch::jit::Block* block : node->blocks()) {
       for (Node* inner : block->nodes()) {
@@ -132,7 +141,6 @@ ScriptModel::ScriptModel(const std::string& path) : path_(path) {
       }
     }
   }
-  torch::jit::Inline(*graph_);  // what is left: free functions, calls inside blocks
 }
 
 ScriptModel::~ScriptModel() = default;

@@ -52,6 +52,10 @@ class ScriptModel {
   struct Call;
   struct Plan;
   Plan& PlanFor(const std::vector<std::string>& names);
+  // Inlines forward's submodule calls, outermost first, recording each module's call.
+  void InlineSubmoduleCalls();
+  // Marks the calls left inside loop or branch blocks, which cannot be captured.
+  void MarkNestedCalls();
 
   // One pass capturing the wanted names; returns what forward returned.
   c10::IValue Run(const torch::Tensor& x, Capture& capture);
