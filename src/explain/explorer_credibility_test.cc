@@ -7,14 +7,16 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "base64_decode.h"
 #include "compnn/explain/explorer.h"
+#include "embedded_page_data.h"
 #include "explorer_credibility.h"
 
 namespace compnn {
 namespace {
 
+using testing::DecodeArray;
 using testing::DecodeBase64;
+using testing::EmbeddedData;
 
 const std::string kHostile = "<img src=x onerror=alert(1)>";
 
@@ -86,21 +88,6 @@ ExplorerPage PageWith(const ExplorerCredibility& c) {
   q.credibility = c;
   page.queries.push_back(q);
   return page;
-}
-
-nlohmann::json EmbeddedData(const std::string& html) {
-  const std::string open = "<script id=\"compnn-data\" type=\"application/json\">";
-  const std::size_t start = html.find(open);
-  const std::size_t end = html.find("</script>", start);
-  return nlohmann::json::parse(html.substr(start + open.size(), end - start - open.size()));
-}
-
-template <typename T>
-std::vector<T> DecodeArray(const nlohmann::json& base64) {
-  const std::string bytes = DecodeBase64(base64.get<std::string>());
-  std::vector<T> values(bytes.size() / sizeof(T));
-  std::memcpy(values.data(), bytes.data(), values.size() * sizeof(T));
-  return values;
 }
 
 TEST(ExplorerCredibilityTest, EmbedsDisagreeingPatchesLeastCredibleCellFirstInRounds) {

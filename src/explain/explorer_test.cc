@@ -5,13 +5,15 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "base64_decode.h"
+#include "embedded_page_data.h"
 #include "temp_dir.h"
 
 namespace compnn {
 namespace {
 
+using testing::DecodeArray;
 using testing::DecodeBase64;
+using testing::EmbeddedData;
 
 const std::string kHostile = "<img src=x onerror=alert(1)>";
 
@@ -42,23 +44,6 @@ ExplorerPage SmallPage() {
   q.fields.push_back(f);
   page.queries.push_back(q);
   return page;
-}
-
-// The JSON the page embeds, read back from the HTML.
-nlohmann::json EmbeddedData(const std::string& html) {
-  const std::string open = "<script id=\"compnn-data\" type=\"application/json\">";
-  const std::size_t start = html.find(open);
-  EXPECT_NE(start, std::string::npos);
-  const std::size_t end = html.find("</script>", start);
-  return nlohmann::json::parse(html.substr(start + open.size(), end - start - open.size()));
-}
-
-template <typename T>
-std::vector<T> DecodeArray(const nlohmann::json& base64) {
-  const std::string bytes = DecodeBase64(base64.get<std::string>());
-  std::vector<T> values(bytes.size() / sizeof(T));
-  std::memcpy(values.data(), bytes.data(), values.size() * sizeof(T));
-  return values;
 }
 
 TEST(ExplorerTest, EmbedsEveryCellsBestMatchInRasterOrder) {
