@@ -71,8 +71,9 @@ void RunExplain(const ExplainCommandOptions& o) {
   if (!ranks.is_root()) return;
   bar.Finish();
   SayPageWritten(run.page);
-  std::printf("explained %zu quer%s at %s; figures in %s/<query>/correspondence-map.png\n",
-              queries.size(), queries.size() == 1 ? "y" : "ies", run.layer.c_str(), o.out.c_str());
+  std::printf("explained %zu quer%s at %s; figures in %s\n", queries.size(),
+              queries.size() == 1 ? "y" : "ies", run.layer.c_str(),
+              (fs::path(o.out) / "<query>" / "correspondence-map.png").c_str());
 }
 
 // ---- sweep ---------------------------------------------------------------------------------
