@@ -126,8 +126,9 @@ class Explanation:
                 "layer": self.layer,
                 "stride": self.stride,
                 "hyperpatch": self.hyperpatch,
-                "heading": f"compnn: {self.name} explained at {self.layer} (stride {self.stride}) "
-                f"by {len(self.candidates)} training images ({self.method})",
+                "method": self.method,
+                "candidates": len(self.candidates),
+                "k": summary["k"],
                 "query_input": self.query_pixels,
                 "ground_truth": self.truth,
                 "network_output": self.network_output,

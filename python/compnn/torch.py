@@ -352,9 +352,8 @@ def index(
 
 def _forward_order(names: Iterable[str], order: list[str], model: torch.nn.Module) -> list[str]:
     """``names`` without repeats, in the forward pass's order (NAME:input just before NAME)."""
-    rank = {}
     for name in dict.fromkeys(names):
-        path, is_input = split_name(name)
+        path, _ = split_name(name)
         if path not in order:
             modules = dict(model.named_modules())
             if path in modules and path:
@@ -363,8 +362,7 @@ def _forward_order(names: Iterable[str], order: list[str], model: torch.nn.Modul
                     "does not run in the forward pass"
                 )
             Capture(model, [name])  # raises naming the submodules there are
-        rank[name] = 2 * order.index(path) - (1 if is_input else 0)
-    return sorted(rank, key=lambda name: rank[name])
+    return _compnn._forward_order(list(dict.fromkeys(names)), order)
 
 
 _model_locks: weakref.WeakKeyDictionary[torch.nn.Module, threading.Lock] = (

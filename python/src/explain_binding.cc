@@ -103,7 +103,10 @@ std::string WriteExplanation(const std::string& dir, const py::dict& a) {
   e.stride = a["stride"].cast<int>();
   const auto hp = a["hyperpatch"].cast<std::pair<int, int>>();
   e.hyperpatch = {hp.first, hp.second};
-  e.heading = a["heading"].cast<std::string>();
+  e.heading =
+      ExplanationHeading(e.query, e.layer, e.stride, a["candidates"].cast<std::size_t>(),
+                         ParseName(SearchMethodNames(), a["method"].cast<std::string>(), "method"),
+                         a["k"].cast<int>());
   e.query_input = BgrImage(a["query_input"], "query_input");
   e.ground_truth = BgrImage(a["ground_truth"], "ground_truth");
   e.network_output = BgrImage(a["network_output"], "network_output");
@@ -177,6 +180,10 @@ void RegisterExplain(py::module_& m) {
         py::arg("vote_power") = 1.0);
   m.def("_write_explanation", &WriteExplanation, py::arg("dir"), py::arg("parts"));
   m.def("_write_explorer", &WriteExplorerPage, py::arg("path"), py::arg("page"));
+  m.def("_forward_order",
+        [](const std::vector<std::string>& names, const std::vector<std::string>& modules) {
+          return InForwardOrder(names, modules);
+        });
   m.def("_bottleneck", [](const std::vector<std::tuple<std::string, int, int, int>>& layers) {
     return Bottleneck(Shapes(layers));
   });

@@ -1,5 +1,8 @@
 #include "compnn/core/layer_choice.h"
 
+#include <algorithm>
+#include <stdexcept>
+
 namespace compnn {
 
 std::string DefaultExplainLayer(const std::vector<LayerShape>& layers,
@@ -26,6 +29,29 @@ std::string Bottleneck(const std::vector<LayerShape>& layers) {
     if (!fewest || l.height * l.width < fewest->height * fewest->width) fewest = &l;
   }
   return fewest ? fewest->name : "";
+}
+
+std::vector<std::string> InForwardOrder(const std::vector<std::string>& names,
+                                        const std::vector<std::string>& modules_in_forward_order) {
+  constexpr std::string_view kInput = ":input";
+  std::vector<std::pair<long long, std::string>> ranked;
+  for (const std::string& name : names) {
+    if (std::any_of(ranked.begin(), ranked.end(), [&](const auto& r) { return r.second == name; }))
+      continue;
+    const bool input = name.ends_with(kInput);
+    const std::string module = input ? name.substr(0, name.size() - kInput.size()) : name;
+    const auto it =
+        std::find(modules_in_forward_order.begin(), modules_in_forward_order.end(), module);
+    if (it == modules_in_forward_order.end())
+      throw std::invalid_argument("layer '" + name + "': no module '" + module +
+                                  "' runs in the forward pass");
+    ranked.emplace_back(2 * (it - modules_in_forward_order.begin()) - (input ? 1 : 0), name);
+  }
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> ordered;
+  for (auto& r : ranked) ordered.push_back(std::move(r.second));
+  return ordered;
 }
 
 }  // namespace compnn

@@ -83,6 +83,15 @@ TEST(LayerChoice, DefaultExplainLayerAndFewestCells) {
             "b.16");
 }
 
+TEST(LayerChoice, InForwardOrderPutsAModulesInputJustBeforeIt) {
+  const std::vector<std::string> modules = {"enc.0", "enc.1", "dec.0", "head"};
+  // Worked out by hand: ranks 2 i for a module, 2 i - 1 for its input; repeats dropped.
+  EXPECT_EQ(
+      InForwardOrder({"head", "dec.0:input", "enc.0", "dec.0", "head", "enc.1:input"}, modules),
+      (std::vector<std::string>{"enc.0", "enc.1:input", "dec.0:input", "dec.0", "head"}));
+  EXPECT_THROW(InForwardOrder({"enc.0", "missing:input"}, modules), std::invalid_argument);
+}
+
 TEST(Format, PrintsIntoAStringOfAnyLength) {
   EXPECT_EQ(Format("%d-%s %.3f", 3, "ab", 0.5), "3-ab 0.500");
   EXPECT_EQ(Format("%s", ""), "");

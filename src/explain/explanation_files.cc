@@ -54,6 +54,13 @@ nlohmann::json WriteExplanationFiles(const std::string& dir, const ExplanationFi
           {"files", ExplanationFileNames(has_prediction)}};
 }
 
+std::string ExplanationHeading(const std::string& query, const std::string& layer, int stride,
+                               std::size_t candidates, SearchMethod method, int k) {
+  return "compnn: " + query + " explained at " + layer + " (stride " + std::to_string(stride) +
+         ") by " + std::to_string(candidates) + " training images (" + ToString(method) +
+         (k > 1 ? ", " + std::to_string(k) + " matches a cell" : "") + ")";
+}
+
 std::string SafeName(std::string name) {
   for (char& c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';

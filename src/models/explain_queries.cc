@@ -50,11 +50,8 @@ nlohmann::json WriteExplanation(Explainer& explainer, const ExplainQueriesOption
   files.layer = info.name;
   files.stride = e.stride;
   files.hyperpatch = e.search.hyperpatch;
-  const SearchOptions& s = o.search.search;
-  files.heading = "compnn: " + query.name + " explained at " + DescribeLayer(info) + " by " +
-                  std::to_string(e.search.candidates.size()) + " training images (" +
-                  ToString(s.method) +
-                  (s.k > 1 ? ", " + std::to_string(s.k) + " matches a cell" : "") + ")";
+  files.heading = ExplanationHeading(query.name, info.name, info.stride, e.search.candidates.size(),
+                                     o.search.search.method, o.search.search.k);
   files.query_input = query.input;
   files.ground_truth = query.truth;
   files.network_output = run.output;

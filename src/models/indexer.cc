@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "compnn/core/check.h"
+#include "compnn/core/layer_choice.h"
 #include "compnn/core/thread_limit.h"
 #include "compnn/data/dataset.h"
 #include "compnn/explain/training_images.h"
@@ -89,17 +90,15 @@ StoreManifest PlanIndex(const IndexOptions& o, Model& model, const Dataset& data
   }
   // Stored in forward order (NAME:input just before NAME), so that default layers, which follow
   // the network's geometry, can be chosen from the store alone.
-  const auto rank = [&](const std::string& name) {
-    const bool input = name.ends_with(":input");
-    const std::string module = input ? name.substr(0, name.size() - 6) : name;
-    const auto& all = model.layers();
-    const auto it =
-        std::find_if(all.begin(), all.end(), [&](const LayerInfo& l) { return l.name == module; });
-    return 2 * static_cast<int>(it - all.begin()) - (input ? 1 : 0);
-  };
-  std::stable_sort(
-      plan.layers.begin(), plan.layers.end(),
-      [&](const StoreLayer& a, const StoreLayer& b) { return rank(a.name) < rank(b.name); });
+  std::vector<std::string> modules, stored;
+  for (const LayerInfo& l : model.layers()) modules.push_back(l.name);
+  for (const StoreLayer& l : plan.layers) stored.push_back(l.name);
+  const std::vector<std::string> order = InForwardOrder(stored, modules);
+  std::stable_sort(plan.layers.begin(), plan.layers.end(),
+                   [&](const StoreLayer& a, const StoreLayer& b) {
+                     return std::find(order.begin(), order.end(), a.name) <
+                            std::find(order.begin(), order.end(), b.name);
+                   });
   plan.images = dataset.Names(o.split);
   plan.input_size = model.size();
   plan.model = {{"file", std::filesystem::absolute(o.model).string()},

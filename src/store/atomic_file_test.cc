@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "temp_dir.h"
@@ -57,6 +60,23 @@ TEST_F(StagedFolderTest, StagingLeftByAKilledRunIsClearedAndAFileInPlaceIsRefuse
     EXPECT_NE(std::string(e.what()).find("exists and is not a folder"), std::string::npos);
   }
   EXPECT_EQ(ReadBytes(Path("out")), "a file");
+}
+
+TEST_F(StagedFolderTest, StaleTemporariesOfDeadWritersAreRemovedLiveOnesKept) {
+  // A process that has exited and been reaped: its pid names no process now.
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  const std::string dead = Path("progress.json.tmp." + std::to_string(child) + ".3");
+  const std::string live = Path("progress.json.tmp." + std::to_string(::getpid()) + ".4");
+  for (const std::string& name : {dead, live, Path("progress.json"), Path("notes.tmp.txt")})
+    WriteFileAtomically(name, "x");
+  RemoveStaleTemporaries(Path(""));
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(live));
+  EXPECT_TRUE(fs::exists(Path("progress.json")));
+  EXPECT_TRUE(fs::exists(Path("notes.tmp.txt")));
 }
 
 }  // namespace

@@ -147,7 +147,10 @@ bool StoreWriter::PrepareFolder(const std::string& progress, nlohmann::json& sav
                    ", or delete it to start over");
     }
   }
-  if (!streaming_ && ReadProgress(progress, saved_hashes)) return true;
+  if (!streaming_ && ReadProgress(progress, saved_hashes)) {
+    RemoveStaleTemporaries(partial_);
+    return true;
+  }
   fs::remove_all(partial_);
   fs::create_directories(partial_);
   return false;

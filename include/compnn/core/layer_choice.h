@@ -28,4 +28,11 @@ std::string DefaultExplainLayer(const std::vector<LayerShape>& layers_in_forward
 // not the bottleneck. "" for no layers.
 std::string Bottleneck(const std::vector<LayerShape>& layers_in_forward_order);
 
+// `names` without repeats, in the forward pass's order: each is a module's path, or PATH:input for
+// the tensor a module takes, which comes just before the module's own output. Modules are ranked
+// by their place in `modules_in_forward_order`. Throws std::invalid_argument naming a name whose
+// module is not there.
+std::vector<std::string> InForwardOrder(const std::vector<std::string>& names,
+                                        const std::vector<std::string>& modules_in_forward_order);
+
 }  // namespace compnn

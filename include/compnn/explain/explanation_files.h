@@ -10,6 +10,7 @@
 
 #include "compnn/core/correspondence.h"
 #include "compnn/core/hyperpatch.h"
+#include "compnn/core/search_method.h"
 
 namespace compnn {
 
@@ -38,6 +39,11 @@ std::vector<std::string> ExplanationFileNames(bool prediction_reconstruction = f
 // the summary's common part: query, layer, stride, hyperpatch, sources (name and share of the
 // reconstruction's pixels, largest first), mean_similarity and files.
 nlohmann::json WriteExplanationFiles(const std::string& dir, const ExplanationFiles& e);
+
+// The heading of an explanation's figure: "compnn: QUERY explained at LAYER (stride S) by N
+// training images (METHOD[, K matches a cell])".
+std::string ExplanationHeading(const std::string& query, const std::string& layer, int stride,
+                               std::size_t candidates, SearchMethod method, int k);
 
 // A file-system friendly form of a name: a query's folder in an explanation's output.
 std::string SafeName(std::string name);
