@@ -1,7 +1,6 @@
 #include "compnn/core/layer_choice.h"
 
 #include <algorithm>
-#include <stdexcept>
 
 namespace compnn {
 
@@ -31,6 +30,16 @@ std::string Bottleneck(const std::vector<LayerShape>& layers) {
   return fewest ? fewest->name : "";
 }
 
+std::string FewestCells(const std::vector<LayerShape>& layers) {
+  const LayerShape* fewest = nullptr;
+  for (const LayerShape& l : layers) {
+    if (!fewest || static_cast<long long>(l.height) * l.width <
+                       static_cast<long long>(fewest->height) * fewest->width)
+      fewest = &l;
+  }
+  return fewest ? fewest->name : "";
+}
+
 std::vector<std::string> InForwardOrder(const std::vector<std::string>& names,
                                         const std::vector<std::string>& modules_in_forward_order) {
   constexpr std::string_view kInput = ":input";
@@ -42,9 +51,6 @@ std::vector<std::string> InForwardOrder(const std::vector<std::string>& names,
     const std::string module = input ? name.substr(0, name.size() - kInput.size()) : name;
     const auto it =
         std::find(modules_in_forward_order.begin(), modules_in_forward_order.end(), module);
-    if (it == modules_in_forward_order.end())
-      throw std::invalid_argument("layer '" + name + "': no module '" + module +
-                                  "' runs in the forward pass");
     ranked.emplace_back(2 * (it - modules_in_forward_order.begin()) - (input ? 1 : 0), name);
   }
   std::stable_sort(ranked.begin(), ranked.end(),

@@ -89,7 +89,12 @@ TEST(LayerChoice, InForwardOrderPutsAModulesInputJustBeforeIt) {
   EXPECT_EQ(
       InForwardOrder({"head", "dec.0:input", "enc.0", "dec.0", "head", "enc.1:input"}, modules),
       (std::vector<std::string>{"enc.0", "enc.1:input", "dec.0:input", "dec.0", "head"}));
-  EXPECT_THROW(InForwardOrder({"enc.0", "missing:input"}, modules), std::invalid_argument);
+  // A module the list lacks (captured at its input only) ranks last.
+  EXPECT_EQ(InForwardOrder({"other:input", "enc.1", "enc.0"}, modules),
+            (std::vector<std::string>{"enc.0", "enc.1", "other:input"}));
+  // The fewest cells, whatever the steps between the maps given.
+  EXPECT_EQ(FewestCells({{"block1", 64, 64, 1}, {"block4", 8, 8, 8}, {"head", 8, 8, 8}}), "block4");
+  EXPECT_EQ(FewestCells({}), "");
 }
 
 TEST(Format, PrintsIntoAStringOfAnyLength) {

@@ -114,10 +114,17 @@ void CheckExplorerCredibility(const ExplorerCredibility& c, const cv::Size& quer
   Require(c.threshold >= 0 && c.threshold <= 1, what, "threshold must be in [0, 1]");
   Require(c.max_patches >= 0 && c.max_patches <= kMaxPatches, what,
           "max_patches must be in [0, " + std::to_string(kMaxPatches) + "]");
+  for (auto it = c.predicted.begin<std::uint8_t>(); it != c.predicted.end<std::uint8_t>(); ++it)
+    Require(*it < c.class_names.size() || *it == kNoLabel, what,
+            "predicted class " + std::to_string(*it) + " has no name");
   for (const ExplorerEvidence& e : c.evidence) {
     const std::string layer = what + ", evidence at '" + e.layer + "'";
     const CorrespondenceField& f = e.field;
     Require(e.stride >= 1, layer, "stride must be at least 1");
+    // The page packs matched cells' y and x in 16 bits.
+    for (const Match& m : f.matches)
+      Require(m.y >= -32768 && m.y <= 32767 && m.x >= -32768 && m.x <= 32767, layer,
+              "a matched cell beyond 32767");
     Require(f.height >= 1 && f.width >= 1 && f.k >= 1 &&
                 f.matches.size() == static_cast<std::size_t>(f.height) * f.width * f.k,
             layer, "the field is empty or its matches do not fill it");

@@ -189,6 +189,10 @@ TEST(ExplorerCredibilityTest, CheckNamesTheInconsistentField) {
   page.source_targets[1] = cv::Mat();
   expect_error(page, "training image 'second' has no pixels for its evidence");
   c = SmallCredibility();
+  c.predicted = c.predicted.clone();
+  c.predicted.at<std::uint8_t>(2, 3) = 3;
+  expect_error(PageWith(c), "predicted class 3 has no name");
+  c = SmallCredibility();
   c.class_colours.pop_back();
   expect_error(PageWith(c), "class_names and class_colours differ in length");
 }

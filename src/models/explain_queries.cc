@@ -89,6 +89,7 @@ class CredibilityStep {
     summary["credibility"] = WriteCredibility(c, credibility, dir);
     summary["files"].push_back("credibility.png");
     summary["files"].push_back("credibility.npy");
+    if (!page.enabled()) return;
     ExplorerCredibility shown = ExplorerCredibilityOf(c, credibility, *explainer.palette());
     shown.max_patches = patches_;
     page.AddCredibility(std::move(shown));

@@ -1,7 +1,6 @@
 #include "compnn/store/atomic_file.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -29,18 +28,17 @@ void WriteAll(int fd, const char* data, std::size_t bytes, const std::string& pa
 
 }  // namespace
 
-void RemoveStaleTemporaries(const std::string& dir) {
+void RemoveTemporaries(const std::string& dir) {
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
     const std::size_t tmp = name.rfind(".tmp.");
     if (tmp == std::string::npos || !entry.is_regular_file()) continue;
     const std::string rest = name.substr(tmp + 5);  // PID.N
     const std::size_t dot = rest.find('.');
-    if (dot == std::string::npos || dot == 0 ||
-        rest.find_first_not_of("0123456789.") != std::string::npos)
-      continue;
-    const pid_t pid = static_cast<pid_t>(std::stol(rest.substr(0, dot)));
-    if (::kill(pid, 0) == -1 && errno == ESRCH) std::filesystem::remove(entry.path());
+    const bool numbered = dot != std::string::npos && dot > 0 && dot + 1 < rest.size() &&
+                          rest.find_first_not_of("0123456789.") == std::string::npos &&
+                          rest.find('.', dot + 1) == std::string::npos;
+    if (numbered) std::filesystem::remove(entry.path());
   }
 }
 

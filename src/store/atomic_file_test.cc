@@ -2,9 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <filesystem>
 
 #include "temp_dir.h"
@@ -62,21 +59,15 @@ TEST_F(StagedFolderTest, StagingLeftByAKilledRunIsClearedAndAFileInPlaceIsRefuse
   EXPECT_EQ(ReadBytes(Path("out")), "a file");
 }
 
-TEST_F(StagedFolderTest, StaleTemporariesOfDeadWritersAreRemovedLiveOnesKept) {
-  // A process that has exited and been reaped: its pid names no process now.
-  const pid_t child = ::fork();
-  if (child == 0) ::_exit(0);
-  ASSERT_GT(child, 0);
-  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
-  const std::string dead = Path("progress.json.tmp." + std::to_string(child) + ".3");
-  const std::string live = Path("progress.json.tmp." + std::to_string(::getpid()) + ".4");
-  for (const std::string& name : {dead, live, Path("progress.json"), Path("notes.tmp.txt")})
-    WriteFileAtomically(name, "x");
-  RemoveStaleTemporaries(Path(""));
-  EXPECT_FALSE(fs::exists(dead));
-  EXPECT_TRUE(fs::exists(live));
-  EXPECT_TRUE(fs::exists(Path("progress.json")));
-  EXPECT_TRUE(fs::exists(Path("notes.tmp.txt")));
+TEST_F(StagedFolderTest, TemporariesAreRemovedOtherFilesKept) {
+  const std::vector<std::string> temporaries = {"progress.json.tmp.4242.3", "a.npy.tmp.1.0"};
+  const std::vector<std::string> kept = {"progress.json", "notes.tmp.txt", "b.tmp.12",
+                                         "c.tmp.1.2.3", "d.tmp..4"};
+  for (const std::string& name : temporaries) WriteFileAtomically(Path(name), "x");
+  for (const std::string& name : kept) WriteFileAtomically(Path(name), "x");
+  RemoveTemporaries(Path(""));
+  for (const std::string& name : temporaries) EXPECT_FALSE(fs::exists(Path(name))) << name;
+  for (const std::string& name : kept) EXPECT_TRUE(fs::exists(Path(name))) << name;
 }
 
 }  // namespace

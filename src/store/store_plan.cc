@@ -45,7 +45,7 @@ StoreManifest PlanStore(const std::vector<PlannedLayer>& layers, const StorePlan
     plan.layers.push_back(layer);
     shapes.push_back({l.name, l.height, l.width, layer.stride});
   }
-  plan.global_layer = o.global_layer.empty() ? Bottleneck(shapes) : o.global_layer;
+  plan.global_layer = o.global_layer.empty() ? FewestCells(shapes) : o.global_layer;
   for (const std::string& p : o.pixels) {
     const bool labels = std::find(o.labels.begin(), o.labels.end(), p) != o.labels.end();
     plan.pixels.push_back({p, labels, p + ".npy", ""});

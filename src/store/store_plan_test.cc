@@ -7,7 +7,7 @@
 namespace compnn {
 namespace {
 
-// A small encoder-decoder's maps at 64 x 48, in forward order: the bottleneck is "mid".
+// A small encoder-decoder's maps at 64 x 48: the one of fewest cells is "mid".
 std::vector<PlannedLayer> Layers() {
   return {{"enc.1", 32, 24, 8},
           {"enc:2", 16, 12, 16},
@@ -43,6 +43,9 @@ TEST(PlanStoreTest, StridesFilesGlobalLayerAndPixelsFollowOneRule) {
   EXPECT_TRUE(plan.images.empty());
   o.global_layer = "dec";
   EXPECT_EQ(PlanStore(Layers(), o).global_layer, "dec");
+  // Only some maps exported, a step of 8x between them: still the one of fewest cells.
+  o.global_layer.clear();
+  EXPECT_EQ(PlanStore({{"block1", 64, 48, 4}, {"block4", 8, 6, 32}}, o).global_layer, "block4");
 }
 
 TEST(PlanStoreTest, RefusesNamingTheField) {

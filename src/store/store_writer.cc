@@ -148,7 +148,7 @@ bool StoreWriter::PrepareFolder(const std::string& progress, nlohmann::json& sav
     }
   }
   if (!streaming_ && ReadProgress(progress, saved_hashes)) {
-    RemoveStaleTemporaries(partial_);
+    RemoveTemporaries(partial_);  // rank 0 alone, under the writer lock
     return true;
   }
   fs::remove_all(partial_);

@@ -89,7 +89,7 @@ def expect_same_outputs(reference, got):
 @pytest.mark.parametrize("extra", [
     ["--method", "exact"],
     ["--method", "exact", "--k", "3", "--hyperpatch", "3", "2"],
-    ["--method", "exact", "--images", "6,1,2,4"],
+    ["--method", "exact", "--image-indices", "6,1,2,4"],
     ["--method", "exact", "--topk-images", "5", "--query-global", "{folder}/qg.npy",
      "--database-global", "{folder}/dbg.npy"],
     ["--method", "hpm", "--seed", "3"],  # runs on rank 0 alone

@@ -28,10 +28,16 @@ std::string DefaultExplainLayer(const std::vector<LayerShape>& layers_in_forward
 // not the bottleneck. "" for no layers.
 std::string Bottleneck(const std::vector<LayerShape>& layers_in_forward_order);
 
+// The first of the layers with the fewest cells (height x width): the bottleneck where only some of
+// a network's maps are known (imported activations, Python's StoreWriter), so that Bottleneck()'s
+// steps of at most 2x cannot be followed. "" for no layers.
+std::string FewestCells(const std::vector<LayerShape>& layers);
+
 // `names` without repeats, in the forward pass's order: each is a module's path, or PATH:input for
 // the tensor a module takes, which comes just before the module's own output. Modules are ranked
-// by their place in `modules_in_forward_order`. Throws std::invalid_argument naming a name whose
-// module is not there.
+// by their place in `modules_in_forward_order`; a name whose module is not there (a TorchScript
+// block whose output is no 4-D map, captured at its input) ranks after every other, in the order
+// given.
 std::vector<std::string> InForwardOrder(const std::vector<std::string>& names,
                                         const std::vector<std::string>& modules_in_forward_order);
 

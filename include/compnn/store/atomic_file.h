@@ -17,10 +17,10 @@ inline void WriteFileAtomically(const std::string& path, std::string_view conten
   WriteFileAtomically(path, contents, nullptr, 0);
 }
 
-// Removes from `dir` the temporaries of WriteFileAtomically (NAME.tmp.PID.N) whose process is
-// gone: a writer killed between writing a temporary and renaming it leaves one, which a run
-// resuming in that folder must not keep. A live process's temporaries are left alone.
-void RemoveStaleTemporaries(const std::string& dir);
+// Removes from `dir` the temporaries of WriteFileAtomically (NAME.tmp.PID.N): a writer killed
+// between writing a temporary and renaming it leaves one, which a run resuming in that folder must
+// not keep. Only for a folder no one else writes in (a store's, under its writer lock).
+void RemoveTemporaries(const std::string& dir);
 
 // A folder written whole: its files go into a hidden staging folder beside it (.NAME.partial),
 // which Commit() renames into place, replacing an earlier folder of that name. Until then the

@@ -17,7 +17,7 @@ struct ImportOptions {
   DType dtype = DType::kFloat32;
   // The input images' size, for strides; none: the largest layer's.
   std::optional<ImageSize> input_size;
-  // Default: Bottleneck() (core/layer_choice.h) of the layers in the order given.
+  // Default: the layer with the fewest cells (FewestCells in core/layer_choice.h).
   std::string global_layer;
   bool overwrite = false;
 

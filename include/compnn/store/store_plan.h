@@ -20,8 +20,9 @@ struct PlannedLayer {
 };
 
 struct StorePlanOptions {
-  ImageSize input_size;      // of the images the maps were computed on
-  std::string global_layer;  // empty: Bottleneck() (core/layer_choice.h) of the layers in order
+  ImageSize input_size;  // of the images the maps were computed on
+  // Empty: FewestCells() (core/layer_choice.h), as only some of the network's maps may be given.
+  std::string global_layer;
   DType dtype = DType::kFloat16;
   HyperpatchShape hyperpatch;       // recorded for every layer
   std::vector<std::string> pixels;  // the training pixels kept: "inputs", "targets", "predictions"

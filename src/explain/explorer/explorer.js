@@ -298,8 +298,9 @@
       let against = 0, silent = 0;
       const voters = l.voters.get(cell);
       for (let j = 0; j < l.k; ++j) {
-        const m = cell * l.k + j, v = voters === undefined ? -1 : voters + j;
-        if (v >= 0 && l.images[v] < 0) continue;
+        const m = cell * l.k + j;
+        // Who voted, where the page has it and the cell had a match (none: a void vote).
+        const v = voters === undefined || l.images[voters + j] < 0 ? -1 : voters + j;
         // A void neighbour casts no vote.
         const voids = l.labels[m] === 255, agrees = l.labels[m] === predicted;
         if (voids) ++silent;
@@ -320,11 +321,11 @@
           patch = document.createElement("img");
           patch.src = c.patches[l.patches[v]];
           patch.alt = where;
-        } else if (v >= 0 && !voids) {
+        } else if (v >= 0 && !voids && !agrees) {
           patch = document.createElement("div");
           patch.className = "no-patch";
           patch.title = "patch not embedded: there were more than the page keeps";
-        } else if (v < 0) {
+        } else if (voters === undefined) {
           figure.classList.add("compact");  // a credible cell: its votes, not who cast them
         }
         const caption = document.createElement("figcaption");
