@@ -57,9 +57,9 @@ void RunExplain(const ExplainCommandOptions& o) {
                         {"store", fs::absolute(o.store).string()}};
   const std::vector<Query> queries = ResolveQueries(explainer, o);
   const Ranks& ranks = ToolRanks();
-  const bool split_database = ranks.size() > 1 && o.search.search.method == SearchMethod::kExact;
-  LazyProgressBar bar(!split_database && ranks.size() > 1 ? "explaining (rank 0's queries)"
-                                                          : "explaining");
+  LazyProgressBar bar(!SplitsEachQuery(o.search, ranks) && ranks.size() > 1
+                          ? "explaining (rank 0's queries)"
+                          : "explaining");
   const ExplainRun run =
       ExplainQueries(explainer, queries, o.out, options, ranks,
                      [&bar](int done, int total, const ExplainedQuery& q) {

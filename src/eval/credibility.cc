@@ -54,8 +54,8 @@ std::vector<float> Nonconformity(const std::vector<NeighbourVotes>& layers,
       }
       double total = 0;
       for (const NeighbourVotes& v : layers) {
-        const int y = std::min(r / v.stride, v.height - 1);
-        const int x = std::min(c / v.stride, v.width - 1);
+        const int y = CellOfPixel(r, v.stride, v.height);
+        const int x = CellOfPixel(c, v.stride, v.width);
         const std::size_t first = (static_cast<std::size_t>(y) * v.width + x) * v.k;
         double against = 0, all = 0;
         for (int j = 0; j < v.k; ++j) {

@@ -10,6 +10,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "compnn/eval/credibility.h"
 #include "embedded_image.h"
 
 namespace compnn {
@@ -28,12 +29,10 @@ std::string Pack(const std::vector<T>& values) {
   return Base64(values.data(), values.size() * sizeof(T));
 }
 
-// The query cell of pixel (row, col) at a layer, as the credibility map reads it
-// (eval/credibility.h): (row / stride, col / stride) clamped to the field.
+// The query cell of pixel (row, col) at a layer, as the credibility map reads it.
 int CellOf(const ExplorerEvidence& e, int row, int col) {
-  const int y = std::min(row / e.stride, e.field.height - 1);
-  const int x = std::min(col / e.stride, e.field.width - 1);
-  return y * e.field.width + x;
+  return CellOfPixel(row, e.stride, e.field.height) * e.field.width +
+         CellOfPixel(col, e.stride, e.field.width);
 }
 
 struct Candidate {
@@ -135,10 +134,13 @@ void CheckExplorerCredibility(const ExplorerCredibility& c, const cv::Size& quer
   }
 }
 
-std::vector<EvidencePatch> ChooseEvidencePatches(const ExplorerCredibility& c) {
+namespace {
+
+// ChooseEvidencePatches over the cells LowCredibilityCells found.
+std::vector<EvidencePatch> ChoosePatches(const ExplorerCredibility& c,
+                                         const std::vector<Candidate>& low) {
   std::vector<EvidencePatch> chosen;
   std::set<EvidencePatch> seen;
-  const std::vector<Candidate> low = LowCredibilityCells(c);
   int k = 0;
   for (const ExplorerEvidence& e : c.evidence) k = std::max(k, e.field.k);
   // In rounds: each cell's closest disagreeing neighbour first, then its second, and so on, so
@@ -166,10 +168,17 @@ std::vector<EvidencePatch> ChooseEvidencePatches(const ExplorerCredibility& c) {
   return chosen;
 }
 
+}  // namespace
+
+std::vector<EvidencePatch> ChooseEvidencePatches(const ExplorerCredibility& c) {
+  return ChoosePatches(c, LowCredibilityCells(c));
+}
+
 nlohmann::json ExplorerCredibilityJson(const ExplorerCredibility& c,
                                        const std::vector<cv::Mat>& inputs,
                                        const std::vector<cv::Mat>& targets) {
-  const std::vector<EvidencePatch> patches = ChooseEvidencePatches(c);
+  const std::vector<Candidate> low_cells = LowCredibilityCells(c);
+  const std::vector<EvidencePatch> patches = ChoosePatches(c, low_cells);
   std::map<EvidencePatch, int> number;
   nlohmann::json uris = nlohmann::json::array();
   for (const EvidencePatch& p : patches) {
@@ -193,7 +202,7 @@ nlohmann::json ExplorerCredibilityJson(const ExplorerCredibility& c,
   // holding a pixel below the threshold, the ones a user asks about: the whole would be megabytes a
   // query.
   std::vector<std::vector<int>> low(c.evidence.size());
-  for (const Candidate& cell : LowCredibilityCells(c)) low[cell.layer].push_back(cell.cell);
+  for (const Candidate& cell : low_cells) low[cell.layer].push_back(cell.cell);
   nlohmann::json layers = nlohmann::json::array();
   for (std::size_t l = 0; l < c.evidence.size(); ++l) {
     const ExplorerEvidence& e = c.evidence[l];

@@ -113,6 +113,10 @@ void ExplainQueriesOptions::Check() const {
   CheckNested("search", search);
 }
 
+bool SplitsEachQuery(const StoreSearchOptions& search, const Ranks& ranks) {
+  return ranks.size() > 1 && search.search.method == SearchMethod::kExact;
+}
+
 ExplainRun ExplainQueries(
     Explainer& explainer, const std::vector<Query>& queries, const std::string& out,
     const ExplainQueriesOptions& o, const Ranks& ranks,
@@ -130,7 +134,7 @@ ExplainRun ExplainQueries(
                                    o.where.empty() ? nullptr : &explainer.dataset());
   // Under ranks, exact search splits each query's database over them (rank 0 pastes and writes);
   // the other methods spread the queries (each rank writes its own).
-  const bool split_database = ranks.size() > 1 && search.search.method == SearchMethod::kExact;
+  const bool split_database = SplitsEachQuery(search, ranks);
   if (split_database) search.ranks = &ranks;
   COMPNN_CHECK(!(ranks.size() > 1 && !split_database && o.html),
                "an explorer page under several ranks needs exact search (rank 0 builds the page "

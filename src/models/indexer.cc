@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <memory>
 
 #include <torch/torch.h>
@@ -90,15 +91,14 @@ StoreManifest PlanIndex(const IndexOptions& o, Model& model, const Dataset& data
   }
   // Stored in forward order (NAME:input just before NAME), so that default layers, which follow
   // the network's geometry, can be chosen from the store alone.
-  std::vector<std::string> modules, stored;
+  std::vector<std::string> modules, names_given;
   for (const LayerInfo& l : model.layers()) modules.push_back(l.name);
-  for (const StoreLayer& l : plan.layers) stored.push_back(l.name);
-  const std::vector<std::string> order = InForwardOrder(stored, modules);
-  std::stable_sort(plan.layers.begin(), plan.layers.end(),
-                   [&](const StoreLayer& a, const StoreLayer& b) {
-                     return std::find(order.begin(), order.end(), a.name) <
-                            std::find(order.begin(), order.end(), b.name);
-                   });
+  for (const StoreLayer& l : plan.layers) names_given.push_back(l.name);
+  std::map<std::string, StoreLayer> by_name;
+  for (StoreLayer& l : plan.layers) by_name.emplace(l.name, std::move(l));
+  plan.layers.clear();
+  for (const std::string& name : InForwardOrder(names_given, modules))
+    plan.layers.push_back(std::move(by_name.at(name)));
   plan.images = dataset.Names(o.split);
   plan.input_size = model.size();
   plan.model = {{"file", std::filesystem::absolute(o.model).string()},

@@ -22,8 +22,14 @@ struct NeighbourVotes {
   std::vector<float> weights;        // the similarities (a negative one weighs nothing)
 };
 
+// The cell of a pixel's row (or column) in a map of `cells` rows (or columns) at `stride`: the row
+// over the stride, clamped to the map (a map may be a little short of the image).
+inline int CellOfPixel(int pixel, int stride, int cells) {
+  return pixel / stride < cells - 1 ? pixel / stride : cells - 1;
+}
+
 // Per pixel of a rows x cols class map, its nonconformity (see above) with that pixel's class,
-// the cell of pixel (r, c) at each layer being (r / stride, c / stride) clamped to the map; a cell
+// the cell of pixel (r, c) at each layer being (CellOfPixel(r, ...), CellOfPixel(c, ...)); a cell
 // none of whose neighbours has a label (or weighs anything) counts as all disagreeing. NaN where
 // the class is `ignore`. Throws std::invalid_argument for votes of the wrong length.
 std::vector<float> Nonconformity(const std::vector<NeighbourVotes>& layers,
