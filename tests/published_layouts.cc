@@ -310,7 +310,7 @@ std::string CamVidName(const std::string& split, int k) {
 }  // namespace
 
 ExpectedClasses WritePix2pixFacades(const std::string& root, int per_split_count,
-                                    std::uint64_t seed) {
+                                    std::uint64_t seed, const Palette& palette) {
   const GeneratedDataset facades(
       GenerateFacades, Options(256, {per_split_count, per_split_count, per_split_count}, seed));
   const Dataset& dataset = facades.dataset();
@@ -319,11 +319,12 @@ ExpectedClasses WritePix2pixFacades(const std::string& root, int per_split_count
     const std::vector<std::string> names = Names(dataset, split);
     for (std::size_t i = 0; i < names.size(); ++i) {
       const ImagePair pair = dataset.Read(split, names[i]);
+      const cv::Mat classes = dataset.palette().Classes(pair.b, false);
       cv::Mat side_by_side;
-      cv::hconcat(pair.a, pair.b, side_by_side);
+      cv::hconcat(pair.a, palette.Colourise(classes), side_by_side);
       const std::string name = std::to_string(i + 1);
       Write(fs::path(root) / split / (name + ".jpg"), side_by_side, {cv::IMWRITE_JPEG_QUALITY, 90});
-      expected[split][name] = dataset.palette().Classes(pair.b, false);
+      expected[split][name] = classes;
     }
   }
   return expected;

@@ -17,6 +17,8 @@
 #include <opencv2/core.hpp>
 #include <string>
 
+#include "compnn/data/published_labels.h"
+
 namespace compnn::testing {
 
 // split -> image name -> expected class ids (CV_8U, 255 = ignore).
@@ -27,10 +29,12 @@ struct SplitCounts {
   int train = 2, val = 1, test = 1;
 };
 
-// pix2pix's facades: 512 x 256 JPEGs (quality 90, 4:2:0) of photo | label colours (FacadesPalette).
-// Expected: the 12 CMP classes as drawn, before compression.
+// pix2pix's facades: 512 x 256 JPEGs (quality 90, 4:2:0) of photo | label colours, drawn in
+// `palette`'s colours (12 classes; by default the colours pix2pix's own pairs use). Expected: the
+// 12 CMP classes as drawn, before compression.
 ExpectedClasses WritePix2pixFacades(const std::string& root, int per_split_count,
-                                    std::uint64_t seed);
+                                    std::uint64_t seed,
+                                    const Palette& palette = Pix2PixFacadesColours().palette);
 
 struct CityscapesOptions {
   int width = 128, height = 64;  // the real dataset is 2048 x 1024

@@ -15,19 +15,8 @@ namespace {
 struct ImportFlags {
   DatasetImportOptions options;
   Pix2PixLabels pix2pix;
-  std::string palette = "cmp-facades";
+  std::string palette = "pix2pix-facades";
 };
-
-// A built-in palette by name, or a palette file.
-ColourPalette PaletteNamed(const std::string& name) {
-  if (name == "cmp-facades") return CmpFacadesColours();
-  if (name == "cityscapes") return CityscapesColours();
-  if (!std::filesystem::exists(name)) {
-    throw std::runtime_error("palette '" + name +
-                             "' is neither built in ('cmp-facades', 'cityscapes') nor a file");
-  }
-  return ReadColourPalette(name);
-}
 
 void PrintReport(const ImportReport& report, bool colours, const DatasetImportOptions& o) {
   int images = 0;
@@ -95,14 +84,16 @@ void AddImportCommand(CLI::App& data, Command& run) {
       "folder holding train/ val/ test/", p,
       [](const ImportFlags& f) {
         Pix2PixLabels labels = f.pix2pix;
-        labels.colours = PaletteNamed(f.palette);
+        labels.colours = ColourPaletteNamed(f.palette);
         return ImportPix2Pix(f.options, labels);
       },
       true);
   pix2pix
       ->add_option("--palette", p->palette,
-                   "label colours: 'cmp-facades' (the 12 CMP classes), 'cityscapes' (the 19 train "
-                   "classes, other colours ignore) or a palette JSON file (labels.json's format)")
+                   "label colours: 'pix2pix-facades' (the 12 CMP classes in the colours pix2pix's "
+                   "facades are drawn with), 'cmp-facades' (the same classes in the CMP Facade "
+                   "Database's own colours), 'cityscapes' (the 19 train classes, other colours "
+                   "ignore) or a palette JSON file (labels.json's format)")
       ->capture_default_str();
   AddEnumOption(pix2pix, "--labels", p->pix2pix.side,
                 std::map<std::string, PairSide>{{"A", PairSide::kA}, {"B", PairSide::kB}},
@@ -111,7 +102,8 @@ void AddImportCommand(CLI::App& data, Command& run) {
       ->add_option("--tolerance", p->pix2pix.tolerance,
                    "RGB distance beyond which a label pixel is far from every palette colour (and "
                    "from JPEG's blend of its neighbours' classes); a file with over 2% far pixels "
-                   "is refused (wrong palette or side)")
+                   "is refused (wrong palette or side), and so is one whose uniform label regions "
+                   "sit away from their palette colour (a palette of near but other colours)")
       ->capture_default_str();
 
   auto c = std::make_shared<ImportFlags>();

@@ -1,5 +1,6 @@
-// A progress bar on standard error for long work; silent when standard error is not a terminal,
-// so logs and pipes stay clean.
+// A progress bar on standard error for long work. Off a terminal (a log under nohup, a pipe) it
+// prints a plain line now and then instead, so that a log shows long work moving without filling
+// with redrawn bars.
 #pragma once
 
 #include <chrono>
@@ -11,7 +12,11 @@ namespace compnn::cli {
 
 class ProgressBar {
  public:
-  ProgressBar(std::string label, long long total);
+  // Off a terminal, a plain line every this long (none for work that ends sooner).
+  static constexpr std::chrono::seconds kPlainLineInterval{30};
+
+  ProgressBar(std::string label, long long total,
+              std::chrono::milliseconds plain_interval = kPlainLineInterval);
   ~ProgressBar();
   void Update(long long done);
   void SetLabel(std::string label) { label_ = std::move(label); }
@@ -20,10 +25,14 @@ class ProgressBar {
   bool enabled() const { return enabled_; }
 
  private:
+  void DrawBar(long long done, std::chrono::steady_clock::time_point now);
+  void PrintLine(long long done, std::chrono::steady_clock::time_point now);
+
   std::string label_;
   long long total_;
   bool enabled_;
   bool finished_ = false;
+  std::chrono::milliseconds plain_interval_;
   std::chrono::steady_clock::time_point start_, last_draw_;
 };
 

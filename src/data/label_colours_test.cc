@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <opencv2/imgcodecs.hpp>
+#include <optional>
 #include <stdexcept>
 
 #include "compnn/data/dataset.h"
@@ -168,6 +169,78 @@ TEST(LabelColours, SameImageSameClasses) {
   EXPECT_EQ(cv::countNonZero(RecoverLabelClasses(image.jpeg, colours) !=
                              RecoverLabelClasses(image.jpeg.clone(), colours)),
             0);
+}
+
+// pix2pix's facade wall colour (0, 48, 255) read as CMP's window (0, 85, 255): 37 away, while the
+// window's nearest colours of another class (facade, door) lie 85 away. Worked by hand.
+TEST(LabelColours, UniformRegionsAwayFromTheirPaletteColourAreAMisfit) {
+  const std::vector<LabelColour> cmp = ColoursOf(FacadesPalette());
+  constexpr int kBin = UniformRegionColours::kOffsetBin;
+  ColourRecoveryStats stats;
+  stats.uniform.resize(2);
+  stats.uniform[0] = {cv::Vec3b(0, 85, 255), 900, cv::Vec3d(0, 48, 255) * 900.0};
+  stats.uniform[0].offsets[37 / kBin] = 900;
+  stats.uniform[1] = {cv::Vec3b(0, 0, 255), 900, cv::Vec3d(1, 1, 254) * 900.0};
+  stats.uniform[1].offsets[0] = 900;
+  const std::optional<UniformColourMisfit> misfit = WorstUniformColourMisfit(stats, cmp, 0.25);
+  ASSERT_TRUE(misfit);
+  EXPECT_EQ(misfit->palette_rgb, cv::Vec3b(0, 85, 255));
+  EXPECT_EQ(misfit->id, 2);
+  EXPECT_NEAR(misfit->offset, 37.0, kBin);  // to the bin
+  EXPECT_NEAR(misfit->spacing, 85.0, 1e-9);
+  EXPECT_NEAR(cv::norm(misfit->found - cv::Vec3d(0, 48, 255)), 0.0, 1e-9);
+  // A looser limit (37 / 85 = 0.435, past the bin's end), or too few uniform pixels, lets it
+  // through.
+  EXPECT_FALSE(WorstUniformColourMisfit(stats, cmp, 0.48));
+  EXPECT_FALSE(WorstUniformColourMisfit(stats, cmp, 0.25, 901));
+  // A minority of far pixels (a neighbour's smear read as a thin class) is no misfit; a majority
+  // is.
+  stats.uniform[0].offsets[37 / kBin] = 400;
+  stats.uniform[0].offsets[0] = 500;
+  EXPECT_FALSE(WorstUniformColourMisfit(stats, cmp, 0.25));
+  stats.uniform[0].offsets[37 / kBin] = 500;
+  stats.uniform[0].offsets[0] = 400;
+  EXPECT_TRUE(WorstUniformColourMisfit(stats, cmp, 0.25));
+}
+
+// What RecoverLabelClasses gathers: on one uniform colour, every pixel with a full 3 x 3
+// neighbourhood, its mean the colour itself and one found colour; through JPEG, with the colour
+// in the palette, its mean stays within a few units.
+TEST(LabelColours, UniformRegionsOfAOneColourImage) {
+  std::vector<LabelColour> colours = ColoursOf(FacadesPalette());
+  colours[2].rgb = cv::Vec3b(0, 48, 255);
+  const cv::Mat wall(32, 32, CV_8UC3, cv::Scalar(255, 48, 0));  // BGR of (0, 48, 255)
+  ColourRecoveryStats stats;
+  const cv::Mat classes = RecoverLabelClasses(wall, colours, kDefaultColourTolerance, &stats);
+  EXPECT_EQ(classes.at<uchar>(5, 5), 2);
+  ASSERT_EQ(stats.uniform.size(), 1u);
+  EXPECT_EQ(stats.uniform[0].palette_rgb, cv::Vec3b(0, 48, 255));
+  EXPECT_EQ(stats.uniform[0].pixels, 30 * 30);
+  EXPECT_EQ(stats.uniform[0].Mean(), cv::Vec3d(0, 48, 255));
+  EXPECT_EQ(stats.uniform[0].offsets[0], 30 * 30);
+  EXPECT_EQ(stats.uniform[0].MedianOffset(), UniformRegionColours::kOffsetBin / 2.0);
+  ASSERT_EQ(stats.found.size(), 1u);
+  EXPECT_EQ(stats.found[0].rgb, cv::Vec3d(0, 48, 255));
+  EXPECT_FALSE(WorstUniformColourMisfit(stats, colours, 0.01));
+
+  ColourRecoveryStats jpeg;
+  RecoverLabelClasses(ThroughJpeg(wall), colours, kDefaultColourTolerance, &jpeg);
+  EXPECT_FALSE(WorstUniformColourMisfit(jpeg, colours, 0.05));
+}
+
+// Merging two images' statistics adds the pixels and sums of each palette colour.
+TEST(LabelColours, UniformRegionsMergeByPaletteColour) {
+  ColourRecoveryStats a, b;
+  a.uniform = {{cv::Vec3b(1, 2, 3), 2, cv::Vec3d(2, 4, 6)}};
+  a.uniform[0].offsets[1] = 2;
+  b.uniform = {{cv::Vec3b(1, 2, 3), 1, cv::Vec3d(3, 3, 3)}, {cv::Vec3b(9, 9, 9), 1, {9, 9, 9}}};
+  b.uniform[0].offsets[1] = 1;
+  a.Add(b);
+  ASSERT_EQ(a.uniform.size(), 2u);
+  EXPECT_EQ(a.uniform[0].pixels, 3);
+  EXPECT_EQ(a.uniform[0].offsets[1], 3);
+  EXPECT_NEAR(cv::norm(a.uniform[0].Mean() - cv::Vec3d(5.0 / 3, 7.0 / 3, 3)), 0.0, 1e-12);
+  EXPECT_EQ(a.uniform[1].palette_rgb, cv::Vec3b(9, 9, 9));
 }
 
 }  // namespace

@@ -80,7 +80,7 @@ SEG=models/scenes-segnet.model
 run data-facades data facades --out data/facades --size 64 --train 16 --val 3 --test 2 --seed 5
 run data-scenes data scenes --out data/scenes --size 128 --train 12 --val 3 --test 0 --seed 4
 python_step inputs inputs
-run data-import-pix2pix data import pix2pix pix2pix-src --out data/pix2pix --size 32
+run data-import-pix2pix data import pix2pix pix2pix-src --palette cmp-facades --out data/pix2pix --size 32
 run data-check-facades data check data/facades
 run data-check-scenes data check data/scenes
 run data-check-pix2pix data check data/pix2pix

@@ -78,8 +78,9 @@ def make_jobs(inputs):
         Job("data-facades", ["data", "facades", "--size", "64", "--train", "32", "--val", "2",
                              "--test", "2", "--seed", "3", "--out", "dataset"], ["dataset"],
             overwrite=True),
-        Job("data-import", ["data", "import", "pix2pix", str(inputs / "pix2pix-src"), "--out",
-                            "imported"], ["imported"], overwrite=True),
+        # Pairs drawn from compnn's generated facades, in CMP's own colours.
+        Job("data-import", ["data", "import", "pix2pix", str(inputs / "pix2pix-src"), "--palette",
+                            "cmp-facades", "--out", "imported"], ["imported"], overwrite=True),
         # Three epochs: a kill may leave an earlier epoch's files, which must then equal those of
         # a whole run of that many epochs (the model file keeps the best epoch's weights).
         Job("train", train + ["--epochs", "3"], ["model", "model.ckpt", "model.log.jsonl"],

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,16 +32,32 @@ struct DatasetImportOptions {
   void Check() const;
 };
 
+// An attribute measured at import: the mean colour of the photo's pixels of one class, recorded
+// in meta.jsonl as ATTRIBUTE_lab ([L, a, b], CIE L*a*b*, D65) and ATTRIBUTE_colour (a name:
+// white, grey, dark, beige, brown, red, yellow, green or blue; see NameOfColour), so that
+// property control (--where wall_colour=red) works on published data, which carries none.
+struct RegionColourAttribute {
+  std::string class_name = "facade";  // skipped when the palette has no such class
+  std::string attribute = "wall";
+};
+
 // Where pix2pix pairs hold their labels, and how to read their (lossy) colours.
 struct Pix2PixLabels {
-  ColourPalette colours = CmpFacadesColours();
+  ColourPalette colours = Pix2PixFacadesColours();
   PairSide side = PairSide::kB;
   double tolerance = kDefaultColourTolerance;  // a pixel farther from every colour is "far"
   // A file with more far pixels than this was drawn with another palette (or has its labels on
   // the other side): it is refused.
   double max_far_fraction = 0.02;
+  // A file whose uniform label regions read as some palette colour average farther from it than
+  // this fraction of the distance to the nearest colour of another class is refused, naming the
+  // colours it holds: it was drawn with a palette of near but other colours, which `far` misses
+  // (see UniformRegionColours). JPEG leaves the right palette's under 0.05.
+  double max_uniform_offset = 0.25;
+  std::optional<RegionColourAttribute> region_colour = RegionColourAttribute();
 
-  void Check() const;  // OptionError: tolerance not positive, max_far_fraction outside [0, 1]
+  // OptionError: tolerance not positive, max_far_fraction or max_uniform_offset outside [0, 1]
+  void Check() const;
 };
 
 struct SplitImport {
@@ -60,6 +77,14 @@ struct ImportReport {
 // SOURCE/{train,val,test}/NAME.{jpg,jpeg,png}: photo and colour labels side by side. test/ may be
 // missing (pix2pix's cityscapes has none): the dataset then has no test split.
 ImportReport ImportPix2Pix(const DatasetImportOptions& options, const Pix2PixLabels& labels);
+// A name for a CIE L*a*b* colour (L in 0..100): white, grey or dark when its chroma is under 10,
+// else by hue angle: red below 50 degrees or from 330 (sRGB red and brick lie near 40), yellow
+// from 70 to 110 at chroma 40 or more, otherwise beige (L >= 60) or brown up to 110, green to
+// 200, blue to 330.
+std::string NameOfColour(const cv::Vec3d& lab);
+// The mean CIE L*a*b* colour of the pixels of `photo` (BGR) where `mask` is set; none when none is.
+std::optional<cv::Vec3d> MeanLab(const cv::Mat& photo, const cv::Mat& mask);
+
 // SOURCE/leftImg8bit/SPLIT/CITY/*_leftImg8bit.png with SOURCE/gtFine/SPLIT/CITY/
 // *_gtFine_labelIds.png; ids become the 19 train ids, every other id the ignore class.
 ImportReport ImportCityscapes(const DatasetImportOptions& options);

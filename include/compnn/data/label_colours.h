@@ -3,7 +3,9 @@
 // colours at every edge: a plain nearest-colour snap loses several percent of the pixels there.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -17,6 +19,28 @@ struct LabelColour {
   std::uint8_t id;
 };
 
+// The colours of a label image's uniform regions (pixels whose 3 x 3 neighbourhood holds one
+// colour, give or take JPEG's noise), by the palette colour they were read as. Every pixel lies
+// near *some* colour of a palette whose colours are near the image's own (CMP's and pix2pix's
+// facades colours both run along a jet colour map), so `far` cannot tell them apart; the mean
+// colour of uniform regions can: with the right palette it sits within a few units of its colour.
+// A few JPEG-smeared pixels of a thin class's neighbour may read as that class (Cityscapes' fence
+// beside a pole), so the check looks at how far each pixel lies from its colour, not at the mean.
+struct UniformRegionColours {
+  static constexpr int kOffsetBin = 4;     // RGB units per bin of `offsets`
+  static constexpr int kOffsetBins = 112;  // up to the largest RGB distance, 442
+
+  cv::Vec3b palette_rgb;  // the palette colour the pixels were read as
+  std::int64_t pixels = 0;
+  cv::Vec3d rgb_sum = {0, 0, 0};
+  // Pixels by their RGB distance from palette_rgb, in bins of kOffsetBin.
+  std::array<std::int64_t, kOffsetBins> offsets{};
+  cv::Vec3d Mean() const;  // RGB
+  // The share of the pixels farther than `distance` from palette_rgb (to the bin).
+  double ShareBeyond(double distance) const;
+  double MedianOffset() const;  // to the bin's middle
+};
+
 // How far a label image's colours were from the palette.
 struct ColourRecoveryStats {
   std::int64_t pixels = 0;   // pixels seen
@@ -27,9 +51,20 @@ struct ColourRecoveryStats {
   // facade image's pixels more than 150 from every CMP colour, while Cityscapes' colours lie
   // within 150 of 11 of the 12.
   std::int64_t far = 0;
+  std::vector<UniformRegionColours> uniform;  // one entry per palette colour read there
+  // The colours the uniform regions hold, whatever they were read as: pixels within
+  // kSameFoundColour of a more common colour join its group; most common first.
+  struct FoundColour {
+    cv::Vec3d rgb;  // the group's mean
+    std::int64_t pixels = 0;
+  };
+  std::vector<FoundColour> found;
   void Add(const ColourRecoveryStats& other);
   double FarFraction() const;  // far / pixels; 0 for no pixels
 };
+
+// RGB distance within which two uniform colours count as one found colour (JPEG's noise).
+inline constexpr double kSameFoundColour = 12.0;
 
 // The default tolerance for `far`, from 60 facade label maps (256 x 256) through JPEG quality 90
 // and 75. Per image, the right palette (CMP's 12 colours) leaves at most 0.96% of the pixels far
@@ -50,5 +85,22 @@ inline constexpr double kDefaultColourTolerance = 75.0;
 cv::Mat RecoverLabelClasses(const cv::Mat& bgr, const std::vector<LabelColour>& colours,
                             double tolerance = kDefaultColourTolerance,
                             ColourRecoveryStats* stats = nullptr);
+
+// A palette colour whose uniform regions sat away from it: their median pixel is `offset` from
+// the palette colour, while the nearest colour of another class in the palette is `spacing` away.
+struct UniformColourMisfit {
+  cv::Vec3b palette_rgb;
+  std::uint8_t id = 0;
+  cv::Vec3d found;  // the uniform regions' mean RGB
+  double offset = 0, spacing = 0;
+};
+
+// Among the palette colours read in at least `min_pixels` uniform pixels, those more than half of
+// whose pixels lie farther from it than `max_offset` times `spacing`: the one with the largest
+// median offset relative to its spacing; none when every colour's pixels mostly sit close to it.
+std::optional<UniformColourMisfit> WorstUniformColourMisfit(const ColourRecoveryStats& stats,
+                                                            const std::vector<LabelColour>& colours,
+                                                            double max_offset,
+                                                            std::int64_t min_pixels = 64);
 
 }  // namespace compnn

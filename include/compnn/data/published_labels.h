@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,15 +21,25 @@ struct ColourPalette {
   std::vector<LabelColour> colours;
 };
 
-// CMP Facades' 12 base classes (background, facade, window, ..., shop), as pix2pix's facades pairs
-// draw them. No ignore class.
+// CMP Facades' 12 base classes (background, facade, window, ..., shop) in the CMP Facade
+// Database's own colours (those of compnn's generated facades). No ignore class.
 ColourPalette CmpFacadesColours();
+// The same 12 classes in the colours pix2pix's facades pairs are drawn with: another jet colour
+// map, whose background, facade and window lie nearer CMP's colour of the next class than their
+// own (read from the 400 training pairs' uniform label regions). No ignore class.
+ColourPalette Pix2PixFacadesColours();
 // Cityscapes' 19 train classes in train-id order with their colours; the colours of the ignored
 // label ids, and black, are the ignore class. For pix2pix's cityscapes pairs.
 ColourPalette CityscapesColours();
 // A palette file: labels.json's format ("classes", optional "ignore"), plus an optional
 // "ignore_colours" list of [r, g, b] that also mean ignore. Throws naming the file.
 ColourPalette ReadColourPalette(const std::string& path);
+
+// The built-in colour palettes by name: pix2pix-facades, cmp-facades, cityscapes.
+const std::map<std::string, ColourPalette (*)()>& BuiltInColourPalettes();
+// A built-in palette by name, or a palette file (ReadColourPalette); throws naming the built-in
+// names when it is neither.
+ColourPalette ColourPaletteNamed(const std::string& name_or_file);
 
 // Cityscapes label ids (gtFine *_labelIds.png, 0..33) as train ids 0..18, or kIgnoreClass.
 inline constexpr int kCityscapesLabelIds = 34;

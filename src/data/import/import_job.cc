@@ -25,6 +25,8 @@ void Pix2PixLabels::Check() const {
   COMPNN_CHECK_OPTION(tolerance > 0, "tolerance", "must be positive, got ", tolerance);
   COMPNN_CHECK_OPTION(max_far_fraction >= 0 && max_far_fraction <= 1, "max_far_fraction",
                       "must be in [0, 1], got ", max_far_fraction);
+  COMPNN_CHECK_OPTION(max_uniform_offset >= 0 && max_uniform_offset <= 1, "max_uniform_offset",
+                      "must be in [0, 1], got ", max_uniform_offset);
 }
 
 }  // namespace compnn
@@ -98,11 +100,13 @@ ImportReport RunImport(const DatasetImportOptions& options, const std::vector<So
   for (const std::string& split : Splits()) splits[split].split = split;
   std::map<std::string, int> first;  // the split's first image, whose size the report gives
   std::mutex mutex;
+  std::vector<nlohmann::json> measured(images.size());
   ParallelFor(
       static_cast<int>(images.size()),
       [&](int i) {
         const SourceImage& source = images[i];
         ConvertedImage image = job.convert(source);
+        measured[i] = std::move(image.meta);
         const ImageSize source_size{image.photo.rows, image.photo.cols};
         if (options.size) {
           const cv::Size size(options.size->width, options.size->height);
@@ -130,9 +134,10 @@ ImportReport RunImport(const DatasetImportOptions& options, const std::vector<So
       options.progress);
 
   std::vector<nlohmann::json> meta;
-  for (const SourceImage& image : images) {
-    nlohmann::json record = {{"split", image.split}, {"name", image.name}};
-    record.update(image.meta);
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    nlohmann::json record = {{"split", images[i].split}, {"name", images[i].name}};
+    record.update(images[i].meta);
+    record.update(measured[i]);
     meta.push_back(record);
   }
   writer.SetLabels(job.palette, job.label_side);

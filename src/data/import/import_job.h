@@ -24,6 +24,7 @@ struct SourceImage {
 struct ConvertedImage {
   cv::Mat photo, classes;
   ColourRecoveryStats colours;
+  nlohmann::json meta = nlohmann::json::object();  // attributes measured on the image
 };
 
 struct ImportJob {

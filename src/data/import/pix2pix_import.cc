@@ -1,9 +1,12 @@
 // pix2pix's published pairs: SPLIT/NAME.jpg, photo and colour labels side by side, the labels
 // smeared by JPEG. Colours go back to classes through RecoverLabelClasses.
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 
 #include "compnn/core/check.h"
+#include "compnn/eval/metrics.h"
 #include "import_job.h"
 
 namespace compnn {
@@ -49,6 +52,61 @@ std::string Percent(double fraction) {
   return text;
 }
 
+std::string Rgb(const cv::Vec3d& c) {
+  char text[48];
+  std::snprintf(text, sizeof text, "(%.0f, %.0f, %.0f)", c[0], c[1], c[2]);
+  return text;
+}
+
+// The uniform regions' colours of a label image, most common first, with their share.
+std::string UniformColoursFound(const ColourRecoveryStats& stats) {
+  std::int64_t total = 0;
+  for (const auto& f : stats.found) total += f.pixels;
+  std::string text;
+  for (const auto& f : stats.found) {
+    if (f.pixels * 200 < total) break;  // under 0.5%
+    text += (text.empty() ? "" : ", ") + Rgb(f.rgb) + " " + Percent(double(f.pixels) / total);
+  }
+  return text;
+}
+
+// Refuses labels drawn in near but other colours than the palette's (see UniformRegionColours).
+void CheckUniformColours(const std::string& file, const ColourRecoveryStats& stats,
+                         const Pix2PixLabels& labels) {
+  const std::optional<UniformColourMisfit> misfit =
+      WorstUniformColourMisfit(stats, labels.colours.colours, labels.max_uniform_offset);
+  if (!misfit) return;
+  const cv::Vec3b& c = misfit->palette_rgb;
+  const std::string name = misfit->id == kIgnoreClass
+                               ? "the ignore class"
+                               : "class '" + labels.colours.palette[misfit->id].name + "'";
+  throw std::runtime_error(
+      file + ": the label colours are not palette '" + labels.colours.name +
+      "''s: uniform regions read as " + name + " " + Rgb(cv::Vec3d(c[0], c[1], c[2])) +
+      " average " + Rgb(misfit->found) + ", " + std::to_string(int(std::lround(misfit->offset))) +
+      " away, while the palette's nearest colour of another class is " +
+      std::to_string(int(std::lround(misfit->spacing))) +
+      " away. Uniform label colours in this file: " + UniformColoursFound(stats) +
+      ". Is it drawn in another palette (pix2pix's facades: 'pix2pix-facades')?");
+}
+
+// ATTRIBUTE_lab and ATTRIBUTE_colour of the photo's pixels of the attribute's class.
+nlohmann::json RegionColour(const cv::Mat& photo, const cv::Mat& classes,
+                            const Pix2PixLabels& labels) {
+  if (!labels.region_colour) return nlohmann::json::object();
+  const RegionColourAttribute& a = *labels.region_colour;
+  const std::vector<LabelClass>& names = labels.colours.palette.classes();
+  const auto it = std::find_if(names.begin(), names.end(),
+                               [&](const LabelClass& c) { return c.name == a.class_name; });
+  if (it == names.end()) return nlohmann::json::object();
+  const std::optional<cv::Vec3d> lab = MeanLab(photo, classes == it->id);
+  if (!lab) return nlohmann::json::object();
+  const auto one_decimal = [](double v) { return std::round(v * 10) / 10; };
+  return {{a.attribute + "_lab",
+           {one_decimal((*lab)[0]), one_decimal((*lab)[1]), one_decimal((*lab)[2])}},
+          {a.attribute + "_colour", NameOfColour(*lab)}};
+}
+
 }  // namespace
 
 data::ConvertedImage data::ConvertPix2PixPair(const SourceImage& source,
@@ -68,6 +126,8 @@ data::ConvertedImage data::ConvertPix2PixPair(const SourceImage& source,
                labels.tolerance, " from every colour of palette '", labels.colours.name,
                "' (at most ", Percent(labels.max_far_fraction),
                " expected): is it the right palette, and are the labels on that side?");
+  CheckUniformColours(source.photo, image.colours, labels);
+  image.meta = RegionColour(image.photo, image.classes, labels);
   return image;
 }
 

@@ -1,6 +1,7 @@
 #include "compnn/data/published_labels.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "compnn/core/check.h"
 #include "compnn/data/generators.h"
@@ -70,6 +71,17 @@ ColourPalette WithExactColours(std::string name, Palette palette) {
 
 ColourPalette CmpFacadesColours() { return WithExactColours("cmp-facades", FacadesPalette()); }
 
+ColourPalette Pix2PixFacadesColours() {
+  // The most common value of each class's uniform label regions over pix2pix's 400 training
+  // pairs; they step by 80 along the jet colour map, in CMP's class order.
+  static const int kRgb[12][3] = {{0, 0, 222},    {0, 48, 255},    {0, 128, 255},  {0, 208, 255},
+                                  {32, 255, 224}, {112, 255, 144}, {192, 255, 64}, {255, 240, 0},
+                                  {255, 160, 0},  {255, 80, 0},    {255, 0, 0},    {174, 0, 0}};
+  std::vector<LabelClass> classes = FacadesPalette().classes();
+  for (LabelClass& c : classes) c.rgb = cv::Vec3b(kRgb[c.id][0], kRgb[c.id][1], kRgb[c.id][2]);
+  return WithExactColours("pix2pix-facades", Palette(std::move(classes)));
+}
+
 const std::array<std::uint8_t, kCityscapesLabelIds>& CityscapesTrainIds() {
   static const std::array<std::uint8_t, kCityscapesLabelIds> ids = [] {
     std::array<std::uint8_t, kCityscapesLabelIds> a{};
@@ -118,6 +130,26 @@ ColourPalette ReadColourPalette(const std::string& path) {
     throw std::runtime_error(path + ": bad 'ignore_colours': " + e.what());
   }
   return p;
+}
+
+const std::map<std::string, ColourPalette (*)()>& BuiltInColourPalettes() {
+  static const std::map<std::string, ColourPalette (*)()> palettes = {
+      {"pix2pix-facades", &Pix2PixFacadesColours},
+      {"cmp-facades", &CmpFacadesColours},
+      {"cityscapes", &CityscapesColours}};
+  return palettes;
+}
+
+ColourPalette ColourPaletteNamed(const std::string& name_or_file) {
+  const auto& builtin = BuiltInColourPalettes();
+  if (const auto it = builtin.find(name_or_file); it != builtin.end()) return it->second();
+  if (!std::filesystem::exists(name_or_file)) {
+    std::string names;
+    for (const auto& [name, make] : builtin) names += (names.empty() ? "'" : ", '") + name + "'";
+    throw std::runtime_error("palette '" + name_or_file + "' is neither built in (" + names +
+                             ") nor a file");
+  }
+  return ReadColourPalette(name_or_file);
 }
 
 Palette CamVidPalette() {
