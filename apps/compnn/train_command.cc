@@ -94,6 +94,11 @@ void AddTrainCommand(CLI::App& app, Command& run) {
                   "augment with random crops of at least this fraction of the side (1: none)")
       ->check(CLI::Range(0.05, 1.0))
       ->capture_default_str();
+  cmd->add_option("--class-weight-power", o->class_weight_power,
+                  "segnet: class c weighs (median frequency / its frequency) ^ P; 1: SegNet's "
+                  "median frequency balancing, 0: every pixel alike")
+      ->check(CLI::Range(0.0, 4.0))
+      ->capture_default_str();
   cmd->add_option("--seed", o->seed)->capture_default_str();
   cmd->add_option("--train-images", o->train_images,
                   "use only the first N training images (0: all)")

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -42,9 +43,22 @@ std::string PackBest(const CorrespondenceField& field, Get get) {
   return Base64(values.data(), values.size() * sizeof(T));
 }
 
+// The classes the network predicts, with how often the output reconstruction gives them too.
+nlohmann::json AgreementJson(const AgreementWithNetwork& a) {
+  nlohmann::json classes = nlohmann::json::array();
+  for (const ClassAgreement& c : a.classes) {
+    if (c.pixels == 0) continue;
+    char colour[8];
+    std::snprintf(colour, sizeof colour, "#%02x%02x%02x", c.rgb[0], c.rgb[1], c.rgb[2]);
+    classes.push_back(
+        {{"name", c.name}, {"colour", colour}, {"pixels", c.pixels}, {"agreement", c.agreement}});
+  }
+  return {{"overall", a.overall}, {"classes", classes}};
+}
+
 nlohmann::json FieldJson(const ExplorerField& f) {
   const CorrespondenceField& c = f.field;
-  return {{"layer", f.layer},
+  nlohmann::json json = {{"layer", f.layer},
           {"database", f.database},
           {"stride", f.stride},
           {"hyperpatch", {f.hyperpatch.height, f.hyperpatch.width}},
@@ -57,6 +71,8 @@ nlohmann::json FieldJson(const ExplorerField& f) {
           {"mean_similarity", c.MeanSimilarity()},
           {"input_reconstruction", ImageDataUri(f.input_reconstruction)},
           {"output_reconstruction", ImageDataUri(f.output_reconstruction)}};
+  if (f.agreement) json["agreement"] = AgreementJson(*f.agreement);
+  return json;
 }
 
 nlohmann::json PageJson(const ExplorerPage& page) {

@@ -64,6 +64,12 @@ nlohmann::json WriteExplanation(Explainer& explainer, const ExplainQueriesOption
   files.highlighted = o.highlighted;
   nlohmann::json summary = SearchSummary(o.search, o.paste, e.search, explainer.store());
   summary.update(WriteExplanationFiles(dir, files));
+  if (e.output_agreement) {
+    summary["agreement_with_network"]["output_reconstruction"] = ToJson(*e.output_agreement);
+    if (e.prediction_agreement)
+      summary["agreement_with_network"]["prediction_reconstruction"] =
+          ToJson(*e.prediction_agreement);
+  }
   summary.update(o.provenance);
   if (!o.where.empty()) summary["where"] = o.where;
   if (!o.images.empty()) summary["images"] = Join(o.images, ",");

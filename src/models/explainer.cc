@@ -136,6 +136,14 @@ LayerExplanation Explainer::ExplainLayer(const QueryRun& run, const std::string&
     e.prediction_reconstruction =
         Reconstruct(e.search.field, layer, PasteSource::kPredictions, paste, searched);
   e.reconstruct_seconds = SecondsSince(start);
+  if (target_is_labels() && palette_) {
+    const cv::Mat network = ClassesOfDrawing(run.output, *palette_);
+    e.output_agreement =
+        MeasureAgreement(ClassesOfDrawing(e.output_reconstruction, *palette_), network, *palette_);
+    if (!e.prediction_reconstruction.empty())
+      e.prediction_agreement = MeasureAgreement(
+          ClassesOfDrawing(e.prediction_reconstruction, *palette_), network, *palette_);
+  }
   return e;
 }
 

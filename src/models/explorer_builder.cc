@@ -19,7 +19,7 @@ void ExplorerBuilder::AddField(const std::string& layer, const std::string& data
   if (!enabled_) return;
   page_.queries.back().fields.push_back({layer, database, e.stride, e.search.hyperpatch,
                                          e.search.field, e.input_reconstruction,
-                                         e.output_reconstruction});
+                                         e.output_reconstruction, e.output_agreement});
 }
 
 void ExplorerBuilder::AddCredibility(ExplorerCredibility credibility) {

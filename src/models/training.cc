@@ -65,6 +65,7 @@ NetworkConfig MakeConfig(const TrainOptions& o, const Dataset& dataset) {
              {"decay_epochs", o.decay_epochs},
              {"min_crop", o.min_crop},
              {"init", o.init}};
+  if (o.arch == Architecture::kSegNet) c.extra["class_weight_power"] = o.class_weight_power;
   if (dataset.has_labels()) c.extra["palette"] = dataset.palette().ToJson();
   return c;
 }
@@ -104,6 +105,7 @@ nlohmann::json Fingerprint(const TrainOptions& o) {
   if (!o.init.empty()) fingerprint["init"] = o.init;
   if (o.decay_epochs > 0) fingerprint["decay_epochs"] = o.decay_epochs;
   if (o.min_crop < 1.0) fingerprint["min_crop"] = o.min_crop;
+  if (o.class_weight_power != 1.0) fingerprint["class_weight_power"] = o.class_weight_power;
   return fingerprint;
 }
 
@@ -365,6 +367,8 @@ void TrainOptions::Check() const {
                       min_crop);
   COMPNN_CHECK_OPTION(std::isfinite(learning_rate) && learning_rate >= 0.0, "learning_rate",
                       "must be a finite number >= 0, got ", learning_rate);
+  COMPNN_CHECK_OPTION(class_weight_power >= 0.0 && class_weight_power <= 4.0,
+                      "class_weight_power", "must be in [0, 4], got ", class_weight_power);
   // PatchGAN halves the image three times, then convolves with 4 x 4 kernels.
   COMPNN_CHECK_OPTION(
       arch != Architecture::kPix2Pix || !size || std::min(size->height, size->width) >= 32, "size",
@@ -408,7 +412,8 @@ std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks
 
   if (segnet)
     run.class_weights =
-        models::MedianFrequencyWeights(run.train.targets, run.dataset.palette().size());
+        models::MedianFrequencyWeights(run.train.targets, run.dataset.palette().size())
+            .pow(options.class_weight_power);
   if (!segnet && run.dataset.target_is_labels(run.direction) && run.dataset.palette().ignore()) {
     const cv::Vec3b rgb = run.dataset.palette().ignore()->rgb;
     run.ignore_colour = torch::tensor({rgb[0], rgb[1], rgb[2]}, torch::kFloat)

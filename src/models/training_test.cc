@@ -144,6 +144,9 @@ TEST(TrainOptionsCheck, NamesTheFieldThatIsOutOfRange) {
   t = o;
   t.out.clear();
   EXPECT_EQ(testing::FieldRefused(t), "out");
+  t = o;
+  t.class_weight_power = -0.5;
+  EXPECT_EQ(testing::FieldRefused(t), "class_weight_power");
 }
 
 TEST_F(Training, InitStartsFromAModelFilesWeights) {

@@ -213,8 +213,14 @@ CellIndexSummary BuildCellIndex(const FeatureStore& store, const std::string& la
   const StoreLayer& layer = store.manifest().layer(layer_name);
   ValidateHyperpatch(shape, layer.height, layer.width, layer.depth);
   const int length = shape.length(layer.depth);
-  COMPNN_CHECK_OPTION(length % options.code_bytes == 0, "code_bytes",
-                      "must divide the hyperpatch's length ", length, ", got ", options.code_bytes);
+  if (length % options.code_bytes != 0) {
+    std::string divisors;
+    for (int d = 4; d <= std::min(length, 64); ++d)
+      if (length % d == 0) divisors += (divisors.empty() ? "" : ", ") + std::to_string(d);
+    COMPNN_CHECK_OPTION(false, "code_bytes", "must divide the hyperpatch's length ", length,
+                        " (its divisors from 4 to 64: ", divisors.empty() ? "none" : divisors,
+                        "), got ", options.code_bytes);
+  }
   const long long cells_per_map = static_cast<long long>(layer.height) * layer.width;
   const long long cells = cells_per_map * store.size();
   // The product quantiser learns 256 centroids per sub-vector from the training sample.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "compnn/core/correspondence.h"
+#include "compnn/explain/class_agreement.h"
 #include "compnn/core/hyperpatch.h"
 
 namespace compnn {
@@ -22,6 +23,9 @@ struct ExplorerField {
   HyperpatchShape hyperpatch;
   CorrespondenceField field;                            // its best match per cell is shown
   cv::Mat input_reconstruction, output_reconstruction;  // BGR, at the query's size
+  // Label targets: how the output reconstruction follows the network's classes (the page lists
+  // the classes it does not follow first); none: not shown.
+  std::optional<AgreementWithNetwork> agreement;
 };
 
 // One layer's nearest training cells behind a credibility map: the K matches of every cell.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "compnn/data/dataset.h"
+#include "compnn/explain/class_agreement.h"
 #include "compnn/explain/reconstruction.h"
 #include "compnn/explain/training_images.h"
 #include "compnn/models/model.h"
@@ -26,6 +27,9 @@ struct LayerExplanation {
   StoreSearchResult search;
   cv::Mat input_reconstruction, output_reconstruction;  // BGR (label images in palette colours)
   cv::Mat prediction_reconstruction;  // pasted from the network's outputs; empty without them
+  // Label targets: how the output and prediction reconstructions follow the network's classes,
+  // class by class (none for photo targets, on ranks that only search, or without predictions).
+  std::optional<AgreementWithNetwork> output_agreement, prediction_agreement;
   double reconstruct_seconds = 0;
 };
 

@@ -378,6 +378,30 @@
     }
     $("legend-note").textContent = `(${f.ranked.length} images, mean similarity ` +
       `${f.mean_similarity.toFixed(4)})`;
+    buildAgreement(f);
+  }
+
+  // The network's classes, those the output reconstruction follows least first.
+  function buildAgreement(f) {
+    const panel = $("agreement-panel"), body = $("agreement").tBodies[0];
+    panel.hidden = !f.agreement;
+    body.replaceChildren();
+    if (!f.agreement) return;
+    $("agreement-note").textContent = `(${percent(f.agreement.overall)} of the pixels)`;
+    const total = f.agreement.classes.reduce((sum, c) => sum + c.pixels, 0);
+    const classes = [...f.agreement.classes].sort((a, b) => a.agreement - b.agreement);
+    for (const c of classes) {
+      const row = body.insertRow();
+      row.className = c.agreement < 0.6 ? "unfaithful" : "";
+      row.dataset.class = c.name;
+      const name = row.insertCell();
+      const swatch = document.createElement("span");
+      swatch.className = "swatch";
+      swatch.style.background = c.colour;
+      name.append(swatch, document.createTextNode(c.name));
+      row.insertCell().textContent = percent(c.pixels / total);
+      row.insertCell().textContent = percent(c.agreement);
+    }
   }
 
   // The databases' output reconstructions side by side (control): the strip is built when the
