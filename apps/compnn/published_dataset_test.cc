@@ -9,6 +9,8 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "compnn/data/dataset.h"
+#include "compnn/eval/metrics.h"
+#include "compnn/store/npy.h"
 #include "published_layouts.h"
 #include "run_compnn.h"
 #include "temp_dir.h"
@@ -58,6 +60,37 @@ TEST_F(PublishedDataset, NonSquareCamVidImportsTrainsIndexesExplainsAndEvaluates
   const double baseline = table["baselines"][0]["pixel_accuracy"].get<double>();
   EXPECT_GE(baseline, 0.0);
   EXPECT_LE(baseline, 1.0);
+
+  // The network's precision on its training images, counted here from the store's own arrays
+  // (targets.npy and predictions.npy: N x H x W x 3 label colours, RGB).
+  const Palette palette = Dataset::Open(Path("c")).palette();
+  const NpyFile targets = NpyFile::Open(Path("store/targets.npy"));
+  const NpyFile predictions = NpyFile::Open(Path("store/predictions.npy"));
+  ASSERT_EQ(targets.shape(), predictions.shape());
+  const std::int64_t pixels = targets.header().elements() / 3;
+  std::vector<std::int64_t> given(palette.size(), 0), right(palette.size(), 0);
+  for (std::int64_t i = 0; i < pixels; ++i) {
+    const auto colour = [&](const NpyFile& f) {
+      const std::uint8_t* p = f.data_as<std::uint8_t>() + 3 * i;
+      return cv::Vec3b(p[2], p[1], p[0]);  // BGR, as Palette::Find takes it
+    };
+    const int truth = palette.Find(colour(targets)), predicted = palette.Find(colour(predictions));
+    ASSERT_GE(truth, 0);
+    ASSERT_GE(predicted, 0);
+    if (truth == kIgnoreClass) continue;
+    ++given[predicted];
+    right[predicted] += predicted == truth;
+  }
+  const nlohmann::json& precision = table["network_training_precision"];
+  ASSERT_EQ(precision.size(), static_cast<std::size_t>(palette.size())) << table.dump();
+  for (int c = 0; c < palette.size(); ++c) {
+    if (given[c] == 0) {
+      EXPECT_FALSE(precision[c].contains("precision")) << c;
+    } else {
+      EXPECT_NEAR(precision[c]["precision"].get<double>(), double(right[c]) / given[c], 1e-12)
+          << palette[c].name;
+    }
+  }
 }
 
 // CamVid itself (../shared/datasets/camvid beside the checkout, development data that is never

@@ -149,10 +149,20 @@ std::string PerClassTables(const EvalReport& report) {
   std::string md =
       "Per class (accuracy against the truth / agreement with the network; - where the class "
       "has no pixels)\n\n";
+  if (report.training_precision.size() == cnn.classes.size())
+    md +=
+        "The network's precision on its training images (of the pixels it gives a class, the "
+        "share labelled so) bounds how far a reconstruction that pastes training labels can "
+        "follow it.\n\n";
   for (const LayerEval& l : report.layers) {
     const std::vector<const EvalRow*> rows = PerClassRows(l);
+    const bool ceiling = report.training_precision.size() == cnn.classes.size();
     md += "Layer " + l.layer + "\n\n| class | share of truth | Baseline CNN |";
     std::string rule = "|---|---|---|";
+    if (ceiling) {
+      md += " network's precision on training images |";
+      rule += "---|";
+    }
     for (const EvalRow* r : rows) {
       md += " " + r->approach + " |";
       rule += "---|";
@@ -164,6 +174,7 @@ std::string PerClassTables(const EvalReport& report) {
       md += Format("| %s | %.3f | %s |", name.c_str(),
                    total ? double(cnn.classes[c].pixels) / total : 0.0,
                    Measured(cnn.classes[c].accuracy, "%.3f").c_str());
+      if (ceiling) md += " " + Measured(report.training_precision[c], "%.3f") + " |";
       for (const EvalRow* r : rows) {
         const bool has = c < r->classes.size() && c < r->classes_network.size();
         md += Format(" %s / %s |", has ? Measured(r->classes[c].accuracy, "%.3f").c_str() : "-",
@@ -271,6 +282,15 @@ nlohmann::json EvalReport::ToJson() const {
   if (ranks > 1) j["ranks"] = ranks;
   const std::vector<std::string>& names = class_names;
   for (const EvalRow& r : baselines) j["baselines"].push_back(r.ToJson(names));
+  if (!training_precision.empty()) {
+    nlohmann::json precision = nlohmann::json::array();
+    for (std::size_t c = 0; c < training_precision.size(); ++c) {
+      nlohmann::json entry = {{"class", c < names.size() ? names[c] : std::to_string(c)}};
+      if (training_precision[c] >= 0) entry["precision"] = training_precision[c];
+      precision.push_back(entry);
+    }
+    j["network_training_precision"] = precision;
+  }
   for (const LayerEval& l : layers) {
     nlohmann::json layer = {{"layer", l.layer}, {"stride", l.stride}};
     for (const EvalRow& r : l.output_rows)

@@ -448,5 +448,36 @@ TEST(EvalReportTest, JsonHasTheDocumentedKeys) {
   EXPECT_FALSE(OutputReport().ToJson()["layers"][0].contains("search_quality"));
 }
 
+// The network's precision on its training images: a column of the per-class table (where it is
+// measured) and a list in the JSON, left out for a class the network never gives.
+TEST(EvalReportTest, TrainingPrecisionIsShownBesideThePerClassRows) {
+  EvalReport report;
+  report.label_targets = true;
+  report.class_names = {"road", "pole"};
+  EvalRow cnn;
+  cnn.approach = "Baseline CNN";
+  cnn.classes = {{10, 0.9, 0.8}, {2, 0.5, 0.1}};
+  report.baselines = {cnn};
+  LayerEval layer;
+  layer.layer = "output";
+  report.layers = {layer};
+  EXPECT_EQ(report.ToMarkdown().find("precision on training"), std::string::npos);
+  EXPECT_FALSE(report.ToJson().contains("network_training_precision"));
+
+  report.training_precision = {0.996, -1};
+  const std::string md = report.ToMarkdown();
+  EXPECT_NE(md.find("| class | share of truth | Baseline CNN | network's precision on training "
+                    "images |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| road | 0.833 | 0.900 | 0.996 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| pole | 0.167 | 0.500 | - |"), std::string::npos) << md;
+  const nlohmann::json j = report.ToJson()["network_training_precision"];
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_DOUBLE_EQ(j[0]["precision"].get<double>(), 0.996);
+  EXPECT_EQ(j[1]["class"], "pole");
+  EXPECT_FALSE(j[1].contains("precision"));
+}
+
 }  // namespace
 }  // namespace compnn

@@ -13,6 +13,26 @@
 namespace compnn {
 namespace {
 
+// Per class, the network's precision on its training images (EvalReport::training_precision);
+// empty without the network's outputs on them.
+std::vector<double> TrainingPrecision(TrainingImages& training, int classes) {
+  if (!training.has_predictions() || !training.IsLabels(PasteSource::kPredictions)) return {};
+  ConfusionMatrix confusion(classes);
+  for (int i = 0; i < training.size(); ++i) {
+    const cv::Mat predicted = training.ClassMaps(PasteSource::kPredictions, {i})[i];
+    const cv::Mat labels = training.ClassMaps(PasteSource::kTargets, {i})[i];
+    CV_Assert(predicted.isContinuous() && labels.isContinuous());
+    confusion.Add(predicted.ptr<std::uint8_t>(), labels.ptr<std::uint8_t>(), labels.total());
+  }
+  std::vector<double> precision(classes, -1.0);
+  for (int c = 0; c < classes; ++c) {
+    std::int64_t predicted = 0;
+    for (int truth = 0; truth < classes; ++truth) predicted += confusion.at(truth, c);
+    if (predicted > 0) precision[c] = static_cast<double>(confusion.at(c, c)) / predicted;
+  }
+  return precision;
+}
+
 // The report's description of the run.
 EvalReport StartReport(Explainer& explainer, const EvalOptions& o) {
   EvalReport report;
@@ -26,6 +46,9 @@ EvalReport StartReport(Explainer& explainer, const EvalOptions& o) {
   if (explainer.palette()) {
     for (const LabelClass& c : explainer.palette()->classes()) report.class_names.push_back(c.name);
   }
+  if (report.label_targets && explainer.palette())
+    report.training_precision =
+        TrainingPrecision(explainer.training(), explainer.palette()->size());
   return report;
 }
 
