@@ -11,7 +11,8 @@ The package runs on compnn's C++ engine (the ``_compnn`` extension):
   searches it (a :class:`SearchResult`);
 - :class:`StoreWriter` writes one image by image;
 - :class:`Dataset` reads a compnn dataset folder as model-ready arrays;
-- :func:`write_explorer` writes the interactive explorer page of :class:`Explanation` objects;
+- :func:`write_explorer` writes the interactive explorer page of :class:`Explanation` objects,
+  :class:`Explorer` shows it inline in a notebook (an Explanation displays as one by itself);
 - :mod:`compnn.torch` indexes and explains a plain ``torch.nn.Module`` with forward hooks
   (imported on first use, so ``import compnn`` does not load PyTorch).
 
@@ -27,7 +28,7 @@ import importlib
 
 from .credibility import credibility_map
 from .dataset import Dataset, ImagePair
-from .explanation import Explanation, Source, write_explorer
+from .explanation import Explanation, Explorer, Source, explorer_html, write_explorer
 from .match import MatchResult, match
 from .store import CellIndexInfo, FeatureStore, LayerInfo, SearchResult, StoreWriter
 
@@ -35,6 +36,7 @@ __all__ = [
     "CellIndexInfo",
     "Dataset",
     "Explanation",
+    "Explorer",
     "FeatureStore",
     "ImagePair",
     "LayerInfo",
@@ -43,6 +45,7 @@ __all__ = [
     "Source",
     "StoreWriter",
     "credibility_map",
+    "explorer_html",
     "match",
     "torch",
     "write_explorer",

@@ -149,30 +149,19 @@ class Explanation:
         return json.loads(text)
 
     def _repr_html_(self) -> str:
-        tiles = [("query", self.query_pixels), ("network output", self.network_output),
-                 ("output reconstruction", self.output_reconstruction),
-                 ("input reconstruction", self.input_reconstruction)]
-        if self.truth is not None:
-            tiles.insert(1, ("ground truth", self.truth))
-        if self.prediction_reconstruction is not None:
-            tiles.insert(-1, ("prediction reconstruction", self.prediction_reconstruction))
-        cells = "".join(
-            f'<figure style="display:inline-block;margin:4px">'
-            f'<img src="data:image/png;base64,{_png_base64(image)}" width="192" '
-            f'style="image-rendering:pixelated">'
-            f"<figcaption>{html.escape(label)}</figcaption></figure>"
-            for label, image in tiles
-        )
-        rows = "".join(
-            f"<tr><td>{html.escape(name)}</td><td>{share:.1%}</td></tr>"
-            for name, share in self.sources[:10]
-        )
-        return (
-            f"<div><b>{html.escape(self.name)}</b> explained at <code>{html.escape(self.layer)}"
-            f"</code> (stride {self.stride}), mean similarity {self.mean_similarity:.3f}"
-            f"<div>{cells}</div><table><tr><th>training image</th><th>share</th></tr>{rows}"
-            "</table></div>"
-        )
+        # In a notebook: the explorer itself (as compnn explain --html writes it), inline.
+        return Explorer(self)._repr_html_()
+
+
+def explorer_html(
+    explanations: Explanation | Iterable[Explanation],
+    *,
+    title: str | None = None,
+    first_layer: str | None = None,
+) -> str:
+    """The explorer page of ``compnn explain --html`` as one self-contained HTML string (see
+    :func:`write_explorer` for the arguments)."""
+    return _compnn._explorer_html(_explorer_page(explanations, title, first_layer))
 
 
 def write_explorer(
@@ -190,24 +179,62 @@ def write_explorer(
     apart by name, and several layers of a query (a layer switcher appears). ``title`` heads the
     page; ``first_layer`` is the layer shown first (default: the first explanation's); both are
     keyword-only."""
+    _compnn._write_explorer(os.fspath(path), _explorer_page(explanations, title, first_layer))
+
+
+class Explorer:
+    """The explorer of one or several explanations, displayed inline in a notebook (Jupyter,
+    VS Code): the page ``write_explorer`` writes, in a frame of the output cell, offline, with
+    hovering and pinning as in the file. ``height`` is the frame's in pixels."""
+
+    def __init__(
+        self,
+        explanations: Explanation | Iterable[Explanation],
+        *,
+        title: str | None = None,
+        first_layer: str | None = None,
+        height: int = 1000,
+    ) -> None:
+        self.html = explorer_html(explanations, title=title, first_layer=first_layer)
+        self.height = int(height)
+
+    def save(self, path: StrPath) -> None:
+        """Writes the page to ``path`` (atomically)."""
+        _compnn._write_text_atomically(os.fspath(path), self.html)
+
+    def _repr_html_(self) -> str:
+        # srcdoc keeps the page whole: its own escaping of user text is untouched, and the
+        # attribute escaping below is undone by the browser before the page is parsed.
+        return (
+            f'<iframe class="compnn-explorer" srcdoc="{html.escape(self.html, quote=True)}" '
+            f'style="width:100%;height:{self.height}px;border:1px solid #ccc" '
+            'sandbox="allow-scripts"></iframe>'
+        )
+
+
+def _explorer_page(
+    explanations: Explanation | Iterable[Explanation],
+    title: str | None,
+    first_layer: str | None,
+) -> dict[str, Any]:
     if isinstance(explanations, Explanation):
         explanations = [explanations]
     explanations = list(explanations)
     if not explanations:
-        raise ValueError("write_explorer: no explanations")
+        raise ValueError("explorer: no explanations")
     store = explanations[0]._store_path
     queries: dict[str, dict[str, Any]] = {}
     pixels: dict[int, tuple[NDArray[np.uint8], NDArray[np.uint8]]] = {}
     for e in explanations:
         if e._store_path != store:
             raise ValueError(
-                f"write_explorer: explanations of two stores ({store} and {e._store_path})"
+                f"explorer: explanations of two stores ({store} and {e._store_path})"
             )
         query = queries.setdefault(e.name, {"name": e.name, "input": e.query_pixels,
                                             "truth": e.truth, "output": e.network_output,
                                             "fields": []})
         if any(f["layer"] == e.layer for f in query["fields"]):
-            raise ValueError(f"write_explorer: two explanations of {e.name} at {e.layer}")
+            raise ValueError(f"explorer: two explanations of {e.name} at {e.layer}")
         query["fields"].append({
             "layer": e.layer, "stride": e.stride, "hyperpatch": e.hyperpatch, "nnf": e.nnf,
             "similarity": e.similarity, "input_reconstruction": e.input_reconstruction,
@@ -218,7 +245,7 @@ def write_explorer(
             pixels.setdefault(i, (inputs[k], targets[k]))
     indices = sorted(pixels)
     layers = {e.layer for e in explanations}
-    _compnn._write_explorer(os.fspath(path), {
+    return {
         "title": title or "compnn explorer: " + ", ".join(sorted(layers)),
         "first_layer": first_layer or explanations[0].layer,
         "names": list(explanations[0]._names),
@@ -226,7 +253,7 @@ def write_explorer(
         "source_indices": indices,
         "source_inputs": np.stack([pixels[i][0] for i in indices]),
         "source_targets": np.stack([pixels[i][1] for i in indices]),
-    })
+    }
 
 
 def _rgb(value: ArrayLike, what: str) -> NDArray[np.uint8]:

@@ -11,6 +11,7 @@
 #include "compnn/explain/explorer.h"
 #include "compnn/explain/reconstruction.h"
 #include "compnn/explain/training_images.h"
+#include "compnn/store/atomic_file.h"
 #include "compnn/store/json_file.h"
 #include "images.h"
 
@@ -135,7 +136,7 @@ std::string WriteExplanation(const std::string& dir, const py::dict& a) {
 }
 
 // The explorer page of several explanations: queries, each with fields per layer.
-void WriteExplorerPage(const std::string& path, const py::dict& a) {
+ExplorerPage PageFromDict(const py::dict& a) {
   ExplorerPage page;
   page.title = a["title"].cast<std::string>();
   page.first_layer = a["first_layer"].cast<std::string>();
@@ -162,8 +163,19 @@ void WriteExplorerPage(const std::string& path, const py::dict& a) {
                            BgrImage(field["output_reconstruction"], "output_reconstruction")});
     }
   }
+  return page;
+}
+
+void WriteExplorerPage(const std::string& path, const py::dict& a) {
+  const ExplorerPage page = PageFromDict(a);
   py::gil_scoped_release release;
   WriteExplorer(path, page);
+}
+
+std::string ExplorerPageHtml(const py::dict& a) {
+  const ExplorerPage page = PageFromDict(a);
+  py::gil_scoped_release release;
+  return ExplorerHtml(page);
 }
 
 std::vector<LayerShape> Shapes(const std::vector<std::tuple<std::string, int, int, int>>& list) {
@@ -180,6 +192,9 @@ void RegisterExplain(py::module_& m) {
         py::arg("vote_power") = 1.0);
   m.def("_write_explanation", &WriteExplanation, py::arg("dir"), py::arg("parts"));
   m.def("_write_explorer", &WriteExplorerPage, py::arg("path"), py::arg("page"));
+  m.def("_explorer_html", &ExplorerPageHtml, py::arg("page"));
+  m.def("_write_text_atomically",
+        [](const std::string& path, const std::string& text) { WriteFileAtomically(path, text); });
   m.def("_forward_order",
         [](const std::vector<std::string>& names, const std::vector<std::string>& modules) {
           return InForwardOrder(names, modules);

@@ -297,6 +297,51 @@ def test_python_explanations_share_one_page(browser, unet, facades, tiny_store, 
     assert console_errors(browser) == []
 
 
+def test_explorer_inline_as_a_notebook_shows_it(browser, unet, facades, tiny_store, tmp_path):
+    """An Explanation and an Explorer display as the explorer page itself, in a sandboxed frame
+    of the output cell: a page holding what Jupyter puts in the cell is opened, and hovering
+    inside the frame answers as the page written to a file does."""
+    import html
+
+    root, names, _ = tiny_store
+    store = compnn.FeatureStore(root / "store")
+    val = compnn.Dataset(facades, "val")
+    explanations = [
+        compnn.torch.explain(unet, store, val[q], layer="up_path.1", method="exact",
+                             topk_images=0, name=val.names[q], pixels=val.pixels(q)[0])
+        for q in range(2)
+    ]
+    inline = compnn.Explorer(explanations, title=HOSTILE, height=900)._repr_html_()
+    # The frame holds the very page write_explorer writes, attribute-escaped once.
+    assert inline.startswith('<iframe class="compnn-explorer" srcdoc="')
+    page = compnn.explorer_html(explanations, title=HOSTILE)
+    assert html.unescape(inline.split('srcdoc="', 1)[1].split('" style=', 1)[0]) == page
+    assert "<img src=x" not in inline.split("<iframe", 1)[0]
+    assert 'sandbox="allow-scripts"' in inline
+    assert explanations[0]._repr_html_().startswith('<iframe class="compnn-explorer"')
+    notebook = tmp_path / "notebook.html"
+    notebook.write_text("<!doctype html><html><body><div class='output_html'>" + inline +
+                        "</div></body></html>")
+    browser.get(notebook.resolve().as_uri())
+    browser.switch_to.frame(browser.find_element(By.CSS_SELECTOR, "iframe.compnn-explorer"))
+    try:
+        assert browser.find_element(By.TAG_NAME, "h1").text == HOSTILE
+        browser.execute_script(
+            "document.getElementById('query').addEventListener('mousemove',"
+            "  e => { window.lastPointer = [e.clientX, e.clientY]; }, true);")
+        for i, e in enumerate(explanations):
+            Select(browser.find_element(By.ID, "queries")).select_by_visible_text(e.name)
+            shown = hover_randomly(browser, e.nnf, e.similarity, names, e.layer, seed=60 + i)
+            assert shown["query"] == e.name
+        shown = click_cell(browser, 3, 4, explanations[1].nnf.shape[:2])
+        assert shown["pinned"] == "true"
+    finally:
+        browser.switch_to.default_content()
+    assert console_errors(browser) == []
+    compnn.Explorer(explanations[0]).save(tmp_path / "saved.html")
+    assert (tmp_path / "saved.html").read_text() == compnn.explorer_html(explanations[0])
+
+
 # ---- the shipped pix2pix on facades: the README's screenshot -------------------------------
 
 
