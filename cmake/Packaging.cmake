@@ -41,7 +41,8 @@ if(COMPNN_BUILD_PYTHON)
   math(EXPR COMPNN_PYTHON_NEXT_MINOR "${Python_VERSION_MINOR} + 1")
   list(APPEND COMPNN_DEB_RUNTIME_DEPENDS
        "python3 (>= ${Python_VERSION_MAJOR}.${Python_VERSION_MINOR})"
-       "python3 (<< ${Python_VERSION_MAJOR}.${COMPNN_PYTHON_NEXT_MINOR})" python3-numpy)
+       "python3 (<< ${Python_VERSION_MAJOR}.${COMPNN_PYTHON_NEXT_MINOR})" python3-numpy
+       python3-tqdm)
   list(APPEND COMPNN_DEB_RUNTIME_SUGGESTS python3-torch)  # compnn.torch
   # Debian's python3 writes __pycache__ beside the modules when root imports them; dpkg does not
   # know those files, so prerm removes them with the package.

@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike
 from . import _compnn
 from ._arrays import Pair, StrPath, as_array, field_or_item
 from ._hooks import Capture, layer_shapes, split_name
+from ._progress import progress_bar
 from .dataset import Dataset, ImagePair
 from .explanation import Explanation, OutputKind, from_search, prediction_pixels
 from .store import FeatureStore, Method, StoreWriter
@@ -89,31 +90,6 @@ def layers(model: torch.nn.Module, example: ArrayLike | torch.Tensor) -> list[Mo
     shapes = layer_shapes(model, x.to(_device(model)))
     height = x.shape[2]
     return [ModuleLayer(n, c, h, w, max(1, height // h)) for n, c, h, w in shapes]
-
-
-class _Progress:
-    """A one-line progress report on stderr (rewritten in place on a terminal)."""
-
-    def __init__(self, label, total, enabled):
-        self.label, self.total, self.enabled = label, total, enabled
-        self.start = time.monotonic()
-        self.tty = sys.stderr.isatty()
-        self.last = 0.0
-
-    def update(self, done, final=False):
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if not final and now - self.last < (0.2 if self.tty else 5.0):
-            return
-        self.last = now
-        rate = done / max(now - self.start, 1e-9)
-        of = f"/{self.total}" if self.total else ""
-        line = f"{self.label}: {done}{of} images, {rate:.1f} images/s"
-        sys.stderr.write(("\r" + line) if self.tty else line + "\n")
-        if final and self.tty:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
 
 
 def _batches(images, batch_size, what):
@@ -286,7 +262,7 @@ def index(
     device = _device(model)
     writer = None
     count = 0
-    bar = _Progress("compnn.torch.index", total, progress)
+    bar = progress_bar("compnn.torch.index", total, progress)
     try:
         with torch.no_grad():
             for batch in _batches(images, batch_size, "images"):
@@ -336,7 +312,7 @@ def index(
                             "predictions" in labels, output_kind=output_kind)
                     writer.append(name, {n: maps[n][j].numpy() for n in wanted}, **pixels)
                     count += 1
-                bar.update(count)
+                bar.update(count - bar.n)
         if writer is None:
             raise ValueError("images: no images were given")
         if names is not None and count != len(names):
@@ -346,7 +322,8 @@ def index(
         if writer is not None:
             writer.abort()
         raise
-    bar.update(count, final=True)
+    finally:
+        bar.close()
     return FeatureStore(out)
 
 

@@ -295,3 +295,14 @@ def test_predictions_are_the_networks_outputs_and_k_matches_vote_by_similarity(u
                     assert votes[tuple(pasted[y * stride + py, x * stride + px])] == heaviest
     summary = e.save(tmp_path / "out")
     assert summary["k"] == 3 and "prediction-reconstruction.png" in summary["files"]
+
+
+def test_index_shows_progress_and_is_silent_when_asked(unet, facades, tmp_path, capfd):
+    data = compnn.Dataset(facades, "train")
+    compnn.torch.index(unet, data, ["up_path.1"], tmp_path / "shown", batch_size=4)
+    shown = capfd.readouterr().err
+    # Off a terminal: tqdm's plain bar, ending on every image counted.
+    assert "compnn.torch.index" in shown
+    assert f"{len(data)}/{len(data)}" in shown
+    compnn.torch.index(unet, data, ["up_path.1"], tmp_path / "silent", progress=False)
+    assert capfd.readouterr().err == ""
