@@ -198,6 +198,9 @@ class Explorer:
         self.html = explorer_html(explanations, title=title, first_layer=first_layer)
         self.height = int(height)
 
+    def __repr__(self) -> str:
+        return f"<compnn Explorer page of {len(self.html) / 1e6:.1f} MB: display it in a notebook>"
+
     def save(self, path: StrPath) -> None:
         """Writes the page to ``path`` (atomically)."""
         _compnn._write_text_atomically(os.fspath(path), self.html)

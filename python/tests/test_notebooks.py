@@ -1,0 +1,70 @@
+"""The example notebooks (examples/*.ipynb), executed headless as a user runs them (nbclient,
+Debian's ipykernel on /usr/bin/python3), then rendered to HTML (nbconvert) and opened in
+headless Chromium: the explorer shown inline in the notebook answers a hover with the cell the
+explanation's own nnf.npy holds."""
+
+import json
+import os
+
+import nbformat
+import numpy as np
+import pytest
+from nbclient import NotebookClient
+from nbconvert import HTMLExporter
+from selenium.webdriver.common.by import By
+
+from conftest import CLI, SOURCE_DIR
+from test_explorer import browser, click_cell, console_errors  # noqa: F401 (a fixture)
+
+EXAMPLES = os.path.join(SOURCE_DIR, "examples")
+
+
+def execute(name, work, monkeypatch):
+    """Runs examples/NAME in `work`; returns the executed notebook."""
+    monkeypatch.setenv("COMPNN_CLI", CLI)
+    monkeypatch.setenv("COMPNN_EXAMPLE_DIR", str(work))
+    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    python_dir = os.path.dirname(os.path.dirname(os.path.abspath(__import__("compnn").__file__)))
+    monkeypatch.setenv("PYTHONPATH", python_dir)
+    nb = nbformat.read(os.path.join(EXAMPLES, name), as_version=4)
+    # The repository keeps notebooks without outputs, so that they never hold stale results.
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), name
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": EXAMPLES}}).execute()
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            assert output.output_type != "error", output
+    return nb
+
+
+def test_torchvision_notebook_runs_and_its_inline_explorer_answers_hovers(
+        browser, tmp_path, monkeypatch):  # noqa: F811
+    nb = execute("torchvision-hooks.ipynb", tmp_path / "work", monkeypatch)
+    inline = [o for c in nb.cells for o in c.get("outputs", [])
+              if "text/html" in o.get("data", {}) and "compnn-explorer" in o["data"]["text/html"]]
+    assert len(inline) == 2  # the Explanation, and the Explorer of both queries
+    page = tmp_path / "notebook.html"
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    page.write_text(body)
+
+    saved = tmp_path / "work" / "scene_val_0000"
+    nnf = np.load(saved / "nnf.npy")
+    names = json.loads((saved / "summary.json").read_text())
+    browser.get(page.resolve().as_uri())
+    frames = browser.find_elements(By.CSS_SELECTOR, "iframe.compnn-explorer")
+    assert len(frames) == 2
+    # The second: the Explorer of both queries, the first shown.
+    browser.execute_script("arguments[0].scrollIntoView()", frames[1])
+    browser.switch_to.frame(frames[1])
+    try:
+        y, x = 20, 30
+        shown = click_cell(browser, y, x, nnf.shape[:2])
+        assert shown["query"] == "scene_val_0000"
+        assert (shown["query-y"], shown["query-x"]) == (str(y), str(x))
+        assert (shown["y"], shown["x"]) == (str(nnf[y, x, 1]), str(nnf[y, x, 2]))
+        assert shown["image"] in {s["image"] for s in names["sources"]}
+    finally:
+        browser.switch_to.default_content()
+    # nbconvert's page asks for require.js from the Jupyter install, absent here; the explorer
+    # itself reports nothing.
+    assert [e for e in console_errors(browser) if "require" not in e["message"]] == []
