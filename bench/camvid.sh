@@ -3,14 +3,15 @@
 # the train split with the shipped SegNet, the paper's Table 1 column on val, and the layers and
 # methods compared for faithfulness (agreement with the network) and coherence (how few sources
 # and how large their regions). Writes OUT/table1/ and OUT/layers-*/ (table.md, table.json).
-#   bench/camvid.sh CAMVID_DIR [OUT]   (default OUT: out/camvid-bench; about 7 minutes on 2 cores)
+#   bench/camvid.sh CAMVID_DIR [OUT] [MODEL]   (default OUT: out/camvid-bench, MODEL:
+#   models/camvid-segnet.model; about 7 minutes on 2 cores)
 set -euo pipefail
-[[ $# -ge 1 ]] || { echo "usage: bench/camvid.sh CAMVID_DIR [OUT]" >&2; exit 2; }
+[[ $# -ge 1 ]] || { echo "usage: bench/camvid.sh CAMVID_DIR [OUT] [MODEL]" >&2; exit 2; }
 source_dir=$(realpath "$1")
 cd "$(dirname "$0")/.."
 out=${2:-out/camvid-bench}
 compnn=./build/bin/compnn
-model=models/camvid-segnet.model
+model=${3:-models/camvid-segnet.model}
 data=$out/data
 store=$out/store
 mkdir -p "$out"

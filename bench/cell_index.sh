@@ -13,7 +13,8 @@ out=out/cell-index-bench
 if [[ $# -ge 1 && $1 != -* ]]; then out=$(realpath -m "$1"); shift; fi
 cd "$(dirname "$0")/.."
 compnn=./build/bin/compnn
-model=models/camvid-segnet.model
+# The model docs/performance.md's numbers were measured with (COMPNN_MODEL: another).
+model=${COMPNN_MODEL:-models/camvid-segnet-mfb.model}
 mkdir -p "$out"
 seconds() { local start=$SECONDS; "$@" >&2; echo $((SECONDS - start)); }
 
