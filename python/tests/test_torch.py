@@ -1,6 +1,7 @@
 """compnn.torch: a store captured with hooks from an nn.Module equals compnn index's capture of
 its TorchScript export; explanations equal compnn explain's and a numpy paste."""
 
+import html
 import json
 import shutil
 
@@ -82,7 +83,11 @@ def test_explain_equals_the_command_and_a_numpy_paste(cli, stores, unet, unet_sc
     assert sorted(p.name for p in (tmp_path / "py").iterdir()) == cli_files
     np.testing.assert_array_equal(np.load(tmp_path / "py" / "nnf.npy"), e.nnf)
     assert summary["layer"] == "up_path.1" and summary["sources"][0]["image"] == e.sources[0][0]
-    assert "<img src=\"data:image/png;base64," in e._repr_html_()
+    # In a notebook it displays as the explorer page of itself (test_explorer.py hovers it).
+    shown = e._repr_html_()
+    assert shown.startswith('<iframe class="compnn-explorer" srcdoc="')
+    assert html.unescape(shown.split('srcdoc="', 1)[1].split('" style=', 1)[0]) == \
+        compnn.explorer_html(e)
 
 
 def test_store_with_pixels_explains_without_a_dataset(unet, facades, tmp_path):
