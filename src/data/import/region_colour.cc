@@ -1,7 +1,7 @@
 // Colours measured on imported photos: what property control needs from data that carries no
 // attributes of its own.
 #include <cmath>
-#include <opencv2/imgproc.hpp>
+#include <cstdint>
 
 #include "compnn/data/dataset_import.h"
 
@@ -22,13 +22,45 @@ std::string NameOfColour(const cv::Vec3d& lab) {
   return "blue";
 }
 
+namespace {
+
+// sRGB (0..255) to CIE L*a*b* under D65, by the standard's formulas. OpenCV's cvtColor keeps
+// lazily built tables for ever, which LeakSanitizer reports at exit.
+cv::Vec3d SrgbToLab(double r, double g, double b) {
+  const auto linear = [](double v) {
+    v /= 255.0;
+    return v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4);
+  };
+  const double lr = linear(r), lg = linear(g), lb = linear(b);
+  // XYZ relative to D65's white (0.95047, 1, 1.08883).
+  const double x = (0.4124564 * lr + 0.3575761 * lg + 0.1804375 * lb) / 0.95047;
+  const double y = 0.2126729 * lr + 0.7151522 * lg + 0.0721750 * lb;
+  const double z = (0.0193339 * lr + 0.1191920 * lg + 0.9503041 * lb) / 1.08883;
+  const auto f = [](double t) {
+    constexpr double kEpsilon = 216.0 / 24389.0, kKappa = 24389.0 / 27.0;
+    return t > kEpsilon ? std::cbrt(t) : (kKappa * t + 16.0) / 116.0;
+  };
+  const double fx = f(x), fy = f(y), fz = f(z);
+  return {116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)};
+}
+
+}  // namespace
+
 std::optional<cv::Vec3d> MeanLab(const cv::Mat& photo, const cv::Mat& mask) {
-  if (cv::countNonZero(mask) == 0) return std::nullopt;
-  cv::Mat scaled, lab;
-  photo.convertTo(scaled, CV_32FC3, 1.0 / 255);  // float input: L in 0..100, a and b unscaled
-  cv::cvtColor(scaled, lab, cv::COLOR_BGR2Lab);
-  const cv::Scalar mean = cv::mean(lab, mask);
-  return cv::Vec3d(mean[0], mean[1], mean[2]);
+  CV_Assert(photo.type() == CV_8UC3 && mask.type() == CV_8U && photo.size() == mask.size());
+  cv::Vec3d sum(0, 0, 0);
+  std::int64_t pixels = 0;
+  for (int y = 0; y < photo.rows; ++y) {
+    const cv::Vec3b* bgr = photo.ptr<cv::Vec3b>(y);
+    const std::uint8_t* m = mask.ptr<std::uint8_t>(y);
+    for (int x = 0; x < photo.cols; ++x) {
+      if (!m[x]) continue;
+      sum += SrgbToLab(bgr[x][2], bgr[x][1], bgr[x][0]);
+      ++pixels;
+    }
+  }
+  if (pixels == 0) return std::nullopt;
+  return sum / static_cast<double>(pixels);
 }
 
 }  // namespace compnn
