@@ -11,7 +11,8 @@ AgreementWithNetwork MeasureAgreement(const cv::Mat& reconstruction, const cv::M
   if (reconstruction.type() != CV_8U || network.type() != CV_8U)
     throw std::invalid_argument("agreement: class maps must be 8-bit class ids");
   if (reconstruction.size() != network.size())
-    throw std::invalid_argument("agreement: the reconstruction and the network's classes differ in size");
+    throw std::invalid_argument(
+        "agreement: the reconstruction and the network's classes differ in size");
   const int classes = palette.size();
   std::vector<std::int64_t> pixels(classes, 0), agreeing(classes, 0);
   for (int y = 0; y < network.rows; ++y) {

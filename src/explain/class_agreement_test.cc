@@ -8,8 +8,9 @@ namespace compnn {
 namespace {
 
 Palette ThreeClasses() {
-  return Palette({{0, "road", {128, 64, 128}}, {1, "pole", {192, 192, 128}}, {2, "sky", {0, 0, 255}}},
-                 LabelClass{kIgnoreClass, "void", {0, 0, 0}});
+  return Palette(
+      {{0, "road", {128, 64, 128}}, {1, "pole", {192, 192, 128}}, {2, "sky", {0, 0, 255}}},
+      LabelClass{kIgnoreClass, "void", {0, 0, 0}});
 }
 
 // Worked by hand on a 2 x 4 map: the network sees road x4, pole x2, void x1, sky x1; the
@@ -42,10 +43,10 @@ TEST(ClassAgreement, PerClassRecallOfTheNetworksClasses) {
 // Exact colours (void's too) are their class; another colour is the nearest class's.
 TEST(ClassAgreement, ClassesOfADrawing) {
   cv::Mat drawn(1, 4, CV_8UC3);
-  drawn.at<cv::Vec3b>(0, 0) = cv::Vec3b(128, 64, 128);  // BGR of road (128, 64, 128)
-  drawn.at<cv::Vec3b>(0, 1) = cv::Vec3b(0, 0, 0);       // void
-  drawn.at<cv::Vec3b>(0, 2) = cv::Vec3b(250, 5, 10);    // near sky's BGR (255, 0, 0)
-  drawn.at<cv::Vec3b>(0, 3) = cv::Vec3b(120, 190, 195); // near pole's BGR (128, 192, 192)
+  drawn.at<cv::Vec3b>(0, 0) = cv::Vec3b(128, 64, 128);   // BGR of road (128, 64, 128)
+  drawn.at<cv::Vec3b>(0, 1) = cv::Vec3b(0, 0, 0);        // void
+  drawn.at<cv::Vec3b>(0, 2) = cv::Vec3b(250, 5, 10);     // near sky's BGR (255, 0, 0)
+  drawn.at<cv::Vec3b>(0, 3) = cv::Vec3b(120, 190, 195);  // near pole's BGR (128, 192, 192)
   const cv::Mat c = ClassesOfDrawing(drawn, ThreeClasses());
   EXPECT_EQ(c.at<uchar>(0, 0), 0);
   EXPECT_EQ(c.at<uchar>(0, 1), kIgnoreClass);

@@ -58,19 +58,20 @@ nlohmann::json AgreementJson(const AgreementWithNetwork& a) {
 
 nlohmann::json FieldJson(const ExplorerField& f) {
   const CorrespondenceField& c = f.field;
-  nlohmann::json json = {{"layer", f.layer},
-          {"database", f.database},
-          {"stride", f.stride},
-          {"hyperpatch", {f.hyperpatch.height, f.hyperpatch.width}},
-          {"height", c.height},
-          {"width", c.width},
-          {"image", PackBest<std::int32_t>(c, [](const Match& m) { return m.image; })},
-          {"y", PackBest<std::int32_t>(c, [](const Match& m) { return m.y; })},
-          {"x", PackBest<std::int32_t>(c, [](const Match& m) { return m.x; })},
-          {"similarity", PackBest<float>(c, [](const Match& m) { return m.similarity; })},
-          {"mean_similarity", c.MeanSimilarity()},
-          {"input_reconstruction", ImageDataUri(f.input_reconstruction)},
-          {"output_reconstruction", ImageDataUri(f.output_reconstruction)}};
+  nlohmann::json json = {
+      {"layer", f.layer},
+      {"database", f.database},
+      {"stride", f.stride},
+      {"hyperpatch", {f.hyperpatch.height, f.hyperpatch.width}},
+      {"height", c.height},
+      {"width", c.width},
+      {"image", PackBest<std::int32_t>(c, [](const Match& m) { return m.image; })},
+      {"y", PackBest<std::int32_t>(c, [](const Match& m) { return m.y; })},
+      {"x", PackBest<std::int32_t>(c, [](const Match& m) { return m.x; })},
+      {"similarity", PackBest<float>(c, [](const Match& m) { return m.similarity; })},
+      {"mean_similarity", c.MeanSimilarity()},
+      {"input_reconstruction", ImageDataUri(f.input_reconstruction)},
+      {"output_reconstruction", ImageDataUri(f.output_reconstruction)}};
   if (f.agreement) json["agreement"] = AgreementJson(*f.agreement);
   return json;
 }

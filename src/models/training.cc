@@ -367,8 +367,8 @@ void TrainOptions::Check() const {
                       min_crop);
   COMPNN_CHECK_OPTION(std::isfinite(learning_rate) && learning_rate >= 0.0, "learning_rate",
                       "must be a finite number >= 0, got ", learning_rate);
-  COMPNN_CHECK_OPTION(class_weight_power >= 0.0 && class_weight_power <= 4.0,
-                      "class_weight_power", "must be in [0, 4], got ", class_weight_power);
+  COMPNN_CHECK_OPTION(class_weight_power >= 0.0 && class_weight_power <= 4.0, "class_weight_power",
+                      "must be in [0, 4], got ", class_weight_power);
   // PatchGAN halves the image three times, then convolves with 4 x 4 kernels.
   COMPNN_CHECK_OPTION(
       arch != Architecture::kPix2Pix || !size || std::min(size->height, size->width) >= 32, "size",

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "compnn/core/correspondence.h"
-#include "compnn/explain/class_agreement.h"
 #include "compnn/core/hyperpatch.h"
+#include "compnn/explain/class_agreement.h"
 
 namespace compnn {
 
