@@ -34,8 +34,8 @@ struct TrainOptions {
   double min_crop = 1.0;
   double l1_weight = 100.0;  // pix2pix: L1 weight against the GAN loss
   // segnet: class c weighs (median_f / f_c) ^ this in the loss. 1 is SegNet's median frequency
-  // balancing: thin classes weigh up to 10x, so the network paints them wider than they are
-  // labelled (higher recall, lower precision); 0 weighs every pixel alike.
+  // balancing: thin classes weigh many times common ones, so the network paints them wider than
+  // they are labelled (higher recall, lower precision); 0 weighs every pixel alike.
   double class_weight_power = 1.0;
   std::uint64_t seed = 0;
   bool resume = false;
