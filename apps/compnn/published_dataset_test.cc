@@ -77,7 +77,7 @@ TEST_F(PublishedDataset, NonSquareCamVidImportsTrainsIndexesExplainsAndEvaluates
     const int truth = palette.Find(colour(targets)), predicted = palette.Find(colour(predictions));
     ASSERT_GE(truth, 0);
     ASSERT_GE(predicted, 0);
-    if (truth == kIgnoreClass) continue;
+    if (truth == kIgnoreClass || predicted == kIgnoreClass) continue;
     ++given[predicted];
     right[predicted] += predicted == truth;
   }

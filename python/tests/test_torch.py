@@ -306,8 +306,9 @@ def test_index_shows_progress_and_is_silent_when_asked(unet, facades, tmp_path, 
     data = compnn.Dataset(facades, "train")
     compnn.torch.index(unet, data, ["up_path.1"], tmp_path / "shown", batch_size=4)
     shown = capfd.readouterr().err
-    # Off a terminal: tqdm's plain bar, ending on every image counted.
-    assert "compnn.torch.index" in shown
-    assert f"{len(data)}/{len(data)}" in shown
+    # Off a terminal: whole lines (no carriage returns), the last one with every image counted.
+    assert "\r" not in shown
+    last = shown.strip().splitlines()[-1]
+    assert last.startswith("compnn.torch.index") and f"{len(data)}/{len(data)}" in last
     compnn.torch.index(unet, data, ["up_path.1"], tmp_path / "silent", progress=False)
     assert capfd.readouterr().err == ""

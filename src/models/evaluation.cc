@@ -1,6 +1,7 @@
 #include "compnn/models/evaluation.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "compnn/core/check.h"
 #include "compnn/core/field_coherence.h"
@@ -9,27 +10,39 @@
 #include "compnn/explain/reconstruction.h"
 #include "compnn/explain/training_images.h"
 #include "compnn/models/explainer.h"
+#include "compnn/store/npy.h"
 
 namespace compnn {
 namespace {
 
-// Per class, the network's precision on its training images (EvalReport::training_precision);
-// empty without the network's outputs on them.
-std::vector<double> TrainingPrecision(TrainingImages& training, int classes) {
-  if (!training.has_predictions() || !training.IsLabels(PasteSource::kPredictions)) return {};
-  ConfusionMatrix confusion(classes);
-  for (int i = 0; i < training.size(); ++i) {
-    const cv::Mat predicted = training.ClassMaps(PasteSource::kPredictions, {i})[i];
-    const cv::Mat labels = training.ClassMaps(PasteSource::kTargets, {i})[i];
-    CV_Assert(predicted.isContinuous() && labels.isContinuous());
-    confusion.Add(predicted.ptr<std::uint8_t>(), labels.ptr<std::uint8_t>(), labels.total());
+// Per class, the network's precision on its training images (EvalReport::training_precision),
+// read from the store's kept targets and predictions (memory-mapped, one pass, nothing kept);
+// empty for a store that keeps either not.
+std::vector<double> TrainingPrecision(const FeatureStore& store, const Palette& palette) {
+  const NpyFile* targets = store.PixelFile("targets");
+  const NpyFile* predictions = store.PixelFile("predictions");
+  if (!targets || !predictions || targets->shape() != predictions->shape()) return {};
+  std::unordered_map<std::uint32_t, int> ids;  // packed RGB -> class (or -1: no palette colour)
+  const auto class_of = [&](const std::uint8_t* rgb) {
+    const std::uint32_t key = std::uint32_t{rgb[0]} << 16 | std::uint32_t{rgb[1]} << 8 | rgb[2];
+    const auto [it, added] = ids.try_emplace(key, 0);
+    if (added) it->second = palette.Find(cv::Vec3b(rgb[2], rgb[1], rgb[0]));
+    return it->second;
+  };
+  const int classes = palette.size();
+  std::vector<std::int64_t> given(classes, 0), right(classes, 0);
+  const std::uint8_t* t = targets->data_as<std::uint8_t>();
+  const std::uint8_t* p = predictions->data_as<std::uint8_t>();
+  const std::int64_t pixels = targets->header().elements() / 3;
+  for (std::int64_t i = 0; i < pixels; ++i) {
+    const int truth = class_of(t + 3 * i), predicted = class_of(p + 3 * i);
+    if (truth < 0 || truth == kIgnoreClass || predicted < 0 || predicted == kIgnoreClass) continue;
+    ++given[predicted];
+    right[predicted] += predicted == truth;
   }
   std::vector<double> precision(classes, -1.0);
-  for (int c = 0; c < classes; ++c) {
-    std::int64_t predicted = 0;
-    for (int truth = 0; truth < classes; ++truth) predicted += confusion.at(truth, c);
-    if (predicted > 0) precision[c] = static_cast<double>(confusion.at(c, c)) / predicted;
-  }
+  for (int c = 0; c < classes; ++c)
+    if (given[c] > 0) precision[c] = static_cast<double>(right[c]) / given[c];
   return precision;
 }
 
@@ -47,8 +60,7 @@ EvalReport StartReport(Explainer& explainer, const EvalOptions& o) {
     for (const LabelClass& c : explainer.palette()->classes()) report.class_names.push_back(c.name);
   }
   if (report.label_targets && explainer.palette())
-    report.training_precision =
-        TrainingPrecision(explainer.training(), explainer.palette()->size());
+    report.training_precision = TrainingPrecision(explainer.store(), *explainer.palette());
   return report;
 }
 

@@ -49,10 +49,10 @@ struct Pix2PixLabels {
   // A file with more far pixels than this was drawn with another palette (or has its labels on
   // the other side): it is refused.
   double max_far_fraction = 0.02;
-  // A file whose uniform label regions read as some palette colour average farther from it than
-  // this fraction of the distance to the nearest colour of another class is refused, naming the
-  // colours it holds: it was drawn with a palette of near but other colours, which `far` misses
-  // (see UniformRegionColours). JPEG leaves the right palette's under 0.05.
+  // A file is refused, naming the colours it holds, when more than half of the uniform label
+  // pixels read as some palette colour lie farther from it than this fraction of the distance to
+  // the nearest colour of another class: it was drawn with a palette of near but other colours,
+  // which `far` misses (see UniformRegionColours). JPEG leaves the right palette's under 0.05.
   double max_uniform_offset = 0.25;
   std::optional<RegionColourAttribute> region_colour = RegionColourAttribute();
 

@@ -66,7 +66,8 @@ struct EvalReport {
   std::vector<int> k;                    // matches per cell of the rows, as evaluated
   double vote_power = 1.0;
   std::vector<EvalRow> baselines;  // Baseline CNN, GR (bottleneck), GR (penultimate)
-  // Label targets, stores that keep the network's outputs: per class, the share of the pixels
+  // Label targets, stores that keep the training targets and the network's outputs on them (as
+  // compnn index does by default): per class, the share of the pixels
   // the network gives the class on its training images that are labelled so. Pasting training
   // labels, an output reconstruction can follow the network's class about that often at most:
   // a network that paints a thin class wider than its labels cannot be followed there. -1 where

@@ -6,6 +6,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "compnn/core/check.h"
+#include "compnn/core/strings.h"
 #include "compnn/eval/metrics.h"
 #include "import_job.h"
 
@@ -80,14 +81,20 @@ void CheckUniformColours(const std::string& file, const ColourRecoveryStats& sta
   const std::string name = misfit->id == kIgnoreClass
                                ? "the ignore class"
                                : "class '" + labels.colours.palette[misfit->id].name + "'";
-  throw std::runtime_error(
-      file + ": the label colours are not palette '" + labels.colours.name +
-      "''s: uniform regions read as " + name + " " + Rgb(cv::Vec3d(c[0], c[1], c[2])) +
-      " average " + Rgb(misfit->found) + ", " + std::to_string(int(std::lround(misfit->offset))) +
-      " away, while the palette's nearest colour of another class is " +
-      std::to_string(int(std::lround(misfit->spacing))) +
-      " away. Uniform label colours in this file: " + UniformColoursFound(stats) +
-      ". Is it drawn in another palette (pix2pix's facades: 'pix2pix-facades')?");
+  std::string others;
+  for (const auto& [builtin, make] : BuiltInColourPalettes())
+    if (builtin != labels.colours.name) others += (others.empty() ? "'" : ", '") + builtin + "'";
+  const auto whole = [](double v) { return std::to_string(std::lround(v)); };
+  throw std::runtime_error(file + ": the label colours are not palette '" + labels.colours.name +
+                           "''s: more than half the uniform pixels read as " + name + " " +
+                           Rgb(cv::Vec3d(c[0], c[1], c[2])) + " lie over " +
+                           whole(labels.max_uniform_offset * misfit->spacing) + " from it (" +
+                           Format("%.2f", labels.max_uniform_offset) + " of the " +
+                           whole(misfit->spacing) +
+                           " to the palette's nearest colour of another class; median " +
+                           whole(misfit->offset) + ", mean colour " + Rgb(misfit->found) +
+                           "). Uniform label colours in this file: " + UniformColoursFound(stats) +
+                           ". Is it drawn in another palette (built in: " + others + ")?");
 }
 
 // ATTRIBUTE_lab and ATTRIBUTE_colour of the photo's pixels of the attribute's class.

@@ -384,9 +384,9 @@
   // The network's classes, those the output reconstruction follows least first.
   function buildAgreement(f) {
     const panel = $("agreement-panel"), body = $("agreement").tBodies[0];
-    panel.hidden = !f.agreement;
+    panel.hidden = !f.agreement || f.agreement.classes.length === 0;
     body.replaceChildren();
-    if (!f.agreement) return;
+    if (panel.hidden) return;
     $("agreement-note").textContent = `(${percent(f.agreement.overall)} of the pixels)`;
     const total = f.agreement.classes.reduce((sum, c) => sum + c.pixels, 0);
     const classes = [...f.agreement.classes].sort((a, b) => a.agreement - b.agreement);
