@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compnn/core/stopwatch.h"
-#include "compnn/models/explainer.h"
+#include "compnn/models/model_network.h"
 #include "compnn/models/model.h"
 #include "compnn/models/prediction.h"
 #include "compnn/store/json_file.h"
@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
   app.add_option("--json", json_out, "also write the numbers here");
   CLI11_PARSE(app, argc, argv);
   try {
-    Explainer explainer(model, store);
+    const std::unique_ptr<Explainer> opened = OpenExplainer(model, store);
+    Explainer& explainer = *opened;
     StoreSearchOptions search;
     search.topk_images = topk;
     search.search.patch_match.max_iterations = iterations;
@@ -52,8 +53,8 @@ int main(int argc, char** argv) {
       const InterleavedTiming t =
           TimeInterleaved([&] { explainer.ExplainLayer(explainer.Run(q, {layer}), layer, search); },
                           [&] {
-                            RunQuery(explainer.model(), q.input, explainer.input_is_labels(),
-                                     explainer.palette(), {});
+                            explainer.network().Run(q.input, explainer.input_is_labels(),
+                                                    explainer.palette(), {});
                           },
                           repeats);
       explain.insert(explain.end(), t.subject_seconds.begin(), t.subject_seconds.end());

@@ -21,7 +21,7 @@ set(COMPNN_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/compnn CACHE STRING
 # the same compnn::<name> aliases in the build tree.
 set(COMPNN_INSTALLED_COMPONENTS)
 set(COMPNN_INSTALLED_TARGETS)
-foreach(name core store eval data explain models mpi)
+foreach(name core store eval data explain pipeline models mpi)
   if(TARGET compnn_${name})
     set_target_properties(compnn_${name} PROPERTIES EXPORT_NAME ${name})
     add_library(compnn::${name} ALIAS compnn_${name})

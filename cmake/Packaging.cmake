@@ -43,7 +43,8 @@ if(COMPNN_BUILD_PYTHON)
        "python3 (>= ${Python_VERSION_MAJOR}.${Python_VERSION_MINOR})"
        "python3 (<< ${Python_VERSION_MAJOR}.${COMPNN_PYTHON_NEXT_MINOR})" python3-numpy
        python3-tqdm)
-  list(APPEND COMPNN_DEB_RUNTIME_SUGGESTS python3-torch)  # compnn.torch
+  # compnn.torch; tables as DataFrames and rendered in notebooks
+  list(APPEND COMPNN_DEB_RUNTIME_SUGGESTS python3-torch python3-pandas python3-markdown)
   # Debian's python3 writes __pycache__ beside the modules when root imports them; dpkg does not
   # know those files, so prerm removes them with the package.
   if(IS_ABSOLUTE "${COMPNN_PYTHON_INSTALL_DIR}")

@@ -6,9 +6,9 @@
 #include "command_catalog.h"
 #include "commands.h"
 #include "compnn/data/dataset_writer.h"
-#include "compnn/models/credibility_eval.h"
-#include "compnn/models/evaluation.h"
-#include "compnn/models/explainer.h"
+#include "compnn/pipeline/credibility_eval.h"
+#include "compnn/pipeline/evaluation.h"
+#include "compnn/models/model_network.h"
 #include "compnn/models/model.h"
 #include "compnn/models/sanity_check.h"
 #include "compnn/store/atomic_file.h"
@@ -30,7 +30,8 @@ struct EvalCommandOptions : ExplainOptions {
 
 // compnn eval --credibility: calibrate on the split's first images, measure the rest.
 void RunCredibility(EvalCommandOptions& o) {
-  Explainer explainer(o.model, o.store, o.data);
+  const std::unique_ptr<Explainer> opened = OpenExplainer(o.model, o.store, o.data);
+  Explainer& explainer = *opened;
   if (o.search.search.threads > 0) UseAllCores(o.search.search.threads);
   CredibilityEvalOptions c = o.credibility_eval;
   c.credibility.search = o.search;
@@ -54,7 +55,8 @@ void RunCredibility(EvalCommandOptions& o) {
 }
 
 void RunEval(EvalCommandOptions& o) {
-  Explainer explainer(o.model, o.store, o.data);
+  const std::unique_ptr<Explainer> opened = OpenExplainer(o.model, o.store, o.data);
+  Explainer& explainer = *opened;
   if (o.search.search.threads > 0) UseAllCores(o.search.search.threads);  // the forward passes too
   o.eval.search = o.search;
   o.eval.paste = o.paste;
@@ -77,7 +79,8 @@ void RunEval(EvalCommandOptions& o) {
 
 // compnn eval --sanity: the explanations of ever more randomised networks.
 void RunSanity(EvalCommandOptions& o) {
-  Explainer explainer(o.model, o.store, o.data);
+  const std::unique_ptr<Explainer> opened = OpenExplainer(o.model, o.store, o.data);
+  Explainer& explainer = *opened;
   if (o.search.search.threads > 0) UseAllCores(o.search.search.threads);
   SanityOptions s;
   COMPNN_CHECK(o.eval.layers.size() <= 1, "--sanity explains at one --layer");

@@ -15,7 +15,8 @@
 #include "compnn/explain/explanation_files.h"
 #include "compnn/explain/figure.h"
 #include "compnn/explain/search_summary.h"
-#include "compnn/models/explain_queries.h"
+#include "compnn/models/model_network.h"
+#include "compnn/pipeline/explain_queries.h"
 #include "compnn/store/atomic_file.h"
 #include "compnn/store/field_io.h"
 #include "compnn/store/json_file.h"
@@ -41,7 +42,8 @@ struct ExplainCommandOptions : ExplainOptions {
 };
 
 void RunExplain(const ExplainCommandOptions& o) {
-  Explainer explainer(o.model, o.store, o.data);
+  const std::unique_ptr<Explainer> opened = OpenExplainer(o.model, o.store, o.data);
+  Explainer& explainer = *opened;
   ExplainQueriesOptions options;
   options.layer = o.layer;
   options.search = o.search;
@@ -98,7 +100,8 @@ nlohmann::json WriteSweepLayer(Explainer& explainer, const SweepOptions& o,
 }
 
 void RunSweep(const SweepOptions& o) {
-  Explainer explainer(o.model, o.store, o.data);
+  const std::unique_ptr<Explainer> opened = OpenExplainer(o.model, o.store, o.data);
+  Explainer& explainer = *opened;
   std::vector<std::string> layers = o.layers;
   if (layers.empty() || (layers.size() == 1 && layers[0] == "all")) {
     layers.clear();
@@ -183,7 +186,8 @@ nlohmann::json WriteControlDatabase(Explainer& explainer, const ControlOptions& 
 void RunControl(const ControlOptions& o) {
   if (o.where.empty() && o.images.empty())
     throw std::runtime_error("give at least one --where condition or --images list");
-  Explainer explainer(o.model, o.store, o.data);
+  const std::unique_ptr<Explainer> opened = OpenExplainer(o.model, o.store, o.data);
+  Explainer& explainer = *opened;
   const std::string layer = o.layer.empty() ? DefaultExplainLayer(explainer.store()) : o.layer;
   const StoreLayer& info = explainer.store().manifest().layer(layer);
   // Each restriction is one database; all are resolved before any work, so errors come first.

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "compnn/models/explainer.h"
+#include "compnn/pipeline/explainer.h"
 #include "compnn/store/store_search.h"
 
 namespace compnn::cli {

@@ -1,12 +1,12 @@
 // --html for explain, sweep and control: the explanations of a run gathered into one explorer
-// page, OUT/explorer.html (see compnn/models/explorer_builder.h).
+// page, OUT/explorer.html (see compnn/pipeline/explorer_builder.h).
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
 
-#include "compnn/models/explorer_builder.h"
+#include "compnn/pipeline/explorer_builder.h"
 
 namespace compnn::cli {
 

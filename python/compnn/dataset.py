@@ -15,6 +15,25 @@ from ._arrays import Pair, StrPath, check_pair
 INPUT_RANGES = ("-1,1", "0,1")
 
 
+def prepare_pixels(
+    rgb: ArrayLike,
+    input_range: str = "-1,1",
+    mean: ArrayLike | None = None,
+    std: ArrayLike | None = None,
+) -> NDArray[np.float32]:
+    """An (H, W, 3) uint8 RGB image as a model's (3, H, W) float32 input: scaled to
+    ``input_range``, or normalised with the per-channel ``mean`` and ``std`` of pixels in 0..1."""
+    # The same float32 operations as compnn index, so that stores agree to the last bits.
+    x = np.asarray(rgb, np.float32).transpose(2, 0, 1) / np.float32(127.5) - np.float32(1)
+    if mean is not None and std is not None:
+        mean = np.asarray(mean, np.float32).reshape(3, 1, 1)
+        std = np.asarray(std, np.float32).reshape(3, 1, 1)
+        x = ((x + np.float32(1)) / np.float32(2) - mean) / std
+    elif input_range == "0,1":
+        x = (x + np.float32(1)) / np.float32(2)
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
 class ImagePair(NamedTuple):
     """One pair of a dataset, as :meth:`Dataset.pixels` reads it: ``input, target = ...``.
 
@@ -128,13 +147,7 @@ class Dataset:
 
     def prepare(self, rgb: ArrayLike) -> NDArray[np.float32]:
         """An (H, W, 3) uint8 RGB image as the model's (3, H, W) float32 input."""
-        # The same float32 operations as compnn index, so that stores agree to the last bits.
-        x = np.asarray(rgb, np.float32).transpose(2, 0, 1) / np.float32(127.5) - np.float32(1)
-        if self.mean is not None:
-            x = ((x + np.float32(1)) / np.float32(2) - self.mean) / self.std
-        elif self.input_range == "0,1":
-            x = (x + np.float32(1)) / np.float32(2)
-        return np.ascontiguousarray(x, dtype=np.float32)
+        return prepare_pixels(rgb, self.input_range, self.mean, self.std)
 
     def __getitem__(self, index: int) -> NDArray[np.float32]:
         if not -len(self) <= index < len(self):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import collections
 import collections.abc
 import concurrent.futures
+import json
 import os
 import sys
 import threading
@@ -32,11 +33,12 @@ from . import _compnn
 from ._arrays import Pair, StrPath, as_array, field_or_item
 from ._hooks import Capture, layer_shapes, split_name
 from ._progress import progress_bar
-from .dataset import Dataset, ImagePair
-from .explanation import Explanation, OutputKind, from_search, prediction_pixels
+from .dataset import Dataset, ImagePair, prepare_pixels
+from .evaluation import EvalTable
+from .explanation import Explanation, OutputKind, from_search, output_pixels, prediction_pixels
 from .store import FeatureStore, Method, StoreWriter
 
-__all__ = ["ModuleLayer", "explain", "index", "layers"]
+__all__ = ["ModuleLayer", "evaluate", "explain", "index", "layers"]
 
 #: The key (a dict's) or index (a tuple's) of the network's output tensor.
 OutputKey = str | int
@@ -488,3 +490,140 @@ def explain(
         output_kind=output_kind,
         vote_power=vote_power,
     )
+
+
+class _HookedNetwork:
+    """A ``torch.nn.Module`` as the C++ pipeline's network (``_compnn._evaluate`` calls ``run``
+    once a query): the store's input scaling on the way in, forward hooks for the layers, and
+    the output drawn as :func:`compnn.torch.explain` draws it."""
+
+    def __init__(self, model, store, palette, output, output_kind):
+        self.model = model
+        self.device = _device(model)
+        self.record = store.manifest.get("model", {})
+        self.palette = palette
+        self.output = output
+        self.output_kind = output_kind
+
+    def has_layer(self, name: str) -> bool:
+        try:
+            Capture(self.model, [name])
+        except ValueError:
+            return False
+        return True
+
+    def forward(self, rgb, layers):
+        record = self.record
+        x = torch.from_numpy(prepare_pixels(rgb, record.get("input_range", "-1,1"),
+                                            record.get("mean"), record.get("std")))
+        with _model_lock(self.model), torch.no_grad(), Capture(self.model, layers) as capture:
+            y = _network_output(self.model(x.unsqueeze(0).to(self.device)), self.output)
+            capture.check_called_once()
+        maps = {n: capture.values[n][0].float().cpu().permute(1, 2, 0).contiguous().numpy()
+                for n in layers}
+        return maps, y[0].detach().float().cpu()
+
+    def run(self, rgb, input_is_labels, layers):
+        maps, y = self.forward(rgb, layers)
+        return maps, output_pixels(y, self.record, self.palette, output_kind=self.output_kind)
+
+
+def evaluate(
+    model: torch.nn.Module,
+    store: FeatureStore | StrPath,
+    data: StrPath | None = None,
+    *,
+    split: str = "test",
+    count: int = 0,
+    layers: str | Sequence[str] | None = None,
+    topk_images: int | Sequence[int] = (1, 16, 32, 64),
+    k: int | Sequence[int] = 1,
+    method: Method = "hpm",
+    iterations: int = 32,
+    seed: int = 0,
+    search_matches: int = 1,
+    use_cell_index: bool = True,
+    index_probes: int = 1,
+    index_shortlist: int = 64,
+    vote_power: float = 1.0,
+    overlapping_blocks: bool = False,
+    penultimate: str | None = None,
+    quality_queries: int = 8,
+    quality_topk: int = 16,
+    output: OutputKey | None = None,
+    output_kind: OutputKind | None = None,
+    threads: int = 0,
+    progress: bool = True,
+) -> EvalTable:
+    """The paper's Tables 1 and 2 for ``model`` on a dataset split, as ``compnn eval`` makes
+    them (the same C++ pipeline, row for row): the network, the global reconstructions, and the
+    output, prediction and input reconstructions at each layer, prefilter and K, with their
+    agreement with the network, per class, coherence, and HyperPatch-Match against exact search.
+
+    The options are keyword-only, with ``compnn eval``'s defaults and names (``--split test
+    --topk-images 1,16,32,64 --k 1 --method hpm --quality-queries 8``...).
+
+    Args:
+        model: the ``torch.nn.Module`` the store was indexed from (:func:`index`).
+        store: a :class:`compnn.FeatureStore` or its path.
+        data: the dataset folder the queries come from (default: the one the store records).
+        split, count: the split's first ``count`` images (0: all) are the queries.
+        layers: stored layers to evaluate (default: the store's explanation layer).
+        topk_images: a row per prefilter size (0: every training image).
+        k: a row per number of matches per cell.
+        method, iterations, seed, search_matches, use_cell_index, index_probes,
+            index_shortlist, vote_power, overlapping_blocks, penultimate, quality_queries,
+            quality_topk, threads: as ``compnn eval``'s options of those names.
+        output, output_kind: which of the network's outputs, and how to read it, as
+            :func:`explain` takes them.
+        progress: a progress bar over the queries.
+
+    Returns:
+        An :class:`compnn.EvalTable`: ``record`` (table.json), ``markdown`` (table.md),
+        ``rows()``, ``to_dataframe()``, ``save(dir)``; a notebook shows its tables.
+    """
+    if not isinstance(store, FeatureStore):
+        store = FeatureStore(store)
+    if not isinstance(model, torch.nn.Module) or isinstance(model, torch.jit.ScriptModule):
+        raise ValueError("model: a plain torch.nn.Module (TorchScript: use compnn eval)")
+    folder = os.fspath(data) if data is not None else store.manifest.get("dataset", {}).get("dir")
+    if not folder or not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"data: {folder!r} is not a dataset folder (the queries are read from one)")
+    palette = store.palette
+    if palette is None:
+        palette = Dataset(folder, split).palette
+    def as_list(value):
+        return [value] if isinstance(value, (int, str)) else list(value)
+
+    model.eval()
+    network = _HookedNetwork(model, store, palette, output, output_kind)
+    # One pass tells an image output from class scores (the pipeline asks before any query).
+    height, width = store.input_size
+    _, y = network.forward(np.zeros((height, width, 3), np.uint8), [])
+    kind = output_kind or network.record.get("output_kind") or (
+        "image" if y.shape[0] == 3 else "logits")
+    options = {
+        "split": split, "count": count, "topk_images": as_list(topk_images), "k": as_list(k),
+        "method": method, "iterations": iterations, "seed": seed,
+        "search_matches": search_matches, "use_cell_index": use_cell_index,
+        "index_probes": index_probes, "index_shortlist": index_shortlist,
+        "vote_power": float(vote_power), "overlapping_blocks": overlapping_blocks,
+        "penultimate": penultimate or "", "quality_queries": quality_queries,
+        "quality_topk": quality_topk, "threads": threads,
+    }
+    if layers is not None:
+        options["layers"] = as_list(layers)
+    bar = progress_bar("compnn.torch.evaluate", None, progress, unit="query")
+
+    def advance(done, total):
+        bar.total = total
+        bar.update(done - bar.n)
+
+    name = f"{type(model).__module__}.{type(model).__qualname__}"
+    try:
+        record, markdown = _compnn._evaluate(network, name, kind == "logits", store.path,
+                                             folder, options, advance)
+    finally:
+        bar.close()
+    return EvalTable(json.loads(record), markdown)

@@ -16,6 +16,7 @@ void RegisterStoreWriter(py::module_& m);
 void RegisterExplain(py::module_& m);
 void RegisterDataset(py::module_& m);
 void RegisterCredibility(py::module_& m);
+void RegisterPipeline(py::module_& m);
 
 // An enum's value from its name; raises ValueError naming `what` and the names there are.
 template <typename Enum>

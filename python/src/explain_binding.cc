@@ -160,7 +160,8 @@ ExplorerPage PageFromDict(const py::dict& a) {
                            HyperpatchShape{hp.first, hp.second},
                            FieldWithSimilarity(field["nnf"].cast<py::array>(), field["similarity"]),
                            BgrImage(field["input_reconstruction"], "input_reconstruction"),
-                           BgrImage(field["output_reconstruction"], "output_reconstruction")});
+                           BgrImage(field["output_reconstruction"], "output_reconstruction"),
+                           std::nullopt});  // Python measures no agreement yet
     }
   }
   return page;

@@ -11,4 +11,5 @@ PYBIND11_MODULE(_compnn, m) {
   compnn::python::RegisterExplain(m);
   compnn::python::RegisterDataset(m);
   compnn::python::RegisterCredibility(m);
+  compnn::python::RegisterPipeline(m);
 }

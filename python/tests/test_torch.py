@@ -312,3 +312,62 @@ def test_index_shows_progress_and_is_silent_when_asked(unet, facades, tmp_path, 
     assert last.startswith("compnn.torch.index") and f"{len(data)}/{len(data)}" in last
     compnn.torch.index(unet, data, ["up_path.1"], tmp_path / "silent", progress=False)
     assert capfd.readouterr().err == ""
+
+
+def _comparable(rows):
+    """EvalTable rows without their timings."""
+    return [{key: value for key, value in row.items() if key != "seconds_per_query"}
+            for row in rows]
+
+
+def test_evaluate_equals_compnn_eval_of_the_torchscript_export(cli, stores, unet, unet_script,
+                                                                facades, tmp_path):
+    table = compnn.torch.evaluate(unet, stores[1], facades, split="val", layers="up_path.1",
+                                  topk_images=[0, 4], k=[1, 2], method="exact",
+                                  quality_queries=0, progress=False)
+    cli("eval", "--model", unet_script, "--store", stores[1], "--data", facades, "--split", "val",
+        "--layer", "up_path.1", "--topk-images", "0,4", "--k", "1,2", "--method", "exact",
+        "--quality-queries", 0, "--out", tmp_path / "cli")
+    expected = compnn.EvalTable(json.loads((tmp_path / "cli" / "table.json").read_text()), "")
+    got, want = _comparable(table.rows()), _comparable(expected.rows())
+    # Baselines (network, two GRs), then OR, PR and IR... for each (prefilter, k): 3 + 2 x 4.
+    assert [(r["reconstruction"], r["approach"]) for r in got] == [
+        (r["reconstruction"], r["approach"]) for r in want]
+    assert len(got) >= 3 + 2 * 4
+    for g, w in zip(got, want):
+        for key, value in w.items():
+            if isinstance(value, float):
+                assert g[key] == pytest.approx(value, abs=1e-6), (g["approach"], key)
+            else:
+                assert g[key] == value, (g["approach"], key)
+    assert table.record["queries"] == 2 and table.record["split"] == "val"
+    # What a notebook shows, and what compnn eval --out writes.
+    shown = table._repr_html_()
+    assert "<table>" in shown and "Baseline CNN" in shown
+    table.save(tmp_path / "saved")
+    assert json.loads((tmp_path / "saved" / "table.json").read_text()) == table.record
+    assert (tmp_path / "saved" / "table.md").read_text() == table.markdown
+
+
+def test_evaluate_as_a_dataframe(stores, unet, facades):
+    pandas = pytest.importorskip("pandas")
+    table = compnn.torch.evaluate(unet, stores[1], facades, split="val", layers="up_path.1",
+                                  topk_images=2, quality_queries=0, progress=False)
+    frame = table.to_dataframe()
+    assert isinstance(frame, pandas.DataFrame)
+    assert list(frame.columns) == list(compnn.evaluation.ROW_FIELDS)
+    network = frame[frame["approach"] == "Baseline CNN"].iloc[0]
+    assert network["mean_iou"] == table.record["baselines"][0]["mean_iou"]
+    assert len(frame) == len(table.rows())
+
+
+def test_evaluate_refuses_bad_options_naming_them(stores, unet, facades, tmp_path):
+    with pytest.raises(ValueError, match="k"):
+        compnn.torch.evaluate(unet, stores[1], facades, split="val", k=0, progress=False)
+    with pytest.raises(RuntimeError, match="no_such_layer"):
+        compnn.torch.evaluate(unet, stores[1], facades, split="val", layers="no_such_layer",
+                              progress=False)
+    with pytest.raises(FileNotFoundError, match="dataset folder"):
+        compnn.torch.evaluate(unet, stores[1], tmp_path / "none", progress=False)
+    with pytest.raises(ValueError, match="torch.nn.Module"):
+        compnn.torch.evaluate(object(), stores[1], facades, progress=False)

@@ -76,7 +76,7 @@ void SanityOptions::Check() const {
 SanityReport CascadingRandomisation(Explainer& explainer, const SanityOptions& o,
                                     const std::function<void(int, int)>& progress) {
   o.Check();
-  Model& trained = explainer.model();
+  Model& trained = ModelOf(explainer, "the sanity check");
   COMPNN_CHECK(trained.arch() != Architecture::kTorchScript, trained.path(),
                ": the sanity check randomises compnn's own networks (model files of compnn "
                "train), not TorchScript");

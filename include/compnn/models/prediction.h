@@ -9,6 +9,7 @@
 #include "compnn/core/activation_map.h"
 #include "compnn/data/dataset.h"
 #include "compnn/models/model.h"
+#include "compnn/pipeline/query_network.h"
 
 namespace compnn {
 
@@ -19,11 +20,6 @@ class Network;
 // pix2pix, the palette colours of the arg-max class for SegNet.
 cv::Mat Predict(Model& model, const cv::Mat& input, bool input_is_labels, const Palette* palette);
 
-// A query's pass through the network: its activations at the wanted layers and its output.
-struct QueryRun {
-  std::map<std::string, OwnedMap> maps;  // channels last, one image
-  cv::Mat output;                        // as Predict returns it
-};
 // Throws std::runtime_error naming an unknown layer (with the layers there are).
 QueryRun RunQuery(Model& model, const cv::Mat& input, bool input_is_labels, const Palette* palette,
                   const std::set<std::string>& layers);

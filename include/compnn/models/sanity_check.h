@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "compnn/models/explainer.h"
+#include "compnn/models/model_network.h"
 
 namespace compnn {
 

@@ -1,4 +1,4 @@
-#include "compnn/models/explainer.h"
+#include "compnn/pipeline/explainer.h"
 
 #include <filesystem>
 
@@ -6,39 +6,21 @@
 #include "compnn/core/stopwatch.h"
 
 namespace compnn {
-namespace {
-
 namespace fs = std::filesystem;
 
-std::string ModelChecksumOrEmpty(const FeatureStore& store) {
-  return store.manifest().model.value("checksum", "");
-}
-
-}  // namespace
-
-Explainer::Explainer(const std::string& model, const std::string& store, const std::string& data)
-    : store_(FeatureStore::Open(store)) {
-  UseAllCores();
-  const StoreManifest& manifest = store_.manifest();
-  ModelSpec spec;
-  spec.path = model;
-  spec.size = manifest.input_size;
-  spec.direction = ParseDirection(manifest.dataset.value("direction", std::string("AtoB")));
-  ReadScriptSpec(manifest.model, store + "/manifest.json", spec);
-  model_ = Model::Open(spec);
-  const std::string built_from = ModelChecksumOrEmpty(store_);
-  COMPNN_CHECK(built_from.empty() || built_from == FileChecksum(model), store, " was built from ",
-               store_.manifest().model.value("file", std::string("another model")), ", not from ",
-               model, " (checksums differ): index the dataset again with this model");
-  direction_ = model_->direction();
-  input_size_ = model_->size();
-  COMPNN_CHECK(store_.manifest().input_size == input_size_, store, " holds activations of ",
-               store_.manifest().input_size.ToString(), " (HxW) inputs, but ", model, " takes ",
-               input_size_.ToString());
+Explainer::Explainer(std::unique_ptr<QueryNetwork> network, FeatureStore store,
+                     const std::string& data)
+    : network_(std::move(network)), store_(std::move(store)) {
+  const std::string& dir = store_.dir();
+  direction_ = network_->direction();
+  input_size_ = network_->input_size();
+  COMPNN_CHECK(store_.manifest().input_size == input_size_, dir, " holds activations of ",
+               store_.manifest().input_size.ToString(), " (HxW) inputs, but ", network_->name(),
+               " takes ", input_size_.ToString());
   const std::string dataset_dir =
       data.empty() ? store_.manifest().dataset.value("dir", std::string()) : data;
   const bool keeps_pixels = TrainingImages::KeepsPixels(store_);
-  COMPNN_CHECK_OPTION(!dataset_dir.empty() || keeps_pixels, "data", "is empty and ", store,
+  COMPNN_CHECK_OPTION(!dataset_dir.empty() || keeps_pixels, "data", "is empty and ", dir,
                       " does not name its dataset (nor keep its training pixels): name the "
                       "dataset folder");
   // A named dataset that has gone is an error; one the store merely remembers is not needed
@@ -49,7 +31,7 @@ Explainer::Explainer(const std::string& model, const std::string& store, const s
     palette_ = &dataset_->palette();
   } else if (!store_.manifest().palette.is_null()) {
     const nlohmann::json& p = store_.manifest().palette;
-    store_palette_ = Palette::FromJson(p.at("classes"), store + "/manifest.json",
+    store_palette_ = Palette::FromJson(p.at("classes"), dir + "/manifest.json",
                                        p.value("ignore", nlohmann::json()));
     palette_ = &*store_palette_;
   }
@@ -97,7 +79,7 @@ std::vector<Query> Explainer::SplitQueries(const std::string& split, int count) 
 QueryRun Explainer::Run(const Query& query, const std::vector<std::string>& layers) {
   std::set<std::string> wanted(layers.begin(), layers.end());
   wanted.insert(store_.manifest().global_layer);
-  return RunQuery(*model_, query.input, input_is_labels(), palette(), wanted);
+  return network_->Run(query.input, input_is_labels(), palette(), wanted);
 }
 
 cv::Mat Explainer::Reconstruct(const CorrespondenceField& field, const std::string& layer,

@@ -1,4 +1,4 @@
-#include "compnn/models/credibility_maps.h"
+#include "compnn/pipeline/credibility_maps.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,12 +16,6 @@ namespace {
 
 constexpr const char* kFormat = "compnn-calibration-1";
 constexpr const char* kLogitsLayer = "output";
-
-bool HasLayer(Model& model, const std::string& name) {
-  for (const LayerInfo& l : model.layers())
-    if (l.name == name) return true;
-  return false;
-}
 
 nlohmann::json SearchJson(const CredibilityOptions& o) {
   nlohmann::json hyperpatch = nullptr;  // null: each layer's own
@@ -48,12 +42,12 @@ CredibilityMapper::CredibilityMapper(Explainer& explainer, CredibilityOptions op
     : explainer_(explainer), o_(std::move(options)) {
   o_.Check();
   o_.search.search.k = o_.k;
-  COMPNN_CHECK(explainer_.model().OutputsClasses() && explainer_.target_is_labels(),
-               explainer_.model().path(),
+  COMPNN_CHECK(explainer_.network().OutputsClasses() && explainer_.target_is_labels(),
+               explainer_.network().name(),
                ": credibility needs a network that outputs classes, explained from label targets");
   if (o_.layers.empty()) o_.layers = {DefaultExplainLayer(explainer_.store())};
   for (const std::string& layer : o_.layers) explainer_.store().manifest().layer(layer);
-  logits_ = HasLayer(explainer_.model(), kLogitsLayer);
+  logits_ = explainer_.network().HasLayer(kLogitsLayer);
 }
 
 std::vector<std::string> CredibilityMapper::CapturedLayers() const {

@@ -1,4 +1,4 @@
-#include "compnn/models/explorer_builder.h"
+#include "compnn/pipeline/explorer_builder.h"
 
 namespace compnn {
 

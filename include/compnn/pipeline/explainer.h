@@ -1,6 +1,6 @@
-// Explanations of one model's predictions from its feature store: the glue between the network
+// Explanations of one network's predictions from its feature store: the glue between the network
 // (the query's activations and output), the store (its search) and the dataset (the pixels that
-// reconstructions paste).
+// reconstructions paste). A model file opens as one with OpenExplainer (models/model_network.h).
 #pragma once
 
 #include <memory>
@@ -13,8 +13,7 @@
 #include "compnn/explain/class_agreement.h"
 #include "compnn/explain/reconstruction.h"
 #include "compnn/explain/training_images.h"
-#include "compnn/models/model.h"
-#include "compnn/models/prediction.h"
+#include "compnn/pipeline/query_network.h"
 #include "compnn/store/feature_store.h"
 #include "compnn/store/store_search.h"
 
@@ -35,17 +34,15 @@ struct LayerExplanation {
 
 class Explainer {
  public:
-  // Opens the model (compnn's own, or TorchScript with the input size, direction and input range
-  // the store records), the store and the dataset (`data`, or the one the store was built from).
-  // A store that keeps its training pixels needs no dataset: reconstructions paste its pixels,
-  // and queries are PNG files. A store that keeps the network's outputs on its training images
-  // (predictions) gives prediction reconstructions too. Throws std::runtime_error when the store
-  // was built from another model file (checksums differ), or for a model or store that cannot be
-  // read.
-  Explainer(const std::string& model, const std::string& store, const std::string& data = "");
+  // Explains `network` from `store`, with the dataset `data` (default: the one the store was built
+  // from). A store that keeps its training pixels needs no dataset: reconstructions paste its
+  // pixels, and queries are PNG files. A store that keeps the network's outputs on its training
+  // images (predictions) gives prediction reconstructions too. Throws std::runtime_error when the
+  // network runs at another input size than the store's, or for a dataset that cannot be read.
+  Explainer(std::unique_ptr<QueryNetwork> network, FeatureStore store, const std::string& data = "");
   ~Explainer();
 
-  Model& model() { return *model_; }
+  QueryNetwork& network() { return *network_; }
   const FeatureStore& store() const { return store_; }
   bool has_dataset() const { return dataset_.has_value(); }
   // Throws std::runtime_error saying to name a dataset folder when there is none.
@@ -76,7 +73,7 @@ class Explainer {
                       std::optional<HyperpatchShape> hyperpatch = {});
 
  private:
-  std::unique_ptr<Model> model_;
+  std::unique_ptr<QueryNetwork> network_;
   FeatureStore store_;
   std::optional<Dataset> dataset_;
   std::optional<Palette> store_palette_;  // a dataset-less store's own

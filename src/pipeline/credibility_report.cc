@@ -4,7 +4,7 @@
 
 #include "compnn/core/strings.h"
 #include "compnn/explain/line_chart.h"
-#include "compnn/models/credibility_eval.h"
+#include "compnn/pipeline/credibility_eval.h"
 
 namespace compnn {
 namespace {

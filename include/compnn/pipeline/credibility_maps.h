@@ -10,7 +10,7 @@
 
 #include "compnn/eval/credibility.h"
 #include "compnn/explain/explorer.h"
-#include "compnn/models/explainer.h"
+#include "compnn/pipeline/explainer.h"
 #include "compnn/store/store_search.h"
 
 namespace compnn {

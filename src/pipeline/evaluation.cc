@@ -1,4 +1,4 @@
-#include "compnn/models/evaluation.h"
+#include "compnn/pipeline/evaluation.h"
 
 #include <algorithm>
 #include <unordered_map>
@@ -9,7 +9,7 @@
 #include "compnn/core/stopwatch.h"
 #include "compnn/explain/reconstruction.h"
 #include "compnn/explain/training_images.h"
-#include "compnn/models/explainer.h"
+#include "compnn/pipeline/explainer.h"
 #include "compnn/store/npy.h"
 
 namespace compnn {

@@ -1,4 +1,4 @@
-#include "compnn/models/credibility_eval.h"
+#include "compnn/pipeline/credibility_eval.h"
 
 #include <algorithm>
 #include <cmath>

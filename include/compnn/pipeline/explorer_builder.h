@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "compnn/explain/explorer.h"
-#include "compnn/models/explainer.h"
+#include "compnn/pipeline/explainer.h"
 
 namespace compnn {
 

@@ -10,7 +10,7 @@
 
 #include "compnn/core/ranks.h"
 #include "compnn/explain/explorer.h"
-#include "compnn/models/explainer.h"
+#include "compnn/pipeline/explainer.h"
 #include "compnn/store/store_search.h"
 
 namespace compnn {
@@ -24,7 +24,7 @@ struct ExplainQueriesOptions {
   std::string where;
   std::vector<std::string> images;
   int highlighted = 5;  // sources drawn in colour in the correspondence map, in [1, 10]
-  // A credibility calibration file (models/credibility_maps.h); empty: no credibility maps.
+  // A credibility calibration file (pipeline/credibility_maps.h); empty: no credibility maps.
   std::string calibration;
   bool html = false;  // also OUT/explorer.html
   std::vector<ExplorerLink> links;

@@ -1,4 +1,4 @@
-// How well credibility (models/credibility_maps.h) finds a segmentation network's errors: the
+// How well credibility (pipeline/credibility_maps.h) finds a segmentation network's errors: the
 // first images of a split calibrate, the others are evaluated, per pixel, against the truth, beside
 // the network's own confidence (maximum softmax probability, entropy) and the two combined; and,
 // for images of another dataset fed to the same network, how credible its predictions are there.
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "compnn/models/credibility_maps.h"
+#include "compnn/pipeline/credibility_maps.h"
 
 namespace compnn {
 

@@ -1,4 +1,4 @@
-#include "compnn/models/explain_queries.h"
+#include "compnn/pipeline/explain_queries.h"
 
 #include <algorithm>
 #include <cmath>
@@ -13,8 +13,8 @@
 #include "compnn/explain/attribute_filter.h"
 #include "compnn/explain/explanation_files.h"
 #include "compnn/explain/search_summary.h"
-#include "compnn/models/credibility_maps.h"
-#include "compnn/models/explorer_builder.h"
+#include "compnn/pipeline/credibility_maps.h"
+#include "compnn/pipeline/explorer_builder.h"
 #include "compnn/store/atomic_file.h"
 #include "compnn/store/json_file.h"
 #include "compnn/store/npy.h"

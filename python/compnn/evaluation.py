@@ -1,0 +1,87 @@
+"""compnn.EvalTable: the paper's Tables 1 and 2 as ``compnn eval`` writes them (table.json and
+table.md), returned by :func:`compnn.torch.evaluate`, displayed as tables in a notebook."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from typing import Any
+
+from . import _compnn
+from ._arrays import StrPath
+
+#: A row's fields in :meth:`EvalTable.rows`, in the order a DataFrame shows them.
+ROW_FIELDS = (
+    "reconstruction", "layer", "approach", "topk", "k", "mean_pixel_accuracy", "mean_iou",
+    "pixel_accuracy", "agreement_with_network", "l1_to_network", "psnr_to_network",
+    "l1_to_truth", "psnr_to_truth", "top5_source_share", "mean_region_cells",
+    "seconds_per_query",
+)
+_ROW_KINDS = (("output_reconstructions", "output"), ("prediction_reconstructions", "prediction"),
+              ("input_reconstructions", "input"))
+
+
+class EvalTable:
+    """An evaluation's results: ``record`` is table.json's content, ``markdown`` table.md's.
+
+    In a notebook it displays as its tables; :meth:`rows` lists every row flat, and
+    :meth:`to_dataframe` makes them a ``pandas.DataFrame`` (Debian's ``python3-pandas``).
+    """
+
+    def __init__(self, record: dict[str, Any], markdown: str) -> None:
+        self.record = record
+        self.markdown = markdown
+
+    def __repr__(self) -> str:
+        layers = ", ".join(layer["layer"] for layer in self.record.get("layers", []))
+        return (f"EvalTable({self.record.get('queries')} queries of "
+                f"{self.record.get('split')!r}, layers {layers}, {len(self.rows())} rows)")
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every row (the baselines, then each layer's output, prediction and input
+        reconstructions) as a dict of :data:`ROW_FIELDS`, absolute values (not differences);
+        fields a row lacks are None."""
+        flat = []
+
+        def add(kind: str, layer: str | None, row: dict[str, Any]) -> None:
+            entry = {field: row.get(field) for field in ROW_FIELDS}
+            entry["reconstruction"], entry["layer"] = kind, layer
+            flat.append(entry)
+
+        for row in self.record.get("baselines", []):
+            add("baseline", None, row)
+        for layer in self.record.get("layers", []):
+            for key, kind in _ROW_KINDS:
+                for row in layer.get(key, []):
+                    add(kind, layer["layer"], row)
+        return flat
+
+    def to_dataframe(self):
+        """:meth:`rows` as a ``pandas.DataFrame``, one column per field. Raises ImportError
+        when pandas is not installed (Debian: ``python3-pandas``)."""
+        try:
+            import pandas
+        except ImportError as error:
+            raise ImportError(
+                "EvalTable.to_dataframe needs pandas (Debian: apt install python3-pandas)"
+            ) from error
+        return pandas.DataFrame(self.rows(), columns=list(ROW_FIELDS))
+
+    def save(self, dir: StrPath) -> None:
+        """Writes ``dir/table.json`` and ``dir/table.md``, as ``compnn eval --out dir`` does."""
+        dir = os.fspath(dir)
+        os.makedirs(dir, exist_ok=True)
+        _compnn._write_text_atomically(os.path.join(dir, "table.json"),
+                                       json.dumps(self.record, indent=2) + "\n")
+        _compnn._write_text_atomically(os.path.join(dir, "table.md"), self.markdown)
+
+    def _repr_html_(self) -> str:
+        try:
+            import markdown
+        except ImportError:
+            return f"<pre>{html.escape(self.markdown)}</pre>"
+        # The text comes from the tables' own strings: class and layer names are the user's,
+        # so they are escaped before the Markdown is rendered.
+        return markdown.markdown(html.escape(self.markdown, quote=False),
+                                 extensions=["tables"])
