@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "compnn/core/stopwatch.h"
-#include "compnn/models/model_network.h"
 #include "compnn/models/model.h"
+#include "compnn/models/model_network.h"
 #include "compnn/models/prediction.h"
 #include "compnn/store/json_file.h"
 #include "interleaved_timing.h"
@@ -50,13 +50,12 @@ int main(int argc, char** argv) {
 
     std::vector<double> forward, explain, sweep;
     for (const Query& q : list) {
-      const InterleavedTiming t =
-          TimeInterleaved([&] { explainer.ExplainLayer(explainer.Run(q, {layer}), layer, search); },
-                          [&] {
-                            explainer.network().Run(q.input, explainer.input_is_labels(),
-                                                    explainer.palette(), {});
-                          },
-                          repeats);
+      const InterleavedTiming t = TimeInterleaved(
+          [&] { explainer.ExplainLayer(explainer.Run(q, {layer}), layer, search); },
+          [&] {
+            explainer.network().Run(q.input, explainer.input_is_labels(), explainer.palette(), {});
+          },
+          repeats);
       explain.insert(explain.end(), t.subject_seconds.begin(), t.subject_seconds.end());
       forward.insert(forward.end(), t.baseline_seconds.begin(), t.baseline_seconds.end());
       const auto start = Clock::now();

@@ -22,7 +22,8 @@ class PythonNetwork : public QueryNetwork {
                 bool outputs_classes)
       : runner_(std::move(runner)),
         name_(std::move(name)),
-        direction_(ParseDirection(store.manifest().dataset.value("direction", std::string("AtoB")))),
+        direction_(
+            ParseDirection(store.manifest().dataset.value("direction", std::string("AtoB")))),
         size_(store.manifest().input_size),
         outputs_classes_(outputs_classes) {}
 
@@ -38,9 +39,8 @@ class PythonNetwork : public QueryNetwork {
   QueryRun Run(const cv::Mat& input, bool input_is_labels, const Palette*,
                const std::set<std::string>& layers) override {
     py::gil_scoped_acquire gil;
-    const py::tuple result =
-        runner_.attr("run")(RgbArray(input), input_is_labels, std::vector<std::string>(
-                                                                   layers.begin(), layers.end()));
+    const py::tuple result = runner_.attr("run")(
+        RgbArray(input), input_is_labels, std::vector<std::string>(layers.begin(), layers.end()));
     Require(result.size() == 2, name_ + ": run must return (maps, output)");
     QueryRun run;
     for (const auto& [key, value] : result[0].cast<py::dict>()) {

@@ -39,7 +39,8 @@ class Explainer {
   // pixels, and queries are PNG files. A store that keeps the network's outputs on its training
   // images (predictions) gives prediction reconstructions too. Throws std::runtime_error when the
   // network runs at another input size than the store's, or for a dataset that cannot be read.
-  Explainer(std::unique_ptr<QueryNetwork> network, FeatureStore store, const std::string& data = "");
+  Explainer(std::unique_ptr<QueryNetwork> network, FeatureStore store,
+            const std::string& data = "");
   ~Explainer();
 
   QueryNetwork& network() { return *network_; }
