@@ -17,6 +17,8 @@
 #include "compnn/explain/search_summary.h"
 #include "compnn/models/model_network.h"
 #include "compnn/pipeline/explain_queries.h"
+#include "compnn/pipeline/layer_sweep.h"
+#include "compnn/pipeline/property_control.h"
 #include "compnn/store/atomic_file.h"
 #include "compnn/store/field_io.h"
 #include "compnn/store/json_file.h"
@@ -80,163 +82,56 @@ void RunExplain(const ExplainCommandOptions& o) {
 
 // ---- sweep ---------------------------------------------------------------------------------
 
-struct SweepOptions : ExplainOptions {
+struct SweepCommandOptions : ExplainOptions {
   std::vector<std::string> layers;
   HtmlOptions html;
 };
 
-// One layer's reconstructions and field in a query's sweep folder; returns its summary entry.
-nlohmann::json WriteSweepLayer(Explainer& explainer, const SweepOptions& o,
-                               const std::string& layer, const LayerExplanation& e,
-                               const std::string& dir) {
-  WritePng(dir + "/" + SafeName(layer) + "-input-reconstruction.png", e.input_reconstruction);
-  WritePng(dir + "/" + SafeName(layer) + "-output-reconstruction.png", e.output_reconstruction);
-  WriteField(e.search.field, dir, SafeName(layer) + "-");
-  nlohmann::json entry = SearchSummary(o.search, o.paste, e.search, explainer.store());
-  entry["layer"] = layer;
-  entry["stride"] = e.stride;
-  entry["seconds"]["reconstruct"] = e.reconstruct_seconds;
-  return entry;
-}
-
-void RunSweep(const SweepOptions& o) {
+void RunSweep(const SweepCommandOptions& o) {
   const std::unique_ptr<Explainer> opened = OpenExplainer(o.model, o.store, o.data);
   Explainer& explainer = *opened;
-  std::vector<std::string> layers = o.layers;
-  if (layers.empty() || (layers.size() == 1 && layers[0] == "all")) {
-    layers.clear();
-    for (const StoreLayer& l : explainer.store().manifest().layers) layers.push_back(l.name);
-  }
-  for (const std::string& l : layers) explainer.store().manifest().layer(l);  // names checked
-  const StoreSearchOptions search = o.search;
-  const std::vector<Query> queries = ResolveQueries(explainer, o);
-  fs::create_directories(o.out);
-  nlohmann::json index = nlohmann::json::array();
-  // The page opens at the layer explain would choose, when the sweep has it.
-  const std::string usual = DefaultExplainLayer(explainer.store());
-  ExplorerBuilder page(o.html.html, "compnn explorer: layer sweep",
-                       std::count(layers.begin(), layers.end(), usual) ? usual : layers[0],
-                       PageLinks(o.html));
-  for (const Query& query : queries) {
-    const auto start = Clock::now();
-    const QueryRun run = explainer.Run(query, layers);
-    page.AddQuery(query, run.output);
-    const double forward = SecondsSince(start);
-    StagedFolder folder(o.out + "/" + SafeName(query.name));
-    const std::string& dir = folder.path();
-    std::vector<Tile> inputs = {{query.input, "query input", ""}, {}};
-    std::vector<Tile> outputs = {{run.output, "network output", ""},
-                                 {query.truth, query.truth.empty() ? "" : "ground truth", ""}};
-    nlohmann::json per_layer = nlohmann::json::array();
-    ProgressBar bar("sweep " + query.name, static_cast<long long>(layers.size()));
-    for (std::size_t i = 0; i < layers.size(); ++i) {
-      const LayerExplanation e = explainer.ExplainLayer(run, layers[i], search, o.paste);
-      page.AddField(layers[i], "", e);
-      const std::string title = layers[i] + " (s " + std::to_string(e.stride) + ")";
-      char caption[64];
-      std::snprintf(caption, sizeof caption, "similarity %.3f", e.search.field.MeanSimilarity());
-      inputs.push_back({e.input_reconstruction, "IR " + title, caption});
-      outputs.push_back({e.output_reconstruction, "OR " + title, ""});
-      per_layer.push_back(WriteSweepLayer(explainer, o, layers[i], e, dir));
-      bar.Update(static_cast<long long>(i + 1));
-    }
-    bar.Finish();
-    const double total = SecondsSince(start);
-    WritePng(dir + "/sweep.png",
-             TileGrid("compnn layer sweep: " + query.name +
-                          " (top: input reconstructions, bottom: output reconstructions)",
-                      {inputs, outputs}, TileFor(query.input.size(), 160)));
-    WriteJsonFile(dir + "/summary.json", {{"query", query.name},
-                                          {"layers", per_layer},
-                                          {"seconds", {{"forward", forward}, {"total", total}}}});
-    folder.Commit();
-    index.push_back({{"query", query.name}, {"folder", SafeName(query.name)}});
-    std::printf("%s: %zu layers in %.2f s; wrote %s/%s/sweep.png\n", query.name.c_str(),
-                layers.size(), total, o.out.c_str(), SafeName(query.name).c_str());
-  }
-  WriteJsonFile(o.out + "/summary.json", {{"layers", layers}, {"queries", index}});
-  SayPageWritten(page.Write(explainer, o.out));
+  SweepOptions options;
+  if (!(o.layers.size() == 1 && o.layers[0] == "all")) options.layers = o.layers;
+  options.search = o.search;
+  options.paste = o.paste;
+  options.html = o.html.html;
+  options.links = PageLinks(o.html);
+  const SweepRun run = SweepLayers(
+      explainer, ResolveQueries(explainer, o), o.out, options, [&o](int, int, const SweptQuery& q) {
+        std::printf("%s: %zu layers in %.2f s; wrote %s/%s/sweep.png\n", q.name.c_str(), q.layers,
+                    q.seconds, o.out.c_str(), q.folder.c_str());
+      });
+  SayPageWritten(run.page);
 }
 
 // ---- control -------------------------------------------------------------------------------
 
-struct ControlOptions : ExplainOptions {
+struct ControlCommandOptions : ExplainOptions {
   std::string layer;
   std::vector<std::string> where, images;
   HtmlOptions html;
 };
 
-// Database d's output reconstruction and field in a query's control folder; returns its summary
-// entry.
-nlohmann::json WriteControlDatabase(Explainer& explainer, const ControlOptions& o, int d,
-                                    const LayerExplanation& e, const std::string& dir) {
-  const std::string file = "output-reconstruction-" + std::to_string(d) + ".png";
-  WritePng(dir + "/" + file, e.output_reconstruction);
-  const std::string stem = "database-" + std::to_string(d) + "-";
-  WriteField(e.search.field, dir, stem);
-  nlohmann::json used = nlohmann::json::array();
-  for (int i : UsedImages(e.search.field)) used.push_back(explainer.store().manifest().images[i]);
-  nlohmann::json entry = SearchSummary(o.search, o.paste, e.search, explainer.store());
-  entry["used_images"] = used;
-  entry["file"] = file;
-  entry["field"] = {stem + "nnf.npy", stem + "similarity.npy"};
-  return entry;
-}
-
-void RunControl(const ControlOptions& o) {
+void RunControl(const ControlCommandOptions& o) {
   if (o.where.empty() && o.images.empty())
     throw std::runtime_error("give at least one --where condition or --images list");
   const std::unique_ptr<Explainer> opened = OpenExplainer(o.model, o.store, o.data);
   Explainer& explainer = *opened;
-  const std::string layer = o.layer.empty() ? DefaultExplainLayer(explainer.store()) : o.layer;
-  const StoreLayer& info = explainer.store().manifest().layer(layer);
-  // Each restriction is one database; all are resolved before any work, so errors come first.
-  std::vector<std::pair<std::string, std::vector<int>>> databases = {{"all training images", {}}};
-  for (const std::string& w : o.where) databases.push_back({w, RestrictedImages(explainer, w, "")});
-  for (const std::string& list : o.images)
-    databases.push_back({"images " + list, RestrictedImages(explainer, "", list)});
-  const std::vector<Query> queries = ResolveQueries(explainer, o);
-  fs::create_directories(o.out);
-  const std::vector<std::string>& names = explainer.store().manifest().images;
-  nlohmann::json index = nlohmann::json::array();
-  ExplorerBuilder page(o.html.html,
-                       "compnn explorer: property control at " + DescribeLayer(info) +
-                           ", restricted databases side by side",
-                       layer, PageLinks(o.html));
-  for (const Query& query : queries) {
-    const QueryRun run = explainer.Run(query, {layer});
-    page.AddQuery(query, run.output);
-    StagedFolder folder(o.out + "/" + SafeName(query.name));
-    const std::string& dir = folder.path();
-    std::vector<Tile> row = {{query.input, "query input", ""}, {run.output, "network output", ""}};
-    nlohmann::json entries = nlohmann::json::array();
-    for (std::size_t d = 0; d < databases.size(); ++d) {
-      StoreSearchOptions search = o.search;
-      search.allowed = databases[d].second;
-      const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.paste);
-      page.AddField(layer, databases[d].first, e);
-      const std::size_t size =
-          databases[d].second.empty() ? names.size() : databases[d].second.size();
-      row.push_back({e.output_reconstruction, databases[d].first,
-                     std::to_string(size) + " images in the database"});
-      nlohmann::json entry = WriteControlDatabase(explainer, o, static_cast<int>(d), e, dir);
-      entry["database"] = databases[d].first;
-      entry["database_size"] = size;
-      entries.push_back(entry);
-    }
-    WritePng(dir + "/control.png",
-             TileGrid("compnn property control: " + query.name + " at " + DescribeLayer(info) +
-                          ", output reconstructions from restricted databases",
-                      {row}, TileFor(query.input.size(), 200)));
-    WriteJsonFile(dir + "/summary.json",
-                  {{"query", query.name}, {"layer", layer}, {"databases", entries}});
-    folder.Commit();
-    index.push_back({{"query", query.name}, {"folder", SafeName(query.name)}});
-    std::printf("%s: %zu databases; wrote %s/%s/control.png\n", query.name.c_str(),
-                databases.size(), o.out.c_str(), SafeName(query.name).c_str());
-  }
-  WriteJsonFile(o.out + "/summary.json", {{"layer", layer}, {"queries", index}});
-  SayPageWritten(page.Write(explainer, o.out));
+  ControlOptions options;
+  options.layer = o.layer;
+  options.where = o.where;
+  for (const std::string& list : o.images) options.images.push_back(ImageNames(list));
+  options.search = o.search;
+  options.paste = o.paste;
+  options.html = o.html.html;
+  options.links = PageLinks(o.html);
+  const ControlRun run =
+      ControlProperty(explainer, ResolveQueries(explainer, o), o.out, options,
+                      [&o](int, int, const ControlledQuery& q) {
+                        std::printf("%s: %zu databases; wrote %s/%s/control.png\n", q.name.c_str(),
+                                    q.databases, o.out.c_str(), q.folder.c_str());
+                      });
+  SayPageWritten(run.page);
 }
 
 }  // namespace
@@ -272,7 +167,7 @@ void AddExplainCommand(CLI::App& app, Command& run) {
 }
 
 void AddSweepCommand(CLI::App& app, Command& run) {
-  auto o = std::make_shared<SweepOptions>();
+  auto o = std::make_shared<SweepCommandOptions>();
   CLI::App* cmd = AddCatalogCommand(app, "sweep");
   AddExplainOptions(cmd, o.get());
   cmd->add_option("--layers", o->layers, "layers (comma-separated, or all)")
@@ -283,7 +178,7 @@ void AddSweepCommand(CLI::App& app, Command& run) {
 }
 
 void AddControlCommand(CLI::App& app, Command& run) {
-  auto o = std::make_shared<ControlOptions>();
+  auto o = std::make_shared<ControlCommandOptions>();
   CLI::App* cmd = AddCatalogCommand(app, "control");
   AddExplainOptions(cmd, o.get());
   cmd->add_option("--layer", o->layer,

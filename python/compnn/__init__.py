@@ -13,8 +13,8 @@ The package runs on compnn's C++ engine (the ``_compnn`` extension):
 - :class:`Dataset` reads a compnn dataset folder as model-ready arrays;
 - :func:`write_explorer` writes the interactive explorer page of :class:`Explanation` objects,
   :class:`Explorer` shows it inline in a notebook (an Explanation displays as one by itself);
-- :mod:`compnn.torch` indexes, explains and evaluates (the paper's tables, an
-  :class:`EvalTable`) a plain ``torch.nn.Module`` with forward hooks
+- :mod:`compnn.torch` indexes, explains, evaluates (the paper's tables, an :class:`EvalTable`),
+  sweeps layers and controls properties (a :class:`FigureRun`) a plain ``torch.nn.Module`` with forward hooks
   (imported on first use, so ``import compnn`` does not load PyTorch).
 
 Data arguments are positional, every option is keyword-only, and the defaults are the command
@@ -30,6 +30,7 @@ import importlib
 from .credibility import credibility_map
 from .dataset import Dataset, ImagePair
 from .evaluation import EvalTable
+from .figure_run import FigureRun
 from .explanation import Explanation, Explorer, Source, explorer_html, write_explorer
 from .match import MatchResult, match
 from .store import CellIndexInfo, FeatureStore, LayerInfo, SearchResult, StoreWriter
@@ -41,6 +42,7 @@ __all__ = [
     "Explanation",
     "Explorer",
     "FeatureStore",
+    "FigureRun",
     "ImagePair",
     "LayerInfo",
     "MatchResult",

@@ -198,6 +198,16 @@ class Explorer:
         self.html = explorer_html(explanations, title=title, first_layer=first_layer)
         self.height = int(height)
 
+    @classmethod
+    def from_file(cls, path: StrPath, *, height: int = 1000) -> "Explorer":
+        """The explorer page a run wrote (``compnn explain --html``, :func:`compnn.torch.sweep`,
+        ...), to display inline."""
+        explorer = cls.__new__(cls)
+        with open(os.fspath(path), encoding="utf-8") as file:
+            explorer.html = file.read()
+        explorer.height = int(height)
+        return explorer
+
     def __repr__(self) -> str:
         return f"<compnn Explorer page of {len(self.html) / 1e6:.1f} MB: display it in a notebook>"
 

@@ -35,10 +35,11 @@ from ._hooks import Capture, layer_shapes, split_name
 from ._progress import progress_bar
 from .dataset import Dataset, ImagePair, prepare_pixels
 from .evaluation import EvalTable
+from .figure_run import FigureRun
 from .explanation import Explanation, OutputKind, from_search, output_pixels, prediction_pixels
 from .store import FeatureStore, Method, StoreWriter
 
-__all__ = ["ModuleLayer", "evaluate", "explain", "index", "layers"]
+__all__ = ["ModuleLayer", "control", "evaluate", "explain", "index", "layers", "sweep"]
 
 #: The key (a dict's) or index (a tuple's) of the network's output tensor.
 OutputKey = str | int
@@ -528,6 +529,67 @@ class _HookedNetwork:
         return maps, output_pixels(y, self.record, self.palette, output_kind=self.output_kind)
 
 
+def _pipeline_network(model, store, data, split, output, output_kind):
+    """(the C++ pipeline's network over ``model``'s hooks, the dataset folder) for evaluate,
+    sweep and control."""
+    if not isinstance(model, torch.nn.Module) or isinstance(model, torch.jit.ScriptModule):
+        raise ValueError("model: a plain torch.nn.Module (TorchScript: use the compnn tool)")
+    folder = os.fspath(data) if data is not None else store.manifest.get("dataset", {}).get("dir")
+    if not folder or not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"data: {folder!r} is not a dataset folder (the queries are read from one)")
+    palette = store.palette
+    if palette is None and split is not None:
+        palette = Dataset(folder, split).palette
+    model.eval()
+    runner = _HookedNetwork(model, store, palette, output, output_kind)
+    # One pass tells an image output from class scores (the pipeline asks before any query).
+    height, width = store.input_size
+    _, y = runner.forward(np.zeros((height, width, 3), np.uint8), [])
+    kind = output_kind or runner.record.get("output_kind") or (
+        "image" if y.shape[0] == 3 else "logits")
+    name = f"{type(model).__module__}.{type(model).__qualname__}"
+    return _compnn._PythonNetwork(runner, name, kind == "logits"), folder
+
+
+def _as_list(value):
+    return [value] if isinstance(value, (int, str)) else list(value)
+
+
+def _search_options(method, topk_images, k, iterations, seed, search_matches, use_cell_index,
+                    index_probes, index_shortlist, vote_power, overlapping_blocks, threads):
+    """The search and paste keywords of sweep and control, as the pipeline reads them."""
+    return {
+        "method": method, "topk": topk_images, "k_matches": k, "iterations": iterations,
+        "seed": seed, "search_matches": search_matches, "use_cell_index": use_cell_index,
+        "index_probes": index_probes, "index_shortlist": index_shortlist,
+        "vote_power": float(vote_power), "overlapping_blocks": overlapping_blocks,
+        "threads": threads,
+    }
+
+
+def _query_arguments(queries, query_split):
+    if (queries is None) == (query_split is None):
+        raise ValueError("give either queries (dataset image names or PNG files) or query_split")
+    if isinstance(queries, (str, os.PathLike)):
+        queries = [queries]
+    return [os.fspath(q) for q in queries or []], query_split or ""
+
+
+def _run_with_progress(label, progress, call):
+    """``call(advance)`` with a bar over its queries; ``advance(done, total)`` moves it."""
+    bar = progress_bar(label, None, progress, unit="query")
+
+    def advance(done, total):
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        return call(advance)
+    finally:
+        bar.close()
+
+
 def evaluate(
     model: torch.nn.Module,
     store: FeatureStore | StrPath,
@@ -584,46 +646,141 @@ def evaluate(
     """
     if not isinstance(store, FeatureStore):
         store = FeatureStore(store)
-    if not isinstance(model, torch.nn.Module) or isinstance(model, torch.jit.ScriptModule):
-        raise ValueError("model: a plain torch.nn.Module (TorchScript: use compnn eval)")
-    folder = os.fspath(data) if data is not None else store.manifest.get("dataset", {}).get("dir")
-    if not folder or not os.path.isdir(folder):
-        raise FileNotFoundError(
-            f"data: {folder!r} is not a dataset folder (the queries are read from one)")
-    palette = store.palette
-    if palette is None:
-        palette = Dataset(folder, split).palette
-    def as_list(value):
-        return [value] if isinstance(value, (int, str)) else list(value)
-
-    model.eval()
-    network = _HookedNetwork(model, store, palette, output, output_kind)
-    # One pass tells an image output from class scores (the pipeline asks before any query).
-    height, width = store.input_size
-    _, y = network.forward(np.zeros((height, width, 3), np.uint8), [])
-    kind = output_kind or network.record.get("output_kind") or (
-        "image" if y.shape[0] == 3 else "logits")
-    options = {
-        "split": split, "count": count, "topk_images": as_list(topk_images), "k": as_list(k),
-        "method": method, "iterations": iterations, "seed": seed,
-        "search_matches": search_matches, "use_cell_index": use_cell_index,
-        "index_probes": index_probes, "index_shortlist": index_shortlist,
-        "vote_power": float(vote_power), "overlapping_blocks": overlapping_blocks,
+    network, folder = _pipeline_network(model, store, data, split, output, output_kind)
+    options = _search_options(method, 16, 1, iterations, seed, search_matches, use_cell_index,
+                              index_probes, index_shortlist, vote_power, overlapping_blocks,
+                              threads)
+    options.update({
+        "split": split, "count": count, "topk_images": _as_list(topk_images), "k": _as_list(k),
         "penultimate": penultimate or "", "quality_queries": quality_queries,
-        "quality_topk": quality_topk, "threads": threads,
-    }
+        "quality_topk": quality_topk,
+    })
     if layers is not None:
-        options["layers"] = as_list(layers)
-    bar = progress_bar("compnn.torch.evaluate", None, progress, unit="query")
-
-    def advance(done, total):
-        bar.total = total
-        bar.update(done - bar.n)
-
-    name = f"{type(model).__module__}.{type(model).__qualname__}"
-    try:
-        record, markdown = _compnn._evaluate(network, name, kind == "logits", store.path,
-                                             folder, options, advance)
-    finally:
-        bar.close()
+        options["layers"] = _as_list(layers)
+    record, markdown = _run_with_progress(
+        "compnn.torch.evaluate", progress,
+        lambda advance: _compnn._evaluate(network, store.path, folder, options, advance))
     return EvalTable(json.loads(record), markdown)
+
+
+def sweep(
+    model: torch.nn.Module,
+    store: FeatureStore | StrPath,
+    out: StrPath,
+    queries: str | Sequence[str] | None = None,
+    *,
+    query_split: str | None = None,
+    count: int = 0,
+    data: StrPath | None = None,
+    layers: str | Sequence[str] | None = None,
+    method: Method = "hpm",
+    topk_images: int = 16,
+    k: int = 1,
+    iterations: int = 32,
+    seed: int = 0,
+    search_matches: int = 1,
+    use_cell_index: bool = True,
+    index_probes: int = 1,
+    index_shortlist: int = 64,
+    vote_power: float = 1.0,
+    overlapping_blocks: bool = False,
+    html: bool = True,
+    output: OutputKey | None = None,
+    output_kind: OutputKind | None = None,
+    threads: int = 0,
+    progress: bool = True,
+) -> FigureRun:
+    """The layer sweep of ``compnn sweep`` (paper, Figures 5 and 6): each query's input and
+    output reconstructions at every chosen layer, in one grid beside the query, the network's
+    output and the ground truth, written to ``out`` as the command writes it.
+
+    Args:
+        model, store: as :func:`evaluate` takes them.
+        out: the output folder.
+        queries: dataset image names or PNG files; or instead ``query_split`` (and ``count``,
+            0: all): a split's first images.
+        data: the dataset folder (default: the one the store records).
+        layers: stored layers (default: all of them).
+        method, topk_images, k, iterations, seed, search_matches, use_cell_index,
+            index_probes, index_shortlist, vote_power, overlapping_blocks, threads: the search
+            and the paste, as ``compnn sweep``'s options of those names.
+        html: also write the explorer page (``out/explorer.html``).
+        output, output_kind, progress: as :func:`evaluate` takes them.
+
+    Returns:
+        A :class:`compnn.FigureRun`: ``figures``, ``summary``, ``explorer()``; a notebook
+        shows the figures.
+    """
+    if not isinstance(store, FeatureStore):
+        store = FeatureStore(store)
+    names, split = _query_arguments(queries, query_split)
+    network, folder = _pipeline_network(model, store, data, query_split, output, output_kind)
+    options = _search_options(method, topk_images, k, iterations, seed, search_matches,
+                              use_cell_index, index_probes, index_shortlist, vote_power,
+                              overlapping_blocks, threads)
+    options["html"] = html
+    if layers is not None:
+        options["layers"] = _as_list(layers)
+    page, warnings = _run_with_progress(
+        "compnn.torch.sweep", progress,
+        lambda advance: _compnn._sweep(network, store.path, folder, names, split, count,
+                                       os.fspath(out), options, advance))
+    return FigureRun("sweep", out, page, warnings)
+
+
+def control(
+    model: torch.nn.Module,
+    store: FeatureStore | StrPath,
+    out: StrPath,
+    queries: str | Sequence[str] | None = None,
+    *,
+    where: str | Sequence[str] = (),
+    images: Sequence[Sequence[str]] = (),
+    query_split: str | None = None,
+    count: int = 0,
+    data: StrPath | None = None,
+    layer: str | None = None,
+    method: Method = "hpm",
+    topk_images: int = 16,
+    k: int = 1,
+    iterations: int = 32,
+    seed: int = 0,
+    search_matches: int = 1,
+    use_cell_index: bool = True,
+    index_probes: int = 1,
+    index_shortlist: int = 64,
+    vote_power: float = 1.0,
+    overlapping_blocks: bool = False,
+    html: bool = True,
+    output: OutputKey | None = None,
+    output_kind: OutputKind | None = None,
+    threads: int = 0,
+    progress: bool = True,
+) -> FigureRun:
+    """Property control of ``compnn control`` (paper, Figure 8b): each query's output
+    reconstruction from databases restricted by dataset attributes (``where``, a condition each,
+    e.g. ``"wall_colour=red"``) or image lists (``images``, a list of names each), beside the one
+    from every training image, written to ``out`` as the command writes it.
+
+    The other arguments are :func:`sweep`'s; ``layer`` is the one layer searched (default: the
+    store's explanation layer).
+
+    Returns:
+        A :class:`compnn.FigureRun`; a notebook shows the figures.
+    """
+    if not isinstance(store, FeatureStore):
+        store = FeatureStore(store)
+    names, split = _query_arguments(queries, query_split)
+    network, folder = _pipeline_network(model, store, data, query_split, output, output_kind)
+    options = _search_options(method, topk_images, k, iterations, seed, search_matches,
+                              use_cell_index, index_probes, index_shortlist, vote_power,
+                              overlapping_blocks, threads)
+    options.update({
+        "html": html, "layer": layer or "", "where": _as_list(where),
+        "images": [_as_list(list_) for list_ in images],
+    })
+    page, warnings = _run_with_progress(
+        "compnn.torch.control", progress,
+        lambda advance: _compnn._control(network, store.path, folder, names, split, count,
+                                         os.fspath(out), options, advance))
+    return FigureRun("control", out, page, warnings)

@@ -1,6 +1,6 @@
-// The C++ pipeline (compnn eval's tables) over a network that runs in Python: a QueryNetwork
-// whose forward pass calls back into the interpreter (compnn.torch's hooks), so Python's
-// evaluation is the command line's, row for row.
+// The C++ pipeline (compnn eval's tables, sweep, control) over a network that runs in Python: a
+// QueryNetwork whose forward pass calls back into the interpreter (compnn.torch's hooks), so
+// Python's evaluation, sweep and control are the command line's.
 #include <pybind11/stl.h>
 
 #include <memory>
@@ -8,6 +8,8 @@
 #include "bindings.h"
 #include "compnn/pipeline/evaluation.h"
 #include "compnn/pipeline/explainer.h"
+#include "compnn/pipeline/layer_sweep.h"
+#include "compnn/pipeline/property_control.h"
 #include "compnn/pipeline/query_network.h"
 #include "images.h"
 
@@ -73,7 +75,25 @@ T Get(const py::dict& d, const char* key, T fallback) {
   return d.contains(key) ? d[key].cast<T>() : fallback;
 }
 
-// compnn eval's options from the keyword arguments compnn.torch.evaluate checked the types of.
+// The search and paste options every pipeline call takes, from the keyword arguments
+// compnn.torch checked the types of.
+void ReadSearchOptions(const py::dict& d, StoreSearchOptions& o, PasteOptions& paste) {
+  SearchOptions& s = o.search;
+  s.method = ParseName(SearchMethodNames(), Get(d, "method", ToString(s.method)), "method");
+  s.patch_match.max_iterations = Get(d, "iterations", s.patch_match.max_iterations);
+  s.patch_match.search_matches = Get(d, "search_matches", s.patch_match.search_matches);
+  s.seed = Get(d, "seed", s.seed);
+  s.threads = Get(d, "threads", s.threads);
+  s.k = Get(d, "k_matches", s.k);
+  o.topk_images = Get(d, "topk", o.topk_images);
+  o.use_cell_index = Get(d, "use_cell_index", o.use_cell_index);
+  o.cell_index.probes = Get(d, "index_probes", o.cell_index.probes);
+  o.cell_index.shortlist = Get(d, "index_shortlist", o.cell_index.shortlist);
+  paste.vote_power = Get(d, "vote_power", paste.vote_power);
+  paste.overlapping_blocks = Get(d, "overlapping_blocks", paste.overlapping_blocks);
+}
+
+// compnn eval's options.
 EvalOptions EvalOptionsFrom(const py::dict& d) {
   EvalOptions o;
   o.split = Get(d, "split", o.split);
@@ -84,51 +104,127 @@ EvalOptions EvalOptionsFrom(const py::dict& d) {
   o.penultimate = Get(d, "penultimate", o.penultimate);
   o.quality_queries = Get(d, "quality_queries", o.quality_queries);
   o.quality_topk = Get(d, "quality_topk", o.quality_topk);
-  SearchOptions& s = o.search.search;
-  s.method = ParseName(SearchMethodNames(), Get(d, "method", ToString(s.method)), "method");
-  s.patch_match.max_iterations = Get(d, "iterations", s.patch_match.max_iterations);
-  s.patch_match.search_matches = Get(d, "search_matches", s.patch_match.search_matches);
-  s.seed = Get(d, "seed", s.seed);
-  s.threads = Get(d, "threads", s.threads);
-  o.search.use_cell_index = Get(d, "use_cell_index", o.search.use_cell_index);
-  o.search.cell_index.probes = Get(d, "index_probes", o.search.cell_index.probes);
-  o.search.cell_index.shortlist = Get(d, "index_shortlist", o.search.cell_index.shortlist);
-  o.paste.vote_power = Get(d, "vote_power", o.paste.vote_power);
-  o.paste.overlapping_blocks = Get(d, "overlapping_blocks", o.paste.overlapping_blocks);
+  ReadSearchOptions(d, o.search, o.paste);
   return o;
 }
 
-// (table.json's record, table.md's text) of the evaluation.
-py::tuple Evaluate(py::object runner, const std::string& name, bool outputs_classes,
-                   const std::string& store_dir, const std::string& data, const py::dict& options,
-                   py::object progress) {
-  EvalOptions o = EvalOptionsFrom(options);
-  if (!progress.is_none()) {
-    // Copies of the callback share one reference, released where the GIL is held.
-    auto callback = std::make_shared<py::object>(std::move(progress));
-    o.progress = [callback](int done, int total) {
-      py::gil_scoped_acquire gil;
-      (*callback)(done, total);
-    };
-  }
+// The network behind a call: compnn.torch's runner, named and read as the store says.
+struct PythonRun {
+  py::object runner;
+  std::string name;
+  bool outputs_classes = false;
+};
+
+std::unique_ptr<Explainer> OpenPythonExplainer(const PythonRun& network,
+                                               const std::string& store_dir,
+                                               const std::string& data) {
   FeatureStore store = FeatureStore::Open(store_dir);
-  auto network = std::make_unique<PythonNetwork>(std::move(runner), name, store, outputs_classes);
-  Explainer explainer(std::move(network), std::move(store), data);
+  auto query_network =
+      std::make_unique<PythonNetwork>(network.runner, network.name, store, network.outputs_classes);
+  return std::make_unique<Explainer>(std::move(query_network), std::move(store), data);
+}
+
+// A progress callback for the pipeline that calls `progress(done, total)` with the GIL; copies
+// share one reference, released where the GIL is held.
+std::function<void(int, int)> Progress(py::object progress) {
+  if (progress.is_none()) return {};
+  auto callback = std::make_shared<py::object>(std::move(progress));
+  return [callback](int done, int total) {
+    py::gil_scoped_acquire gil;
+    (*callback)(done, total);
+  };
+}
+
+// The queries of a sweep or control: a split's first `count` images, or names and PNG files;
+// warnings about resized files are appended to `warnings`.
+std::vector<Query> Queries(const Explainer& explainer, const std::vector<std::string>& names,
+                           const std::string& split, int count,
+                           std::vector<std::string>& warnings) {
+  if (!split.empty()) return explainer.SplitQueries(split, count);
+  std::vector<Query> queries;
+  for (const std::string& name : names) queries.push_back(explainer.LoadQuery(name, &warnings));
+  return queries;
+}
+
+// (table.json's record, table.md's text) of the evaluation.
+py::tuple Evaluate(const PythonRun& network, const std::string& store, const std::string& data,
+                   const py::dict& options, py::object progress) {
+  EvalOptions o = EvalOptionsFrom(options);
+  o.progress = Progress(std::move(progress));
+  const std::unique_ptr<Explainer> explainer = OpenPythonExplainer(network, store, data);
   EvalReport report;
   {
     // The searches run without the GIL; the forward passes take it back.
     py::gil_scoped_release release;
-    report = compnn::Evaluate(explainer, o);
+    report = compnn::Evaluate(*explainer, o);
   }
-  report.model = name;
+  report.model = network.name;
   return py::make_tuple(report.ToJson().dump(), report.ToMarkdown());
+}
+
+// (the page written, or "", warnings) of a sweep into `out`.
+py::tuple Sweep(const PythonRun& network, const std::string& store, const std::string& data,
+                const std::vector<std::string>& queries, const std::string& split, int count,
+                const std::string& out, const py::dict& options, py::object progress) {
+  SweepOptions o;
+  o.layers = Get(options, "layers", o.layers);
+  o.html = Get(options, "html", o.html);
+  ReadSearchOptions(options, o.search, o.paste);
+  const std::unique_ptr<Explainer> explainer = OpenPythonExplainer(network, store, data);
+  std::vector<std::string> warnings;
+  const std::vector<Query> list = Queries(*explainer, queries, split, count, warnings);
+  const std::function<void(int, int)> report = Progress(std::move(progress));
+  SweepRun run;
+  {
+    py::gil_scoped_release release;
+    run = SweepLayers(*explainer, list, out, o, [&report](int done, int total, const SweptQuery&) {
+      if (report) report(done, total);
+    });
+  }
+  return py::make_tuple(run.page, warnings);
+}
+
+// (the page written, or "", warnings) of property control into `out`.
+py::tuple Control(const PythonRun& network, const std::string& store, const std::string& data,
+                  const std::vector<std::string>& queries, const std::string& split, int count,
+                  const std::string& out, const py::dict& options, py::object progress) {
+  ControlOptions o;
+  o.layer = Get(options, "layer", o.layer);
+  o.where = Get(options, "where", o.where);
+  o.images = Get(options, "images", o.images);
+  o.html = Get(options, "html", o.html);
+  ReadSearchOptions(options, o.search, o.paste);
+  const std::unique_ptr<Explainer> explainer = OpenPythonExplainer(network, store, data);
+  std::vector<std::string> warnings;
+  const std::vector<Query> list = Queries(*explainer, queries, split, count, warnings);
+  const std::function<void(int, int)> report = Progress(std::move(progress));
+  ControlRun run;
+  {
+    py::gil_scoped_release release;
+    run = ControlProperty(*explainer, list, out, o,
+                          [&report](int done, int total, const ControlledQuery&) {
+                            if (report) report(done, total);
+                          });
+  }
+  return py::make_tuple(run.page, warnings);
 }
 
 }  // namespace
 
 void RegisterPipeline(py::module_& m) {
-  m.def("_evaluate", &Evaluate, py::arg("runner"), py::arg("name"), py::arg("outputs_classes"),
-        py::arg("store"), py::arg("data"), py::arg("options"), py::arg("progress"));
+  py::class_<PythonRun>(m, "_PythonNetwork")
+      .def(py::init([](py::object runner, std::string name, bool outputs_classes) {
+             return PythonRun{std::move(runner), std::move(name), outputs_classes};
+           }),
+           py::arg("runner"), py::arg("name"), py::arg("outputs_classes"));
+  m.def("_evaluate", &Evaluate, py::arg("network"), py::arg("store"), py::arg("data"),
+        py::arg("options"), py::arg("progress"));
+  m.def("_sweep", &Sweep, py::arg("network"), py::arg("store"), py::arg("data"), py::arg("queries"),
+        py::arg("split"), py::arg("count"), py::arg("out"), py::arg("options"),
+        py::arg("progress"));
+  m.def("_control", &Control, py::arg("network"), py::arg("store"), py::arg("data"),
+        py::arg("queries"), py::arg("split"), py::arg("count"), py::arg("out"), py::arg("options"),
+        py::arg("progress"));
 }
 
 }  // namespace compnn::python

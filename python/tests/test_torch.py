@@ -3,6 +3,7 @@ its TorchScript export; explanations equal compnn explain's and a numpy paste.""
 
 import html
 import json
+import os
 import shutil
 
 import numpy as np
@@ -371,3 +372,50 @@ def test_evaluate_refuses_bad_options_naming_them(stores, unet, facades, tmp_pat
         compnn.torch.evaluate(unet, stores[1], tmp_path / "none", progress=False)
     with pytest.raises(ValueError, match="torch.nn.Module"):
         compnn.torch.evaluate(object(), stores[1], facades, progress=False)
+
+
+def test_sweep_and_control_write_what_the_commands_write(cli, stores, unet, unet_script, facades,
+                                                         tmp_path):
+    query = compnn.Dataset(facades, "val").names[0]
+    train = compnn.Dataset(facades, "train")
+    colour = train.meta(0)["wall_colour"]
+    common = ["--model", unet_script, "--store", stores[1], "--data", facades, "--query", query,
+              "--method", "exact", "--topk-images", 4]
+    layers = ["down_path.1", "up_path.1"]
+    run = compnn.torch.sweep(unet, stores[1], tmp_path / "py-sweep", query, data=facades,
+                             layers=layers, method="exact", topk_images=4, progress=False)
+    cli("sweep", *common, "--layers", ",".join(layers), "--out", tmp_path / "cli-sweep")
+    databases = dict(where=[f"wall_colour={colour}"], images=[train.names[:3]])
+    ctl = compnn.torch.control(unet, stores[1], tmp_path / "py-ctl", [query], data=facades,
+                               method="exact", topk_images=4, progress=False, **databases)
+    cli("control", *common, "--where", f"wall_colour={colour}", "--images",
+        ",".join(train.names[:3]), "--out", tmp_path / "cli-ctl")
+    for result, folder, files in (
+            (run, "cli-sweep", ["sweep.png", "down_path.1-nnf.npy", "up_path.1-nnf.npy"]),
+            (ctl, "cli-ctl", ["control.png", "database-1-nnf.npy", "database-2-nnf.npy"])):
+        assert result.queries == [query]
+        mine = os.path.dirname(result.figures[0])
+        theirs = tmp_path / folder / os.path.basename(mine)
+        for name in files:  # the same matches, the same figure, to the byte
+            assert (theirs / name).read_bytes() == open(os.path.join(mine, name), "rb").read(), name
+        assert result.page is not None and os.path.exists(result.page)
+        assert "<figure><img src=\"data:image/png;base64," in result._repr_html_()
+        assert "srcdoc=" in result.explorer()._repr_html_()
+    assert [d["database"] for d in ctl.query_summary(0)["databases"]] == [
+        "all training images", f"wall_colour={colour}", "images " + ",".join(train.names[:3])]
+    assert [layer["layer"] for layer in run.query_summary(0)["layers"]] == layers
+
+
+def test_sweep_and_control_refuse_bad_arguments(stores, unet, facades, tmp_path):
+    with pytest.raises(ValueError, match="either queries"):
+        compnn.torch.sweep(unet, stores[1], tmp_path / "s", data=facades, progress=False)
+    with pytest.raises(ValueError, match="where"):
+        compnn.torch.control(unet, stores[1], tmp_path / "c", query_split="val", data=facades,
+                             progress=False)
+    with pytest.raises(RuntimeError, match="wall_colour=plaid"):
+        compnn.torch.control(unet, stores[1], tmp_path / "c", query_split="val", data=facades,
+                             where="wall_colour=plaid", progress=False)
+    with pytest.raises(RuntimeError, match="no_such_layer"):
+        compnn.torch.sweep(unet, stores[1], tmp_path / "s", query_split="val", data=facades,
+                           layers="no_such_layer", progress=False)
+    assert not (tmp_path / "s").exists() or not any((tmp_path / "s").iterdir())

@@ -1,0 +1,53 @@
+// compnn control (paper, Figure 8b): a query's output reconstruction from databases restricted by
+// dataset attributes or image lists, beside the one from every training image.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "compnn/pipeline/explainer.h"
+#include "compnn/pipeline/explorer_builder.h"
+
+namespace compnn {
+
+struct ControlOptions {
+  std::string layer;  // empty: DefaultExplainLayer
+  // A database each: the training images whose attributes satisfy a condition
+  // (explain/attribute_filter.h), or those named in a list.
+  std::vector<std::string> where;
+  std::vector<std::vector<std::string>> images;
+  StoreSearchOptions search;  // its `allowed` is set for each database
+  PasteOptions paste;
+  bool html = false;  // also OUT/explorer.html
+  std::vector<ExplorerLink> links;
+
+  // Throws OptionError naming the field: no database, an empty condition or list, and search's
+  // own.
+  void Check() const;
+};
+
+// One query's databases, for progress reports.
+struct ControlledQuery {
+  std::string name, folder;  // folder: OUT/<folder>/control.png
+  std::size_t databases = 0;
+};
+
+struct ControlRun {
+  std::string layer;
+  std::vector<std::pair<std::string, std::size_t>> databases;  // name, images; all first
+  std::string page;  // OUT/explorer.html, or "" without html
+};
+
+// Writes OUT/<SafeName(query)>/{control.png, summary.json, output-reconstruction-D.png,
+// database-D-nnf.npy, database-D-similarity.npy} (each folder whole, or not at all),
+// OUT/summary.json, and with html the explorer page. Every database is resolved before any query
+// runs: a restriction that allows no image, or names an image the store lacks, throws
+// std::runtime_error naming it.
+ControlRun ControlProperty(
+    Explainer& explainer, const std::vector<Query>& queries, const std::string& out,
+    const ControlOptions& options,
+    const std::function<void(int, int, const ControlledQuery&)>& progress = {});
+
+}  // namespace compnn

@@ -1,0 +1,117 @@
+#include "compnn/pipeline/property_control.h"
+
+#include <filesystem>
+
+#include "compnn/core/check.h"
+#include "compnn/core/strings.h"
+#include "compnn/data/dataset_writer.h"
+#include "compnn/explain/attribute_filter.h"
+#include "compnn/explain/explanation_files.h"
+#include "compnn/explain/figure.h"
+#include "compnn/explain/search_summary.h"
+#include "compnn/store/atomic_file.h"
+#include "compnn/store/field_io.h"
+#include "compnn/store/json_file.h"
+
+namespace compnn {
+namespace {
+
+// Database d's output reconstruction and field in a query's control folder; returns its summary
+// entry.
+nlohmann::json WriteControlDatabase(const FeatureStore& store, const ControlOptions& o, int d,
+                                    const LayerExplanation& e, const std::string& dir) {
+  const std::string file = "output-reconstruction-" + std::to_string(d) + ".png";
+  WritePng(dir + "/" + file, e.output_reconstruction);
+  const std::string stem = "database-" + std::to_string(d) + "-";
+  WriteField(e.search.field, dir, stem);
+  nlohmann::json used = nlohmann::json::array();
+  for (int i : UsedImages(e.search.field)) used.push_back(store.manifest().images[i]);
+  nlohmann::json entry = SearchSummary(o.search, o.paste, e.search, store);
+  entry["used_images"] = used;
+  entry["file"] = file;
+  entry["field"] = {stem + "nnf.npy", stem + "similarity.npy"};
+  return entry;
+}
+
+}  // namespace
+
+void ControlOptions::Check() const {
+  COMPNN_CHECK_OPTION(!where.empty() || !images.empty(), "where",
+                      "and images are both empty: give at least one database");
+  for (const std::string& w : where)
+    COMPNN_CHECK_OPTION(!w.empty(), "where", "holds an empty condition");
+  for (const std::vector<std::string>& list : images) {
+    COMPNN_CHECK_OPTION(!list.empty(), "images", "holds an empty list");
+    for (const std::string& name : list)
+      COMPNN_CHECK_OPTION(!name.empty(), "images", "holds an empty image name");
+  }
+  CheckNested("search", search);
+}
+
+ControlRun ControlProperty(Explainer& explainer, const std::vector<Query>& queries,
+                           const std::string& out, const ControlOptions& o,
+                           const std::function<void(int, int, const ControlledQuery&)>& progress) {
+  o.Check();
+  const FeatureStore& store = explainer.store();
+  ControlRun run;
+  run.layer = o.layer.empty() ? DefaultExplainLayer(store) : o.layer;
+  const StoreLayer& info = store.manifest().layer(run.layer);
+  // Each restriction is one database; all are resolved before any work, so errors come first.
+  std::vector<std::vector<int>> allowed = {{}};
+  const std::vector<std::string>& names = store.manifest().images;
+  run.databases.push_back({"all training images", names.size()});
+  for (const std::string& w : o.where) {
+    allowed.push_back(AllowedImages(store, w, {}, &explainer.dataset()));
+    run.databases.push_back({w, allowed.back().size()});
+  }
+  for (const std::vector<std::string>& list : o.images) {
+    allowed.push_back(AllowedImages(store, "", list, nullptr));
+    run.databases.push_back({"images " + Join(list, ","), allowed.back().size()});
+  }
+  std::filesystem::create_directories(out);
+  nlohmann::json index = nlohmann::json::array();
+  ExplorerBuilder page(o.html,
+                       "compnn explorer: property control at " + DescribeLayer(info) +
+                           ", restricted databases side by side",
+                       run.layer, o.links);
+  for (std::size_t q = 0; q < queries.size(); ++q) {
+    const Query& query = queries[q];
+    const QueryRun pass = explainer.Run(query, {run.layer});
+    page.AddQuery(query, pass.output);
+    const std::string folder_name = SafeName(query.name);
+    StagedFolder folder(out + "/" + folder_name);
+    const std::string& dir = folder.path();
+    std::vector<Tile> row = {{query.input, "query input", ""}, {pass.output, "network output", ""}};
+    nlohmann::json entries = nlohmann::json::array();
+    for (std::size_t d = 0; d < allowed.size(); ++d) {
+      StoreSearchOptions search = o.search;
+      search.allowed = allowed[d];
+      const LayerExplanation e = explainer.ExplainLayer(pass, run.layer, search, o.paste);
+      const auto& [database, size] = run.databases[d];
+      page.AddField(run.layer, database, e);
+      row.push_back(
+          {e.output_reconstruction, database, std::to_string(size) + " images in the database"});
+      nlohmann::json entry = WriteControlDatabase(store, o, static_cast<int>(d), e, dir);
+      entry["database"] = database;
+      entry["database_size"] = size;
+      entries.push_back(entry);
+    }
+    WritePng(dir + "/control.png",
+             TileGrid("compnn property control: " + query.name + " at " + DescribeLayer(info) +
+                          ", output reconstructions from restricted databases",
+                      {row}, TileFor(query.input.size(), 200)));
+    WriteJsonFile(dir + "/summary.json",
+                  {{"query", query.name}, {"layer", run.layer}, {"databases", entries}});
+    folder.Commit();
+    index.push_back({{"query", query.name}, {"folder", folder_name}});
+    if (progress) {
+      progress(static_cast<int>(q + 1), static_cast<int>(queries.size()),
+               {query.name, folder_name, allowed.size()});
+    }
+  }
+  WriteJsonFile(out + "/summary.json", {{"layer", run.layer}, {"queries", index}});
+  run.page = page.Write(explainer, out);
+  return run;
+}
+
+}  // namespace compnn
