@@ -548,7 +548,8 @@ def _pipeline_network(model, store, data, split, output, output_kind):
     _, y = runner.forward(np.zeros((height, width, 3), np.uint8), [])
     kind = output_kind or runner.record.get("output_kind") or (
         "image" if y.shape[0] == 3 else "logits")
-    name = f"{type(model).__module__}.{type(model).__qualname__}"
+    cls = type(model)
+    name = cls.__qualname__ if cls.__module__ == "__main__" else f"{cls.__module__}.{cls.__qualname__}"
     return _compnn._PythonNetwork(runner, name, kind == "logits"), folder
 
 

@@ -68,3 +68,27 @@ def test_torchvision_notebook_runs_and_its_inline_explorer_answers_hovers(
     # nbconvert's page asks for require.js from the Jupyter install, absent here; the explorer
     # itself reports nothing.
     assert [e for e in console_errors(browser) if "require" not in e["message"]] == []
+
+
+def test_facades_notebook_runs_the_whole_workflow_and_shows_each_result(tmp_path, monkeypatch):
+    nb = execute("facades.ipynb", tmp_path / "work", monkeypatch)
+    shown = [o["data"]["text/html"] for c in nb.cells for o in c.get("outputs", [])
+             if "text/html" in o.get("data", {})]
+    assert sum("compnn-explorer" in h for h in shown) == 1  # the explanation
+    figures = [h for h in shown if h.startswith("<figure><img src=\"data:image/png;base64,")]
+    assert len(figures) == 2  # the sweep's and the control's
+    tables = [h for h in shown if "<table>" in h and "IR (top 16)" in h]
+    assert tables  # the paper's Table 2 rows, as a table
+    assert any("dataframe" in h for h in shown)  # and as a DataFrame
+    control = json.loads((tmp_path / "work" / "control" / "facade_val_0000" /
+                          "summary.json").read_text())
+    assert [d["database"] for d in control["databases"]] == [
+        "all training images", "wall_colour=red", "wall_colour=grey"]
+    # Each restricted database pastes only its own facades.
+    meta = {}
+    for line in (tmp_path / "work" / "facades" / "meta.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        meta[record["name"]] = record
+    for database, colour in zip(control["databases"][1:], ("red", "grey")):
+        assert database["used_images"]
+        assert all(meta[name]["wall_colour"] == colour for name in database["used_images"])
