@@ -29,7 +29,7 @@ import importlib
 
 from .credibility import credibility_map
 from .dataset import Dataset, ImagePair
-from .evaluation import EvalTable
+from .evaluation import CredibilityTable, EvalTable
 from .figure_run import FigureRun
 from .explanation import Explanation, Explorer, Source, explorer_html, write_explorer
 from .match import MatchResult, match
@@ -37,6 +37,7 @@ from .store import CellIndexInfo, FeatureStore, LayerInfo, SearchResult, StoreWr
 
 __all__ = [
     "CellIndexInfo",
+    "CredibilityTable",
     "Dataset",
     "EvalTable",
     "Explanation",

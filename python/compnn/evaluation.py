@@ -1,12 +1,18 @@
-"""compnn.EvalTable: the paper's Tables 1 and 2 as ``compnn eval`` writes them (table.json and
-table.md), returned by :func:`compnn.torch.evaluate`, displayed as tables in a notebook."""
+"""compnn.EvalTable and compnn.CredibilityTable: what ``compnn eval`` writes (table.json and
+table.md; credibility.json, credibility.md and risk-coverage.png), returned by
+:func:`compnn.torch.evaluate` and :func:`compnn.torch.evaluate_credibility`, displayed as tables
+in a notebook."""
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import os
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 from . import _compnn
 from ._arrays import StrPath
@@ -77,11 +83,47 @@ class EvalTable:
         _compnn._write_text_atomically(os.path.join(dir, "table.md"), self.markdown)
 
     def _repr_html_(self) -> str:
-        try:
-            import markdown
-        except ImportError:
-            return f"<pre>{html.escape(self.markdown)}</pre>"
-        # The text comes from the tables' own strings: class and layer names are the user's,
-        # so they are escaped before the Markdown is rendered.
-        return markdown.markdown(html.escape(self.markdown, quote=False),
-                                 extensions=["tables"])
+        return _markdown_html(self.markdown)
+
+
+def _markdown_html(text: str) -> str:
+    """Tables in Markdown as HTML (Debian's python3-markdown), or as text without it."""
+    try:
+        import markdown
+    except ImportError:
+        return f"<pre>{html.escape(text)}</pre>"
+    # The text comes from the tables' own strings: class and layer names are the user's, so
+    # they are escaped before the Markdown is rendered.
+    return markdown.markdown(html.escape(text, quote=False), extensions=["tables"])
+
+
+class CredibilityTable:
+    """A credibility evaluation: ``record`` is credibility.json's content, ``markdown``
+    credibility.md's, ``risk_coverage`` the plot (H, W, 3) uint8 RGB. A notebook shows the table
+    and the plot."""
+
+    def __init__(self, record: dict[str, Any], markdown: str,
+                 risk_coverage: NDArray[np.uint8]) -> None:
+        self.record = record
+        self.markdown = markdown
+        self.risk_coverage = risk_coverage
+
+    def __repr__(self) -> str:
+        evaluated = self.record.get("evaluated", {}).get("images")
+        return (f"CredibilityTable({evaluated} images evaluated, "
+                f"layers {', '.join(self.record.get('layers', []))})")
+
+    def save(self, dir: StrPath) -> None:
+        """Writes credibility.json, credibility.md and risk-coverage.png to ``dir``, as
+        ``compnn eval --credibility --out dir`` does."""
+        dir = os.fspath(dir)
+        os.makedirs(dir, exist_ok=True)
+        _compnn._write_text_atomically(os.path.join(dir, "credibility.json"),
+                                       json.dumps(self.record, indent=2) + "\n")
+        _compnn._write_text_atomically(os.path.join(dir, "credibility.md"), self.markdown)
+        _compnn._write_png(os.path.join(dir, "risk-coverage.png"), self.risk_coverage)
+
+    def _repr_html_(self) -> str:
+        png = base64.b64encode(_compnn._encode_png(self.risk_coverage)).decode("ascii")
+        return (_markdown_html(self.markdown) +
+                f'<img src="data:image/png;base64,{png}" alt="risk against coverage">')

@@ -34,12 +34,13 @@ from ._arrays import Pair, StrPath, as_array, field_or_item
 from ._hooks import Capture, layer_shapes, split_name
 from ._progress import progress_bar
 from .dataset import Dataset, ImagePair, prepare_pixels
-from .evaluation import EvalTable
+from .evaluation import CredibilityTable, EvalTable
 from .figure_run import FigureRun
 from .explanation import Explanation, OutputKind, from_search, output_pixels, prediction_pixels
 from .store import FeatureStore, Method, StoreWriter
 
-__all__ = ["ModuleLayer", "control", "evaluate", "explain", "index", "layers", "sweep"]
+__all__ = ["ModuleLayer", "control", "evaluate", "evaluate_credibility", "explain", "index",
+           "layers", "sweep"]
 
 #: The key (a dict's) or index (a tuple's) of the network's output tensor.
 OutputKey = str | int
@@ -224,6 +225,12 @@ def index(
         "class": f"{type(model).__module__}.{type(model).__qualname__}",
         "file": "",
     }
+    # How the output is read, as compnn index records it for TorchScript, so that the command
+    # line reads the store's network alike.
+    if output is not None:
+        provenance_model["output"] = str(output)
+    if output_kind is not None:
+        provenance_model["output_kind"] = output_kind
     provenance_data = {}
     labels, palette = [], None
     if dataset is not None:
@@ -505,23 +512,35 @@ class _HookedNetwork:
         self.palette = palette
         self.output = output
         self.output_kind = output_kind
+        self.kind = output_kind  # "image" or "logits", known after the first pass
 
-    def has_layer(self, name: str) -> bool:
+    #: For a network that outputs class scores, the pseudo-layer of its scores, as compnn's own
+    #: networks name it (credibility reads the softmax confidence from it).
+    SCORES = "output"
+
+    def _captured(self, name):
         try:
             Capture(self.model, [name])
         except ValueError:
             return False
         return True
 
+    def has_layer(self, name: str) -> bool:
+        return self._captured(name) or (name == self.SCORES and self.kind == "logits")
+
     def forward(self, rgb, layers):
         record = self.record
         x = torch.from_numpy(prepare_pixels(rgb, record.get("input_range", "-1,1"),
                                             record.get("mean"), record.get("std")))
-        with _model_lock(self.model), torch.no_grad(), Capture(self.model, layers) as capture:
+        scores = self.SCORES in layers and not self._captured(self.SCORES)
+        hooked = [n for n in layers if not (scores and n == self.SCORES)]
+        with _model_lock(self.model), torch.no_grad(), Capture(self.model, hooked) as capture:
             y = _network_output(self.model(x.unsqueeze(0).to(self.device)), self.output)
             capture.check_called_once()
         maps = {n: capture.values[n][0].float().cpu().permute(1, 2, 0).contiguous().numpy()
-                for n in layers}
+                for n in hooked}
+        if scores:
+            maps[self.SCORES] = y[0].detach().float().cpu().permute(1, 2, 0).contiguous().numpy()
         return maps, y[0].detach().float().cpu()
 
     def run(self, rgb, input_is_labels, layers):
@@ -548,6 +567,7 @@ def _pipeline_network(model, store, data, split, output, output_kind):
     _, y = runner.forward(np.zeros((height, width, 3), np.uint8), [])
     kind = output_kind or runner.record.get("output_kind") or (
         "image" if y.shape[0] == 3 else "logits")
+    runner.kind = kind
     cls = type(model)
     name = cls.__qualname__ if cls.__module__ == "__main__" else f"{cls.__module__}.{cls.__qualname__}"
     return _compnn._PythonNetwork(runner, name, kind == "logits"), folder
@@ -662,6 +682,65 @@ def evaluate(
         "compnn.torch.evaluate", progress,
         lambda advance: _compnn._evaluate(network, store.path, folder, options, advance))
     return EvalTable(json.loads(record), markdown)
+
+
+def evaluate_credibility(
+    model: torch.nn.Module,
+    store: FeatureStore | StrPath,
+    out: StrPath,
+    data: StrPath | None = None,
+    *,
+    split: str = "val",
+    calibration_count: int = 20,
+    count: int = 0,
+    layers: str | Sequence[str] | None = None,
+    k: int = 8,
+    topk_images: int = 0,
+    method: Method = "hpm",
+    iterations: int = 32,
+    seed: int = 0,
+    use_cell_index: bool = True,
+    index_probes: int = 1,
+    index_shortlist: int = 64,
+    output: OutputKey | None = None,
+    output_kind: OutputKind | None = None,
+    threads: int = 0,
+    progress: bool = True,
+) -> CredibilityTable:
+    """How well credibility finds a segmentation network's errors, as ``compnn eval
+    --credibility`` measures it (the same C++ pipeline): the split's first ``calibration_count``
+    images calibrate, the next ``count`` (0: the rest) are scored per pixel against the truth,
+    beside the network's own softmax confidence, entropy and the two combined. Writes to ``out``
+    what the command writes: ``calibration.json`` (for :func:`compnn.credibility_map` and
+    ``compnn explain --credibility``), ``credibility.md``, ``credibility.json`` and
+    ``risk-coverage.png``.
+
+    The network must output class scores (``output_kind="logits"``, or any channel count but 3).
+    ``layers``, ``k`` (nearest training cells per cell) and the search options are those of
+    ``compnn eval --credibility`` (``--layer``, ``--credibility-k``, ``--topk-images``...).
+
+    Returns:
+        A :class:`compnn.CredibilityTable`; a notebook shows its table and risk-coverage plot.
+    """
+    if not isinstance(store, FeatureStore):
+        store = FeatureStore(store)
+    network, folder = _pipeline_network(model, store, data, split, output, output_kind)
+    options = _search_options(method, topk_images, k, iterations, seed, 1, use_cell_index,
+                              index_probes, index_shortlist, 1.0, False, threads)
+    options.update({"split": split, "calibration_count": calibration_count, "count": count,
+                    "k": k})
+    if layers is not None:
+        options["layers"] = _as_list(layers)
+    out = os.fspath(out)
+    os.makedirs(out, exist_ok=True)
+    record, markdown, plot = _run_with_progress(
+        "compnn.torch.evaluate_credibility", progress,
+        lambda advance: _compnn._evaluate_credibility(
+            network, store.path, folder, options, os.path.join(out, "calibration.json"),
+            advance))
+    table = CredibilityTable(json.loads(record), markdown, plot)
+    table.save(out)
+    return table
 
 
 def sweep(

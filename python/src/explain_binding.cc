@@ -7,6 +7,7 @@
 #include "bindings.h"
 #include "compnn/core/layer_choice.h"
 #include "compnn/data/dataset.h"
+#include "compnn/data/dataset_writer.h"
 #include "compnn/explain/explanation_files.h"
 #include "compnn/explain/explorer.h"
 #include "compnn/explain/reconstruction.h"
@@ -213,6 +214,9 @@ void RegisterExplain(py::module_& m) {
     std::vector<unsigned char> png;
     cv::imencode(".png", bgr, png);
     return py::bytes(reinterpret_cast<const char*>(png.data()), png.size());
+  });
+  m.def("_write_png", [](const std::string& path, const py::array& rgb) {
+    WritePng(path, BgrImage(rgb, "image"));  // atomically
   });
   m.def("_colourise", [](const py::array& classes, const std::string& palette) {
     const ByteArray a = ByteArray::ensure(classes);

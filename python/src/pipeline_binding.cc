@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "bindings.h"
+#include "compnn/pipeline/credibility_eval.h"
 #include "compnn/pipeline/evaluation.h"
 #include "compnn/pipeline/explainer.h"
 #include "compnn/pipeline/layer_sweep.h"
@@ -162,6 +163,30 @@ py::tuple Evaluate(const PythonRun& network, const std::string& store, const std
   return py::make_tuple(report.ToJson().dump(), report.ToMarkdown());
 }
 
+// (credibility.json's record, credibility.md's text, the risk-coverage plot as RGB) of a
+// credibility evaluation; the calibration is written to `calibration`.
+py::tuple EvaluateCredibility(const PythonRun& network, const std::string& store,
+                              const std::string& data, const py::dict& options,
+                              const std::string& calibration, py::object progress) {
+  CredibilityEvalOptions o;
+  o.split = Get(options, "split", o.split);
+  o.calibration_count = Get(options, "calibration_count", o.calibration_count);
+  o.count = Get(options, "count", o.count);
+  o.credibility.layers = Get(options, "layers", o.credibility.layers);
+  o.credibility.k = Get(options, "k", o.credibility.k);
+  PasteOptions unused;
+  ReadSearchOptions(options, o.credibility.search, unused);
+  const std::unique_ptr<Explainer> explainer = OpenPythonExplainer(network, store, data);
+  const std::function<void(int, int)> report = Progress(std::move(progress));
+  CredibilityReport result;
+  {
+    py::gil_scoped_release release;
+    result = compnn::EvaluateCredibility(*explainer, o, calibration, report);
+  }
+  return py::make_tuple(result.ToJson().dump(), result.ToMarkdown(),
+                        RgbArray(result.RiskCoveragePlot()));
+}
+
 // (the page written, or "", warnings) of a sweep into `out`.
 py::tuple Sweep(const PythonRun& network, const std::string& store, const std::string& data,
                 const std::vector<std::string>& queries, const std::string& split, int count,
@@ -219,6 +244,8 @@ void RegisterPipeline(py::module_& m) {
            py::arg("runner"), py::arg("name"), py::arg("outputs_classes"));
   m.def("_evaluate", &Evaluate, py::arg("network"), py::arg("store"), py::arg("data"),
         py::arg("options"), py::arg("progress"));
+  m.def("_evaluate_credibility", &EvaluateCredibility, py::arg("network"), py::arg("store"),
+        py::arg("data"), py::arg("options"), py::arg("calibration"), py::arg("progress"));
   m.def("_sweep", &Sweep, py::arg("network"), py::arg("store"), py::arg("data"), py::arg("queries"),
         py::arg("split"), py::arg("count"), py::arg("out"), py::arg("options"),
         py::arg("progress"));

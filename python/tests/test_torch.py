@@ -419,3 +419,48 @@ def test_sweep_and_control_refuse_bad_arguments(stores, unet, facades, tmp_path)
         compnn.torch.sweep(unet, stores[1], tmp_path / "s", query_split="val", data=facades,
                            layers="no_such_layer", progress=False)
     assert not (tmp_path / "s").exists() or not any((tmp_path / "s").iterdir())
+
+
+def _segmenter(seed=0):
+    """A small network of class scores for the 12 facade classes, its last module named
+    "output" as compnn's own networks name their scores."""
+    import collections
+
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(collections.OrderedDict([
+        ("down1", torch.nn.Conv2d(3, 8, 3, 2, 1)), ("act1", torch.nn.ReLU()),
+        ("down2", torch.nn.Conv2d(8, 16, 3, 2, 1)), ("act2", torch.nn.ReLU()),
+        ("up1", torch.nn.ConvTranspose2d(16, 8, 4, 2, 1)), ("act3", torch.nn.ReLU()),
+        ("output", torch.nn.ConvTranspose2d(8, 12, 4, 2, 1)),
+    ])).eval()
+
+
+def test_evaluate_credibility_equals_compnn_eval_credibility(cli, facades, tmp_path):
+    net = _segmenter()
+    script = tmp_path / "seg.pt"
+    torch.jit.script(net).save(str(script))
+    data = compnn.Dataset(facades, "train")
+    compnn.torch.index(net, data, ["up1"], tmp_path / "store", dtype="f32", output_kind="logits",
+                       progress=False)
+    table = compnn.torch.evaluate_credibility(net, tmp_path / "store", tmp_path / "py",
+                                              facades, split="train", calibration_count=6,
+                                              layers="up1", k=4, method="exact",
+                                              output_kind="logits", progress=False)
+    cli("eval", "--model", script, "--store", tmp_path / "store", "--data", facades, "--split",
+        "train", "--credibility", "--calibration-count", 6, "--layer", "up1",
+        "--credibility-k", 4, "--method", "exact", "--out", tmp_path / "cli")
+    want = json.loads((tmp_path / "cli" / "credibility.json").read_text())
+    got = json.loads((tmp_path / "py" / "credibility.json").read_text())
+    assert got == table.record
+    names = [r["name"] for r in got["confidences"]]
+    assert names == [r["name"] for r in want["confidences"]]
+    assert "max softmax probability" in names  # the scores ("output") were read
+    for g, w in zip(got["confidences"], want["confidences"]):
+        assert g["auroc"] == pytest.approx(w["auroc"], abs=1e-6)
+        np.testing.assert_allclose(g["risk"], w["risk"], atol=1e-6)
+    assert got["network_error_rate"] == pytest.approx(want["network_error_rate"], abs=1e-9)
+    assert got["calibration"] == want["calibration"]
+    calibration = json.loads((tmp_path / "py" / "calibration.json").read_text())
+    assert calibration["format"] == "compnn-calibration-1"
+    assert (tmp_path / "py" / "risk-coverage.png").read_bytes()[:4] == b"\x89PNG"
+    assert "<table>" in table._repr_html_() and "data:image/png;base64," in table._repr_html_()
