@@ -92,3 +92,25 @@ def test_facades_notebook_runs_the_whole_workflow_and_shows_each_result(tmp_path
     for database, colour in zip(control["databases"][1:], ("red", "grey")):
         assert database["used_images"]
         assert all(meta[name]["wall_colour"] == colour for name in database["used_images"])
+
+
+CAMVID = os.environ.get("COMPNN_CAMVID",
+                        os.path.join(SOURCE_DIR, "..", "shared", "datasets", "camvid"))
+
+
+@pytest.mark.skipif(not os.path.isdir(os.path.join(CAMVID, "trainannot")),
+                    reason="CamVid (SegNet's copy) is not at hand")
+def test_camvid_notebook_measures_credibility_and_draws_its_map(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMPNN_CAMVID", CAMVID)
+    nb = execute("camvid-credibility.ipynb", tmp_path / "work", monkeypatch)
+    shown = [o["data"]["text/html"] for c in nb.cells for o in c.get("outputs", [])
+             if "text/html" in o.get("data", {})]
+    assert any("credibility x max probability" in h and "<table>" in h for h in shown)
+    assert sum("compnn-explorer" in h for h in shown) == 1
+    assert any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+    record = json.loads((tmp_path / "work" / "credibility" / "credibility.json").read_text())
+    assert record["evaluated"]["images"] == 40 and record["calibration"]["images"] == 20
+    # Calibrated p-values: the share of true classes at most each level stays near the level.
+    check = record["calibration_check"]
+    for level, share in zip(check["levels"], check["true_class_at_most"]):
+        assert share <= level + 0.2
