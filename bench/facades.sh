@@ -2,10 +2,10 @@
 # The real facades numbers of docs/results.md, from pix2pix's facades (SRC/train, SRC/val): import,
 # the train split indexed with each shipped network, and the paper's Tables 1 and 2, Facades
 # column, on val. Writes OUT/table1/ and OUT/table2/ (table.md, table.json).
-#   bench/facades.sh FACADES_DIR [OUT] [MODELS_DIR]   (default OUT: out/facades-bench, MODELS_DIR:
-#   models)
+#   bench/facades.sh FACADES_DIR [OUT] [MODELS_DIR] [THREADS]   (default OUT: out/facades-bench,
+#   MODELS_DIR: models, THREADS: every core; 1 leaves a core to a training run beside it)
 set -euo pipefail
-[[ $# -ge 1 ]] || { echo "usage: bench/facades.sh FACADES_DIR [OUT] [MODELS_DIR]" >&2; exit 2; }
+[[ $# -ge 1 ]] || { echo "usage: bench/facades.sh FACADES_DIR [OUT] [MODELS_DIR] [THREADS]" >&2; exit 2; }
 source_dir=$(realpath "$1")
 models=$(realpath "${3:-models}")
 cd "$(dirname "$0")/.."
@@ -14,6 +14,8 @@ compnn=./build/bin/compnn
 data=$out/data
 p2l=$models/cmp-facades-photo2label.model
 l2p=$models/cmp-facades-label2photo.model
+threads=()
+[[ -z "${4:-}" ]] || threads=(--threads "$4")
 mkdir -p "$out"
 [[ -f "$data/labels.json" ]] || "$compnn" data import pix2pix "$source_dir" --out "$data"
 
@@ -22,16 +24,17 @@ mkdir -p "$out"
 if [[ -f "$p2l" ]]; then
   [[ -f "$out/store-p2l/manifest.json" ]] ||
     "$compnn" index --model "$p2l" --data "$data" --split train --layers decoder2 \
-      --out "$out/store-p2l"
+      "${threads[@]}" --out "$out/store-p2l"
   "$compnn" eval --model "$p2l" --store "$out/store-p2l" --split val --layer decoder2 \
-    --topk-images 1,16,32,64 --k 1,4 --quality-queries 8 --quality-topk 16 --out "$out/table1"
+    --topk-images 1,16,32,64 --k 1,4 --quality-queries 4 --quality-topk 16 "${threads[@]}" \
+    --out "$out/table1"
 fi
 
 # Table 2 (labels -> photo): input reconstructions against the input labels, and the photo rows.
 if [[ -f "$l2p" ]]; then
   [[ -f "$out/store-l2p/manifest.json" ]] ||
     "$compnn" index --model "$l2p" --data "$data" --split train --layers decoder2 \
-      --out "$out/store-l2p"
+      "${threads[@]}" --out "$out/store-l2p"
   "$compnn" eval --model "$l2p" --store "$out/store-l2p" --split val --layer decoder2 \
-    --topk-images 1,16,32,64 --k 1,4 --quality-queries 0 --out "$out/table2"
+    --topk-images 1,16,32,64 --k 1,4 --quality-queries 0 "${threads[@]}" --out "$out/table2"
 fi
