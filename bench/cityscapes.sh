@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Cityscapes at the scale of its 2975 training images (docs/performance.md, docs/scaling.md): the
 # store of one layer (size, time, images/s, peak memory), the cell index over it (time, size,
-# peak memory), searches over every training image against exact search on sampled cells, and
-# the paper's Tables 1 and 2 on the 250 val pairs, and the cell index against exact search on
-# sampled cells. Each step is skipped when its output exists,
+# peak memory), the paper's Tables 1 and 2 on the 250 val pairs, and the cell index against exact
+# search over every training image on sampled cells. Each step is skipped when its output exists,
 # so a stopped run resumes; times and peak memory go to OUT/timings.txt.
 #   bench/cityscapes.sh CITYSCAPES_DIR [OUT] [MODELS_DIR] [LAYER]   (default OUT:
 #   out/cityscapes-bench, MODELS_DIR: models, LAYER: decoder2)
