@@ -12,8 +12,8 @@ usage="usage: bench/cityscapes.sh CITYSCAPES_DIR [OUT] [MODELS_DIR] [LAYER]"
 source_dir=$(realpath "$1")
 models=$(realpath "${3:-models}")
 layer=${4:-decoder2}
+out=$(realpath -m "${2:-out/cityscapes-bench}")  # resolved before the cd, as the other paths
 cd "$(dirname "$0")/.."
-out=${2:-out/cityscapes-bench}
 compnn=./build/bin/compnn
 data=$out/data
 p2l=$models/cityscapes-photo2label.model

@@ -8,8 +8,8 @@ set -euo pipefail
 [[ $# -ge 1 ]] || { echo "usage: bench/facades.sh FACADES_DIR [OUT] [MODELS_DIR] [THREADS]" >&2; exit 2; }
 source_dir=$(realpath "$1")
 models=$(realpath "${3:-models}")
+out=$(realpath -m "${2:-out/facades-bench}")  # resolved before the cd, as the other paths
 cd "$(dirname "$0")/.."
-out=${2:-out/facades-bench}
 compnn=./build/bin/compnn
 data=$out/data
 p2l=$models/cmp-facades-photo2label.model
@@ -21,6 +21,7 @@ mkdir -p "$out"
 
 # Table 1 (photo -> labels): decoder2 is the paper's "last decoder layer"; the global descriptor
 # (the bottleneck) comes with every store. Every prefilter, one and four matches per cell.
+[[ -f "$p2l" ]] || echo "$p2l: missing, Table 1 is skipped" >&2
 if [[ -f "$p2l" ]]; then
   [[ -f "$out/store-p2l/manifest.json" ]] ||
     "$compnn" index --model "$p2l" --data "$data" --split train --layers decoder2 \
@@ -31,6 +32,7 @@ if [[ -f "$p2l" ]]; then
 fi
 
 # Table 2 (labels -> photo): input reconstructions against the input labels, and the photo rows.
+[[ -f "$l2p" ]] || echo "$l2p: missing, Table 2 is skipped" >&2
 if [[ -f "$l2p" ]]; then
   [[ -f "$out/store-l2p/manifest.json" ]] ||
     "$compnn" index --model "$l2p" --data "$data" --split train --layers decoder2 \

@@ -96,8 +96,9 @@ void RunSweep(const SweepCommandOptions& o) {
   options.paste = o.paste;
   options.html = o.html.html;
   options.links = PageLinks(o.html);
-  const SweepRun run = SweepLayers(
-      explainer, ResolveQueries(explainer, o), o.out, options, [&o](int, int, const SweptQuery& q) {
+  LayerSweep sweep(explainer, options);  // options and layers checked before the queries load
+  const SweepRun run =
+      sweep.Run(ResolveQueries(explainer, o), o.out, [&o](int, int, const SweptQuery& q) {
         std::printf("%s: %zu layers in %.2f s; wrote %s/%s/sweep.png\n", q.name.c_str(), q.layers,
                     q.seconds, o.out.c_str(), q.folder.c_str());
       });
@@ -125,12 +126,12 @@ void RunControl(const ControlCommandOptions& o) {
   options.paste = o.paste;
   options.html = o.html.html;
   options.links = PageLinks(o.html);
+  PropertyControl control(explainer, options);  // databases resolved before the queries load
   const ControlRun run =
-      ControlProperty(explainer, ResolveQueries(explainer, o), o.out, options,
-                      [&o](int, int, const ControlledQuery& q) {
-                        std::printf("%s: %zu databases; wrote %s/%s/control.png\n", q.name.c_str(),
-                                    q.databases, o.out.c_str(), q.folder.c_str());
-                      });
+      control.Run(ResolveQueries(explainer, o), o.out, [&o](int, int, const ControlledQuery& q) {
+        std::printf("%s: %zu databases; wrote %s/%s/control.png\n", q.name.c_str(), q.databases,
+                    o.out.c_str(), q.folder.c_str());
+      });
   SayPageWritten(run.page);
 }
 

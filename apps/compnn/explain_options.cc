@@ -5,7 +5,6 @@
 #include <sstream>
 
 #include "compnn/core/check.h"
-#include "compnn/explain/attribute_filter.h"
 #include "run_tool.h"
 #include "typed_options.h"
 
@@ -109,14 +108,6 @@ std::vector<std::string> ImageNames(const std::string& list) {
   while (std::getline(stream, name, ',')) names.push_back(name);
   COMPNN_CHECK(list.empty() || !names.empty(), "--images names no image");
   return names;
-}
-
-std::vector<int> RestrictedImages(const Explainer& explainer, const std::string& where,
-                                  const std::string& images) {
-  const std::vector<std::string> names = ImageNames(images);
-  // The dataset is read only for attributes: a store of bare activations may still list names.
-  return AllowedImages(explainer.store(), where, names,
-                       where.empty() ? nullptr : &explainer.dataset());
 }
 
 }  // namespace compnn::cli

@@ -30,9 +30,4 @@ std::vector<Query> ResolveQueries(const Explainer& explainer, const ExplainOptio
 // The names of a comma-separated --images list; throws when it names none.
 std::vector<std::string> ImageNames(const std::string& list);
 
-// The training images that satisfy a --where condition (several joined by commas) or are named in
-// a comma-separated --images list; throws when none does.
-std::vector<int> RestrictedImages(const Explainer& explainer, const std::string& where,
-                                  const std::string& images);
-
 }  // namespace compnn::cli

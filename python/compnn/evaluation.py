@@ -35,9 +35,10 @@ class EvalTable:
     :meth:`to_dataframe` makes them a ``pandas.DataFrame`` (Debian's ``python3-pandas``).
     """
 
-    def __init__(self, record: dict[str, Any], markdown: str) -> None:
+    def __init__(self, record: dict[str, Any], markdown: str, text: str | None = None) -> None:
         self.record = record
         self.markdown = markdown
+        self._text = text  # table.json as compnn eval writes it
 
     def __repr__(self) -> str:
         layers = ", ".join(layer["layer"] for layer in self.record.get("layers", []))
@@ -79,7 +80,7 @@ class EvalTable:
         dir = os.fspath(dir)
         os.makedirs(dir, exist_ok=True)
         _compnn._write_text_atomically(os.path.join(dir, "table.json"),
-                                       json.dumps(self.record, indent=2) + "\n")
+                                       self._text or json.dumps(self.record, indent=2) + "\n")
         _compnn._write_text_atomically(os.path.join(dir, "table.md"), self.markdown)
 
     def _repr_html_(self) -> str:
@@ -92,9 +93,10 @@ def _markdown_html(text: str) -> str:
         import markdown
     except ImportError:
         return f"<pre>{html.escape(text)}</pre>"
-    # The text comes from the tables' own strings: class and layer names are the user's, so
-    # they are escaped before the Markdown is rendered.
-    return markdown.markdown(html.escape(text, quote=False), extensions=["tables"])
+    # Class and layer names in the tables are the user's: HTML is escaped, and brackets too, so
+    # that no name becomes a link or an image once the Markdown is rendered.
+    safe = html.escape(text, quote=False).replace("[", "\\[").replace("]", "\\]")
+    return markdown.markdown(safe, extensions=["tables"])
 
 
 class CredibilityTable:
@@ -102,11 +104,12 @@ class CredibilityTable:
     credibility.md's, ``risk_coverage`` the plot (H, W, 3) uint8 RGB. A notebook shows the table
     and the plot."""
 
-    def __init__(self, record: dict[str, Any], markdown: str,
-                 risk_coverage: NDArray[np.uint8]) -> None:
+    def __init__(self, record: dict[str, Any], markdown: str, risk_coverage: NDArray[np.uint8],
+                 text: str | None = None) -> None:
         self.record = record
         self.markdown = markdown
         self.risk_coverage = risk_coverage
+        self._text = text  # credibility.json as compnn eval writes it
 
     def __repr__(self) -> str:
         evaluated = self.record.get("evaluated", {}).get("images")
@@ -119,7 +122,7 @@ class CredibilityTable:
         dir = os.fspath(dir)
         os.makedirs(dir, exist_ok=True)
         _compnn._write_text_atomically(os.path.join(dir, "credibility.json"),
-                                       json.dumps(self.record, indent=2) + "\n")
+                                       self._text or json.dumps(self.record, indent=2) + "\n")
         _compnn._write_text_atomically(os.path.join(dir, "credibility.md"), self.markdown)
         _compnn._write_png(os.path.join(dir, "risk-coverage.png"), self.risk_coverage)
 

@@ -368,8 +368,22 @@ def _network_output(output: Any, key: OutputKey | None) -> torch.Tensor:
             key = "out" if "out" in output else next(iter(output))
         return output[key]
     if isinstance(output, (tuple, list)):
+        if isinstance(key, str) and key.isdigit():  # as a store records a tuple's index
+            key = int(key)
         return output[0 if key is None else key]  # type: ignore[index]
     return output
+
+
+def _forward(model, x, layers, output):
+    """One forward pass over the batch of one ``x`` (1, C, H, W): ({layer: (H, W, D) float32},
+    the (C, H, W) output on the CPU). Hooks live on the shared module, so passes of one model from
+    several threads take turns (the searches still run in parallel)."""
+    with _model_lock(model), torch.no_grad(), Capture(model, layers) as capture:
+        y = _network_output(model(x.to(_device(model))), output)
+        capture.check_called_once()
+    maps = {n: capture.values[n][0].float().cpu().permute(1, 2, 0).contiguous().numpy()
+            for n in layers}
+    return maps, y[0].detach().float().cpu()
 
 
 def explain(
@@ -456,16 +470,8 @@ def explain(
     model.eval()
     wanted = list(dict.fromkeys([layer, store.global_layer]))
     started = time.monotonic()
-    # Hooks live on the shared module: explanations of one model from several threads take
-    # turns for the forward pass (the searches still run in parallel).
-    with _model_lock(model), torch.no_grad(), Capture(model, wanted) as capture:
-        y = _network_output(model(x.to(_device(model))), output)
-        capture.check_called_once()
+    maps, y = _forward(model, x, wanted, output)
     forward = time.monotonic() - started
-    maps = {
-        n: capture.values[n][0].float().cpu().permute(1, 2, 0).contiguous().numpy()
-        for n in wanted
-    }
     result = store.search(
         layer,
         maps[layer],
@@ -488,7 +494,7 @@ def explain(
         layer,
         result,
         query=x[0].cpu(),
-        output=y[0].detach().float().cpu(),
+        output=y,
         pixels=pixels,
         truth=truth,
         name=name,
@@ -519,11 +525,8 @@ class _HookedNetwork:
     SCORES = "output"
 
     def _captured(self, name):
-        try:
-            Capture(self.model, [name])
-        except ValueError:
-            return False
-        return True
+        path, _ = split_name(name)
+        return path != "" and path in dict(self.model.named_modules())
 
     def has_layer(self, name: str) -> bool:
         return self._captured(name) or (name == self.SCORES and self.kind == "logits")
@@ -534,14 +537,10 @@ class _HookedNetwork:
                                             record.get("mean"), record.get("std")))
         scores = self.SCORES in layers and not self._captured(self.SCORES)
         hooked = [n for n in layers if not (scores and n == self.SCORES)]
-        with _model_lock(self.model), torch.no_grad(), Capture(self.model, hooked) as capture:
-            y = _network_output(self.model(x.unsqueeze(0).to(self.device)), self.output)
-            capture.check_called_once()
-        maps = {n: capture.values[n][0].float().cpu().permute(1, 2, 0).contiguous().numpy()
-                for n in hooked}
+        maps, y = _forward(self.model, x.unsqueeze(0), hooked, self.output)
         if scores:
-            maps[self.SCORES] = y[0].detach().float().cpu().permute(1, 2, 0).contiguous().numpy()
-        return maps, y[0].detach().float().cpu()
+            maps[self.SCORES] = y.permute(1, 2, 0).contiguous().numpy()
+        return maps, y
 
     def run(self, rgb, input_is_labels, layers):
         maps, y = self.forward(rgb, layers)
@@ -549,23 +548,32 @@ class _HookedNetwork:
 
 
 def _pipeline_network(model, store, data, split, output, output_kind):
-    """(the C++ pipeline's network over ``model``'s hooks, the dataset folder) for evaluate,
-    sweep and control."""
+    """(the C++ pipeline's network over ``model``'s hooks, the dataset folder or "") for
+    evaluate, sweep and control."""
     if not isinstance(model, torch.nn.Module) or isinstance(model, torch.jit.ScriptModule):
         raise ValueError("model: a plain torch.nn.Module (TorchScript: use the compnn tool)")
-    folder = os.fspath(data) if data is not None else store.manifest.get("dataset", {}).get("dir")
-    if not folder or not os.path.isdir(folder):
-        raise FileNotFoundError(
-            f"data: {folder!r} is not a dataset folder (the queries are read from one)")
+    record = store.manifest.get("model", {})
+    if "input_range" not in record and "mean" not in record:
+        raise ValueError(
+            f"{store.path} does not record how the network's inputs are scaled (it was indexed "
+            "from tensors): index it from a compnn.Dataset, whose queries the pipeline reads")
+    if data is not None:
+        folder = os.fspath(data)
+        if not os.path.isdir(folder):
+            raise FileNotFoundError(f"data: {folder} is not a dataset folder")
+    else:
+        folder = store.manifest.get("dataset", {}).get("dir") or ""
     palette = store.palette
-    if palette is None and split is not None:
+    if palette is None and folder and split is not None:
         palette = Dataset(folder, split).palette
     model.eval()
+    if output is None:
+        output = record.get("output")
     runner = _HookedNetwork(model, store, palette, output, output_kind)
     # One pass tells an image output from class scores (the pipeline asks before any query).
     height, width = store.input_size
     _, y = runner.forward(np.zeros((height, width, 3), np.uint8), [])
-    kind = output_kind or runner.record.get("output_kind") or (
+    kind = output_kind or record.get("output_kind") or (
         "image" if y.shape[0] == 3 else "logits")
     runner.kind = kind
     cls = type(model)
@@ -678,10 +686,10 @@ def evaluate(
     })
     if layers is not None:
         options["layers"] = _as_list(layers)
-    record, markdown = _run_with_progress(
+    text, markdown = _run_with_progress(
         "compnn.torch.evaluate", progress,
         lambda advance: _compnn._evaluate(network, store.path, folder, options, advance))
-    return EvalTable(json.loads(record), markdown)
+    return EvalTable(json.loads(text), markdown, text)
 
 
 def evaluate_credibility(
@@ -733,12 +741,12 @@ def evaluate_credibility(
         options["layers"] = _as_list(layers)
     out = os.fspath(out)
     os.makedirs(out, exist_ok=True)
-    record, markdown, plot = _run_with_progress(
+    text, markdown, plot = _run_with_progress(
         "compnn.torch.evaluate_credibility", progress,
         lambda advance: _compnn._evaluate_credibility(
             network, store.path, folder, options, os.path.join(out, "calibration.json"),
             advance))
-    table = CredibilityTable(json.loads(record), markdown, plot)
+    table = CredibilityTable(json.loads(text), markdown, plot, text)
     table.save(out)
     return table
 
@@ -855,9 +863,12 @@ def control(
     options = _search_options(method, topk_images, k, iterations, seed, search_matches,
                               use_cell_index, index_probes, index_shortlist, vote_power,
                               overlapping_blocks, threads)
+    if isinstance(images, str) or any(isinstance(names, str) for names in images):
+        raise ValueError("images: a list of databases, each a list of image names "
+                         "(images=[['a', 'b']] is one database of two images)")
     options.update({
         "html": html, "layer": layer or "", "where": _as_list(where),
-        "images": [_as_list(list_) for list_ in images],
+        "images": [list(names) for names in images],
     })
     page, warnings = _run_with_progress(
         "compnn.torch.control", progress,

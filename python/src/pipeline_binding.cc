@@ -71,13 +71,21 @@ class PythonNetwork : public QueryNetwork {
   bool outputs_classes_;
 };
 
+// The option `key`, or `fallback` when absent; raises TypeError naming the key for a value of
+// another type.
 template <typename T>
 T Get(const py::dict& d, const char* key, T fallback) {
-  return d.contains(key) ? d[key].cast<T>() : fallback;
+  if (!d.contains(key)) return fallback;
+  try {
+    return d[key].cast<T>();
+  } catch (const py::cast_error&) {
+    throw py::type_error(std::string(key) + ": " +
+                         py::str(py::type::of(d[key])).cast<std::string>() +
+                         " is not of the type this option takes");
+  }
 }
 
-// The search and paste options every pipeline call takes, from the keyword arguments
-// compnn.torch checked the types of.
+// The search and paste options every pipeline call takes, from compnn.torch's keyword arguments.
 void ReadSearchOptions(const py::dict& d, StoreSearchOptions& o, PasteOptions& paste) {
   SearchOptions& s = o.search;
   s.method = ParseName(SearchMethodNames(), Get(d, "method", ToString(s.method)), "method");
@@ -160,7 +168,8 @@ py::tuple Evaluate(const PythonRun& network, const std::string& store, const std
     report = compnn::Evaluate(*explainer, o);
   }
   report.model = network.name;
-  return py::make_tuple(report.ToJson().dump(), report.ToMarkdown());
+  // The JSON text as compnn eval writes it (WriteJsonFile).
+  return py::make_tuple(report.ToJson().dump(2) + "\n", report.ToMarkdown());
 }
 
 // (credibility.json's record, credibility.md's text, the risk-coverage plot as RGB) of a
@@ -183,7 +192,7 @@ py::tuple EvaluateCredibility(const PythonRun& network, const std::string& store
     py::gil_scoped_release release;
     result = compnn::EvaluateCredibility(*explainer, o, calibration, report);
   }
-  return py::make_tuple(result.ToJson().dump(), result.ToMarkdown(),
+  return py::make_tuple(result.ToJson().dump(2) + "\n", result.ToMarkdown(),
                         RgbArray(result.RiskCoveragePlot()));
 }
 
@@ -196,13 +205,14 @@ py::tuple Sweep(const PythonRun& network, const std::string& store, const std::s
   o.html = Get(options, "html", o.html);
   ReadSearchOptions(options, o.search, o.paste);
   const std::unique_ptr<Explainer> explainer = OpenPythonExplainer(network, store, data);
+  LayerSweep sweep(*explainer, o);  // options and layers checked before the queries load
   std::vector<std::string> warnings;
   const std::vector<Query> list = Queries(*explainer, queries, split, count, warnings);
   const std::function<void(int, int)> report = Progress(std::move(progress));
   SweepRun run;
   {
     py::gil_scoped_release release;
-    run = SweepLayers(*explainer, list, out, o, [&report](int done, int total, const SweptQuery&) {
+    run = sweep.Run(list, out, [&report](int done, int total, const SweptQuery&) {
       if (report) report(done, total);
     });
   }
@@ -220,16 +230,16 @@ py::tuple Control(const PythonRun& network, const std::string& store, const std:
   o.html = Get(options, "html", o.html);
   ReadSearchOptions(options, o.search, o.paste);
   const std::unique_ptr<Explainer> explainer = OpenPythonExplainer(network, store, data);
+  PropertyControl control(*explainer, o);  // databases resolved before the queries load
   std::vector<std::string> warnings;
   const std::vector<Query> list = Queries(*explainer, queries, split, count, warnings);
   const std::function<void(int, int)> report = Progress(std::move(progress));
   ControlRun run;
   {
     py::gil_scoped_release release;
-    run = ControlProperty(*explainer, list, out, o,
-                          [&report](int done, int total, const ControlledQuery&) {
-                            if (report) report(done, total);
-                          });
+    run = control.Run(list, out, [&report](int done, int total, const ControlledQuery&) {
+      if (report) report(done, total);
+    });
   }
   return py::make_tuple(run.page, warnings);
 }

@@ -345,8 +345,15 @@ def test_evaluate_equals_compnn_eval_of_the_torchscript_export(cli, stores, unet
     # What a notebook shows, and what compnn eval --out writes.
     shown = table._repr_html_()
     assert "<table>" in shown and "Baseline CNN" in shown
+    # save writes what compnn eval writes: the same rows, laid out alike (timings aside).
     table.save(tmp_path / "saved")
-    assert json.loads((tmp_path / "saved" / "table.json").read_text()) == table.record
+    saved = (tmp_path / "saved" / "table.json").read_text()
+    cli_text = (tmp_path / "cli" / "table.json").read_text()
+    def comparable(text):
+        return [line for line in text.splitlines()
+                if "seconds" not in line and '"model"' not in line]
+
+    assert comparable(saved) == comparable(cli_text)
     assert (tmp_path / "saved" / "table.md").read_text() == table.markdown
 
 
@@ -363,13 +370,20 @@ def test_evaluate_as_a_dataframe(stores, unet, facades):
 
 
 def test_evaluate_refuses_bad_options_naming_them(stores, unet, facades, tmp_path):
-    with pytest.raises(ValueError, match="k"):
+    with pytest.raises(ValueError, match=r"^k must be in \[1"):
         compnn.torch.evaluate(unet, stores[1], facades, split="val", k=0, progress=False)
+    with pytest.raises(TypeError, match="^count: "):
+        compnn.torch.evaluate(unet, stores[1], facades, split="val", count="3", progress=False)
     with pytest.raises(RuntimeError, match="no_such_layer"):
         compnn.torch.evaluate(unet, stores[1], facades, split="val", layers="no_such_layer",
                               progress=False)
-    with pytest.raises(FileNotFoundError, match="dataset folder"):
+    with pytest.raises(FileNotFoundError, match="not a dataset folder"):
         compnn.torch.evaluate(unet, stores[1], tmp_path / "none", progress=False)
+    # A store indexed from bare tensors does not say how queries read from files are scaled.
+    bare = compnn.torch.index(unet, [compnn.Dataset(facades, "train")[0]], ["up_path.1"],
+                              tmp_path / "bare", progress=False)
+    with pytest.raises(ValueError, match="does not record how the network's inputs are scaled"):
+        compnn.torch.evaluate(unet, bare, facades, split="val", progress=False)
     with pytest.raises(ValueError, match="torch.nn.Module"):
         compnn.torch.evaluate(object(), stores[1], facades, progress=False)
 
@@ -415,6 +429,9 @@ def test_sweep_and_control_refuse_bad_arguments(stores, unet, facades, tmp_path)
     with pytest.raises(RuntimeError, match="wall_colour=plaid"):
         compnn.torch.control(unet, stores[1], tmp_path / "c", query_split="val", data=facades,
                              where="wall_colour=plaid", progress=False)
+    with pytest.raises(ValueError, match="images: a list of databases"):
+        compnn.torch.control(unet, stores[1], tmp_path / "c", query_split="val", data=facades,
+                             images=["a", "b"], progress=False)
     with pytest.raises(RuntimeError, match="no_such_layer"):
         compnn.torch.sweep(unet, stores[1], tmp_path / "s", query_split="val", data=facades,
                            layers="no_such_layer", progress=False)
@@ -451,7 +468,6 @@ def test_evaluate_credibility_equals_compnn_eval_credibility(cli, facades, tmp_p
         "--credibility-k", 4, "--method", "exact", "--out", tmp_path / "cli")
     want = json.loads((tmp_path / "cli" / "credibility.json").read_text())
     got = json.loads((tmp_path / "py" / "credibility.json").read_text())
-    assert got == table.record
     names = [r["name"] for r in got["confidences"]]
     assert names == [r["name"] for r in want["confidences"]]
     assert "max softmax probability" in names  # the scores ("output") were read
@@ -462,5 +478,25 @@ def test_evaluate_credibility_equals_compnn_eval_credibility(cli, facades, tmp_p
     assert got["calibration"] == want["calibration"]
     calibration = json.loads((tmp_path / "py" / "calibration.json").read_text())
     assert calibration["format"] == "compnn-calibration-1"
+    assert calibration["nonconformity"] == pytest.approx(
+        json.loads((tmp_path / "cli" / "calibration.json").read_text())["nonconformity"], abs=1e-6)
+    # Pipeline calls leave no hook on the user's module.
+    assert all(not m._forward_hooks for m in net.modules())
     assert (tmp_path / "py" / "risk-coverage.png").read_bytes()[:4] == b"\x89PNG"
     assert "<table>" in table._repr_html_() and "data:image/png;base64," in table._repr_html_()
+
+
+def test_credibility_reads_the_output_as_scores_without_an_output_module(facades, tmp_path):
+    import collections
+
+    net = _segmenter()
+    renamed = torch.nn.Sequential(collections.OrderedDict(
+        (("last" if name == "output" else name), module) for name, module in net.named_children()))
+    compnn.torch.index(renamed, compnn.Dataset(facades, "train"), ["up1"], tmp_path / "store",
+                       output_kind="logits", progress=False)
+    table = compnn.torch.evaluate_credibility(renamed, tmp_path / "store", tmp_path / "out",
+                                              facades, split="train", calibration_count=6,
+                                              layers="up1", k=2, progress=False)
+    names = [row["name"] for row in table.record["confidences"]]
+    assert "max softmax probability" in names  # the network's output, read as scores
+    assert all(not m._forward_hooks for m in renamed.modules())

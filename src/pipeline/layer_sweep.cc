@@ -35,17 +35,23 @@ nlohmann::json WriteSweepLayer(const FeatureStore& store, const SweepOptions& o,
 
 void SweepOptions::Check() const { CheckNested("search", search); }
 
-SweepRun SweepLayers(Explainer& explainer, const std::vector<Query>& queries,
-                     const std::string& out, const SweepOptions& o,
-                     const std::function<void(int, int, const SweptQuery&)>& progress) {
-  o.Check();
+LayerSweep::LayerSweep(Explainer& explainer, SweepOptions options)
+    : explainer_(explainer), options_(std::move(options)) {
+  options_.Check();
+  const FeatureStore& store = explainer_.store();
+  if (options_.layers.empty()) {
+    for (const StoreLayer& l : store.manifest().layers) options_.layers.push_back(l.name);
+  }
+  for (const std::string& l : options_.layers) store.manifest().layer(l);  // names checked
+}
+
+SweepRun LayerSweep::Run(const std::vector<Query>& queries, const std::string& out,
+                         const std::function<void(int, int, const SweptQuery&)>& progress) {
+  Explainer& explainer = explainer_;
+  const SweepOptions& o = options_;
   const FeatureStore& store = explainer.store();
   SweepRun run;
   run.layers = o.layers;
-  if (run.layers.empty()) {
-    for (const StoreLayer& l : store.manifest().layers) run.layers.push_back(l.name);
-  }
-  for (const std::string& l : run.layers) store.manifest().layer(l);  // names checked
   std::filesystem::create_directories(out);
   nlohmann::json index = nlohmann::json::array();
   // The page opens at the layer explain would choose, when the sweep has it.

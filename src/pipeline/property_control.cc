@@ -48,26 +48,31 @@ void ControlOptions::Check() const {
   CheckNested("search", search);
 }
 
-ControlRun ControlProperty(Explainer& explainer, const std::vector<Query>& queries,
-                           const std::string& out, const ControlOptions& o,
-                           const std::function<void(int, int, const ControlledQuery&)>& progress) {
-  o.Check();
+PropertyControl::PropertyControl(Explainer& explainer, ControlOptions options)
+    : explainer_(explainer), options_(std::move(options)) {
+  options_.Check();
+  const FeatureStore& store = explainer_.store();
+  if (options_.layer.empty()) options_.layer = DefaultExplainLayer(store);
+  store.manifest().layer(options_.layer);  // the name checked
+  databases_.push_back({"all training images", {}});
+  for (const std::string& w : options_.where)
+    databases_.push_back({w, AllowedImages(store, w, {}, &explainer_.dataset())});
+  for (const std::vector<std::string>& list : options_.images)
+    databases_.push_back({"images " + Join(list, ","), AllowedImages(store, "", list, nullptr)});
+}
+
+ControlRun PropertyControl::Run(
+    const std::vector<Query>& queries, const std::string& out,
+    const std::function<void(int, int, const ControlledQuery&)>& progress) {
+  Explainer& explainer = explainer_;
+  const ControlOptions& o = options_;
   const FeatureStore& store = explainer.store();
   ControlRun run;
-  run.layer = o.layer.empty() ? DefaultExplainLayer(store) : o.layer;
+  run.layer = o.layer;
   const StoreLayer& info = store.manifest().layer(run.layer);
-  // Each restriction is one database; all are resolved before any work, so errors come first.
-  std::vector<std::vector<int>> allowed = {{}};
   const std::vector<std::string>& names = store.manifest().images;
-  run.databases.push_back({"all training images", names.size()});
-  for (const std::string& w : o.where) {
-    allowed.push_back(AllowedImages(store, w, {}, &explainer.dataset()));
-    run.databases.push_back({w, allowed.back().size()});
-  }
-  for (const std::vector<std::string>& list : o.images) {
-    allowed.push_back(AllowedImages(store, "", list, nullptr));
-    run.databases.push_back({"images " + Join(list, ","), allowed.back().size()});
-  }
+  for (const auto& [name, images] : databases_)
+    run.databases.push_back({name, images.empty() ? names.size() : images.size()});
   std::filesystem::create_directories(out);
   nlohmann::json index = nlohmann::json::array();
   ExplorerBuilder page(o.html,
@@ -83,9 +88,9 @@ ControlRun ControlProperty(Explainer& explainer, const std::vector<Query>& queri
     const std::string& dir = folder.path();
     std::vector<Tile> row = {{query.input, "query input", ""}, {pass.output, "network output", ""}};
     nlohmann::json entries = nlohmann::json::array();
-    for (std::size_t d = 0; d < allowed.size(); ++d) {
+    for (std::size_t d = 0; d < databases_.size(); ++d) {
       StoreSearchOptions search = o.search;
-      search.allowed = allowed[d];
+      search.allowed = databases_[d].second;
       const LayerExplanation e = explainer.ExplainLayer(pass, run.layer, search, o.paste);
       const auto& [database, size] = run.databases[d];
       page.AddField(run.layer, database, e);
@@ -106,7 +111,7 @@ ControlRun ControlProperty(Explainer& explainer, const std::vector<Query>& queri
     index.push_back({{"query", query.name}, {"folder", folder_name}});
     if (progress) {
       progress(static_cast<int>(q + 1), static_cast<int>(queries.size()),
-               {query.name, folder_name, allowed.size()});
+               {query.name, folder_name, databases_.size()});
     }
   }
   WriteJsonFile(out + "/summary.json", {{"layer", run.layer}, {"queries", index}});

@@ -40,14 +40,30 @@ struct ControlRun {
   std::string page;  // OUT/explorer.html, or "" without html
 };
 
-// Writes OUT/<SafeName(query)>/{control.png, summary.json, output-reconstruction-D.png,
-// database-D-nnf.npy, database-D-similarity.npy} (each folder whole, or not at all),
-// OUT/summary.json, and with html the explorer page. Every database is resolved before any query
-// runs: a restriction that allows no image, or names an image the store lacks, throws
-// std::runtime_error naming it.
-ControlRun ControlProperty(
-    Explainer& explainer, const std::vector<Query>& queries, const std::string& out,
-    const ControlOptions& options,
-    const std::function<void(int, int, const ControlledQuery&)>& progress = {});
+// A property control's options checked and its databases resolved against the store (and the
+// dataset's attributes) before any query is loaded, so that errors come first.
+class PropertyControl {
+ public:
+  // Throws OptionError for options out of range, std::runtime_error for an unknown layer, a
+  // restriction that allows no image or names an image the store lacks.
+  PropertyControl(Explainer& explainer, ControlOptions options);
+
+  const std::string& layer() const { return options_.layer; }
+  // Each database's name and images (store indices; empty: all), every training image first.
+  const std::vector<std::pair<std::string, std::vector<int>>>& databases() const {
+    return databases_;
+  }
+
+  // Writes OUT/<SafeName(query)>/{control.png, summary.json, output-reconstruction-D.png,
+  // database-D-nnf.npy, database-D-similarity.npy} (each folder whole, or not at all),
+  // OUT/summary.json, and with html the explorer page.
+  ControlRun Run(const std::vector<Query>& queries, const std::string& out,
+                 const std::function<void(int, int, const ControlledQuery&)>& progress = {});
+
+ private:
+  Explainer& explainer_;
+  ControlOptions options_;  // layer resolved
+  std::vector<std::pair<std::string, std::vector<int>>> databases_;
+};
 
 }  // namespace compnn
