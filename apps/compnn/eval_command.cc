@@ -8,7 +8,7 @@
 #include "compnn/data/dataset_writer.h"
 #include "compnn/models/model.h"
 #include "compnn/models/model_network.h"
-#include "compnn/models/sanity_check.h"
+#include "compnn/pipeline/sanity_check.h"
 #include "compnn/pipeline/credibility_eval.h"
 #include "compnn/pipeline/evaluation.h"
 #include "compnn/store/atomic_file.h"

@@ -29,7 +29,7 @@ import importlib
 
 from .credibility import credibility_map
 from .dataset import Dataset, ImagePair
-from .evaluation import CredibilityTable, EvalTable
+from .evaluation import CredibilityTable, EvalTable, SanityTable
 from .figure_run import FigureRun
 from .explanation import Explanation, Explorer, Source, explorer_html, write_explorer
 from .match import MatchResult, match
@@ -47,6 +47,7 @@ __all__ = [
     "ImagePair",
     "LayerInfo",
     "MatchResult",
+    "SanityTable",
     "SearchResult",
     "Source",
     "StoreWriter",

@@ -1,7 +1,7 @@
-"""compnn.EvalTable and compnn.CredibilityTable: what ``compnn eval`` writes (table.json and
-table.md; credibility.json, credibility.md and risk-coverage.png), returned by
-:func:`compnn.torch.evaluate` and :func:`compnn.torch.evaluate_credibility`, displayed as tables
-in a notebook."""
+"""compnn.EvalTable, CredibilityTable and SanityTable: what ``compnn eval`` writes (table.json
+and table.md; credibility.json, credibility.md and risk-coverage.png; sanity.json, sanity.md
+and sanity.png), returned by :func:`compnn.torch.evaluate`, :func:`evaluate_credibility` and
+:func:`sanity_check`, displayed as tables (and plots) in a notebook."""
 
 from __future__ import annotations
 
@@ -99,34 +99,59 @@ def _markdown_html(text: str) -> str:
     return markdown.markdown(safe, extensions=["tables"])
 
 
-class CredibilityTable:
-    """A credibility evaluation: ``record`` is credibility.json's content, ``markdown``
-    credibility.md's, ``risk_coverage`` the plot (H, W, 3) uint8 RGB. A notebook shows the table
-    and the plot."""
+class _TableWithPlot:
+    """A report of ``compnn eval`` made of a JSON record, Markdown tables and a plot, saved
+    under the file names the command gives them (``_files``: json, md, png)."""
 
-    def __init__(self, record: dict[str, Any], markdown: str, risk_coverage: NDArray[np.uint8],
+    _files = ("report.json", "report.md", "plot.png")
+
+    def __init__(self, record: dict[str, Any], markdown: str, plot: NDArray[np.uint8],
                  text: str | None = None) -> None:
         self.record = record
         self.markdown = markdown
-        self.risk_coverage = risk_coverage
-        self._text = text  # credibility.json as compnn eval writes it
+        self.plot = plot
+        self._text = text  # the JSON as compnn eval writes it
+
+    def save(self, dir: StrPath) -> None:
+        """Writes the record, the tables and the plot to ``dir``, as ``compnn eval`` does."""
+        dir = os.fspath(dir)
+        os.makedirs(dir, exist_ok=True)
+        record, tables, plot = (os.path.join(dir, name) for name in self._files)
+        _compnn._write_text_atomically(record,
+                                       self._text or json.dumps(self.record, indent=2) + "\n")
+        _compnn._write_text_atomically(tables, self.markdown)
+        _compnn._write_png(plot, self.plot)
+
+    def _repr_html_(self) -> str:
+        png = base64.b64encode(_compnn._encode_png(self.plot)).decode("ascii")
+        return _markdown_html(self.markdown) + f'<img src="data:image/png;base64,{png}">'
+
+
+class CredibilityTable(_TableWithPlot):
+    """A credibility evaluation (``compnn eval --credibility``): ``record`` is
+    credibility.json's content, ``markdown`` credibility.md's, ``plot`` (also
+    ``risk_coverage``) the risk-coverage plot, (H, W, 3) uint8 RGB. A notebook shows the tables
+    and the plot."""
+
+    _files = ("credibility.json", "credibility.md", "risk-coverage.png")
+
+    @property
+    def risk_coverage(self) -> NDArray[np.uint8]:
+        return self.plot
 
     def __repr__(self) -> str:
         evaluated = self.record.get("evaluated", {}).get("images")
         return (f"CredibilityTable({evaluated} images evaluated, "
                 f"layers {', '.join(self.record.get('layers', []))})")
 
-    def save(self, dir: StrPath) -> None:
-        """Writes credibility.json, credibility.md and risk-coverage.png to ``dir``, as
-        ``compnn eval --credibility --out dir`` does."""
-        dir = os.fspath(dir)
-        os.makedirs(dir, exist_ok=True)
-        _compnn._write_text_atomically(os.path.join(dir, "credibility.json"),
-                                       self._text or json.dumps(self.record, indent=2) + "\n")
-        _compnn._write_text_atomically(os.path.join(dir, "credibility.md"), self.markdown)
-        _compnn._write_png(os.path.join(dir, "risk-coverage.png"), self.risk_coverage)
 
-    def _repr_html_(self) -> str:
-        png = base64.b64encode(_compnn._encode_png(self.risk_coverage)).decode("ascii")
-        return (_markdown_html(self.markdown) +
-                f'<img src="data:image/png;base64,{png}" alt="risk against coverage">')
+class SanityTable(_TableWithPlot):
+    """The sanity check (``compnn eval --sanity``): ``record`` is sanity.json's content,
+    ``markdown`` sanity.md's, ``plot`` the shares changed at each randomisation step. A notebook
+    shows the tables and the plot."""
+
+    _files = ("sanity.json", "sanity.md", "sanity.png")
+
+    def __repr__(self) -> str:
+        return (f"SanityTable({len(self.record.get('steps', []))} steps at "
+                f"{self.record.get('layer')})")

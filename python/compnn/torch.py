@@ -18,6 +18,7 @@ import collections
 import collections.abc
 import concurrent.futures
 import json
+from copy import deepcopy as copy_module
 import os
 import sys
 import threading
@@ -34,13 +35,13 @@ from ._arrays import Pair, StrPath, as_array, field_or_item
 from ._hooks import Capture, layer_shapes, split_name
 from ._progress import progress_bar
 from .dataset import Dataset, ImagePair, prepare_pixels
-from .evaluation import CredibilityTable, EvalTable
+from .evaluation import CredibilityTable, EvalTable, SanityTable
 from .figure_run import FigureRun
 from .explanation import Explanation, OutputKind, from_search, output_pixels, prediction_pixels
 from .store import FeatureStore, Method, StoreWriter
 
 __all__ = ["ModuleLayer", "control", "evaluate", "evaluate_credibility", "explain", "index",
-           "layers", "sweep"]
+           "layers", "sanity_check", "sweep"]
 
 #: The key (a dict's) or index (a tuple's) of the network's output tensor.
 OutputKey = str | int
@@ -514,6 +515,7 @@ class _HookedNetwork:
     def __init__(self, model, store, palette, output, output_kind):
         self.model = model
         self.device = _device(model)
+        self.store_path = store.path
         self.record = store.manifest.get("model", {})
         self.palette = palette
         self.output = output
@@ -545,6 +547,45 @@ class _HookedNetwork:
     def run(self, rgb, input_is_labels, layers):
         maps, y = self.forward(rgb, layers)
         return maps, output_pixels(y, self.record, self.palette, output_kind=self.output_kind)
+
+    def randomisable_copy(self, seed):
+        """A runner over a copy of the module for the sanity check (the user's module is left
+        as it is)."""
+        copy = _RandomisedNetwork(copy_module(self.model), self.store_path, self.record,
+                                  self.palette, self.output, self.output_kind, seed)
+        copy.kind = self.kind
+        return copy
+
+
+class _RandomisedNetwork(_HookedNetwork):
+    """A copy of a module randomised top-level child by child, from the last registered (the
+    output side) to the first, as compnn randomises its own networks: each weight drawn with the
+    spread of the trained ones (from a generator seeded once), batch normalisation reset."""
+
+    def __init__(self, model, store_path, record, palette, output, output_kind, seed):
+        self.model = model.eval()
+        self.device = _device(model)
+        self.store_path = store_path
+        self.record = record
+        self.palette = palette
+        self.output = output
+        self.output_kind = output_kind
+        self.generator = torch.Generator().manual_seed(int(seed))
+
+    def cascade_order(self):
+        return [name for name, _ in reversed(list(self.model.named_children()))]
+
+    def randomise(self, module):
+        with torch.no_grad():
+            for m in dict(self.model.named_children())[module].modules():
+                if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                    m.reset_parameters()
+                    m.reset_running_stats()
+                    continue
+                for p in m.parameters(recurse=False):
+                    spread = float(p.std()) if p.numel() > 1 else 0.01
+                    noise = torch.randn(p.shape, generator=self.generator) * (spread or 0.01)
+                    p.copy_(noise.to(p.device, p.dtype))
 
 
 def _pipeline_network(model, store, data, split, output, output_kind):
@@ -605,9 +646,10 @@ def _query_arguments(queries, query_split):
     return [os.fspath(q) for q in queries or []], query_split or ""
 
 
-def _run_with_progress(label, progress, call):
-    """``call(advance)`` with a bar over its queries; ``advance(done, total)`` moves it."""
-    bar = progress_bar(label, None, progress, unit="query")
+def _run_with_progress(label, progress, call, unit="query"):
+    """``call(advance)`` with a bar over its queries (or steps); ``advance(done, total)`` moves
+    it."""
+    bar = progress_bar(label, None, progress, unit=unit)
 
     def advance(done, total):
         bar.total = total
@@ -748,6 +790,48 @@ def evaluate_credibility(
             advance))
     table = CredibilityTable(json.loads(text), markdown, plot, text)
     table.save(out)
+    return table
+
+
+def sanity_check(
+    model: torch.nn.Module,
+    store: FeatureStore | StrPath,
+    out: StrPath | None = None,
+    data: StrPath | None = None,
+    *,
+    layer: str | None = None,
+    split: str = "val",
+    count: int = 5,
+    topk_images: int = 16,
+    seed: int = 0,
+    output: OutputKey | None = None,
+    output_kind: OutputKind | None = None,
+    threads: int = 0,
+    progress: bool = True,
+) -> SanityTable:
+    """The sanity check of ``compnn eval --sanity`` (the same C++ pipeline): the explanations of
+    the split's first ``count`` images by copies of ``model`` whose top-level modules are
+    randomised one after another, from the last registered (the output side) to the first, each
+    step measured against the trained network's (matches, sources and reconstruction changed,
+    agreement with the randomised network). An explanation that does not change when the network
+    does would not explain it. ``model`` itself is left as it is. With ``out``, writes
+    sanity.json, sanity.md and sanity.png there.
+
+    The network must output class scores. Returns a :class:`compnn.SanityTable`; a notebook
+    shows its table and plot.
+    """
+    if not isinstance(store, FeatureStore):
+        store = FeatureStore(store)
+    network, folder = _pipeline_network(model, store, data, split, output, output_kind)
+    options = {"layer": layer or "", "split": split, "count": count, "topk_images": topk_images,
+               "seed": seed, "threads": threads}
+    text, markdown, plot = _run_with_progress(
+        "compnn.torch.sanity_check", progress,
+        lambda advance: _compnn._sanity(network, store.path, folder, options, advance),
+        unit="step")
+    table = SanityTable(json.loads(text), markdown, plot, text)
+    if out is not None:
+        table.save(out)
     return table
 
 

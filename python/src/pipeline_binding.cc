@@ -12,6 +12,7 @@
 #include "compnn/pipeline/layer_sweep.h"
 #include "compnn/pipeline/property_control.h"
 #include "compnn/pipeline/query_network.h"
+#include "compnn/pipeline/sanity_check.h"
 #include "images.h"
 
 namespace compnn::python {
@@ -23,12 +24,23 @@ class PythonNetwork : public QueryNetwork {
  public:
   PythonNetwork(py::object runner, std::string name, const FeatureStore& store,
                 bool outputs_classes)
+      : PythonNetwork(
+            std::move(runner), std::move(name),
+            ParseDirection(store.manifest().dataset.value("direction", std::string("AtoB"))),
+            store.manifest().input_size, outputs_classes) {}
+  PythonNetwork(py::object runner, std::string name, Direction direction, ImageSize size,
+                bool outputs_classes)
       : runner_(std::move(runner)),
         name_(std::move(name)),
-        direction_(
-            ParseDirection(store.manifest().dataset.value("direction", std::string("AtoB")))),
-        size_(store.manifest().input_size),
+        direction_(direction),
+        size_(size),
         outputs_classes_(outputs_classes) {}
+
+  // The pipeline may drop a network where the GIL is released (the sanity check's copies).
+  ~PythonNetwork() override {
+    py::gil_scoped_acquire gil;
+    runner_ = py::object();
+  }
 
   std::string name() const override { return name_; }
   Direction direction() const override { return direction_; }
@@ -38,6 +50,7 @@ class PythonNetwork : public QueryNetwork {
     py::gil_scoped_acquire gil;
     return runner_.attr("has_layer")(layer).cast<bool>();
   }
+  std::unique_ptr<RandomisableNetwork> RandomisableCopy(std::uint64_t seed) override;
 
   QueryRun Run(const cv::Mat& input, bool input_is_labels, const Palette*,
                const std::set<std::string>& layers) override {
@@ -73,6 +86,48 @@ class PythonNetwork : public QueryNetwork {
 
 // The option `key`, or `fallback` when absent; raises TypeError naming the key for a value of
 // another type.
+// `runner.randomisable_copy(seed)`: a runner over a copy of the module, with `cascade_order()`
+// and `randomise(module)` beside `run` and `has_layer`.
+class PythonRandomisable : public RandomisableNetwork {
+ public:
+  PythonRandomisable(py::object copy, const PythonNetwork& trained)
+      : copy_(copy),
+        network_(std::move(copy), trained.name(), trained.direction(), trained.input_size(),
+                 trained.OutputsClasses()) {}
+
+  ~PythonRandomisable() override {
+    py::gil_scoped_acquire gil;
+    copy_ = py::object();
+  }
+
+  std::string name() const override { return network_.name(); }
+  Direction direction() const override { return network_.direction(); }
+  ImageSize input_size() const override { return network_.input_size(); }
+  bool OutputsClasses() const override { return network_.OutputsClasses(); }
+  bool HasLayer(const std::string& layer) override { return network_.HasLayer(layer); }
+  QueryRun Run(const cv::Mat& input, bool input_is_labels, const Palette* palette,
+               const std::set<std::string>& layers) override {
+    return network_.Run(input, input_is_labels, palette, layers);
+  }
+  std::vector<std::string> CascadeOrder() override {
+    py::gil_scoped_acquire gil;
+    return copy_.attr("cascade_order")().cast<std::vector<std::string>>();
+  }
+  void Randomise(const std::string& module) override {
+    py::gil_scoped_acquire gil;
+    copy_.attr("randomise")(module);
+  }
+
+ private:
+  py::object copy_;
+  PythonNetwork network_;
+};
+
+std::unique_ptr<RandomisableNetwork> PythonNetwork::RandomisableCopy(std::uint64_t seed) {
+  py::gil_scoped_acquire gil;
+  return std::make_unique<PythonRandomisable>(runner_.attr("randomisable_copy")(seed), *this);
+}
+
 template <typename T>
 T Get(const py::dict& d, const char* key, T fallback) {
   if (!d.contains(key)) return fallback;
@@ -196,6 +251,27 @@ py::tuple EvaluateCredibility(const PythonRun& network, const std::string& store
                         RgbArray(result.RiskCoveragePlot()));
 }
 
+// (sanity.json's record, sanity.md's text, its plot as RGB) of the sanity check.
+py::tuple Sanity(const PythonRun& network, const std::string& store, const std::string& data,
+                 const py::dict& options, py::object progress) {
+  SanityOptions o;
+  o.layer = Get(options, "layer", o.layer);
+  o.split = Get(options, "split", o.split);
+  o.count = Get(options, "count", o.count);
+  o.topk_images = Get(options, "topk_images", o.topk_images);
+  o.seed = Get(options, "seed", o.seed);
+  o.threads = Get(options, "threads", o.threads);
+  const std::unique_ptr<Explainer> explainer = OpenPythonExplainer(network, store, data);
+  const std::function<void(int, int)> report = Progress(std::move(progress));
+  SanityReport result;
+  {
+    py::gil_scoped_release release;
+    result = CascadingRandomisation(*explainer, o, report);
+  }
+  return py::make_tuple(result.ToJson().dump(2) + "\n", result.ToMarkdown(),
+                        RgbArray(result.Plot()));
+}
+
 // (the page written, or "", warnings) of a sweep into `out`.
 py::tuple Sweep(const PythonRun& network, const std::string& store, const std::string& data,
                 const std::vector<std::string>& queries, const std::string& split, int count,
@@ -256,6 +332,8 @@ void RegisterPipeline(py::module_& m) {
         py::arg("options"), py::arg("progress"));
   m.def("_evaluate_credibility", &EvaluateCredibility, py::arg("network"), py::arg("store"),
         py::arg("data"), py::arg("options"), py::arg("calibration"), py::arg("progress"));
+  m.def("_sanity", &Sanity, py::arg("network"), py::arg("store"), py::arg("data"),
+        py::arg("options"), py::arg("progress"));
   m.def("_sweep", &Sweep, py::arg("network"), py::arg("store"), py::arg("data"), py::arg("queries"),
         py::arg("split"), py::arg("count"), py::arg("out"), py::arg("options"),
         py::arg("progress"));

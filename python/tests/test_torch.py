@@ -500,3 +500,28 @@ def test_credibility_reads_the_output_as_scores_without_an_output_module(facades
     names = [row["name"] for row in table.record["confidences"]]
     assert "max softmax probability" in names  # the network's output, read as scores
     assert all(not m._forward_hooks for m in renamed.modules())
+
+
+def test_sanity_check_changes_what_a_randomised_module_reaches(facades, tmp_path):
+    net = _segmenter()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    compnn.torch.index(net, compnn.Dataset(facades, "train"), ["down2", "up1"],
+                       tmp_path / "store", output_kind="logits", progress=False)
+    table = compnn.torch.sanity_check(net, tmp_path / "store", tmp_path / "out", facades,
+                                      layer="up1", split="val", count=2, topk_images=4,
+                                      progress=False)
+    steps = table.record["steps"]
+    # From the output down: the trained network, then output, act3, up1, act2, down2, ...
+    assert [s["randomised"] for s in steps] == [
+        "", "output", "act3", "up1", "act2", "down2", "act1", "down1"]
+    trained, output_only = steps[0], steps[1]
+    assert trained["changed_matches"] == 0 and trained["changed_network"] == 0
+    # Randomising the head after up1 leaves up1's maps, hence the matches, as they were, while
+    # the network's own output changes.
+    assert output_only["changed_matches"] == 0 and output_only["changed_network"] > 0
+    assert steps[3]["changed_matches"] > 0  # up1 itself randomised
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())  # net untouched
+    saved = json.loads((tmp_path / "out" / "sanity.json").read_text())
+    assert saved == table.record
+    assert (tmp_path / "out" / "sanity.png").read_bytes()[:4] == b"\x89PNG"
+    assert "<table>" in table._repr_html_()

@@ -16,6 +16,7 @@ class ModelNetwork : public QueryNetwork {
   explicit ModelNetwork(std::unique_ptr<Model> model) : model_(std::move(model)) {}
 
   Model& model() { return *model_; }
+  static bool HasLayerOf(Model& model, const std::string& layer);
 
   std::string name() const override { return model_->path(); }
   Direction direction() const override { return model_->direction(); }
@@ -24,6 +25,8 @@ class ModelNetwork : public QueryNetwork {
   bool HasLayer(const std::string& layer) override;
   QueryRun Run(const cv::Mat& input, bool input_is_labels, const Palette* palette,
                const std::set<std::string>& layers) override;
+  // compnn's own networks, reloaded from the model file; null for TorchScript.
+  std::unique_ptr<RandomisableNetwork> RandomisableCopy(std::uint64_t seed) override;
 
  private:
   std::unique_ptr<Model> model_;
@@ -35,9 +38,5 @@ class ModelNetwork : public QueryNetwork {
 // model file (checksums differ), or for a model or store that cannot be read.
 std::unique_ptr<Explainer> OpenExplainer(const std::string& model, const std::string& store,
                                          const std::string& data = "");
-
-// The model behind an explainer opened by OpenExplainer; throws std::runtime_error naming `what`
-// for a network given otherwise (a Python module), which has no model file to change.
-Model& ModelOf(Explainer& explainer, const std::string& what);
 
 }  // namespace compnn

@@ -4,10 +4,13 @@
 // through the Python package's forward hooks.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <memory>
 #include <opencv2/core.hpp>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "compnn/core/activation_map.h"
 #include "compnn/core/image_size.h"
@@ -22,6 +25,8 @@ struct QueryRun {
   // network that outputs class scores.
   cv::Mat output;
 };
+
+class RandomisableNetwork;
 
 class QueryNetwork {
  public:
@@ -39,6 +44,22 @@ class QueryNetwork {
   // `layers`. Throws std::runtime_error naming an unknown layer.
   virtual QueryRun Run(const cv::Mat& input, bool input_is_labels, const Palette* palette,
                        const std::set<std::string>& layers) = 0;
+  // A copy whose modules the sanity check randomises one after another, its random weights drawn
+  // from `seed`; null for a network that cannot be changed (TorchScript).
+  virtual std::unique_ptr<RandomisableNetwork> RandomisableCopy(std::uint64_t /*seed*/) {
+    return nullptr;
+  }
+};
+
+// A copy of a network for cascading randomisation (pipeline/sanity_check.h): it runs as a
+// QueryNetwork with the modules randomised so far.
+class RandomisableNetwork : public QueryNetwork {
+ public:
+  // The modules in the order cascading randomisation takes them: from the output down.
+  virtual std::vector<std::string> CascadeOrder() = 0;
+  // New weights for `module` (one of CascadeOrder()): each weight drawn with the spread of the
+  // trained ones, normalisation layers back to their initial state.
+  virtual void Randomise(const std::string& module) = 0;
 };
 
 }  // namespace compnn

@@ -5,7 +5,7 @@
 #include "compnn/core/strings.h"
 #include "compnn/explain/line_chart.h"
 
-#include "compnn/models/sanity_check.h"
+#include "compnn/pipeline/sanity_check.h"
 
 namespace compnn {
 namespace {

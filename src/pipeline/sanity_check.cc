@@ -1,6 +1,4 @@
-#include "compnn/models/sanity_check.h"
-
-#include <torch/torch.h>
+#include "compnn/pipeline/sanity_check.h"
 
 #include <algorithm>
 #include <opencv2/imgproc.hpp>
@@ -9,50 +7,9 @@
 #include "compnn/core/global_prefilter.h"
 #include "compnn/core/search.h"
 #include "compnn/core/thread_limit.h"
-#include "compnn/models/network.h"
-#include "compnn/models/prediction.h"
 
 namespace compnn {
 namespace {
-
-// The network's modules in the order cascading randomisation takes them: from the output down.
-// Modules named after a layer follow the layers' forward order, reversed; the others (the output
-// head, decoder blocks that no layer is named after) come first, last registered first.
-std::vector<std::string> CascadeOrder(Network& network) {
-  std::vector<std::string> children;
-  for (const auto& child : network.named_children()) children.push_back(child.key());
-  std::vector<std::string> named;
-  const std::vector<std::string> layers = network.LayerNames();
-  for (auto it = layers.rbegin(); it != layers.rend(); ++it)
-    if (std::find(children.begin(), children.end(), *it) != children.end()) named.push_back(*it);
-  std::vector<std::string> order;
-  for (auto it = children.rbegin(); it != children.rend(); ++it)
-    if (std::find(named.begin(), named.end(), *it) == named.end()) order.push_back(*it);
-  order.insert(order.end(), named.begin(), named.end());
-  return order;
-}
-
-// New weights for `module`: every convolution's normal, with the spread of the trained ones;
-// batch normalisation back to its initial state (scale 1, shift 0, running mean 0 and variance
-// 1), since the trained running statistics would mis-scale random convolutions' outputs into
-// constant maps.
-void Randomise(Network& network, const std::string& module) {
-  torch::NoGradGuard no_grad;
-  for (const auto& child : network.named_children()) {
-    if (child.key() != module) continue;
-    for (const std::shared_ptr<torch::nn::Module>& m : child.value()->modules()) {
-      if (auto* norm = m->as<torch::nn::BatchNorm2dImpl>()) {
-        norm->reset_parameters();
-        norm->reset_running_stats();
-        continue;
-      }
-      for (torch::Tensor& p : m->parameters(/*recurse=*/false)) {
-        const double spread = p.numel() > 1 ? p.std().item<double>() : 0.01;
-        p.normal_(0.0, spread > 0 ? spread : 0.01);
-      }
-    }
-  }
-}
 
 struct QueryState {
   std::vector<int> candidates;
@@ -76,13 +33,14 @@ void SanityOptions::Check() const {
 SanityReport CascadingRandomisation(Explainer& explainer, const SanityOptions& o,
                                     const std::function<void(int, int)>& progress) {
   o.Check();
-  Model& trained = ModelOf(explainer, "the sanity check");
-  COMPNN_CHECK(trained.arch() != Architecture::kTorchScript, trained.path(),
-               ": the sanity check randomises compnn's own networks (model files of compnn "
-               "train), not TorchScript");
-  COMPNN_CHECK(trained.OutputsClasses() && explainer.target_is_labels(), trained.path(),
+  QueryNetwork& trained = explainer.network();
+  COMPNN_CHECK(trained.OutputsClasses() && explainer.target_is_labels(), trained.name(),
                ": the sanity check scores label reconstructions: it needs a network that "
                "outputs classes");
+  std::unique_ptr<RandomisableNetwork> network = trained.RandomisableCopy(o.seed);
+  COMPNN_CHECK(network != nullptr, trained.name(),
+               ": the sanity check randomises compnn's own networks (model files of compnn "
+               "train) and PyTorch modules, not TorchScript");
   const FeatureStore& store = explainer.store();
   SanityReport report;
   report.layer = o.layer.empty() ? DefaultExplainLayer(store) : o.layer;
@@ -98,7 +56,7 @@ SanityReport CascadingRandomisation(Explainer& explainer, const SanityOptions& o
   std::vector<int> all_candidates;
   const std::string& global = store.manifest().global_layer;
   for (std::size_t q = 0; q < queries.size(); ++q) {
-    const QueryRun run = RunQuery(trained, queries[q].input, input_labels, &palette, {global});
+    const QueryRun run = trained.Run(queries[q].input, input_labels, &palette, {global});
     trained_state[q].candidates =
         GlobalTopK(run.maps.at(global).values, store.Globals(), report.topk_images);
     all_candidates.insert(all_candidates.end(), trained_state[q].candidates.begin(),
@@ -110,9 +68,7 @@ SanityReport CascadingRandomisation(Explainer& explainer, const SanityOptions& o
   const std::vector<cv::Mat> inputs =
       explainer.training().Images(PasteSource::kInputs, all_candidates);
 
-  std::shared_ptr<Network> network = LoadNetwork(trained.path());
-  const std::vector<std::string> cascade = CascadeOrder(*network);
-  torch::manual_seed(o.seed);
+  const std::vector<std::string> cascade = network->CascadeOrder();
   SearchOptions search;
   search.hyperpatch = layer.hyperpatch;
   search.seed = o.seed;
@@ -122,25 +78,22 @@ SanityReport CascadingRandomisation(Explainer& explainer, const SanityOptions& o
     SanityStep s;
     if (step > 0) {
       s.randomised = cascade[step - 1];
-      Randomise(*network, s.randomised);
+      network->Randomise(s.randomised);
     }
-    // At the store's size, as the explainer runs the trained network.
-    std::unique_ptr<Model> model = Model::Wrap(network, trained.path(), explainer.input_size());
     // The candidates' maps under this network.
     std::vector<OwnedMap> maps(store.size());
     std::vector<MapView> views(store.size());
     const std::vector<float> zero(layer.depth, 0.0f);  // images no query searches: one zero cell
     for (int i = 0; i < store.size(); ++i) views[i] = MapView{zero.data(), 1, 1, layer.depth};
     for (int image : all_candidates) {
-      maps[image] = RunQuery(*model, inputs[image], input_labels, &palette, {report.layer})
-                        .maps.at(report.layer);
+      maps[image] =
+          network->Run(inputs[image], input_labels, &palette, {report.layer}).maps.at(report.layer);
       views[image] = maps[image].view();
     }
     const Database database(views);
     double cells = 0;
     for (std::size_t q = 0; q < queries.size(); ++q) {
-      const QueryRun run =
-          RunQuery(*model, queries[q].input, input_labels, &palette, {report.layer});
+      const QueryRun run = network->Run(queries[q].input, input_labels, &palette, {report.layer});
       search.candidates = trained_state[q].candidates;
       QueryState now;
       now.field = Search(run.maps.at(report.layer).view(), database, search).field;

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "compnn/models/model_network.h"
+#include "compnn/pipeline/explainer.h"
 
 namespace compnn {
 
