@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _compnn
+from ._progress import progress_bar
 from ._arrays import (Pair, StrPath, as_array, as_float_array, check_pair, check_seed,
                       field_or_item, resolve_threads)
 
@@ -325,6 +326,7 @@ class FeatureStore:
         train_cells: int = 65536,
         seed: int = 0,
         threads: int = 0,
+        progress: bool = True,
     ) -> CellIndexInfo:
         """Builds the index over ``layer``'s cells that searches over every image use, as
         ``compnn cell-index`` does, and writes it beside the store (``cell-index/``).
@@ -336,6 +338,7 @@ class FeatureStore:
             code_bytes: bytes each hyperpatch is compressed to (must divide its length).
             train_cells: hyperpatches the lists and codes learn from.
             seed, threads: the training sample's seed; worker threads (0: every core).
+            progress: a progress bar over the images added.
 
         Returns:
             :class:`CellIndexInfo`: the index ``file``, build ``seconds``, ``bytes``, ``lists``
@@ -343,15 +346,25 @@ class FeatureStore:
         """
         layer = self.default_layer() if layer is None else layer
         self._check_layer(layer)
-        built = self._store.build_cell_index(
-            layer,
-            [] if hyperpatch is None else list(check_pair(hyperpatch, "hyperpatch")),
-            int(lists),
-            int(code_bytes),
-            int(train_cells),
-            check_seed(seed),
-            resolve_threads(threads),
-        )
+        bar = progress_bar("compnn cell index", None, progress)
+
+        def advance(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            built = self._store.build_cell_index(
+                layer,
+                [] if hyperpatch is None else list(check_pair(hyperpatch, "hyperpatch")),
+                int(lists),
+                int(code_bytes),
+                int(train_cells),
+                check_seed(seed),
+                resolve_threads(threads),
+                advance,
+            )
+        finally:
+            bar.close()
         return CellIndexInfo(**{field: built[field] for field in CellIndexInfo._fields})
 
 

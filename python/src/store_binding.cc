@@ -91,7 +91,7 @@ py::tuple Search(const StorePtr& store, const std::string& layer, const py::arra
 
 py::dict BuildIndex(const StorePtr& store, const std::string& layer,
                     const std::vector<int>& hyperpatch, int lists, int code_bytes, int train_cells,
-                    std::uint64_t seed, int threads) {
+                    std::uint64_t seed, int threads, py::object progress) {
   CellIndexOptions options;
   options.lists = lists;
   options.code_bytes = code_bytes;
@@ -101,10 +101,19 @@ py::dict BuildIndex(const StorePtr& store, const std::string& layer,
   const HyperpatchShape shape = hyperpatch.empty()
                                     ? store->manifest().layer(layer).hyperpatch
                                     : HyperpatchShape{hyperpatch.at(0), hyperpatch.at(1)};
+  // `progress(done, total)` runs with the GIL; copies of the callback share one reference.
+  std::function<void(int, int)> report;
+  if (!progress.is_none()) {
+    auto callback = std::make_shared<py::object>(std::move(progress));
+    report = [callback](int done, int total) {
+      py::gil_scoped_acquire gil;
+      (*callback)(done, total);
+    };
+  }
   CellIndexSummary built;
   {
     py::gil_scoped_release release;
-    built = BuildCellIndex(*store, layer, shape, options);
+    built = BuildCellIndex(*store, layer, shape, options, report);
   }
   py::dict d;
   d["file"] = built.file;
@@ -162,7 +171,7 @@ void RegisterStore(py::module_& m) {
            py::arg("index_shortlist") = CellIndexSearchOptions{}.shortlist)
       .def("build_cell_index", &BuildIndex, py::arg("layer"), py::arg("hyperpatch"),
            py::arg("lists"), py::arg("code_bytes"), py::arg("train_cells"), py::arg("seed"),
-           py::arg("threads"));
+           py::arg("threads"), py::arg("progress") = py::none());
 }
 
 }  // namespace compnn::python

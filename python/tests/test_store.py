@@ -192,14 +192,18 @@ def test_names_that_would_share_a_file_and_empty_restrictions(tmp_path, rng):
     np.testing.assert_array_equal(flat.nnf, shaped.nnf)
 
 
-def test_cell_index_serves_searches_over_every_image(tmp_path, rng):
+def test_cell_index_serves_searches_over_every_image(tmp_path, rng, capfd):
     write_store(tmp_path / "s", rng, n=12, dtype="f32")
     store = compnn.FeatureStore(tmp_path / "s")
     query = rng.standard_normal((8, 8, 6)).astype(np.float32)
     descriptor = np.ones(128, np.float32)
     plain = store.search("fine", query, descriptor, method="exact", topk_images=0)
     assert plain.searched_by == "exact"
+    store.build_cell_index("fine", lists=4, code_bytes=6, train_cells=1024, progress=False)
+    assert "compnn cell index" not in capfd.readouterr().err
     built = store.build_cell_index("fine", lists=4, code_bytes=6, train_cells=1024)
+    shown = capfd.readouterr().err
+    assert "compnn cell index" in shown and "12/12" in shown  # every image added
     assert isinstance(built, compnn.CellIndexInfo)
     assert os.path.exists(built.file) and built.lists == 4 and built.code_bytes == 6
     # Every list probed and all 768 cells shortlisted: re-ranking is exact search.
