@@ -661,6 +661,20 @@ def _run_with_progress(label, progress, call, unit="query"):
         bar.close()
 
 
+def _figure_run(kind, run, model, store, out, queries, query_split, count, data, output,
+                output_kind, options, progress):
+    """A sweep's or a property control's run through the pipeline (``run``: its binding)."""
+    if not isinstance(store, FeatureStore):
+        store = FeatureStore(store)
+    names, split = _query_arguments(queries, query_split)
+    network, folder = _pipeline_network(model, store, data, query_split, output, output_kind)
+    page, warnings = _run_with_progress(
+        f"compnn.torch.{kind}", progress,
+        lambda advance: run(network, store.path, folder, names, split, count, os.fspath(out),
+                            options, advance))
+    return FigureRun(kind, out, page, warnings)
+
+
 def evaluate(
     model: torch.nn.Module,
     store: FeatureStore | StrPath,
@@ -883,21 +897,14 @@ def sweep(
         A :class:`compnn.FigureRun`: ``figures``, ``summary``, ``explorer()``; a notebook
         shows the figures.
     """
-    if not isinstance(store, FeatureStore):
-        store = FeatureStore(store)
-    names, split = _query_arguments(queries, query_split)
-    network, folder = _pipeline_network(model, store, data, query_split, output, output_kind)
     options = _search_options(method, topk_images, k, iterations, seed, search_matches,
                               use_cell_index, index_probes, index_shortlist, vote_power,
                               overlapping_blocks, threads)
     options["html"] = html
     if layers is not None:
         options["layers"] = _as_list(layers)
-    page, warnings = _run_with_progress(
-        "compnn.torch.sweep", progress,
-        lambda advance: _compnn._sweep(network, store.path, folder, names, split, count,
-                                       os.fspath(out), options, advance))
-    return FigureRun("sweep", out, page, warnings)
+    return _figure_run("sweep", _compnn._sweep, model, store, out, queries, query_split, count,
+                       data, output, output_kind, options, progress)
 
 
 def control(
@@ -940,22 +947,15 @@ def control(
     Returns:
         A :class:`compnn.FigureRun`; a notebook shows the figures.
     """
-    if not isinstance(store, FeatureStore):
-        store = FeatureStore(store)
-    names, split = _query_arguments(queries, query_split)
-    network, folder = _pipeline_network(model, store, data, query_split, output, output_kind)
-    options = _search_options(method, topk_images, k, iterations, seed, search_matches,
-                              use_cell_index, index_probes, index_shortlist, vote_power,
-                              overlapping_blocks, threads)
     if isinstance(images, str) or any(isinstance(names, str) for names in images):
         raise ValueError("images: a list of databases, each a list of image names "
                          "(images=[['a', 'b']] is one database of two images)")
+    options = _search_options(method, topk_images, k, iterations, seed, search_matches,
+                              use_cell_index, index_probes, index_shortlist, vote_power,
+                              overlapping_blocks, threads)
     options.update({
         "html": html, "layer": layer or "", "where": _as_list(where),
         "images": [list(names) for names in images],
     })
-    page, warnings = _run_with_progress(
-        "compnn.torch.control", progress,
-        lambda advance: _compnn._control(network, store.path, folder, names, split, count,
-                                         os.fspath(out), options, advance))
-    return FigureRun("control", out, page, warnings)
+    return _figure_run("control", _compnn._control, model, store, out, queries, query_split,
+                       count, data, output, output_kind, options, progress)
