@@ -13,9 +13,10 @@ The package runs on compnn's C++ engine (the ``_compnn`` extension):
 - :class:`Dataset` reads a compnn dataset folder as model-ready arrays;
 - :func:`write_explorer` writes the interactive explorer page of :class:`Explanation` objects,
   :class:`Explorer` shows it inline in a notebook (an Explanation displays as one by itself);
-- :mod:`compnn.torch` indexes, explains, evaluates (the paper's tables, an :class:`EvalTable`),
-  sweeps layers and controls properties (a :class:`FigureRun`) a plain ``torch.nn.Module`` with forward hooks
-  (imported on first use, so ``import compnn`` does not load PyTorch).
+- :mod:`compnn.torch` indexes, explains, evaluates (the paper's tables, an :class:`EvalTable`;
+  credibility and the sanity check), sweeps layers and controls properties (a
+  :class:`FigureRun`) for a plain ``torch.nn.Module``, with forward hooks (imported on first use,
+  so ``import compnn`` does not load PyTorch).
 
 Data arguments are positional, every option is keyword-only, and the defaults are the command
 line's (``compnn match``, ``compnn explain``, ``compnn index``, ``compnn cell-index``). Results

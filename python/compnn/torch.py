@@ -618,7 +618,9 @@ def _pipeline_network(model, store, data, split, output, output_kind):
         "image" if y.shape[0] == 3 else "logits")
     runner.kind = kind
     cls = type(model)
-    name = cls.__qualname__ if cls.__module__ == "__main__" else f"{cls.__module__}.{cls.__qualname__}"
+    name = cls.__qualname__
+    if cls.__module__ != "__main__":
+        name = f"{cls.__module__}.{name}"
     return _compnn._PythonNetwork(runner, name, kind == "logits"), folder
 
 
