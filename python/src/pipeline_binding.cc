@@ -272,7 +272,30 @@ py::tuple Sanity(const PythonRun& network, const std::string& store, const std::
                         RgbArray(result.Plot()));
 }
 
-// (the page written, or "", warnings) of a sweep into `out`.
+// (the page written, or "", warnings) of a LayerSweep or PropertyControl (`Runner`) into `out`:
+// its options checked and resolved before the queries load, the queries run without the GIL.
+template <typename Runner, typename Options>
+py::tuple RunOnQueries(const PythonRun& network, const std::string& store, const std::string& data,
+                       const std::vector<std::string>& queries, const std::string& split, int count,
+                       const std::string& out, const Options& o, py::object progress) {
+  const std::unique_ptr<Explainer> explainer = OpenPythonExplainer(network, store, data);
+  Runner runner(*explainer, o);
+  std::vector<std::string> warnings;
+  const std::vector<Query> list = Queries(*explainer, queries, split, count, warnings);
+  const std::function<void(int, int)> report = Progress(std::move(progress));
+  std::string page;
+  {
+    py::gil_scoped_release release;
+    page = runner
+               .Run(list, out,
+                    [&report](int done, int total, const auto&) {
+                      if (report) report(done, total);
+                    })
+               .page;
+  }
+  return py::make_tuple(page, warnings);
+}
+
 py::tuple Sweep(const PythonRun& network, const std::string& store, const std::string& data,
                 const std::vector<std::string>& queries, const std::string& split, int count,
                 const std::string& out, const py::dict& options, py::object progress) {
@@ -280,22 +303,10 @@ py::tuple Sweep(const PythonRun& network, const std::string& store, const std::s
   o.layers = Get(options, "layers", o.layers);
   o.html = Get(options, "html", o.html);
   ReadSearchOptions(options, o.search, o.paste);
-  const std::unique_ptr<Explainer> explainer = OpenPythonExplainer(network, store, data);
-  LayerSweep sweep(*explainer, o);  // options and layers checked before the queries load
-  std::vector<std::string> warnings;
-  const std::vector<Query> list = Queries(*explainer, queries, split, count, warnings);
-  const std::function<void(int, int)> report = Progress(std::move(progress));
-  SweepRun run;
-  {
-    py::gil_scoped_release release;
-    run = sweep.Run(list, out, [&report](int done, int total, const SweptQuery&) {
-      if (report) report(done, total);
-    });
-  }
-  return py::make_tuple(run.page, warnings);
+  return RunOnQueries<LayerSweep>(network, store, data, queries, split, count, out, o,
+                                  std::move(progress));
 }
 
-// (the page written, or "", warnings) of property control into `out`.
 py::tuple Control(const PythonRun& network, const std::string& store, const std::string& data,
                   const std::vector<std::string>& queries, const std::string& split, int count,
                   const std::string& out, const py::dict& options, py::object progress) {
@@ -305,19 +316,8 @@ py::tuple Control(const PythonRun& network, const std::string& store, const std:
   o.images = Get(options, "images", o.images);
   o.html = Get(options, "html", o.html);
   ReadSearchOptions(options, o.search, o.paste);
-  const std::unique_ptr<Explainer> explainer = OpenPythonExplainer(network, store, data);
-  PropertyControl control(*explainer, o);  // databases resolved before the queries load
-  std::vector<std::string> warnings;
-  const std::vector<Query> list = Queries(*explainer, queries, split, count, warnings);
-  const std::function<void(int, int)> report = Progress(std::move(progress));
-  ControlRun run;
-  {
-    py::gil_scoped_release release;
-    run = control.Run(list, out, [&report](int done, int total, const ControlledQuery&) {
-      if (report) report(done, total);
-    });
-  }
-  return py::make_tuple(run.page, warnings);
+  return RunOnQueries<PropertyControl>(network, store, data, queries, split, count, out, o,
+                                       std::move(progress));
 }
 
 }  // namespace
