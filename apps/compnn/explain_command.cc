@@ -1,6 +1,4 @@
 // compnn explain, sweep and control: explanations of a model's predictions from its feature store.
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -9,20 +7,10 @@
 #include "commands.h"
 #include "compnn/core/check.h"
 #include "compnn/core/ranks.h"
-#include "compnn/core/stopwatch.h"
-#include "compnn/data/dataset_writer.h"
-#include "compnn/explain/correspondence_map.h"
-#include "compnn/explain/explanation_files.h"
-#include "compnn/explain/figure.h"
-#include "compnn/explain/search_summary.h"
 #include "compnn/models/model_network.h"
 #include "compnn/pipeline/explain_queries.h"
 #include "compnn/pipeline/layer_sweep.h"
 #include "compnn/pipeline/property_control.h"
-#include "compnn/store/atomic_file.h"
-#include "compnn/store/field_io.h"
-#include "compnn/store/json_file.h"
-#include "compnn/store/npy.h"
 #include "explain_options.h"
 #include "explorer_output.h"
 #include "progress_bar.h"
@@ -97,12 +85,12 @@ void RunSweep(const SweepCommandOptions& o) {
   options.html = o.html.html;
   options.links = PageLinks(o.html);
   LayerSweep sweep(explainer, options);  // options and layers checked before the queries load
-  const SweepRun run =
+  const std::string page =
       sweep.Run(ResolveQueries(explainer, o), o.out, [&o](int, int, const SweptQuery& q) {
         std::printf("%s: %zu layers in %.2f s; wrote %s/%s/sweep.png\n", q.name.c_str(), q.layers,
                     q.seconds, o.out.c_str(), q.folder.c_str());
       });
-  SayPageWritten(run.page);
+  SayPageWritten(page);
 }
 
 // ---- control -------------------------------------------------------------------------------
@@ -127,12 +115,12 @@ void RunControl(const ControlCommandOptions& o) {
   options.html = o.html.html;
   options.links = PageLinks(o.html);
   PropertyControl control(explainer, options);  // databases resolved before the queries load
-  const ControlRun run =
+  const std::string page =
       control.Run(ResolveQueries(explainer, o), o.out, [&o](int, int, const ControlledQuery& q) {
         std::printf("%s: %zu databases; wrote %s/%s/control.png\n", q.name.c_str(), q.databases,
                     o.out.c_str(), q.folder.c_str());
       });
-  SayPageWritten(run.page);
+  SayPageWritten(page);
 }
 
 }  // namespace

@@ -5,7 +5,7 @@ stay silent."""
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Callable, TextIO, TypeVar
 
 from tqdm import tqdm
 
@@ -43,3 +43,23 @@ def progress_bar(label: str, total: int | None, enabled: bool, unit: str = "imag
                 file=sys.stderr if interactive else _Lines(sys.stderr),
                 mininterval=0.2 if interactive else 30.0, dynamic_ncols=interactive,
                 ascii=not interactive)
+
+
+Result = TypeVar("Result")
+
+
+def run_with_progress(label: str, enabled: bool,
+                      call: Callable[[Callable[[int, int], None]], Result],
+                      unit: str = "query") -> Result:
+    """``call(advance)`` with a bar whose total the engine reports: ``advance(done, total)``
+    moves it (the engine's progress callback)."""
+    bar = progress_bar(label, None, enabled, unit=unit)
+
+    def advance(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        return call(advance)
+    finally:
+        bar.close()

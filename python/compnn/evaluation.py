@@ -28,17 +28,39 @@ _ROW_KINDS = (("output_reconstructions", "output"), ("prediction_reconstructions
               ("input_reconstructions", "input"))
 
 
-class EvalTable:
+class _Report:
+    """A report of ``compnn eval``: a JSON record and its tables in Markdown, saved under the file
+    names the command gives them (``_files``), displayed as the tables in a notebook."""
+
+    _files: tuple[str, ...] = ("report.json", "report.md")
+
+    def __init__(self, record: dict[str, Any], markdown: str, text: str | None = None) -> None:
+        self.record = record
+        self.markdown = markdown
+        self._text = text  # the JSON as compnn eval writes it
+
+    def save(self, dir: StrPath) -> None:
+        """Writes the record and the tables (and a plot, where there is one) to ``dir``, as
+        ``compnn eval --out dir`` does."""
+        dir = os.fspath(dir)
+        os.makedirs(dir, exist_ok=True)
+        record, tables = (os.path.join(dir, name) for name in self._files[:2])
+        _compnn._write_text_atomically(record,
+                                       self._text or json.dumps(self.record, indent=2) + "\n")
+        _compnn._write_text_atomically(tables, self.markdown)
+
+    def _repr_html_(self) -> str:
+        return _markdown_html(self.markdown)
+
+
+class EvalTable(_Report):
     """An evaluation's results: ``record`` is table.json's content, ``markdown`` table.md's.
 
     In a notebook it displays as its tables; :meth:`rows` lists every row flat, and
     :meth:`to_dataframe` makes them a ``pandas.DataFrame`` (Debian's ``python3-pandas``).
     """
 
-    def __init__(self, record: dict[str, Any], markdown: str, text: str | None = None) -> None:
-        self.record = record
-        self.markdown = markdown
-        self._text = text  # table.json as compnn eval writes it
+    _files = ("table.json", "table.md")
 
     def __repr__(self) -> str:
         layers = ", ".join(layer["layer"] for layer in self.record.get("layers", []))
@@ -75,18 +97,6 @@ class EvalTable:
             ) from error
         return pandas.DataFrame(self.rows(), columns=list(ROW_FIELDS))
 
-    def save(self, dir: StrPath) -> None:
-        """Writes ``dir/table.json`` and ``dir/table.md``, as ``compnn eval --out dir`` does."""
-        dir = os.fspath(dir)
-        os.makedirs(dir, exist_ok=True)
-        _compnn._write_text_atomically(os.path.join(dir, "table.json"),
-                                       self._text or json.dumps(self.record, indent=2) + "\n")
-        _compnn._write_text_atomically(os.path.join(dir, "table.md"), self.markdown)
-
-    def _repr_html_(self) -> str:
-        return _markdown_html(self.markdown)
-
-
 def _markdown_html(text: str) -> str:
     """Tables in Markdown as HTML (Debian's python3-markdown), or as text without it."""
     try:
@@ -99,32 +109,23 @@ def _markdown_html(text: str) -> str:
     return markdown.markdown(safe, extensions=["tables"])
 
 
-class _TableWithPlot:
-    """A report of ``compnn eval`` made of a JSON record, Markdown tables and a plot, saved
-    under the file names the command gives them (``_files``: json, md, png)."""
+class _TableWithPlot(_Report):
+    """A report with a plot besides its tables (``_files``: json, md, png)."""
 
     _files = ("report.json", "report.md", "plot.png")
 
     def __init__(self, record: dict[str, Any], markdown: str, plot: NDArray[np.uint8],
                  text: str | None = None) -> None:
-        self.record = record
-        self.markdown = markdown
+        super().__init__(record, markdown, text)
         self.plot = plot
-        self._text = text  # the JSON as compnn eval writes it
 
     def save(self, dir: StrPath) -> None:
-        """Writes the record, the tables and the plot to ``dir``, as ``compnn eval`` does."""
-        dir = os.fspath(dir)
-        os.makedirs(dir, exist_ok=True)
-        record, tables, plot = (os.path.join(dir, name) for name in self._files)
-        _compnn._write_text_atomically(record,
-                                       self._text or json.dumps(self.record, indent=2) + "\n")
-        _compnn._write_text_atomically(tables, self.markdown)
-        _compnn._write_png(plot, self.plot)
+        super().save(dir)
+        _compnn._write_png(os.path.join(os.fspath(dir), self._files[2]), self.plot)
 
     def _repr_html_(self) -> str:
         png = base64.b64encode(_compnn._encode_png(self.plot)).decode("ascii")
-        return _markdown_html(self.markdown) + f'<img src="data:image/png;base64,{png}">'
+        return super()._repr_html_() + f'<img src="data:image/png;base64,{png}">'
 
 
 class CredibilityTable(_TableWithPlot):

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _compnn
-from ._progress import progress_bar
+from ._progress import run_with_progress
 from ._arrays import (Pair, StrPath, as_array, as_float_array, check_pair, check_seed,
                       field_or_item, resolve_threads)
 
@@ -346,14 +346,9 @@ class FeatureStore:
         """
         layer = self.default_layer() if layer is None else layer
         self._check_layer(layer)
-        bar = progress_bar("compnn cell index", None, progress)
-
-        def advance(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
-        try:
-            built = self._store.build_cell_index(
+        built = run_with_progress(
+            "compnn cell index", progress,
+            lambda advance: self._store.build_cell_index(
                 layer,
                 [] if hyperpatch is None else list(check_pair(hyperpatch, "hyperpatch")),
                 int(lists),
@@ -362,9 +357,8 @@ class FeatureStore:
                 check_seed(seed),
                 resolve_threads(threads),
                 advance,
-            )
-        finally:
-            bar.close()
+            ),
+            unit="image")
         return CellIndexInfo(**{field: built[field] for field in CellIndexInfo._fields})
 
 

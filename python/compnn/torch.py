@@ -33,7 +33,7 @@ from numpy.typing import ArrayLike
 from . import _compnn
 from ._arrays import Pair, StrPath, as_array, field_or_item
 from ._hooks import Capture, layer_shapes, split_name
-from ._progress import progress_bar
+from ._progress import progress_bar, run_with_progress
 from .dataset import Dataset, ImagePair, prepare_pixels
 from .evaluation import CredibilityTable, EvalTable, SanityTable
 from .figure_run import FigureRun
@@ -512,11 +512,10 @@ class _HookedNetwork:
     once a query): the store's input scaling on the way in, forward hooks for the layers, and
     the output drawn as :func:`compnn.torch.explain` draws it."""
 
-    def __init__(self, model, store, palette, output, output_kind):
+    def __init__(self, model, record, palette, output, output_kind):
         self.model = model
         self.device = _device(model)
-        self.store_path = store.path
-        self.record = store.manifest.get("model", {})
+        self.record = record  # the store's record of the model: its input scaling, output kind
         self.palette = palette
         self.output = output
         self.output_kind = output_kind
@@ -551,8 +550,8 @@ class _HookedNetwork:
     def randomisable_copy(self, seed):
         """A runner over a copy of the module for the sanity check (the user's module is left
         as it is)."""
-        copy = _RandomisedNetwork(copy_module(self.model), self.store_path, self.record,
-                                  self.palette, self.output, self.output_kind, seed)
+        copy = _RandomisedNetwork(copy_module(self.model), self.record, self.palette,
+                                  self.output, self.output_kind, seed)
         copy.kind = self.kind
         return copy
 
@@ -562,14 +561,8 @@ class _RandomisedNetwork(_HookedNetwork):
     output side) to the first, as compnn randomises its own networks: each weight drawn with the
     spread of the trained ones (from a generator seeded once), batch normalisation reset."""
 
-    def __init__(self, model, store_path, record, palette, output, output_kind, seed):
-        self.model = model.eval()
-        self.device = _device(model)
-        self.store_path = store_path
-        self.record = record
-        self.palette = palette
-        self.output = output
-        self.output_kind = output_kind
+    def __init__(self, model, record, palette, output, output_kind, seed):
+        super().__init__(model.eval(), record, palette, output, output_kind)
         self.generator = torch.Generator().manual_seed(int(seed))
 
     def cascade_order(self):
@@ -610,7 +603,7 @@ def _pipeline_network(model, store, data, split, output, output_kind):
     model.eval()
     if output is None:
         output = record.get("output")
-    runner = _HookedNetwork(model, store, palette, output, output_kind)
+    runner = _HookedNetwork(model, record, palette, output, output_kind)
     # One pass tells an image output from class scores (the pipeline asks before any query).
     height, width = store.input_size
     _, y = runner.forward(np.zeros((height, width, 3), np.uint8), [])
@@ -648,21 +641,6 @@ def _query_arguments(queries, query_split):
     return [os.fspath(q) for q in queries or []], query_split or ""
 
 
-def _run_with_progress(label, progress, call, unit="query"):
-    """``call(advance)`` with a bar over its queries (or steps); ``advance(done, total)`` moves
-    it."""
-    bar = progress_bar(label, None, progress, unit=unit)
-
-    def advance(done, total):
-        bar.total = total
-        bar.update(done - bar.n)
-
-    try:
-        return call(advance)
-    finally:
-        bar.close()
-
-
 def _figure_run(kind, run, model, store, out, queries, query_split, count, data, output,
                 output_kind, options, progress):
     """A sweep's or a property control's run through the pipeline (``run``: its binding)."""
@@ -670,7 +648,7 @@ def _figure_run(kind, run, model, store, out, queries, query_split, count, data,
         store = FeatureStore(store)
     names, split = _query_arguments(queries, query_split)
     network, folder = _pipeline_network(model, store, data, query_split, output, output_kind)
-    page, warnings = _run_with_progress(
+    page, warnings = run_with_progress(
         f"compnn.torch.{kind}", progress,
         lambda advance: run(network, store.path, folder, names, split, count, os.fspath(out),
                             options, advance))
@@ -744,7 +722,7 @@ def evaluate(
     })
     if layers is not None:
         options["layers"] = _as_list(layers)
-    text, markdown = _run_with_progress(
+    text, markdown = run_with_progress(
         "compnn.torch.evaluate", progress,
         lambda advance: _compnn._evaluate(network, store.path, folder, options, advance))
     return EvalTable(json.loads(text), markdown, text)
@@ -799,7 +777,7 @@ def evaluate_credibility(
         options["layers"] = _as_list(layers)
     out = os.fspath(out)
     os.makedirs(out, exist_ok=True)
-    text, markdown, plot = _run_with_progress(
+    text, markdown, plot = run_with_progress(
         "compnn.torch.evaluate_credibility", progress,
         lambda advance: _compnn._evaluate_credibility(
             network, store.path, folder, options, os.path.join(out, "calibration.json"),
@@ -841,7 +819,7 @@ def sanity_check(
     network, folder = _pipeline_network(model, store, data, split, output, output_kind)
     options = {"layer": layer or "", "split": split, "count": count, "topk_images": topk_images,
                "seed": seed, "threads": threads}
-    text, markdown, plot = _run_with_progress(
+    text, markdown, plot = run_with_progress(
         "compnn.torch.sanity_check", progress,
         lambda advance: _compnn._sanity(network, store.path, folder, options, advance),
         unit="step")

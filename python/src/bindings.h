@@ -3,7 +3,9 @@
 
 #include <pybind11/pybind11.h>
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "numpy_maps.h"
@@ -17,6 +19,17 @@ void RegisterExplain(py::module_& m);
 void RegisterDataset(py::module_& m);
 void RegisterCredibility(py::module_& m);
 void RegisterPipeline(py::module_& m);
+
+// A progress callback for the engine that calls `progress(done, total)` with the GIL (empty for
+// None). Its copies share one reference to `progress`, released where the GIL is held.
+inline std::function<void(int, int)> ProgressCallback(py::object progress) {
+  if (progress.is_none()) return {};
+  auto callback = std::make_shared<py::object>(std::move(progress));
+  return [callback](int done, int total) {
+    py::gil_scoped_acquire gil;
+    (*callback)(done, total);
+  };
+}
 
 // An enum's value from its name; raises ValueError naming `what` and the names there are.
 template <typename Enum>

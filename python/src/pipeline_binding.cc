@@ -188,17 +188,6 @@ std::unique_ptr<Explainer> OpenPythonExplainer(const PythonRun& network,
   return std::make_unique<Explainer>(std::move(query_network), std::move(store), data);
 }
 
-// A progress callback for the pipeline that calls `progress(done, total)` with the GIL; copies
-// share one reference, released where the GIL is held.
-std::function<void(int, int)> Progress(py::object progress) {
-  if (progress.is_none()) return {};
-  auto callback = std::make_shared<py::object>(std::move(progress));
-  return [callback](int done, int total) {
-    py::gil_scoped_acquire gil;
-    (*callback)(done, total);
-  };
-}
-
 // The queries of a sweep or control: a split's first `count` images, or names and PNG files;
 // warnings about resized files are appended to `warnings`.
 std::vector<Query> Queries(const Explainer& explainer, const std::vector<std::string>& names,
@@ -214,7 +203,7 @@ std::vector<Query> Queries(const Explainer& explainer, const std::vector<std::st
 py::tuple Evaluate(const PythonRun& network, const std::string& store, const std::string& data,
                    const py::dict& options, py::object progress) {
   EvalOptions o = EvalOptionsFrom(options);
-  o.progress = Progress(std::move(progress));
+  o.progress = ProgressCallback(std::move(progress));
   const std::unique_ptr<Explainer> explainer = OpenPythonExplainer(network, store, data);
   EvalReport report;
   {
@@ -241,7 +230,7 @@ py::tuple EvaluateCredibility(const PythonRun& network, const std::string& store
   PasteOptions unused;
   ReadSearchOptions(options, o.credibility.search, unused);
   const std::unique_ptr<Explainer> explainer = OpenPythonExplainer(network, store, data);
-  const std::function<void(int, int)> report = Progress(std::move(progress));
+  const std::function<void(int, int)> report = ProgressCallback(std::move(progress));
   CredibilityReport result;
   {
     py::gil_scoped_release release;
@@ -262,7 +251,7 @@ py::tuple Sanity(const PythonRun& network, const std::string& store, const std::
   o.seed = Get(options, "seed", o.seed);
   o.threads = Get(options, "threads", o.threads);
   const std::unique_ptr<Explainer> explainer = OpenPythonExplainer(network, store, data);
-  const std::function<void(int, int)> report = Progress(std::move(progress));
+  const std::function<void(int, int)> report = ProgressCallback(std::move(progress));
   SanityReport result;
   {
     py::gil_scoped_release release;
@@ -282,16 +271,13 @@ py::tuple RunOnQueries(const PythonRun& network, const std::string& store, const
   Runner runner(*explainer, o);
   std::vector<std::string> warnings;
   const std::vector<Query> list = Queries(*explainer, queries, split, count, warnings);
-  const std::function<void(int, int)> report = Progress(std::move(progress));
+  const std::function<void(int, int)> report = ProgressCallback(std::move(progress));
   std::string page;
   {
     py::gil_scoped_release release;
-    page = runner
-               .Run(list, out,
-                    [&report](int done, int total, const auto&) {
-                      if (report) report(done, total);
-                    })
-               .page;
+    page = runner.Run(list, out, [&report](int done, int total, const auto&) {
+      if (report) report(done, total);
+    });
   }
   return py::make_tuple(page, warnings);
 }

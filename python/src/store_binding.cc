@@ -101,15 +101,7 @@ py::dict BuildIndex(const StorePtr& store, const std::string& layer,
   const HyperpatchShape shape = hyperpatch.empty()
                                     ? store->manifest().layer(layer).hyperpatch
                                     : HyperpatchShape{hyperpatch.at(0), hyperpatch.at(1)};
-  // `progress(done, total)` runs with the GIL; copies of the callback share one reference.
-  std::function<void(int, int)> report;
-  if (!progress.is_none()) {
-    auto callback = std::make_shared<py::object>(std::move(progress));
-    report = [callback](int done, int total) {
-      py::gil_scoped_acquire gil;
-      (*callback)(done, total);
-    };
-  }
+  const std::function<void(int, int)> report = ProgressCallback(std::move(progress));
   CellIndexSummary built;
   {
     py::gil_scoped_release release;

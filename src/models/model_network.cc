@@ -11,6 +11,12 @@
 namespace compnn {
 namespace {
 
+bool HasLayerOf(Model& model, const std::string& layer) {
+  for (const LayerInfo& l : model.layers())
+    if (l.name == layer) return true;
+  return false;
+}
+
 // The network's modules in the order cascading randomisation takes them: from the output down.
 // Modules named after a layer follow the layers' forward order, reversed; the others (the output
 // head, decoder blocks that no layer is named after) come first, last registered first.
@@ -42,9 +48,7 @@ class RandomisedModel : public RandomisableNetwork {
   Direction direction() const override { return model_->direction(); }
   ImageSize input_size() const override { return model_->size(); }
   bool OutputsClasses() const override { return model_->OutputsClasses(); }
-  bool HasLayer(const std::string& layer) override {
-    return ModelNetwork::HasLayerOf(*model_, layer);
-  }
+  bool HasLayer(const std::string& layer) override { return HasLayerOf(*model_, layer); }
   QueryRun Run(const cv::Mat& input, bool input_is_labels, const Palette* palette,
                const std::set<std::string>& layers) override {
     return RunQuery(*model_, input, input_is_labels, palette, layers);
@@ -78,12 +82,6 @@ class RandomisedModel : public RandomisableNetwork {
 };
 
 }  // namespace
-
-bool ModelNetwork::HasLayerOf(Model& model, const std::string& layer) {
-  for (const LayerInfo& l : model.layers())
-    if (l.name == layer) return true;
-  return false;
-}
 
 std::unique_ptr<RandomisableNetwork> ModelNetwork::RandomisableCopy(std::uint64_t seed) {
   if (model_->arch() == Architecture::kTorchScript) return nullptr;

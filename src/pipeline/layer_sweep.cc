@@ -45,18 +45,16 @@ LayerSweep::LayerSweep(Explainer& explainer, SweepOptions options)
   for (const std::string& l : options_.layers) store.manifest().layer(l);  // names checked
 }
 
-SweepRun LayerSweep::Run(const std::vector<Query>& queries, const std::string& out,
-                         const std::function<void(int, int, const SweptQuery&)>& progress) {
+std::string LayerSweep::Run(const std::vector<Query>& queries, const std::string& out,
+                            const std::function<void(int, int, const SweptQuery&)>& progress) {
   Explainer& explainer = explainer_;
   const SweepOptions& o = options_;
   const FeatureStore& store = explainer.store();
-  SweepRun run;
-  run.layers = o.layers;
+  const std::vector<std::string>& layers = o.layers;
   std::filesystem::create_directories(out);
   nlohmann::json index = nlohmann::json::array();
   // The page opens at the layer explain would choose, when the sweep has it.
   const std::string usual = DefaultExplainLayer(store);
-  const std::vector<std::string>& layers = run.layers;
   ExplorerBuilder page(o.html, "compnn explorer: layer sweep",
                        std::count(layers.begin(), layers.end(), usual) ? usual : layers[0],
                        o.links);
@@ -99,8 +97,7 @@ SweepRun LayerSweep::Run(const std::vector<Query>& queries, const std::string& o
     }
   }
   WriteJsonFile(out + "/summary.json", {{"layers", layers}, {"queries", index}});
-  run.page = page.Write(explainer, out);
-  return run;
+  return page.Write(explainer, out);
 }
 
 }  // namespace compnn

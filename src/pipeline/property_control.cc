@@ -61,27 +61,23 @@ PropertyControl::PropertyControl(Explainer& explainer, ControlOptions options)
     databases_.push_back({"images " + Join(list, ","), AllowedImages(store, "", list, nullptr)});
 }
 
-ControlRun PropertyControl::Run(
+std::string PropertyControl::Run(
     const std::vector<Query>& queries, const std::string& out,
     const std::function<void(int, int, const ControlledQuery&)>& progress) {
   Explainer& explainer = explainer_;
   const ControlOptions& o = options_;
   const FeatureStore& store = explainer.store();
-  ControlRun run;
-  run.layer = o.layer;
-  const StoreLayer& info = store.manifest().layer(run.layer);
-  const std::vector<std::string>& names = store.manifest().images;
-  for (const auto& [name, images] : databases_)
-    run.databases.push_back({name, images.empty() ? names.size() : images.size()});
+  const std::string& layer = o.layer;
+  const StoreLayer& info = store.manifest().layer(layer);
   std::filesystem::create_directories(out);
   nlohmann::json index = nlohmann::json::array();
   ExplorerBuilder page(o.html,
                        "compnn explorer: property control at " + DescribeLayer(info) +
                            ", restricted databases side by side",
-                       run.layer, o.links);
+                       layer, o.links);
   for (std::size_t q = 0; q < queries.size(); ++q) {
     const Query& query = queries[q];
-    const QueryRun pass = explainer.Run(query, {run.layer});
+    const QueryRun pass = explainer.Run(query, {layer});
     page.AddQuery(query, pass.output);
     const std::string folder_name = SafeName(query.name);
     StagedFolder folder(out + "/" + folder_name);
@@ -91,9 +87,10 @@ ControlRun PropertyControl::Run(
     for (std::size_t d = 0; d < databases_.size(); ++d) {
       StoreSearchOptions search = o.search;
       search.allowed = databases_[d].second;
-      const LayerExplanation e = explainer.ExplainLayer(pass, run.layer, search, o.paste);
-      const auto& [database, size] = run.databases[d];
-      page.AddField(run.layer, database, e);
+      const LayerExplanation e = explainer.ExplainLayer(pass, layer, search, o.paste);
+      const auto& [database, images] = databases_[d];
+      const std::size_t size = images.empty() ? store.manifest().images.size() : images.size();
+      page.AddField(layer, database, e);
       row.push_back(
           {e.output_reconstruction, database, std::to_string(size) + " images in the database"});
       nlohmann::json entry = WriteControlDatabase(store, o, static_cast<int>(d), e, dir);
@@ -106,7 +103,7 @@ ControlRun PropertyControl::Run(
                           ", output reconstructions from restricted databases",
                       {row}, TileFor(query.input.size(), 200)));
     WriteJsonFile(dir + "/summary.json",
-                  {{"query", query.name}, {"layer", run.layer}, {"databases", entries}});
+                  {{"query", query.name}, {"layer", layer}, {"databases", entries}});
     folder.Commit();
     index.push_back({{"query", query.name}, {"folder", folder_name}});
     if (progress) {
@@ -114,9 +111,8 @@ ControlRun PropertyControl::Run(
                {query.name, folder_name, databases_.size()});
     }
   }
-  WriteJsonFile(out + "/summary.json", {{"layer", run.layer}, {"queries", index}});
-  run.page = page.Write(explainer, out);
-  return run;
+  WriteJsonFile(out + "/summary.json", {{"layer", layer}, {"queries", index}});
+  return page.Write(explainer, out);
 }
 
 }  // namespace compnn

@@ -15,9 +15,6 @@ class ModelNetwork : public QueryNetwork {
  public:
   explicit ModelNetwork(std::unique_ptr<Model> model) : model_(std::move(model)) {}
 
-  Model& model() { return *model_; }
-  static bool HasLayerOf(Model& model, const std::string& layer);
-
   std::string name() const override { return model_->path(); }
   Direction direction() const override { return model_->direction(); }
   ImageSize input_size() const override { return model_->size(); }

@@ -30,11 +30,6 @@ struct SweptQuery {
   double seconds = 0;
 };
 
-struct SweepRun {
-  std::vector<std::string> layers;
-  std::string page;  // OUT/explorer.html, or "" without html
-};
-
 // A sweep's options checked and its layers resolved against the store before any query is
 // loaded, so that a bad option or layer name is reported first.
 class LayerSweep {
@@ -42,13 +37,12 @@ class LayerSweep {
   // Throws OptionError for options out of range, std::runtime_error for a layer the store lacks.
   LayerSweep(Explainer& explainer, SweepOptions options);
 
-  const std::vector<std::string>& layers() const { return options_.layers; }
-
   // Writes OUT/<SafeName(query)>/{sweep.png, LAYER-*-reconstruction.png, LAYER-nnf.npy,
   // LAYER-similarity.npy, summary.json} (each folder whole, or not at all), OUT/summary.json, and
-  // with html the explorer page. `progress` (may be empty) is told of each query as it is done.
-  SweepRun Run(const std::vector<Query>& queries, const std::string& out,
-               const std::function<void(int, int, const SweptQuery&)>& progress = {});
+  // with html the explorer page, whose path it returns ("" without html). `progress` (may be
+  // empty) is told of each query as it is done.
+  std::string Run(const std::vector<Query>& queries, const std::string& out,
+                  const std::function<void(int, int, const SweptQuery&)>& progress = {});
 
  private:
   Explainer& explainer_;

@@ -34,12 +34,6 @@ struct ControlledQuery {
   std::size_t databases = 0;
 };
 
-struct ControlRun {
-  std::string layer;
-  std::vector<std::pair<std::string, std::size_t>> databases;  // name, images; all first
-  std::string page;  // OUT/explorer.html, or "" without html
-};
-
 // A property control's options checked and its databases resolved against the store (and the
 // dataset's attributes) before any query is loaded, so that errors come first.
 class PropertyControl {
@@ -48,21 +42,16 @@ class PropertyControl {
   // restriction that allows no image or names an image the store lacks.
   PropertyControl(Explainer& explainer, ControlOptions options);
 
-  const std::string& layer() const { return options_.layer; }
-  // Each database's name and images (store indices; empty: all), every training image first.
-  const std::vector<std::pair<std::string, std::vector<int>>>& databases() const {
-    return databases_;
-  }
-
   // Writes OUT/<SafeName(query)>/{control.png, summary.json, output-reconstruction-D.png,
   // database-D-nnf.npy, database-D-similarity.npy} (each folder whole, or not at all),
-  // OUT/summary.json, and with html the explorer page.
-  ControlRun Run(const std::vector<Query>& queries, const std::string& out,
-                 const std::function<void(int, int, const ControlledQuery&)>& progress = {});
+  // OUT/summary.json, and with html the explorer page, whose path it returns ("" without html).
+  std::string Run(const std::vector<Query>& queries, const std::string& out,
+                  const std::function<void(int, int, const ControlledQuery&)>& progress = {});
 
  private:
   Explainer& explainer_;
   ControlOptions options_;  // layer resolved
+  // Each database's name and images (store indices; empty: all), every training image first.
   std::vector<std::pair<std::string, std::vector<int>>> databases_;
 };
 
