@@ -18,10 +18,10 @@
 
 #include "compnn/core/check.h"
 #include "compnn/core/exact_search.h"
-#include "compnn/core/search.h"
 #include "compnn/core/splitmix.h"
 #include "compnn/core/stopwatch.h"
 #include "compnn/store/cell_index.h"
+#include "compnn/store/cell_index_searcher.h"
 #include "compnn/store/store_search.h"
 #include "search_bench_common.h"
 
@@ -113,7 +113,7 @@ SampledExact ExactOnSample(const LayerMaps& queries, int count, const Database& 
   for (int first = 0; first < database.size(); first += kImagesAtOnce) {
     const int last = std::min(database.size(), first + kImagesAtOnce);
     std::vector<std::vector<float>> unit(last - first);
-    // Images outside the chunk: one zero cell each (ExactSearch reads only the candidates).
+    // Images outside the chunk: one zero cell each (exact search reads only the candidates).
     static const std::vector<float> zero(4096, 0.0f);
     std::vector<MapView> views(database.size(), MapView{zero.data(), 1, 1, length});
     std::vector<int> candidates;
@@ -123,11 +123,12 @@ SampledExact ExactOnSample(const LayerMaps& queries, int count, const Database& 
       candidates.push_back(i);
     }
     const Database chunk(views);
-    ExactSearchOptions o;
-    o.hyperpatch = HyperpatchShape{1, 1};
-    o.candidates = candidates;
+    SearchRequest request;
+    request.hyperpatch = HyperpatchShape{1, 1};
+    request.candidates = candidates;
+    const ExactSearcher exact;
     for (int q = 0; q < count; ++q) {
-      const CorrespondenceField f = ExactSearch(rows[q].view(), chunk, o);
+      const CorrespondenceField f = exact.Search(rows[q].view(), chunk, request).field;
       for (int i = 0; i < sample; ++i)
         if (f.matches[i].BetterThan(s.best[q][i])) s.best[q][i] = f.matches[i];
     }
@@ -206,6 +207,15 @@ int Main(int argc, char** argv) {
   COMPNN_CHECK(layer.dtype == DType::kFloat16, store.dir(), ": ", layer_name,
                " is float32; the benchmark reads float16 stores (compnn index's default)");
   const HalfDatabase halves = store.HalfMaps(layer_name);
+  // The index's best match of every cell of every query, searched with `o`, into `found`.
+  SearchRequest index_request;
+  index_request.hyperpatch = shape;
+  const auto search_index = [&](const CellIndexSearchOptions& o,
+                                std::vector<CorrespondenceField>& found) {
+    const CellIndexSearcher searcher(index, o);
+    for (int q = 0; q < count; ++q)
+      found[q] = searcher.Search(query_maps.database[q], halves, index_request).field;
+  };
   const std::string stem = CellIndexStem(store, layer_name, shape);
   const double index_mb = std::filesystem::file_size(stem + ".faiss") / 1e6;
   const double layer_mb = std::filesystem::file_size(store.dir() + "/" + layer.file) / 1e6;
@@ -234,11 +244,7 @@ int Main(int argc, char** argv) {
         CellIndexSearchOptions o{p, s};
         std::vector<double> seconds;
         for (int r = 0; r < std::max(1, rounds); ++r)
-          seconds.push_back(SecondsOf([&] {
-                              for (int q = 0; q < count; ++q)
-                                found[q] = index->Search(query_maps.database[q], halves, 1, o, 0);
-                            }) /
-                            count);
+          seconds.push_back(SecondsOf([&] { search_index(o, found); }) / count);
         Point point{index->Describe(o), Median(seconds)};
         ScoreOnSample(point, found, exact);
         Print(point, exact_seconds);
@@ -252,22 +258,21 @@ int Main(int argc, char** argv) {
 
   // Exact search over every image, the baseline of every round, and the default settings.
   std::vector<CorrespondenceField> exact(count), found(count);
-  SearchOptions exact_options;
-  exact_options.method = SearchMethod::kExact;
-  exact_options.hyperpatch = shape;
-  const auto run_index = [&](const CellIndexSearchOptions& o) {
-    for (int q = 0; q < count; ++q)
-      found[q] = index->Search(query_maps.database[q], halves, 1, o, 0);
-  };
+  const ExactSearcher exact_searcher;
+  SearchRequest exact_request;
+  exact_request.hyperpatch = shape;
+  const auto run_index = [&](const CellIndexSearchOptions& o) { search_index(o, found); };
   const std::vector<InterleavedTiming> timing = TimeRoundsPerQuery(
       [&](int round) {
         const int q = round % count;
-        exact[q] = Search(query_maps.database[q], database.database, exact_options).field;
+        exact[q] =
+            exact_searcher.Search(query_maps.database[q], database.database, exact_request).field;
       },
       {[&] { run_index(defaults); }}, count, rounds);
   for (int q = 0; q < count; ++q)
     if (exact[q].matches.empty())
-      exact[q] = Search(query_maps.database[q], database.database, exact_options).field;
+      exact[q] =
+          exact_searcher.Search(query_maps.database[q], database.database, exact_request).field;
   const double exact_seconds = timing[0].baseline_median;
   Point main_point{index->Describe(defaults), timing[0].subject_median};
   Score(main_point, found, exact);

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "compnn/core/patch_match.h"
 #include "compnn/core/stopwatch.h"
 #include "compnn/models/model.h"
 #include "compnn/models/model_network.h"
@@ -41,7 +42,9 @@ int main(int argc, char** argv) {
     Explainer& explainer = *opened;
     StoreSearchOptions search;
     search.topk_images = topk;
-    search.search.patch_match.max_iterations = iterations;
+    PatchMatchParams hpm;
+    hpm.max_iterations = iterations;
+    search.searcher = std::make_shared<const PatchMatchSearcher>(hpm);
     std::vector<std::string> all_layers;
     for (const StoreLayer& l : explainer.store().manifest().layers) all_layers.push_back(l.name);
     const std::vector<Query> list = explainer.SplitQueries(split, queries);

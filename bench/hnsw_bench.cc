@@ -107,7 +107,7 @@ nlohmann::json ReportEf(const EfResult& r, const InterleavedTiming& query,
 int Main(int argc, char** argv) {
   SearchBenchOptions options;
   int hnsw_images = 40, rounds = 3;
-  PatchMatchOptions defaults;
+  PatchMatchParams defaults;
   CLI::App app{
       "hnswlib on a subset of the database, build + query at several ef, and HyperPatch-Match "
       "over the same subset, against exact search over it; times in alternating rounds, the "
@@ -127,11 +127,12 @@ int Main(int argc, char** argv) {
   std::vector<EfResult> efs;
   for (int ef : kEfs) efs.push_back({ef, {}, {}});
   CorrespondenceField exact, hpm;
-  PatchMatchOptions po = defaults;
-  po.candidates = subset;
+  SearchRequest request;
+  request.candidates = subset;
   std::vector<std::function<void()>> subjects = {[&] { index.Build(); }};
   for (EfResult& r : efs) subjects.push_back([&index, &r] { index.Query(r); });
-  subjects.push_back([&] { hpm = HyperPatchMatch(data.query(0), data.database, po).field; });
+  subjects.push_back(
+      [&] { hpm = PatchMatch(data.query(0), data.database, defaults, request).field; });
   const std::vector<InterleavedTiming> timings = TimeRoundsPerQuery(
       [&](int) { exact = Exact(data.query(0), data.database, subset); }, subjects, 1, rounds);
   const InterleavedTiming &build = timings.front(), &hpm_timing = timings.back();

@@ -16,17 +16,17 @@ namespace {
 
 // HyperPatch-Match of every query over the whole database.
 std::vector<CorrespondenceField> PatchMatchAllQueries(const SearchData& data,
-                                                      const PatchMatchOptions& options) {
+                                                      const PatchMatchParams& params) {
   std::vector<CorrespondenceField> fields;
   for (int i = 0; i < data.query_maps.count; ++i)
-    fields.push_back(HyperPatchMatch(data.query(i), data.database, options).field);
+    fields.push_back(PatchMatch(data.query(i), data.database, params).field);
   return fields;
 }
 
 // The fields before any iteration: the floor that "gap closed" is measured from.
 std::vector<CorrespondenceField> RandomFields(const SearchData& data,
-                                              const PatchMatchOptions& defaults) {
-  PatchMatchOptions initial = defaults;
+                                              const PatchMatchParams& defaults) {
+  PatchMatchParams initial = defaults;
   initial.max_iterations = 0;
   return PatchMatchAllQueries(data, initial);
 }
@@ -42,15 +42,15 @@ double MeanSimilarityRatio(const std::vector<CorrespondenceField>& fields,
 // One point of the curve: HyperPatch-Match with `options`, and the fields of its last round.
 struct CurvePoint {
   std::string label;
-  PatchMatchOptions options;
+  PatchMatchParams options;
   std::vector<CorrespondenceField> fields;
 };
 
 std::vector<CurvePoint> CurvePoints(const std::vector<int>& iteration_counts,
-                                    const PatchMatchOptions& defaults) {
+                                    const PatchMatchParams& defaults) {
   std::vector<CurvePoint> points;
   for (int n : iteration_counts) {
-    PatchMatchOptions fixed = defaults;  // exactly n iterations: no early stop
+    PatchMatchParams fixed = defaults;  // exactly n iterations: no early stop
     fixed.max_iterations = n;
     fixed.min_improved_fraction = 0.0;
     points.push_back({std::to_string(n), fixed, {}});
@@ -84,17 +84,12 @@ nlohmann::json ReportPoint(const CurvePoint& point, const InterleavedTiming& t,
           {"gap_closed", mean.gap_closed}};
 }
 
-nlohmann::json OptionsJson(const PatchMatchOptions& o) {
-  return {
-      {"random_images", o.random_images},     {"long_range", o.long_range},
-      {"initial_samples", o.initial_samples}, {"search_matches", o.search_matches},
-      {"max_iterations", o.max_iterations},   {"min_improved_fraction", o.min_improved_fraction}};
-}
+nlohmann::json OptionsJson(const PatchMatchParams& o) { return PatchMatchSearcher(o).Parameters(); }
 
 int Main(int argc, char** argv) {
   SearchBenchOptions options;
   std::vector<int> iteration_counts = {1, 2, 4, 8, 16, 32, 64};
-  PatchMatchOptions defaults;
+  PatchMatchParams defaults;
   int rounds = 3;
   CLI::App app{
       "HyperPatch-Match over the whole database against exact search, per iteration count: "

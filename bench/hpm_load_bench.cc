@@ -21,7 +21,7 @@ int Main(int argc, char** argv) {
   options.image_size = 256;
   options.depth = 32;
   options.queries = 1;
-  PatchMatchOptions defaults;
+  PatchMatchParams defaults;
   std::vector<int> loads = {0, 1, 2};
   int rounds = 7;
   CLI::App app{
@@ -43,11 +43,11 @@ int Main(int argc, char** argv) {
   const int threads = report["threads"];
   const SearchData data(options, report);
   auto search = [&](int thread_count) {
-    PatchMatchOptions po = defaults;
-    po.threads = thread_count;
-    return [&data, po] {
+    SearchRequest request;
+    request.threads = thread_count;
+    return [&data, defaults, request] {
       for (int i = 0; i < data.query_maps.count; ++i)
-        HyperPatchMatch(data.query(i), data.database, po);
+        PatchMatch(data.query(i), data.database, defaults, request);
     };
   };
   const auto all_threads = search(threads), one_thread = search(1);

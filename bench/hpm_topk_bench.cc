@@ -41,12 +41,12 @@ struct PrefilterSearches {
       exact16.push_back(Exact(data.query(i), data.database, top[i]));
   }
   void RunPatchMatch(const SearchData& data, const std::vector<std::vector<int>>& top,
-                     const PatchMatchOptions& defaults) {
+                     const PatchMatchParams& defaults) {
     hpm16.clear();
     for (int i = 0; i < data.query_maps.count; ++i) {
-      PatchMatchOptions po = defaults;
-      po.candidates = top[i];
-      hpm16.push_back(HyperPatchMatch(data.query(i), data.database, po).field);
+      SearchRequest request;
+      request.candidates = top[i];
+      hpm16.push_back(PatchMatch(data.query(i), data.database, defaults, request).field);
     }
   }
 };
@@ -72,7 +72,7 @@ PrefilterQuality Quality(const PrefilterSearches& s,
 
 int Main(int argc, char** argv) {
   SearchBenchOptions options;
-  PatchMatchOptions defaults;
+  PatchMatchParams defaults;
   int rounds = 3;
   CLI::App app{
       "The paper's setting: HyperPatch-Match over the top-16 images by global descriptor, "

@@ -28,14 +28,14 @@ void AddSearchBenchOptions(CLI::App& app, SearchBenchOptions& options,
   app.add_option("--json", options.json_path, "also write the results to this JSON file");
 }
 
-void AddPatchMatchOptions(CLI::App& app, PatchMatchOptions& options) {
-  app.add_option("--random-images", options.random_images, "HyperPatch-Match option")
+void AddPatchMatchOptions(CLI::App& app, PatchMatchParams& params) {
+  app.add_option("--random-images", params.random_images, "HyperPatch-Match option")
       ->capture_default_str();
-  app.add_option("--long-range", options.long_range, "HyperPatch-Match option")
+  app.add_option("--long-range", params.long_range, "HyperPatch-Match option")
       ->capture_default_str();
-  app.add_option("--initial-samples", options.initial_samples, "HyperPatch-Match option")
+  app.add_option("--initial-samples", params.initial_samples, "HyperPatch-Match option")
       ->capture_default_str();
-  app.add_option("--search-matches", options.search_matches,
+  app.add_option("--search-matches", params.search_matches,
                  "matches HyperPatch-Match keeps per cell while it searches (the best is compared)")
       ->capture_default_str();
 }
@@ -105,9 +105,14 @@ void AddRoundsOption(CLI::App& app, int& rounds) {
 
 CorrespondenceField Exact(const MapView& query, const Database& database,
                           const std::vector<int>& candidates) {
-  ExactSearchOptions options;
-  options.candidates = candidates;
-  return ExactSearch(query, database, options);
+  SearchRequest request;
+  request.candidates = candidates;
+  return ExactSearcher().Search(query, database, request).field;
+}
+
+SearchResult PatchMatch(const MapView& query, const Database& database,
+                        const PatchMatchParams& params, const SearchRequest& request) {
+  return PatchMatchSearcher(params).Search(query, database, request);
 }
 
 std::vector<InterleavedTiming> TimeRoundsPerQuery(

@@ -17,6 +17,7 @@
 #include "compnn/core/correspondence.h"
 #include "compnn/core/hyperpatch.h"
 #include "compnn/core/patch_match.h"
+#include "compnn/core/searcher.h"
 #include "interleaved_timing.h"
 #include "synthetic_activations.h"
 
@@ -37,7 +38,7 @@ void AddSearchBenchOptions(CLI::App& app, SearchBenchOptions& options,
 
 // Registers HyperPatch-Match's --random-images, --long-range, --initial-samples and
 // --search-matches.
-void AddPatchMatchOptions(CLI::App& app, PatchMatchOptions& options);
+void AddPatchMatchOptions(CLI::App& app, PatchMatchParams& params);
 
 // Prints the thread count and the OpenBLAS build (its threading decides sgemm's speed) and records
 // the thread count in report["threads"].
@@ -81,6 +82,11 @@ void AddRoundsOption(CLI::App& app, int& rounds);
 // Exact search of `query` over `candidates` (all images when empty).
 CorrespondenceField Exact(const MapView& query, const Database& database,
                           const std::vector<int>& candidates = {});
+
+// HyperPatch-Match of `query` with `params`, answering `request` (by default: all images, one match
+// a cell, seed 0, every thread).
+SearchResult PatchMatch(const MapView& query, const Database& database,
+                        const PatchMatchParams& params, const SearchRequest& request = {});
 
 // Alternating rounds where one baseline serves several subjects (the points of a curve, the
 // settings beside it): each round times the baseline, then every subject right after it, so that a

@@ -10,19 +10,22 @@
 #include "compnn/core/correspondence.h"
 #include "compnn/core/hyperpatch.h"
 #include "compnn/core/patch_match.h"
+#include "compnn/core/searcher.h"
 #include "counter_rng.h"
 
 namespace compnn::testing {
 
+// One match a cell (request.k 1, search_matches 1); the request's threads are ignored.
 inline CorrespondenceField SequentialPatchMatch(const MapView& query, const Database& db,
-                                                const PatchMatchOptions& o) {
-  const int length = o.hyperpatch.length(query.depth);
-  const std::vector<float> unit = UnitHyperpatchRows(query, o.hyperpatch, 1);
+                                                const PatchMatchParams& o,
+                                                const SearchRequest& request) {
+  const int length = request.hyperpatch.length(query.depth);
+  const std::vector<float> unit = UnitHyperpatchRows(query, request.hyperpatch, 1);
   std::vector<std::vector<double>> norms;
-  std::vector<int> candidates = o.candidates;
+  std::vector<int> candidates = request.candidates;
   for (int i = 0; i < db.size(); ++i) {
     norms.push_back(CellSquaredNorms(db[i]));
-    if (o.candidates.empty()) candidates.push_back(i);
+    if (request.candidates.empty()) candidates.push_back(i);
   }
   CorrespondenceField field(query.height, query.width);
   auto try_match = [&](int cell, int image, int y, int x) {
@@ -30,7 +33,7 @@ inline CorrespondenceField SequentialPatchMatch(const MapView& query, const Data
     if (image == best.image && y == best.y && x == best.x) return;
     const Match m{image, y, x,
                   CosineToCell(unit.data() + static_cast<std::size_t>(cell) * length, db[image],
-                               norms[image].data(), o.hyperpatch, y, x)};
+                               norms[image].data(), request.hyperpatch, y, x)};
     if (m.BetterThan(best)) best = m;
   };
   auto try_random_image = [&](int cell, internal::CounterRng& rng) {
@@ -39,7 +42,7 @@ inline CorrespondenceField SequentialPatchMatch(const MapView& query, const Data
     try_match(cell, image, rng.Below(db[image].height), x);
   };
   for (int cell = 0; cell < query.cells(); ++cell) {
-    internal::CounterRng rng(o.seed, 0, cell);
+    internal::CounterRng rng(request.seed, 0, cell);
     field.matches[cell] = Match{};
     field.matches[cell].similarity = -2.0f;
     for (int s = 0; s < std::max(1, o.initial_samples); ++s) try_random_image(cell, rng);
@@ -60,7 +63,7 @@ inline CorrespondenceField SequentialPatchMatch(const MapView& query, const Data
         const Match n = field.at(y - d, x);
         try_match(cell, n.image, std::clamp(n.y + d, 0, db[n.image].height - 1), n.x);
       }
-      internal::CounterRng rng(o.seed, iteration, cell);
+      internal::CounterRng rng(request.seed, iteration, cell);
       const Match around = field.matches[cell];
       const MapView& map = db[around.image];
       for (int r = std::max(map.height, map.width); r >= 1; r /= 2) {

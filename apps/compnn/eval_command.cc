@@ -139,7 +139,6 @@ void AddEvalCommand(CLI::App& app, Command& run) {
                   "matches per cell, a row each (comma-separated): votes weighted by similarity; "
                   "each prefilter is searched once with the largest")
       ->delimiter(',')
-      ->check(CLI::Range(1, kMaxPatchMatchTopK))
       ->default_str("1");
   cmd->add_option("--penultimate", o->eval.penultimate,
                   "layer of the GR (penultimate) row (default: the finest layer after the "

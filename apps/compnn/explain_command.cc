@@ -49,7 +49,7 @@ void RunExplain(const ExplainCommandOptions& o) {
                         {"store", fs::absolute(o.store).string()}};
   const std::vector<Query> queries = ResolveQueries(explainer, o);
   const Ranks& ranks = ToolRanks();
-  LazyProgressBar bar(!SplitsEachQuery(o.search, ranks) && ranks.size() > 1
+  LazyProgressBar bar(!o.search.SplitsAcross(ranks) && ranks.size() > 1
                           ? "explaining (rank 0's queries)"
                           : "explaining");
   const ExplainRun run =

@@ -6,6 +6,7 @@
 
 #include "compnn/core/check.h"
 #include "run_tool.h"
+#include "search_flags.h"
 #include "typed_options.h"
 
 namespace compnn::cli {
@@ -29,10 +30,7 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
         ->capture_default_str();
   }
   cmd->add_option("--out", o->out, "output folder")->required();
-  AddEnumOption(cmd, "--method", o->search.search.method, SearchMethodNames(),
-                "hpm (HyperPatch-Match), exact, or projected (near-exact: exact search in 32 "
-                "principal components of the hyperpatches, the 16 best ranked again at full "
-                "length)");
+  AddSearchFlags(cmd, o->search.searcher);
   cmd->add_option("--topk-images", o->search.topk_images,
                   "search only the K training images with the most similar global descriptor "
                   "(0: all)")
@@ -50,17 +48,7 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
       ->check(AtLeast(1))
       ->capture_default_str();
   o->search.note = NoteOnce;
-  cmd->add_option("--iterations", o->search.search.patch_match.max_iterations,
-                  "hpm: most iterations")
-      ->check(AtLeast(1))
-      ->capture_default_str();
-  cmd->add_option("--search-matches", o->search.search.patch_match.search_matches,
-                  "hpm: matches kept per cell while searching (at least --k); 2 finds better "
-                  "best matches at some extra cost (docs/performance.md)")
-      ->check(CLI::Range(1, kMaxPatchMatchTopK))
-      ->capture_default_str();
-  cmd->add_option("--seed", o->search.search.seed, "hpm and projected: random seed")
-      ->capture_default_str();
+  cmd->add_option("--seed", o->search.search.seed, SeedHelp())->capture_default_str();
   cmd->add_option(
          "--threads", o->search.search.threads,
          "worker threads (0: every core; under mpirun, each rank's share of its machine's cores)")
@@ -78,7 +66,6 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
   cmd->add_option("--k", o->search.search.k,
                   "matches per cell: each pastes a vote weighted by its similarity (photos: "
                   "weighted mean, labels: weighted majority); hpm costs about K times as much")
-      ->check(CLI::Range(1, kMaxPatchMatchTopK))
       ->capture_default_str();
   cmd->add_option("--vote-power", o->paste.vote_power,
                   "a vote weighs similarity^P: 0 counts votes equally, larger P favours the "

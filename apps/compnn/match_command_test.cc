@@ -164,8 +164,8 @@ TEST_F(MatchCommand, BadInputGivesOneClearLineAndStatus2) {
   // K > N, unknown image index, a prefilter without its descriptors.
   expect_error(Base() + " --topk-images 4 --query-global " + P("qg.npy") + " --database-global " +
                    P("dbg.npy") + out,
-               "exceeds");
-  expect_error(Base() + " --topk-images 2" + out, "--query-global");
+               "--topk-images must be in [0, 3] (the images to choose from), got 4");
+  expect_error(Base() + " --topk-images 2" + out, "needs the query's and the database's global");
   expect_error(Base() + " --image-indices 0,3" + out, "unknown image index 3");
   // NaN activations, in the query and in the database.
   std::vector<float> nan_query = query_.values;
@@ -196,7 +196,7 @@ TEST_F(MatchCommand, BadInputGivesOneClearLineAndStatus2) {
   expect_error(Base() + " --iterations 1 --long-range 2000000000" + out,
                "--long-range must be in [0, 1024], got 2000000000");
   expect_error(Base() + " --min-improved nan" + out, "--min-improved must be in [0, 1]");
-  expect_error(Base() + " --search-matches 0" + out, "--search-matches: Value 0 not in range");
+  expect_error(Base() + " --search-matches 0" + out, "--search-matches must be in [1, 256], got 0");
   // A FIFO in place of an array would block the open until a writer came.
   ASSERT_EQ(::mkfifo(P("fifo.npy").c_str(), 0600), 0);
   expect_error("match --query " + P("q.npy") + " --database " + P("fifo.npy") + out,
@@ -205,7 +205,7 @@ TEST_F(MatchCommand, BadInputGivesOneClearLineAndStatus2) {
   expect_error("match --query " + P("q.npy") + out,
                "--database is required (see compnn match --help)");
   expect_error(Base() + " --method fast" + out, "method");
-  expect_error(Base() + " --iterations -1" + out, "--iterations: must be at least 0, got -1");
+  expect_error(Base() + " --iterations -1" + out, "--iterations must be in [0, 10000], got -1");
   expect_error(Base() + " --threads 99999999999999999999" + out,
                "--threads = 99999999999999999999");
   expect_error(Base() + " --no-such-flag" + out, "--no-such-flag");

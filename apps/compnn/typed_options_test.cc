@@ -2,18 +2,18 @@
 
 #include <gtest/gtest.h>
 
-#include "compnn/core/search_method.h"
+#include "compnn/data/dataset.h"
 
 namespace compnn::cli {
 namespace {
 
 TEST(FlagForField, FlattensNestedFieldsAndKnowsTheRenamedFlags) {
   EXPECT_EQ(FlagForField("topk_images"), "--topk-images");
-  EXPECT_EQ(FlagForField("patch_match.random_images"), "--random-images");
-  EXPECT_EQ(FlagForField("patch_match.max_iterations"), "--iterations");
+  EXPECT_EQ(FlagForField("random_images"), "--random-images");
+  EXPECT_EQ(FlagForField("max_iterations"), "--iterations");
   EXPECT_EQ(FlagForField("search.topk_images"), "--topk-images");
-  EXPECT_EQ(FlagForField("search.patch_match.max_iterations"), "--iterations");
-  EXPECT_EQ(FlagForField("search.patch_match.seed"), "--seed");
+  EXPECT_EQ(FlagForField("search.max_iterations"), "--iterations");
+  EXPECT_EQ(FlagForField("search.seed"), "--seed");
   EXPECT_EQ(FlagForField("learning_rate"), "--lr");
   EXPECT_EQ(FlagForField("path"), "--model");
 }
@@ -25,22 +25,22 @@ TEST(DescribeForCommandLine, NamesTheFlagInsteadOfTheField) {
 }
 
 TEST(AddEnumOption, ParsesTheWordsAndRefusesOthers) {
-  SearchMethod method = SearchMethod::kHyperPatchMatch;
+  Direction direction = Direction::kAtoB;
   CLI::App app;
-  AddEnumOption(&app, "--method", method, SearchMethodNames(), "how to search");
-  app.parse(std::vector<std::string>{"exact", "--method"});  // CLI11 reads the vector backwards
-  EXPECT_EQ(method, SearchMethod::kExact);
+  AddEnumOption(&app, "--direction", direction, DirectionNames(), "which way");
+  app.parse(std::vector<std::string>{"BtoA", "--direction"});  // CLI11 reads the vector backwards
+  EXPECT_EQ(direction, Direction::kBtoA);
   try {
-    app.parse(std::vector<std::string>{"fast", "--method"});
-    ADD_FAILURE() << "accepted --method fast";
+    app.parse(std::vector<std::string>{"up", "--direction"});
+    ADD_FAILURE() << "accepted --direction up";
   } catch (const CLI::ValidationError& e) {
-    EXPECT_NE(std::string(e.what()).find("must be one of 'exact', 'hpm', 'projected', got 'fast'"),
+    EXPECT_NE(std::string(e.what()).find("must be one of 'AtoB', 'BtoA', got 'up'"),
               std::string::npos)
         << e.what();
   }
   // Only the words: not the enum's numbers.
-  EXPECT_THROW(app.parse(std::vector<std::string>{"1", "--method"}), CLI::ValidationError);
-  EXPECT_NE(app.help().find("exact|hpm|projected"), std::string::npos) << app.help();
+  EXPECT_THROW(app.parse(std::vector<std::string>{"1", "--direction"}), CLI::ValidationError);
+  EXPECT_NE(app.help().find("AtoB|BtoA"), std::string::npos) << app.help();
 }
 
 }  // namespace

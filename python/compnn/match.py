@@ -101,8 +101,6 @@ def match(
     if image_indices is not None and len(image_indices) == 0:
         raise ValueError(
             "image_indices: an empty list allows no image (None searches them all)")
-    if int(iterations) < 0:
-        raise ValueError(f"iterations: must not be negative, got {iterations}")
     globals_ = [
         None if g is None else as_float_array(g, name)
         for g, name in ((query_global, "query_global"), (database_global, "database_global"))

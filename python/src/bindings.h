@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "compnn/core/searcher.h"
 #include "numpy_maps.h"
 
 namespace compnn::python {
@@ -19,6 +20,11 @@ void RegisterExplain(py::module_& m);
 void RegisterDataset(py::module_& m);
 void RegisterCredibility(py::module_& m);
 void RegisterPipeline(py::module_& m);
+
+// The searcher `method` names, with HyperPatch-Match's iteration cap and matches kept while
+// searching where the method takes them; raises ValueError naming the keyword argument.
+std::shared_ptr<const Searcher> PythonSearcher(const std::string& method, int iterations,
+                                               int search_matches);
 
 // A progress callback for the engine that calls `progress(done, total)` with the GIL (empty for
 // None). Its copies share one reference to `progress`, released where the GIL is held.

@@ -105,10 +105,9 @@ std::string WriteExplanation(const std::string& dir, const py::dict& a) {
   e.stride = a["stride"].cast<int>();
   const auto hp = a["hyperpatch"].cast<std::pair<int, int>>();
   e.hyperpatch = {hp.first, hp.second};
-  e.heading =
-      ExplanationHeading(e.query, e.layer, e.stride, a["candidates"].cast<std::size_t>(),
-                         ParseName(SearchMethodNames(), a["method"].cast<std::string>(), "method"),
-                         a["k"].cast<int>());
+  e.heading = ExplanationHeading(e.query, e.layer, e.stride, a["candidates"].cast<std::size_t>(),
+                                 PythonSearcher(a["method"].cast<std::string>(), 1, 1)->name(),
+                                 a["k"].cast<int>());
   e.query_input = BgrImage(a["query_input"], "query_input");
   e.ground_truth = BgrImage(a["ground_truth"], "ground_truth");
   e.network_output = BgrImage(a["network_output"], "network_output");

@@ -4,8 +4,8 @@
 #include <algorithm>
 
 #include "bindings.h"
+#include "compnn/core/check.h"
 #include "compnn/core/global_prefilter.h"
-#include "compnn/core/search.h"
 #include "numpy_maps.h"
 
 namespace compnn::python {
@@ -35,34 +35,32 @@ std::vector<int> Prefilter(const MatchArguments& a, int database_size,
   const auto database =
       py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(*database_global);
   Require(database && database.ndim() == 2, "database_global: must be (N, D) floats");
-  Require(database.shape(0) == database_size,
-          "database_global: holds " + std::to_string(database.shape(0)) +
-              " descriptors but the database holds " + std::to_string(database_size) + " images");
-  Require(database.shape(1) == static_cast<py::ssize_t>(query.size()),
-          "database_global: descriptors have length " + std::to_string(database.shape(1)) +
-              " but query_global has " + std::to_string(query.size()));
-  const std::size_t pool = a.images.empty() ? database_size : a.images.size();
-  Require(a.topk_images <= static_cast<int>(pool), "topk_images " + std::to_string(a.topk_images) +
-                                                       " exceeds the " + std::to_string(pool) +
-                                                       " images to choose from");
-  const DescriptorMatrix matrix{database.data(), database_size,
+  const DescriptorMatrix matrix{database.data(), static_cast<int>(database.shape(0)),
                                 static_cast<int>(database.shape(1))};
-  return GlobalTopK(query, matrix, a.topk_images, a.images);
+  try {
+    return PrefilterCandidates(query, matrix, database_size, a.topk_images, a.images);
+  } catch (const OptionError& e) {
+    throw py::value_error(e.field() + ": " + e.message());
+  }
 }
 
 py::tuple Match(const py::array& query_array, const py::array& database_array,
                 const MatchArguments& a, const std::optional<py::array>& query_global,
                 const std::optional<py::array>& database_global) {
-  const SearchMethod method = ParseName(SearchMethodNames(), a.method, "method");
+  const std::shared_ptr<const Searcher> searcher =
+      PythonSearcher(a.method, a.iterations, a.search_matches);
   Require(a.hyperpatch.first >= 1 && a.hyperpatch.second >= 1,
           "hyperpatch: both sides must be at least 1");
-  Require(a.topk_images >= 0, "topk_images: must not be negative");
-  Require(a.k >= 1, "k: must be positive");
-  Require(a.k <= kMaxPatchMatchTopK, "k: must be at most " + std::to_string(kMaxPatchMatchTopK));
-  Require(a.iterations >= 0, "iterations: must not be negative");
-  Require(a.search_matches >= 1 && a.search_matches <= kMaxPatchMatchTopK,
-          "search_matches: must be in [1, " + std::to_string(kMaxPatchMatchTopK) + "]");
-  Require(a.threads >= 0, "threads: must not be negative");
+  SearchRequest request;
+  request.hyperpatch = {a.hyperpatch.first, a.hyperpatch.second};
+  request.k = a.k;
+  request.seed = a.seed;
+  request.threads = a.threads;
+  try {
+    request.Check();
+  } catch (const OptionError& e) {
+    throw py::value_error(e.field() + ": " + e.message());
+  }
   std::vector<float> scratch;
   const MapView query = QueryMap(query_array, a.channels_first, scratch, "query");
   Require(database_array.ndim() == 4, std::string("database: ") +
@@ -84,20 +82,11 @@ py::tuple Match(const py::array& query_array, const py::array& database_array,
   Require(query.depth == maps.maps.database.depth(),
           "query has depth " + std::to_string(query.depth) + " but the database has depth " +
               std::to_string(maps.maps.database.depth()));
-  const HyperpatchShape shape{a.hyperpatch.first, a.hyperpatch.second};
+  request.candidates = candidates;
   CorrespondenceField field;
   {
     py::gil_scoped_release release;
-    SearchOptions options;
-    options.method = method;
-    options.hyperpatch = shape;
-    options.candidates = candidates;
-    options.k = a.k;
-    options.seed = a.seed;
-    options.threads = a.threads;
-    options.patch_match.max_iterations = a.iterations;
-    options.patch_match.search_matches = a.search_matches;
-    field = Search(query, maps.maps.database, options).field;
+    field = searcher->Search(query, maps.maps.database, request).field;
   }
   return FieldArrays(field);
 }

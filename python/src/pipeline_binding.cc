@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "bindings.h"
+#include "compnn/core/patch_match.h"
 #include "compnn/pipeline/credibility_eval.h"
 #include "compnn/pipeline/evaluation.h"
 #include "compnn/pipeline/explainer.h"
@@ -142,10 +143,11 @@ T Get(const py::dict& d, const char* key, T fallback) {
 
 // The search and paste options every pipeline call takes, from compnn.torch's keyword arguments.
 void ReadSearchOptions(const py::dict& d, StoreSearchOptions& o, PasteOptions& paste) {
-  SearchOptions& s = o.search;
-  s.method = ParseName(SearchMethodNames(), Get(d, "method", ToString(s.method)), "method");
-  s.patch_match.max_iterations = Get(d, "iterations", s.patch_match.max_iterations);
-  s.patch_match.search_matches = Get(d, "search_matches", s.patch_match.search_matches);
+  SearchRequest& s = o.search;
+  const PatchMatchParams hpm;
+  o.searcher =
+      PythonSearcher(Get(d, "method", o.searcher->name()), Get(d, "iterations", hpm.max_iterations),
+                     Get(d, "search_matches", hpm.search_matches));
   s.seed = Get(d, "seed", s.seed);
   s.threads = Get(d, "threads", s.threads);
   s.k = Get(d, "k_matches", s.k);

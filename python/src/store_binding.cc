@@ -69,12 +69,10 @@ py::tuple Search(const StorePtr& store, const std::string& layer, const py::arra
   const MapView query = QueryMap(query_map, channels_first, scratch, "query_map");
   const std::vector<float> global = Descriptor(query_global, "query_global");
   StoreSearchOptions options;
-  options.search.method = ParseName(SearchMethodNames(), method, "method");
+  options.searcher = PythonSearcher(method, iterations, search_matches);
   options.topk_images = topk_images;
   options.allowed = Allowed(*store, where, images);
-  options.search.patch_match.max_iterations = iterations;
   options.search.seed = seed;
-  options.search.patch_match.search_matches = search_matches;
   options.search.threads = threads;
   options.search.k = k;
   options.use_cell_index = use_cell_index;

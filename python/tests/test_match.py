@@ -163,7 +163,7 @@ def test_channels_first_tensors_and_dlpack_give_the_same_result(rng):
         (np.ones((4, 4, 3), np.float32), np.ones((2, 4, 4, 3), np.float32), {"images": [2]},
          "unknown image index 2"),
         (np.ones((4, 4, 3), np.float32), np.ones((2, 4, 4, 3), np.float32), {"method": "fast"},
-         "'fast' is not one of"),
+         'method: must be one of "hpm", "exact", "projected", got "fast"'),
         (np.ones((4, 4, 3), np.float32), np.ones((2, 4, 4, 3), np.float32), {"topk_images": 1},
          "needs query_global"),
         (np.ones((4, 4, 3), np.float32), np.ones((2, 4, 4, 3), np.float32),

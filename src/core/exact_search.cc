@@ -14,10 +14,8 @@
 
 namespace compnn {
 
-void ExactSearchOptions::Check() const {
-  COMPNN_CHECK_OPTION(top_k >= 1, "top_k", "must be at least 1, got ", top_k);
-  COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
-                      kMaxThreads, "], got ", threads);
+void ExactParams::Check() const {
+  COMPNN_CHECK_OPTION(block_bytes >= 1, "block_bytes", "must be at least 1, got ", block_bytes);
 }
 namespace {
 
@@ -139,25 +137,76 @@ inline void ScanTopK(const float* products, int count, const Match* origin, Matc
   }
 }
 
+// Folds the products of every query row with one block of database rows into `field`.
+void ScanBlock(const DatabaseBlock& block, const std::vector<float>& query_unit, int query_rows,
+               int length, int capacity, int threads, CorrespondenceField& field) {
+  const int k = field.k;
+  // Smaller query tiles for small queries, so that several threads get work. A function of the
+  // query alone (not of the thread count), so that the products are the same sgemm calls always.
+  const int query_tile = std::clamp((query_rows + 7) / 8, 16, kQueryTile);
+  const int query_tiles = (query_rows + query_tile - 1) / query_tile;
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<float> products(static_cast<std::size_t>(query_tile) *
+                                std::min(kDatabaseTile, capacity));
+    // Each task owns a range of query rows, so no two threads update the same match.
+#pragma omp for schedule(dynamic)
+    for (int qt = 0; qt < query_tiles; ++qt) {
+      const int q0 = qt * query_tile;
+      const int rows = std::min(query_tile, query_rows - q0);
+      for (const DatabaseTile& tile : block.tiles) {
+        const int d0 = tile.row;
+        const int cols = tile.count;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, cols, length, 1.0f,
+                    query_unit.data() + static_cast<std::size_t>(q0) * length, length,
+                    block.rows.data() + static_cast<std::size_t>(d0) * length, length, 0.0f,
+                    products.data(), cols);
+        for (int i = 0; i < rows; ++i) {
+          const float* row = products.data() + static_cast<std::size_t>(i) * cols;
+          Match* best = &field.matches[static_cast<std::size_t>(q0 + i) * k];
+          if (k == 1) {
+            ScanBest(row, cols, block.origin.data() + d0, *best);
+          } else {
+            ScanTopK(row, cols, block.origin.data() + d0, best, k);
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
-CorrespondenceField ExactSearch(const MapView& query, const Database& database,
-                                const ExactSearchOptions& options) {
+ExactSearcher::ExactSearcher(ExactParams params) : params_(params) { params_.Check(); }
+
+SearcherTraits ExactSearcher::traits() const {
+  return {.exact = true, .reads_float16 = false, .splits_across_ranks = true, .uses_seed = false};
+}
+
+nlohmann::json ExactSearcher::Parameters() const { return nlohmann::json::object(); }
+
+SearcherEntry ExactSearcherEntry() {
+  return {"exact", "exhaustive search", {}, [](const nlohmann::json&) {
+            return std::make_shared<const ExactSearcher>();
+          }};
+}
+
+SearchResult ExactSearcher::Search(const MapView& query, const Database& database,
+                                   const SearchRequest& options) const {
   options.Check();
   const std::vector<int> candidates =
       CheckSearchInputs(query, database, options.hyperpatch, options.candidates);
   long long total_cells = 0;
   for (int image : candidates) total_cells += database[image].cells();
-  COMPNN_CHECK_OPTION(options.top_k <= total_cells, "top_k",
-                      "must be between 1 and the candidates' ", total_cells, " cells, got ",
-                      options.top_k);
+  COMPNN_CHECK_OPTION(options.k <= total_cells, "k", "must be between 1 and the candidates' ",
+                      total_cells, " cells, got ", options.k);
 
   const int threads = internal::ResolveThreads(options.threads);
   internal::SingleThreadedBlas single_threaded_blas;
   const HyperpatchShape& shape = options.hyperpatch;
   const int length = shape.length(query.depth);
   const int query_rows = query.cells();
-  const int k = options.top_k;
+  const int k = options.k;
 
   const std::vector<float> query_unit = UnitHyperpatchRows(query, shape, threads);
 
@@ -167,49 +216,18 @@ CorrespondenceField ExactSearch(const MapView& query, const Database& database,
   // No larger than the candidates need: zeroing an 8 MiB block for a few cells was most of a
   // small search's time (the blocks' contents do not change the result).
   const int capacity = static_cast<int>(
-      std::min<long long>(std::clamp<std::size_t>(options.block_bytes / (sizeof(float) * length),
+      std::min<long long>(std::clamp<std::size_t>(params_.block_bytes / (sizeof(float) * length),
                                                   kDatabaseTile, 1 << 20),
                           total_cells));
   BlockFiller filler(database, candidates, shape, capacity);
   DatabaseBlock block;
   long long done_cells = 0;
-  // Smaller query tiles for small queries, so that several threads get work. A function of the
-  // query alone (not of the thread count), so that the products are the same sgemm calls always.
-  const int query_tile = std::clamp((query_rows + 7) / 8, 16, kQueryTile);
-  const int query_tiles = (query_rows + query_tile - 1) / query_tile;
   while (filler.Next(block, threads)) {
-#pragma omp parallel num_threads(threads)
-    {
-      std::vector<float> products(static_cast<std::size_t>(query_tile) *
-                                  std::min(kDatabaseTile, capacity));
-      // Each task owns a range of query rows, so no two threads update the same match.
-#pragma omp for schedule(dynamic)
-      for (int qt = 0; qt < query_tiles; ++qt) {
-        const int q0 = qt * query_tile;
-        const int rows = std::min(query_tile, query_rows - q0);
-        for (const DatabaseTile& tile : block.tiles) {
-          const int d0 = tile.row;
-          const int cols = tile.count;
-          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, cols, length, 1.0f,
-                      query_unit.data() + static_cast<std::size_t>(q0) * length, length,
-                      block.rows.data() + static_cast<std::size_t>(d0) * length, length, 0.0f,
-                      products.data(), cols);
-          for (int i = 0; i < rows; ++i) {
-            const float* row = products.data() + static_cast<std::size_t>(i) * cols;
-            Match* best = &field.matches[static_cast<std::size_t>(q0 + i) * k];
-            if (k == 1) {
-              ScanBest(row, cols, block.origin.data() + d0, *best);
-            } else {
-              ScanTopK(row, cols, block.origin.data() + d0, best, k);
-            }
-          }
-        }
-      }
-    }
+    ScanBlock(block, query_unit, query_rows, length, capacity, threads, field);
     done_cells += block.size;
     if (options.progress) options.progress(done_cells, total_cells);
   }
-  return field;
+  return {std::move(field), {}};
 }
 
 }  // namespace compnn

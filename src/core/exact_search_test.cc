@@ -10,6 +10,8 @@
 #include <tuple>
 
 #include "brute_force_reference.h"
+#include "compnn/core/check.h"
+#include "option_field.h"
 
 namespace compnn {
 namespace {
@@ -17,6 +19,12 @@ namespace {
 using testing::OwnedMap;
 
 using Case = testing::SearchCase;
+
+// Exact search's field for `request`, with `params`.
+CorrespondenceField ExactSearch(const MapView& query, const Database& database,
+                                const SearchRequest& request = {}, ExactParams params = {}) {
+  return ExactSearcher(params).Search(query, database, request).field;
+}
 
 // Checks every cell of `field` against the brute-force reference. Where the reference's best and
 // runner-up differ by more than float rounding, the match must be the very same cell; everywhere
@@ -67,9 +75,9 @@ TEST(ExactSearch, MatchesBruteForceOnRandomMapsOfDifferentSizes) {
   for (HyperpatchShape shape :
        {HyperpatchShape{2, 2}, HyperpatchShape{1, 1}, HyperpatchShape{3, 2}}) {
     SCOPED_TRACE(std::to_string(shape.height) + "x" + std::to_string(shape.width));
-    ExactSearchOptions options;
-    options.hyperpatch = shape;
-    ExpectMatchesReference(ExactSearch(c.query.view(), db, options), c.query.view(), c.views(), {},
+    SearchRequest request;
+    request.hyperpatch = shape;
+    ExpectMatchesReference(ExactSearch(c.query.view(), db, request), c.query.view(), c.views(), {},
                            shape);
   }
 }
@@ -80,11 +88,12 @@ TEST(ExactSearch, MatchesBruteForceOnSmoothReluMapsAcrossBlocks) {
   for (int i = 0; i < 6; ++i) c.maps.push_back(testing::SmoothMap(12, 10, 8, rng));
   c.query = testing::SmoothMap(11, 13, 8, rng);
   const Database db(c.views());
-  ExactSearchOptions options;
-  options.block_bytes = 1;  // smallest blocks: many blocks, each spanning images
-  options.threads = 2;
-  ExpectMatchesReference(ExactSearch(c.query.view(), db, options), c.query.view(), c.views(), {},
-                         options.hyperpatch);
+  ExactParams params;
+  params.block_bytes = 1;  // smallest blocks: many blocks, each spanning images
+  SearchRequest request;
+  request.threads = 2;
+  ExpectMatchesReference(ExactSearch(c.query.view(), db, request, params), c.query.view(),
+                         c.views(), {}, request.hyperpatch);
 }
 
 TEST(ExactSearch, DepthOneNonSquareAndSingleImage) {
@@ -113,10 +122,10 @@ TEST(ExactSearch, CandidateSubsetIsRespected) {
   for (int i = 0; i < 5; ++i) c.maps.push_back(testing::RandomMap(5, 5, 4, rng));
   c.query = testing::RandomMap(5, 5, 4, rng);
   const Database db(c.views());
-  ExactSearchOptions options;
-  options.candidates = {3, 1, 3};
-  ExpectMatchesReference(ExactSearch(c.query.view(), db, options), c.query.view(), c.views(),
-                         {1, 3}, options.hyperpatch);
+  SearchRequest request;
+  request.candidates = {3, 1, 3};
+  ExpectMatchesReference(ExactSearch(c.query.view(), db, request), c.query.view(), c.views(),
+                         {1, 3}, request.hyperpatch);
 }
 
 TEST(ExactSearch, TiesGoToLowestImageThenCell) {
@@ -200,10 +209,11 @@ TEST(ExactSearch, TopKIsSortedAndAgreesWithBruteForce) {
   for (int i = 0; i < 3; ++i) c.maps.push_back(testing::RandomMap(4, 5, 3, rng));
   c.query = testing::RandomMap(3, 3, 3, rng);
   const Database db(c.views());
-  ExactSearchOptions options;
-  options.top_k = 4;
-  options.block_bytes = 1;
-  const CorrespondenceField field = ExactSearch(c.query.view(), db, options);
+  SearchRequest request;
+  request.k = 4;
+  ExactParams params;
+  params.block_bytes = 1;
+  const CorrespondenceField field = ExactSearch(c.query.view(), db, request, params);
   ASSERT_EQ(field.k, 4);
   for (int y = 0; y < 3; ++y) {
     for (int x = 0; x < 3; ++x) {
@@ -232,7 +242,7 @@ TEST(ExactSearch, ThreadCountDoesNotChangeTheResult) {
   for (int i = 0; i < 4; ++i) c.maps.push_back(testing::SmoothMap(9, 9, 5, rng));
   c.query = testing::SmoothMap(20, 20, 5, rng);
   const Database db(c.views());
-  ExactSearchOptions one, two;
+  SearchRequest one, two;
   one.threads = 1;
   two.threads = 2;
   const auto a = ExactSearch(c.query.view(), db, one), b = ExactSearch(c.query.view(), db, two);
@@ -259,9 +269,9 @@ TEST(ExactSearch, ShardsMergeIntoTheWholeSearchBitForBit) {
   const Database db(c.views());
   for (int k : {1, 3}) {
     SCOPED_TRACE("k = " + std::to_string(k));
-    ExactSearchOptions whole;
+    SearchRequest whole;
     whole.hyperpatch = {3, 3};
-    whole.top_k = k;
+    whole.k = k;
     whole.threads = 2;
     const CorrespondenceField expected = ExactSearch(c.query.view(), db, whole);
     for (const std::vector<std::vector<int>>& shards :
@@ -270,11 +280,12 @@ TEST(ExactSearch, ShardsMergeIntoTheWholeSearchBitForBit) {
       CorrespondenceField merged(expected.height, expected.width, k);
       for (Match& m : merged.matches) m.similarity = -std::numeric_limits<float>::infinity();
       for (const std::vector<int>& shard : shards) {
-        ExactSearchOptions part = whole;
+        SearchRequest part = whole;
         part.candidates = shard;
         part.threads = 1;
-        part.block_bytes = 1;  // other block boundaries than the whole search's
-        MergeFields(merged, ExactSearch(c.query.view(), db, part));
+        ExactParams small_blocks;
+        small_blocks.block_bytes = 1;  // other block boundaries than the whole search's
+        MergeFields(merged, ExactSearch(c.query.view(), db, part, small_blocks));
       }
       int ties_across = 0;
       for (std::size_t i = 0; i < expected.matches.size(); ++i) {
@@ -294,17 +305,18 @@ TEST(ExactSearch, ProgressReportsEveryCell) {
   std::mt19937 rng(10);
   OwnedMap map = testing::RandomMap(30, 40, 2, rng), query = testing::RandomMap(2, 2, 2, rng);
   const Database db({map.view(), map.view()});
-  ExactSearchOptions options;
-  options.block_bytes = 1;
+  ExactParams params;
+  params.block_bytes = 1;
+  SearchRequest request;
   long long last = 0, total = 0;
   int calls = 0;
-  options.progress = [&](long long done, long long all) {
+  request.progress = [&](long long done, long long all) {
     EXPECT_GT(done, last);
     last = done;
     total = all;
     ++calls;
   };
-  ExactSearch(query.view(), db, options);
+  ExactSearch(query.view(), db, request, params);
   EXPECT_EQ(last, 2400);
   EXPECT_EQ(total, 2400);
   EXPECT_GT(calls, 1);
@@ -317,15 +329,15 @@ TEST(ExactSearch, RejectsBadInput) {
   const Database db({map.view()});
   EXPECT_THROW(ExactSearch(shallow.view(), db), std::invalid_argument);  // depth mismatch
   EXPECT_THROW(ExactSearch(query.view(), Database()), std::invalid_argument);
-  ExactSearchOptions options;
-  options.candidates = {1};
-  EXPECT_THROW(ExactSearch(query.view(), db, options), std::invalid_argument);
-  options = {};
-  options.top_k = 10;  // only 9 cells
-  EXPECT_THROW(ExactSearch(query.view(), db, options), std::invalid_argument);
-  options = {};
-  options.hyperpatch = {0, 2};
-  EXPECT_THROW(ExactSearch(query.view(), db, options), std::invalid_argument);
+  SearchRequest request;
+  request.candidates = {1};
+  EXPECT_THROW(ExactSearch(query.view(), db, request), std::invalid_argument);
+  request = {};
+  request.k = 10;  // only 9 cells
+  EXPECT_THROW(ExactSearch(query.view(), db, request), std::invalid_argument);
+  request = {};
+  request.hyperpatch = {0, 2};
+  EXPECT_THROW(ExactSearch(query.view(), db, request), std::invalid_argument);
   EXPECT_THROW(Database({map.view(), shallow.view()}), std::invalid_argument);
 
   OwnedMap poisoned = map;
@@ -338,6 +350,39 @@ TEST(ExactSearch, RejectsBadInput) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("database image 1"), std::string::npos) << e.what();
   }
+}
+
+TEST(ExactSearch, BadParametersAndRequestsNameTheirField) {
+  ExactParams params;
+  EXPECT_EQ(testing::FieldRefused(params), "");
+  params.block_bytes = 0;
+  EXPECT_EQ(testing::FieldRefused(params), "block_bytes");
+  try {
+    ExactSearcher searcher(params);  // the constructor checks the parameters
+    ADD_FAILURE() << "accepted block_bytes 0";
+  } catch (const OptionError& e) {
+    EXPECT_EQ(e.field(), "block_bytes");
+  }
+  std::mt19937 rng(12);
+  const OwnedMap map = testing::RandomMap(3, 3, 4, rng), query = testing::RandomMap(3, 3, 4, rng);
+  const Database db({map.view()});
+  const auto field_of = [&](const SearchRequest& request) {
+    try {
+      ExactSearch(query.view(), db, request);
+    } catch (const OptionError& e) {
+      return e.field();
+    }
+    return std::string("(accepted)");
+  };
+  SearchRequest request;
+  EXPECT_EQ(field_of(request), "(accepted)");
+  request.k = 0;
+  EXPECT_EQ(field_of(request), "k");
+  request.k = 10;  // only 9 cells
+  EXPECT_EQ(field_of(request), "k");
+  request.k = 1;
+  request.threads = -1;
+  EXPECT_EQ(field_of(request), "threads");
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "compnn/core/check.h"
+
 namespace compnn {
 
 double Cosine(std::span<const float> a, std::span<const float> b) {
@@ -66,6 +68,21 @@ std::vector<int> GlobalTopK(std::span<const float> query, const DescriptorMatrix
   std::vector<int> top(k);
   for (int i = 0; i < k; ++i) top[i] = pool[order[i]];
   return top;
+}
+
+std::vector<int> PrefilterCandidates(std::span<const float> query, const DescriptorMatrix& database,
+                                     int database_images, int topk,
+                                     const std::vector<int>& images) {
+  if (topk == 0) return images;
+  COMPNN_CHECK_OPTION(database.rows == database_images, "database_global", "holds ", database.rows,
+                      " descriptors but the database holds ", database_images, " images");
+  COMPNN_CHECK_OPTION(database.length == static_cast<int>(query.size()), "database_global",
+                      "holds descriptors of length ", database.length, " but the query's has ",
+                      query.size());
+  const std::size_t pool = images.empty() ? database_images : images.size();
+  COMPNN_CHECK_OPTION(topk >= 1 && topk <= static_cast<int>(pool), "topk_images", "must be in [0, ",
+                      pool, "] (the images to choose from), got ", topk);
+  return GlobalTopK(query, database, topk, images);
 }
 
 }  // namespace compnn

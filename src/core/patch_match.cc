@@ -8,12 +8,13 @@
 #include "compnn/core/check.h"
 #include "compnn/core/thread_limit.h"
 #include "counter_rng.h"
+#include "searcher_params.h"
 #include "threads.h"
 #include "wavefront.h"
 
 namespace compnn {
 
-void PatchMatchOptions::Check() const {
+void PatchMatchParams::Check() const {
   // Upper bounds: each count is work per cell and iteration, and past them a search would run for
   // days (2 000 000 000 random images hung it) instead of refusing.
   COMPNN_CHECK_OPTION(max_iterations >= 0 && max_iterations <= kMaxPatchMatchIterations,
@@ -27,16 +28,62 @@ void PatchMatchOptions::Check() const {
     COMPNN_CHECK_OPTION(count >= 0 && count <= kMaxPatchMatchTries, field, "must be in [0, ",
                         kMaxPatchMatchTries, "], got ", count);  // initial_samples 0 draws one
   }
-  COMPNN_CHECK_OPTION(top_k >= 1 && top_k <= kMaxPatchMatchTopK, "top_k", "must be in [1, ",
-                      kMaxPatchMatchTopK, "], got ", top_k);
-  COMPNN_CHECK_OPTION(search_matches >= 1 && search_matches <= kMaxPatchMatchTopK, "search_matches",
-                      "must be in [1, ", kMaxPatchMatchTopK, "], got ", search_matches);
-  COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
-                      kMaxThreads, "], got ", threads);
+  COMPNN_CHECK_OPTION(search_matches >= 1 && search_matches <= kMaxMatchesPerCell, "search_matches",
+                      "must be in [1, ", kMaxMatchesPerCell, "], got ", search_matches);
 }
+
+PatchMatchSearcher::PatchMatchSearcher(PatchMatchParams params) : params_(params) {
+  params_.Check();
+}
+
+SearcherTraits PatchMatchSearcher::traits() const {
+  return {.exact = false, .reads_float16 = true, .splits_across_ranks = false, .uses_seed = true};
+}
+
+nlohmann::json PatchMatchSearcher::Parameters() const {
+  return {{"max_iterations", params_.max_iterations},
+          {"search_matches", params_.search_matches},
+          {"min_improved_fraction", params_.min_improved_fraction},
+          {"random_images", params_.random_images},
+          {"long_range", params_.long_range},
+          {"initial_samples", params_.initial_samples}};
+}
+
+SearcherEntry PatchMatchSearcherEntry() {
+  return {"hpm",
+          "HyperPatch-Match",
+          {{"max_iterations", "iteration cap"},
+           {"search_matches",
+            "matches kept per cell while searching (at least k); 2 finds better best matches at "
+            "some extra cost"},
+           {"min_improved_fraction",
+            "stop once fewer than this fraction of cells improve in an iteration", false},
+           {"random_images", "random cells of other candidate images tried per cell and iteration"},
+           {"long_range",
+            "matches of random other query cells, shifted, tried per cell and "
+            "iteration"},
+           {"initial_samples", "random cells tried per cell at initialisation"}},
+          [](const nlohmann::json& values) {
+            PatchMatchParams p;
+            internal::ReadParam(values, "max_iterations", p.max_iterations);
+            internal::ReadParam(values, "search_matches", p.search_matches);
+            internal::ReadParam(values, "min_improved_fraction", p.min_improved_fraction);
+            internal::ReadParam(values, "random_images", p.random_images);
+            internal::ReadParam(values, "long_range", p.long_range);
+            internal::ReadParam(values, "initial_samples", p.initial_samples);
+            return std::make_shared<const PatchMatchSearcher>(p);
+          }};
+}
+
 namespace {
 
 using internal::CounterRng;
+
+// What one run reads: the request and the method's parameters.
+struct PatchMatchRun {
+  const SearchRequest& request;
+  const PatchMatchParams& params;
+};
 
 // A database cell: image, row, column.
 struct Position {
@@ -64,14 +111,14 @@ template <typename View>
 class PatchMatcher {
  public:
   PatchMatcher(const MapView& query, const MapDatabase<View>& database,
-               const PatchMatchOptions& options, std::vector<int> candidates, int threads,
+               const PatchMatchRun& options, std::vector<int> candidates, int threads,
                int matches_kept)
       : query_(query),
         database_(database),
         options_(options),
         candidates_(std::move(candidates)),
-        length_(options.hyperpatch.length(query.depth)),
-        query_unit_(UnitHyperpatchRows(query, options.hyperpatch, threads)),
+        length_(options.request.hyperpatch.length(query.depth)),
+        query_unit_(UnitHyperpatchRows(query, options.request.hyperpatch, threads)),
         cell_norms_(database.size()),
         k_(matches_kept),
         field_(query.height, query.width, k_),
@@ -89,13 +136,13 @@ class PatchMatcher {
   void Initialise(int threads) {
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int cell = 0; cell < query_.cells(); ++cell) {
-      CounterRng rng(options_.seed, 0, cell);
+      CounterRng rng(options_.request.seed, 0, cell);
       Match* best = Matches(cell);
       for (int r = 0; r < k_; ++r) {
         best[r] = Match{};
         best[r].similarity = -2.0f;  // below any cosine
       }
-      for (int s = 0; s < std::max({1, options_.initial_samples, k_}); ++s)
+      for (int s = 0; s < std::max({1, options_.params.initial_samples, k_}); ++s)
         TryRandomImage(cell, best, rng);
       const auto unfilled = [&] {
         return best[k_ - 1].image < 0 && non_finite_image_.load(std::memory_order_relaxed) < 0;
@@ -190,7 +237,7 @@ class PatchMatcher {
     // on every try's cache misses in turn.
     thread_local std::vector<Position> tries;
     tries.clear();
-    CounterRng rng(options_.seed, iteration, cell);
+    CounterRng rng(options_.request.seed, iteration, cell);
     // Random search in an exponentially shrinking window around each current match, best first.
     thread_local std::vector<Match> centres;
     centres.assign(best, best + k_);
@@ -207,10 +254,10 @@ class PatchMatcher {
       }
     }
     // Exploration: random cells of random candidate images.
-    for (int s = 0; s < options_.random_images; ++s) tries.push_back(RandomCell(rng));
+    for (int s = 0; s < options_.params.random_images; ++s) tries.push_back(RandomCell(rng));
     // Long-range propagation from the best matches of random cells of the query, read from the
     // snapshot so that the result does not depend on the order in which threads visit cells.
-    for (int s = 0; s < options_.long_range; ++s) {
+    for (int s = 0; s < options_.params.long_range; ++s) {
       const int other = rng.Below(query_.cells());
       const Match& m = snapshot_[static_cast<std::size_t>(other) * k_];
       const View& source = database_[m.image];
@@ -218,7 +265,7 @@ class PatchMatcher {
                        std::clamp(m.x + x - other % query_.width, 0, source.width - 1)});
     }
     for (const Position& t : tries)
-      PrefetchHyperpatch(database_[t.image], options_.hyperpatch, t.y, t.x);
+      PrefetchHyperpatch(database_[t.image], options_.request.hyperpatch, t.y, t.x);
     for (const Position& t : tries) Try(cell, best, t.image, t.y, t.x);
 
     // The matches only ever change to better ones.
@@ -251,7 +298,7 @@ class PatchMatcher {
       if (image == best[r].image && y == best[r].y && x == best[r].x) return;
     Match candidate{image, y, x,
                     CosineToCell(QueryUnit(cell), database_[image], cell_norms_[image].data(),
-                                 options_.hyperpatch, y, x)};
+                                 options_.request.hyperpatch, y, x)};
     if (candidate.similarity != candidate.similarity) {
       non_finite_image_.store(image, std::memory_order_relaxed);
       return;
@@ -272,7 +319,7 @@ class PatchMatcher {
 
   const MapView& query_;
   const MapDatabase<View>& database_;
-  const PatchMatchOptions& options_;
+  const PatchMatchRun options_;
   const std::vector<int> candidates_;
   const int length_;
   std::vector<float> query_unit_;
@@ -289,48 +336,47 @@ class PatchMatcher {
 namespace {
 
 template <typename View>
-PatchMatchResult RunPatchMatch(const MapView& query, const MapDatabase<View>& database,
-                               const PatchMatchOptions& options) {
-  options.Check();
+SearchResult RunPatchMatch(const MapView& query, const MapDatabase<View>& database,
+                           const SearchRequest& request, const PatchMatchParams& params) {
+  request.Check();
   std::vector<int> candidates =
-      CheckSearchInputs(query, database, options.hyperpatch, options.candidates);
+      CheckSearchInputs(query, database, request.hyperpatch, request.candidates);
   long long candidate_cells = 0;
   for (int image : candidates) candidate_cells += database[image].cells();
-  COMPNN_CHECK_OPTION(options.top_k <= candidate_cells, "top_k",
-                      "must be between 1 and the candidates' ", candidate_cells, " cells, got ",
-                      options.top_k);
+  COMPNN_CHECK_OPTION(request.k <= candidate_cells, "k", "must be between 1 and the candidates' ",
+                      candidate_cells, " cells, got ", request.k);
   // Searching with more matches than the candidates hold cannot fill them: search with all.
-  const int matches_kept =
-      static_cast<int>(std::min<long long>(options.SearchedMatches(), candidate_cells));
+  const int matches_kept = static_cast<int>(
+      std::min<long long>(std::max(request.k, params.search_matches), candidate_cells));
 
-  const int threads = internal::ResolveThreads(options.threads);
-  PatchMatcher<View> matcher(query, database, options, std::move(candidates), threads,
-                             matches_kept);
+  const int threads = internal::ResolveThreads(request.threads);
+  PatchMatcher<View> matcher(query, database, PatchMatchRun{request, params}, std::move(candidates),
+                             threads, matches_kept);
   matcher.Initialise(threads);
 
-  PatchMatchResult result;
-  for (int iteration = 1; iteration <= options.max_iterations; ++iteration) {
+  SearchResult result;
+  for (int iteration = 1; iteration <= params.max_iterations; ++iteration) {
     const long long improved = matcher.Pass(iteration, threads);
-    PatchMatchIteration stats{iteration, static_cast<double>(improved) / query.cells(),
-                              matcher.field().MeanSimilarity()};
+    SearchIteration stats{iteration, static_cast<double>(improved) / query.cells(),
+                          matcher.field().MeanSimilarity()};
     result.iterations.push_back(stats);
-    if (options.on_iteration) options.on_iteration(stats);
-    if (stats.improved_fraction < options.min_improved_fraction) break;
+    if (request.progress) request.progress(iteration, params.max_iterations);
+    if (stats.improved_fraction < params.min_improved_fraction) break;
   }
-  result.field = BestMatches(matcher.field(), options.top_k);
+  result.field = BestMatches(matcher.field(), request.k);
   return result;
 }
 
 }  // namespace
 
-PatchMatchResult HyperPatchMatch(const MapView& query, const Database& database,
-                                 const PatchMatchOptions& options) {
-  return RunPatchMatch(query, database, options);
+SearchResult PatchMatchSearcher::Search(const MapView& query, const Database& database,
+                                        const SearchRequest& request) const {
+  return RunPatchMatch(query, database, request, params_);
 }
 
-PatchMatchResult HyperPatchMatch(const MapView& query, const HalfDatabase& database,
-                                 const PatchMatchOptions& options) {
-  return RunPatchMatch(query, database, options);
+SearchResult PatchMatchSearcher::Search(const MapView& query, const HalfDatabase& database,
+                                        const SearchRequest& request) const {
+  return RunPatchMatch(query, database, request, params_);
 }
 
 }  // namespace compnn

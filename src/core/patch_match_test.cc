@@ -14,6 +14,14 @@ namespace {
 
 using testing::OwnedMap;
 
+// HyperPatch-Match with `params` answering `request`, over float32 or float16 maps.
+template <typename Database_>
+SearchResult HyperPatchMatch(const MapView& query, const Database_& database,
+                             const SearchRequest& request = {},
+                             const PatchMatchParams& params = {}) {
+  return PatchMatchSearcher(params).Search(query, database, request);
+}
+
 // A query cut out of database image `source` at offset (oy, ox): its true field is known.
 struct CropCase {
   std::vector<OwnedMap> maps;
@@ -55,10 +63,11 @@ void ExpectSameField(const CorrespondenceField& a, const CorrespondenceField& b)
 TEST(HyperPatchMatch, RecoversTheKnownFieldOfAShiftedCrop) {
   const CropCase c = MakeCropCase(8, 32, 20, 24, 21);
   const Database db(c.views());
-  PatchMatchOptions options;
-  options.seed = 7;
-  options.max_iterations = 16;
-  const PatchMatchResult result = HyperPatchMatch(c.query.view(), db, options);
+  SearchRequest request;
+  request.seed = 7;
+  PatchMatchParams params;
+  params.max_iterations = 16;
+  const SearchResult result = HyperPatchMatch(c.query.view(), db, request, params);
 
   // Interior cells: the 2 x 2 hyperpatch never leaves the crop, so the crop location is the
   // unique match with similarity 1.
@@ -75,7 +84,7 @@ TEST(HyperPatchMatch, RecoversTheKnownFieldOfAShiftedCrop) {
   // Every cell, borders included, against exact search. On the border the clamped hyperpatch no
   // longer has a perfect match, and near-equal optima a few cells apart leave HyperPatch-Match at
   // the other one now and then.
-  const CorrespondenceField exact = ExactSearch(c.query.view(), db);
+  const CorrespondenceField exact = ExactSearcher().Search(c.query.view(), db, {}).field;
   int same = 0;
   for (std::size_t i = 0; i < exact.matches.size(); ++i) {
     const Match &a = exact.matches[i], &b = result.field.matches[i];
@@ -88,29 +97,30 @@ TEST(HyperPatchMatch, RecoversTheKnownFieldOfAShiftedCrop) {
 TEST(HyperPatchMatch, SameSeedSameFieldWhateverTheThreadCount) {
   const CropCase c = MakeCropCase(6, 24, 23, 17, 22);
   const Database db(c.views());
-  PatchMatchOptions options;
-  options.seed = 99;
-  options.max_iterations = 5;
-  options.min_improved_fraction = 0.0;
+  SearchRequest request;
+  request.seed = 99;
+  PatchMatchParams params;
+  params.max_iterations = 5;
+  params.min_improved_fraction = 0.0;
   // One match a cell, and three (K-nearest propagation and random search).
-  for (int top_k : {1, 3}) {
-    options.top_k = top_k;
-    options.threads = 1;
-    const PatchMatchResult one = HyperPatchMatch(c.query.view(), db, options);
-    options.threads = 2;
-    const PatchMatchResult two = HyperPatchMatch(c.query.view(), db, options);
-    options.threads = 3;
-    const PatchMatchResult three = HyperPatchMatch(c.query.view(), db, options);
+  for (int k : {1, 3}) {
+    request.k = k;
+    request.threads = 1;
+    const SearchResult one = HyperPatchMatch(c.query.view(), db, request, params);
+    request.threads = 2;
+    const SearchResult two = HyperPatchMatch(c.query.view(), db, request, params);
+    request.threads = 3;
+    const SearchResult three = HyperPatchMatch(c.query.view(), db, request, params);
     ExpectSameField(one.field, two.field);
     ExpectSameField(one.field, three.field);
   }
-  options.top_k = 1;
+  request.k = 1;
   // A different seed explores differently (after few iterations the fields differ somewhere).
-  options.seed = 100;
-  options.max_iterations = 1;
-  const PatchMatchResult other_seed = HyperPatchMatch(c.query.view(), db, options);
-  options.seed = 99;
-  const PatchMatchResult same_seed = HyperPatchMatch(c.query.view(), db, options);
+  request.seed = 100;
+  params.max_iterations = 1;
+  const SearchResult other_seed = HyperPatchMatch(c.query.view(), db, request, params);
+  request.seed = 99;
+  const SearchResult same_seed = HyperPatchMatch(c.query.view(), db, request, params);
   int differ = 0;
   for (std::size_t i = 0; i < same_seed.field.matches.size(); ++i) {
     differ += same_seed.field.matches[i].x != other_seed.field.matches[i].x ||
@@ -126,17 +136,18 @@ TEST(HyperPatchMatch, EqualsThePlainSequentialScanExactly) {
   for (const auto& [qh, qw, seed] : {std::tuple{23, 17, 1}, {9, 31, 2}, {16, 16, 3}}) {
     const CropCase c = MakeCropCase(5, 20, std::min(qh, 20), std::min(qw, 20), seed);
     const Database db(c.views());
-    PatchMatchOptions options;
-    options.seed = seed;
-    options.max_iterations = 12;
-    options.min_improved_fraction = 0.0;
-    options.hyperpatch = HyperpatchShape{3, 2};
-    options.candidates = {0, 2, 3, 4};
+    SearchRequest request;
+    request.seed = seed;
+    request.hyperpatch = HyperpatchShape{3, 2};
+    request.candidates = {0, 2, 3, 4};
+    PatchMatchParams params;
+    params.max_iterations = 12;
+    params.min_improved_fraction = 0.0;
     const CorrespondenceField reference =
-        testing::SequentialPatchMatch(c.query.view(), db, options);
+        testing::SequentialPatchMatch(c.query.view(), db, params, request);
     for (int threads : {1, 2, 3}) {
-      options.threads = threads;
-      const CorrespondenceField field = HyperPatchMatch(c.query.view(), db, options).field;
+      request.threads = threads;
+      const CorrespondenceField field = HyperPatchMatch(c.query.view(), db, request, params).field;
       ASSERT_EQ(field.matches.size(), reference.matches.size());
       for (std::size_t i = 0; i < field.matches.size(); ++i) {
         const Match &a = field.matches[i], &b = reference.matches[i];
@@ -167,16 +178,17 @@ TEST(HyperPatchMatch, Float16MapsGiveTheFieldOfTheirFloat32Copies) {
     half_views.push_back({halves[i].data(), 12 + i, 15 - i, 24});
   }
   const OwnedMap query = testing::SmoothMap(13, 11, 24, rng);
-  PatchMatchOptions options;
-  options.seed = 5;
-  options.max_iterations = 6;
-  options.candidates = {0, 1, 3, 4};
+  SearchRequest request;
+  request.seed = 5;
+  request.candidates = {0, 1, 3, 4};
+  PatchMatchParams params;
+  params.max_iterations = 6;
   for (int threads : {1, 2}) {
-    options.threads = threads;
+    request.threads = threads;
     const CorrespondenceField a =
-        HyperPatchMatch(query.view(), Database(float_views), options).field;
+        HyperPatchMatch(query.view(), Database(float_views), request, params).field;
     const CorrespondenceField b =
-        HyperPatchMatch(query.view(), HalfDatabase(half_views), options).field;
+        HyperPatchMatch(query.view(), HalfDatabase(half_views), request, params).field;
     for (std::size_t i = 0; i < a.matches.size(); ++i) {
       ASSERT_TRUE(a.matches[i].image == b.matches[i].image && a.matches[i].y == b.matches[i].y &&
                   a.matches[i].x == b.matches[i].x &&
@@ -186,18 +198,18 @@ TEST(HyperPatchMatch, Float16MapsGiveTheFieldOfTheirFloat32Copies) {
   }
   // A float16 infinity is refused as a float32 one is.
   halves[3][7] = 0x7c00;
-  options.max_iterations = 32;
-  EXPECT_THROW(HyperPatchMatch(query.view(), HalfDatabase(half_views), options),
+  params.max_iterations = 32;
+  EXPECT_THROW(HyperPatchMatch(query.view(), HalfDatabase(half_views), request, params),
                std::invalid_argument);
 }
 
 TEST(HyperPatchMatch, ReportedSimilaritiesAreTrueCosines) {
   const CropCase c = MakeCropCase(4, 16, 10, 12, 23);
   const Database db(c.views());
-  PatchMatchOptions options;
-  options.max_iterations = 2;
+  PatchMatchParams params;
+  params.max_iterations = 2;
   const auto views = c.views();
-  const PatchMatchResult result = HyperPatchMatch(c.query.view(), db, options);
+  const SearchResult result = HyperPatchMatch(c.query.view(), db, {}, params);
   for (int y = 0; y < c.query.height; ++y) {
     for (int x = 0; x < c.query.width; ++x) {
       const Match& m = result.field.at(y, x);
@@ -212,18 +224,22 @@ TEST(HyperPatchMatch, ReportedSimilaritiesAreTrueCosines) {
 TEST(HyperPatchMatch, StaysWithinTheCandidatesAndStopsEarly) {
   const CropCase c = MakeCropCase(6, 16, 12, 12, 24);
   const Database db(c.views());
-  PatchMatchOptions options;
-  options.candidates = {4, 1};
-  options.max_iterations = 50;
-  options.min_improved_fraction = 0.01;
+  SearchRequest request;
+  request.candidates = {4, 1};
+  PatchMatchParams params;
+  params.max_iterations = 50;
+  params.min_improved_fraction = 0.01;
   int callbacks = 0;
-  options.on_iteration = [&](const PatchMatchIteration& it) {
+  request.progress = [&](long long done, long long total) {
     ++callbacks;
-    EXPECT_EQ(it.iteration, callbacks);
+    EXPECT_EQ(done, callbacks);  // iterations run
+    EXPECT_EQ(total, 50);        // against max_iterations
   };
-  const PatchMatchResult result = HyperPatchMatch(c.query.view(), db, options);
+  const SearchResult result = HyperPatchMatch(c.query.view(), db, request, params);
   for (const Match& m : result.field.matches) EXPECT_TRUE(m.image == 1 || m.image == 4);
   EXPECT_EQ(callbacks, static_cast<int>(result.iterations.size()));
+  for (std::size_t i = 0; i < result.iterations.size(); ++i)
+    EXPECT_EQ(result.iterations[i].iteration, static_cast<int>(i) + 1);
   ASSERT_LT(result.iterations.size(), 50u);  // converged long before the cap
   EXPECT_LT(result.iterations.back().improved_fraction, 0.01);
   for (std::size_t i = 0; i + 1 < result.iterations.size(); ++i) {
@@ -245,12 +261,13 @@ testing::SearchCase SmallRandomCase(unsigned seed) {
 TEST(HyperPatchMatch, KeepsTheTopKDistinctMatchesOfBruteForce) {
   const testing::SearchCase c = SmallRandomCase(31);
   const std::vector<MapView> views = c.views();
-  PatchMatchOptions options;
-  options.top_k = 4;
-  options.max_iterations = 24;
-  options.min_improved_fraction = 0.0;
-  options.random_images = 16;
-  const PatchMatchResult result = HyperPatchMatch(c.query.view(), Database(views), options);
+  SearchRequest request;
+  request.k = 4;
+  PatchMatchParams params;
+  params.max_iterations = 24;
+  params.min_improved_fraction = 0.0;
+  params.random_images = 16;
+  const SearchResult result = HyperPatchMatch(c.query.view(), Database(views), request, params);
   ASSERT_EQ(result.field.k, 4);
   int found = 0, ranks = 0;
   for (int y = 0; y < c.query.height; ++y) {
@@ -277,39 +294,44 @@ TEST(HyperPatchMatch, KeepsTheTopKDistinctMatchesOfBruteForce) {
   }
   // 108 database cells and 24 iterations of 16 random cells each: nearly every rank is exact.
   EXPECT_GE(found, ranks * 95 / 100) << found << " of " << ranks;
-  options.top_k = 3 * 6 * 6 + 1;  // more than the database's cells
-  EXPECT_THROW(HyperPatchMatch(c.query.view(), Database(views), options), OptionError);
+  request.k = 3 * 6 * 6 + 1;  // more than the database's cells
+  EXPECT_THROW(HyperPatchMatch(c.query.view(), Database(views), request, params), OptionError);
 }
 
 TEST(HyperPatchMatch, SearchingWithMoreMatchesReturnsTheBestOfThem) {
   const testing::SearchCase c = SmallRandomCase(37);
   const std::vector<MapView> views = c.views();
-  PatchMatchOptions wide;
-  wide.top_k = 3;
-  wide.max_iterations = 6;
-  wide.min_improved_fraction = 0.0;
+  SearchRequest wide;
+  wide.k = 3;
   wide.seed = 5;
-  const CorrespondenceField three = HyperPatchMatch(c.query.view(), Database(views), wide).field;
+  PatchMatchParams wide_params;
+  wide_params.max_iterations = 6;
+  wide_params.min_improved_fraction = 0.0;
+  const CorrespondenceField three =
+      HyperPatchMatch(c.query.view(), Database(views), wide, wide_params).field;
   for (int threads : {1, 2, 3}) {
-    PatchMatchOptions options = wide;
-    options.top_k = 1;
-    options.search_matches = 3;
-    options.threads = threads;
+    SearchRequest request = wide;
+    request.k = 1;
+    request.threads = threads;
+    PatchMatchParams params = wide_params;
+    params.search_matches = 3;
     const CorrespondenceField best =
-        HyperPatchMatch(c.query.view(), Database(views), options).field;
+        HyperPatchMatch(c.query.view(), Database(views), request, params).field;
     ASSERT_EQ(best.k, 1);
     ExpectSameField(best, BestMatches(three, 1));
-    // search_matches below top_k searches with top_k.
-    options.top_k = 3;
-    options.search_matches = 2;
-    ExpectSameField(HyperPatchMatch(c.query.view(), Database(views), options).field, three);
+    // search_matches below k searches with k.
+    request.k = 3;
+    params.search_matches = 2;
+    ExpectSameField(HyperPatchMatch(c.query.view(), Database(views), request, params).field, three);
   }
   // More than the candidates' cells: searched with all of them, as many as asked returned.
-  PatchMatchOptions all;
-  all.search_matches = kMaxPatchMatchTopK;
-  all.candidates = {1};
+  SearchRequest one_image;
+  one_image.candidates = {1};
+  PatchMatchParams all;
+  all.search_matches = kMaxMatchesPerCell;
   all.max_iterations = 2;
-  const CorrespondenceField one = HyperPatchMatch(c.query.view(), Database(views), all).field;
+  const CorrespondenceField one =
+      HyperPatchMatch(c.query.view(), Database(views), one_image, all).field;
   EXPECT_EQ(one.k, 1);
   for (const Match& m : one.matches) EXPECT_EQ(m.image, 1);
 }
@@ -321,10 +343,10 @@ TEST(HyperPatchMatch, DenormalAndLargeActivationsGiveTrueCosines) {
     for (OwnedMap& m : scaled.maps)
       for (float& v : m.values) v *= scale;
     for (float& v : scaled.query.values) v *= scale;
-    PatchMatchOptions options;
-    options.max_iterations = 4;
-    const PatchMatchResult result =
-        HyperPatchMatch(scaled.query.view(), Database(scaled.views()), options);
+    PatchMatchParams params;
+    params.max_iterations = 4;
+    const SearchResult result =
+        HyperPatchMatch(scaled.query.view(), Database(scaled.views()), {}, params);
     const auto views = c.views();
     for (int y = 0; y < 6; ++y) {
       for (int x = 0; x < 6; ++x) {
@@ -349,11 +371,27 @@ TEST(HyperPatchMatch, RejectsNonFiniteActivations) {
   EXPECT_THROW(HyperPatchMatch(c.query.view(), clean), std::invalid_argument);
 }
 
-TEST(PatchMatchOptionsCheck, NamesTheFieldOutOfRange) {
-  PatchMatchOptions o;
+// The field the searcher's constructor refuses `params` for; "" when it accepts them.
+std::string FieldRefusedBySearcher(const PatchMatchParams& params) {
+  try {
+    PatchMatchSearcher searcher(params);
+  } catch (const OptionError& e) {
+    return e.field();
+  }
+  return "";
+}
+
+TEST(PatchMatchParamsCheck, NamesTheFieldOutOfRange) {
+  PatchMatchParams o;
   EXPECT_EQ(testing::FieldRefused(o), "");
+  EXPECT_EQ(FieldRefusedBySearcher(o), "");
   o.min_improved_fraction = 1.5;
   EXPECT_EQ(testing::FieldRefused(o), "min_improved_fraction");
+  EXPECT_EQ(FieldRefusedBySearcher(o), "min_improved_fraction");
+  o = {};
+  o.max_iterations = -1;
+  EXPECT_EQ(testing::FieldRefused(o), "max_iterations");
+  EXPECT_EQ(FieldRefusedBySearcher(o), "max_iterations");
   o = {};
   o.long_range = -1;
   EXPECT_EQ(testing::FieldRefused(o), "long_range");
@@ -361,16 +399,26 @@ TEST(PatchMatchOptionsCheck, NamesTheFieldOutOfRange) {
   o.initial_samples = -1;
   EXPECT_EQ(testing::FieldRefused(o), "initial_samples");
   o = {};
-  o.top_k = 0;
-  EXPECT_EQ(testing::FieldRefused(o), "top_k");
-  o = {};
   o.search_matches = 0;
   EXPECT_EQ(testing::FieldRefused(o), "search_matches");
-  o.search_matches = kMaxPatchMatchTopK + 1;
+  o.search_matches = kMaxMatchesPerCell + 1;
   EXPECT_EQ(testing::FieldRefused(o), "search_matches");
-  ExactSearchOptions e;
-  e.top_k = 0;
-  EXPECT_THROW(e.Check(), OptionError);
+  EXPECT_EQ(FieldRefusedBySearcher(o), "search_matches");
+  // The matches per cell are the request's: its Check, which every search calls, names k.
+  SearchRequest request;
+  EXPECT_EQ(testing::FieldRefused(request), "");
+  request.k = 0;
+  EXPECT_EQ(testing::FieldRefused(request), "k");
+  request.k = kMaxMatchesPerCell + 1;
+  EXPECT_EQ(testing::FieldRefused(request), "k");
+  const CropCase c = MakeCropCase(2, 8, 4, 4, 26);
+  request.k = 0;
+  try {
+    HyperPatchMatch(c.query.view(), Database(c.views()), request);
+    ADD_FAILURE() << "searched with k 0";
+  } catch (const OptionError& e) {
+    EXPECT_EQ(e.field(), "k");
+  }
 }
 
 TEST(BestMatches, KeepsTheFirstKOfEveryCell) {

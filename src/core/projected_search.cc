@@ -12,21 +12,46 @@
 #include "compnn/core/exact_search.h"
 #include "compnn/core/thread_limit.h"
 #include "counter_rng.h"
+#include "searcher_params.h"
 #include "threads.h"
 
 namespace compnn {
 
-void ProjectedSearchOptions::Check() const {
+void ProjectedParams::Check() const {
   COMPNN_CHECK_OPTION(components >= 1 && components <= kMaxProjectedComponents, "components",
                       "must be in [1, ", kMaxProjectedComponents, "], got ", components);
   COMPNN_CHECK_OPTION(shortlist >= 1 && shortlist <= kMaxProjectedShortlist, "shortlist",
                       "must be in [1, ", kMaxProjectedShortlist, "], got ", shortlist);
-  COMPNN_CHECK_OPTION(top_k >= 1 && top_k <= shortlist, "top_k",
-                      "must be between 1 and the shortlist's ", shortlist, ", got ", top_k);
   COMPNN_CHECK_OPTION(sample >= 1 && sample <= (1 << 24), "sample", "must be in [1, ", 1 << 24,
                       "], got ", sample);
-  COMPNN_CHECK_OPTION(threads >= 0 && threads <= kMaxThreads, "threads", "must be in [0, ",
-                      kMaxThreads, "], got ", threads);
+}
+
+ProjectedSearcher::ProjectedSearcher(ProjectedParams params) : params_(params) { params_.Check(); }
+
+SearcherTraits ProjectedSearcher::traits() const {
+  return {.exact = false, .reads_float16 = false, .splits_across_ranks = false, .uses_seed = true};
+}
+
+nlohmann::json ProjectedSearcher::Parameters() const {
+  return {{"components", params_.components},
+          {"shortlist", params_.shortlist},
+          {"sample", params_.sample}};
+}
+
+SearcherEntry ProjectedSearcherEntry() {
+  return {"projected",
+          "near-exact: exact search in the hyperpatches' leading principal components, the best of "
+          "each cell ranked again at full length",
+          {{"components", "principal components the hyperpatches are projected on"},
+           {"shortlist", "best matches per cell in the projection ranked again at full length"},
+           {"sample", "hyperpatches the components are estimated from"}},
+          [](const nlohmann::json& values) {
+            ProjectedParams p;
+            internal::ReadParam(values, "components", p.components);
+            internal::ReadParam(values, "shortlist", p.shortlist);
+            internal::ReadParam(values, "sample", p.sample);
+            return std::make_shared<const ProjectedSearcher>(p);
+          }};
 }
 
 namespace {
@@ -120,54 +145,43 @@ std::vector<float> PrincipalDirections(const std::vector<float>& rows, int count
   return v;
 }
 
-CorrespondenceField ProjectedSearch(const MapView& query, const Database& database,
-                                    const ProjectedSearchOptions& options) {
-  options.Check();
-  const std::vector<int> candidates =
-      CheckSearchInputs(query, database, options.hyperpatch, options.candidates);
-  const int threads = internal::ResolveThreads(options.threads);
-  const HyperpatchShape& shape = options.hyperpatch;
-  const int length = shape.length(query.depth);
-  const int components = std::min(options.components, length);
+namespace {
 
-  const std::vector<float> directions =
-      PrincipalDirections(SampleRows(database, candidates, shape, options.sample, options.seed),
-                          options.sample, length, components, options.seed);
+// The candidates' hyperpatches in the projection, as maps of `components` channels (one image at
+// a time, so memory follows the projection, not the full length); other images are one zero cell.
+struct ProjectedDatabase {
+  std::vector<std::vector<float>> values;
+  std::vector<MapView> maps;
+};
 
-  // The query's and the candidates' hyperpatches in the projection, as maps of `components`
-  // channels (one image at a time, so memory follows the projection, not the full length).
-  const std::vector<float> query_unit = UnitHyperpatchRows(query, shape, threads);
-  const std::vector<float> query_projected =
-      Project(query_unit.data(), query.cells(), length, directions, components);
-  std::vector<std::vector<float>> projected(database.size());
-  std::vector<MapView> projected_maps(database.size(), MapView{nullptr, 1, 1, components});
+ProjectedDatabase ProjectCandidates(const Database& database, const std::vector<int>& candidates,
+                                    const HyperpatchShape& shape,
+                                    const std::vector<float>& directions, int components,
+                                    int threads) {
+  const int length = shape.length(database.depth());
+  ProjectedDatabase projected;
+  projected.values.resize(database.size());
   static const std::vector<float> zeros(kMaxProjectedComponents, 0.0f);
-  for (int i = 0; i < database.size(); ++i) projected_maps[i].data = zeros.data();
+  projected.maps.assign(database.size(), MapView{zeros.data(), 1, 1, components});
   for (int image : candidates) {
     const MapView& map = database[image];
     const std::vector<float> unit = UnitHyperpatchRows(map, shape, threads);
-    projected[image] = Project(unit.data(), map.cells(), length, directions, components);
-    projected_maps[image] = MapView{projected[image].data(), map.height, map.width, components};
+    projected.values[image] = Project(unit.data(), map.cells(), length, directions, components);
+    projected.maps[image] =
+        MapView{projected.values[image].data(), map.height, map.width, components};
   }
+  return projected;
+}
 
-  // Exact search in the projection keeps the shortlist of every cell.
-  long long candidate_cells = 0;
-  for (int image : candidates) candidate_cells += database[image].cells();
-  COMPNN_CHECK_OPTION(options.top_k <= candidate_cells, "top_k",
-                      "must be between 1 and the candidates' ", candidate_cells, " cells, got ",
-                      options.top_k);
-  ExactSearchOptions exact;
-  exact.hyperpatch = HyperpatchShape{1, 1};
-  exact.candidates = candidates;
-  exact.top_k = static_cast<int>(std::min<long long>(options.shortlist, candidate_cells));
-  exact.threads = threads;
-  const MapView query_map{query_projected.data(), query.height, query.width, components};
-  const CorrespondenceField shortlist = ExactSearch(query_map, Database(projected_maps), exact);
-
-  // The shortlist ranked again at full length.
+// The k best of each cell's shortlist ranked again at full length (cosines of the query's unit
+// hyperpatches against the stored cells, as exact search computes them).
+CorrespondenceField RankAtFullLength(const MapView& query, const std::vector<float>& query_unit,
+                                     const Database& database, const std::vector<int>& candidates,
+                                     const CorrespondenceField& shortlist,
+                                     const HyperpatchShape& shape, int k, int threads) {
+  const int length = shape.length(query.depth);
   std::vector<std::vector<double>> norms(database.size());
   for (int image : candidates) norms[image] = CellSquaredNorms(database[image]);
-  const int k = options.top_k;
   CorrespondenceField field(query.height, query.width, k);
   std::atomic<int> non_finite_image{-1};
 #pragma omp parallel for num_threads(threads) schedule(static)
@@ -194,6 +208,47 @@ CorrespondenceField ProjectedSearch(const MapView& query, const Database& databa
                                 ": non-finite activations");
   }
   return field;
+}
+
+}  // namespace
+
+SearchResult ProjectedSearcher::Search(const MapView& query, const Database& database,
+                                       const SearchRequest& options) const {
+  options.Check();
+  const std::vector<int> candidates =
+      CheckSearchInputs(query, database, options.hyperpatch, options.candidates);
+  long long candidate_cells = 0;
+  for (int image : candidates) candidate_cells += database[image].cells();
+  COMPNN_CHECK_OPTION(options.k <= candidate_cells, "k", "must be between 1 and the candidates' ",
+                      candidate_cells, " cells, got ", options.k);
+  const int threads = internal::ResolveThreads(options.threads);
+  const HyperpatchShape& shape = options.hyperpatch;
+  const int length = shape.length(query.depth);
+  const int components = std::min(params_.components, length);
+  const std::vector<float> directions =
+      PrincipalDirections(SampleRows(database, candidates, shape, params_.sample, options.seed),
+                          params_.sample, length, components, options.seed);
+
+  const std::vector<float> query_unit = UnitHyperpatchRows(query, shape, threads);
+  const std::vector<float> query_projected =
+      Project(query_unit.data(), query.cells(), length, directions, components);
+  const ProjectedDatabase projected =
+      ProjectCandidates(database, candidates, shape, directions, components, threads);
+
+  // Exact search in the projection keeps the shortlist of every cell; a request for more matches
+  // than the shortlist ranks that many.
+  SearchRequest exact;
+  exact.hyperpatch = HyperpatchShape{1, 1};
+  exact.candidates = candidates;
+  exact.k = static_cast<int>(
+      std::min<long long>(std::max(params_.shortlist, options.k), candidate_cells));
+  exact.threads = threads;
+  const MapView query_map{query_projected.data(), query.height, query.width, components};
+  const CorrespondenceField shortlist =
+      ExactSearcher().Search(query_map, Database(projected.maps), exact).field;
+  return {RankAtFullLength(query, query_unit, database, candidates, shortlist, shape, options.k,
+                           threads),
+          {}};
 }
 
 }  // namespace compnn

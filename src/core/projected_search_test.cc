@@ -48,6 +48,12 @@ TEST(PrincipalDirections, FindsTheDirectionsOfAKnownSpectrum) {
 
 using testing::SearchCase;
 
+// Projected search's field for `request`, with `params`.
+CorrespondenceField ProjectedSearch(const MapView& query, const Database& database,
+                                    const SearchRequest& request, const ProjectedParams& params) {
+  return ProjectedSearcher(params).Search(query, database, request).field;
+}
+
 SearchCase MakeCase(unsigned seed) {
   std::mt19937 rng(seed);
   SearchCase c;
@@ -61,11 +67,13 @@ TEST(ProjectedSearch, WithEveryComponentItIsExactSearch) {
   // best is the brute-force best of the candidates.
   const SearchCase c = MakeCase(11);
   const std::vector<MapView> views = c.views();
-  ProjectedSearchOptions options;
-  options.components = 24;
-  options.shortlist = 4;
-  options.candidates = {0, 2, 3};
-  const CorrespondenceField field = ProjectedSearch(c.query.view(), Database(views), options);
+  ProjectedParams params;
+  params.components = 24;
+  params.shortlist = 4;
+  SearchRequest request;
+  request.candidates = {0, 2, 3};
+  const CorrespondenceField field =
+      ProjectedSearch(c.query.view(), Database(views), request, params);
   for (int y = 0; y < c.query.height; ++y) {
     for (int x = 0; x < c.query.width; ++x) {
       const testing::ReferenceMatch ref =
@@ -82,38 +90,44 @@ TEST(ProjectedSearch, WithEveryComponentItIsExactSearch) {
 TEST(ProjectedSearch, WithEveryComponentItsTopKIsExactSearchs) {
   const SearchCase c = MakeCase(14);
   const std::vector<MapView> views = c.views();
-  ProjectedSearchOptions options;
-  options.components = 24;
-  options.shortlist = 6;
-  options.top_k = 3;
-  const CorrespondenceField field = ProjectedSearch(c.query.view(), Database(views), options);
-  ASSERT_EQ(field.k, 3);
-  for (int y = 0; y < c.query.height; ++y) {
-    for (int x = 0; x < c.query.width; ++x) {
-      const std::vector<double> ref =
-          testing::ReferenceRankedSimilarities(c.query.view(), views, {0, 1, 2, 3, 4}, 2, 2, y, x);
-      for (int r = 0; r < 3; ++r) {
-        const Match& m = field.at(y, x, r);
-        EXPECT_NEAR(m.similarity, ref[r], 2e-5) << "cell (" << y << ", " << x << ") rank " << r;
-        for (int o = 0; o < r; ++o) {
-          const Match& before = field.at(y, x, o);
-          EXPECT_FALSE(before.image == m.image && before.y == m.y && before.x == m.x);
+  ProjectedParams params;
+  params.components = 24;
+  params.shortlist = 6;
+  // k within the shortlist, and k beyond it (a shortlist of k is then ranked).
+  for (int k : {3, 7}) {
+    SearchRequest request;
+    request.k = k;
+    const CorrespondenceField field =
+        ProjectedSearch(c.query.view(), Database(views), request, params);
+    ASSERT_EQ(field.k, k);
+    for (int y = 0; y < c.query.height; ++y) {
+      for (int x = 0; x < c.query.width; ++x) {
+        const std::vector<double> ref = testing::ReferenceRankedSimilarities(
+            c.query.view(), views, {0, 1, 2, 3, 4}, 2, 2, y, x);
+        for (int r = 0; r < k; ++r) {
+          const Match& m = field.at(y, x, r);
+          EXPECT_NEAR(m.similarity, ref[r], 2e-5)
+              << "k " << k << " cell (" << y << ", " << x << ") rank " << r;
+          for (int o = 0; o < r; ++o) {
+            const Match& before = field.at(y, x, o);
+            EXPECT_FALSE(before.image == m.image && before.y == m.y && before.x == m.x);
+          }
         }
       }
     }
   }
-  options.top_k = 7;  // more than the shortlist
-  EXPECT_EQ(testing::FieldRefused(options), "top_k");
 }
 
 TEST(ProjectedSearch, FewComponentsStayCloseToExactAndAreDeterministic) {
   const SearchCase c = MakeCase(12);
   const std::vector<MapView> views = c.views();
-  ProjectedSearchOptions options;
-  options.components = 8;
-  options.shortlist = 8;
-  options.seed = 3;
-  const CorrespondenceField field = ProjectedSearch(c.query.view(), Database(views), options);
+  ProjectedParams params;
+  params.components = 8;
+  params.shortlist = 8;
+  SearchRequest request;
+  request.seed = 3;
+  const CorrespondenceField field =
+      ProjectedSearch(c.query.view(), Database(views), request, params);
   double mean = 0, exact = 0;
   for (int y = 0; y < c.query.height; ++y) {
     for (int x = 0; x < c.query.width; ++x) {
@@ -130,7 +144,8 @@ TEST(ProjectedSearch, FewComponentsStayCloseToExactAndAreDeterministic) {
     }
   }
   EXPECT_GE(mean / exact, 0.99);
-  const CorrespondenceField again = ProjectedSearch(c.query.view(), Database(views), options);
+  const CorrespondenceField again =
+      ProjectedSearch(c.query.view(), Database(views), request, params);
   for (std::size_t i = 0; i < field.matches.size(); ++i) {
     EXPECT_EQ(field.matches[i].image, again.matches[i].image);
     EXPECT_EQ(field.matches[i].y, again.matches[i].y);
@@ -141,18 +156,34 @@ TEST(ProjectedSearch, FewComponentsStayCloseToExactAndAreDeterministic) {
 TEST(ProjectedSearch, RefusesNonFiniteActivationsAndBadOptions) {
   SearchCase c = MakeCase(13);
   c.maps[1].at(3, 4, 2) = INFINITY;
-  ProjectedSearchOptions options;
-  options.components = 4;
-  EXPECT_THROW(ProjectedSearch(c.query.view(), Database(c.views()), options),
+  ProjectedParams params;
+  params.components = 4;
+  EXPECT_THROW(ProjectedSearch(c.query.view(), Database(c.views()), {}, params),
                std::invalid_argument);
-  options.components = 0;
-  EXPECT_EQ(testing::FieldRefused(options), "components");
-  options.components = 4;
-  options.shortlist = 0;
-  EXPECT_EQ(testing::FieldRefused(options), "shortlist");
-  options.shortlist = 4;
-  options.threads = -1;
-  EXPECT_EQ(testing::FieldRefused(options), "threads");
+  params.components = 0;
+  EXPECT_EQ(testing::FieldRefused(params), "components");
+  try {
+    ProjectedSearcher searcher(params);  // the constructor checks the parameters
+    ADD_FAILURE() << "accepted components 0";
+  } catch (const OptionError& e) {
+    EXPECT_EQ(e.field(), "components");
+  }
+  params.components = 4;
+  params.shortlist = 0;
+  EXPECT_EQ(testing::FieldRefused(params), "shortlist");
+  params.shortlist = 4;
+  params.sample = 0;
+  EXPECT_EQ(testing::FieldRefused(params), "sample");
+  params.sample = 8192;
+  c.maps[1].at(3, 4, 2) = 0.5f;
+  SearchRequest request;
+  request.threads = -1;
+  try {
+    ProjectedSearch(c.query.view(), Database(c.views()), request, params);
+    ADD_FAILURE() << "searched with threads -1";
+  } catch (const OptionError& e) {
+    EXPECT_EQ(e.field(), "threads");
+  }
 }
 
 }  // namespace

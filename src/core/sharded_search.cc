@@ -16,11 +16,15 @@ std::vector<int> ShardCandidates(std::vector<int> candidates, int rank, int rank
   return {candidates.begin() + range.begin, candidates.begin() + range.end};
 }
 
-ShardedSearchResult ShardedExactSearch(const MapView& query, const Database& database,
-                                       const std::vector<int>& shard, ExactSearchOptions options,
-                                       const Ranks& ranks) {
-  options.Check();
-  const int k = options.top_k;
+ShardedSearchResult ShardedSearch(const Searcher& searcher, const MapView& query,
+                                  const Database& database, const std::vector<int>& shard,
+                                  SearchRequest request, const Ranks& ranks) {
+  if (!searcher.traits().splits_across_ranks) {
+    throw std::invalid_argument(searcher.name() +
+                                " search does not split across ranks; only exact search does");
+  }
+  request.Check();
+  const int k = request.k;
   ShardedSearchResult result;
   // Slots a shard cannot fill (fewer cells than k, or no images at all) stay unmatched: image -1,
   // similarity -inf, which every real match beats in the merge.
@@ -29,9 +33,9 @@ ShardedSearchResult ShardedExactSearch(const MapView& query, const Database& dat
   if (!shard.empty()) {
     long long cells = 0;
     for (int image : shard) cells += database[image].cells();
-    options.candidates = shard;
-    options.top_k = static_cast<int>(std::min<long long>(k, cells));
-    const CorrespondenceField found = ExactSearch(query, database, options);
+    request.candidates = shard;
+    request.k = static_cast<int>(std::min<long long>(k, cells));
+    const CorrespondenceField found = searcher.Search(query, database, request).field;
     for (std::size_t cell = 0; cell < found.matches.size() / found.k; ++cell) {
       std::copy_n(found.matches.begin() + cell * found.k, found.k,
                   result.field.matches.begin() + cell * k);
@@ -41,7 +45,7 @@ ShardedSearchResult ShardedExactSearch(const MapView& query, const Database& dat
   if (ranks.is_root()) {
     const bool filled = std::all_of(result.field.matches.begin(), result.field.matches.end(),
                                     [](const Match& m) { return m.image >= 0; });
-    COMPNN_CHECK_OPTION(filled, "top_k", "must not exceed the candidate images' cells, got ", k);
+    COMPNN_CHECK_OPTION(filled, "k", "must not exceed the candidate images' cells, got ", k);
   }
   return result;
 }

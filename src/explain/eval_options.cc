@@ -14,8 +14,9 @@ void EvalOptions::Check() const {
   }
   COMPNN_CHECK_OPTION(!k.empty(), "k", "must list at least one number of matches per cell");
   for (int v : k) {
-    COMPNN_CHECK_OPTION(v >= 1 && v <= kMaxPatchMatchTopK, "k", "must be in [1, ",
-                        kMaxPatchMatchTopK, "], got ", v);
+    SearchRequest each;  // the range of matches per cell is the search's rule
+    each.k = v;
+    each.Check();
   }
   CheckNested("paste", paste);
   COMPNN_CHECK_OPTION(quality_queries >= 0, "quality_queries", "must not be negative, got ",
@@ -53,8 +54,8 @@ std::vector<std::string> QueriesToEvaluate(std::vector<std::string> names,
 }
 
 bool ComparesWithExactSearch(const EvalOptions& options, int query, int topk) {
-  return options.search.search.method == SearchMethod::kHyperPatchMatch &&
-         query < options.quality_queries && topk == options.quality_topk;
+  return !options.search.searcher->traits().exact && query < options.quality_queries &&
+         topk == options.quality_topk;
 }
 
 }  // namespace compnn

@@ -40,6 +40,8 @@ TEST(EvalOptionsTest, EachFieldOutOfRangeIsNamed) {
   EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.search.topk_images = -1; }), "search.topk_images");
   EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.search.search.threads = -2; }),
             "search.search.threads");
+  EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.k = {1, 0}; }), "k");
+  EXPECT_EQ(FieldRefused([](EvalOptions& o) { o.k = {kMaxMatchesPerCell + 1}; }), "k");
 }
 
 TEST(EvalOptionsTest, TheMessageSaysWhatIsWrong) {
@@ -190,9 +192,10 @@ TEST(ComparesWithExactSearchTest, OnlyHyperPatchMatchOnTheFirstQueriesAtTheQuali
   EXPECT_TRUE(ComparesWithExactSearch(o, 1, 16));
   EXPECT_FALSE(ComparesWithExactSearch(o, 2, 16));  // past the first quality_queries
   EXPECT_FALSE(ComparesWithExactSearch(o, 0, 32));  // another row
-  o.search.search.method = SearchMethod::kExact;
+  o.search.searcher = MakeSearcher("exact");
   EXPECT_FALSE(ComparesWithExactSearch(o, 0, 16));  // exact search against itself
-  o.search.search.method = SearchMethod::kHyperPatchMatch;
+  o.search.searcher = MakeSearcher("hpm");
+  EXPECT_TRUE(ComparesWithExactSearch(o, 0, 16));
   o.quality_queries = 0;
   EXPECT_FALSE(ComparesWithExactSearch(o, 0, 16));
 }

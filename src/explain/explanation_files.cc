@@ -55,9 +55,9 @@ nlohmann::json WriteExplanationFiles(const std::string& dir, const ExplanationFi
 }
 
 std::string ExplanationHeading(const std::string& query, const std::string& layer, int stride,
-                               std::size_t candidates, SearchMethod method, int k) {
+                               std::size_t candidates, const std::string& method, int k) {
   return "compnn: " + query + " explained at " + layer + " (stride " + std::to_string(stride) +
-         ") by " + std::to_string(candidates) + " training images (" + ToString(method) +
+         ") by " + std::to_string(candidates) + " training images (" + method +
          (k > 1 ? ", " + std::to_string(k) + " matches a cell" : "") + ")";
 }
 

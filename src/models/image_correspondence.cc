@@ -1,8 +1,8 @@
 #include "compnn/models/image_correspondence.h"
 
 #include "compnn/core/check.h"
+#include "compnn/core/exact_search.h"
 #include "compnn/core/layer_choice.h"
-#include "compnn/core/search.h"
 #include "compnn/core/strings.h"
 #include "compnn/explain/training_images.h"
 #include "compnn/models/prediction.h"
@@ -38,10 +38,10 @@ ImageCorrespondence CorrespondImages(Model& model, const Dataset& dataset, const
   const QueryRun run_b = RunQuery(model, query_b.input, input_labels, palette, {layer});
   const OwnedMap& map_a = run_a.maps.at(layer);
 
-  SearchOptions search;
-  search.method = SearchMethod::kExact;
+  SearchRequest search;
   search.threads = o.threads;
-  result.field = Search(map_a.view(), Database({run_b.maps.at(layer).view()}), search).field;
+  result.field =
+      ExactSearcher().Search(map_a.view(), Database({run_b.maps.at(layer).view()}), search).field;
 
   SemanticCorrespondenceInputs& in = result.figure;
   in.heading = "compnn semantic correspondence at " + layer + ": patches of A matched to B alone";

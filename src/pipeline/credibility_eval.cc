@@ -65,67 +65,57 @@ void CredibilityEvalOptions::Check() const {
   COMPNN_CHECK_OPTION(ood_count >= 0, "ood_count", "must not be negative, got ", ood_count);
 }
 
-CredibilityReport EvaluateCredibility(Explainer& explainer, const CredibilityEvalOptions& o,
-                                      const std::string& calibration_path,
-                                      const std::function<void(int, int)>& progress) {
-  o.Check();
-  const auto start = Clock::now();
-  CredibilityMapper mapper(explainer, o.credibility);
-  std::vector<Query> queries = explainer.SplitQueries(o.split, 0);
-  COMPNN_CHECK(static_cast<int>(queries.size()) > o.calibration_count, "split ", o.split, " has ",
-               queries.size(), " images: calibrating on ", o.calibration_count,
-               " leaves none to evaluate");
-  const int evaluated = o.count > 0 ? std::min<int>(o.count, queries.size() - o.calibration_count)
-                                    : static_cast<int>(queries.size()) - o.calibration_count;
-  const std::vector<Query> ood =
-      o.ood_data.empty() ? std::vector<Query>{} : OutOfDistribution(o, explainer.input_size());
-  const int all = o.calibration_count + evaluated + static_cast<int>(ood.size());
-  int done = 0;
+namespace {
 
-  // Calibration: the nonconformity of the true class on the first images.
-  std::vector<float> calibration_values;
-  std::vector<std::string> calibration_names;
-  for (int i = 0; i < o.calibration_count; ++i) {
+// Counts the queries measured, for the progress callback.
+struct Progress {
+  const std::function<void(int, int)>& callback;
+  int all = 0, done = 0;
+  void Step() {
+    if (callback) callback(++done, all);
+  }
+};
+
+// The nonconformity of the true class on the first images, saved to `path`.
+CredibilityCalibration Calibrate(CredibilityMapper& mapper, const Explainer& explainer,
+                                 const std::vector<Query>& queries, int count,
+                                 const std::string& path, Progress& progress) {
+  std::vector<float> values;
+  std::vector<std::string> names;
+  for (int i = 0; i < count; ++i) {
     const QueryCredibility c = mapper.Measure(queries[i]);
     COMPNN_CHECK(!c.truth_nonconformity.empty(), queries[i].name,
                  ": no ground truth to calibrate on");
-    calibration_values.insert(calibration_values.end(), c.truth_nonconformity.begin(),
-                              c.truth_nonconformity.end());
-    calibration_names.push_back(queries[i].name);
-    if (progress) progress(++done, all);
+    values.insert(values.end(), c.truth_nonconformity.begin(), c.truth_nonconformity.end());
+    names.push_back(queries[i].name);
+    progress.Step();
   }
-  const CredibilityCalibration calibration(std::move(calibration_values));
-  SaveCalibration(calibration_path, calibration, mapper.options(), explainer.store(),
-                  calibration_names);
+  CredibilityCalibration calibration(std::move(values));
+  SaveCalibration(path, calibration, mapper.options(), explainer.store(), names);
+  return calibration;
+}
 
-  CredibilityReport report;
-  report.layers = mapper.options().layers;
-  report.k = mapper.options().k;
-  report.calibration_images = o.calibration_count;
-  report.calibration_pixels = calibration.Count();
-  report.evaluated_images = evaluated;
-  report.ood_images = static_cast<int>(ood.size());
-  PixelScores s;
-  bool softmax = true;
-  for (int i = o.calibration_count; i < o.calibration_count + evaluated; ++i) {
-    const QueryCredibility c = mapper.Measure(queries[i]);
-    COMPNN_CHECK(!c.truth.empty(), queries[i].name, ": no ground truth to evaluate against");
-    if (report.searched_by.empty()) report.searched_by = c.searched_by;
-    softmax = softmax && !c.max_probability.empty();
-    const std::uint8_t* truth = c.truth.ptr<std::uint8_t>();
-    const std::uint8_t* predicted = c.predicted.ptr<std::uint8_t>();
-    for (std::size_t p = 0; p < c.nonconformity.size(); ++p) {
-      if (truth[p] == kIgnoreClass) continue;
-      s.credibility.push_back(calibration.Credibility(c.nonconformity[p]));
-      s.truth_credibility.push_back(calibration.Credibility(c.truth_nonconformity[p]));
-      s.error.push_back(predicted[p] != truth[p]);
-      if (softmax) {
-        s.max_probability.push_back(c.max_probability[p]);
-        s.entropy.push_back(c.entropy[p]);
-      }
+// Adds one evaluated query's pixels of known class; `softmax` stays true while every query has
+// the network's probabilities.
+void AddPixels(const QueryCredibility& c, const CredibilityCalibration& calibration, PixelScores& s,
+               bool& softmax) {
+  softmax = softmax && !c.max_probability.empty();
+  const std::uint8_t* truth = c.truth.ptr<std::uint8_t>();
+  const std::uint8_t* predicted = c.predicted.ptr<std::uint8_t>();
+  for (std::size_t p = 0; p < c.nonconformity.size(); ++p) {
+    if (truth[p] == kIgnoreClass) continue;
+    s.credibility.push_back(calibration.Credibility(c.nonconformity[p]));
+    s.truth_credibility.push_back(calibration.Credibility(c.truth_nonconformity[p]));
+    s.error.push_back(predicted[p] != truth[p]);
+    if (softmax) {
+      s.max_probability.push_back(c.max_probability[p]);
+      s.entropy.push_back(c.entropy[p]);
     }
-    if (progress) progress(++done, all);
   }
+}
+
+// The report's rows, levels and quartiles from the evaluated pixels.
+void Summarise(const PixelScores& s, bool softmax, CredibilityReport& report) {
   report.evaluated_pixels = static_cast<long long>(s.error.size());
   COMPNN_CHECK(report.evaluated_pixels > 0, "no evaluated pixel has a known class");
   report.error_rate =
@@ -151,12 +141,51 @@ CredibilityReport EvaluateCredibility(Explainer& explainer, const CredibilityEva
     report.true_class_below.push_back(below / static_cast<double>(s.truth_credibility.size()));
   }
   report.quartiles = Quartiles(s.credibility);
+}
+
+}  // namespace
+
+CredibilityReport EvaluateCredibility(Explainer& explainer, const CredibilityEvalOptions& o,
+                                      const std::string& calibration_path,
+                                      const std::function<void(int, int)>& progress) {
+  o.Check();
+  const auto start = Clock::now();
+  CredibilityMapper mapper(explainer, o.credibility);
+  std::vector<Query> queries = explainer.SplitQueries(o.split, 0);
+  COMPNN_CHECK(static_cast<int>(queries.size()) > o.calibration_count, "split ", o.split, " has ",
+               queries.size(), " images: calibrating on ", o.calibration_count,
+               " leaves none to evaluate");
+  const int evaluated = o.count > 0 ? std::min<int>(o.count, queries.size() - o.calibration_count)
+                                    : static_cast<int>(queries.size()) - o.calibration_count;
+  const std::vector<Query> ood =
+      o.ood_data.empty() ? std::vector<Query>{} : OutOfDistribution(o, explainer.input_size());
+  Progress done{progress, o.calibration_count + evaluated + static_cast<int>(ood.size())};
+  const CredibilityCalibration calibration =
+      Calibrate(mapper, explainer, queries, o.calibration_count, calibration_path, done);
+
+  CredibilityReport report;
+  report.layers = mapper.options().layers;
+  report.k = mapper.options().k;
+  report.calibration_images = o.calibration_count;
+  report.calibration_pixels = calibration.Count();
+  report.evaluated_images = evaluated;
+  report.ood_images = static_cast<int>(ood.size());
+  PixelScores s;
+  bool softmax = true;
+  for (int i = o.calibration_count; i < o.calibration_count + evaluated; ++i) {
+    const QueryCredibility c = mapper.Measure(queries[i]);
+    COMPNN_CHECK(!c.truth.empty(), queries[i].name, ": no ground truth to evaluate against");
+    if (report.searched_by.empty()) report.searched_by = c.searched_by;
+    AddPixels(c, calibration, s, softmax);
+    done.Step();
+  }
+  Summarise(s, softmax, report);
 
   std::vector<float> ood_credibility;
   for (const Query& q : ood) {
     const QueryCredibility c = mapper.Measure(q);
     for (float alpha : c.nonconformity) ood_credibility.push_back(calibration.Credibility(alpha));
-    if (progress) progress(++done, all);
+    done.Step();
   }
   if (!ood.empty()) report.ood_quartiles = Quartiles(ood_credibility);
   report.seconds = SecondsSince(start);

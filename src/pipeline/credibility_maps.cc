@@ -20,15 +20,24 @@ constexpr const char* kLogitsLayer = "output";
 nlohmann::json SearchJson(const CredibilityOptions& o) {
   nlohmann::json hyperpatch = nullptr;  // null: each layer's own
   if (o.search.hyperpatch) hyperpatch = {o.search.hyperpatch->height, o.search.hyperpatch->width};
-  return {{"method", ToString(o.search.search.method)},
+  return {{"method", o.search.searcher->name()},
+          {"parameters", o.search.searcher->Parameters()},
           {"hyperpatch", hyperpatch},
-          {"iterations", o.search.search.patch_match.max_iterations},
-          {"search_matches", o.search.search.patch_match.search_matches},
           {"topk_images", o.search.topk_images},
           {"seed", o.search.search.seed},
           {"use_cell_index", o.search.use_cell_index},
           {"index_probes", o.search.cell_index.probes},
           {"index_shortlist", o.search.cell_index.shortlist}};
+}
+
+// The searcher's parameters a calibration recorded; files written before searchers recorded
+// their parameters held HyperPatch-Match's two.
+nlohmann::json SearcherParameters(const nlohmann::json& search) {
+  if (search.contains("parameters")) return search.at("parameters");
+  nlohmann::json params = nlohmann::json::object();
+  if (search.contains("iterations")) params["max_iterations"] = search.at("iterations");
+  if (search.contains("search_matches")) params["search_matches"] = search.at("search_matches");
+  return params;
 }
 
 }  // namespace
@@ -119,9 +128,7 @@ LoadedCalibration LoadCalibration(const std::string& path, const FeatureStore& s
     o.layers = j.at("layers").get<std::vector<std::string>>();
     o.k = j.at("k").get<int>();
     const nlohmann::json& s = j.at("search");
-    const auto method = SearchMethodNames().find(s.at("method").get<std::string>());
-    COMPNN_CHECK(method != SearchMethodNames().end(), "unknown search method ", s.at("method"));
-    o.search.search.method = method->second;
+    o.search.searcher = MakeSearcher(s.at("method").get<std::string>(), SearcherParameters(s));
     o.search.topk_images = s.at("topk_images").get<int>();
     o.search.search.seed = s.at("seed").get<std::uint64_t>();
     o.search.use_cell_index = s.at("use_cell_index").get<bool>();
@@ -130,9 +137,6 @@ LoadedCalibration LoadCalibration(const std::string& path, const FeatureStore& s
     if (s.contains("hyperpatch") && !s.at("hyperpatch").is_null())
       o.search.hyperpatch =
           HyperpatchShape{s.at("hyperpatch")[0].get<int>(), s.at("hyperpatch")[1].get<int>()};
-    if (s.contains("iterations")) o.search.search.patch_match.max_iterations = s.at("iterations");
-    if (s.contains("search_matches"))
-      o.search.search.patch_match.search_matches = s.at("search_matches");
     o.Check();
     return {CredibilityCalibration(j.at("nonconformity").get<std::vector<float>>(),
                                    j.at("pixels").get<long long>()),

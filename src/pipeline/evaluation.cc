@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "compnn/core/check.h"
+#include "compnn/core/exact_search.h"
 #include "compnn/core/field_coherence.h"
 #include "compnn/core/global_prefilter.h"
 #include "compnn/core/stopwatch.h"
@@ -51,7 +52,7 @@ EvalReport StartReport(Explainer& explainer, const EvalOptions& o) {
   EvalReport report;
   report.store = explainer.store().dir();
   report.split = o.split;
-  report.method = ToString(o.search.search.method);
+  report.method = o.search.searcher->name();
   report.label_targets = explainer.target_is_labels();
   report.label_inputs = explainer.input_is_labels();
   report.k = o.k;
@@ -215,7 +216,7 @@ void SplitEvaluation::AddLayer(std::size_t l, int q, const QueryRun& run, const 
     if (ComparesWithExactSearch(o_, q, o_.topk_images[t])) {
       StoreSearchOptions exact = search;
       exact.search.k = 1;
-      exact.search.method = SearchMethod::kExact;
+      exact.searcher = std::make_shared<const ExactSearcher>();
       exact.use_cell_index = false;  // the reference itself, not another approximation
       StoreSearchResult best = found;
       best.field = BestMatches(found.field, 1);

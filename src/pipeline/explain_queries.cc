@@ -51,7 +51,7 @@ nlohmann::json WriteExplanation(Explainer& explainer, const ExplainQueriesOption
   files.stride = e.stride;
   files.hyperpatch = e.search.hyperpatch;
   files.heading = ExplanationHeading(query.name, info.name, info.stride, e.search.candidates.size(),
-                                     o.search.search.method, o.search.search.k);
+                                     o.search.searcher->name(), o.search.search.k);
   files.query_input = query.input;
   files.ground_truth = query.truth;
   files.network_output = run.output;
@@ -119,9 +119,43 @@ void ExplainQueriesOptions::Check() const {
   CheckNested("search", search);
 }
 
-bool SplitsEachQuery(const StoreSearchOptions& search, const Ranks& ranks) {
-  return ranks.size() > 1 && search.search.method == SearchMethod::kExact;
+namespace {
+
+// How this process takes part: the search resolved, its share of the queries, whether it writes.
+struct QueriesPlan {
+  StoreSearchOptions search;
+  bool split_database = false;
+  IndexRange mine;
+  bool writes = true;
+  std::string database;  // the user's restriction, for the explorer
+};
+
+QueriesPlan PlanQueries(const Explainer& explainer, int queries, const ExplainQueriesOptions& o,
+                        const Ranks& ranks) {
+  QueriesPlan plan;
+  plan.search = o.search;
+  if (!o.where.empty() || !o.images.empty())
+    // The dataset is read only for attributes: a store of bare activations may still list names.
+    plan.search.allowed = AllowedImages(explainer.store(), o.where, o.images,
+                                        o.where.empty() ? nullptr : &explainer.dataset());
+  // Under ranks, a searcher that splits across them splits each query's database (rank 0 pastes
+  // and writes); the other methods spread the queries (each rank writes its own).
+  plan.split_database = plan.search.SplitsAcross(ranks);
+  if (plan.split_database) plan.search.ranks = &ranks;
+  COMPNN_CHECK(!(ranks.size() > 1 && !plan.split_database && o.html),
+               "an explorer page under several ranks needs exact search (rank 0 builds the page "
+               "from every query's field)");
+  plan.mine = ranks.size() == 1 || plan.split_database
+                  ? IndexRange{0, queries}
+                  : ShardOf(queries, ranks.rank(), ranks.size());
+  plan.writes = ranks.is_root() || !plan.split_database;
+  plan.database = !o.where.empty()    ? "where " + o.where
+                  : !o.images.empty() ? "images " + Join(o.images, ",")
+                                      : "";
+  return plan;
 }
+
+}  // namespace
 
 ExplainRun ExplainQueries(
     Explainer& explainer, const std::vector<Query>& queries, const std::string& out,
@@ -133,27 +167,8 @@ ExplainRun ExplainQueries(
     credibility.emplace(explainer, o.calibration, o.search.search.threads, o.credibility_patches);
   const std::string layer = o.layer.empty() ? DefaultExplainLayer(explainer.store()) : o.layer;
   const StoreLayer& info = explainer.store().manifest().layer(layer);
-  StoreSearchOptions search = o.search;
-  if (!o.where.empty() || !o.images.empty())
-    // The dataset is read only for attributes: a store of bare activations may still list names.
-    search.allowed = AllowedImages(explainer.store(), o.where, o.images,
-                                   o.where.empty() ? nullptr : &explainer.dataset());
-  // Under ranks, exact search splits each query's database over them (rank 0 pastes and writes);
-  // the other methods spread the queries (each rank writes its own).
-  const bool split_database = SplitsEachQuery(search, ranks);
-  if (split_database) search.ranks = &ranks;
-  COMPNN_CHECK(!(ranks.size() > 1 && !split_database && o.html),
-               "an explorer page under several ranks needs exact search (rank 0 builds the page "
-               "from every query's field)");
-  const IndexRange mine =
-      ranks.size() == 1 || split_database
-          ? IndexRange{0, static_cast<int>(queries.size())}
-          : ShardOf(static_cast<int>(queries.size()), ranks.rank(), ranks.size());
-  const bool writes = ranks.is_root() || !split_database;
+  const QueriesPlan plan = PlanQueries(explainer, static_cast<int>(queries.size()), o, ranks);
   fs::create_directories(out);
-  const std::string database = !o.where.empty()    ? "where " + o.where
-                               : !o.images.empty() ? "images " + Join(o.images, ",")
-                                                   : "";
   ExplorerBuilder page(o.html, "compnn explorer: explained at " + DescribeLayer(info), layer,
                        o.links);
   // The layer explained, and what credibility reads, captured in one run.
@@ -162,28 +177,28 @@ ExplainRun ExplainQueries(
     const std::vector<std::string> more = credibility->CapturedLayers();
     capture.insert(capture.end(), more.begin(), more.end());
   }
-  for (int q = mine.begin; q < mine.end; ++q) {
+  for (int q = plan.mine.begin; q < plan.mine.end; ++q) {
     const Query& query = queries[q];
     const auto start = Clock::now();
     const QueryRun run = explainer.Run(query, capture);
     const double forward = SecondsSince(start);
-    const LayerExplanation e = explainer.ExplainLayer(run, layer, search, o.paste);
+    const LayerExplanation e = explainer.ExplainLayer(run, layer, plan.search, o.paste);
     const double total = SecondsSince(start);
-    if (!writes) continue;
+    if (!plan.writes) continue;
     page.AddQuery(query, run.output);
-    page.AddField(layer, database, e);
+    page.AddField(layer, plan.database, e);
     StagedFolder folder(out + "/" + SafeName(query.name));
     nlohmann::json summary = WriteExplanation(explainer, o, info, query, run, e, folder.path());
     const std::size_t sources = summary["sources"].size();
     summary["seconds"]["forward"] = forward;
     summary["seconds"]["reconstruct"] = e.reconstruct_seconds;
     summary["seconds"]["total"] = total;
-    if (split_database) summary["ranks"] = ranks.size();
+    if (plan.split_database) summary["ranks"] = ranks.size();
     if (credibility) credibility->Write(explainer, query, run, folder.path(), summary, page);
     WriteJsonFile(folder.path() + "/summary.json", summary);
     folder.Commit();
     if (ranks.is_root() && progress)
-      progress(q - mine.begin + 1, mine.size(),
+      progress(q - plan.mine.begin + 1, plan.mine.size(),
                {query.name, sources, e.search.field.MeanSimilarity(), total});
   }
   // Every query's folder is in place before rank 0 lists them.

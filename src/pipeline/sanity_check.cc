@@ -5,7 +5,7 @@
 
 #include "compnn/core/check.h"
 #include "compnn/core/global_prefilter.h"
-#include "compnn/core/search.h"
+#include "compnn/core/searcher.h"
 #include "compnn/core/thread_limit.h"
 
 namespace compnn {
@@ -30,17 +30,104 @@ void SanityOptions::Check() const {
                       kMaxThreads, "], got ", threads);
 }
 
-SanityReport CascadingRandomisation(Explainer& explainer, const SanityOptions& o,
-                                    const std::function<void(int, int)>& progress) {
-  o.Check();
+namespace {
+
+// The network the check randomises: a copy of the explainer's, which stays trained.
+std::unique_ptr<RandomisableNetwork> RandomisableCopy(Explainer& explainer, std::uint64_t seed) {
   QueryNetwork& trained = explainer.network();
   COMPNN_CHECK(trained.OutputsClasses() && explainer.target_is_labels(), trained.name(),
                ": the sanity check scores label reconstructions: it needs a network that "
                "outputs classes");
-  std::unique_ptr<RandomisableNetwork> network = trained.RandomisableCopy(o.seed);
+  std::unique_ptr<RandomisableNetwork> network = trained.RandomisableCopy(seed);
   COMPNN_CHECK(network != nullptr, trained.name(),
                ": the sanity check randomises compnn's own networks (model files of compnn "
                "train) and PyTorch modules, not TorchScript");
+  return network;
+}
+
+// Each query's database: the training images nearest by the trained network's descriptor. Sets
+// every state's candidates and returns them all, sorted and distinct.
+std::vector<int> TrainedCandidates(Explainer& explainer, const std::vector<Query>& queries,
+                                   int topk, std::vector<QueryState>& states) {
+  const FeatureStore& store = explainer.store();
+  const std::string& global = store.manifest().global_layer;
+  std::vector<int> all;
+  for (std::size_t q = 0; q < queries.size(); ++q) {
+    const QueryRun run = explainer.network().Run(queries[q].input, explainer.input_is_labels(),
+                                                 explainer.palette(), {global});
+    states[q].candidates = GlobalTopK(run.maps.at(global).values, store.Globals(), topk);
+    all.insert(all.end(), states[q].candidates.begin(), states[q].candidates.end());
+  }
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  return all;
+}
+
+// The candidates' maps at `layer` under `network`; images no query searches are one zero cell.
+struct CandidateMaps {
+  std::vector<OwnedMap> maps;
+  std::vector<float> zero;
+  std::vector<MapView> views;
+};
+
+void MapCandidates(RandomisableNetwork& network, const Explainer& explainer,
+                   const StoreLayer& layer, const std::vector<int>& candidates,
+                   const std::vector<cv::Mat>& inputs, CandidateMaps& out) {
+  const int images = explainer.store().size();
+  out.maps.assign(images, OwnedMap{});
+  out.zero.assign(layer.depth, 0.0f);
+  out.views.assign(images, MapView{out.zero.data(), 1, 1, layer.depth});
+  for (int image : candidates) {
+    out.maps[image] =
+        network.Run(inputs[image], explainer.input_is_labels(), explainer.palette(), {layer.name})
+            .maps.at(layer.name);
+    out.views[image] = out.maps[image].view();
+  }
+}
+
+// One query's search and reconstruction under `network`.
+QueryState Explain(RandomisableNetwork& network, Explainer& explainer, const Query& query,
+                   const std::string& layer, const Database& database, SearchRequest search) {
+  const Palette& palette = *explainer.palette();
+  const QueryRun run = network.Run(query.input, explainer.input_is_labels(), &palette, {layer});
+  QueryState now;
+  now.field = DefaultSearcher()->Search(run.maps.at(layer).view(), database, search).field;
+  now.reconstruction = palette.Classes(
+      explainer.Reconstruct(now.field, layer, PasteSource::kTargets, PasteOptions{}), true,
+      "output reconstruction");
+  now.network = palette.Classes(run.output, true, "network output");
+  return now;
+}
+
+// Adds how `now` differs from `base` to the step's sums.
+void AddDifferences(const QueryState& now, const QueryState& base, SanityStep& s, double& cells) {
+  for (std::size_t c = 0; c < now.field.matches.size(); ++c) {
+    const Match &a = now.field.matches[c], &b = base.field.matches[c];
+    s.changed_matches += !(a.image == b.image && a.y == b.y && a.x == b.x);
+    s.changed_sources += a.image != b.image;
+  }
+  cells += static_cast<double>(now.field.matches.size());
+  s.changed_reconstruction += ShareDifferent(now.reconstruction, base.reconstruction);
+  s.changed_network += ShareDifferent(now.network, base.network);
+  s.agreement += 1.0 - ShareDifferent(now.reconstruction, now.network);
+  s.mean_similarity += now.field.MeanSimilarity();
+}
+
+void Average(SanityStep& s, double cells, double queries) {
+  s.changed_matches /= cells;
+  s.changed_sources /= cells;
+  s.changed_reconstruction /= queries;
+  s.changed_network /= queries;
+  s.agreement /= queries;
+  s.mean_similarity /= queries;
+}
+
+}  // namespace
+
+SanityReport CascadingRandomisation(Explainer& explainer, const SanityOptions& o,
+                                    const std::function<void(int, int)>& progress) {
+  o.Check();
+  std::unique_ptr<RandomisableNetwork> network = RandomisableCopy(explainer, o.seed);
   const FeatureStore& store = explainer.store();
   SanityReport report;
   report.layer = o.layer.empty() ? DefaultExplainLayer(store) : o.layer;
@@ -48,28 +135,13 @@ SanityReport CascadingRandomisation(Explainer& explainer, const SanityOptions& o
   const std::vector<Query> queries = explainer.SplitQueries(o.split, o.count);
   report.queries = static_cast<int>(queries.size());
   report.topk_images = std::min(o.topk_images, store.size());
-  const Palette& palette = *explainer.palette();
-  const bool input_labels = explainer.input_is_labels();
 
-  // Each query's database: the training images nearest by the trained network's descriptor.
-  std::vector<QueryState> trained_state(queries.size());
-  std::vector<int> all_candidates;
-  const std::string& global = store.manifest().global_layer;
-  for (std::size_t q = 0; q < queries.size(); ++q) {
-    const QueryRun run = trained.Run(queries[q].input, input_labels, &palette, {global});
-    trained_state[q].candidates =
-        GlobalTopK(run.maps.at(global).values, store.Globals(), report.topk_images);
-    all_candidates.insert(all_candidates.end(), trained_state[q].candidates.begin(),
-                          trained_state[q].candidates.end());
-  }
-  std::sort(all_candidates.begin(), all_candidates.end());
-  all_candidates.erase(std::unique(all_candidates.begin(), all_candidates.end()),
-                       all_candidates.end());
-  const std::vector<cv::Mat> inputs =
-      explainer.training().Images(PasteSource::kInputs, all_candidates);
-
+  std::vector<QueryState> trained(queries.size());
+  const std::vector<int> candidates =
+      TrainedCandidates(explainer, queries, report.topk_images, trained);
+  const std::vector<cv::Mat> inputs = explainer.training().Images(PasteSource::kInputs, candidates);
   const std::vector<std::string> cascade = network->CascadeOrder();
-  SearchOptions search;
+  SearchRequest search;
   search.hyperpatch = layer.hyperpatch;
   search.seed = o.seed;
   search.threads = o.threads;
@@ -80,50 +152,20 @@ SanityReport CascadingRandomisation(Explainer& explainer, const SanityOptions& o
       s.randomised = cascade[step - 1];
       network->Randomise(s.randomised);
     }
-    // The candidates' maps under this network.
-    std::vector<OwnedMap> maps(store.size());
-    std::vector<MapView> views(store.size());
-    const std::vector<float> zero(layer.depth, 0.0f);  // images no query searches: one zero cell
-    for (int i = 0; i < store.size(); ++i) views[i] = MapView{zero.data(), 1, 1, layer.depth};
-    for (int image : all_candidates) {
-      maps[image] =
-          network->Run(inputs[image], input_labels, &palette, {report.layer}).maps.at(report.layer);
-      views[image] = maps[image].view();
-    }
-    const Database database(views);
+    CandidateMaps maps;
+    MapCandidates(*network, explainer, layer, candidates, inputs, maps);
+    const Database database(maps.views);
     double cells = 0;
     for (std::size_t q = 0; q < queries.size(); ++q) {
-      const QueryRun run = network->Run(queries[q].input, input_labels, &palette, {report.layer});
-      search.candidates = trained_state[q].candidates;
-      QueryState now;
-      now.field = Search(run.maps.at(report.layer).view(), database, search).field;
-      now.reconstruction = palette.Classes(
-          explainer.Reconstruct(now.field, report.layer, PasteSource::kTargets, PasteOptions{}),
-          true, "output reconstruction");
-      now.network = palette.Classes(run.output, true, "network output");
+      search.candidates = trained[q].candidates;
+      QueryState now = Explain(*network, explainer, queries[q], report.layer, database, search);
       if (step == 0) {
-        now.candidates = trained_state[q].candidates;
-        trained_state[q] = now;
+        now.candidates = trained[q].candidates;
+        trained[q] = now;
       }
-      const QueryState& base = trained_state[q];
-      for (std::size_t c = 0; c < now.field.matches.size(); ++c) {
-        const Match &a = now.field.matches[c], &b = base.field.matches[c];
-        s.changed_matches += !(a.image == b.image && a.y == b.y && a.x == b.x);
-        s.changed_sources += a.image != b.image;
-      }
-      cells += static_cast<double>(now.field.matches.size());
-      s.changed_reconstruction += ShareDifferent(now.reconstruction, base.reconstruction);
-      s.changed_network += ShareDifferent(now.network, base.network);
-      s.agreement += 1.0 - ShareDifferent(now.reconstruction, now.network);
-      s.mean_similarity += now.field.MeanSimilarity();
+      AddDifferences(now, trained[q], s, cells);
     }
-    const double n = static_cast<double>(queries.size());
-    s.changed_matches /= cells;
-    s.changed_sources /= cells;
-    s.changed_reconstruction /= n;
-    s.changed_network /= n;
-    s.agreement /= n;
-    s.mean_similarity /= n;
+    Average(s, cells, static_cast<double>(queries.size()));
     report.steps.push_back(s);
     if (progress) progress(step + 1, steps);
   }

@@ -7,6 +7,9 @@
 #include <random>
 
 #include "brute_force_reference.h"
+#include "compnn/core/check.h"
+#include "compnn/core/exact_search.h"
+#include "compnn/store/cell_index_searcher.h"
 #include "compnn/store/json_file.h"
 #include "compnn/store/store_search.h"
 #include "imported_store.h"
@@ -17,6 +20,19 @@ namespace compnn {
 namespace {
 
 constexpr int kImages = 24, kSide = 8, kDepth = 4;
+
+// The k best matches of every query cell that `index` finds with `options` among the maps of
+// `database` (every image of the layer), by its searcher.
+template <typename Database_>
+CorrespondenceField SearchIndex(const std::shared_ptr<const CellIndex>& index, const MapView& query,
+                                const Database_& database, int k,
+                                const CellIndexSearchOptions& options, int threads) {
+  SearchRequest request;
+  request.hyperpatch = index->hyperpatch();
+  request.k = k;
+  request.threads = threads;
+  return CellIndexSearcher(index, options).Search(query, database, request).field;
+}
 
 // A store of 24 images with an 8 x 8 x 4 "fine" layer (1536 cells, 16-value hyperpatches) and a
 // 2 x 2 x 3 "coarse" one (the global descriptor), imported from float32 .npy files.
@@ -66,8 +82,8 @@ TEST_F(CellIndexTest, ProbingEveryListWithALongShortlistIsExactSearch) {
   std::mt19937 rng(22);
   const OwnedMap query = testing::SmoothMap(kSide, kSide, kDepth, rng);
   // Every cell of every image reaches the shortlist, so re-ranking finds the brute force's best.
-  const CorrespondenceField field =
-      index->Search(query.view(), store.Maps("fine").database, 1, {8, kImages * kSide * kSide}, 0);
+  const CorrespondenceField field = SearchIndex(index, query.view(), store.Maps("fine").database, 1,
+                                                {8, kImages * kSide * kSide}, 0);
   std::vector<int> all(kImages);
   for (int i = 0; i < kImages; ++i) all[i] = i;
   for (int y = 0; y < kSide; ++y) {
@@ -88,7 +104,7 @@ TEST_F(CellIndexTest, AShortShortlistComesCloseToExactSearch) {
   std::mt19937 rng(23);
   const OwnedMap query = testing::SmoothMap(kSide, kSide, kDepth, rng);
   const CorrespondenceField field =
-      index->Search(query.view(), store.Maps("fine").database, 1, {2, 32}, 0);
+      SearchIndex(index, query.view(), store.Maps("fine").database, 1, {2, 32}, 0);
   std::vector<int> all(kImages);
   for (int i = 0; i < kImages; ++i) all[i] = i;
   double found = 0, best = 0;
@@ -110,9 +126,9 @@ TEST_F(CellIndexTest, NeitherTheIndexNorItsSearchDependsOnTheThreadCount) {
   std::mt19937 rng(24);
   const OwnedMap query = testing::SmoothMap(kSide, kSide, kDepth, rng);
   const CorrespondenceField a =
-      index->Search(query.view(), store.Maps("fine").database, 3, {2, 16}, 1);
+      SearchIndex(index, query.view(), store.Maps("fine").database, 3, {2, 16}, 1);
   const CorrespondenceField b =
-      index->Search(query.view(), store.Maps("fine").database, 3, {2, 16}, 2);
+      SearchIndex(index, query.view(), store.Maps("fine").database, 3, {2, 16}, 2);
   for (std::size_t i = 0; i < a.matches.size(); ++i) {
     EXPECT_EQ(a.matches[i].image, b.matches[i].image);
     EXPECT_EQ(a.matches[i].y, b.matches[i].y);
@@ -123,11 +139,54 @@ TEST_F(CellIndexTest, NeitherTheIndexNorItsSearchDependsOnTheThreadCount) {
   EXPECT_EQ(ReadJsonFile(Stem(store) + ".json").at("checksum"), one.at("checksum"));
 }
 
+TEST_F(CellIndexTest, ItsSearcherRefusesRequestsTheIndexCannotServe) {
+  const FeatureStore store = FeatureStore::Open(Path("store"));
+  BuildCellIndex(store, "fine", {2, 2}, SmallIndex());
+  const auto index = CellIndex::Open(store, "fine", {2, 2}, nullptr);
+  ASSERT_TRUE(index);
+  EXPECT_THROW(CellIndexSearcher(nullptr, {}), std::invalid_argument);
+  try {
+    const CellIndexSearcher no_probes(index, {0, 64});
+    ADD_FAILURE() << "accepted probes 0";
+  } catch (const OptionError& e) {
+    EXPECT_EQ(e.field(), "probes");
+  }
+  const CellIndexSearcher searcher(index, {2, 16});
+  EXPECT_EQ(searcher.name(), "cell-index");
+  EXPECT_EQ(searcher.Describe(), index->Describe({2, 16}));
+  EXPECT_EQ(searcher.Parameters(), (nlohmann::json{{"probes", 2}, {"shortlist", 16}}));
+  std::mt19937 rng(26);
+  const OwnedMap query = testing::SmoothMap(kSide, kSide, kDepth, rng);
+  const LayerMaps maps = store.Maps("fine");
+  const auto field_of = [&](const SearchRequest& request) {
+    try {
+      searcher.Search(query.view(), maps.database, request);
+    } catch (const OptionError& e) {
+      return e.field();
+    }
+    return std::string("(accepted)");
+  };
+  SearchRequest request;
+  request.hyperpatch = {2, 2};
+  EXPECT_EQ(field_of(request), "(accepted)");
+  request.hyperpatch = {3, 3};  // not the index's
+  EXPECT_EQ(field_of(request), "hyperpatch");
+  request.hyperpatch = {2, 2};
+  request.candidates = {0, 1};  // the index searches every image
+  EXPECT_EQ(field_of(request), "candidates");
+  request.candidates.clear();
+  request.k = 0;
+  EXPECT_EQ(field_of(request), "k");
+  // More matches than the shortlist: the shortlist grows to k.
+  request.k = 20;
+  EXPECT_EQ(searcher.Search(query.view(), maps.database, request).field.k, 20);
+}
+
 TEST_F(CellIndexTest, StoreSearchOverEveryImageUsesTheIndexAndNotesWhenItIsMissing) {
   std::mt19937 rng(25);
   const OwnedMap query = testing::SmoothMap(kSide, kSide, kDepth, rng);
   StoreSearchOptions o;
-  o.search.method = SearchMethod::kExact;
+  o.searcher = std::make_shared<const ExactSearcher>();
   o.topk_images = 0;
   std::vector<std::string> notes;
   o.note = [&](const std::string& line) { notes.push_back(line); };
@@ -135,11 +194,17 @@ TEST_F(CellIndexTest, StoreSearchOverEveryImageUsesTheIndexAndNotesWhenItIsMissi
     const FeatureStore store = FeatureStore::Open(Path("store"));
     const StoreSearchResult plain = SearchStore(store, "fine", query.view(), {}, o);
     EXPECT_EQ(plain.searched_by, "exact");
+    EXPECT_EQ(plain.searcher, o.searcher);
+    EXPECT_FALSE(plain.used_cell_index);
     ASSERT_EQ(notes.size(), 1u);
     EXPECT_NE(notes[0].find("no cell index of fine"), std::string::npos) << notes[0];
     BuildCellIndex(store, "fine", {2, 2}, SmallIndex());
     const StoreSearchResult indexed = SearchStore(store, "fine", query.view(), {}, o);
     EXPECT_EQ(indexed.searched_by.rfind("cell index", 0), 0u) << indexed.searched_by;
+    ASSERT_TRUE(indexed.searcher);
+    EXPECT_EQ(indexed.searcher->name(), "cell-index");
+    EXPECT_EQ(indexed.searched_by, indexed.searcher->Describe());
+    EXPECT_TRUE(indexed.used_cell_index);
     EXPECT_EQ(notes.size(), 1u);
     // A restricted database is searched by the method: the index covers every image.
     o.allowed = {1, 2, 3};

@@ -5,14 +5,13 @@
 #include <stdexcept>
 
 #include "compnn/core/check.h"
-#include "compnn/core/exact_search.h"
 #include "compnn/core/global_prefilter.h"
 #include "compnn/core/layer_choice.h"
-#include "compnn/core/search.h"
 #include "compnn/core/sharded_search.h"
 #include "compnn/core/stopwatch.h"
 #include "compnn/core/strings.h"
 #include "compnn/core/thread_limit.h"
+#include "compnn/store/cell_index_searcher.h"
 
 namespace compnn {
 namespace {
@@ -35,30 +34,63 @@ void RequireSameDepth(const FeatureStore& store, const StoreLayer& layer, const 
                " (was the store built from another model?)");
 }
 
-// The search over every image through the cell index: its shortlists ranked against the stored
-// cells, float16 ones read in place.
-void SearchWithCellIndex(const FeatureStore& store, const StoreLayer& layer, const MapView& query,
-                         const CellIndex& index, const StoreSearchOptions& o,
-                         StoreSearchResult& result) {
-  CellIndexSearchOptions search = o.cell_index;
-  search.shortlist = std::max(search.shortlist, o.search.k);
+// The searcher that serves a search of `candidates`: over every image, the layer's cell index
+// when there is one, else the options' own.
+std::shared_ptr<const Searcher> ServingSearcher(const FeatureStore& store, const std::string& layer,
+                                                const StoreSearchOptions& o,
+                                                const StoreSearchResult& result) {
+  if (!o.use_cell_index || static_cast<int>(result.candidates.size()) != store.size()) {
+    return o.searcher;
+  }
+  std::string why;
+  std::shared_ptr<const CellIndex> index = CellIndex::Open(store, layer, result.hyperpatch, &why);
+  if (!index) {
+    // Noted only when every image was asked for: a prefilter as large as a small store is not.
+    if (o.note && o.topk_images == 0) o.note(why);
+    return o.searcher;
+  }
+  CellIndexSearchOptions options = o.cell_index;
+  options.shortlist = std::max(options.shortlist, o.search.k);
+  return std::make_shared<const CellIndexSearcher>(index, options);
+}
+
+// The candidates' maps searched by `searcher`: float16 ones in place when it reads them, and
+// across ranks, each rank's run of the candidates only.
+void SearchMaps(const FeatureStore& store, const StoreLayer& layer, const MapView& query,
+                const Searcher& searcher, const StoreSearchOptions& o, StoreSearchResult& result) {
+  const bool in_place = searcher.traits().reads_float16 && layer.dtype == DType::kFloat16;
+  const bool sharded = searcher.traits().splits_across_ranks && o.ranks && o.ranks->size() > 1;
+  const std::vector<int> shard =
+      sharded ? ShardCandidates(result.candidates, o.ranks->rank(), o.ranks->size())
+              : std::vector<int>{};
+  const std::vector<int>& searched = sharded ? shard : result.candidates;
   auto start = Clock::now();
-  const bool half = layer.dtype == DType::kFloat16;
-  const HalfDatabase halves = half ? store.HalfMaps(layer.name) : HalfDatabase{};
-  const LayerMaps maps = half ? LayerMaps{} : store.Maps(layer.name);
+  // (Maps of no images would be all of them: a rank with an empty shard loads none.)
+  const LayerMaps maps =
+      in_place || searched.empty() ? LayerMaps{} : store.Maps(layer.name, searched);
+  const HalfDatabase halves =
+      in_place ? store.HalfMaps(layer.name, result.candidates) : HalfDatabase{};
   result.load_seconds = SecondsSince(start);
+
   start = Clock::now();
-  const int k = o.search.k, threads = o.search.threads;
-  result.field = half ? index.Search(query, halves, k, search, threads)
-                      : index.Search(query, maps.database, k, search, threads);
+  SearchRequest request = o.search;
+  request.hyperpatch = result.hyperpatch;
+  request.candidates = result.candidates;
+  if (sharded) {
+    result.field = ShardedSearch(searcher, query, maps.database, shard, request, *o.ranks).field;
+  } else {
+    SearchResult found = in_place ? searcher.Search(query, halves, request)
+                                  : searcher.Search(query, maps.database, request);
+    result.field = std::move(found.field);
+    result.iterations = static_cast<int>(found.iterations.size());
+  }
   result.search_seconds = SecondsSince(start);
-  result.searched_by = index.Describe(search);
-  result.used_cell_index = true;
 }
 
 }  // namespace
 
 void StoreSearchOptions::Check() const {
+  COMPNN_CHECK_OPTION(searcher != nullptr, "searcher", "is not set");
   COMPNN_CHECK_OPTION(topk_images >= 0, "topk_images", "must not be negative, got ", topk_images);
   COMPNN_CHECK_OPTION(!hyperpatch || (hyperpatch->height >= 1 && hyperpatch->width >= 1 &&
                                       hyperpatch->height <= 64 && hyperpatch->width <= 64),
@@ -68,6 +100,10 @@ void StoreSearchOptions::Check() const {
                       "is set by the store search: restrict the database with allowed");
   CheckNested("search", search);
   CheckNested("cell_index", cell_index);
+}
+
+bool StoreSearchOptions::SplitsAcross(const Ranks& ranks) const {
+  return ranks.size() > 1 && searcher && searcher->traits().splits_across_ranks;
 }
 
 StoreSearchResult SearchStore(const FeatureStore& store, const std::string& layer_name,
@@ -90,52 +126,10 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
     result.candidates = allowed;
   }
   result.prefilter_seconds = SecondsSince(start);
-
-  // Over every image, the cell index serves when there is one.
-  std::shared_ptr<const CellIndex> cell_index;
-  if (o.use_cell_index && static_cast<int>(result.candidates.size()) == store.size()) {
-    std::string why;
-    cell_index = CellIndex::Open(store, layer_name, result.hyperpatch, &why);
-    // Noted only when every image was asked for: a prefilter as large as a small store is not.
-    if (!cell_index && o.note && o.topk_images == 0) o.note(why);
-  }
-  if (cell_index) {
-    SearchWithCellIndex(store, layer, query, *cell_index, o, result);
-    return result;
-  }
-  result.searched_by = ToString(o.search.method);
-
-  // HyperPatch-Match reads float16 layers in place; exact search multiplies float32 copies.
-  const bool in_place =
-      o.search.method == SearchMethod::kHyperPatchMatch && layer.dtype == DType::kFloat16;
-  // Across ranks, each loads and searches its run of the candidates only.
-  const bool sharded = o.search.method == SearchMethod::kExact && o.ranks && o.ranks->size() > 1;
-  const std::vector<int> shard =
-      sharded ? ShardCandidates(result.candidates, o.ranks->rank(), o.ranks->size())
-              : std::vector<int>{};
-  const std::vector<int>& searched = sharded ? shard : result.candidates;
-  start = Clock::now();
-  // (Maps of no images would be all of them: a rank with an empty shard loads none.)
-  const LayerMaps maps =
-      in_place || searched.empty() ? LayerMaps{} : store.Maps(layer_name, searched);
-  const HalfDatabase halves =
-      in_place ? store.HalfMaps(layer_name, result.candidates) : HalfDatabase{};
-  result.load_seconds = SecondsSince(start);
-
-  start = Clock::now();
-  SearchOptions search = o.search;
-  search.hyperpatch = result.hyperpatch;
-  search.candidates = result.candidates;
-  if (sharded) {
-    result.field =
-        ShardedExactSearch(query, maps.database, shard, search.ForExact(), *o.ranks).field;
-  } else {
-    SearchResult found =
-        in_place ? Search(query, halves, search) : Search(query, maps.database, search);
-    result.field = std::move(found.field);
-    result.iterations = static_cast<int>(found.iterations.size());
-  }
-  result.search_seconds = SecondsSince(start);
+  result.searcher = ServingSearcher(store, layer_name, o, result);
+  result.searched_by = result.searcher->Describe();
+  result.used_cell_index = result.searcher != o.searcher;
+  SearchMaps(store, layer, query, *result.searcher, o, result);
   return result;
 }
 

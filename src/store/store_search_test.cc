@@ -9,7 +9,10 @@
 
 #include "brute_force_reference.h"
 #include "compnn/core/check.h"
+#include "compnn/core/exact_search.h"
 #include "compnn/core/global_prefilter.h"
+#include "compnn/core/patch_match.h"
+#include "compnn/core/projected_search.h"
 #include "imported_store.h"
 #include "option_field.h"
 #include "temp_dir.h"
@@ -45,11 +48,14 @@ TEST_F(StoreSearchTest, ExactSearchOverAllowedImagesMatchesBruteForce) {
   std::mt19937 rng(12);
   const OwnedMap query = testing::SmoothMap(6, 6, 4, rng);
   StoreSearchOptions o;
-  o.search.method = SearchMethod::kExact;
+  o.searcher = std::make_shared<const ExactSearcher>();
   o.topk_images = 0;
   o.allowed = {1, 4, 7, 8};
   const StoreSearchResult result = SearchStore(store, "fine", query.view(), {}, o);
   EXPECT_EQ(result.candidates, o.allowed);
+  EXPECT_EQ(result.searcher, o.searcher);
+  EXPECT_EQ(result.searched_by, "exact");
+  EXPECT_EQ(result.iterations, 0);
   for (int y = 0; y < 6; ++y) {
     for (int x = 0; x < 6; ++x) {
       const auto ref = testing::ReferenceBest(query.view(), Views(), o.allowed, 2, 2, y, x);
@@ -65,7 +71,7 @@ TEST_F(StoreSearchTest, AnotherHyperpatchAndKMatchesAreTheBruteForceOnes) {
   std::mt19937 rng(13);
   const OwnedMap query = testing::SmoothMap(6, 6, 4, rng);
   StoreSearchOptions o;
-  o.search.method = SearchMethod::kExact;
+  o.searcher = MakeSearcher("exact");
   o.topk_images = 0;
   o.hyperpatch = HyperpatchShape{3, 3};
   o.search.k = 2;
@@ -95,6 +101,8 @@ TEST_F(StoreSearchTest, PrefilterKeepsTheGloballyNearestAllowedImages) {
   o.topk_images = 3;
   o.allowed = {0, 2, 3, 5, 6, 9};
   const StoreSearchResult result = SearchStore(store, "fine", query.view(), global.values, o);
+  EXPECT_EQ(result.searched_by, "hpm");  // the default searcher
+  EXPECT_GT(result.iterations, 0);
   // Reference: cosine of the flattened coarse maps, in double precision.
   std::vector<std::pair<double, int>> ranked;
   for (int i : o.allowed) {
@@ -135,38 +143,37 @@ TEST_F(StoreSearchTest, TheSeedReachesProjectedSearchAndHyperPatchMatch) {
   StoreSearchOptions o;
   o.topk_images = 0;
   // Directions from a few sampled hyperpatches and a short shortlist: the seed changes the answer.
-  o.search.projected.sample = 3;
-  o.search.projected.components = 3;
-  o.search.projected.shortlist = 1;
-  o.search.patch_match.max_iterations = 1;
-  for (const SearchMethod method : {SearchMethod::kProjected, SearchMethod::kHyperPatchMatch}) {
+  ProjectedParams projected;
+  projected.sample = 3;
+  projected.components = 3;
+  projected.shortlist = 1;
+  PatchMatchParams patch_match;
+  patch_match.max_iterations = 1;
+  for (const std::shared_ptr<const Searcher>& searcher :
+       {std::shared_ptr<const Searcher>(std::make_shared<const ProjectedSearcher>(projected)),
+        std::shared_ptr<const Searcher>(std::make_shared<const PatchMatchSearcher>(patch_match))}) {
     std::vector<CorrespondenceField> fields;
     for (std::uint64_t seed = 1; seed <= 6; ++seed) {
-      o.search.method = method;
+      o.searcher = searcher;
       o.search.seed = seed;
       const StoreSearchResult found = SearchStore(store, "fine", query.view(), {}, o);
+      EXPECT_EQ(found.searched_by, searcher->name());
       // The reference: the core search called directly with that seed.
-      CorrespondenceField expected;
-      if (method == SearchMethod::kProjected) {
-        ProjectedSearchOptions p = o.search.projected;
-        p.hyperpatch = store.manifest().layer("fine").hyperpatch;
-        p.candidates = all;
-        p.seed = seed;
-        expected = ProjectedSearch(query.view(), maps.database, p);
-      } else {
-        PatchMatchOptions p = o.search.patch_match;
-        p.hyperpatch = store.manifest().layer("fine").hyperpatch;
-        p.candidates = all;
-        p.seed = seed;
-        expected = HyperPatchMatch(query.view(), maps.database, p).field;
-      }
-      EXPECT_TRUE(SameField(found.field, expected)) << ToString(method) << " seed " << seed;
+      SearchRequest request;
+      request.hyperpatch = store.manifest().layer("fine").hyperpatch;
+      request.candidates = all;
+      request.seed = seed;
+      const CorrespondenceField expected =
+          searcher->name() == "projected"
+              ? ProjectedSearcher(projected).Search(query.view(), maps.database, request).field
+              : PatchMatchSearcher(patch_match).Search(query.view(), maps.database, request).field;
+      EXPECT_TRUE(SameField(found.field, expected)) << searcher->name() << " seed " << seed;
       fields.push_back(found.field);
     }
     // Some seed answers differently from the first (a search that ignored the seed would not).
     EXPECT_TRUE(std::any_of(fields.begin() + 1, fields.end(), [&](const CorrespondenceField& f) {
       return !SameField(fields[0], f);
-    })) << ToString(method);
+    })) << searcher->name();
   }
 }
 
@@ -219,14 +226,23 @@ TEST_F(StoreSearchTest, BadRequestsGiveClearErrors) {
 TEST(StoreSearchOptionsCheck, PrefixesTheNestedSearchFields) {
   StoreSearchOptions o;
   EXPECT_NO_THROW(o.Check());
-  o.search.patch_match.random_images = -2;
+  o.search.k = 0;
   try {
     o.Check();
-    ADD_FAILURE() << "accepted random_images -2";
+    ADD_FAILURE() << "accepted k 0";
   } catch (const OptionError& e) {
-    EXPECT_EQ(e.field(), "search.patch_match.random_images");
-    EXPECT_STREQ(e.what(), "search.patch_match.random_images must be in [0, 1024], got -2");
+    EXPECT_EQ(e.field(), "search.k");
+    EXPECT_STREQ(e.what(), "search.k must be in [1, 256], got 0");
   }
+  o = {};
+  o.search.threads = -2;
+  EXPECT_EQ(testing::FieldRefused(o), "search.threads");
+  o = {};
+  o.search.candidates = {1};  // the store search's to set
+  EXPECT_EQ(testing::FieldRefused(o), "search.candidates");
+  o = {};
+  o.searcher = nullptr;
+  EXPECT_EQ(testing::FieldRefused(o), "searcher");
   o = {};
   o.topk_images = -1;
   EXPECT_THROW(o.Check(), OptionError);

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "compnn/core/activation_map.h"
-#include "compnn/core/exact_search.h"
+#include "compnn/core/searcher.h"
 
 namespace {
 
@@ -56,11 +56,11 @@ int main() {
   std::vector<compnn::MapView> views;
   for (const compnn::OwnedMap& map : maps) views.push_back(map.view());
 
-  compnn::ExactSearchOptions options;
-  options.hyperpatch = {hp_h, hp_w};
-  options.threads = 1;
+  compnn::SearchRequest request;
+  request.hyperpatch = {hp_h, hp_w};
+  request.threads = 1;
   const compnn::CorrespondenceField field =
-      compnn::ExactSearch(query.view(), compnn::Database(views), options);
+      compnn::MakeSearcher("exact")->Search(query.view(), compnn::Database(views), request).field;
   if (field.height != query.height || field.width != query.width) {
     std::printf("FAIL: field is %d x %d, query %d x %d\n", field.height, field.width, query.height,
                 query.width);

@@ -1,36 +1,38 @@
 // Exhaustive search (paper, section 3.2): every query cell against every cell of the candidates.
 #pragma once
 
-#include <functional>
-#include <vector>
+#include <cstddef>
 
-#include "compnn/core/activation_map.h"
-#include "compnn/core/correspondence.h"
-#include "compnn/core/hyperpatch.h"
+#include "compnn/core/searcher.h"
 
 namespace compnn {
 
-struct ExactSearchOptions {
-  HyperpatchShape hyperpatch;
-  // Matches kept per query cell, best first.
-  int top_k = 1;
-  // Database images to search; empty means all of them.
-  std::vector<int> candidates;
-  // Worker threads; 0 means every core OpenMP offers.
-  int threads = 0;
+struct ExactParams {
   // Bytes of packed database hyperpatches held at once; bounds the search's working memory.
   std::size_t block_bytes = std::size_t{8} << 20;
-  // Called after each block of database cells with (cells done, cells in all).
-  std::function<void(long long, long long)> progress;
 
-  // Throws OptionError naming the field: top_k < 1, threads < 0.
+  // Throws OptionError naming block_bytes when it is 0.
   void Check() const;
 };
 
 // Best matches of every query cell over all cells of the candidate images, by blocked dense
 // products (BLAS sgemm) with the arg-max fused into the scan of each product tile, so memory stays
-// bounded by the block size. Throws std::invalid_argument on malformed input or non-finite values.
-CorrespondenceField ExactSearch(const MapView& query, const Database& database,
-                                const ExactSearchOptions& options = {});
+// bounded by the block size. A pair's similarity does not depend on the other images searched, so
+// the search splits across ranks exactly. Progress counts database cells.
+class ExactSearcher final : public Searcher {
+ public:
+  explicit ExactSearcher(ExactParams params = {});
+  std::string name() const override { return "exact"; }
+  SearcherTraits traits() const override;
+  nlohmann::json Parameters() const override;
+  using Searcher::Search;
+  SearchResult Search(const MapView& query, const Database& database,
+                      const SearchRequest& request) const override;
+
+ private:
+  ExactParams params_;
+};
+
+SearcherEntry ExactSearcherEntry();
 
 }  // namespace compnn

@@ -22,6 +22,13 @@ struct DescriptorMatrix {
 std::vector<int> GlobalTopK(std::span<const float> query, const DescriptorMatrix& database, int k,
                             const std::vector<int>& candidates = {});
 
+// The prefilter of a search over a database of `database_images` maps: the `topk` of `images`
+// (all when empty) nearest the query's descriptor, or `images` when topk is 0. Throws OptionError
+// naming database_global when it holds another number of descriptors or another length than the
+// query's, and topk_images when it exceeds the images to choose from.
+std::vector<int> PrefilterCandidates(std::span<const float> query, const DescriptorMatrix& database,
+                                     int database_images, int topk, const std::vector<int>& images);
+
 // Cosine similarity of two equally long vectors (0 when either has norm 0, NaN when either holds a
 // non-finite value), in double precision.
 double Cosine(std::span<const float> a, std::span<const float> b);

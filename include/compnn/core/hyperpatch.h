@@ -18,6 +18,8 @@ struct HyperpatchShape {
   int left() const { return (width - 1) / 2; }
   // Length of the flattened hyperpatch of a map of the given depth.
   int length(int depth) const { return height * width * depth; }
+
+  bool operator==(const HyperpatchShape&) const = default;
 };
 
 // Throws std::invalid_argument when a side is smaller than 1.

@@ -8,46 +8,50 @@
 #include <cstdint>
 #include <vector>
 
-#include "compnn/core/activation_map.h"
-#include "compnn/core/correspondence.h"
-#include "compnn/core/hyperpatch.h"
+#include "compnn/core/searcher.h"
 
 namespace compnn {
 
 inline constexpr int kMaxProjectedComponents = 4096;
 inline constexpr int kMaxProjectedShortlist = 1024;
 
-struct ProjectedSearchOptions {
-  HyperpatchShape hyperpatch;
-  // Database images to search; empty means all of them.
-  std::vector<int> candidates;
+struct ProjectedParams {
   // Principal directions the unit hyperpatches are projected on (at most their length).
   int components = 32;
-  // Best matches per cell in the projection that are ranked again at full length.
+  // Best matches per cell in the projection that are ranked again at full length (a request for
+  // more matches per cell ranks that many).
   int shortlist = 16;
-  // Matches kept per query cell, best first (at most the shortlist).
-  int top_k = 1;
   // Database hyperpatches the directions are estimated from, drawn at random from the candidates.
   int sample = 8192;
-  std::uint64_t seed = 0;
-  // Worker threads; 0 means every core OpenMP offers.
-  int threads = 0;
 
   // Throws OptionError naming the field: components, shortlist or sample below 1 or above their
-  // bounds, top_k below 1 or above the shortlist, threads outside [0, kMaxThreads].
+  // bounds.
   void Check() const;
 };
 
+// The request's k best matches of every query cell among its shortlist, best first; similarities
+// are full-length cosines, as exact search computes them. Deterministic for a seed and thread
+// count.
+class ProjectedSearcher final : public Searcher {
+ public:
+  explicit ProjectedSearcher(ProjectedParams params = {});
+  std::string name() const override { return "projected"; }
+  SearcherTraits traits() const override;
+  nlohmann::json Parameters() const override;
+  using Searcher::Search;
+  SearchResult Search(const MapView& query, const Database& database,
+                      const SearchRequest& request) const override;
+
+ private:
+  ProjectedParams params_;
+};
+
+SearcherEntry ProjectedSearcherEntry();
+
 // The leading `components` directions (rows, unit length, orthogonal) of the second-moment matrix
-// of `rows` (count x length), by subspace iteration from a seeded start. Used by ProjectedSearch;
-// exposed for tests.
+// of `rows` (count x length), by subspace iteration from a seeded start. Used by the projected
+// searcher; exposed for tests.
 std::vector<float> PrincipalDirections(const std::vector<float>& rows, int count, int length,
                                        int components, std::uint64_t seed);
-
-// The top_k best matches of every query cell among its shortlist, best first; similarities are
-// full-length cosines, as exact search computes them. Deterministic for a seed and thread count.
-// Throws std::invalid_argument on malformed input or non-finite values.
-CorrespondenceField ProjectedSearch(const MapView& query, const Database& database,
-                                    const ProjectedSearchOptions& options = {});
 
 }  // namespace compnn

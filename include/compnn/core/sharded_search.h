@@ -1,13 +1,14 @@
-// Exact search split over ranks (core/ranks.h): each rank searches a contiguous run of the
-// candidate images, and rank 0 merges the fields. Since a pair's similarity does not depend on
-// the other images searched (exact_search.h), the merged field is bit-identical to one process's.
+// A search split over ranks (core/ranks.h): each rank searches a contiguous run of the candidate
+// images, and rank 0 merges the fields. For a searcher whose traits say it splits across ranks
+// (exact search: a pair's similarity does not depend on the other images searched), the merged
+// field is bit-identical to one process's.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-#include "compnn/core/exact_search.h"
 #include "compnn/core/ranks.h"
+#include "compnn/core/searcher.h"
 
 namespace compnn {
 
@@ -21,12 +22,13 @@ struct ShardedSearchResult {
   std::int64_t bytes_sent = 0;  // what this rank sent to merge the fields
 };
 
-// Searches `shard` (this rank's ShardCandidates, possibly empty) with `options` (whose candidates
+// Searches `shard` (this rank's ShardCandidates, possibly empty) with `request` (whose candidates
 // are ignored), then merges every rank's field on rank 0. The database needs maps of the shard's
-// images only. Every rank must call it. Throws what ExactSearch throws; on rank 0, also
-// OptionError (top_k) when all the shards together hold fewer cells than options.top_k.
-ShardedSearchResult ShardedExactSearch(const MapView& query, const Database& database,
-                                       const std::vector<int>& shard, ExactSearchOptions options,
-                                       const Ranks& ranks);
+// images only. Every rank must call it. Throws std::invalid_argument for a searcher that does not
+// split across ranks, what its search throws, and on rank 0 OptionError (k) when all the shards
+// together hold fewer cells than request.k.
+ShardedSearchResult ShardedSearch(const Searcher& searcher, const MapView& query,
+                                  const Database& database, const std::vector<int>& shard,
+                                  SearchRequest request, const Ranks& ranks);
 
 }  // namespace compnn

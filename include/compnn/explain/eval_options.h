@@ -1,6 +1,6 @@
 // What compnn eval measures, and the decisions taken from its options before any query runs:
-// which layers, which queries, and where HyperPatch-Match is compared with exact search. None of
-// it needs the network, so it is checked (and tested) without one.
+// which layers, which queries, and where an approximate search is compared with exact search. None
+// of it needs the network, so it is checked (and tested) without one.
 #pragma once
 
 #include <functional>
@@ -22,11 +22,11 @@ struct EvalOptions {
   // Matches per cell, a row each: every prefilter is searched once with the largest, and a row of
   // a smaller k pastes the best k of those.
   std::vector<int> k = {1};
-  StoreSearchOptions search;  // method, iterations, seed, threads (topk and k are set per row)
-  PasteOptions paste;         // overlapping blocks, vote power
-  std::string penultimate;    // GR (penultimate) layer; empty: the last decoder layer
-  int quality_queries = 8;    // HyperPatch-Match against exact search on this many queries
-  int quality_topk = 16;      // ... over this many prefiltered images
+  StoreSearchOptions search;               // searcher, seed, threads (topk and k are set per row)
+  PasteOptions paste;                      // overlapping blocks, vote power
+  std::string penultimate;                 // GR (penultimate) layer; empty: the last decoder layer
+  int quality_queries = 8;                 // the searcher against exact search on this many queries
+  int quality_topk = 16;                   // ... over this many prefiltered images
   std::function<void(int, int)> progress;  // (queries done, queries)
 
   // Throws OptionError naming the field (search's as search.FIELD).
@@ -52,9 +52,9 @@ EvalLayers ResolveEvalLayers(const FeatureStore& store, const EvalOptions& optio
 std::vector<std::string> QueriesToEvaluate(std::vector<std::string> names,
                                            const EvalOptions& options);
 
-// Whether query number `query`'s search over `topk` images is also run exactly, to measure
-// HyperPatch-Match: only for HyperPatch-Match (exact search would be compared with itself), only
-// on the first quality_queries queries (exact search is slow) and only at the quality_topk row.
+// Whether query number `query`'s search over `topk` images is also run exactly, to measure the
+// searcher: only for approximate ones (exact search would be compared with itself), only on the
+// first quality_queries queries (exact search is slow) and only at the quality_topk row.
 bool ComparesWithExactSearch(const EvalOptions& options, int query, int topk);
 
 }  // namespace compnn

@@ -59,7 +59,7 @@ struct LayerEval {
 };
 
 struct EvalReport {
-  std::string model, store, split, method;  // method: ToString(SearchMethod), "hpm" or "exact"
+  std::string model, store, split, method;  // method: the searcher's name
   int queries = 0;
   bool label_targets = false, label_inputs = false;
   std::vector<std::string> class_names;  // label datasets: by class id

@@ -10,7 +10,6 @@
 
 #include "compnn/core/correspondence.h"
 #include "compnn/core/hyperpatch.h"
-#include "compnn/core/search_method.h"
 
 namespace compnn {
 
@@ -43,7 +42,7 @@ nlohmann::json WriteExplanationFiles(const std::string& dir, const ExplanationFi
 // The heading of an explanation's figure: "compnn: QUERY explained at LAYER (stride S) by N
 // training images (METHOD[, K matches a cell])".
 std::string ExplanationHeading(const std::string& query, const std::string& layer, int stride,
-                               std::size_t candidates, SearchMethod method, int k);
+                               std::size_t candidates, const std::string& method, int k);
 
 // A file-system friendly form of a name: a query's folder in an explanation's output.
 std::string SafeName(std::string name);

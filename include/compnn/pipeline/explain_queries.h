@@ -44,10 +44,6 @@ struct ExplainedQuery {
   double seconds = 0;
 };
 
-// Whether a run under `ranks` splits each query's database over them (exact search) rather than
-// spreading the queries.
-bool SplitsEachQuery(const StoreSearchOptions& search, const Ranks& ranks);
-
 // What a run wrote: the layer explained and the explorer page ("" without one; only rank 0's).
 struct ExplainRun {
   std::string layer;

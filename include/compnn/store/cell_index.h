@@ -78,20 +78,23 @@ class CellIndex {
                                                const HyperpatchShape& hyperpatch, std::string* why);
   ~CellIndex();
 
-  // The k best matches of every query cell among the shortlist, best first, with full-length
-  // similarities computed from `database` (the layer's maps, float16 in place or float32: every
-  // image). The same field whatever the thread count.
+  // How it was built, as the .json records it; and a search with it described:
+  // "cell index IVF1024,PQ16 (1 lists probed, 64 re-ranked)".
+  const nlohmann::json& record() const { return record_; }
+  std::string Describe(const CellIndexSearchOptions& options) const;
+  const HyperpatchShape& hyperpatch() const { return hyperpatch_; }
+
+ private:
+  // Searched through CellIndexSearcher (cell_index_searcher.h): the k best matches of every query
+  // cell among the shortlist, best first, with full-length similarities computed from `database`
+  // (the layer's maps, float16 in place or float32: every image). The same field whatever the
+  // thread count.
+  friend class CellIndexSearcher;
   CorrespondenceField Search(const MapView& query, const HalfDatabase& database, int k,
                              const CellIndexSearchOptions& options, int threads) const;
   CorrespondenceField Search(const MapView& query, const Database& database, int k,
                              const CellIndexSearchOptions& options, int threads) const;
 
-  // How it was built, as the .json records it; and a search with it described:
-  // "cell index IVF1024,PQ16 (1 lists probed, 64 re-ranked)".
-  const nlohmann::json& record() const { return record_; }
-  std::string Describe(const CellIndexSearchOptions& options) const;
-
- private:
   CellIndex() = default;
   template <typename Database_>
   CorrespondenceField SearchIn(const MapView& query, const Database_& database, int k,

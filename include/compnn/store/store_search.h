@@ -1,7 +1,7 @@
 // Searching a feature store's layer for a query's matches: the global prefilter, the user's
-// restriction of the database, then exact search, HyperPatch-Match or projected search over the
-// candidates' maps
-// (read through the memory mapping, so memory follows the candidates, not the store).
+// restriction of the database, then a searcher (core/searcher.h) over the candidates' maps (read
+// through the memory mapping, so memory follows the candidates, not the store), or the layer's
+// cell index over every image.
 #pragma once
 
 #include <cstdint>
@@ -12,26 +12,28 @@
 #include <vector>
 
 #include "compnn/core/ranks.h"
-#include "compnn/core/search.h"
+#include "compnn/core/searcher.h"
 #include "compnn/store/cell_index.h"
 #include "compnn/store/feature_store.h"
 
 namespace compnn {
 
 struct StoreSearchOptions {
-  // The method and what the search of a query's cells takes (core/search.h): matches per cell
-  // (k), the seed, threads and each method's own options. Its hyperpatch and candidates are the
-  // store search's to set, from `hyperpatch` below (or the layer's) and from the prefilter over
-  // `allowed`: Check refuses candidates given there.
-  SearchOptions search;
+  // The method, with its own parameters (core/searcher.h).
+  std::shared_ptr<const Searcher> searcher = DefaultSearcher();
+  // What every search takes: matches per cell (k), the seed and threads. Its hyperpatch and
+  // candidates are the store search's to set, from `hyperpatch` below (or the layer's) and from
+  // the prefilter over `allowed`: Check refuses candidates given there.
+  SearchRequest search;
   int topk_images = 16;      // candidates kept by the global prefilter; 0: no prefilter
   std::vector<int> allowed;  // the database images the user allows; empty: all
   // The hyperpatch compared around each cell; empty: the layer's (recorded at index time). A
   // larger one covers more of the context the next layers read.
   std::optional<HyperpatchShape> hyperpatch;
-  // Exact search split across these ranks (core/ranks.h): each searches a run of the candidates
-  // and the field is merged on rank 0, the same to the bit as one process's; every rank must
-  // search. Null (or one rank): this process searches alone. Other methods ignore it.
+  // A searcher that splits across ranks (SearcherTraits: exact search) split across these
+  // (core/ranks.h): each searches a run of the candidates and the field is merged on rank 0, the
+  // same to the bit as one process's; every rank must search. Null (or one rank): this process
+  // searches alone. Other searchers ignore it.
   const Ranks* ranks = nullptr;
   // A search over every image of the store (no prefilter, no restriction) uses the layer's cell
   // index (store/cell_index.h) when the store has one for the hyperpatch compared, whatever the
@@ -41,8 +43,11 @@ struct StoreSearchOptions {
   CellIndexSearchOptions cell_index;  // a shortlist shorter than search.k grows to it
   std::function<void(const std::string&)> note;
 
-  // Throws OptionError naming the field (search's as search.FIELD, e.g. search.patch_match.seed).
+  // Throws OptionError naming the field (search's as search.FIELD, e.g. search.k).
   void Check() const;
+
+  // Whether a search with these options splits each query across `ranks`.
+  bool SplitsAcross(const Ranks& ranks) const;
 };
 
 struct StoreSearchResult {
@@ -50,8 +55,9 @@ struct StoreSearchResult {
   std::vector<int> candidates;  // store image indices searched, most similar globally first
   HyperpatchShape hyperpatch;   // the shape compared
   int iterations = 0;           // HyperPatch-Match iterations run
-  // What found the field: the method's name ("hpm", "exact", "projected"), or the cell index
-  // with its settings (CellIndex::Describe).
+  // What found the field: the options' searcher, or the layer's cell index in its stead; and it
+  // described (Searcher::Describe).
+  std::shared_ptr<const Searcher> searcher;
   std::string searched_by;
   bool used_cell_index = false;
   double prefilter_seconds = 0, load_seconds = 0, search_seconds = 0;
