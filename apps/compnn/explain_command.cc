@@ -1,4 +1,4 @@
-// compnn explain, sweep and control: explanations of a model's predictions from its feature store.
+// compnn explain: explanations of a model's predictions from its feature store.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -9,8 +9,6 @@
 #include "compnn/core/ranks.h"
 #include "compnn/models/model_network.h"
 #include "compnn/pipeline/explain_queries.h"
-#include "compnn/pipeline/layer_sweep.h"
-#include "compnn/pipeline/property_control.h"
 #include "explain_options.h"
 #include "explorer_output.h"
 #include "progress_bar.h"
@@ -21,8 +19,6 @@ namespace compnn::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// ---- explain -------------------------------------------------------------------------------
 
 struct ExplainCommandOptions : ExplainOptions {
   std::string layer, where, images, credibility;
@@ -68,61 +64,6 @@ void RunExplain(const ExplainCommandOptions& o) {
               (fs::path(o.out) / "<query>" / "correspondence-map.png").c_str());
 }
 
-// ---- sweep ---------------------------------------------------------------------------------
-
-struct SweepCommandOptions : ExplainOptions {
-  std::vector<std::string> layers;
-  HtmlOptions html;
-};
-
-void RunSweep(const SweepCommandOptions& o) {
-  const std::unique_ptr<Explainer> opened = OpenExplainer(o.model, o.store, o.data);
-  Explainer& explainer = *opened;
-  SweepOptions options;
-  if (!(o.layers.size() == 1 && o.layers[0] == "all")) options.layers = o.layers;
-  options.search = o.search;
-  options.paste = o.paste;
-  options.html = o.html.html;
-  options.links = PageLinks(o.html);
-  LayerSweep sweep(explainer, options);  // options and layers checked before the queries load
-  const std::string page =
-      sweep.Run(ResolveQueries(explainer, o), o.out, [&o](int, int, const SweptQuery& q) {
-        std::printf("%s: %zu layers in %.2f s; wrote %s/%s/sweep.png\n", q.name.c_str(), q.layers,
-                    q.seconds, o.out.c_str(), q.folder.c_str());
-      });
-  SayPageWritten(page);
-}
-
-// ---- control -------------------------------------------------------------------------------
-
-struct ControlCommandOptions : ExplainOptions {
-  std::string layer;
-  std::vector<std::string> where, images;
-  HtmlOptions html;
-};
-
-void RunControl(const ControlCommandOptions& o) {
-  if (o.where.empty() && o.images.empty())
-    throw std::runtime_error("give at least one --where condition or --images list");
-  const std::unique_ptr<Explainer> opened = OpenExplainer(o.model, o.store, o.data);
-  Explainer& explainer = *opened;
-  ControlOptions options;
-  options.layer = o.layer;
-  options.where = o.where;
-  for (const std::string& list : o.images) options.images.push_back(ImageNames(list));
-  options.search = o.search;
-  options.paste = o.paste;
-  options.html = o.html.html;
-  options.links = PageLinks(o.html);
-  PropertyControl control(explainer, options);  // databases resolved before the queries load
-  const std::string page =
-      control.Run(ResolveQueries(explainer, o), o.out, [&o](int, int, const ControlledQuery& q) {
-        std::printf("%s: %zu databases; wrote %s/%s/control.png\n", q.name.c_str(), q.databases,
-                    o.out.c_str(), q.folder.c_str());
-      });
-  SayPageWritten(page);
-}
-
 }  // namespace
 
 void AddExplainCommand(CLI::App& app, Command& run) {
@@ -153,32 +94,6 @@ void AddExplainCommand(CLI::App& app, Command& run) {
       ->capture_default_str();
   AddHtmlOptions(cmd, &o->html);
   cmd->callback([&run, o] { run = [o] { RunExplain(*o); }; });
-}
-
-void AddSweepCommand(CLI::App& app, Command& run) {
-  auto o = std::make_shared<SweepCommandOptions>();
-  CLI::App* cmd = AddCatalogCommand(app, "sweep");
-  AddExplainOptions(cmd, o.get());
-  cmd->add_option("--layers", o->layers, "layers (comma-separated, or all)")
-      ->delimiter(',')
-      ->default_str("all");
-  AddHtmlOptions(cmd, &o->html);
-  cmd->callback([&run, o] { run = [o] { RunSweep(*o); }; });
-}
-
-void AddControlCommand(CLI::App& app, Command& run) {
-  auto o = std::make_shared<ControlCommandOptions>();
-  CLI::App* cmd = AddCatalogCommand(app, "control");
-  AddExplainOptions(cmd, o.get());
-  cmd->add_option("--layer", o->layer,
-                  "layer (default: the finest layer after the bottleneck, e.g. decoder2)");
-  cmd->add_option("--where", o->where,
-                  "a database: training images satisfying KEY=VALUE[,KEY!=VALUE...]; repeatable")
-      ->check(NotEmpty("a condition, KEY=VALUE"));
-  cmd->add_option("--images", o->images, "a database: comma-separated image names; repeatable")
-      ->check(NotEmpty("image names"));
-  AddHtmlOptions(cmd, &o->html);
-  cmd->callback([&run, o] { run = [o] { RunControl(*o); }; });
 }
 
 }  // namespace compnn::cli

@@ -10,12 +10,11 @@
 #include "commands.h"
 #include "compnn/core/check.h"
 #include "compnn/core/searcher.h"
-#include "compnn/core/sharded_search.h"
 #include "compnn/core/stopwatch.h"
-#include "compnn/store/feature_store.h"
 #include "compnn/store/field_io.h"
 #include "compnn/store/json_file.h"
 #include "compnn/store/npy_search_inputs.h"
+#include "match_flags.h"
 #include "progress_bar.h"
 #include "search_flags.h"
 #include "tool_ranks.h"
@@ -23,18 +22,6 @@
 
 namespace compnn::cli {
 namespace {
-
-// The flags bind straight to the engine's search (core/searcher.h); only the files, the
-// hyperpatch and the candidates are set at run time.
-struct MatchOptions {
-  std::string query, database, out;
-  std::string query_global, database_global;
-  std::vector<int> hyperpatch = {2, 2};
-  std::vector<int> images;
-  int topk_images = 0;
-  std::shared_ptr<const Searcher> searcher;
-  SearchRequest search;
-};
 
 // A progress bar of the search's own units, on rank 0.
 std::unique_ptr<ProgressBar> SearchBar(const std::string& what, SearchRequest& request) {
@@ -44,55 +31,6 @@ std::unique_ptr<ProgressBar> SearchBar(const std::string& what, SearchRequest& r
     b->Update(static_cast<long long>(1000.0 * done / std::max(total, 1LL)));
   };
   return bar;
-}
-
-// The search split across the ranks: each searches its shard of the candidates, rank 0 merges.
-CorrespondenceField MatchAcrossRanks(const MatchOptions& o, const NpySearchInputs& in,
-                                     SearchRequest request, nlohmann::json& summary) {
-  const Ranks& ranks = ToolRanks();
-  std::vector<int> all = request.candidates;
-  if (all.empty()) {
-    all.resize(in.images);
-    std::iota(all.begin(), all.end(), 0);
-  }
-  const std::vector<int> shard = ShardCandidates(all, ranks.rank(), ranks.size());
-  // Only the shard's maps: a rank's memory follows its shard. (No images asked for means all.)
-  const LayerMaps maps = shard.empty() ? LayerMaps{} : ReadMaps(in.database_file, shard);
-  const auto bar = SearchBar(o.searcher->name() + " search (rank 0's shard)", request);
-  ShardedSearchResult found =
-      ShardedSearch(*o.searcher, in.query, maps.database, shard, request, ranks);
-  nlohmann::json shards = nlohmann::json::array();
-  for (int r = 0; r < ranks.size(); ++r) {
-    const std::vector<int> part = ShardCandidates(all, r, ranks.size());
-    shards.push_back({{"rank", r},
-                      {"images", part.size()},
-                      {"first_image", part.empty() ? -1 : part.front()},
-                      {"last_image", part.empty() ? -1 : part.back()}});
-  }
-  summary["ranks"] = ranks.size();
-  summary["shards"] = shards;
-  // Every rank but 0 sends its field once (a reduction tree); they all hold fields of one size.
-  summary["bytes_sent_per_rank"] =
-      static_cast<std::int64_t>(found.field.matches.size() * sizeof(Match));
-  return std::move(found.field);
-}
-
-// The search on this process alone; records its iterations, if any, in `summary`.
-CorrespondenceField SearchHere(const MatchOptions& o, const NpySearchInputs& in,
-                               SearchRequest request, nlohmann::json& summary) {
-  const LayerMaps maps = ReadMaps(in.database_file, request.candidates);
-  const auto bar = SearchBar(o.searcher->name() + " search", request);
-  const SearchResult found = o.searcher->Search(in.query, maps.database, request);
-  if (!found.iterations.empty()) {
-    nlohmann::json iterations = nlohmann::json::array();
-    for (const SearchIteration& it : found.iterations) {
-      iterations.push_back({{"iteration", it.iteration},
-                            {"improved_fraction", it.improved_fraction},
-                            {"mean_similarity", it.mean_similarity}});
-    }
-    summary["iterations"] = iterations;
-  }
-  return found.field;
 }
 
 void RunMatch(const MatchOptions& o) {
@@ -114,11 +52,12 @@ void RunMatch(const MatchOptions& o) {
                   {"hyperpatch", o.hyperpatch},
                   {"candidates", request.candidates.empty() ? nlohmann::json("all")
                                                             : nlohmann::json(request.candidates)}});
+  const auto bar = SearchBar(
+      o.searcher->name() + " search" + (across_ranks ? " (rank 0's shard)" : ""), request);
   const auto start = Clock::now();
   CorrespondenceField field;
   try {
-    field = across_ranks ? MatchAcrossRanks(o, in, request, summary)
-                         : SearchHere(o, in, request, summary);
+    field = SearchNpyInputs(in, *o.searcher, request, ranks, summary);
     if (!ranks.is_root()) return;
   } catch (const OptionError&) {
     throw;  // told in terms of flags by main
@@ -144,56 +83,7 @@ void RunMatch(const MatchOptions& o) {
 void AddMatchCommand(CLI::App& app, Command& run) {
   auto o = std::make_shared<MatchOptions>();
   CLI::App* cmd = AddCatalogCommand(app, "match");
-  cmd->add_option("--query", o->query, "query map: float32 (H, W, D) or (1, H, W, D)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  cmd->add_option(
-         "--database", o->database,
-         "database maps: float32 or float16 (N, H', W', D), memory-mapped (a store's LAYER.npy)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--out", o->out,
-                  "output folder: nnf.npy (int32 H x W x 3: image, y, x), "
-                  "similarity.npy (float32 H x W), summary.json")
-      ->required();
-  AddSearchFlags(cmd, o->searcher);
-  cmd->add_option("--hyperpatch", o->hyperpatch, "hyperpatch height and width in cells")
-      ->expected(2)
-      ->capture_default_str();
-  // Elsewhere --images takes training image names; a database of arrays has only indices.
-  cmd->add_option("--image-indices", o->images,
-                  "search only these database images (0-based indices, comma-separated)")
-      ->delimiter(',');
-  cmd->add_option_function<std::vector<int>>(
-         "--images",
-         [o](const std::vector<int>& indices) {
-           std::fprintf(stderr,
-                        "compnn: warning: --images is an old name of --image-indices (match takes "
-                        "indices; the other commands' --images take names)\n");
-           o->images = indices;
-         },
-         "old name of --image-indices")
-      ->delimiter(',')
-      ->excludes(cmd->get_option("--image-indices"));
-  cmd->add_option("--topk-images", o->topk_images,
-                  "keep the K images whose global descriptors are nearest the query's")
-      ->check(AtLeast(1));
-  cmd->add_option("--query-global", o->query_global,
-                  "query global descriptor: float32 (D,) or (1, D)")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--database-global", o->database_global,
-                  "database global descriptors: float32 (N, D)")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--k,--matches-per-cell", o->search.k,
-                  "keep the K best matches per cell, distinct (outputs gain a K axis when K > 1; "
-                  "hpm then costs about K times as much)")
-      ->capture_default_str();
-  cmd->add_option("--seed", o->search.seed, SeedHelp())->capture_default_str();
-  cmd->add_option("--threads", o->search.threads,
-                  "worker threads (0: all cores; under mpirun, each rank's share of its "
-                  "machine's cores)")
-      ->check(AtLeast(0))
-      ->capture_default_str();
+  AddMatchFlags(cmd, *o);
   cmd->callback([&run, o] { run = [o] { RunMatch(*o); }; });
 }
 

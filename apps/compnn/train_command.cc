@@ -1,13 +1,10 @@
-// compnn train: trains a built-in network on a dataset; compnn layers: lists a model's layers.
+// compnn train: trains a built-in network on a dataset.
 #include <cstdio>
 #include <memory>
 
 #include "command_catalog.h"
 #include "commands.h"
-#include "compnn/data/dataset_writer.h"
 #include "compnn/models/model.h"
-#include "compnn/models/prediction.h"
-#include "compnn/models/torchscript.h"
 #include "compnn/models/training.h"
 #include "progress_bar.h"
 #include "typed_options.h"
@@ -114,85 +111,6 @@ void AddTrainCommand(CLI::App& app, Command& run) {
                   "start from this model file's weights (same --arch and shapes): fine-tuning")
       ->check(CLI::ExistingFile);
   cmd->callback([&run, o] { run = [o] { RunTrain(*o); }; });
-}
-
-void AddLayersCommand(CLI::App& app, Command& run) {
-  struct Options {
-    std::string model;
-    std::optional<ImageSize> size;
-  };
-  auto o = std::make_shared<Options>();
-  CLI::App* cmd = AddCatalogCommand(app, "layers");
-  cmd->add_option("MODEL", o->model,
-                  "model file written by compnn train, or a TorchScript file (.pt, .pth)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  AddImageSizeOption(cmd, "--size", o->size,
-                     "input size HxW or N (default: the model's training size; TorchScript: 256)");
-  cmd->callback([&run, o] {
-    run = [o] {
-      ModelSpec spec;
-      spec.path = o->model;
-      spec.size = o->size;
-      if (!spec.size && IsTorchScriptPath(o->model)) spec.size = ImageSize{256, 256};
-      std::unique_ptr<Model> model = Model::Open(spec);
-      if (model->arch() == Architecture::kTorchScript) {
-        const ImageSize& size = model->size();
-        std::printf("%s: TorchScript, input 3 x %d x %d\n%-32s %8s %8s %8s %8s\n", o->model.c_str(),
-                    size.height, size.width, "layer", "height", "width", "depth", "stride");
-        for (const LayerInfo& l : model->layers()) {
-          std::printf("%-32s %8d %8d %8d %8d\n", l.name.c_str(), l.height, l.width, l.channels,
-                      l.stride);
-        }
-        for (const std::string& why : model->Uncapturable())
-          std::printf("not capturable: %s\n", why.c_str());
-        std::printf("(NAME:input takes the tensor entering a submodule called with one tensor)\n");
-        return;
-      }
-      const ImageSize size = o->size ? *o->size : model->size();
-      std::printf("%s: %s, input %d x %d\n%-10s %8s %8s %8s %8s\n", o->model.c_str(),
-                  ToString(model->arch()).c_str(), size.height, size.width, "layer", "height",
-                  "width", "depth", "stride");
-      for (const LayerInfo& l : model->LayersAt(size)) {
-        std::printf("%-10s %8d %8d %8d %8d\n", l.name.c_str(), l.height, l.width, l.channels,
-                    l.stride);
-      }
-    };
-  });
-}
-
-void AddPredictCommand(CLI::App& app, Command& run) {
-  struct Options {
-    std::string model, data, split = "val", out;
-    int count = 6, tile = 128;
-  };
-  auto o = std::make_shared<Options>();
-  CLI::App* cmd = AddCatalogCommand(app, "predict");
-  cmd->add_option("--model", o->model, "model file written by compnn train")
-      ->required()
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--data", o->data, "dataset folder")->required()->check(CLI::ExistingDirectory);
-  cmd->add_option("--split", o->split)->capture_default_str();
-  cmd->add_option("--count", o->count, "images")->check(AtLeast(1))->capture_default_str();
-  cmd->add_option("--tile", o->tile, "side of each image in the sheet")
-      ->check(CLI::Range(16, 1024))
-      ->capture_default_str();
-  cmd->add_option("--out", o->out, "PNG file to write")->required();
-  cmd->callback([&run, o] {
-    run = [o] {
-      UseAllCores();
-      ModelSpec spec;
-      spec.path = o->model;
-      std::unique_ptr<Model> model = Model::Open(spec);
-      // A TorchScript file records neither its input size nor the side it reads.
-      COMPNN_CHECK(model->arch() != Architecture::kTorchScript, o->model,
-                   ": predict takes model files written by compnn train; explain a TorchScript "
-                   "model through its store (compnn index, then compnn explain)");
-      WritePng(o->out,
-               PredictionSheet(*model, Dataset::Open(o->data), o->split, o->count, o->tile));
-      std::printf("wrote %s\n", o->out.c_str());
-    };
-  });
 }
 
 }  // namespace compnn::cli

@@ -1,10 +1,13 @@
 #include "compnn/store/npy_search_inputs.h"
 
+#include <numeric>
 #include <span>
 #include <stdexcept>
 
 #include "compnn/core/check.h"
 #include "compnn/core/global_prefilter.h"
+#include "compnn/core/sharded_search.h"
+#include "compnn/store/feature_store.h"
 
 namespace compnn {
 namespace {
@@ -60,6 +63,59 @@ std::vector<int> NpySearchInputs::Candidates(const std::vector<int>& images, int
                                 static_cast<int>(database.shape()[1])};
   return PrefilterCandidates(std::span<const float>(query.data_as<float>(), query.shape().back()),
                              matrix, this->images, topk, images);
+}
+
+namespace {
+
+// Each rank searches its shard of the candidates, rank 0 merges.
+CorrespondenceField SearchAcrossRanks(const NpySearchInputs& in, const Searcher& searcher,
+                                      const SearchRequest& request, const Ranks& ranks,
+                                      nlohmann::json& summary) {
+  std::vector<int> all = request.candidates;
+  if (all.empty()) {
+    all.resize(in.images);
+    std::iota(all.begin(), all.end(), 0);
+  }
+  const std::vector<int> shard = ShardCandidates(all, ranks.rank(), ranks.size());
+  // Only the shard's maps: a rank's memory follows its shard. (No images asked for means all.)
+  const LayerMaps maps = shard.empty() ? LayerMaps{} : ReadMaps(in.database_file, shard);
+  ShardedSearchResult found =
+      ShardedSearch(searcher, in.query, maps.database, shard, request, ranks);
+  nlohmann::json shards = nlohmann::json::array();
+  for (int r = 0; r < ranks.size(); ++r) {
+    const std::vector<int> part = ShardCandidates(all, r, ranks.size());
+    shards.push_back({{"rank", r},
+                      {"images", part.size()},
+                      {"first_image", part.empty() ? -1 : part.front()},
+                      {"last_image", part.empty() ? -1 : part.back()}});
+  }
+  summary["ranks"] = ranks.size();
+  summary["shards"] = shards;
+  // Every rank but 0 sends its field once (a reduction tree); they all hold fields of one size.
+  summary["bytes_sent_per_rank"] =
+      static_cast<std::int64_t>(found.field.matches.size() * sizeof(Match));
+  return std::move(found.field);
+}
+
+}  // namespace
+
+CorrespondenceField SearchNpyInputs(const NpySearchInputs& in, const Searcher& searcher,
+                                    SearchRequest request, const Ranks& ranks,
+                                    nlohmann::json& summary) {
+  if (ranks.size() > 1 && searcher.traits().splits_across_ranks)
+    return SearchAcrossRanks(in, searcher, request, ranks, summary);
+  const LayerMaps maps = ReadMaps(in.database_file, request.candidates);
+  const SearchResult found = searcher.Search(in.query, maps.database, request);
+  if (!found.iterations.empty()) {
+    nlohmann::json iterations = nlohmann::json::array();
+    for (const SearchIteration& it : found.iterations) {
+      iterations.push_back({{"iteration", it.iteration},
+                            {"improved_fraction", it.improved_fraction},
+                            {"mean_similarity", it.mean_similarity}});
+    }
+    summary["iterations"] = iterations;
+  }
+  return found.field;
 }
 
 }  // namespace compnn

@@ -2,10 +2,13 @@
 // maps and the global descriptors of the prefilter, checked against each other.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "compnn/core/activation_map.h"
+#include "compnn/core/ranks.h"
+#include "compnn/core/searcher.h"
 #include "compnn/store/npy.h"
 
 namespace compnn {
@@ -28,5 +31,13 @@ struct NpySearchInputs {
                               const std::string& query_global,
                               const std::string& database_global) const;
 };
+
+// The search of `in` by `searcher`: on this process, or split across `ranks` when the searcher
+// splits across ranks (each reads and searches its shard of the candidates; rank 0 then holds the
+// merged field, the others their part); without that, only rank 0 may call it. `summary` gains
+// the iterations an iterative search ran, or the ranks' shards.
+CorrespondenceField SearchNpyInputs(const NpySearchInputs& in, const Searcher& searcher,
+                                    SearchRequest request, const Ranks& ranks,
+                                    nlohmann::json& summary);
 
 }  // namespace compnn
