@@ -13,6 +13,7 @@ void AddMatchCommand(CLI::App& app, Command& run);
 void AddDataCommand(CLI::App& app, Command& run);
 // compnn data import, a subcommand of `data`.
 void AddImportCommand(CLI::App& data, Command& run);
+void AddDataCheckCommand(CLI::App& data, Command& run);
 void AddIndexCommand(CLI::App& app, Command& run);
 void AddVerifyCommand(CLI::App& app, Command& run);
 void AddCellIndexCommand(CLI::App& app, Command& run);

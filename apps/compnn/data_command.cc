@@ -42,47 +42,6 @@ void AddGenerator(CLI::App& data, Command& run, const std::string& name, const s
   });
 }
 
-void Check(const std::string& dir) {
-  const Dataset dataset = Dataset::Open(dir);
-  // One count per class id, ignore (kIgnoreClass) included.
-  std::vector<long long> pixels(256, 0);
-  long long total = 0;
-  for (const char* split : {"train", "val", "test"}) {
-    if (std::string(split) == "test" && !dataset.HasSplit(split)) {
-      std::printf("test  (none: the dataset has no test split)\n");
-      continue;
-    }
-    const std::vector<std::string> names = dataset.Names(split);
-    ProgressBar bar(std::string("checking ") + split, names.size());
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      const ImagePair pair = dataset.Read(split, names[i]);
-      if (dataset.has_labels()) {
-        const cv::Mat& labels = SideOf(pair, *dataset.label_side());
-        for (int y = 0; y < labels.rows; ++y)
-          for (int x = 0; x < labels.cols; ++x)
-            ++pixels[dataset.palette().Find(labels.at<cv::Vec3b>(y, x))];
-        total += labels.total();
-      }
-      bar.Update(i + 1);
-    }
-    bar.Finish();
-    const cv::Mat& first = dataset.Read(split, names[0]).a;
-    std::printf("%-5s %5zu pairs of %dx%d (HxW)\n", split, names.size(), first.rows, first.cols);
-  }
-  if (dataset.has_labels()) {
-    const Palette& palette = dataset.palette();
-    for (int c = 0; c < palette.size(); ++c) {
-      std::printf("  %-14s %6.2f%% of label pixels\n", palette[c].name.c_str(),
-                  100.0 * pixels[c] / total);
-    }
-    if (palette.ignore()) {
-      std::printf("  %-14s %6.2f%% of label pixels (ignore: never trained on or scored)\n",
-                  palette.ignore()->name.c_str(), 100.0 * pixels[kIgnoreClass] / total);
-    }
-  }
-  std::printf("%s: no problems found\n", dir.c_str());
-}
-
 }  // namespace
 
 void AddDataCommand(CLI::App& app, Command& run) {
@@ -99,13 +58,7 @@ void AddDataCommand(CLI::App& app, Command& run) {
 
   AddImportCommand(*data, run);
 
-  auto dir = std::make_shared<std::string>();
-  CLI::App* check =
-      data->add_subcommand("check",
-                           "Read every pair of a dataset and check it: PNG, even width, "
-                           "palette colours; print class frequencies.");
-  check->add_option("DIR", *dir, "dataset folder")->required();
-  check->callback([&run, dir] { run = [dir] { Check(*dir); }; });
+  AddDataCheckCommand(*data, run);
 
   struct SheetOptions {
     std::string dir, out, split = "train";

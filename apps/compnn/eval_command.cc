@@ -41,6 +41,36 @@ void RunEval(EvalCommandOptions& o) {
               o.out.c_str());
 }
 
+// The rows of the tables: prefilter sizes and matches per cell, where the other commands take one
+// of each.
+void AddRowFlags(CLI::App* cmd, EvalOptions& eval) {
+  // eval takes a list of prefilter sizes, a row each, where the other commands take one.
+  cmd->remove_option(cmd->get_option("--topk-images"));
+  cmd->add_option("--topk-images", eval.topk_images,
+                  "training images kept by the global prefilter, a row each (comma-separated; "
+                  "0: every image, no prefilter)")
+      ->delimiter(',')
+      ->check(AtLeast(0))
+      ->default_str("1,16,32,64");
+  cmd->add_option_function<std::vector<int>>(
+         "--topk",
+         [&eval](const std::vector<int>& rows) {
+           std::fprintf(stderr, "compnn: warning: --topk is an old name of --topk-images\n");
+           eval.topk_images = rows;
+         },
+         "old name of --topk-images")
+      ->delimiter(',')
+      ->check(AtLeast(0))
+      ->excludes(cmd->get_option("--topk-images"));
+  // eval takes a list of k, a row each, where the other commands take one.
+  cmd->remove_option(cmd->get_option("--k"));
+  cmd->add_option("--k", eval.k,
+                  "matches per cell, a row each (comma-separated): votes weighted by similarity; "
+                  "each prefilter is searched once with the largest")
+      ->delimiter(',')
+      ->default_str("1");
+}
+
 }  // namespace
 
 void AddEvalCommand(CLI::App& app, Command& run) {
@@ -54,31 +84,7 @@ void AddEvalCommand(CLI::App& app, Command& run) {
   cmd->add_option("--layer", o->eval.layers,
                   "layers to evaluate (comma-separated; default: the last decoder layer)")
       ->delimiter(',');
-  // eval takes a list of prefilter sizes, a row each, where the other commands take one.
-  cmd->remove_option(cmd->get_option("--topk-images"));
-  cmd->add_option("--topk-images", o->eval.topk_images,
-                  "training images kept by the global prefilter, a row each (comma-separated; "
-                  "0: every image, no prefilter)")
-      ->delimiter(',')
-      ->check(AtLeast(0))
-      ->default_str("1,16,32,64");
-  cmd->add_option_function<std::vector<int>>(
-         "--topk",
-         [o](const std::vector<int>& rows) {
-           std::fprintf(stderr, "compnn: warning: --topk is an old name of --topk-images\n");
-           o->eval.topk_images = rows;
-         },
-         "old name of --topk-images")
-      ->delimiter(',')
-      ->check(AtLeast(0))
-      ->excludes(cmd->get_option("--topk-images"));
-  // eval takes a list of k, a row each, where the other commands take one.
-  cmd->remove_option(cmd->get_option("--k"));
-  cmd->add_option("--k", o->eval.k,
-                  "matches per cell, a row each (comma-separated): votes weighted by similarity; "
-                  "each prefilter is searched once with the largest")
-      ->delimiter(',')
-      ->default_str("1");
+  AddRowFlags(cmd, o->eval);
   cmd->add_option("--penultimate", o->eval.penultimate,
                   "layer of the GR (penultimate) row (default: the finest layer after the "
                   "bottleneck, e.g. decoder2)");

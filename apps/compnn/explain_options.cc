@@ -11,6 +11,63 @@
 
 namespace compnn::cli {
 
+namespace {
+
+// How each query's cells are searched in the store.
+void AddStoreSearchFlags(CLI::App* cmd, StoreSearchOptions& search) {
+  AddSearchFlags(cmd, search.searcher);
+  cmd->add_option("--topk-images", search.topk_images,
+                  "search only the K training images with the most similar global descriptor "
+                  "(0: all)")
+      ->check(AtLeast(0))
+      ->capture_default_str();
+  cmd->add_flag("--no-cell-index{false}", search.use_cell_index,
+                "search every training image (--topk-images 0) by --method even where the store "
+                "has a cell index (compnn cell-index)");
+  cmd->add_option("--index-probes", search.cell_index.probes,
+                  "cell index: inverted lists searched per cell")
+      ->check(AtLeast(1))
+      ->capture_default_str();
+  cmd->add_option("--index-shortlist", search.cell_index.shortlist,
+                  "cell index: candidates per cell ranked again at full precision")
+      ->check(AtLeast(1))
+      ->capture_default_str();
+  search.note = NoteOnce;
+  cmd->add_option("--seed", search.search.seed, SeedHelp())->capture_default_str();
+  cmd->add_option(
+         "--threads", search.search.threads,
+         "worker threads (0: every core; under mpirun, each rank's share of its machine's cores)")
+      ->check(AtLeast(0))
+      ->capture_default_str();
+  cmd->add_option_function<std::vector<int>>(
+         "--hyperpatch",
+         [&search](const std::vector<int>& sides) {
+           search.hyperpatch = {sides[0], sides[1]};
+         },
+         "cells compared around each cell, H W (default: the layer's, set at index time; a "
+         "larger one covers more of the context the next layers read)")
+      ->expected(2)
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--k", search.search.k,
+                  "matches per cell: each pastes a vote weighted by its similarity (photos: "
+                  "weighted mean, labels: weighted majority); hpm costs about K times as much")
+      ->capture_default_str();
+}
+
+// How the matches are pasted.
+void AddPasteFlags(CLI::App* cmd, PasteOptions& paste) {
+  cmd->add_option("--vote-power", paste.vote_power,
+                  "a vote weighs similarity^P: 0 counts votes equally, larger P favours the "
+                  "closest matches")
+      ->check(CLI::Range(0.0, 1000.0))
+      ->capture_default_str();
+  cmd->add_flag("--overlap", paste.overlapping_blocks,
+                "paste whole matched hyperpatches (overlapping votes, clamped at the border as "
+                "the hyperpatches were) instead of each cell's own patch");
+}
+
+}  // namespace
+
 void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
   cmd->add_option("--model", o->model, "model file written by compnn train")
       ->required()
@@ -30,51 +87,8 @@ void AddExplainOptions(CLI::App* cmd, ExplainOptions* o, bool queries) {
         ->capture_default_str();
   }
   cmd->add_option("--out", o->out, "output folder")->required();
-  AddSearchFlags(cmd, o->search.searcher);
-  cmd->add_option("--topk-images", o->search.topk_images,
-                  "search only the K training images with the most similar global descriptor "
-                  "(0: all)")
-      ->check(AtLeast(0))
-      ->capture_default_str();
-  cmd->add_flag("--no-cell-index{false}", o->search.use_cell_index,
-                "search every training image (--topk-images 0) by --method even where the store "
-                "has a cell index (compnn cell-index)");
-  cmd->add_option("--index-probes", o->search.cell_index.probes,
-                  "cell index: inverted lists searched per cell")
-      ->check(AtLeast(1))
-      ->capture_default_str();
-  cmd->add_option("--index-shortlist", o->search.cell_index.shortlist,
-                  "cell index: candidates per cell ranked again at full precision")
-      ->check(AtLeast(1))
-      ->capture_default_str();
-  o->search.note = NoteOnce;
-  cmd->add_option("--seed", o->search.search.seed, SeedHelp())->capture_default_str();
-  cmd->add_option(
-         "--threads", o->search.search.threads,
-         "worker threads (0: every core; under mpirun, each rank's share of its machine's cores)")
-      ->check(AtLeast(0))
-      ->capture_default_str();
-  cmd->add_option_function<std::vector<int>>(
-         "--hyperpatch",
-         [o](const std::vector<int>& sides) {
-           o->search.hyperpatch = {sides[0], sides[1]};
-         },
-         "cells compared around each cell, H W (default: the layer's, set at index time; a "
-         "larger one covers more of the context the next layers read)")
-      ->expected(2)
-      ->check(CLI::Range(1, 64));
-  cmd->add_option("--k", o->search.search.k,
-                  "matches per cell: each pastes a vote weighted by its similarity (photos: "
-                  "weighted mean, labels: weighted majority); hpm costs about K times as much")
-      ->capture_default_str();
-  cmd->add_option("--vote-power", o->paste.vote_power,
-                  "a vote weighs similarity^P: 0 counts votes equally, larger P favours the "
-                  "closest matches")
-      ->check(CLI::Range(0.0, 1000.0))
-      ->capture_default_str();
-  cmd->add_flag("--overlap", o->paste.overlapping_blocks,
-                "paste whole matched hyperpatches (overlapping votes, clamped at the border as "
-                "the hyperpatches were) instead of each cell's own patch");
+  AddStoreSearchFlags(cmd, o->search);
+  AddPasteFlags(cmd, o->paste);
 }
 
 std::vector<Query> ResolveQueries(const Explainer& explainer, const ExplainOptions& o) {

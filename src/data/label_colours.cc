@@ -144,16 +144,11 @@ class ChromaModel {
   std::vector<cv::Vec2f> mean_, chroma_;
 };
 
-// Moves pixel (y, x) to the class, among its 3 x 3 neighbours', whose colour best explains the
-// pixels its chroma reaches: its own colour (luma above all) and, through the smear, theirs.
-// Returns whether its label changed.
-bool Relabel(const cv::Mat& bgr, std::vector<std::uint16_t>& labels,
-             const std::vector<PaletteColour>& palette, ChromaModel& model, int y, int x) {
-  const int rows = bgr.rows, cols = bgr.cols, i = y * cols + x;
-  const std::uint16_t current = labels[i];
-  std::uint16_t candidates[9];
+// The labels in pixel (y, x)'s 3 x 3 window, each once, its own first; returns how many.
+int WindowLabels(const std::vector<std::uint16_t>& labels, int rows, int cols, int y, int x,
+                 std::uint16_t (&candidates)[9]) {
   int count = 0;
-  candidates[count++] = current;
+  candidates[count++] = labels[y * cols + x];
   for (int qy = std::max(0, y - 1); qy <= std::min(rows - 1, y + 1); ++qy) {
     for (int qx = std::max(0, x - 1); qx <= std::min(cols - 1, x + 1); ++qx) {
       const std::uint16_t l = labels[qy * cols + qx];
@@ -162,6 +157,18 @@ bool Relabel(const cv::Mat& bgr, std::vector<std::uint16_t>& labels,
       }
     }
   }
+  return count;
+}
+
+// Moves pixel (y, x) to the class, among its 3 x 3 neighbours', whose colour best explains the
+// pixels its chroma reaches: its own colour (luma above all) and, through the smear, theirs.
+// Returns whether its label changed.
+bool Relabel(const cv::Mat& bgr, std::vector<std::uint16_t>& labels,
+             const std::vector<PaletteColour>& palette, ChromaModel& model, int y, int x) {
+  const int rows = bgr.rows, cols = bgr.cols, i = y * cols + x;
+  const std::uint16_t current = labels[i];
+  std::uint16_t candidates[9];
+  const int count = WindowLabels(labels, rows, cols, y, x, candidates);
   if (count == 1) return false;
   const Axis &ay = model.ay(), &ax = model.ax();
   const int by = ay.own[y], bx = ax.own[x];

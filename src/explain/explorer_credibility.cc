@@ -168,6 +168,74 @@ std::vector<EvidencePatch> ChoosePatches(const ExplorerCredibility& c,
   return chosen;
 }
 
+// The chosen patches as images, and each one's number in that list.
+nlohmann::json PatchImages(const std::vector<EvidencePatch>& patches,
+                           const std::vector<cv::Mat>& inputs, const std::vector<cv::Mat>& targets,
+                           std::map<EvidencePatch, int>& number) {
+  nlohmann::json uris = nlohmann::json::array();
+  for (const EvidencePatch& p : patches) {
+    number.emplace(p, static_cast<int>(uris.size()));
+    uris.push_back(ImageDataUri(CutPatch(inputs[p.image], targets[p.image], p)));
+  }
+  return uris;
+}
+
+// Each pixel's credibility in [0, 1] as 16 bits, kNoCredibility where it has none.
+std::vector<std::uint16_t> QuantisedCredibility(const cv::Mat& credibility) {
+  std::vector<std::uint16_t> values;
+  values.reserve(credibility.total());
+  for (auto it = credibility.begin<float>(); it != credibility.end<float>(); ++it)
+    values.push_back(std::isnan(*it) ? kNoCredibility
+                                     : static_cast<std::uint16_t>(std::lround(
+                                           std::clamp(*it, 0.0f, 1.0f) * (kNoCredibility - 1))));
+  return values;
+}
+
+nlohmann::json ClassesJson(const ExplorerCredibility& c) {
+  nlohmann::json classes = nlohmann::json::array();
+  for (std::size_t i = 0; i < c.class_names.size(); ++i)
+    classes.push_back({{"name", c.class_names[i]}, {"colour", HexColour(c.class_colours[i])}});
+  return classes;
+}
+
+// One layer's votes: every cell's (class, similarity), and who cast them (image, cell, patch) for
+// the `low` cells only.
+nlohmann::json LayerJson(const ExplorerEvidence& e, const std::vector<int>& low,
+                         const std::map<EvidencePatch, int>& number) {
+  std::vector<std::uint8_t> label;
+  std::vector<std::uint16_t> similarity;
+  for (std::size_t m = 0; m < e.field.matches.size(); ++m) {
+    label.push_back(e.labels[m] < 0 ? kNoLabel : static_cast<std::uint8_t>(e.labels[m]));
+    similarity.push_back(static_cast<std::uint16_t>(
+        std::lround((std::clamp(e.field.matches[m].similarity, -1.0f, 1.0f) + 1) * 32767)));
+  }
+  std::vector<std::int32_t> cells(low.begin(), low.end()), image;
+  std::sort(cells.begin(), cells.end());
+  std::vector<std::int16_t> y, x, patch;
+  for (int cell : cells) {
+    for (int j = 0; j < e.field.k; ++j) {
+      const Match& match = e.field.matches[static_cast<std::size_t>(cell) * e.field.k + j];
+      image.push_back(match.image);
+      y.push_back(static_cast<std::int16_t>(match.y));
+      x.push_back(static_cast<std::int16_t>(match.x));
+      const auto found = number.find({match.image, match.y, match.x, e.stride});
+      patch.push_back(static_cast<std::int16_t>(found == number.end() ? -1 : found->second));
+    }
+  }
+  return {{"layer", e.layer},
+          {"stride", e.stride},
+          {"height", e.field.height},
+          {"width", e.field.width},
+          {"k", e.field.k},
+          {"label", Pack(label)},
+          {"similarity", Pack(similarity)},
+          {"cells", Pack(cells)},
+          {"image", Pack(image)},
+          {"y", Pack(y)},
+          {"x", Pack(x)},
+          {"patch", Pack(patch)}};
+}
+
 }  // namespace
 
 std::vector<EvidencePatch> ChooseEvidencePatches(const ExplorerCredibility& c) {
@@ -180,23 +248,12 @@ nlohmann::json ExplorerCredibilityJson(const ExplorerCredibility& c,
   const std::vector<Candidate> low_cells = LowCredibilityCells(c);
   const std::vector<EvidencePatch> patches = ChoosePatches(c, low_cells);
   std::map<EvidencePatch, int> number;
-  nlohmann::json uris = nlohmann::json::array();
-  for (const EvidencePatch& p : patches) {
-    number.emplace(p, static_cast<int>(uris.size()));
-    uris.push_back(ImageDataUri(CutPatch(inputs[p.image], targets[p.image], p)));
-  }
+  const nlohmann::json uris = PatchImages(patches, inputs, targets, number);
 
-  std::vector<std::uint16_t> values;
-  values.reserve(c.credibility.total());
-  for (auto it = c.credibility.begin<float>(); it != c.credibility.end<float>(); ++it)
-    values.push_back(std::isnan(*it) ? kNoCredibility
-                                     : static_cast<std::uint16_t>(std::lround(
-                                           std::clamp(*it, 0.0f, 1.0f) * (kNoCredibility - 1))));
+  const std::vector<std::uint16_t> values = QuantisedCredibility(c.credibility);
   const std::vector<std::uint8_t> predicted(c.predicted.begin<std::uint8_t>(),
                                             c.predicted.end<std::uint8_t>());
-  nlohmann::json classes = nlohmann::json::array();
-  for (std::size_t i = 0; i < c.class_names.size(); ++i)
-    classes.push_back({{"name", c.class_names[i]}, {"colour", HexColour(c.class_colours[i])}});
+  const nlohmann::json classes = ClassesJson(c);
 
   // Every cell's votes (class, similarity); who cast them (image, cell, patch) for the cells
   // holding a pixel below the threshold, the ones a user asks about: the whole would be megabytes a
@@ -204,41 +261,8 @@ nlohmann::json ExplorerCredibilityJson(const ExplorerCredibility& c,
   std::vector<std::vector<int>> low(c.evidence.size());
   for (const Candidate& cell : low_cells) low[cell.layer].push_back(cell.cell);
   nlohmann::json layers = nlohmann::json::array();
-  for (std::size_t l = 0; l < c.evidence.size(); ++l) {
-    const ExplorerEvidence& e = c.evidence[l];
-    std::vector<std::uint8_t> label;
-    std::vector<std::uint16_t> similarity;
-    for (std::size_t m = 0; m < e.field.matches.size(); ++m) {
-      label.push_back(e.labels[m] < 0 ? kNoLabel : static_cast<std::uint8_t>(e.labels[m]));
-      similarity.push_back(static_cast<std::uint16_t>(
-          std::lround((std::clamp(e.field.matches[m].similarity, -1.0f, 1.0f) + 1) * 32767)));
-    }
-    std::vector<std::int32_t> cells(low[l].begin(), low[l].end()), image;
-    std::sort(cells.begin(), cells.end());
-    std::vector<std::int16_t> y, x, patch;
-    for (int cell : cells) {
-      for (int j = 0; j < e.field.k; ++j) {
-        const Match& match = e.field.matches[static_cast<std::size_t>(cell) * e.field.k + j];
-        image.push_back(match.image);
-        y.push_back(static_cast<std::int16_t>(match.y));
-        x.push_back(static_cast<std::int16_t>(match.x));
-        const auto found = number.find({match.image, match.y, match.x, e.stride});
-        patch.push_back(static_cast<std::int16_t>(found == number.end() ? -1 : found->second));
-      }
-    }
-    layers.push_back({{"layer", e.layer},
-                      {"stride", e.stride},
-                      {"height", e.field.height},
-                      {"width", e.field.width},
-                      {"k", e.field.k},
-                      {"label", Pack(label)},
-                      {"similarity", Pack(similarity)},
-                      {"cells", Pack(cells)},
-                      {"image", Pack(image)},
-                      {"y", Pack(y)},
-                      {"x", Pack(x)},
-                      {"patch", Pack(patch)}});
-  }
+  for (std::size_t l = 0; l < c.evidence.size(); ++l)
+    layers.push_back(LayerJson(c.evidence[l], low[l], number));
   return {{"map", ImageDataUri(c.heat_map)},
           {"values", Pack(values)},
           {"predicted", Pack(predicted)},

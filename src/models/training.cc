@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include <torch/torch.h>
 
@@ -272,6 +273,52 @@ void SetLearningRate(torch::optim::Adam& optimizer, double rate) {
     static_cast<torch::optim::AdamOptions&>(group.options()).lr(rate);
 }
 
+// The batch's augmentation: a random crop of each pair (when asked for), then random horizontal
+// flips.
+void Augment(const TrainOptions& options, int count, torch::Tensor& input, torch::Tensor& target) {
+  if (options.min_crop < 1.0) RandomCrops(options.min_crop, input, target);
+  const torch::Tensor flip = torch::rand({count}) < 0.5;
+  input = torch::where(flip.view({-1, 1, 1, 1}), input.flip({3}), input);
+  target = target.dim() == 4 ? torch::where(flip.view({-1, 1, 1, 1}), target.flip({3}), target)
+                             : torch::where(flip.view({-1, 1, 1}), target.flip({2}), target);
+}
+
+// One pix2pix step, the discriminator's then the generator's; returns their losses (generator
+// first).
+std::pair<double, double> Pix2PixStep(Run& run, const torch::Tensor& input,
+                                      const torch::Tensor& target) {
+  const torch::Tensor fake = run.generator->Forward(input);
+  // Discriminator: real pairs towards 1, generated pairs towards 0.
+  run.optimizer_d->zero_grad();
+  const torch::Tensor real_logits = run.discriminator->forward(torch::cat({input, target}, 1));
+  const torch::Tensor fake_logits =
+      run.discriminator->forward(torch::cat({input, fake.detach()}, 1));
+  const torch::Tensor loss_d =
+      0.5 * (torch::binary_cross_entropy_with_logits(real_logits, torch::ones_like(real_logits)) +
+             torch::binary_cross_entropy_with_logits(fake_logits, torch::zeros_like(fake_logits)));
+  loss_d.backward();
+  run.optimizer_d->step();
+  // Generator: fool the discriminator, stay close to the target in L1.
+  run.optimizer->zero_grad();
+  const torch::Tensor judged = run.discriminator->forward(torch::cat({input, fake}, 1));
+  const torch::Tensor loss =
+      torch::binary_cross_entropy_with_logits(judged, torch::ones_like(judged)) +
+      run.options.l1_weight * models::MaskedL1(fake, target, run.ignore_colour);
+  loss.backward();
+  run.optimizer->step();
+  return {loss.item<double>(), loss_d.item<double>()};
+}
+
+// One segnet step; returns its loss.
+double SegNetStep(Run& run, const torch::Tensor& input, const torch::Tensor& target) {
+  run.optimizer->zero_grad();
+  const torch::Tensor loss =
+      models::ClassLoss(run.generator->Forward(input), target, run.class_weights);
+  loss.backward();
+  run.optimizer->step();
+  return loss.item<double>();
+}
+
 // One epoch over the shuffled training set; returns the mean losses.
 std::pair<double, double> TrainEpoch(Run& run, const TrainCallbacks& callbacks, int epoch) {
   const int n = static_cast<int>(run.train.inputs.size(0));
@@ -285,43 +332,12 @@ std::pair<double, double> TrainEpoch(Run& run, const TrainCallbacks& callbacks, 
     const torch::Tensor index = order.narrow(0, i, count);
     torch::Tensor input = run.train.inputs.index_select(0, index);
     torch::Tensor target = run.train.targets.index_select(0, index);
-    if (run.options.min_crop < 1.0) RandomCrops(run.options.min_crop, input, target);
-    // Random horizontal flips.
-    const torch::Tensor flip = torch::rand({count}) < 0.5;
-    input = torch::where(flip.view({-1, 1, 1, 1}), input.flip({3}), input);
-    target = target.dim() == 4 ? torch::where(flip.view({-1, 1, 1, 1}), target.flip({3}), target)
-                               : torch::where(flip.view({-1, 1, 1}), target.flip({2}), target);
+    Augment(run.options, count, input, target);
     double loss_value = 0, loss_d_value = 0;
     if (run.pix2pix()) {
-      const torch::Tensor fake = run.generator->Forward(input);
-      // Discriminator: real pairs towards 1, generated pairs towards 0.
-      run.optimizer_d->zero_grad();
-      const torch::Tensor real_logits = run.discriminator->forward(torch::cat({input, target}, 1));
-      const torch::Tensor fake_logits =
-          run.discriminator->forward(torch::cat({input, fake.detach()}, 1));
-      const torch::Tensor loss_d =
-          0.5 *
-          (torch::binary_cross_entropy_with_logits(real_logits, torch::ones_like(real_logits)) +
-           torch::binary_cross_entropy_with_logits(fake_logits, torch::zeros_like(fake_logits)));
-      loss_d.backward();
-      run.optimizer_d->step();
-      // Generator: fool the discriminator, stay close to the target in L1.
-      run.optimizer->zero_grad();
-      const torch::Tensor judged = run.discriminator->forward(torch::cat({input, fake}, 1));
-      const torch::Tensor loss =
-          torch::binary_cross_entropy_with_logits(judged, torch::ones_like(judged)) +
-          run.options.l1_weight * models::MaskedL1(fake, target, run.ignore_colour);
-      loss.backward();
-      run.optimizer->step();
-      loss_value = loss.item<double>();
-      loss_d_value = loss_d.item<double>();
+      std::tie(loss_value, loss_d_value) = Pix2PixStep(run, input, target);
     } else {
-      run.optimizer->zero_grad();
-      const torch::Tensor loss =
-          models::ClassLoss(run.generator->Forward(input), target, run.class_weights);
-      loss.backward();
-      run.optimizer->step();
-      loss_value = loss.item<double>();
+      loss_value = SegNetStep(run, input, target);
     }
     loss_sum += loss_value;
     loss_d_sum += loss_d_value;
@@ -333,6 +349,80 @@ std::pair<double, double> TrainEpoch(Run& run, const TrainCallbacks& callbacks, 
     }
   }
   return {loss_sum / std::max(1, batches), loss_d_sum / std::max(1, batches)};
+}
+
+// The dataset and its splits at the training size (the default one when none is given), with what
+// the losses need of them: segnet's class weights, pix2pix's ignore colour.
+void LoadData(const TrainOptions& options, Run& run) {
+  run.direction = options.direction;
+  run.dataset = Dataset::Open(options.data);
+  if (!run.options.size)
+    run.options.size = DefaultTrainingSize(run.dataset.ImageSizeOf("train"), options);
+  const ImageSize size = *run.options.size;
+  const bool segnet = options.arch == Architecture::kSegNet;
+  run.train =
+      models::LoadSplit(run.dataset, "train", run.direction, size, segnet, options.train_images);
+  run.val = models::LoadSplit(run.dataset, "val", run.direction, size, segnet, options.val_images);
+
+  if (segnet)
+    run.class_weights =
+        models::MedianFrequencyWeights(run.train.targets, run.dataset.palette().size())
+            .pow(options.class_weight_power);
+  if (!segnet && run.dataset.target_is_labels(run.direction) && run.dataset.palette().ignore()) {
+    const cv::Vec3b rgb = run.dataset.palette().ignore()->rgb;
+    run.ignore_colour = torch::tensor({rgb[0], rgb[1], rgb[2]}, torch::kFloat)
+                            .div(127.5)
+                            .sub(1.0)
+                            .view({1, 3, 1, 1});
+  }
+}
+
+// The networks and their optimizers, seeded, then initialised from a model file or resumed from
+// the checkpoint.
+void MakeModels(const TrainOptions& options, Run& run) {
+  torch::manual_seed(options.seed);
+  run.generator = MakeNetwork(MakeConfig(run.options, run.dataset));
+  const auto adam = torch::optim::AdamOptions(options.learning_rate).betas({0.5, 0.999});
+  run.optimizer = std::make_unique<torch::optim::Adam>(run.generator->parameters(), adam);
+  if (run.pix2pix()) {
+    run.discriminator = std::make_shared<models::PatchGan>(6, options.ngf);
+    run.optimizer_d = std::make_unique<torch::optim::Adam>(run.discriminator->parameters(), adam);
+  }
+  if (!options.init.empty() && !options.resume) InitialiseFrom(options.init, *run.generator);
+  if (options.resume) LoadCheckpoint(run);
+  run.generator->train();
+  if (run.discriminator) run.discriminator->train();
+}
+
+// Trains epoch `epoch` and validates it; returns its report, not yet recorded in `run`.
+EpochReport TrainAndValidate(const TrainOptions& options, Run& run, const TrainCallbacks& callbacks,
+                             int epoch) {
+  // Seeded per epoch, so a run resumed from a checkpoint draws what an uninterrupted one would.
+  torch::manual_seed(options.seed * 1000003ULL + epoch);
+  const double rate = EpochLearningRate(options, epoch);
+  SetLearningRate(*run.optimizer, rate);
+  if (run.optimizer_d) SetLearningRate(*run.optimizer_d, rate);
+  const auto start = Clock::now();
+  const auto [loss, loss_d] = TrainEpoch(run, callbacks, epoch);
+  // A diverged run keeps the model of its last good epoch, and says so.
+  COMPNN_CHECK(std::isfinite(loss) && std::isfinite(loss_d), "training diverged in epoch ", epoch,
+               ": the loss is ", loss, " (discriminator ", loss_d, "); lower the learning rate (",
+               options.learning_rate, ")",
+               run.reports.empty() ? "" : "; the model file keeps the best earlier epoch");
+  EpochReport report;
+  report.epoch = epoch;
+  report.seconds = SecondsSince(start);
+  report.images_per_second = run.train.inputs.size(0) / std::max(report.seconds, 1e-9);
+  report.loss = loss;
+  report.loss_d = loss_d;
+  report.validation = Validate(run);
+  // For label targets the model file keeps the best epoch by validation mean IoU (GAN training
+  // wanders); for photo targets it follows the last epoch, since L1 does not measure how real a
+  // generated photo looks and is lowest for the early, blurry ones.
+  report.best = !report.validation.contains("mean_iou") ||
+                std::none_of(run.reports.begin(), run.reports.end(),
+                             [&](const EpochReport& r) { return r.Score() >= report.Score(); });
+  return report;
 }
 
 }  // namespace
@@ -400,67 +490,12 @@ std::vector<EpochReport> Train(const TrainOptions& options, const TrainCallbacks
   UseAllCores(options.threads);
   Run run;
   run.options = options;
-  run.direction = options.direction;
-  run.dataset = Dataset::Open(options.data);
-  if (!run.options.size)
-    run.options.size = DefaultTrainingSize(run.dataset.ImageSizeOf("train"), options);
-  const ImageSize size = *run.options.size;
-  const bool segnet = options.arch == Architecture::kSegNet;
-  run.train =
-      models::LoadSplit(run.dataset, "train", run.direction, size, segnet, options.train_images);
-  run.val = models::LoadSplit(run.dataset, "val", run.direction, size, segnet, options.val_images);
-
-  if (segnet)
-    run.class_weights =
-        models::MedianFrequencyWeights(run.train.targets, run.dataset.palette().size())
-            .pow(options.class_weight_power);
-  if (!segnet && run.dataset.target_is_labels(run.direction) && run.dataset.palette().ignore()) {
-    const cv::Vec3b rgb = run.dataset.palette().ignore()->rgb;
-    run.ignore_colour = torch::tensor({rgb[0], rgb[1], rgb[2]}, torch::kFloat)
-                            .div(127.5)
-                            .sub(1.0)
-                            .view({1, 3, 1, 1});
-  }
-  torch::manual_seed(options.seed);
-  run.generator = MakeNetwork(MakeConfig(run.options, run.dataset));
-  const auto adam = torch::optim::AdamOptions(options.learning_rate).betas({0.5, 0.999});
-  run.optimizer = std::make_unique<torch::optim::Adam>(run.generator->parameters(), adam);
-  if (run.pix2pix()) {
-    run.discriminator = std::make_shared<models::PatchGan>(6, options.ngf);
-    run.optimizer_d = std::make_unique<torch::optim::Adam>(run.discriminator->parameters(), adam);
-  }
-  if (!options.init.empty() && !options.resume) InitialiseFrom(options.init, *run.generator);
-  if (options.resume) LoadCheckpoint(run);
-  run.generator->train();
-  if (run.discriminator) run.discriminator->train();
+  LoadData(options, run);
+  MakeModels(options, run);
 
   while (run.epoch < options.epochs) {
     const int epoch = run.epoch + 1;
-    // Seeded per epoch, so a run resumed from a checkpoint draws what an uninterrupted one would.
-    torch::manual_seed(options.seed * 1000003ULL + epoch);
-    const double rate = EpochLearningRate(options, epoch);
-    SetLearningRate(*run.optimizer, rate);
-    if (run.optimizer_d) SetLearningRate(*run.optimizer_d, rate);
-    const auto start = Clock::now();
-    const auto [loss, loss_d] = TrainEpoch(run, callbacks, epoch);
-    // A diverged run keeps the model of its last good epoch, and says so.
-    COMPNN_CHECK(std::isfinite(loss) && std::isfinite(loss_d), "training diverged in epoch ", epoch,
-                 ": the loss is ", loss, " (discriminator ", loss_d, "); lower the learning rate (",
-                 options.learning_rate, ")",
-                 run.reports.empty() ? "" : "; the model file keeps the best earlier epoch");
-    EpochReport report;
-    report.epoch = epoch;
-    report.seconds = SecondsSince(start);
-    report.images_per_second = run.train.inputs.size(0) / std::max(report.seconds, 1e-9);
-    report.loss = loss;
-    report.loss_d = loss_d;
-    report.validation = Validate(run);
-    // For label targets the model file keeps the best epoch by validation mean IoU (GAN training
-    // wanders); for photo targets it follows the last epoch, since L1 does not measure how real a
-    // generated photo looks and is lowest for the early, blurry ones.
-    report.best = !report.validation.contains("mean_iou") ||
-                  std::none_of(run.reports.begin(), run.reports.end(),
-                               [&](const EpochReport& r) { return r.Score() >= report.Score(); });
+    const EpochReport report = TrainAndValidate(options, run, callbacks, epoch);
     run.reports.push_back(report);
     run.epoch = epoch;
     // The model first, then the checkpoint: a crash between them resumes from the older epoch.

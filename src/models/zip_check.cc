@@ -72,11 +72,9 @@ void CheckEntryData(std::string_view bytes, std::uint64_t offset, std::uint64_t 
   COMPNN_CHECK(found == crc, bad, "entry '", name, "' fails its CRC)");
 }
 
-}  // namespace
-
-void CheckZipArchive(std::string_view bytes, const std::string& path) {
-  const std::string bad = path + ": damaged archive (";
-  // The end record is in the last 22 + 65535 bytes (its comment is at most 65535 bytes).
+// The end of central directory record's offset. It is in the last 22 + 65535 bytes (its comment
+// is at most 65535 bytes).
+std::size_t FindEndRecord(std::string_view bytes, const std::string& bad) {
   COMPNN_CHECK(bytes.size() >= 22, bad, "too short to be a zip file)");
   std::size_t end = std::string_view::npos;
   for (std::size_t at = bytes.size() - 22;; --at) {
@@ -87,6 +85,17 @@ void CheckZipArchive(std::string_view bytes, const std::string& path) {
     if (at == 0 || bytes.size() - at > 22 + 65535) break;
   }
   COMPNN_CHECK(end != std::string_view::npos, bad, "no end of central directory: truncated?)");
+  return end;
+}
+
+struct CentralDirectory {
+  std::uint64_t entries, size, offset;
+};
+
+// The central directory the end record at `end` (or the zip64 one it leads to) describes, checked
+// to lie inside the file and to have room for its entries.
+CentralDirectory ReadCentralDirectory(std::string_view bytes, std::size_t end,
+                                      const std::string& bad) {
   std::uint64_t entries = Little(bytes, end + 10, 2), directory_size = Little(bytes, end + 12, 4),
                 directory = Little(bytes, end + 16, 4);
   // Zip64: the locator just before the end record points at the zip64 end record.
@@ -104,44 +113,67 @@ void CheckZipArchive(std::string_view bytes, const std::string& path) {
                "central directory outside the file)");
   COMPNN_CHECK(entries >= 1 && entries <= directory_size / 46, bad, entries,
                " entries cannot fit its central directory)");
-  std::set<std::string_view> names;
-  std::size_t at = directory;
-  for (std::uint64_t i = 0; i < entries; ++i) {
-    COMPNN_CHECK(at + 46 <= directory + directory_size && Little(bytes, at, 4) == kCentralEntry,
-                 bad, "entry ", i, " of the central directory is malformed)");
-    const std::uint64_t method = Little(bytes, at + 10, 2);
-    std::uint64_t packed = Little(bytes, at + 20, 4), unpacked = Little(bytes, at + 24, 4),
-                  offset = Little(bytes, at + 42, 4);
-    const std::size_t name_size = Little(bytes, at + 28, 2), extra_size = Little(bytes, at + 30, 2),
-                      comment_size = Little(bytes, at + 32, 2);
-    const std::size_t record = 46 + name_size + extra_size + comment_size;
-    COMPNN_CHECK(at + record <= directory + directory_size, bad, "entry ", i,
-                 " runs past the central directory)");
-    const std::string_view name = bytes.substr(at + 46, name_size);
-    COMPNN_CHECK(!name.empty() && names.insert(name).second, bad, "entry '", name,
-                 "' is unnamed or listed twice)");
-    // Zip64 sizes and offset, in that order, for the fields that hold 0xffffffff.
-    for (std::size_t x = at + 46 + name_size; x + 4 <= at + 46 + name_size + extra_size;) {
-      const std::uint64_t id = Little(bytes, x, 2), size = Little(bytes, x + 2, 2);
-      if (id == 1) {
-        std::size_t field = x + 4;
-        for (std::uint64_t* value : {&unpacked, &packed, &offset}) {
-          if (*value != 0xffffffff || field + 8 > x + 4 + size) continue;
-          *value = Little(bytes, field, 8);
-          field += 8;
-        }
+  return {entries, directory_size, directory};
+}
+
+// Zip64 sizes and offset, in that order, for the fields that hold 0xffffffff: read from the extra
+// fields in bytes [from, to).
+void ReadZip64Extra(std::string_view bytes, std::size_t from, std::size_t to,
+                    std::uint64_t& unpacked, std::uint64_t& packed, std::uint64_t& offset) {
+  for (std::size_t x = from; x + 4 <= to;) {
+    const std::uint64_t id = Little(bytes, x, 2), size = Little(bytes, x + 2, 2);
+    if (id == 1) {
+      std::size_t field = x + 4;
+      for (std::uint64_t* value : {&unpacked, &packed, &offset}) {
+        if (*value != 0xffffffff || field + 8 > x + 4 + size) continue;
+        *value = Little(bytes, field, 8);
+        field += 8;
       }
-      x += 4 + size;
     }
-    COMPNN_CHECK(method == 0 || method == 8, bad, "entry '", name, "' uses compression method ",
-                 method, ")");
-    COMPNN_CHECK(method == 8 ? unpacked <= kDeflateMaxRatio * packed + 64 : unpacked == packed, bad,
-                 "entry '", name, "' claims ", unpacked, " bytes from ", packed, ")");
-    COMPNN_CHECK(offset < bytes.size() && packed <= bytes.size() - offset, bad, "entry '", name,
-                 "' lies outside the file)");
-    CheckEntryData(bytes, offset, packed, unpacked, method, Little(bytes, at + 16, 4), name, bad);
-    at += record;
+    x += 4 + size;
   }
+}
+
+// Checks entry `i` of the central directory, whose record starts at `at`, and the data it points
+// at; returns the record's size.
+std::size_t CheckCentralEntry(std::string_view bytes, std::size_t at, std::uint64_t i,
+                              const CentralDirectory& d, std::set<std::string_view>& names,
+                              const std::string& bad) {
+  COMPNN_CHECK(at + 46 <= d.offset + d.size && Little(bytes, at, 4) == kCentralEntry, bad, "entry ",
+               i, " of the central directory is malformed)");
+  const std::uint64_t method = Little(bytes, at + 10, 2);
+  std::uint64_t packed = Little(bytes, at + 20, 4), unpacked = Little(bytes, at + 24, 4),
+                offset = Little(bytes, at + 42, 4);
+  const std::size_t name_size = Little(bytes, at + 28, 2), extra_size = Little(bytes, at + 30, 2),
+                    comment_size = Little(bytes, at + 32, 2);
+  const std::size_t record = 46 + name_size + extra_size + comment_size;
+  COMPNN_CHECK(at + record <= d.offset + d.size, bad, "entry ", i,
+               " runs past the central directory)");
+  const std::string_view name = bytes.substr(at + 46, name_size);
+  COMPNN_CHECK(!name.empty() && names.insert(name).second, bad, "entry '", name,
+               "' is unnamed or listed twice)");
+  ReadZip64Extra(bytes, at + 46 + name_size, at + 46 + name_size + extra_size, unpacked, packed,
+                 offset);
+  COMPNN_CHECK(method == 0 || method == 8, bad, "entry '", name, "' uses compression method ",
+               method, ")");
+  COMPNN_CHECK(method == 8 ? unpacked <= kDeflateMaxRatio * packed + 64 : unpacked == packed, bad,
+               "entry '", name, "' claims ", unpacked, " bytes from ", packed, ")");
+  COMPNN_CHECK(offset < bytes.size() && packed <= bytes.size() - offset, bad, "entry '", name,
+               "' lies outside the file)");
+  CheckEntryData(bytes, offset, packed, unpacked, method, Little(bytes, at + 16, 4), name, bad);
+  return record;
+}
+
+}  // namespace
+
+void CheckZipArchive(std::string_view bytes, const std::string& path) {
+  const std::string bad = path + ": damaged archive (";
+  const std::size_t end = FindEndRecord(bytes, bad);
+  const CentralDirectory directory = ReadCentralDirectory(bytes, end, bad);
+  std::set<std::string_view> names;
+  std::size_t at = directory.offset;
+  for (std::uint64_t i = 0; i < directory.entries; ++i)
+    at += CheckCentralEntry(bytes, at, i, directory, names, bad);
 }
 
 void CheckZipFile(const std::string& path) { CheckZipArchive(ReadRegularFile(path), path); }

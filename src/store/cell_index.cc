@@ -206,6 +206,67 @@ std::string CellIndexStem(const FeatureStore& store, const std::string& layer,
          ShapeText(hyperpatch);
 }
 
+namespace {
+
+void CheckCodeBytes(int length, int code_bytes) {
+  if (length % code_bytes == 0) return;
+  std::string divisors;
+  for (int d = 4; d <= std::min(length, 64); ++d)
+    if (length % d == 0) divisors += (divisors.empty() ? "" : ", ") + std::to_string(d);
+  COMPNN_CHECK_OPTION(false, "code_bytes", "must divide the hyperpatch's length ", length,
+                      " (its divisors from 4 to 64: ", divisors.empty() ? "none" : divisors,
+                      "), got ", code_bytes);
+}
+
+// Inverted lists over inner products, product-quantised codes, seeded k-means.
+struct IvfPq {
+  IvfPq(int length, int lists, const CellIndexOptions& options)
+      : quantizer(length),
+        index(&quantizer, length, lists, options.code_bytes, 8, faiss::METRIC_INNER_PRODUCT) {
+    index.cp.seed = static_cast<int>(options.seed & 0x7fffffff);
+    index.pq.cp.seed = static_cast<int>((options.seed >> 31) & 0x7fffffff) + 1;
+    // Few passes: the lists only need to split the cells, and re-ranking repairs the codes' error.
+    index.cp.niter = 10;
+    index.pq.cp.niter = 10;
+    // A small store trains on fewer cells than FAISS advises: fine for a shortlist, so no warning.
+    index.cp.min_points_per_centroid = 1;
+    index.pq.cp.min_points_per_centroid = 1;
+    index.verbose = false;
+  }
+  faiss::IndexFlatIP quantizer;
+  faiss::IndexIVFPQ index;
+};
+
+// Every image's unit hyperpatches added, a few images at a time (ids: image * cells + cell).
+void AddEveryImage(faiss::IndexIVFPQ& index, const FeatureStore& store, const StoreLayer& layer,
+                   const HyperpatchShape& shape, const std::function<void(int, int)>& progress) {
+  const long long cells_per_map = static_cast<long long>(layer.height) * layer.width;
+  constexpr int kImagesAtOnce = 16;
+  for (int first = 0; first < store.size(); first += kImagesAtOnce) {
+    const int last = std::min(store.size(), first + kImagesAtOnce);
+    const std::vector<float> rows = UnitRows(store, layer.name, shape, first, last, 0);
+    std::vector<faiss::Index::idx_t> ids(static_cast<std::size_t>(last - first) * cells_per_map);
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      ids[i] = first * cells_per_map + static_cast<long long>(i);
+    AddRows(index, rows, ids);
+    if (progress) progress(last, store.size());
+  }
+}
+
+// The .faiss file, then the record that vouches for it.
+void WriteIndexFiles(const std::string& stem, const std::vector<std::uint8_t>& bytes,
+                     nlohmann::json record) {
+  std::filesystem::create_directories(std::filesystem::path(stem).parent_path());
+  // The old record goes first: until the new one is written, the index is missing (searches go on
+  // without it), never a record beside another index's file.
+  std::filesystem::remove(stem + ".json");
+  WriteFileAtomically(stem + ".faiss", {}, bytes.data(), bytes.size());
+  record["checksum"] = FileChecksum(stem + ".faiss");
+  WriteJsonFile(stem + ".json", record);
+}
+
+}  // namespace
+
 CellIndexSummary BuildCellIndex(const FeatureStore& store, const std::string& layer_name,
                                 const HyperpatchShape& shape, const CellIndexOptions& options,
                                 const std::function<void(int, int)>& progress) {
@@ -213,82 +274,40 @@ CellIndexSummary BuildCellIndex(const FeatureStore& store, const std::string& la
   const StoreLayer& layer = store.manifest().layer(layer_name);
   ValidateHyperpatch(shape, layer.height, layer.width, layer.depth);
   const int length = shape.length(layer.depth);
-  if (length % options.code_bytes != 0) {
-    std::string divisors;
-    for (int d = 4; d <= std::min(length, 64); ++d)
-      if (length % d == 0) divisors += (divisors.empty() ? "" : ", ") + std::to_string(d);
-    COMPNN_CHECK_OPTION(false, "code_bytes", "must divide the hyperpatch's length ", length,
-                        " (its divisors from 4 to 64: ", divisors.empty() ? "none" : divisors,
-                        "), got ", options.code_bytes);
-  }
-  const long long cells_per_map = static_cast<long long>(layer.height) * layer.width;
-  const long long cells = cells_per_map * store.size();
+  CheckCodeBytes(length, options.code_bytes);
+  const long long cells = static_cast<long long>(layer.height) * layer.width * store.size();
   // The product quantiser learns 256 centroids per sub-vector from the training sample.
   COMPNN_CHECK(cells >= 256, store.dir(), ": ", layer_name, " has ", cells,
                " cells, too few for a cell index (at least 256); exact search over so few is fast");
   const int lists = options.lists > 0 ? options.lists : DefaultLists(cells);
   COMPNN_CHECK_OPTION(lists <= cells, "lists", "must be at most the layer's ", cells,
                       " cells, got ", lists);
-  const auto start = Clock::now();
-  OmpThreads threads(options.threads);
-
-  faiss::IndexFlatIP quantizer(length);
-  faiss::IndexIVFPQ index(&quantizer, length, lists, options.code_bytes, 8,
-                          faiss::METRIC_INNER_PRODUCT);
-  index.cp.seed = static_cast<int>(options.seed & 0x7fffffff);
-  index.pq.cp.seed = static_cast<int>((options.seed >> 31) & 0x7fffffff) + 1;
-  // Few passes: the lists only need to split the cells, and re-ranking repairs the codes' error.
-  index.cp.niter = 10;
-  index.pq.cp.niter = 10;
-  // A small store trains on fewer cells than FAISS advises: fine for a shortlist, so no warning.
-  index.cp.min_points_per_centroid = 1;
-  index.pq.cp.min_points_per_centroid = 1;
-  index.verbose = false;
   const int train_cells = static_cast<int>(std::min<long long>(options.train_cells, cells));
   COMPNN_CHECK_OPTION(lists <= train_cells, "lists", "must be at most the ", train_cells,
                       " training cells, got ", lists);
+  const auto start = Clock::now();
+  OmpThreads threads(options.threads);
+  IvfPq ivf(length, lists, options);
   const std::vector<float> training = TrainingRows(store, layer, shape, train_cells, options.seed);
-  index.train(train_cells, training.data());
+  ivf.index.train(train_cells, training.data());
+  AddEveryImage(ivf.index, store, layer, shape, progress);
 
-  constexpr int kImagesAtOnce = 16;
-  for (int first = 0; first < store.size(); first += kImagesAtOnce) {
-    const int last = std::min(store.size(), first + kImagesAtOnce);
-    const std::vector<float> rows = UnitRows(store, layer_name, shape, first, last, 0);
-    std::vector<faiss::Index::idx_t> ids(static_cast<std::size_t>(last - first) * cells_per_map);
-    for (std::size_t i = 0; i < ids.size(); ++i)
-      ids[i] = first * cells_per_map + static_cast<long long>(i);
-    AddRows(index, rows, ids);
-    if (progress) progress(last, store.size());
-  }
-
-  const std::vector<std::uint8_t> bytes = Serialise(index);
+  const std::vector<std::uint8_t> bytes = Serialise(ivf.index);
   const std::string stem = CellIndexStem(store, layer_name, shape);
-  std::filesystem::create_directories(std::filesystem::path(stem).parent_path());
-  // The old record goes first: until the new one is written, the index is missing (searches go on
-  // without it), never a record beside another index's file.
-  std::filesystem::remove(stem + ".json");
-  WriteFileAtomically(stem + ".faiss", {}, bytes.data(), bytes.size());
-  CellIndexSummary summary;
-  summary.file = stem + ".faiss";
-  summary.seconds = SecondsSince(start);
-  summary.bytes = bytes.size();
-  summary.lists = lists;
-  summary.code_bytes = options.code_bytes;
-  const nlohmann::json record = {
-      {"format", kFormat},
-      {"layer", layer_name},
-      {"layer_checksum", layer.checksum},
-      {"hyperpatch", {shape.height, shape.width}},
-      {"images", store.size()},
-      {"map", {layer.height, layer.width, layer.depth}},
-      {"lists", lists},
-      {"code_bytes", options.code_bytes},
-      {"train_cells", train_cells},
-      {"seed", options.seed},
-      {"checksum", FileChecksum(summary.file)},
-      {"build_seconds", summary.seconds},
-  };
-  WriteJsonFile(stem + ".json", record);
+  CellIndexSummary summary{stem + ".faiss", SecondsSince(start), bytes.size(), lists,
+                           options.code_bytes};
+  WriteIndexFiles(stem, bytes,
+                  {{"format", kFormat},
+                   {"layer", layer_name},
+                   {"layer_checksum", layer.checksum},
+                   {"hyperpatch", {shape.height, shape.width}},
+                   {"images", store.size()},
+                   {"map", {layer.height, layer.width, layer.depth}},
+                   {"lists", lists},
+                   {"code_bytes", options.code_bytes},
+                   {"train_cells", train_cells},
+                   {"seed", options.seed},
+                   {"build_seconds", summary.seconds}});
   return summary;
 }
 

@@ -129,6 +129,78 @@ void CheckStride(const StoreLayer& layer, const ImageSize& input) {
 
 }  // namespace
 
+namespace {
+
+// The layer's shape: [images, height, width, depth], each at least 1, the images the store's.
+void ReadLayerShape(const nlohmann::json& l, std::size_t images, StoreLayer& layer) {
+  const std::string what = "layer " + layer.name;
+  const auto shape = Integers(l.at("shape"), what + ": shape");
+  COMPNN_CHECK(shape.size() == 4, "layer ", layer.name, " has no 4-d shape");
+  COMPNN_CHECK(shape[0] == static_cast<std::int64_t>(images), "layer ", layer.name, " holds ",
+               shape[0], " images, but the store lists ", images);
+  for (int axis = 1; axis < 4; ++axis)
+    COMPNN_CHECK(shape[axis] >= 1 && shape[axis] <= std::numeric_limits<int>::max(), "layer ",
+                 layer.name, ": height, width and depth must be at least 1");
+  layer.height = static_cast<int>(shape[1]);
+  layer.width = static_cast<int>(shape[2]);
+  layer.depth = static_cast<int>(shape[3]);
+}
+
+// The patch (optional, within the input) and the hyperpatch (within the map).
+void ReadLayerPatches(const nlohmann::json& l, const ImageSize& input, StoreLayer& layer) {
+  const std::string what = "layer " + layer.name;
+  if (l.contains("patch")) {
+    const auto patch = Integers(l.at("patch"), what + ": patch");
+    COMPNN_CHECK(patch.size() == 2 && patch[0] >= 1 && patch[1] >= 1 && patch[0] <= input.height &&
+                     patch[1] <= input.width,
+                 "layer ", layer.name, ": patch must be [height, width] within the ", input.height,
+                 " x ", input.width, " input, got ", l.at("patch").dump());
+  }
+  const auto hp = Integers(l.at("hyperpatch"), what + ": hyperpatch");
+  COMPNN_CHECK(hp.size() == 2, "layer ", layer.name, ": hyperpatch must be [height, width]");
+  for (const std::int64_t side : hp)
+    COMPNN_CHECK(side >= INT_MIN && side <= INT_MAX, "layer ", layer.name,
+                 ": hyperpatch out of range");
+  layer.hyperpatch = {static_cast<int>(hp[0]), static_cast<int>(hp[1])};
+  try {
+    ValidateHyperpatch(layer.hyperpatch, layer.height, layer.width, layer.depth);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error("layer " + layer.name + ": " + e.what());
+  }
+}
+
+StoreLayer ReadLayer(const nlohmann::json& l, const StoreManifest& m, const std::string& path) {
+  StoreLayer layer;
+  layer.name = l.at("name").get<std::string>();
+  CheckLayerName(layer.name);
+  COMPNN_CHECK(std::none_of(m.layers.begin(), m.layers.end(),
+                            [&](const StoreLayer& other) { return other.name == layer.name; }),
+               "layer ", layer.name, " is listed twice");
+  ReadLayerShape(l, m.images.size(), layer);
+  layer.stride = Integer(l.at("stride"), "layer " + layer.name + ": stride");
+  COMPNN_CHECK(layer.stride >= 1, "layer ", layer.name, ": stride must be at least 1, got ",
+               layer.stride);
+  CheckStride(layer, m.input_size);
+  ReadLayerPatches(l, m.input_size, layer);
+  layer.dtype = ParseDType(l.at("dtype").get<std::string>(), path);
+  layer.file = l.at("file").get<std::string>();
+  RequireFileInStore(layer.file, "layer " + layer.name);
+  layer.checksum = l.value("checksum", "");
+  return layer;
+}
+
+StorePixels ReadPixels(const nlohmann::json& p, const StoreManifest& m) {
+  StorePixels pixels{p.at("name").get<std::string>(), p.at("labels").get<bool>(),
+                     p.at("file").get<std::string>(), p.value("checksum", "")};
+  COMPNN_CHECK(pixels.name == "inputs" || pixels.name == "targets" || pixels.name == "predictions",
+               "unknown pixels '", pixels.name, "' (inputs, targets or predictions)");
+  COMPNN_CHECK(m.pixel(pixels.name) == nullptr, "pixels '", pixels.name, "' listed twice");
+  RequireFileInStore(pixels.file, "pixels '" + pixels.name + "'");
+  return pixels;
+}
+
+}  // namespace
+
 StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string& path) {
   StoreManifest m;
   try {
@@ -143,67 +215,13 @@ StoreManifest StoreManifest::FromJson(const nlohmann::json& j, const std::string
     }
     m.input_size = ImageSizeFromJson(j.at("input_size"));
     m.images = j.at("images").get<std::vector<std::string>>();
-    for (const nlohmann::json& l : j.at("layers")) {
-      StoreLayer layer;
-      layer.name = l.at("name").get<std::string>();
-      CheckLayerName(layer.name);
-      COMPNN_CHECK(std::none_of(m.layers.begin(), m.layers.end(),
-                                [&](const StoreLayer& other) { return other.name == layer.name; }),
-                   "layer ", layer.name, " is listed twice");
-      const std::string what = "layer " + layer.name;
-      const auto shape = Integers(l.at("shape"), what + ": shape");
-      COMPNN_CHECK(shape.size() == 4, "layer ", layer.name, " has no 4-d shape");
-      COMPNN_CHECK(shape[0] == static_cast<std::int64_t>(m.images.size()), "layer ", layer.name,
-                   " holds ", shape[0], " images, but the store lists ", m.images.size());
-      for (int axis = 1; axis < 4; ++axis)
-        COMPNN_CHECK(shape[axis] >= 1 && shape[axis] <= std::numeric_limits<int>::max(), "layer ",
-                     layer.name, ": height, width and depth must be at least 1");
-      layer.height = static_cast<int>(shape[1]);
-      layer.width = static_cast<int>(shape[2]);
-      layer.depth = static_cast<int>(shape[3]);
-      layer.stride = Integer(l.at("stride"), what + ": stride");
-      COMPNN_CHECK(layer.stride >= 1, "layer ", layer.name, ": stride must be at least 1, got ",
-                   layer.stride);
-      CheckStride(layer, m.input_size);
-      if (l.contains("patch")) {
-        const auto patch = Integers(l.at("patch"), what + ": patch");
-        COMPNN_CHECK(patch.size() == 2 && patch[0] >= 1 && patch[1] >= 1 &&
-                         patch[0] <= m.input_size.height && patch[1] <= m.input_size.width,
-                     "layer ", layer.name, ": patch must be [height, width] within the ",
-                     m.input_size.height, " x ", m.input_size.width, " input, got ",
-                     l.at("patch").dump());
-      }
-      const auto hp = Integers(l.at("hyperpatch"), what + ": hyperpatch");
-      COMPNN_CHECK(hp.size() == 2, "layer ", layer.name, ": hyperpatch must be [height, width]");
-      for (const std::int64_t side : hp)
-        COMPNN_CHECK(side >= INT_MIN && side <= INT_MAX, "layer ", layer.name,
-                     ": hyperpatch out of range");
-      layer.hyperpatch = {static_cast<int>(hp[0]), static_cast<int>(hp[1])};
-      try {
-        ValidateHyperpatch(layer.hyperpatch, layer.height, layer.width, layer.depth);
-      } catch (const std::invalid_argument& e) {
-        throw std::runtime_error("layer " + layer.name + ": " + e.what());
-      }
-      layer.dtype = ParseDType(l.at("dtype").get<std::string>(), path);
-      layer.file = l.at("file").get<std::string>();
-      RequireFileInStore(layer.file, "layer " + layer.name);
-      layer.checksum = l.value("checksum", "");
-      m.layers.push_back(layer);
-    }
+    for (const nlohmann::json& l : j.at("layers")) m.layers.push_back(ReadLayer(l, m, path));
     COMPNN_CHECK(!m.layers.empty(), "it lists no layers");
     m.global_layer = j.at("global").at("layer").get<std::string>();
     m.layer(m.global_layer);  // the global descriptor is one of the layers
     m.global_checksum = j.at("global").value("checksum", "");
-    for (const nlohmann::json& p : j.value("pixels", nlohmann::json::array())) {
-      StorePixels pixels{p.at("name").get<std::string>(), p.at("labels").get<bool>(),
-                         p.at("file").get<std::string>(), p.value("checksum", "")};
-      COMPNN_CHECK(
-          pixels.name == "inputs" || pixels.name == "targets" || pixels.name == "predictions",
-          "unknown pixels '", pixels.name, "' (inputs, targets or predictions)");
-      COMPNN_CHECK(m.pixel(pixels.name) == nullptr, "pixels '", pixels.name, "' listed twice");
-      RequireFileInStore(pixels.file, "pixels '" + pixels.name + "'");
-      m.pixels.push_back(pixels);
-    }
+    for (const nlohmann::json& p : j.value("pixels", nlohmann::json::array()))
+      m.pixels.push_back(ReadPixels(p, m));
     m.palette = j.value("palette", nlohmann::json());
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": malformed manifest: " + e.what());

@@ -92,13 +92,69 @@ void CheckSameSize(const cv::Mat& photo, const cv::Mat& labels, const std::strin
                " pixels, but its photo has ", photo.cols, " x ", photo.rows);
 }
 
+namespace {
+
+// What the converting threads count per split, under their lock.
+struct SplitTally {
+  std::map<std::string, SplitImport> splits;
+  std::map<std::string, int> first;  // the split's first image, whose size the report gives
+
+  // Counts image `i`, converted; the split's lowest index gives its source size, whichever thread
+  // gets there first.
+  void Add(const SourceImage& source, int i, const ImageSize& source_size,
+           const ConvertedImage& image, std::int64_t ignored) {
+    SplitImport& split = splits[source.split];
+    if (!first.count(source.split) || i < first[source.split]) {
+      first[source.split] = i;
+      split.source_size = source_size;
+    }
+    ++split.images;
+    split.label_pixels += static_cast<std::int64_t>(image.classes.total());
+    split.ignore_pixels += ignored;
+    split.colours.Add(image.colours);
+  }
+};
+
+// One meta.jsonl record per image, in order: its split and name, what the source says of it, then
+// what was measured on it.
+std::vector<nlohmann::json> MetaRecords(const std::vector<SourceImage>& images,
+                                        const std::vector<nlohmann::json>& measured) {
+  std::vector<nlohmann::json> meta;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    nlohmann::json record = {{"split", images[i].split}, {"name", images[i].name}};
+    record.update(images[i].meta);
+    record.update(measured[i]);
+    meta.push_back(record);
+  }
+  return meta;
+}
+
+// The report of the splits the source publishes, with the job's notes and one for each split
+// whose labels are all ignore; its time is left to the caller.
+ImportReport SplitsReport(const ImportJob& job, std::map<std::string, SplitImport>& splits) {
+  ImportReport report;
+  report.notes = job.notes;
+  for (const std::string& split : Splits()) {
+    const SplitImport& s = splits[split];
+    if (s.images == 0) continue;  // a split the source does not publish
+    report.splits.push_back(s);
+    if (s.images > 0 && s.ignore_pixels == s.label_pixels) {
+      report.notes.push_back("every label pixel of split '" + split +
+                             "' is ignore (no annotations): it cannot be scored; evaluate on "
+                             "another split");
+    }
+  }
+  return report;
+}
+
+}  // namespace
+
 ImportReport RunImport(const DatasetImportOptions& options, const std::vector<SourceImage>& images,
                        const ImportJob& job) {
   const auto start = Clock::now();
   DatasetWriter writer(options.out, options.overwrite);
-  std::map<std::string, SplitImport> splits;
-  for (const std::string& split : Splits()) splits[split].split = split;
-  std::map<std::string, int> first;  // the split's first image, whose size the report gives
+  SplitTally tally;
+  for (const std::string& split : Splits()) tally.splits[split].split = split;
   std::mutex mutex;
   std::vector<nlohmann::json> measured(images.size());
   ParallelFor(
@@ -121,41 +177,16 @@ ImportReport RunImport(const DatasetImportOptions& options, const std::vector<So
         }
         const std::int64_t ignored = cv::countNonZero(image.classes == kIgnoreClass);
         const std::lock_guard lock(mutex);
-        SplitImport& split = splits[source.split];
-        if (!first.count(source.split) || i < first[source.split]) {
-          first[source.split] = i;
-          split.source_size = source_size;
-        }
-        ++split.images;
-        split.label_pixels += static_cast<std::int64_t>(image.classes.total());
-        split.ignore_pixels += ignored;
-        split.colours.Add(image.colours);
+        tally.Add(source, i, source_size, image, ignored);
       },
       options.progress);
 
-  std::vector<nlohmann::json> meta;
-  for (std::size_t i = 0; i < images.size(); ++i) {
-    nlohmann::json record = {{"split", images[i].split}, {"name", images[i].name}};
-    record.update(images[i].meta);
-    record.update(measured[i]);
-    meta.push_back(record);
-  }
+  std::vector<nlohmann::json> meta = MetaRecords(images, measured);
   writer.SetLabels(job.palette, job.label_side);
   writer.SetMeta(std::move(meta));
   writer.Commit();
 
-  ImportReport report;
-  report.notes = job.notes;
-  for (const std::string& split : Splits()) {
-    const SplitImport& s = splits[split];
-    if (s.images == 0) continue;  // a split the source does not publish
-    report.splits.push_back(s);
-    if (s.images > 0 && s.ignore_pixels == s.label_pixels) {
-      report.notes.push_back("every label pixel of split '" + split +
-                             "' is ignore (no annotations): it cannot be scored; evaluate on "
-                             "another split");
-    }
-  }
+  ImportReport report = SplitsReport(job, tally.splits);
   report.seconds = SecondsSince(start);
   return report;
 }
