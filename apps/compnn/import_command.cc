@@ -6,6 +6,8 @@
 
 #include "commands.h"
 #include "compnn/data/dataset_import.h"
+#include "compnn/data/importers.h"
+#include "compnn/data/published_labels.h"
 #include "progress_bar.h"
 #include "typed_options.h"
 
@@ -39,12 +41,32 @@ void PrintReport(const ImportReport& report, bool colours, const DatasetImportOp
               report.seconds, images / std::max(1e-9, report.seconds));
 }
 
-CLI::App* AddImporter(CLI::App& import, Command& run, const std::string& name,
-                      const std::string& help, const std::string& source_help,
-                      std::shared_ptr<ImportFlags> f,
-                      std::function<ImportReport(const ImportFlags&)> importer, bool colours) {
-  CLI::App* cmd = import.add_subcommand(name, help);
-  cmd->add_option("SRC", f->options.source, source_help)->required()->check(CLI::ExistingDirectory);
+// The flags of labels drawn in colours (pix2pix's pairs).
+void AddColourLabelFlags(CLI::App* cmd, ImportFlags& f) {
+  cmd->add_option("--palette", f.palette,
+                  "label colours: a built-in palette (" + ColourPaletteNames() +
+                      ") or a palette JSON file (labels.json's format); pix2pix-facades: the 12 "
+                      "CMP classes as pix2pix's facades draw them, cmp-facades: the CMP Facade "
+                      "Database's own colours, cityscapes: the 19 train classes (other colours "
+                      "ignore)")
+      ->capture_default_str();
+  AddEnumOption(cmd, "--labels", f.pix2pix.side,
+                std::map<std::string, PairSide>{{"A", PairSide::kA}, {"B", PairSide::kB}},
+                "the side of each pair that holds the labels (facades and cityscapes: B)");
+  cmd->add_option("--tolerance", f.pix2pix.tolerance,
+                  "RGB distance beyond which a label pixel is far from every palette colour (and "
+                  "from JPEG's blend of its neighbours' classes); a file with over 2% far pixels "
+                  "is refused (wrong palette or side), and so is one whose uniform label regions "
+                  "sit away from their palette colour (a palette of near but other colours)")
+      ->capture_default_str();
+}
+
+void AddImporter(CLI::App& import, Command& run, const ImporterEntry& entry) {
+  auto f = std::make_shared<ImportFlags>();
+  CLI::App* cmd = import.add_subcommand(entry.name, entry.help);
+  cmd->add_option("SRC", f->options.source, entry.source_help)
+      ->required()
+      ->check(CLI::ExistingDirectory);
   cmd->add_option("--out", f->options.out,
                   "dataset folder to create (written whole, or not at all)")
       ->required();
@@ -52,20 +74,21 @@ CLI::App* AddImporter(CLI::App& import, Command& run, const std::string& name,
                      "resize to HEIGHTxWIDTH (or N for N x N): photos by area, labels by nearest; "
                      "default: keep the source's size");
   cmd->add_flag("--overwrite", f->options.overwrite, "replace an existing dataset folder");
-  cmd->callback([&run, f, importer, name, colours] {
-    run = [f, importer, name, colours] {
+  if (entry.colour_labels) AddColourLabelFlags(cmd, *f);
+  cmd->callback([&run, f, &entry] {
+    run = [f, &entry] {
       ImportFlags flags = *f;
       std::unique_ptr<ProgressBar> progress;
-      flags.options.progress = [&progress, &name](int done, int total) {
-        if (!progress) progress = std::make_unique<ProgressBar>("importing " + name, total);
+      flags.options.progress = [&progress, &entry](int done, int total) {
+        if (!progress) progress = std::make_unique<ProgressBar>("importing " + entry.name, total);
         progress->Update(done);
       };
-      const ImportReport report = importer(flags);
+      if (entry.colour_labels) flags.pix2pix.colours = ColourPaletteNamed(flags.palette);
+      const ImportReport report = entry.import(flags.options, flags.pix2pix);
       if (progress) progress->Finish();
-      PrintReport(report, colours, flags.options);
+      PrintReport(report, entry.colour_labels, flags.options);
     };
   });
-  return cmd;
 }
 
 }  // namespace
@@ -75,52 +98,7 @@ void AddImportCommand(CLI::App& data, Command& run) {
       "import",
       "Import a published dataset (pix2pix pairs, Cityscapes, CamVid) into compnn's layout.");
   import->require_subcommand(1);
-
-  auto p = std::make_shared<ImportFlags>();
-  CLI::App* pix2pix = AddImporter(
-      *import, run, "pix2pix",
-      "pix2pix's published A|B pairs (facades, cityscapes): SRC/{train,val,test}/N.jpg. Label "
-      "colours smeared by JPEG are mapped back to the palette's classes.",
-      "folder holding train/ val/ test/", p,
-      [](const ImportFlags& f) {
-        Pix2PixLabels labels = f.pix2pix;
-        labels.colours = ColourPaletteNamed(f.palette);
-        return ImportPix2Pix(f.options, labels);
-      },
-      true);
-  pix2pix
-      ->add_option("--palette", p->palette,
-                   "label colours: 'pix2pix-facades' (the 12 CMP classes in the colours pix2pix's "
-                   "facades are drawn with), 'cmp-facades' (the same classes in the CMP Facade "
-                   "Database's own colours), 'cityscapes' (the 19 train classes, other colours "
-                   "ignore) or a palette JSON file (labels.json's format)")
-      ->capture_default_str();
-  AddEnumOption(pix2pix, "--labels", p->pix2pix.side,
-                std::map<std::string, PairSide>{{"A", PairSide::kA}, {"B", PairSide::kB}},
-                "the side of each pair that holds the labels (facades and cityscapes: B)");
-  pix2pix
-      ->add_option("--tolerance", p->pix2pix.tolerance,
-                   "RGB distance beyond which a label pixel is far from every palette colour (and "
-                   "from JPEG's blend of its neighbours' classes); a file with over 2% far pixels "
-                   "is refused (wrong palette or side), and so is one whose uniform label regions "
-                   "sit away from their palette colour (a palette of near but other colours)")
-      ->capture_default_str();
-
-  auto c = std::make_shared<ImportFlags>();
-  AddImporter(
-      *import, run, "cityscapes",
-      "Cityscapes: leftImg8bit/ photos with gtFine/ *_labelIds.png; label ids become the 19 "
-      "train ids, every other id the ignore class.",
-      "Cityscapes root holding leftImg8bit/ and gtFine/", c,
-      [](const ImportFlags& f) { return ImportCityscapes(f.options); }, false);
-
-  auto v = std::make_shared<ImportFlags>();
-  AddImporter(
-      *import, run, "camvid",
-      "CamVid in SegNet's layout: SRC/{train,val,test}/ photos with "
-      "{train,val,test}annot/ class indices 0..10, 11 = void (ignore).",
-      "CamVid root holding train/ trainannot/ val/ valannot/ test/ testannot/", v,
-      [](const ImportFlags& f) { return ImportCamVid(f.options); }, false);
+  for (const ImporterEntry& entry : Importers()) AddImporter(*import, run, entry);
 }
 
 }  // namespace compnn::cli

@@ -5,6 +5,7 @@
 
 #include "compnn/core/check.h"
 #include "compnn/data/generators.h"
+#include "compnn/data/importers.h"
 #include "compnn/store/json_file.h"
 
 namespace compnn {
@@ -144,10 +145,8 @@ ColourPalette ColourPaletteNamed(const std::string& name_or_file) {
   const auto& builtin = BuiltInColourPalettes();
   if (const auto it = builtin.find(name_or_file); it != builtin.end()) return it->second();
   if (!std::filesystem::exists(name_or_file)) {
-    std::string names;
-    for (const auto& [name, make] : builtin) names += (names.empty() ? "'" : ", '") + name + "'";
-    throw std::runtime_error("palette '" + name_or_file + "' is neither built in (" + names +
-                             ") nor a file");
+    throw std::runtime_error("palette '" + name_or_file + "' is neither built in (" +
+                             ColourPaletteNames() + ") nor a file");
   }
   return ReadColourPalette(name_or_file);
 }
