@@ -467,13 +467,9 @@ def from_search(
     query_pixels = _to_pixels(query, record) if pixels is None else _rgb(pixels, "pixels")
     network_output = output_pixels(output, record, palette, output_kind=output_kind)
 
-    # Sources: share of the reconstruction's pixels (every cell pastes stride x stride pixels of
-    # its best match).
-    best = nnf[:, :, 0] if nnf.ndim == 4 else nnf
-    counts = np.bincount(best[..., 0].ravel(), minlength=len(store.images))
-    order = sorted(np.flatnonzero(counts), key=lambda i: (-counts[i], i))
-    total = counts.sum()
-    sources = [Source(store.images[i], float(counts[i] / total)) for i in order]
+    # Sources: share of the reconstruction's pixels, as compnn explain counts them.
+    sources = [Source(store.images[image], share)
+               for image, share in _compnn._source_shares(nnf, stride)]
 
     return Explanation(
         name=name,

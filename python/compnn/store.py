@@ -166,7 +166,7 @@ class FeatureStore:
     @property
     def input_size(self) -> tuple[int, int]:
         """(height, width) of the images the activations were computed on."""
-        return check_pair(self.manifest["input_size"], "input_size")
+        return tuple(self._store.input_size)
 
     @property
     def inputs(self) -> NDArray[np.uint8] | None:
@@ -187,15 +187,13 @@ class FeatureStore:
     def pixels_are_labels(self, name: str) -> bool:
         """Whether the kept "inputs", "targets" or "predictions" are label images (palette
         colours)."""
-        for entry in self.manifest.get("pixels", []):
-            if entry["name"] == name:
-                return bool(entry["labels"])
-        return False
+        return self._store.pixels_are_labels(name)
 
     @property
     def palette(self) -> dict[str, Any] | None:
         """The label palette ({"classes": [...], "ignore": ...}) of label pixels, or None."""
-        return self.manifest.get("palette")
+        palette = self._store.palette
+        return None if palette is None else json.loads(palette)
 
     def _check_layer(self, name: str) -> None:
         if name not in self._layers:
@@ -275,44 +273,24 @@ class FeatureStore:
             images = [images]
         if images is not None and len(images) == 0:
             raise ValueError("images: an empty list allows no image (None allows them all)")
-        if int(iterations) < 0:
-            raise ValueError(f"iterations: must not be negative, got {iterations}")
-        if not 1 <= int(k) <= 256:
-            raise ValueError(f"k: must be in [1, 256], got {k}")
-        if not 1 <= int(search_matches) <= 256:
-            raise ValueError(f"search_matches: must be in [1, 256], got {search_matches}")
-        query_map = as_float_array(query_map, "query_map")
-        query_global = as_float_array(query_global, "query_global").reshape(-1)
-        depth = self._layers[layer]["shape"][3]
-        axis = query_map.ndim - 3 if channels_first else -1  # where the channels are
-        if query_map.ndim in (3, 4) and query_map.shape[axis] != depth:
-            raise ValueError(
-                f"query_map: shape {query_map.shape} has depth {query_map.shape[axis]}, but layer "
-                f"{layer} of {self.path} has depth {depth} (a map of another layer or model?)"
-            )
-        length = int(np.prod(self._layers[self.global_layer]["shape"][1:]))
-        if query_global.size != length:
-            raise ValueError(
-                f"query_global: {query_global.size} values, but the global descriptors of "
-                f"{self.path} ({self.global_layer}, flattened) have {length}"
-            )
+        # The engine checks the rest (ranges, the query's depth and descriptor length).
         nnf, similarity, candidates, searched_by = self._store.search(
             layer,
-            query_map,
-            query_global,
-            method,
-            int(topk_images),
-            where or "",
-            list(images or []),
-            int(iterations),
-            check_seed(seed),
-            resolve_threads(threads),
-            bool(channels_first),
-            int(k),
-            int(search_matches),
-            bool(use_cell_index),
-            int(index_probes),
-            int(index_shortlist),
+            as_float_array(query_map, "query_map"),
+            as_float_array(query_global, "query_global").reshape(-1),
+            method=method,
+            topk_images=int(topk_images),
+            where=where or "",
+            images=list(images or []),
+            iterations=int(iterations),
+            seed=check_seed(seed),
+            threads=resolve_threads(threads),
+            channels_first=bool(channels_first),
+            k=int(k),
+            search_matches=int(search_matches),
+            use_cell_index=bool(use_cell_index),
+            index_probes=int(index_probes),
+            index_shortlist=int(index_shortlist),
         )
         return SearchResult(nnf, similarity, list(candidates), searched_by)
 

@@ -8,6 +8,7 @@
 #include "compnn/core/layer_choice.h"
 #include "compnn/data/dataset.h"
 #include "compnn/data/dataset_writer.h"
+#include "compnn/explain/correspondence_map.h"
 #include "compnn/explain/explanation_files.h"
 #include "compnn/explain/explorer.h"
 #include "compnn/explain/reconstruction.h"
@@ -191,6 +192,15 @@ void RegisterExplain(py::module_& m) {
   m.def("_reconstruct", &Reconstruct, py::arg("nnf"), py::arg("sources"), py::arg("stride"),
         py::arg("block"), py::arg("palette"), py::arg("similarity") = py::none(),
         py::arg("vote_power") = 1.0);
+  m.def(
+      "_source_shares",
+      [](const py::array& nnf, int stride) {
+        std::vector<std::pair<int, double>> shares;
+        for (const SourceShare& s : SourceShares(SourceImageMap(FieldFromArrays(nnf), stride)))
+          shares.emplace_back(s.image, s.share);
+        return shares;
+      },
+      py::arg("nnf"), py::arg("stride"));
   m.def("_write_explanation", &WriteExplanation, py::arg("dir"), py::arg("parts"));
   m.def("_write_explorer", &WriteExplorerPage, py::arg("path"), py::arg("page"));
   m.def("_explorer_html", &ExplorerPageHtml, py::arg("page"));

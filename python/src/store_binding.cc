@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "bindings.h"
+#include "compnn/core/check.h"
 #include "compnn/data/dataset.h"
 #include "compnn/explain/attribute_filter.h"
 #include "compnn/store/cell_index.h"
@@ -79,9 +80,21 @@ py::tuple Search(const StorePtr& store, const std::string& layer, const py::arra
   options.cell_index.probes = index_probes;
   options.cell_index.shortlist = index_shortlist;
   StoreSearchResult result;
-  {
+  try {
     py::gil_scoped_release release;
     result = SearchStore(*store, layer, query, global, options);
+  } catch (const OptionError& e) {
+    // The fields as FeatureStore.search names them.
+    static const std::map<std::string, std::string> keywords = {
+        {"search.k", "k"},
+        {"search.threads", "threads"},
+        {"cell_index.probes", "index_probes"},
+        {"cell_index.shortlist", "index_shortlist"}};
+    const auto keyword = keywords.find(e.field());
+    throw py::value_error((keyword == keywords.end() ? e.field() : keyword->second) + ": " +
+                          e.message());
+  } catch (const std::runtime_error& e) {
+    throw py::value_error(e.what());  // the query's shapes, against the store's
   }
   py::tuple field = FieldArrays(result.field);
   return py::make_tuple(field[0], field[1], result.candidates, result.searched_by);
@@ -132,6 +145,21 @@ void RegisterStore(py::module_& m) {
                                for (const StoreLayer& l : s.manifest().layers)
                                  list.append(LayerDict(l, s.manifest().images.size()));
                                return list;
+                             })
+      .def_property_readonly("input_size",
+                             [](const FeatureStore& s) {
+                               const ImageSize& size = s.manifest().input_size;
+                               return py::make_tuple(size.height, size.width);
+                             })
+      .def("pixels_are_labels",
+           [](const FeatureStore& s, const std::string& name) {
+             const StorePixels* pixels = s.manifest().pixel(name);
+             return pixels != nullptr && pixels->labels;
+           })
+      .def_property_readonly("palette",
+                             [](const FeatureStore& s) -> py::object {
+                               if (s.manifest().palette.is_null()) return py::none();
+                               return py::str(s.manifest().palette.dump());
                              })
       .def_property_readonly("global_layer",
                              [](const FeatureStore& s) { return s.manifest().global_layer; })

@@ -131,11 +131,11 @@ def test_store_errors(tmp_path, rng):
     store = compnn.FeatureStore(tmp_path / "s")
     with pytest.raises(ValueError, match="layer 'nope' is not in .* \\(it has coarse, fine\\)"):
         store.layer("nope")
-    with pytest.raises(ValueError, match="depth"):
+    with pytest.raises(ValueError, match="fine have 5 channels, but .* holds 6"):
         store.search("fine", np.ones((8, 8, 5), np.float32), np.ones(128, np.float32))
     with pytest.raises(ValueError, match="dtype int64"):
         store.search("fine", np.ones((8, 8, 6), np.int64), np.ones(128, np.float32))
-    with pytest.raises(ValueError, match="query_global: 7 values, but the global descriptors"):
+    with pytest.raises(ValueError, match="global descriptor has 7 values, but .*global.npy holds"):
         store.search("fine", np.ones((8, 8, 6), np.float32), np.ones(7, np.float32))
     # A manifest that is not JSON: the message names the file.
     os.makedirs(tmp_path / "bad")

@@ -116,11 +116,14 @@ StoreSearchResult SearchStore(const FeatureStore& store, const std::string& laye
   result.hyperpatch = o.hyperpatch.value_or(layer.hyperpatch);
   auto start = Clock::now();
   const std::vector<int> allowed = AllowedOrAll(store, o.allowed);
+  const DescriptorMatrix globals = store.Globals();
+  // A descriptor given is checked even where no prefilter reads it: it says which model made it.
+  COMPNN_CHECK(query_global.empty() || static_cast<int>(query_global.size()) == globals.length,
+               "the query's global descriptor has ", query_global.size(), " values, but ",
+               store.dir(), "/global.npy holds ", globals.length, " per image (",
+               store.manifest().global_layer, ", flattened)");
   if (o.topk_images > 0 && o.topk_images < static_cast<int>(allowed.size())) {
-    const DescriptorMatrix globals = store.Globals();
-    COMPNN_CHECK(static_cast<int>(query_global.size()) == globals.length,
-                 "the query's global descriptor has ", query_global.size(), " values, but ",
-                 store.dir(), "/global.npy holds ", globals.length, " per image");
+    COMPNN_CHECK(!query_global.empty(), "the prefilter needs the query's global descriptor");
     result.candidates = GlobalTopK(query_global, globals, o.topk_images, allowed);
   } else {
     result.candidates = allowed;
