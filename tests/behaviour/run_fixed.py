@@ -90,14 +90,18 @@ def exercise_package(out):
     with open(os.path.join(out, "eval/scenes-credibility/calibration.json")) as f:
         calibration = json.load(f)
     s = calibration["search"]
+    # The searcher's parameters (older calibrations held HyperPatch-Match's two beside them).
+    params = s.get("parameters", {})
+    iterations = params.get("max_iterations", s.get("iterations"))
+    search_matches = params.get("search_matches", s.get("search_matches"))
     strides = {entry["name"]: entry["stride"] for entry in store.manifest["layers"]}
     fields = []
     for cal_layer in calibration["layers"]:
         found = store.search(cal_layer, np.asarray(store.layer(cal_layer)[0], dtype=np.float32),
                              query_global, method=s["method"], topk_images=s["topk_images"],
-                             where=None, images=others, iterations=s["iterations"],
+                             where=None, images=others, iterations=iterations,
                              seed=s["seed"], threads=1, channels_first=False,
-                             k=calibration["k"], search_matches=s["search_matches"],
+                             k=calibration["k"], search_matches=search_matches,
                              use_cell_index=s["use_cell_index"], index_probes=s["index_probes"],
                              index_shortlist=s["index_shortlist"])
         fields.append((found.nnf, found.similarity, strides[cal_layer]))
