@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "checked_request.h"
 #include "compnn/core/check.h"
 #include "compnn/core/thread_limit.h"
 #include "threads.h"
@@ -193,13 +194,9 @@ SearcherEntry ExactSearcherEntry() {
 
 SearchResult ExactSearcher::Search(const MapView& query, const Database& database,
                                    const SearchRequest& options) const {
-  options.Check();
-  const std::vector<int> candidates =
-      CheckSearchInputs(query, database, options.hyperpatch, options.candidates);
-  long long total_cells = 0;
-  for (int image : candidates) total_cells += database[image].cells();
-  COMPNN_CHECK_OPTION(options.k <= total_cells, "k", "must be between 1 and the candidates' ",
-                      total_cells, " cells, got ", options.k);
+  const internal::CheckedRequest checked = internal::CheckRequest(query, database, options);
+  const std::vector<int>& candidates = checked.candidates;
+  const long long total_cells = checked.cells;
 
   const int threads = internal::ResolveThreads(options.threads);
   internal::SingleThreadedBlas single_threaded_blas;

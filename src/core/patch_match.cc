@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "checked_request.h"
 #include "compnn/core/check.h"
 #include "compnn/core/thread_limit.h"
 #include "counter_rng.h"
@@ -338,13 +339,9 @@ namespace {
 template <typename View>
 SearchResult RunPatchMatch(const MapView& query, const MapDatabase<View>& database,
                            const SearchRequest& request, const PatchMatchParams& params) {
-  request.Check();
-  std::vector<int> candidates =
-      CheckSearchInputs(query, database, request.hyperpatch, request.candidates);
-  long long candidate_cells = 0;
-  for (int image : candidates) candidate_cells += database[image].cells();
-  COMPNN_CHECK_OPTION(request.k <= candidate_cells, "k", "must be between 1 and the candidates' ",
-                      candidate_cells, " cells, got ", request.k);
+  internal::CheckedRequest checked = internal::CheckRequest(query, database, request);
+  std::vector<int> candidates = std::move(checked.candidates);
+  const long long candidate_cells = checked.cells;
   // Searching with more matches than the candidates hold cannot fill them: search with all.
   const int matches_kept = static_cast<int>(
       std::min<long long>(std::max(request.k, params.search_matches), candidate_cells));

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "checked_request.h"
 #include "compnn/core/check.h"
 #include "compnn/core/exact_search.h"
 #include "compnn/core/thread_limit.h"
@@ -214,13 +215,9 @@ CorrespondenceField RankAtFullLength(const MapView& query, const std::vector<flo
 
 SearchResult ProjectedSearcher::Search(const MapView& query, const Database& database,
                                        const SearchRequest& options) const {
-  options.Check();
-  const std::vector<int> candidates =
-      CheckSearchInputs(query, database, options.hyperpatch, options.candidates);
-  long long candidate_cells = 0;
-  for (int image : candidates) candidate_cells += database[image].cells();
-  COMPNN_CHECK_OPTION(options.k <= candidate_cells, "k", "must be between 1 and the candidates' ",
-                      candidate_cells, " cells, got ", options.k);
+  const internal::CheckedRequest checked = internal::CheckRequest(query, database, options);
+  const std::vector<int>& candidates = checked.candidates;
+  const long long candidate_cells = checked.cells;
   const int threads = internal::ResolveThreads(options.threads);
   const HyperpatchShape& shape = options.hyperpatch;
   const int length = shape.length(query.depth);
