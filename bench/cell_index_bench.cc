@@ -92,10 +92,12 @@ struct SampledExact {
   double seconds_per_cell = 0;
 };
 
-SampledExact ExactOnSample(const LayerMaps& queries, int count, const Database& database,
-                           const HyperpatchShape& shape, int sample) {
+// The store's layer is read a few images at a time (as float32), so that stores larger than
+// memory are compared too.
+SampledExact ExactOnSample(const LayerMaps& queries, int count, const FeatureStore& store,
+                           const std::string& layer, const HyperpatchShape& shape, int sample) {
   SampledExact s;
-  const int length = shape.length(database.depth());
+  const int length = shape.length(queries.database.depth());
   std::vector<OwnedMap> rows(count);
   for (int q = 0; q < count; ++q) {
     const MapView& map = queries.database[q];
@@ -110,17 +112,19 @@ SampledExact ExactOnSample(const LayerMaps& queries, int count, const Database& 
   }
   const auto start = Clock::now();
   constexpr int kImagesAtOnce = 8;
-  for (int first = 0; first < database.size(); first += kImagesAtOnce) {
-    const int last = std::min(database.size(), first + kImagesAtOnce);
+  for (int first = 0; first < store.size(); first += kImagesAtOnce) {
+    const int last = std::min(store.size(), first + kImagesAtOnce);
+    std::vector<int> candidates;
+    for (int i = first; i < last; ++i) candidates.push_back(i);
+    const LayerMaps part = store.Maps(layer, candidates);
     std::vector<std::vector<float>> unit(last - first);
     // Images outside the chunk: one zero cell each (exact search reads only the candidates).
     static const std::vector<float> zero(4096, 0.0f);
-    std::vector<MapView> views(database.size(), MapView{zero.data(), 1, 1, length});
-    std::vector<int> candidates;
+    std::vector<MapView> views(store.size(), MapView{zero.data(), 1, 1, length});
     for (int i = first; i < last; ++i) {
-      unit[i - first] = UnitHyperpatchRows(database[i], shape, 0);
-      views[i] = MapView{unit[i - first].data(), database[i].height, database[i].width, length};
-      candidates.push_back(i);
+      const MapView& map = part.database[i];  // indexed like the store
+      unit[i - first] = UnitHyperpatchRows(map, shape, 0);
+      views[i] = MapView{unit[i - first].data(), map.height, map.width, length};
     }
     const Database chunk(views);
     SearchRequest request;
@@ -203,7 +207,6 @@ int Main(int argc, char** argv) {
   COMPNN_CHECK(index, why);
   count = std::min(count, query_store.size());
   const LayerMaps query_maps = query_store.Maps(layer_name, FirstImages(count));
-  const LayerMaps database = store.Maps(layer_name);
   COMPNN_CHECK(layer.dtype == DType::kFloat16, store.dir(), ": ", layer_name,
                " is float32; the benchmark reads float16 stores (compnn index's default)");
   const HalfDatabase halves = store.HalfMaps(layer_name);
@@ -231,7 +234,7 @@ int Main(int argc, char** argv) {
 
   if (exact_sample > 0) {
     const SampledExact exact =
-        ExactOnSample(query_maps, count, database.database, shape, exact_sample);
+        ExactOnSample(query_maps, count, store, layer_name, shape, exact_sample);
     const double exact_seconds = exact.seconds_per_cell * query_maps.database[0].cells();
     std::printf(
         "exact search over every image, on %d cells of each query: %.3f ms a cell, "
@@ -257,6 +260,7 @@ int Main(int argc, char** argv) {
   }
 
   // Exact search over every image, the baseline of every round, and the default settings.
+  const LayerMaps database = store.Maps(layer_name);
   std::vector<CorrespondenceField> exact(count), found(count);
   const ExactSearcher exact_searcher;
   SearchRequest exact_request;

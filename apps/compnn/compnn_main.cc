@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -12,6 +13,7 @@
 #include <string>
 #include <system_error>
 
+#include "blas_kernel.h"
 #include "command_catalog.h"
 #include "commands.h"
 #include "run_tool.h"
@@ -31,10 +33,21 @@ int HandToFullTool(char** argv) {
   return 2;
 }
 
+// Sets OPENBLAS_CORETYPE where OpenBLAS chose its slowest kernels on a CPU with fast ones, and
+// runs this binary again under it (OpenBLAS reads it once, when it loads); compnn-full, which
+// this binary becomes for most commands, inherits it. Returns only when nothing changes or the
+// new start fails.
+void UseTheCpusBlasKernel(char** argv) {
+  const std::string kernel = compnn::cli::BlasKernelToRequest();
+  if (kernel.empty() || setenv("OPENBLAS_CORETYPE", kernel.c_str(), 1) != 0) return;
+  execv("/proc/self/exe", argv);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace compnn::cli;
+  UseTheCpusBlasKernel(argv);
   if (argc > 1) {
     const CommandInfo* command = FindCommand(argv[1]);
     if (command && command->weight == CommandWeight::kFull) return HandToFullTool(argv);

@@ -3,8 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "compnn/explain/eval_options.h"
 #include "compnn/pipeline/credibility_eval.h"
+#include "compnn/pipeline/eval_options.h"
 #include "explain_options.h"
 
 namespace compnn::cli {

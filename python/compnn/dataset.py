@@ -23,15 +23,24 @@ def prepare_pixels(
 ) -> NDArray[np.float32]:
     """An (H, W, 3) uint8 RGB image as a model's (3, H, W) float32 input: scaled to
     ``input_range``, or normalised with the per-channel ``mean`` and ``std`` of pixels in 0..1."""
-    # The same float32 operations as compnn index, so that stores agree to the last bits.
-    x = np.asarray(rgb, np.float32).transpose(2, 0, 1) / np.float32(127.5) - np.float32(1)
-    if mean is not None and std is not None:
-        mean = np.asarray(mean, np.float32).reshape(3, 1, 1)
-        std = np.asarray(std, np.float32).reshape(3, 1, 1)
-        x = ((x + np.float32(1)) / np.float32(2) - mean) / std
-    elif input_range == "0,1":
-        x = (x + np.float32(1)) / np.float32(2)
-    return np.ascontiguousarray(x, dtype=np.float32)
+    # compnn index's own conversion (NetworkPixels), so that stores agree to the last bits.
+    return _compnn._input_values(np.ascontiguousarray(rgb, dtype=np.uint8),
+                                 model_record(input_range, mean, std))
+
+
+def model_record(
+    input_range: str = "-1,1",
+    mean: ArrayLike | None = None,
+    std: ArrayLike | None = None,
+    output: str = "",
+    output_kind: str = "",
+) -> str:
+    """The JSON record a store keeps of how a network reads pixels and what it outputs, as the
+    engine writes it (an unset ``output_kind`` is left out: read from the output's channels)."""
+    def as_list(values: ArrayLike | None) -> list[float] | None:
+        return None if values is None else [float(x) for x in np.asarray(values).ravel()]
+
+    return _compnn._model_record(input_range, as_list(mean), as_list(std), output, output_kind)
 
 
 class ImagePair(NamedTuple):

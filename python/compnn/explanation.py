@@ -15,7 +15,6 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _compnn
 from ._arrays import StrPath, as_array
-from .dataset import Dataset
 
 if TYPE_CHECKING:
     import torch
@@ -58,6 +57,9 @@ class Explanation:
             prediction; truth: the ground truth, or None.
         method: the search asked for; overlapping_blocks, vote_power: how matches were pasted.
         forward_seconds: the time of the network's forward pass.
+        agreement_with_network: for label targets, how the output (and prediction)
+            reconstructions follow the network's classes, overall and per class, as
+            summary.json records it; else None.
     """
 
     name: str
@@ -78,9 +80,12 @@ class Explanation:
     overlapping_blocks: bool
     vote_power: float
     forward_seconds: float
+    agreement_with_network: dict[str, Any] | None
     _names: list[str]
     _store_path: str
     _sources_used: tuple[list[int], NDArray[np.uint8], NDArray[np.uint8]]
+    _search_summary: dict[str, Any]
+    _palette_text: str
 
     def __init__(self, **fields: Any) -> None:
         self.__dict__.update(fields)
@@ -109,16 +114,21 @@ class Explanation:
         similarity.npy and summary.json (each atomically), and with ``html=True`` the explorer
         page explorer.html (see :func:`write_explorer`). Returns the summary (summary.json's
         contents) as a dict."""
+        # The search's record is the engine's (as compnn explain writes it); the rest is this
+        # explanation's own.
         summary = {
-            "query": self.name,
             "method": self.method,
             "candidates": [self._names[i] for i in self.candidates],
-            "overlapping_blocks": self.overlapping_blocks,
             "k": 1 if self.nnf.ndim == 3 else int(self.nnf.shape[2]),
+            **self._search_summary,
+            "query": self.name,
+            "overlapping_blocks": self.overlapping_blocks,
             "vote_power": self.vote_power,
             "store": os.path.abspath(self._store_path),
-            "seconds": {"forward": self.forward_seconds},
         }
+        summary["seconds"] = {**summary.get("seconds", {}), "forward": self.forward_seconds}
+        if self.agreement_with_network:
+            summary["agreement_with_network"] = self.agreement_with_network
         text = _compnn._write_explanation(
             os.fspath(dir),
             {
@@ -252,6 +262,7 @@ def _explorer_page(
             "layer": e.layer, "stride": e.stride, "hyperpatch": e.hyperpatch, "nnf": e.nnf,
             "similarity": e.similarity, "input_reconstruction": e.input_reconstruction,
             "output_reconstruction": e.output_reconstruction,
+            "agreement": e.agreement_with_network is not None,
         })
         used, inputs, targets = e._sources_used
         for k, i in enumerate(used):
@@ -262,6 +273,7 @@ def _explorer_page(
         "title": title or "compnn explorer: " + ", ".join(sorted(layers)),
         "first_layer": first_layer or explanations[0].layer,
         "names": list(explanations[0]._names),
+        "palette": explanations[0]._palette_text,
         "queries": list(queries.values()),
         "source_indices": indices,
         "source_inputs": np.stack([pixels[i][0] for i in indices]),
@@ -284,31 +296,16 @@ def _png_base64(rgb: ArrayLike) -> str:
     return base64.b64encode(_compnn._encode_png(np.ascontiguousarray(rgb))).decode("ascii")
 
 
-def _to_pixels(chw: torch.Tensor, model_record: Mapping[str, Any]) -> NDArray[np.uint8]:
-    """A (3, H, W) float tensor in the model's input scaling as (H, W, 3) uint8 RGB."""
-    x = chw.numpy().astype(np.float32)
-    if "mean" in model_record:
-        mean = np.asarray(model_record["mean"], np.float32).reshape(3, 1, 1)
-        std = np.asarray(model_record["std"], np.float32).reshape(3, 1, 1)
-        x = (x * std + mean) * 255.0
-    elif model_record.get("input_range", "-1,1") == "0,1":
-        x = x * 255.0
-    else:
-        x = (x + 1.0) * 127.5
-    return np.ascontiguousarray(np.clip(np.round(x), 0, 255).astype(np.uint8).transpose(1, 2, 0))
+def _record_text(model_record: Mapping[str, Any]) -> str:
+    return json.dumps(dict(model_record))
 
 
-def _fallback_palette(classes: int) -> dict[str, Any]:
-    """Distinct, seeded colours for class ids when the store has no palette."""
-    rng = np.random.default_rng(0)
-    colours = rng.integers(32, 256, size=(classes, 3))
-    return {
-        "classes": [
-            {"id": i, "name": f"class {i}", "colour": [int(c) for c in colours[i]]}
-            for i in range(classes)
-        ],
-        "ignore": None,
-    }
+def _palette_text(palette: Mapping[str, Any] | None) -> str:
+    return "" if palette is None else json.dumps(dict(palette))
+
+
+def _planes(tensor: torch.Tensor) -> NDArray[np.float32]:
+    return np.ascontiguousarray(tensor.detach().float().cpu().numpy())
 
 
 def output_pixels(
@@ -318,37 +315,13 @@ def output_pixels(
     *,
     output_kind: OutputKind | None = None,
 ) -> NDArray[np.uint8]:
-    """The network's (C, H, W) output for one image as (H, W, 3) uint8 RGB: an image in the
-    model's input scaling, or class scores drawn as the arg-max class in the palette's colours.
-    ``output_kind`` ("image" or "logits") defaults to the model record's, else "image" for 3
-    channels and "logits" for any other count."""
-    if output.dim() != 3:
-        raise ValueError(
-            f"the network's output for one image has shape {tuple(output.shape)}, not (C, H, W)"
-        )
-    default_kind = "image" if output.shape[0] == 3 else "logits"
-    kind = output_kind or model_record.get("output_kind") or default_kind
-    if kind not in ("image", "logits"):
-        raise ValueError(f"output_kind: {kind!r} is not 'image' or 'logits'")
-    if kind == "image":
-        if output.shape[0] != 3:
-            raise ValueError(
-                f"the network's output has {output.shape[0]} channels, not an RGB image "
-                "(class scores? pass output_kind='logits')"
-            )
-        return _to_pixels(output, model_record)
-    scores = int(output.shape[0])
-    if scores > 255:
-        raise ValueError(f"the network gives {scores} class scores per pixel; at most 255")
-    classes = output.argmax(0).numpy().astype(np.uint8)
-    if palette is None:
-        palette = _fallback_palette(scores)
-    elif len(palette["classes"]) != scores:
-        raise ValueError(
-            f"the network gives {scores} class scores per pixel, but the store's palette "
-            f"has {len(palette['classes'])} classes"
-        )
-    return _compnn._colourise(classes, json.dumps(palette))
+    """The network's (C, H, W) output for one image as (H, W, 3) uint8 RGB, as ``compnn explain``
+    draws it: an image in the model's input range (a normalised model's in 0..1), or class scores
+    drawn as the arg-max class in the palette's colours (a palette is needed). ``output_kind``
+    ("image" or "logits") defaults to the model record's, else "image" for 3 channels and
+    "logits" for any other count."""
+    return _compnn._output_pixels(_planes(output), _record_text(model_record),
+                                  _palette_text(palette), output_kind or "")
 
 
 def prediction_pixels(
@@ -357,69 +330,21 @@ def prediction_pixels(
     palette: Mapping[str, Any] | None,
     labels: bool,
     *,
+    size: tuple[int, int] | None = None,
     output_kind: OutputKind | None = None,
 ) -> NDArray[np.uint8]:
-    """The network's output on a training image as a store keeps it (predictions): its pixels,
-    for label targets in the palette colours of the classes they are read as."""
-    rgb = output_pixels(output, model_record, palette, output_kind=output_kind)
-    if labels and palette is not None:
-        rgb = _compnn._snap_to_palette(rgb, json.dumps(palette))
-    return rgb
+    """The network's output on a training image as a store keeps it (predictions), as ``compnn
+    index`` keeps it: at ``size`` (height, width; default the output's), and for label targets
+    each pixel in the palette colour of the nearest class."""
+    planes = _planes(output)
+    size = tuple(planes.shape[1:]) if size is None else size
+    return _compnn._prediction_pixels(planes, _record_text(model_record), _palette_text(palette),
+                                      output_kind or "", bool(labels), tuple(size))
 
 
-class _TrainingPixels:
-    """The pixels reconstructions paste: the store's own, or read from its dataset folder."""
-
-    def __init__(self, store):
-        self.store = store
-        self.dataset = None
-        record = store.manifest.get("dataset", {})
-        if store.inputs is None or store.targets is None:
-            folder = record.get("dir")
-            if not folder or not os.path.isdir(folder):
-                raise FileNotFoundError(
-                    f"{store.path} keeps no training pixels and names no dataset folder to read "
-                    "them from: index with inputs= and targets=, or with a compnn.Dataset"
-                )
-            self.dataset = Dataset(
-                folder, record.get("split", "train"), size=store.input_size,
-                direction=record.get("direction", "AtoB"),
-            )
-
-    def labels(self, side):
-        if side == "predictions":
-            return self.store.pixels_are_labels(side)
-        if self.dataset is not None:
-            dataset = self.dataset
-            return dataset.input_is_labels if side == "inputs" else dataset.target_is_labels
-        return self.store.pixels_are_labels(side)
-
-    def palette(self):
-        if self.store.palette is not None:
-            return self.store.palette
-        return self.dataset.palette if self.dataset is not None else None
-
-    def gather(self, used):
-        """{"inputs": ..., "targets": ...} and "predictions" when the store keeps them, each
-        (len(used), H, W, 3) uint8 RGB: the ``used`` store images' pixels, in that order (a
-        dataset's pairs are read once for both sides)."""
-        predictions = {}
-        if self.store.predictions is not None:
-            predictions["predictions"] = np.ascontiguousarray(self.store.predictions[used])
-        if self.dataset is None:
-            return {side: np.ascontiguousarray(getattr(self.store, side)[used])
-                    for side in ("inputs", "targets")} | predictions
-        index = {name: i for i, name in enumerate(self.dataset.names)}
-        pairs = []
-        for i in used:
-            name = self.store.images[i]
-            if name not in index:
-                raise FileNotFoundError(
-                    f"{self.dataset.path}/{self.dataset.split}: no image {name}"
-                )
-            pairs.append(self.dataset.pixels(index[name]))
-        return {side: np.stack([pair[k] for pair in pairs])
-                for k, side in enumerate(("inputs", "targets"))} | predictions
+def _input_pixels(query: torch.Tensor, model_record: Mapping[str, Any]) -> NDArray[np.uint8]:
+    """The network's (3, H, W) input as (H, W, 3) uint8 RGB, its range or normalisation undone."""
+    return _compnn._input_pixels(_planes(query), _record_text(model_record))
 
 
 def from_search(
@@ -444,28 +369,31 @@ def from_search(
     info = store.layer_info(layer)
     stride = info.stride
     block = info.hyperpatch if overlapping_blocks else (1, 1)
-    training = _TrainingPixels(store)
-    palette = training.palette()
+    training = store._training_pixels()
+    palette = None if training.palette is None else json.loads(training.palette)
     nnf = result.nnf
-    used = np.unique(nnf[..., 0])
-    compact = nnf.copy()
-    compact[..., 0] = np.searchsorted(used, nnf[..., 0])
+    used = np.unique(nnf[..., 0]).tolist()
 
-    used_pixels = training.gather(used)
-
-    def reconstruct(side):
-        labels = training.labels(side)
-        text = json.dumps(palette) if labels and palette is not None else ""
-        return _compnn._reconstruct(compact, used_pixels[side], stride, tuple(block), text,
-                                    result.similarity, float(vote_power))
+    def reconstruct(source):
+        return training.reconstruct(nnf, result.similarity, stride, tuple(block), source,
+                                    float(vote_power))
 
     input_reconstruction = reconstruct("inputs")
     output_reconstruction = reconstruct("targets")
-    prediction_reconstruction = reconstruct("predictions") if "predictions" in used_pixels else None
+    prediction_reconstruction = (
+        reconstruct("predictions") if training.has("predictions") else None)
 
     record = store.manifest.get("model", {})
-    query_pixels = _to_pixels(query, record) if pixels is None else _rgb(pixels, "pixels")
+    query_pixels = _input_pixels(query, record) if pixels is None else _rgb(pixels, "pixels")
     network_output = output_pixels(output, record, palette, output_kind=output_kind)
+    # How the reconstructions follow the network's classes (label targets), as compnn explain
+    # measures it.
+    agreement = {}
+    for key, pasted in (("output_reconstruction", output_reconstruction),
+                        ("prediction_reconstruction", prediction_reconstruction)):
+        text = "" if pasted is None else training.agreement(pasted, network_output)
+        if text:
+            agreement[key] = json.loads(text)
 
     # Sources: share of the reconstruction's pixels, as compnn explain counts them.
     sources = [Source(store.images[image], share)
@@ -492,5 +420,8 @@ def from_search(
         forward_seconds=forward_seconds,
         _names=store.images,
         _store_path=store.path,
-        _sources_used=(used.tolist(), used_pixels["inputs"], used_pixels["targets"]),
+        _search_summary=getattr(result, "summary", {}),
+        agreement_with_network=agreement or None,
+        _palette_text=training.palette or "",
+        _sources_used=(used, training.gather(used, "inputs"), training.gather(used, "targets")),
     )

@@ -36,19 +36,26 @@ class SearchResult(_SearchFields):
         candidates: the store image indices searched, most similar globally first.
         searched_by: which search found the field (not a tuple field): ``"hpm"``, ``"exact"``,
             ``"projected"`` or the cell index (``"cell index IVF..."``).
+        summary: what ``compnn explain``'s summary.json records of the search (not a tuple
+            field): the method and its parameters, the prefilter, k, the candidates' names, the
+            mean similarity and the timings.
     """
 
     searched_by: str = ""
+    summary: dict[str, Any]
 
     def __new__(cls, nnf: NDArray[np.int32], similarity: NDArray[np.float32],
-                candidates: list[int], searched_by: str = "") -> SearchResult:
+                candidates: list[int], searched_by: str = "",
+                summary: dict[str, Any] | None = None) -> SearchResult:
         self = super().__new__(cls, nnf, similarity, candidates)
         self.searched_by = searched_by
+        self.summary = dict(summary or {})
         return self
 
     def _replace(self, **changes: Any) -> SearchResult:
         result = super()._replace(**changes)
         result.searched_by = self.searched_by
+        result.summary = self.summary
         return result
 
 
@@ -195,6 +202,19 @@ class FeatureStore:
         palette = self._store.palette
         return None if palette is None else json.loads(palette)
 
+    def _training_pixels(self) -> Any:
+        """The pixels reconstructions paste (compnn explain's rule): the store's own, or its
+        dataset's; opened once."""
+        if getattr(self, "_pixels", None) is None:
+            try:
+                self._pixels = _compnn._TrainingPixels(self._store)
+            except ValueError as e:  # the engine names its "data" field
+                raise FileNotFoundError(
+                    f"{self.path} keeps no training pixels and names no dataset folder to read "
+                    "them from: index with inputs= and targets=, or with a compnn.Dataset"
+                ) from e
+        return self._pixels
+
     def _check_layer(self, name: str) -> None:
         if name not in self._layers:
             raise ValueError(
@@ -274,7 +294,7 @@ class FeatureStore:
         if images is not None and len(images) == 0:
             raise ValueError("images: an empty list allows no image (None allows them all)")
         # The engine checks the rest (ranges, the query's depth and descriptor length).
-        nnf, similarity, candidates, searched_by = self._store.search(
+        nnf, similarity, candidates, searched_by, summary = self._store.search(
             layer,
             as_float_array(query_map, "query_map"),
             as_float_array(query_global, "query_global").reshape(-1),
@@ -292,7 +312,7 @@ class FeatureStore:
             index_probes=int(index_probes),
             index_shortlist=int(index_shortlist),
         )
-        return SearchResult(nnf, similarity, list(candidates), searched_by)
+        return SearchResult(nnf, similarity, list(candidates), searched_by, json.loads(summary))
 
     def build_cell_index(
         self,

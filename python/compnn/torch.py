@@ -20,7 +20,6 @@ import concurrent.futures
 import json
 from copy import deepcopy as copy_module
 import os
-import sys
 import threading
 import time
 import weakref
@@ -34,7 +33,7 @@ from . import _compnn
 from ._arrays import Pair, StrPath, as_array, field_or_item
 from ._hooks import Capture, layer_shapes, split_name
 from ._progress import progress_bar, run_with_progress
-from .dataset import Dataset, ImagePair, prepare_pixels
+from .dataset import Dataset, ImagePair, model_record
 from .evaluation import CredibilityTable, EvalTable, SanityTable
 from .figure_run import FigureRun
 from .explanation import Explanation, OutputKind, from_search, output_pixels, prediction_pixels
@@ -226,14 +225,17 @@ def index(
         "class": f"{type(model).__module__}.{type(model).__qualname__}",
         "file": "",
     }
-    # How the output is read, as compnn index records it for TorchScript, so that the command
-    # line reads the store's network alike.
-    if output is not None:
-        provenance_model["output"] = str(output)
-    if output_kind is not None:
-        provenance_model["output_kind"] = output_kind
+    # How the inputs are scaled (known from a Dataset) and the output is read, as compnn index
+    # records it for TorchScript, so that the command line reads the store's network alike.
+    scaling = {} if dataset is None else {
+        "input_range": dataset.input_range, "mean": dataset.mean, "std": dataset.std}
+    record = json.loads(model_record(**scaling, output="" if output is None else str(output),
+                                     output_kind=output_kind or ""))
+    if dataset is None:
+        del record["input_range"]  # tensors were given: their scaling is not known
+    provenance_model.update(record)
     provenance_data = {}
-    labels, palette = [], None
+    palette = None
     if dataset is not None:
         names = dataset.names if names is None else names
         provenance_data = {
@@ -241,14 +243,6 @@ def index(
             "split": dataset.split,
             "direction": dataset.direction,
         }
-        provenance_model["input_range"] = dataset.input_range
-        if dataset.mean is not None and dataset.std is not None:
-            provenance_model["mean"] = dataset.mean.ravel().tolist()
-            provenance_model["std"] = dataset.std.ravel().tolist()
-        if dataset.input_is_labels:
-            labels.append("inputs")
-        if dataset.target_is_labels:
-            labels.append("targets")
         palette = dataset.palette
     input_pixels = _pixel_source(inputs, "inputs")
     target_pixels = _pixel_source(targets, "targets")
@@ -257,11 +251,10 @@ def index(
             "inputs and targets go together: a store keeps both sides of its training pairs, "
             "or neither"
         )
-    kept = ["inputs", "targets"] if dataset is not None or input_pixels is not None else []
-    if predictions and kept:
-        kept.append("predictions")
-        if dataset is not None and dataset.target_is_labels:
-            labels.append("predictions")
+    kept, labels = _compnn._kept_pixels(
+        dataset is not None or input_pixels is not None, bool(predictions), dataset is not None,
+        dataset is not None and dataset.input_is_labels,
+        dataset is not None and dataset.target_is_labels)
     total = len(names) if names is not None else None
     if total is None and isinstance(images, collections.abc.Sized):
         total = len(images)
@@ -319,8 +312,8 @@ def index(
                             pixels[key] = source[count]
                     if "predictions" in kept:
                         pixels["predictions"] = prediction_pixels(
-                            y[j].detach().float().cpu(), provenance_model, palette,
-                            "predictions" in labels, output_kind=output_kind)
+                            y[j], provenance_model, palette, "predictions" in labels,
+                            size=size, output_kind=output_kind)
                     writer.append(name, {n: maps[n][j].numpy() for n in wanted}, **pixels)
                     count += 1
                 bar.update(count - bar.n)
@@ -534,8 +527,7 @@ class _HookedNetwork:
 
     def forward(self, rgb, layers):
         record = self.record
-        x = torch.from_numpy(prepare_pixels(rgb, record.get("input_range", "-1,1"),
-                                            record.get("mean"), record.get("std")))
+        x = torch.from_numpy(_compnn._input_values(rgb, json.dumps(record)))
         scores = self.SCORES in layers and not self._captured(self.SCORES)
         hooked = [n for n in layers if not (scores and n == self.SCORES)]
         maps, y = _forward(self.model, x.unsqueeze(0), hooked, self.output)

@@ -20,6 +20,7 @@ void RegisterExplain(py::module_& m);
 void RegisterDataset(py::module_& m);
 void RegisterCredibility(py::module_& m);
 void RegisterPipeline(py::module_& m);
+void RegisterPixels(py::module_& m);
 
 // The searcher `method` names, with HyperPatch-Match's iteration cap and matches kept while
 // searching where the method takes them; raises ValueError naming the keyword argument.

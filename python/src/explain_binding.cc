@@ -8,6 +8,7 @@
 #include "compnn/core/layer_choice.h"
 #include "compnn/data/dataset.h"
 #include "compnn/data/dataset_writer.h"
+#include "compnn/explain/class_agreement.h"
 #include "compnn/explain/correspondence_map.h"
 #include "compnn/explain/explanation_files.h"
 #include "compnn/explain/explorer.h"
@@ -39,48 +40,6 @@ std::vector<cv::Mat> UsedSources(const py::array& sources, const std::vector<int
     cv::cvtColor(rgb, images[i], cv::COLOR_RGB2BGR);
   }
   return images;
-}
-
-Palette PaletteFromJson(const std::string& text) {
-  const nlohmann::json j = nlohmann::json::parse(text);
-  return Palette::FromJson(j.at("classes"), "palette", j.value("ignore", nlohmann::json()));
-}
-
-// A field from the arrays of an explanation: nnf (H, W[, K], 3) and similarity (H, W[, K]).
-CorrespondenceField FieldWithSimilarity(const py::array& nnf, const py::object& values) {
-  CorrespondenceField field = FieldFromArrays(nnf);
-  const auto similarity =
-      py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(values);
-  Require(similarity && similarity.size() == static_cast<py::ssize_t>(field.matches.size()),
-          "similarity: must hold one value per cell of nnf");
-  for (std::size_t i = 0; i < field.matches.size(); ++i)
-    field.matches[i].similarity = similarity.data()[i];
-  return field;
-}
-
-py::array Reconstruct(const py::array& nnf, const py::array& sources, int stride,
-                      std::pair<int, int> block, const std::string& palette,
-                      const py::object& similarity, double vote_power) {
-  const CorrespondenceField field =
-      similarity.is_none() ? FieldFromArrays(nnf) : FieldWithSimilarity(nnf, similarity);
-  const PasteGeometry geometry{stride, {block.first, block.second}, vote_power};
-  geometry.Check();
-  const std::vector<int> used = UsedImages(field);
-  const std::vector<cv::Mat> images = UsedSources(sources, used);
-  cv::Mat result;
-  {
-    py::gil_scoped_release release;
-    if (palette.empty()) {
-      result = ReconstructPhoto(field, images, geometry);
-    } else {
-      // Label images are pasted by class vote, so no colour outside the palette appears.
-      const Palette p = PaletteFromJson(palette);
-      std::vector<cv::Mat> classes(images.size());
-      for (int i : used) classes[i] = p.Classes(images[i], false, "training label image");
-      result = p.Colourise(ReconstructLabels(field, classes, geometry, p.size()));
-    }
-  }
-  return RgbArray(result);
 }
 
 // Images indexed like the store (`count` of them): `compact` holds the images `indices` names,
@@ -147,6 +106,10 @@ ExplorerPage PageFromDict(const py::dict& a) {
       Scatter(a["source_inputs"].cast<py::array>(), indices, page.names.size(), "source_indices");
   page.source_targets =
       Scatter(a["source_targets"].cast<py::array>(), indices, page.names.size(), "source_indices");
+  // Label targets: each field's agreement with the network, measured as compnn explain does.
+  const std::string palette_text = a["palette"].cast<std::string>();
+  const std::optional<Palette> palette =
+      palette_text.empty() ? std::nullopt : std::optional<Palette>(PaletteFromJson(palette_text));
   for (const py::handle& q : a["queries"].cast<py::list>()) {
     const py::dict query = q.cast<py::dict>();
     ExplorerQuery& eq = page.queries.emplace_back();
@@ -157,12 +120,16 @@ ExplorerPage PageFromDict(const py::dict& a) {
     for (const py::handle& f : query["fields"].cast<py::list>()) {
       const py::dict field = f.cast<py::dict>();
       const auto hp = field["hyperpatch"].cast<std::pair<int, int>>();
+      const cv::Mat output_reconstruction =
+          BgrImage(field["output_reconstruction"], "output_reconstruction");
+      std::optional<AgreementWithNetwork> agreement;
+      if (palette && field["agreement"].cast<bool>())
+        agreement = AgreementOfDrawings(output_reconstruction, eq.output, *palette);
       eq.fields.push_back({field["layer"].cast<std::string>(), "", field["stride"].cast<int>(),
                            HyperpatchShape{hp.first, hp.second},
                            FieldWithSimilarity(field["nnf"].cast<py::array>(), field["similarity"]),
                            BgrImage(field["input_reconstruction"], "input_reconstruction"),
-                           BgrImage(field["output_reconstruction"], "output_reconstruction"),
-                           std::nullopt});  // Python measures no agreement yet
+                           output_reconstruction, agreement});
     }
   }
   return page;
@@ -189,9 +156,6 @@ std::vector<LayerShape> Shapes(const std::vector<std::tuple<std::string, int, in
 }  // namespace
 
 void RegisterExplain(py::module_& m) {
-  m.def("_reconstruct", &Reconstruct, py::arg("nnf"), py::arg("sources"), py::arg("stride"),
-        py::arg("block"), py::arg("palette"), py::arg("similarity") = py::none(),
-        py::arg("vote_power") = 1.0);
   m.def(
       "_source_shares",
       [](const py::array& nnf, int stride) {
@@ -226,18 +190,6 @@ void RegisterExplain(py::module_& m) {
   });
   m.def("_write_png", [](const std::string& path, const py::array& rgb) {
     WritePng(path, BgrImage(rgb, "image"));  // atomically
-  });
-  m.def("_colourise", [](const py::array& classes, const std::string& palette) {
-    const ByteArray a = ByteArray::ensure(classes);
-    Require(a && a.ndim() == 2, "classes: must be an (H, W) array of class ids");
-    const cv::Mat ids(static_cast<int>(a.shape(0)), static_cast<int>(a.shape(1)), CV_8U,
-                      const_cast<std::uint8_t*>(a.data()));
-    return RgbArray(PaletteFromJson(palette).Colourise(ids));
-  });
-  // A label image a network painted, each pixel in the palette's nearest class colour.
-  m.def("_snap_to_palette", [](const py::array& rgb, const std::string& palette) {
-    const Palette p = PaletteFromJson(palette);
-    return RgbArray(p.Colourise(p.Classes(BgrImage(rgb, "image"), true, "network output")));
   });
 }
 

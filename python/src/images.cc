@@ -31,4 +31,9 @@ cv::Mat BgrImage(const py::object& object, const std::string& what) {
   return bgr;
 }
 
+Palette PaletteFromJson(const std::string& text) {
+  const nlohmann::json j = nlohmann::json::parse(text);
+  return Palette::FromJson(j.at("classes"), "palette", j.value("ignore", nlohmann::json()));
+}
+
 }  // namespace compnn::python

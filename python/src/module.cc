@@ -12,4 +12,5 @@ PYBIND11_MODULE(_compnn, m) {
   compnn::python::RegisterDataset(m);
   compnn::python::RegisterCredibility(m);
   compnn::python::RegisterPipeline(m);
+  compnn::python::RegisterPixels(m);
 }

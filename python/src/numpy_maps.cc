@@ -162,4 +162,16 @@ CorrespondenceField FieldFromArrays(const py::array& in) {
   return field;
 }
 
+CorrespondenceField FieldWithSimilarity(const py::array& nnf, const py::object& values) {
+  CorrespondenceField field = FieldFromArrays(nnf);
+  if (values.is_none()) return field;
+  const auto similarity =
+      py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(values);
+  Require(similarity && similarity.size() == static_cast<py::ssize_t>(field.matches.size()),
+          "similarity: must hold one value per cell of nnf");
+  for (std::size_t i = 0; i < field.matches.size(); ++i)
+    field.matches[i].similarity = similarity.data()[i];
+  return field;
+}
+
 }  // namespace compnn::python

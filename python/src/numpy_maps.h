@@ -40,6 +40,8 @@ std::vector<float> Descriptor(const py::array& array, const std::string& what);
 py::tuple FieldArrays(const CorrespondenceField& field);
 // The reverse, for reconstructions from a given field. Raises ValueError for another shape.
 CorrespondenceField FieldFromArrays(const py::array& nnf);
+// The same with each match's similarity from `similarity` (H, W[, K]; None: none).
+CorrespondenceField FieldWithSimilarity(const py::array& nnf, const py::object& similarity);
 
 // Whether `a` holds elements of `want` in native byte order (dtypes are compared by type number:
 // equal dtypes need not be the same object, e.g. after pickling).

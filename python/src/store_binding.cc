@@ -9,6 +9,7 @@
 #include "compnn/core/check.h"
 #include "compnn/data/dataset.h"
 #include "compnn/explain/attribute_filter.h"
+#include "compnn/explain/search_summary.h"
 #include "compnn/store/cell_index.h"
 #include "compnn/store/store_search.h"
 
@@ -97,7 +98,9 @@ py::tuple Search(const StorePtr& store, const std::string& layer, const py::arra
     throw py::value_error(e.what());  // the query's shapes, against the store's
   }
   py::tuple field = FieldArrays(result.field);
-  return py::make_tuple(field[0], field[1], result.candidates, result.searched_by);
+  // What compnn explain's summary.json records of the search (the pasting is the caller's).
+  const std::string summary = SearchSummary(options, PasteOptions{}, result, *store).dump();
+  return py::make_tuple(field[0], field[1], result.candidates, result.searched_by, summary);
 }
 
 py::dict BuildIndex(const StorePtr& store, const std::string& layer,

@@ -126,6 +126,21 @@ void RegisterStoreWriter(py::module_& m) {
            py::arg("pixels"))
       .def("commit", &PyStoreWriter::Commit)
       .def_property_readonly("count", &PyStoreWriter::count);
+  // (kept pixel sides, those of them holding labels), by compnn index's rule.
+  m.def(
+      "_kept_pixels",
+      [](bool keep_pixels, bool keep_predictions, bool has_dataset, bool input_is_labels,
+         bool target_is_labels) {
+        std::vector<std::string> kept, labels;
+        for (const StorePixels& p : PlanKeptPixels(keep_pixels, keep_predictions, has_dataset,
+                                                   input_is_labels, target_is_labels)) {
+          kept.push_back(p.name);
+          if (p.labels) labels.push_back(p.name);
+        }
+        return std::make_pair(kept, labels);
+      },
+      py::arg("keep_pixels"), py::arg("keep_predictions"), py::arg("has_dataset"),
+      py::arg("input_is_labels"), py::arg("target_is_labels"));
 }
 
 }  // namespace compnn::python

@@ -3,6 +3,8 @@ small U-Net of the TorchScript tests (tests/fixtures/make_torchscript_unet.py: n
 unfriendly names, a submodule taking two tensors) as a plain nn.Module, and its TorchScript
 export."""
 
+import ctypes
+import functools
 import os
 import subprocess
 import sys
@@ -17,9 +19,29 @@ sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "fixtures"))
 CLI = os.environ.get("COMPNN_CLI", os.path.join(SOURCE_DIR, "build", "bin", "compnn"))
 
 
+@functools.cache
+def _blas_kernel():
+    """The OpenBLAS kernels this process runs (loaded by numpy and the extension): the tool is run
+    with the same, so that its products and Python's agree to the last bit (the tool would
+    otherwise choose the CPU's fastest where OpenBLAS fell back to its SSE3 ones)."""
+    import compnn  # noqa: F401  (loads the engine, and with it OpenBLAS)
+
+    with open("/proc/self/maps") as maps:
+        loaded = {line.split()[-1] for line in maps if "libopenblas" in line}
+    if not loaded:
+        return None
+    core_name = ctypes.CDLL(loaded.pop()).openblas_get_corename  # the library already loaded
+    core_name.restype = ctypes.c_char_p
+    return core_name().decode()
+
+
 def run_cli(*args, check=True):
     """Runs the compnn tool; returns the CompletedProcess (stdout and stderr as text)."""
-    result = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True)
+    env = dict(os.environ)
+    kernel = _blas_kernel()
+    if kernel and "OPENBLAS_CORETYPE" not in env:
+        env["OPENBLAS_CORETYPE"] = kernel
+    result = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, env=env)
     if check and result.returncode != 0:
         raise AssertionError(f"compnn {' '.join(map(str, args))} failed:\n{result.stderr}")
     return result

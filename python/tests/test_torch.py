@@ -84,6 +84,20 @@ def test_explain_equals_the_command_and_a_numpy_paste(cli, stores, unet, unet_sc
     assert sorted(p.name for p in (tmp_path / "py").iterdir()) == cli_files
     np.testing.assert_array_equal(np.load(tmp_path / "py" / "nnf.npy"), e.nnf)
     assert summary["layer"] == "up_path.1" and summary["sources"][0]["image"] == e.sources[0][0]
+    # The summary records what compnn explain's does (a module has no model file to name), the
+    # search's record from the same engine call.
+    cli_summary = json.loads((tmp_path / "cli" / name / "summary.json").read_text())
+    assert set(summary) == set(cli_summary) - {"model"}
+    assert set(summary["seconds"]) == set(cli_summary["seconds"]) - {"reconstruct", "total"}
+    for key in ("method", "topk_images", "k", "searched_by", "candidates", "stride"):
+        assert summary[key] == cli_summary[key], key
+    assert summary["mean_similarity"] == pytest.approx(float(e.similarity.mean()), abs=1e-6)
+    # Label targets: how the output reconstruction follows the network's classes, measured as
+    # the command line measures it (eager and TorchScript may differ in near-ties).
+    agreement = e.agreement_with_network["output_reconstruction"]
+    assert summary["agreement_with_network"]["output_reconstruction"] == agreement
+    want_agreement = cli_summary["agreement_with_network"]["output_reconstruction"]["overall"]
+    assert agreement["overall"] == pytest.approx(want_agreement, abs=0.02)
     # In a notebook it displays as the explorer page of itself (test_explorer.py hovers it).
     shown = e._repr_html_()
     assert shown.startswith('<iframe class="compnn-explorer" srcdoc="')

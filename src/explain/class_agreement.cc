@@ -53,6 +53,12 @@ cv::Mat ClassesOfDrawing(const cv::Mat& bgr, const Palette& palette) {
   return classes;
 }
 
+AgreementWithNetwork AgreementOfDrawings(const cv::Mat& reconstruction, const cv::Mat& network,
+                                         const Palette& palette) {
+  return MeasureAgreement(ClassesOfDrawing(reconstruction, palette),
+                          ClassesOfDrawing(network, palette), palette);
+}
+
 nlohmann::json ToJson(const AgreementWithNetwork& agreement) {
   nlohmann::json per_class = nlohmann::json::object();
   for (const ClassAgreement& c : agreement.classes)

@@ -18,6 +18,7 @@
 #include "compnn/models/network.h"
 #include "compnn/models/torchscript.h"
 #include "compnn/store/feature_store.h"
+#include "compnn/store/store_plan.h"
 
 namespace compnn {
 
@@ -46,10 +47,9 @@ namespace {
 // network: the mean of two class colours is often a third class's.)
 cv::Mat PredictionPixels(Model& model, const torch::Tensor& chw, const Palette* palette,
                          bool labels, const ImageSize& size) {
-  cv::Mat bgr = ResizeForModel(model.OutputImage(chw, palette), size, labels);
-  if (labels) bgr = palette->Colourise(palette->Classes(bgr, true, "network output"));
   cv::Mat rgb;
-  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  cv::cvtColor(StoredPrediction(model.OutputImage(chw, palette), size, labels, palette), rgb,
+               cv::COLOR_BGR2RGB);
   return rgb;
 }
 
@@ -104,18 +104,14 @@ StoreManifest PlanIndex(const IndexOptions& o, Model& model, const Dataset& data
   plan.model = {{"file", std::filesystem::absolute(o.model).string()},
                 {"checksum", FileChecksum(o.model)},
                 {"arch", ToString(model.arch())}};
-  if (model.arch() == Architecture::kTorchScript) RecordScriptSpec(model, plan.model);
+  if (model.arch() == Architecture::kTorchScript) model.pixels().Record(plan.model);
   plan.dataset = {{"dir", std::filesystem::absolute(o.data).string()},
                   {"split", o.split},
                   {"direction", ToString(direction)}};
   const bool input_is_labels = dataset.input_is_labels(direction);
   const bool target_is_labels = dataset.target_is_labels(direction);
-  if (o.keep_pixels) {
-    plan.pixels = {{"inputs", input_is_labels, "inputs.npy", ""},
-                   {"targets", target_is_labels, "targets.npy", ""}};
-  }
-  if (o.keep_predictions)
-    plan.pixels.push_back({"predictions", target_is_labels, "predictions.npy", ""});
+  plan.pixels = PlanKeptPixels(o.keep_pixels, o.keep_predictions, /*has_dataset=*/true,
+                               input_is_labels, target_is_labels);
   if (!plan.pixels.empty() && dataset.has_labels()) {
     plan.palette = {{"classes", dataset.palette().ToJson()},
                     {"ignore", dataset.palette().IgnoreJson()}};

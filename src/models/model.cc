@@ -32,10 +32,7 @@ std::unique_ptr<Model> Model::Open(const ModelSpec& spec) {
     COMPNN_CHECK_OPTION(spec.size, "size", "is not given, and ", spec.path,
                         " (TorchScript) records no input size: give one");
     m->size_ = *spec.size;
-    m->input_range_ = spec.input_range;
-    m->normalisation_ = spec.normalisation;
-    m->output_ = spec.output;
-    m->output_kind_ = spec.output_kind;
+    m->pixels_ = {spec.input_range, spec.normalisation, spec.output, spec.output_kind};
     m->script_->SelectOutput(spec.output);
     return m;
   }
@@ -114,41 +111,16 @@ std::string Model::DefaultGlobalLayer() {
   return Bottleneck(shapes);
 }
 
-void RecordScriptSpec(const Model& model, nlohmann::json& m) {
-  m["input_range"] = ToString(model.input_range());
-  if (model.normalisation()) {
-    m["mean"] = model.normalisation()->mean;
-    m["std"] = model.normalisation()->std;
-  }
-  if (!model.output().empty()) m["output"] = model.output();
-  m["output_kind"] = ToString(model.output_kind());
-}
-
 void ReadScriptSpec(const nlohmann::json& m, const std::string& path, ModelSpec& spec) {
-  try {
-    spec.input_range =
-        ParseName(InputRangeNames(), m.value("input_range", std::string("-1,1")), "input_range");
-    if (m.contains("mean") || m.contains("std")) {
-      spec.normalisation = InputNormalisation{m.at("mean").get<std::array<float, 3>>(),
-                                              m.at("std").get<std::array<float, 3>>()};
-    }
-    spec.output = m.value("output", std::string());
-    spec.output_kind =
-        ParseName(OutputKindNames(), m.value("output_kind", std::string("image")), "output_kind");
-  } catch (const std::exception& e) {
-    throw std::runtime_error(path + ": the model's record is unreadable: " + e.what());
-  }
+  const NetworkPixels pixels = NetworkPixels::FromRecord(m, path);
+  spec.input_range = pixels.input_range;
+  spec.normalisation = pixels.normalisation;
+  spec.output = pixels.output;
+  spec.output_kind = pixels.output_kind;
 }
 
 torch::Tensor Model::Prepare(const cv::Mat& image, bool labels) const {
-  const torch::Tensor x = models::ImageToTensor(image, size_, labels);
-  if (normalisation_) {
-    const auto& n = *normalisation_;
-    const torch::Tensor mean = torch::tensor({n.mean[0], n.mean[1], n.mean[2]}).view({3, 1, 1});
-    const torch::Tensor std = torch::tensor({n.std[0], n.std[1], n.std[2]}).view({3, 1, 1});
-    return ((x + 1) / 2 - mean) / std;
-  }
-  return input_range_ == InputRange::kZeroToOne ? (x + 1) / 2 : x;
+  return models::ImageToTensor(image, size_, labels, pixels_);
 }
 
 torch::Tensor Model::Forward(const torch::Tensor& x, Capture* capture) {
@@ -156,19 +128,12 @@ torch::Tensor Model::Forward(const torch::Tensor& x, Capture* capture) {
 }
 
 cv::Mat Model::OutputImage(const torch::Tensor& chw, const Palette* palette) const {
-  if (!OutputsClasses()) {
-    COMPNN_CHECK(chw.size(0) == 3, path_, ": the output has ", chw.size(0),
-                 " channels, not an RGB image (class scores? set the output kind to logits)");
-    if (normalisation_) return models::TensorToImage(chw * 2 - 1);  // an image in 0..1
-    return models::TensorToImage(input_range_ == InputRange::kZeroToOne ? chw * 2 - 1 : chw);
-  }
-  if (!palette)
-    throw std::runtime_error("a segmentation network's output needs the dataset's palette");
-  COMPNN_CHECK(chw.size(0) == palette->size(), path_, ": the output has ", chw.size(0),
-               " class scores per pixel, but the dataset has ", palette->size(), " classes");
-  const torch::Tensor ids = chw.argmax(0).to(torch::kUInt8).contiguous();
-  return palette->Colourise(cv::Mat(static_cast<int>(ids.size(0)), static_cast<int>(ids.size(1)),
-                                    CV_8U, ids.data_ptr<uint8_t>()));
+  COMPNN_CHECK(chw.dim() == 3, path_, ": an output of ", chw.dim(), " dimensions, not C x H x W");
+  const torch::Tensor values = chw.detach().to(torch::kFloat).contiguous();
+  return compnn::OutputImage(values.data_ptr<float>(), static_cast<int>(values.size(0)),
+                             static_cast<int>(values.size(1)), static_cast<int>(values.size(2)),
+                             OutputsClasses() ? OutputKind::kLogits : OutputKind::kImage, pixels_,
+                             palette, path_);
 }
 
 }  // namespace compnn

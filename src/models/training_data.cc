@@ -1,28 +1,21 @@
 #include "training_data.h"
 
-#include <opencv2/imgproc.hpp>
-
 #include "compnn/data/resize.h"
 
 namespace compnn::models {
 
-torch::Tensor ImageToTensor(const cv::Mat& bgr, const ImageSize& size, bool labels) {
+torch::Tensor ImageToTensor(const cv::Mat& bgr, const ImageSize& size, bool labels,
+                            const NetworkPixels& pixels) {
   const cv::Mat resized = ResizeImage(bgr, cv::Size(size.width, size.height), labels);
-  cv::Mat rgb;
-  cv::cvtColor(resized, rgb, cv::COLOR_BGR2RGB);
-  torch::Tensor t = torch::from_blob(rgb.data, {size.height, size.width, 3}, torch::kUInt8).clone();
-  return t.permute({2, 0, 1}).to(torch::kFloat).div(127.5).sub(1.0).contiguous();
+  std::vector<float> values = InputValues(resized, pixels);
+  return torch::from_blob(values.data(), {3, size.height, size.width}, torch::kFloat).clone();
 }
 
 cv::Mat TensorToImage(const torch::Tensor& chw) {
-  torch::Tensor t =
-      chw.detach().to(torch::kFloat).add(1.0).mul(127.5).clamp(0, 255).round().to(torch::kUInt8);
-  t = t.permute({1, 2, 0}).contiguous();
-  cv::Mat rgb(static_cast<int>(t.size(0)), static_cast<int>(t.size(1)), CV_8UC3,
-              t.data_ptr<uint8_t>());
-  cv::Mat bgr;
-  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
-  return bgr;
+  const torch::Tensor values = chw.detach().to(torch::kFloat).contiguous();
+  return OutputImage(values.data_ptr<float>(), static_cast<int>(values.size(0)),
+                     static_cast<int>(values.size(1)), static_cast<int>(values.size(2)),
+                     OutputKind::kImage, NetworkPixels{}, nullptr, "the network");
 }
 
 SplitTensors LoadSplit(const Dataset& dataset, const std::string& split, Direction direction,

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "compnn/data/dataset.h"
+#include "compnn/pipeline/network_pixels.h"
 
 namespace compnn::models {
 
@@ -20,8 +21,11 @@ struct SplitTensors {
 SplitTensors LoadSplit(const Dataset& dataset, const std::string& split, Direction direction,
                        const ImageSize& size, bool class_targets, int limit);
 
-// An 8-bit BGR image as a 3 x H x W RGB tensor in [-1, 1] at `size`, and back.
-torch::Tensor ImageToTensor(const cv::Mat& bgr, const ImageSize& size, bool labels);
+// An 8-bit BGR image as a 3 x H x W RGB tensor at `size`, in the network's scaling (by default
+// pix2pix's [-1, 1]; InputValues in pipeline/network_pixels.h), and a [-1, 1] image back
+// (OutputImage).
+torch::Tensor ImageToTensor(const cv::Mat& bgr, const ImageSize& size, bool labels,
+                            const NetworkPixels& pixels = {});
 cv::Mat TensorToImage(const torch::Tensor& chw);
 
 }  // namespace compnn::models

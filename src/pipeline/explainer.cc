@@ -1,12 +1,9 @@
 #include "compnn/pipeline/explainer.h"
 
-#include <filesystem>
-
 #include "compnn/core/check.h"
 #include "compnn/core/stopwatch.h"
 
 namespace compnn {
-namespace fs = std::filesystem;
 
 Explainer::Explainer(std::unique_ptr<QueryNetwork> network, FeatureStore store,
                      const std::string& data)
@@ -17,49 +14,17 @@ Explainer::Explainer(std::unique_ptr<QueryNetwork> network, FeatureStore store,
   COMPNN_CHECK(store_.manifest().input_size == input_size_, dir, " holds activations of ",
                store_.manifest().input_size.ToString(), " (HxW) inputs, but ", network_->name(),
                " takes ", input_size_.ToString());
-  const std::string dataset_dir =
-      data.empty() ? store_.manifest().dataset.value("dir", std::string()) : data;
-  const bool keeps_pixels = TrainingImages::KeepsPixels(store_);
-  COMPNN_CHECK_OPTION(!dataset_dir.empty() || keeps_pixels, "data", "is empty and ", dir,
-                      " does not name its dataset (nor keep its training pixels): name the "
-                      "dataset folder");
-  // A named dataset that has gone is an error; one the store merely remembers is not needed
-  // when the store keeps its pixels.
-  if (!dataset_dir.empty() && (!keeps_pixels || !data.empty() || fs::is_directory(dataset_dir)))
-    dataset_ = Dataset::Open(dataset_dir);
-  if (dataset_ && dataset_->has_labels()) {
-    palette_ = &dataset_->palette();
-  } else if (!store_.manifest().palette.is_null()) {
-    const nlohmann::json& p = store_.manifest().palette;
-    store_palette_ = Palette::FromJson(p.at("classes"), dir + "/manifest.json",
-                                       p.value("ignore", nlohmann::json()));
-    palette_ = &*store_palette_;
-  }
-  if (keeps_pixels) {
-    training_ = std::make_unique<TrainingImages>(store_, palette_);
-  } else {
-    const std::string split = store_.manifest().dataset.value("split", std::string("train"));
-    training_ = std::make_unique<TrainingImages>(*dataset_, split, store_.manifest().images,
-                                                 direction_, input_size_);
-  }
-  if (store_.PixelFile("predictions")) training_->UsePredictions(store_);
-}
-
-const Dataset& Explainer::dataset() const {
-  COMPNN_CHECK(dataset_.has_value(), store_.dir(),
-               " keeps its training pixels but names no dataset folder: name one (data) for "
-               "dataset image names, splits and attributes");
-  return *dataset_;
+  pixels_ = std::make_unique<TrainingPixels>(store_, data, direction_, input_size_);
 }
 
 Explainer::~Explainer() = default;
 
 Query Explainer::LoadQuery(const std::string& arg, std::vector<std::string>* warnings) const {
-  if (!dataset_) {
+  if (!has_dataset()) {
     return LoadQueryFile(arg, direction_, input_size_, input_is_labels(), target_is_labels(),
                          warnings);
   }
-  return compnn::LoadQuery(*dataset_, direction_, input_size_, arg, warnings);
+  return compnn::LoadQuery(dataset(), direction_, input_size_, arg, warnings);
 }
 
 std::vector<Query> Explainer::SplitQueries(const std::string& split, int count) const {
@@ -86,13 +51,8 @@ cv::Mat Explainer::Reconstruct(const CorrespondenceField& field, const std::stri
                                PasteSource source, const PasteOptions& paste,
                                std::optional<HyperpatchShape> hyperpatch) {
   const StoreLayer& info = store_.manifest().layer(layer);
-  const PasteGeometry geometry = paste.ForLayer(info.stride, hyperpatch.value_or(info.hyperpatch));
-  const std::vector<int> used = UsedImages(field);
-  if (training_->IsLabels(source)) {
-    return palette_->Colourise(
-        ReconstructLabels(field, training_->ClassMaps(source, used), geometry, palette_->size()));
-  }
-  return ReconstructPhoto(field, training_->Images(source, used), geometry);
+  return pixels_->Reconstruct(field, source,
+                              paste.ForLayer(info.stride, hyperpatch.value_or(info.hyperpatch)));
 }
 
 LayerExplanation Explainer::ExplainLayer(const QueryRun& run, const std::string& layer,
@@ -114,17 +74,15 @@ LayerExplanation Explainer::ExplainLayer(const QueryRun& run, const std::string&
       Reconstruct(e.search.field, layer, PasteSource::kInputs, paste, searched);
   e.output_reconstruction =
       Reconstruct(e.search.field, layer, PasteSource::kTargets, paste, searched);
-  if (training_->has_predictions())
+  if (training().has_predictions())
     e.prediction_reconstruction =
         Reconstruct(e.search.field, layer, PasteSource::kPredictions, paste, searched);
   e.reconstruct_seconds = SecondsSince(start);
-  if (target_is_labels() && palette_) {
-    const cv::Mat network = ClassesOfDrawing(run.output, *palette_);
-    e.output_agreement =
-        MeasureAgreement(ClassesOfDrawing(e.output_reconstruction, *palette_), network, *palette_);
+  if (const Palette* palette = this->palette(); target_is_labels() && palette) {
+    e.output_agreement = AgreementOfDrawings(e.output_reconstruction, run.output, *palette);
     if (!e.prediction_reconstruction.empty())
-      e.prediction_agreement = MeasureAgreement(
-          ClassesOfDrawing(e.prediction_reconstruction, *palette_), network, *palette_);
+      e.prediction_agreement =
+          AgreementOfDrawings(e.prediction_reconstruction, run.output, *palette);
   }
   return e;
 }

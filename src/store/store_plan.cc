@@ -56,4 +56,16 @@ StoreManifest PlanStore(const std::vector<PlannedLayer>& layers, const StorePlan
   return StoreManifest::FromJson(plan.ToJson(), "the planned store");
 }
 
+std::vector<StorePixels> PlanKeptPixels(bool keep_pixels, bool keep_predictions, bool has_dataset,
+                                        bool input_is_labels, bool target_is_labels) {
+  std::vector<StorePixels> kept;
+  if (keep_pixels) {
+    kept.push_back({"inputs", input_is_labels, "inputs.npy", ""});
+    kept.push_back({"targets", target_is_labels, "targets.npy", ""});
+  }
+  if (keep_predictions && (keep_pixels || has_dataset))
+    kept.push_back({"predictions", target_is_labels, "predictions.npy", ""});
+  return kept;
+}
+
 }  // namespace compnn

@@ -38,6 +38,11 @@ AgreementWithNetwork MeasureAgreement(const cv::Mat& reconstruction, const cv::M
 // class's.
 cv::Mat ClassesOfDrawing(const cv::Mat& bgr, const Palette& palette);
 
+// How a drawn reconstruction follows the network's drawn output (both BGR label images, read by
+// ClassesOfDrawing): what explanations report for label targets.
+AgreementWithNetwork AgreementOfDrawings(const cv::Mat& reconstruction, const cv::Mat& network,
+                                         const Palette& palette);
+
 // {"overall": ..., "per_class": {"NAME": {"pixels": N, "agreement": A}, ...}}, classes the
 // network does not predict left out.
 nlohmann::json ToJson(const AgreementWithNetwork& agreement);

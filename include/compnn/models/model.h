@@ -12,6 +12,7 @@
 #include "compnn/core/image_size.h"
 #include "compnn/data/dataset.h"
 #include "compnn/models/model_types.h"
+#include "compnn/pipeline/network_pixels.h"
 
 // LibTorch stays out of this header: callers that only open models, list layers and explain
 // compile without it.
@@ -60,14 +61,16 @@ class Model {
   Architecture arch() const { return arch_; }
   Direction direction() const { return direction_; }
   const ImageSize& size() const { return size_; }
-  InputRange input_range() const { return input_range_; }
-  const std::optional<InputNormalisation>& normalisation() const { return normalisation_; }
-  const std::string& output() const { return output_; }
-  OutputKind output_kind() const { return output_kind_; }
+  // How it reads pixels and what its output holds.
+  const NetworkPixels& pixels() const { return pixels_; }
+  InputRange input_range() const { return pixels_.input_range; }
+  const std::optional<InputNormalisation>& normalisation() const { return pixels_.normalisation; }
+  const std::string& output() const { return pixels_.output; }
+  OutputKind output_kind() const { return pixels_.output_kind; }
   // Whether the output is class scores (drawn as the arg-max class in palette colours) rather
   // than an image the network generates.
   bool OutputsClasses() const {
-    return arch_ == Architecture::kSegNet || output_kind_ == OutputKind::kLogits;
+    return arch_ == Architecture::kSegNet || pixels_.output_kind == OutputKind::kLogits;
   }
   // Every capturable layer with its shape and stride at size() (one dummy pass, done once).
   const std::vector<LayerInfo>& layers();
@@ -89,19 +92,15 @@ class Model {
   // An 8-bit BGR image as the network's input tensor (3 x H x W of size(), in its input range).
   at::Tensor Prepare(const cv::Mat& image, bool labels) const;
   at::Tensor Forward(const at::Tensor& x, Capture* capture = nullptr);
-  // One output (C x H x W) as a BGR image: for an image output, the image (in the input range);
-  // for class scores (SegNet, TorchScript logits), the palette colours of the arg-max class. Throws
-  // naming both counts when the scores' channels differ from the palette's classes.
+  // One output (C x H x W) as a BGR image, by OutputImage (pipeline/network_pixels.h): SegNet's
+  // and TorchScript logits are class scores.
   cv::Mat OutputImage(const at::Tensor& chw, const Palette* palette) const;
 
  private:
   Model() = default;
   std::string path_;
   Architecture arch_ = Architecture::kTorchScript;
-  InputRange input_range_ = InputRange::kMinusOneToOne;
-  std::optional<InputNormalisation> normalisation_;
-  std::string output_;
-  OutputKind output_kind_ = OutputKind::kImage;
+  NetworkPixels pixels_;
   Direction direction_ = Direction::kAtoB;
   ImageSize size_;
   std::shared_ptr<Network> network_;
@@ -110,9 +109,8 @@ class Model {
   std::vector<LayerInfo> inputs_;  // NAME:input layers measured so far
 };
 
-// What a TorchScript model's store manifest records of how it was run (input range or
-// normalisation, output key and kind), and how it is read back into a spec. Errors name `path`.
-void RecordScriptSpec(const Model& model, nlohmann::json& manifest_model);
+// Reads a TorchScript model's store record (NetworkPixels::Record) back into a spec. Errors name
+// `path`.
 void ReadScriptSpec(const nlohmann::json& manifest_model, const std::string& path, ModelSpec& spec);
 
 // Uses every core for LibTorch's own threads (it defaults to half of them), or `threads` when

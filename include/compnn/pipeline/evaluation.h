@@ -7,8 +7,8 @@
 #pragma once
 
 #include "compnn/core/ranks.h"
-#include "compnn/explain/eval_options.h"
-#include "compnn/explain/eval_report.h"
+#include "compnn/pipeline/eval_options.h"
+#include "compnn/pipeline/eval_report.h"
 
 namespace compnn {
 

@@ -14,6 +14,7 @@
 #include "compnn/explain/reconstruction.h"
 #include "compnn/explain/training_images.h"
 #include "compnn/pipeline/query_network.h"
+#include "compnn/pipeline/training_pixels.h"
 #include "compnn/store/feature_store.h"
 #include "compnn/store/store_search.h"
 
@@ -45,15 +46,15 @@ class Explainer {
 
   QueryNetwork& network() { return *network_; }
   const FeatureStore& store() const { return store_; }
-  bool has_dataset() const { return dataset_.has_value(); }
+  bool has_dataset() const { return pixels_->has_dataset(); }
   // Throws std::runtime_error saying to name a dataset folder when there is none.
-  const Dataset& dataset() const;
-  TrainingImages& training() { return *training_; }
+  const Dataset& dataset() const { return pixels_->dataset(); }
+  TrainingImages& training() { return pixels_->training(); }
   const ImageSize& input_size() const { return input_size_; }
   Direction direction() const { return direction_; }
-  bool input_is_labels() const { return training_->input_is_labels(); }
-  bool target_is_labels() const { return training_->target_is_labels(); }
-  const Palette* palette() const { return palette_; }
+  bool input_is_labels() const { return pixels_->training().input_is_labels(); }
+  bool target_is_labels() const { return pixels_->training().target_is_labels(); }
+  const Palette* palette() const { return pixels_->palette(); }
 
   // See LoadQuery in training_images.h.
   Query LoadQuery(const std::string& name_or_path, std::vector<std::string>* warnings) const;
@@ -76,10 +77,7 @@ class Explainer {
  private:
   std::unique_ptr<QueryNetwork> network_;
   FeatureStore store_;
-  std::optional<Dataset> dataset_;
-  std::optional<Palette> store_palette_;  // a dataset-less store's own
-  const Palette* palette_ = nullptr;
-  std::unique_ptr<TrainingImages> training_;
+  std::unique_ptr<TrainingPixels> pixels_;
   ImageSize input_size_;
   Direction direction_ = Direction::kAtoB;
 };

@@ -36,6 +36,13 @@ struct StorePlanOptions {
   void Check() const;
 };
 
+// Which training pixels a store keeps, each flagged when it holds label images: the inputs and
+// targets when `keep_pixels`; the network's outputs on them when `keep_predictions` and there are
+// inputs and targets to paste beside them (kept, or from the dataset when `has_dataset`), label
+// images when the targets are. One rule for compnn index and the Python package's.
+std::vector<StorePixels> PlanKeptPixels(bool keep_pixels, bool keep_predictions, bool has_dataset,
+                                        bool input_is_labels, bool target_is_labels);
+
 // The manifest, without images: each layer's stride is max(1, input height / map height), its
 // file LayerFileName(name). Throws OptionError for bad options and std::runtime_error (through
 // StoreManifest's own checks) for no layers, a layer named twice or a global layer not among them.

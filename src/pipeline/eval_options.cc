@@ -1,4 +1,4 @@
-#include "compnn/explain/eval_options.h"
+#include "compnn/pipeline/eval_options.h"
 
 #include "compnn/core/check.h"
 

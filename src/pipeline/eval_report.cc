@@ -1,4 +1,4 @@
-#include "compnn/explain/eval_report.h"
+#include "compnn/pipeline/eval_report.h"
 
 #include <algorithm>
 #include <cstdio>
