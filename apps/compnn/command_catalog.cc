@@ -20,10 +20,8 @@ const std::vector<CommandInfo>& CommandCatalog() {
        "(--topk-images 0) use: FAISS inverted lists of compressed hyperpatches, whose shortlists\n"
        "are ranked again at full precision. Writes STORE/cell-index/LAYER.HxW.{faiss,json}."},
       {"match", CommandWeight::kLight,
-       "Match every cell of a query activation map to the most similar hyperpatch of a database "
-       "of\n"
-       "activation maps saved as .npy (float32, channels last), and write the correspondence "
-       "field."},
+       "Match each cell of a query activation map to the most similar hyperpatch of a database of\n"
+       "activation maps saved as .npy (float32, channels last); write the correspondence field."},
 #ifdef COMPNN_WITH_TORCH  // the commands that run a network
       {"train", CommandWeight::kFull,
        "Train a pix2pix U-Net (with a PatchGAN) or a SegNet on a dataset in the pix2pix layout.\n"
@@ -52,8 +50,7 @@ const std::vector<CommandInfo>& CommandCatalog() {
        "output-reconstruction-D.png, database-D-nnf.npy, database-D-similarity.npy}, and\n"
        "OUT/explorer.html with --html."},
       {"correspond", CommandWeight::kFull,
-       "Semantic correspondence (paper, Figure 8a): match image A's hyperpatches to image B's "
-       "alone\n"
+       "Semantic correspondence (paper, Figure 8a): match image A's hyperpatches to B's alone\n"
        "at a layer, and draw which part of B stands for which part of A. Needs no feature store.\n"
        "Writes OUT/{correspondence.png, nnf.npy, similarity.npy, summary.json}."},
       {"eval", CommandWeight::kFull,

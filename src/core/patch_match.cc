@@ -207,7 +207,21 @@ class PatchMatcher {
     Match* best = Matches(cell);
     thread_local std::vector<Match> start;
     start.assign(best, best + k_);
+    Propagate(iteration, y, x, direction, best);
+    TryAtRandom(iteration, y, x, best);
 
+    // The matches only ever change to better ones.
+    bool changed = false;
+    for (int r = 0; r < k_ && !changed; ++r)
+      changed =
+          best[r].image != start[r].image || best[r].y != start[r].y || best[r].x != start[r].x;
+    if (changed) changed_at_[cell] = iteration;
+    // Improvement is counted on the best match, as with one match per cell.
+    return best[0].image != start[0].image || best[0].y != start[0].y || best[0].x != start[0].x;
+  }
+
+  void Propagate(int iteration, int y, int x, int direction, Match* best) {
+    const int cell = y * query_.width + x;
     // Propagation: a neighbour's matches, shifted by the neighbour's offset to this cell. The same
     // scan two iterations ago already tried them, unless the neighbour's matches have changed
     // since (the neighbour is visited before this cell in this scan order, so that means in the
@@ -231,7 +245,10 @@ class PatchMatcher {
         Try(cell, best, n.image, std::clamp(n.y + direction, 0, map.height - 1), n.x);
       }
     }
+  }
 
+  void TryAtRandom(int iteration, int y, int x, Match* best) {
+    const int cell = y * query_.width + x;
     // The random tries below do not depend on each other's outcome: all are drawn first and
     // their cells fetched from memory together, then compared in the order drawn (the best of
     // them does not depend on the order anyway). Fetching one at a time left the search waiting
@@ -268,15 +285,6 @@ class PatchMatcher {
     for (const Position& t : tries)
       PrefetchHyperpatch(database_[t.image], options_.request.hyperpatch, t.y, t.x);
     for (const Position& t : tries) Try(cell, best, t.image, t.y, t.x);
-
-    // The matches only ever change to better ones.
-    bool changed = false;
-    for (int r = 0; r < k_ && !changed; ++r)
-      changed =
-          best[r].image != start[r].image || best[r].y != start[r].y || best[r].x != start[r].x;
-    if (changed) changed_at_[cell] = iteration;
-    // Improvement is counted on the best match, as with one match per cell.
-    return best[0].image != start[0].image || best[0].y != start[0].y || best[0].x != start[0].x;
   }
 
   // A random cell of a uniformly drawn candidate image.
