@@ -12,9 +12,9 @@
 #include "compnn/core/strings.h"
 #include "compnn/core/thread_limit.h"
 #include "compnn/store/cell_index_searcher.h"
+#include "store_query_checks.h"
 
 namespace compnn {
-namespace {
 
 std::vector<int> AllowedOrAll(const FeatureStore& store, const std::vector<int>& allowed) {
   if (!allowed.empty()) {
@@ -33,6 +33,8 @@ void RequireSameDepth(const FeatureStore& store, const StoreLayer& layer, const 
                query.depth, " channels, but ", store.dir(), " holds ", layer.depth,
                " (was the store built from another model?)");
 }
+
+namespace {
 
 // The searcher that serves a search of `candidates`: over every image, the layer's cell index
 // when there is one, else the options' own.
@@ -149,36 +151,6 @@ std::string DefaultExplainLayer(const FeatureStore& store) {
                "(it has ",
                Join(names), ")");
   return layer;
-}
-
-int NearestByWholeMap(const FeatureStore& store, const std::string& layer_name,
-                      const MapView& query, const std::vector<int>& allowed_in) {
-  const StoreLayer& layer = store.manifest().layer(layer_name);
-  RequireSameDepth(store, layer, query);
-  COMPNN_CHECK(query.height == layer.height && query.width == layer.width, "the query's map at ",
-               layer_name, " is ", query.height, " x ", query.width, ", the store's ", layer.height,
-               " x ", layer.width);
-  const std::vector<int> allowed = AllowedOrAll(store, allowed_in);
-  const std::size_t length = static_cast<std::size_t>(query.cells()) * query.depth;
-  const std::span<const float> q(query.data, length);
-  int best = -1;
-  double best_similarity = -2.0;
-  constexpr std::size_t kChunk = 32;  // images converted at once (float16 stores)
-  for (std::size_t begin = 0; begin < allowed.size(); begin += kChunk) {
-    const std::vector<int> chunk(allowed.begin() + begin,
-                                 allowed.begin() + std::min(allowed.size(), begin + kChunk));
-    const LayerMaps maps = store.Maps(layer_name, chunk);
-    for (int image : chunk) {
-      const double similarity =
-          Cosine(q, std::span<const float>(maps.database[image].data, length));
-      if (similarity > best_similarity) {
-        best_similarity = similarity;
-        best = image;
-      }
-    }
-  }
-  COMPNN_CHECK(best >= 0, "no finite similarity at ", layer_name, " (NaN or Inf activations)");
-  return best;
 }
 
 }  // namespace compnn

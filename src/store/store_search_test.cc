@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <numeric>
 #include <random>
+#include <set>
 
 #include "brute_force_reference.h"
 #include "compnn/core/check.h"
@@ -13,6 +15,8 @@
 #include "compnn/core/global_prefilter.h"
 #include "compnn/core/patch_match.h"
 #include "compnn/core/projected_search.h"
+#include "compnn/store/importer.h"
+#include "compnn/store/npy.h"
 #include "imported_store.h"
 #include "option_field.h"
 #include "temp_dir.h"
@@ -190,6 +194,57 @@ TEST_F(StoreSearchTest, NearestByWholeMapIsTheBruteForceCosineArgMax) {
     if (s > best_similarity) best_similarity = s, best = i;
   }
   EXPECT_EQ(NearestByWholeMap(store, "fine", query.view()), best);
+}
+
+// Maps of several of the whole-map search's blocks, stored as float32 and as float16, over a
+// subset of the images: the brute-force cosine over the values as stored picks the same image.
+TEST_F(StoreSearchTest, NearestByWholeMapOfLargeMapsInBothPrecisions) {
+  std::mt19937 rng(16);
+  std::vector<OwnedMap> maps;
+  std::vector<float> all;
+  for (int i = 0; i < 8; ++i) {
+    maps.push_back(testing::SmoothMap(24, 24, 16, rng));
+    all.insert(all.end(), maps.back().values.begin(), maps.back().values.end());
+  }
+  std::filesystem::create_directories(Path("large"));
+  WriteNpy(Path("large/wide.npy"), DType::kFloat32, {8, 24, 24, 16}, all.data());
+  std::ofstream names(Path("large/names.txt"));
+  for (int i = 0; i < 8; ++i) names << "img" << i << "\n";
+  names.close();
+  std::vector<OwnedMap> queries;
+  for (int q = 0; q < 3; ++q) queries.push_back(testing::SmoothMap(24, 24, 16, rng));
+  const std::vector<int> allowed = {0, 2, 3, 5, 6};
+  for (const DType dtype : {DType::kFloat32, DType::kFloat16}) {
+    ImportOptions o;
+    o.dir = Path("large");
+    o.out = Path(dtype == DType::kFloat16 ? "store16" : "store32");
+    o.input_size = ImageSize{96, 96};
+    o.dtype = dtype;
+    ImportActivations(o);
+    const FeatureStore store = FeatureStore::Open(o.out);
+    const LayerMaps stored = store.Maps("wide");  // the values as stored (float16: rounded)
+    std::vector<int> expected;
+    std::vector<MapView> views;
+    for (const OwnedMap& query : queries) {
+      int best = -1;
+      double best_similarity = -2;
+      for (int i : allowed) {
+        const float* m = stored.database[i].data;
+        const std::vector<double> a(query.values.begin(), query.values.end());
+        const std::vector<double> b(m, m + a.size());
+        const double s = testing::ReferenceCosine(a, b);
+        if (s > best_similarity) best_similarity = s, best = i;
+      }
+      expected.push_back(best);
+      views.push_back(query.view());
+      EXPECT_EQ(NearestByWholeMap(store, "wide", query.view(), allowed), best)
+          << static_cast<int>(dtype);
+    }
+    // The queries differ in their answers, so the batch cannot pass by answering one for all.
+    EXPECT_GT(std::set<int>(expected.begin(), expected.end()).size(), 1u);
+    EXPECT_EQ(NearestByWholeMap(store, "wide", views, allowed), expected)
+        << static_cast<int>(dtype);
+  }
 }
 
 TEST_F(StoreSearchTest, BadRequestsGiveClearErrors) {

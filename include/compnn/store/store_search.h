@@ -80,5 +80,10 @@ std::string DefaultExplainLayer(const FeatureStore& store);
 // `layer`, flattened, is most similar (cosine) to the query's. Reads the store in chunks.
 int NearestByWholeMap(const FeatureStore& store, const std::string& layer, const MapView& query,
                       const std::vector<int>& allowed = {});
+// The same for several queries at once, in one pass over the layer (which a query's choice reads
+// whole): the nearest image of each, in the queries' order.
+std::vector<int> NearestByWholeMap(const FeatureStore& store, const std::string& layer,
+                                   const std::vector<MapView>& queries,
+                                   const std::vector<int>& allowed = {});
 
 }  // namespace compnn
