@@ -9,8 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "compnn/core/searcher.h"
 #include "compnn/data/generators.h"
 #include "compnn/pipeline/explainer.h"
+#include "compnn/store/store_search.h"
 #include "fake_network.h"
 #include "temp_dir.h"
 #include "tiny_dataset.h"
@@ -28,6 +30,15 @@ class FakeStoreTest : public TempDirTest {
     pairs_ = KnownPairs(*dataset_, {"train", "val"});
     FakeNetwork network = Network();
     WriteFakeStore(network, Path("facades"), "train", Path("store"));
+  }
+
+  // Exact search over every training image: with it the pipeline's outputs follow from the
+  // fake network's maps alone.
+  static StoreSearchOptions ExactOverEveryImage() {
+    StoreSearchOptions o;
+    o.searcher = MakeSearcher("exact");
+    o.topk_images = 0;
+    return o;
   }
 
   FakeNetwork Network() const { return FakeNetwork(pairs_, dataset_->palette(), wrong_columns_); }

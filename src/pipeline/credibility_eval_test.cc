@@ -17,8 +17,7 @@ class CredibilityEvalTest : public testing::FakeStoreTest {
   static CredibilityEvalOptions ExactOptions() {
     CredibilityEvalOptions o;
     o.credibility.k = 4;
-    o.credibility.search.searcher = MakeSearcher("exact");
-    o.credibility.search.topk_images = 0;
+    o.credibility.search = ExactOverEveryImage();
     o.split = "val";
     o.calibration_count = 2;
     return o;

@@ -20,8 +20,7 @@ class ExplainQueriesTest : public testing::FakeStoreTest {
  protected:
   static ExplainQueriesOptions ExactOptions() {
     ExplainQueriesOptions o;
-    o.search.searcher = MakeSearcher("exact");
-    o.search.topk_images = 0;
+    o.search = ExactOverEveryImage();
     return o;
   }
 

@@ -23,8 +23,7 @@ class LayerSweepTest : public testing::FakeStoreTest {
   static SweepOptions ExactOptions(std::vector<std::string> layers) {
     SweepOptions o;
     o.layers = std::move(layers);
-    o.search.searcher = MakeSearcher("exact");
-    o.search.topk_images = 0;
+    o.search = ExactOverEveryImage();
     return o;
   }
 };

@@ -25,8 +25,7 @@ class PropertyControlTest : public testing::FakeStoreTest {
  protected:
   static ControlOptions ExactOptions() {
     ControlOptions o;
-    o.search.searcher = MakeSearcher("exact");
-    o.search.topk_images = 0;
+    o.search = ExactOverEveryImage();
     return o;
   }
 
