@@ -17,6 +17,10 @@ double Cosine(std::span<const float> a, std::span<const float> b) {
     aa += static_cast<double>(a[i]) * a[i];
     bb += static_cast<double>(b[i]) * b[i];
   }
+  return CosineOfSums(dot, aa, bb);
+}
+
+double CosineOfSums(double dot, double aa, double bb) {
   if (!std::isfinite(dot + aa + bb)) return std::nan("");
   return aa > 0.0 && bb > 0.0 ? dot / std::sqrt(aa * bb) : 0.0;
 }

@@ -207,8 +207,8 @@ class PatchMatcher {
     Match* best = Matches(cell);
     thread_local std::vector<Match> start;
     start.assign(best, best + k_);
-    Propagate(iteration, y, x, direction, best);
-    TryAtRandom(iteration, y, x, best);
+    Propagate(iteration, cell, y, x, direction, best);
+    TryAtRandom(iteration, cell, y, x, best);
 
     // The matches only ever change to better ones.
     bool changed = false;
@@ -220,8 +220,7 @@ class PatchMatcher {
     return best[0].image != start[0].image || best[0].y != start[0].y || best[0].x != start[0].x;
   }
 
-  void Propagate(int iteration, int y, int x, int direction, Match* best) {
-    const int cell = y * query_.width + x;
+  void Propagate(int iteration, int cell, int y, int x, int direction, Match* best) {
     // Propagation: a neighbour's matches, shifted by the neighbour's offset to this cell. The same
     // scan two iterations ago already tried them, unless the neighbour's matches have changed
     // since (the neighbour is visited before this cell in this scan order, so that means in the
@@ -247,8 +246,7 @@ class PatchMatcher {
     }
   }
 
-  void TryAtRandom(int iteration, int y, int x, Match* best) {
-    const int cell = y * query_.width + x;
+  void TryAtRandom(int iteration, int cell, int y, int x, Match* best) {
     // The random tries below do not depend on each other's outcome: all are drawn first and
     // their cells fetched from memory together, then compared in the order drawn (the best of
     // them does not depend on the order anyway). Fetching one at a time left the search waiting

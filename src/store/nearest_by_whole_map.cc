@@ -1,10 +1,10 @@
 // The global reconstruction's choice (store_search.h): one pass over a layer's maps for a batch
 // of queries, images in parallel, each similarity in float blocks summed in double.
-#include <cmath>
 #include <span>
 #include <vector>
 
 #include "compnn/core/check.h"
+#include "compnn/core/global_prefilter.h"
 #include "compnn/core/half.h"
 #include "compnn/store/store_search.h"
 #include "store_query_checks.h"
@@ -53,16 +53,12 @@ MapSums SumsWith(const std::vector<MapView>& queries, std::size_t length, const 
   return sums;
 }
 
-double CosineOf(double dot, double norm, double query_norm) {
-  if (!std::isfinite(dot + norm + query_norm)) return std::nan("");
-  return norm > 0.0 && query_norm > 0.0 ? dot / std::sqrt(norm * query_norm) : 0.0;
-}
-
 // For each query, the allowed image of the highest cosine (-1 where none is finite).
 template <typename Maps>
 std::vector<int> Nearest(const std::vector<MapView>& queries, const Maps& maps,
                          const std::vector<int>& allowed) {
-  const std::size_t length = static_cast<std::size_t>(queries.front().cells()) * queries[0].depth;
+  const std::size_t length =
+      static_cast<std::size_t>(queries.front().cells()) * queries.front().depth;
   std::vector<double> query_norms;
   for (const MapView& q : queries) query_norms.push_back(Dot(q.data, q.data, length));
   std::vector<MapSums> sums(allowed.size());
@@ -73,7 +69,7 @@ std::vector<int> Nearest(const std::vector<MapView>& queries, const Maps& maps,
   for (std::size_t q = 0; q < queries.size(); ++q) {
     double best_similarity = -2.0;
     for (std::size_t i = 0; i < allowed.size(); ++i) {
-      const double similarity = CosineOf(sums[i].dots[q], sums[i].norm, query_norms[q]);
+      const double similarity = CosineOfSums(sums[i].dots[q], query_norms[q], sums[i].norm);
       if (similarity > best_similarity) {  // false for NaN
         best_similarity = similarity;
         best[q] = allowed[i];

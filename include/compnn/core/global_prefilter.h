@@ -32,5 +32,7 @@ std::vector<int> PrefilterCandidates(std::span<const float> query, const Descrip
 // Cosine similarity of two equally long vectors (0 when either has norm 0, NaN when either holds a
 // non-finite value), in double precision.
 double Cosine(std::span<const float> a, std::span<const float> b);
+// The same from the sums it is made of: a.b, a.a and b.b.
+double CosineOfSums(double dot, double aa, double bb);
 
 }  // namespace compnn
