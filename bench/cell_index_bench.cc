@@ -161,6 +161,17 @@ void ScoreOnSample(Point& p, const std::vector<CorrespondenceField>& fields,
   p.exact_fraction = same / fields.size();
 }
 
+// Every combination of the curve's settings.
+std::vector<CellIndexSearchOptions> CurveSettings(const std::vector<int>& probes,
+                                                  const std::vector<int>& shortlists,
+                                                  const std::vector<int>& propagations) {
+  std::vector<CellIndexSearchOptions> settings;
+  for (int p : probes)
+    for (int s : shortlists)
+      for (int g : propagations) settings.push_back({p, s, g});
+  return settings;
+}
+
 double PeakResidentGigabytes() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -170,7 +181,7 @@ double PeakResidentGigabytes() {
 int Main(int argc, char** argv) {
   std::string store_dir, queries_dir, layer_name, json_path;
   int count = 3, rounds = 3, hnsw_m = 0, faiss_train = 65536;
-  std::vector<int> probes{1, 2, 4, 8}, shortlists{16, 32, 64, 128};
+  std::vector<int> probes{1, 2, 4, 8}, shortlists{16, 32, 64, 128}, propagations{0, 4};
   std::vector<int> faiss_probes{1, 2, 4}, hnsw_ef{16, 64};
   int exact_sample = 0;
   CellIndexSearchOptions defaults;
@@ -185,6 +196,7 @@ int Main(int argc, char** argv) {
   AddRoundsOption(app, rounds);
   app.add_option("--probes", probes, "curve: lists probed")->delimiter(',');
   app.add_option("--shortlists", shortlists, "curve: shortlists re-ranked")->delimiter(',');
+  app.add_option("--propagations", propagations, "curve: propagation passes")->delimiter(',');
   app.add_option("--faiss-probes", faiss_probes, "IVF-Flat: lists probed")->delimiter(',');
   app.add_option("--hnsw-m", hnsw_m, "HNSW's links per node (0: no HNSW; slow to build)");
   app.add_option("--hnsw-ef", hnsw_ef, "HNSW's efSearch values")->delimiter(',');
@@ -242,17 +254,14 @@ int Main(int argc, char** argv) {
         exact_sample, exact.seconds_per_cell * 1e3, exact_seconds);
     report["exact_seconds_estimated"] = exact_seconds;
     std::vector<CorrespondenceField> found(count);
-    for (int p : probes) {
-      for (int s : shortlists) {
-        CellIndexSearchOptions o{p, s};
-        std::vector<double> seconds;
-        for (int r = 0; r < std::max(1, rounds); ++r)
-          seconds.push_back(SecondsOf([&] { search_index(o, found); }) / count);
-        Point point{index->Describe(o), Median(seconds)};
-        ScoreOnSample(point, found, exact);
-        Print(point, exact_seconds);
-        report["curve"].push_back(ToJson(point, exact_seconds));
-      }
+    for (const CellIndexSearchOptions& o : CurveSettings(probes, shortlists, propagations)) {
+      std::vector<double> seconds;
+      for (int r = 0; r < std::max(1, rounds); ++r)
+        seconds.push_back(SecondsOf([&] { search_index(o, found); }) / count);
+      Point point{index->Describe(o), Median(seconds)};
+      ScoreOnSample(point, found, exact);
+      Print(point, exact_seconds);
+      report["curve"].push_back(ToJson(point, exact_seconds));
     }
     std::printf("peak resident memory of this benchmark: %.1f GB\n", PeakResidentGigabytes());
     WriteReportIfAsked(json_path, report);
@@ -288,14 +297,11 @@ int Main(int argc, char** argv) {
   report["default"]["time_ratio_rounds"] = timing[0].ToJson();
 
   std::printf("curve (one pass each):\n");
-  for (int p : probes) {
-    for (int s : shortlists) {
-      CellIndexSearchOptions o{p, s};
-      Point point{index->Describe(o), SecondsOf([&] { run_index(o); }) / count};
-      Score(point, found, exact);
-      Print(point, exact_seconds);
-      report["curve"].push_back(ToJson(point, exact_seconds));
-    }
+  for (const CellIndexSearchOptions& o : CurveSettings(probes, shortlists, propagations)) {
+    Point point{index->Describe(o), SecondsOf([&] { run_index(o); }) / count};
+    Score(point, found, exact);
+    Print(point, exact_seconds);
+    report["curve"].push_back(ToJson(point, exact_seconds));
   }
 
   // FAISS's own indexes over the unit hyperpatches, as floats (no compression, no re-ranking).

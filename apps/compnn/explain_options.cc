@@ -32,6 +32,11 @@ void AddStoreSearchFlags(CLI::App* cmd, StoreSearchOptions& search) {
                   "cell index: candidates per cell ranked again at full precision")
       ->check(AtLeast(1))
       ->capture_default_str();
+  cmd->add_option("--index-propagation", search.cell_index.propagation,
+                  "cell index: passes in which each cell tries its neighbours' matches, shifted "
+                  "(0: none)")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
   search.note = NoteOnce;
   cmd->add_option("--seed", search.search.seed, SeedHelp())->capture_default_str();
   cmd->add_option(

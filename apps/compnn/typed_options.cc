@@ -9,6 +9,7 @@ std::string FlagForField(const std::string& field) {
       {"max_iterations", "--iterations"},
       {"cell_index.probes", "--index-probes"},
       {"cell_index.shortlist", "--index-shortlist"},
+      {"cell_index.propagation", "--index-propagation"},
       {"min_improved_fraction", "--min-improved"},
       {"top_k", "--k"},
       {"path", "--model"},

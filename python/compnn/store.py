@@ -254,6 +254,7 @@ class FeatureStore:
         use_cell_index: bool = True,
         index_probes: int = 1,
         index_shortlist: int = 64,
+        index_propagation: int = 4,
         channels_first: bool = False,
         threads: int = 0,
     ) -> SearchResult:
@@ -280,6 +281,8 @@ class FeatureStore:
                 whatever the method; False searches by ``method``.
             index_probes, index_shortlist: the cell index's lists probed per cell and candidates
                 per cell ranked again at full precision.
+            index_propagation: passes after the re-ranking in which each cell tries its
+                neighbours' matches, shifted (0: none).
             channels_first: ``query_map`` is (D, H, W) or (1, D, H, W), as PyTorch lays it out.
             threads: worker threads, 0 for every core.
 
@@ -311,6 +314,7 @@ class FeatureStore:
             use_cell_index=bool(use_cell_index),
             index_probes=int(index_probes),
             index_shortlist=int(index_shortlist),
+            index_propagation=int(index_propagation),
         )
         return SearchResult(nnf, similarity, list(candidates), searched_by, json.loads(summary))
 

@@ -397,6 +397,7 @@ def explain(
     use_cell_index: bool = True,
     index_probes: int = 1,
     index_shortlist: int = 64,
+    index_propagation: int = 4,
     vote_power: float = 1.0,
     overlapping_blocks: bool = False,
     pixels: ArrayLike | None = None,
@@ -412,7 +413,7 @@ def explain(
 
     The options are keyword-only, with ``compnn explain``'s defaults (``--method hpm
     --topk-images 16 --iterations 32 --seed 0 --k 1 --vote-power 1``, the cell index used where
-    the store has one, one probe, a shortlist of 64).
+    the store has one, one probe, a shortlist of 64, 4 propagation passes).
 
     Args:
         model: the ``torch.nn.Module`` the store was indexed from.
@@ -421,9 +422,10 @@ def explain(
         layer: the stored layer to explain at; default: after the bottleneck, the last of the
             finest stride (as ``compnn explain``).
         method, topk_images, where, images, iterations, seed, search_matches, use_cell_index,
-            index_probes, index_shortlist, threads: the search, as
+            index_probes, index_shortlist, index_propagation, threads: the search, as
             :meth:`compnn.FeatureStore.search` takes them (``compnn explain``'s ``--method``,
-            ..., ``--no-cell-index``, ``--index-probes``, ``--index-shortlist``).
+            ..., ``--no-cell-index``, ``--index-probes``, ``--index-shortlist``,
+            ``--index-propagation``).
         k: matches per cell; each pastes a vote weighted by its similarity ** ``vote_power``
             (photos: weighted mean, labels: weighted majority), as ``compnn explain --k``.
         overlapping_blocks: paste whole hyperpatches, averaged (or voted for labels), as
@@ -481,6 +483,7 @@ def explain(
         use_cell_index=use_cell_index,
         index_probes=index_probes,
         index_shortlist=index_shortlist,
+        index_propagation=index_propagation,
         threads=threads,
     )
     return from_search(
@@ -614,12 +617,14 @@ def _as_list(value):
 
 
 def _search_options(method, topk_images, k, iterations, seed, search_matches, use_cell_index,
-                    index_probes, index_shortlist, vote_power, overlapping_blocks, threads):
+                    index_probes, index_shortlist, index_propagation, vote_power,
+                    overlapping_blocks, threads):
     """The search and paste keywords of sweep and control, as the pipeline reads them."""
     return {
         "method": method, "topk": topk_images, "k_matches": k, "iterations": iterations,
         "seed": seed, "search_matches": search_matches, "use_cell_index": use_cell_index,
         "index_probes": index_probes, "index_shortlist": index_shortlist,
+        "index_propagation": index_propagation,
         "vote_power": float(vote_power), "overlapping_blocks": overlapping_blocks,
         "threads": threads,
     }
@@ -664,6 +669,7 @@ def evaluate(
     use_cell_index: bool = True,
     index_probes: int = 1,
     index_shortlist: int = 64,
+    index_propagation: int = 4,
     vote_power: float = 1.0,
     overlapping_blocks: bool = False,
     penultimate: str | None = None,
@@ -691,8 +697,8 @@ def evaluate(
         topk_images: a row per prefilter size (0: every training image).
         k: a row per number of matches per cell.
         method, iterations, seed, search_matches, use_cell_index, index_probes,
-            index_shortlist, vote_power, overlapping_blocks, penultimate, quality_queries,
-            quality_topk, threads: as ``compnn eval``'s options of those names.
+            index_shortlist, index_propagation, vote_power, overlapping_blocks, penultimate,
+            quality_queries, quality_topk, threads: as ``compnn eval``'s options of those names.
         output, output_kind: which of the network's outputs, and how to read it, as
             :func:`explain` takes them.
         progress: a progress bar over the queries.
@@ -705,8 +711,8 @@ def evaluate(
         store = FeatureStore(store)
     network, folder = _pipeline_network(model, store, data, split, output, output_kind)
     options = _search_options(method, 16, 1, iterations, seed, search_matches, use_cell_index,
-                              index_probes, index_shortlist, vote_power, overlapping_blocks,
-                              threads)
+                              index_probes, index_shortlist, index_propagation, vote_power,
+                              overlapping_blocks, threads)
     options.update({
         "split": split, "count": count, "topk_images": _as_list(topk_images), "k": _as_list(k),
         "penultimate": penultimate or "", "quality_queries": quality_queries,
@@ -738,6 +744,7 @@ def evaluate_credibility(
     use_cell_index: bool = True,
     index_probes: int = 1,
     index_shortlist: int = 64,
+    index_propagation: int = 4,
     output: OutputKey | None = None,
     output_kind: OutputKind | None = None,
     threads: int = 0,
@@ -762,7 +769,8 @@ def evaluate_credibility(
         store = FeatureStore(store)
     network, folder = _pipeline_network(model, store, data, split, output, output_kind)
     options = _search_options(method, topk_images, k, iterations, seed, 1, use_cell_index,
-                              index_probes, index_shortlist, 1.0, False, threads)
+                              index_probes, index_shortlist, index_propagation, 1.0, False,
+                              threads)
     options.update({"split": split, "calibration_count": calibration_count, "count": count,
                     "k": k})
     if layers is not None:
@@ -840,6 +848,7 @@ def sweep(
     use_cell_index: bool = True,
     index_probes: int = 1,
     index_shortlist: int = 64,
+    index_propagation: int = 4,
     vote_power: float = 1.0,
     overlapping_blocks: bool = False,
     html: bool = True,
@@ -860,8 +869,8 @@ def sweep(
         data: the dataset folder (default: the one the store records).
         layers: stored layers (default: all of them).
         method, topk_images, k, iterations, seed, search_matches, use_cell_index,
-            index_probes, index_shortlist, vote_power, overlapping_blocks, threads: the search
-            and the paste, as ``compnn sweep``'s options of those names.
+            index_probes, index_shortlist, index_propagation, vote_power, overlapping_blocks,
+            threads: the search and the paste, as ``compnn sweep``'s options of those names.
         html: also write the explorer page (``out/explorer.html``).
         output, output_kind, progress: as :func:`evaluate` takes them.
 
@@ -870,8 +879,8 @@ def sweep(
         shows the figures.
     """
     options = _search_options(method, topk_images, k, iterations, seed, search_matches,
-                              use_cell_index, index_probes, index_shortlist, vote_power,
-                              overlapping_blocks, threads)
+                              use_cell_index, index_probes, index_shortlist, index_propagation,
+                              vote_power, overlapping_blocks, threads)
     options["html"] = html
     if layers is not None:
         options["layers"] = _as_list(layers)
@@ -900,6 +909,7 @@ def control(
     use_cell_index: bool = True,
     index_probes: int = 1,
     index_shortlist: int = 64,
+    index_propagation: int = 4,
     vote_power: float = 1.0,
     overlapping_blocks: bool = False,
     html: bool = True,
@@ -923,8 +933,8 @@ def control(
         raise ValueError("images: a list of databases, each a list of image names "
                          "(images=[['a', 'b']] is one database of two images)")
     options = _search_options(method, topk_images, k, iterations, seed, search_matches,
-                              use_cell_index, index_probes, index_shortlist, vote_power,
-                              overlapping_blocks, threads)
+                              use_cell_index, index_probes, index_shortlist, index_propagation,
+                              vote_power, overlapping_blocks, threads)
     options.update({
         "html": html, "layer": layer or "", "where": _as_list(where),
         "images": [list(names) for names in images],

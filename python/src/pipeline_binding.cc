@@ -155,6 +155,7 @@ void ReadSearchOptions(const py::dict& d, StoreSearchOptions& o, PasteOptions& p
   o.use_cell_index = Get(d, "use_cell_index", o.use_cell_index);
   o.cell_index.probes = Get(d, "index_probes", o.cell_index.probes);
   o.cell_index.shortlist = Get(d, "index_shortlist", o.cell_index.shortlist);
+  o.cell_index.propagation = Get(d, "index_propagation", o.cell_index.propagation);
   paste.vote_power = Get(d, "vote_power", paste.vote_power);
   paste.overlapping_blocks = Get(d, "overlapping_blocks", paste.overlapping_blocks);
 }

@@ -66,7 +66,8 @@ py::tuple Search(const StorePtr& store, const std::string& layer, const py::arra
                  const py::array& query_global, const std::string& method, int topk_images,
                  const std::string& where, const std::vector<std::string>& images, int iterations,
                  std::uint64_t seed, int threads, bool channels_first, int k, int search_matches,
-                 bool use_cell_index, int index_probes, int index_shortlist) {
+                 bool use_cell_index, int index_probes, int index_shortlist,
+                 int index_propagation) {
   std::vector<float> scratch;
   const MapView query = QueryMap(query_map, channels_first, scratch, "query_map");
   const std::vector<float> global = Descriptor(query_global, "query_global");
@@ -80,6 +81,7 @@ py::tuple Search(const StorePtr& store, const std::string& layer, const py::arra
   options.use_cell_index = use_cell_index;
   options.cell_index.probes = index_probes;
   options.cell_index.shortlist = index_shortlist;
+  options.cell_index.propagation = index_propagation;
   StoreSearchResult result;
   try {
     py::gil_scoped_release release;
@@ -90,7 +92,8 @@ py::tuple Search(const StorePtr& store, const std::string& layer, const py::arra
         {"search.k", "k"},
         {"search.threads", "threads"},
         {"cell_index.probes", "index_probes"},
-        {"cell_index.shortlist", "index_shortlist"}};
+        {"cell_index.shortlist", "index_shortlist"},
+        {"cell_index.propagation", "index_propagation"}};
     const auto keyword = keywords.find(e.field());
     throw py::value_error((keyword == keywords.end() ? e.field() : keyword->second) + ": " +
                           e.message());
@@ -189,7 +192,8 @@ void RegisterStore(py::module_& m) {
            py::arg("iterations"), py::arg("seed"), py::arg("threads"), py::arg("channels_first"),
            py::arg("k") = 1, py::arg("search_matches") = 1, py::arg("use_cell_index") = true,
            py::arg("index_probes") = CellIndexSearchOptions{}.probes,
-           py::arg("index_shortlist") = CellIndexSearchOptions{}.shortlist)
+           py::arg("index_shortlist") = CellIndexSearchOptions{}.shortlist,
+           py::arg("index_propagation") = CellIndexSearchOptions{}.propagation)
       .def("build_cell_index", &BuildIndex, py::arg("layer"), py::arg("hyperpatch"),
            py::arg("lists"), py::arg("code_bytes"), py::arg("train_cells"), py::arg("seed"),
            py::arg("threads"), py::arg("progress") = py::none());

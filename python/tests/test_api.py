@@ -88,6 +88,7 @@ CLI_TO_PYTHON = {
         for option, name in (("--method", "method"), ("--topk-images", "topk_images"),
                              ("--index-probes", "index_probes"),
                              ("--index-shortlist", "index_shortlist"),
+                             ("--index-propagation", "index_propagation"),
                              ("--iterations", "iterations"),
                              ("--search-matches", "search_matches"), ("--seed", "seed"),
                              ("--threads", "threads"), ("--k", "k"))

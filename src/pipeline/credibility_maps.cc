@@ -27,7 +27,8 @@ nlohmann::json SearchJson(const CredibilityOptions& o) {
           {"seed", o.search.search.seed},
           {"use_cell_index", o.search.use_cell_index},
           {"index_probes", o.search.cell_index.probes},
-          {"index_shortlist", o.search.cell_index.shortlist}};
+          {"index_shortlist", o.search.cell_index.shortlist},
+          {"index_propagation", o.search.cell_index.propagation}};
 }
 
 // The searcher's parameters a calibration recorded; files written before searchers recorded
@@ -134,6 +135,8 @@ LoadedCalibration LoadCalibration(const std::string& path, const FeatureStore& s
     o.search.use_cell_index = s.at("use_cell_index").get<bool>();
     o.search.cell_index.probes = s.at("index_probes").get<int>();
     o.search.cell_index.shortlist = s.at("index_shortlist").get<int>();
+    // Calibrations written before the cell index propagated matches searched without it.
+    o.search.cell_index.propagation = s.value("index_propagation", 0);
     if (s.contains("hyperpatch") && !s.at("hyperpatch").is_null())
       o.search.hyperpatch =
           HyperpatchShape{s.at("hyperpatch")[0].get<int>(), s.at("hyperpatch")[1].get<int>()};

@@ -20,6 +20,8 @@
 #include "compnn/core/thread_limit.h"
 #include "compnn/store/atomic_file.h"
 #include "compnn/store/json_file.h"
+#include "match_propagation.h"
+#include "stored_cosine.h"
 
 namespace compnn {
 namespace {
@@ -95,35 +97,6 @@ std::vector<std::uint8_t> Serialise(const faiss::Index& index) {
   return std::move(writer.data);
 }
 
-// The stored cell's cosine with the unit query row `q`: the hyperpatch gathered with the border
-// clamped, as exact search compares it. `buffer` holds a cell's depth values (float16 cells are
-// converted in bulk into it).
-template <typename View>
-float CosineAt(const float* q, const View& map, const HyperpatchShape& shape, int y, int x,
-               float* buffer) {
-  float dot = 0, norm = 0;
-  const int depth = map.depth;
-  for (int dy = 0; dy < shape.height; ++dy) {
-    const int yy = std::clamp(y - shape.top() + dy, 0, map.height - 1);
-    for (int dx = 0; dx < shape.width; ++dx) {
-      const int xx = std::clamp(x - shape.left() + dx, 0, map.width - 1);
-      const float* cell;
-      if constexpr (std::is_same_v<View, HalfMapView>) {
-        HalvesToFloats(map.cell(yy, xx), buffer, depth);
-        cell = buffer;
-      } else {
-        cell = map.cell(yy, xx);
-      }
-      for (int c = 0; c < depth; ++c) {
-        dot += q[c] * cell[c];
-        norm += cell[c] * cell[c];
-      }
-      q += depth;
-    }
-  }
-  return norm > 0 ? dot / std::sqrt(norm) : 0.0f;
-}
-
 // The product quantiser's code of each residual: per sub-vector, the nearest of its centroids
 // (the lowest index among equals), as ProductQuantizer::compute_codes finds it, with the distances
 // to all the centroids of a sub-quantiser computed side by side so that the compiler vectorises
@@ -197,6 +170,8 @@ void CellIndexSearchOptions::Check() const {
                       "], got ", probes);
   COMPNN_CHECK_OPTION(shortlist >= 1 && shortlist <= 4096, "shortlist",
                       "must be in [1, 4096], got ", shortlist);
+  COMPNN_CHECK_OPTION(propagation >= 0 && propagation <= 64, "propagation",
+                      "must be in [0, 64], got ", propagation);
 }
 
 std::string CellIndexStem(const FeatureStore& store, const std::string& layer,
@@ -374,7 +349,7 @@ std::shared_ptr<const CellIndex> CellIndex::Open(const FeatureStore& store,
 std::string CellIndex::Describe(const CellIndexSearchOptions& options) const {
   return Concat("cell index IVF", record_.at("lists").get<int>(), ",PQ",
                 record_.at("code_bytes").get<int>(), " (", options.probes, " lists probed, ",
-                options.shortlist, " re-ranked)");
+                options.shortlist, " re-ranked, ", options.propagation, " propagation passes)");
 }
 
 template <typename Database_>
@@ -414,13 +389,15 @@ CorrespondenceField CellIndex::SearchIn(const MapView& query, const Database_& d
       const int y = static_cast<int>(id % cells_per_map / width_);
       const int x = static_cast<int>(id % width_);
       ranked.push_back(
-          {image, y, x, CosineAt(q, database[image], hyperpatch_, y, x, buffer.data())});
+          {image, y, x, internal::CosineAt(q, database[image], hyperpatch_, y, x, buffer.data())});
     }
     const std::size_t kept = std::min<std::size_t>(k, ranked.size());
     std::partial_sort(ranked.begin(), ranked.begin() + kept, ranked.end(),
                       [](const Match& a, const Match& b) { return a.BetterThan(b); });
     std::copy_n(ranked.begin(), kept, &field.matches[cell * k]);
   }
+  internal::PropagateMatches(rows, database, hyperpatch_, options.propagation,
+                             threads > 0 ? threads : omp_get_max_threads(), &field);
   return field;
 }
 

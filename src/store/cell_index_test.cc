@@ -262,6 +262,9 @@ TEST_F(CellIndexTest, BadOptionsNameTheirField) {
   s = {};
   s.shortlist = 0;
   EXPECT_EQ(testing::FieldRefused(s), "shortlist");
+  s = {};
+  s.propagation = 65;
+  EXPECT_EQ(testing::FieldRefused(s), "propagation");
   // 3 bytes cannot split a 16-value hyperpatch into equal sub-vectors.
   const FeatureStore store = FeatureStore::Open(Path("store"));
   CellIndexOptions uneven = SmallIndex();

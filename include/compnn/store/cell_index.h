@@ -44,6 +44,9 @@ struct CellIndexOptions {
 struct CellIndexSearchOptions {
   int probes = 1;      // inverted lists searched per query cell
   int shortlist = 64;  // candidates per query cell ranked again at full length (at least k)
+  // Passes in which each cell tries its neighbours' matches, shifted, after the re-ranking (at
+  // most; they stop when a pass changes nothing).
+  int propagation = 4;
 
   // Throws OptionError naming the field.
   void Check() const;
@@ -79,7 +82,7 @@ class CellIndex {
   ~CellIndex();
 
   // How it was built, as the .json records it; and a search with it described:
-  // "cell index IVF1024,PQ16 (1 lists probed, 64 re-ranked)".
+  // "cell index IVF1024,PQ16 (1 lists probed, 64 re-ranked, 4 propagation passes)".
   const nlohmann::json& record() const { return record_; }
   std::string Describe(const CellIndexSearchOptions& options) const;
   const HyperpatchShape& hyperpatch() const { return hyperpatch_; }
