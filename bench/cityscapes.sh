@@ -56,11 +56,17 @@ for side in p2l l2p; do
 done
 
 # The cell index against exact search over every training image, on sampled cells of the first
-# val queries (exact search over 49 M cells takes minutes a query).
+# val queries (exact search over 49 M cells takes hours a query), with and without propagation.
 if [[ -f "$out/store-p2l/cell-index/$layer.2x2.json" && ! -f "$out/cell-index.json" ]]; then
+  # The benchmark program does not choose OpenBLAS's kernels as compnn does (docs/performance.md).
+  if [[ -z ${OPENBLAS_CORETYPE:-} ]]; then
+    if grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX
+    elif grep -qw avx2 /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; fi
+  fi
   [[ -f "$out/val-p2l/manifest.json" ]] ||
     "$compnn" index --model "$p2l" --data "$data" --split val --layers "$layer" \
       --out "$out/val-p2l"
   ./build/bin/compnn-bench-cell-index --store "$out/store-p2l" --queries "$out/val-p2l" \
-    --layer "$layer" --count 3 --rounds 1 --exact-sample 512 --json "$out/cell-index.json"
+    --layer "$layer" --count 2 --rounds 1 --exact-sample 256 --probes 1 --shortlists 16,32,64 \
+    --propagations 0,4,8 --json "$out/cell-index.json"
 fi

@@ -21,6 +21,7 @@
 #include "compnn/store/atomic_file.h"
 #include "compnn/store/json_file.h"
 #include "match_propagation.h"
+#include "random_access_hint.h"
 #include "stored_cosine.h"
 
 namespace compnn {
@@ -375,6 +376,7 @@ CorrespondenceField CellIndex::SearchIn(const MapView& query, const Database_& d
   index_->search(n, rows.data(), options.shortlist, distances.data(), labels.data(), &params);
 
   const long long cells_per_map = static_cast<long long>(height_) * width_;
+  const internal::RandomAccessHint random_reads(database);
   CorrespondenceField field(query.height, query.width, k);
 #pragma omp parallel for schedule(static)
   for (long long cell = 0; cell < n; ++cell) {
