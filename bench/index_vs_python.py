@@ -15,6 +15,8 @@ The two alternate, round after round (compnn, Python, compnn, ...); the ratio re
 median of the rounds' ratios (Python's time / compnn's), with its range (goal >= 1.0).
 
 Run from the repository root:  /usr/bin/python3 bench/index_vs_python.py [--data data/facades]
+Cityscapes' size and layer (256 x 256, ngf 40, decoder2, which is the last layer's input):
+  ... --data DIR --size 256 --ngf 40 --layers last:input
 Needs Debian's python3-torch, python3-numpy and python3-pil and a built build/bin/compnn.
 """
 import argparse
@@ -103,12 +105,12 @@ def read_batch(paths, size):
     return torch.stack(images).permute(0, 3, 1, 2).float() / 127.5 - 1
 
 
-def python_index(model, paths, size, batch, out_dir):
+def python_index(model, paths, size, layers, batch, out_dir):
     """PNGs to float16 .npy files with forward hooks; returns the seconds it took."""
     captured = {}
     modules = dict(model.named_modules())
     handles = []
-    for name in LAYERS:
+    for name in layers:
         module = modules[name.split(":")[0]]
         if name.endswith(":input"):
             handles.append(module.register_forward_pre_hook(
@@ -142,11 +144,11 @@ def python_index(model, paths, size, batch, out_dir):
     return seconds
 
 
-def compnn_index(compnn, model_path, data, batch, out):
+def compnn_index(compnn, model_path, data, size, layers, batch, out):
     """compnn index's own time for the same work (it prints it)."""
     done = subprocess.run(
         [compnn, "index", "--model", model_path, "--data", data, "--split", "train", "--size",
-         "128", "--layers", ",".join(LAYERS), "--batch", str(batch), "--dtype", "f16",
+         str(size), "--layers", ",".join(layers), "--batch", str(batch), "--dtype", "f16",
          "--no-pixels", "--overwrite", "--out", out],
         check=True, stdout=subprocess.PIPE, text=True)
     found = re.search(r" in ([0-9.]+) s ", done.stdout)
@@ -161,11 +163,16 @@ def main():
     parser.add_argument("--compnn", default="build/bin/compnn")
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--size", type=int, default=128, help="input side (a multiple of 128)")
+    parser.add_argument("--ngf", type=int, default=32, help="the U-Net's first filters")
+    parser.add_argument("--layers", default=",".join(LAYERS),
+                        help="comma-separated; last:input is a pix2pix U-Net's decoder2")
     args = parser.parse_args()
     threads = os.cpu_count()
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = UNet().eval()
+    model = UNet(args.ngf).eval()
+    layers = args.layers.split(",")
     train = os.path.join(args.data, "train")
     paths = sorted(os.path.join(train, f) for f in os.listdir(train) if f.endswith(".png"))
     n = len(paths)
@@ -176,17 +183,21 @@ def main():
         os.makedirs(os.path.join(tmp, "python"))
         for _ in range(args.rounds):
             compnn_times.append(
-                compnn_index(args.compnn, path, args.data, args.batch, os.path.join(tmp, "store")))
+                compnn_index(args.compnn, path, args.data, args.size, layers, args.batch,
+                             os.path.join(tmp, "store")))
             python_times.append(
-                python_index(model, paths, 128, args.batch, os.path.join(tmp, "python")))
+                python_index(model, paths, args.size, layers, args.batch,
+                             os.path.join(tmp, "python")))
     ratios = [p / c for p, c in zip(python_times, compnn_times)]
-    result = {"images": n, "threads": threads, "layers": LAYERS, "rounds": args.rounds,
+    result = {"images": n, "size": args.size, "ngf": args.ngf, "threads": threads,
+              "layers": layers, "rounds": args.rounds,
               "compnn_seconds": compnn_times, "python_seconds": python_times,
               "compnn_images_per_second": n / statistics.median(compnn_times),
               "python_images_per_second": n / statistics.median(python_times),
               "ratio_median": statistics.median(ratios), "ratio_low": min(ratios),
               "ratio_high": max(ratios)}
-    print(f"{n} images, 128 x 128, layers {', '.join(LAYERS)}, {threads} threads, "
+    print(f"{n} images, {args.size} x {args.size}, ngf {args.ngf}, layers {', '.join(layers)}, "
+          f"{threads} threads, "
           f"{args.rounds} alternating rounds")
     print(f"compnn index (decode PNGs, resize, forward, write, checksums): "
           f"{result['compnn_images_per_second']:.1f} images/s (median)")

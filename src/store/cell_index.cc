@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -21,7 +22,6 @@
 #include "compnn/store/atomic_file.h"
 #include "compnn/store/json_file.h"
 #include "match_propagation.h"
-#include "random_access_hint.h"
 #include "stored_cosine.h"
 
 namespace compnn {
@@ -41,6 +41,39 @@ class OmpThreads {
  private:
   int saved_;
 };
+
+// Full-length cosines of every shortlisted stored cell with its query cell's unit row (`labels`:
+// each query cell's shortlist of ids, image * cells per map + cell, -1 for none; NaN there),
+// computed in the order the cells are stored rather than the query's: the shortlists point all
+// over the layer, and reading it once from front to back lets the kernel's read-ahead serve a
+// mapped layer larger than the memory allowed, where reading it in the query's order evicted
+// pages before their next use and read them again and again.
+template <typename Database_>
+std::vector<float> ShortlistCosines(const std::vector<faiss::Index::idx_t>& labels, int shortlist,
+                                    const std::vector<float>& rows, const Database_& database,
+                                    const HyperpatchShape& shape, int width) {
+  std::vector<std::pair<faiss::Index::idx_t, std::size_t>> order;  // (stored cell, slot in labels)
+  order.reserve(labels.size());
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] >= 0) order.emplace_back(labels[i], i);
+  std::sort(order.begin(), order.end());
+  const std::size_t length = shape.length(database.depth());
+  const long long cells_per_map = static_cast<long long>(database[0].cells());
+  std::vector<float> cosines(labels.size(), std::numeric_limits<float>::quiet_NaN());
+#pragma omp parallel
+  {
+    std::vector<float> buffer(database.depth());
+#pragma omp for schedule(static)
+    for (std::size_t j = 0; j < order.size(); ++j) {
+      const auto [id, slot] = order[j];
+      const int image = static_cast<int>(id / cells_per_map);
+      cosines[slot] = internal::CosineAt(rows.data() + slot / shortlist * length, database[image],
+                                         shape, static_cast<int>(id % cells_per_map / width),
+                                         static_cast<int>(id % width), buffer.data());
+    }
+  }
+  return cosines;
+}
 
 int DefaultLists(long long cells) {
   // The power of two nearest sqrt(cells) / 2: with a product quantiser's codes, their error rather
@@ -366,7 +399,6 @@ CorrespondenceField CellIndex::SearchIn(const MapView& query, const Database_& d
                index_->d / hyperpatch_.length(1), ", the database has ", database.size(),
                " of depth ", database.depth());
   OmpThreads omp(threads);
-  const int length = hyperpatch_.length(query.depth);
   const std::vector<float> rows = UnitHyperpatchRows(query, hyperpatch_, threads);
   const long long n = query.cells();
   std::vector<float> distances(static_cast<std::size_t>(n) * options.shortlist);
@@ -376,22 +408,20 @@ CorrespondenceField CellIndex::SearchIn(const MapView& query, const Database_& d
   index_->search(n, rows.data(), options.shortlist, distances.data(), labels.data(), &params);
 
   const long long cells_per_map = static_cast<long long>(height_) * width_;
-  const internal::RandomAccessHint random_reads(database);
+  const std::vector<float> cosines =
+      ShortlistCosines(labels, options.shortlist, rows, database, hyperpatch_, width_);
   CorrespondenceField field(query.height, query.width, k);
 #pragma omp parallel for schedule(static)
   for (long long cell = 0; cell < n; ++cell) {
     std::vector<Match> ranked;
     ranked.reserve(options.shortlist);
-    std::vector<float> buffer(query.depth);
-    const float* q = rows.data() + cell * length;
     for (int r = 0; r < options.shortlist; ++r) {
-      const faiss::Index::idx_t id = labels[cell * options.shortlist + r];
-      if (id < 0) continue;
-      const int image = static_cast<int>(id / cells_per_map);
-      const int y = static_cast<int>(id % cells_per_map / width_);
-      const int x = static_cast<int>(id % width_);
-      ranked.push_back(
-          {image, y, x, internal::CosineAt(q, database[image], hyperpatch_, y, x, buffer.data())});
+      const long long i = cell * options.shortlist + r;
+      if (labels[i] < 0) continue;
+      const int image = static_cast<int>(labels[i] / cells_per_map);
+      const int y = static_cast<int>(labels[i] % cells_per_map / width_);
+      const int x = static_cast<int>(labels[i] % width_);
+      ranked.push_back({image, y, x, cosines[i]});
     }
     const std::size_t kept = std::min<std::size_t>(k, ranked.size());
     std::partial_sort(ranked.begin(), ranked.begin() + kept, ranked.end(),
