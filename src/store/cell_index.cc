@@ -22,6 +22,7 @@
 #include "compnn/store/atomic_file.h"
 #include "compnn/store/json_file.h"
 #include "match_propagation.h"
+#include "random_access_hint.h"
 #include "stored_cosine.h"
 
 namespace compnn {
@@ -428,6 +429,8 @@ CorrespondenceField CellIndex::SearchIn(const MapView& query, const Database_& d
                       [](const Match& a, const Match& b) { return a.BetterThan(b); });
     std::copy_n(ranked.begin(), kept, &field.matches[cell * k]);
   }
+  // The re-ranking read the layer in order; propagation reads it at scattered places.
+  const internal::RandomAccessHint scattered_reads(database);
   internal::PropagateMatches(rows, database, hyperpatch_, options.propagation,
                              threads > 0 ? threads : omp_get_max_threads(), &field);
   return field;
