@@ -43,6 +43,16 @@ class OmpThreads {
   int saved_;
 };
 
+// A stored cell's place from its id in the index (image * cells per map + cell), in maps of
+// `height` x `width` cells.
+struct StoredCell {
+  int image, y, x;
+  StoredCell(faiss::Index::idx_t id, int height, int width)
+      : image(static_cast<int>(id / (static_cast<long long>(height) * width))),
+        y(static_cast<int>(id / width % height)),
+        x(static_cast<int>(id % width)) {}
+};
+
 // Full-length cosines of every shortlisted stored cell with its query cell's unit row (`labels`:
 // each query cell's shortlist of ids, image * cells per map + cell, -1 for none; NaN there),
 // computed in the order the cells are stored rather than the query's: the shortlists point all
@@ -52,14 +62,13 @@ class OmpThreads {
 template <typename Database_>
 std::vector<float> ShortlistCosines(const std::vector<faiss::Index::idx_t>& labels, int shortlist,
                                     const std::vector<float>& rows, const Database_& database,
-                                    const HyperpatchShape& shape, int width) {
+                                    const HyperpatchShape& shape, int height, int width) {
   std::vector<std::pair<faiss::Index::idx_t, std::size_t>> order;  // (stored cell, slot in labels)
   order.reserve(labels.size());
   for (std::size_t i = 0; i < labels.size(); ++i)
     if (labels[i] >= 0) order.emplace_back(labels[i], i);
   std::sort(order.begin(), order.end());
   const std::size_t length = shape.length(database.depth());
-  const long long cells_per_map = static_cast<long long>(database[0].cells());
   std::vector<float> cosines(labels.size(), std::numeric_limits<float>::quiet_NaN());
 #pragma omp parallel
   {
@@ -67,10 +76,9 @@ std::vector<float> ShortlistCosines(const std::vector<faiss::Index::idx_t>& labe
 #pragma omp for schedule(static)
     for (std::size_t j = 0; j < order.size(); ++j) {
       const auto [id, slot] = order[j];
-      const int image = static_cast<int>(id / cells_per_map);
-      cosines[slot] = internal::CosineAt(rows.data() + slot / shortlist * length, database[image],
-                                         shape, static_cast<int>(id % cells_per_map / width),
-                                         static_cast<int>(id % width), buffer.data());
+      const StoredCell at(id, height, width);
+      cosines[slot] = internal::CosineAt(rows.data() + slot / shortlist * length,
+                                         database[at.image], shape, at.y, at.x, buffer.data());
     }
   }
   return cosines;
@@ -408,9 +416,8 @@ CorrespondenceField CellIndex::SearchIn(const MapView& query, const Database_& d
   params.nprobe = options.probes;
   index_->search(n, rows.data(), options.shortlist, distances.data(), labels.data(), &params);
 
-  const long long cells_per_map = static_cast<long long>(height_) * width_;
   const std::vector<float> cosines =
-      ShortlistCosines(labels, options.shortlist, rows, database, hyperpatch_, width_);
+      ShortlistCosines(labels, options.shortlist, rows, database, hyperpatch_, height_, width_);
   CorrespondenceField field(query.height, query.width, k);
 #pragma omp parallel for schedule(static)
   for (long long cell = 0; cell < n; ++cell) {
@@ -419,10 +426,8 @@ CorrespondenceField CellIndex::SearchIn(const MapView& query, const Database_& d
     for (int r = 0; r < options.shortlist; ++r) {
       const long long i = cell * options.shortlist + r;
       if (labels[i] < 0) continue;
-      const int image = static_cast<int>(labels[i] / cells_per_map);
-      const int y = static_cast<int>(labels[i] % cells_per_map / width_);
-      const int x = static_cast<int>(labels[i] % width_);
-      ranked.push_back({image, y, x, cosines[i]});
+      const StoredCell at(labels[i], height_, width_);
+      ranked.push_back({at.image, at.y, at.x, cosines[i]});
     }
     const std::size_t kept = std::min<std::size_t>(k, ranked.size());
     std::partial_sort(ranked.begin(), ranked.begin() + kept, ranked.end(),
